@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Static files of the web spaces (espace adhérent, espace salarié).
+ *
+ * core->static_dirs maps URL prefixes to folders.  A request path is walked
+ * one component at a time with openat() from a descriptor of the folder,
+ * refusing empty, "." / ".." and hidden components and never following a
+ * symbolic link (O_NOFOLLOW at every step), so no path, however encoded, can
+ * leave the folder, and no race between a check and the open exists.  A folder
+ * serves its index.html; a folder asked without its final '/' is redirected
+ * so that relative links in the page resolve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http.h"
+
+static const struct {
+	const char *ext;
+	const char *type;
+} mime_types[] = {
+	{"html", "text/html; charset=utf-8"},
+	{"htm", "text/html; charset=utf-8"},
+	{"css", "text/css; charset=utf-8"},
+	{"js", "text/javascript; charset=utf-8"},
+	{"mjs", "text/javascript; charset=utf-8"},
+	{"json", "application/json"},
+	{"map", "application/json"},
+	{"txt", "text/plain; charset=utf-8"},
+	{"csv", "text/csv; charset=utf-8"},
+	{"xml", "application/xml"},
+	{"svg", "image/svg+xml"},
+	{"png", "image/png"},
+	{"jpg", "image/jpeg"},
+	{"jpeg", "image/jpeg"},
+	{"gif", "image/gif"},
+	{"webp", "image/webp"},
+	{"ico", "image/x-icon"},
+	{"woff", "font/woff"},
+	{"woff2", "font/woff2"},
+	{"pdf", "application/pdf"},
+	{"wasm", "application/wasm"},
+	{"webmanifest", "application/manifest+json"},
+};
+
+static const char *content_type_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot)
+		for (size_t i = 0; i < SOCLE_COUNT(mime_types); i++)
+			if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
+				return mime_types[i].type;
+	return "application/octet-stream";
+}
+
+static int cmp_prefix_len(const void *a, const void *b)
+{
+	const struct http_static_dir *x = a, *y = b;
+	size_t lx = strlen(x->prefix), ly = strlen(y->prefix);
+
+	return lx < ly ? 1 : lx > ly ? -1 : 0; /* longest first */
+}
+
+int http_statics_open(struct http_statics *st, const socle_core *core, socle_err *err)
+{
+	st->v = NULL;
+	st->n = 0;
+	if (!core->static_dirs || json_array_size(core->static_dirs) == 0)
+		return 0;
+	if (!json_is_array(core->static_dirs))
+		return socle_err_set(err, SOCLE_E_INVAL, "static_dirs : une liste est attendue");
+	size_t count = json_array_size(core->static_dirs);
+	st->v = calloc(count, sizeof(*st->v));
+	if (!st->v)
+		return socle_err_set(err, SOCLE_E_NOMEM, "static_dirs : mémoire insuffisante");
+	for (size_t i = 0; i < count; i++) {
+		const json_t *e = json_array_get(core->static_dirs, i);
+		const char *prefix = json_string_value(json_object_get(e, "prefix"));
+		const char *dir = json_string_value(json_object_get(e, "dir"));
+		struct http_static_dir *d = &st->v[st->n];
+
+		if (!prefix || !dir || prefix[0] != '/' || prefix[strlen(prefix) - 1] != '/' ||
+		    strncmp(prefix, HTTP_API_PREFIX, strlen(HTTP_API_PREFIX)) == 0 ||
+		    strstr(prefix, "/.") || strstr(prefix, "//")) {
+			http_statics_close(st);
+			return socle_err_set(err, SOCLE_E_INVAL,
+			                     "static_dirs[%zu] : « prefix » (/…/, hors de /api/v1/) "
+			                     "et « dir » sont attendus", i);
+		}
+		char *resolved = core_resolve_path(core, dir);
+		char *real = resolved ? realpath(resolved, NULL) : NULL;
+		int e_no = errno;
+		free(resolved);
+		if (!real) {
+			http_statics_close(st);
+			return socle_err_set(err, SOCLE_E_IO, "static_dirs[%zu] : dossier %s : %s", i,
+			                     dir, strerror(e_no));
+		}
+		d->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (d->root_fd < 0) {
+			e_no = errno;
+			free(real);
+			http_statics_close(st);
+			return socle_err_set(err, SOCLE_E_IO, "static_dirs[%zu] : dossier %s : %s", i,
+			                     dir, strerror(e_no));
+		}
+		d->root = real;
+		d->prefix = strdup(prefix);
+		st->n++;
+		if (!d->prefix) {
+			http_statics_close(st);
+			return socle_err_set(err, SOCLE_E_NOMEM, "static_dirs : mémoire insuffisante");
+		}
+	}
+	qsort(st->v, st->n, sizeof(*st->v), cmp_prefix_len);
+	return 0;
+}
+
+void http_statics_close(struct http_statics *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		free(st->v[i].prefix);
+		free(st->v[i].root);
+		if (st->v[i].root_fd >= 0)
+			close(st->v[i].root_fd);
+	}
+	free(st->v);
+	st->v = NULL;
+	st->n = 0;
+}
+
+static int not_found(socle_req *req)
+{
+	return socle_reply_error(req, 404, "not_found", "Page introuvable.");
+}
+
+/* Redirect to the same path with a final '/', keeping the query string out
+ * (a folder's index does not take arguments). */
+static int redirect_slash(socle_req *req)
+{
+	size_t len = strlen(req->path);
+	char *loc = malloc(len + 2);
+
+	if (!loc)
+		return http_reply_errc(req, SOCLE_E_NOMEM);
+	memcpy(loc, req->path, len);
+	loc[len] = '/';
+	loc[len + 1] = 0;
+	int rc = http_reply_redirect(req, 301, loc);
+	free(loc);
+	return rc;
+}
+
+/* Open @p rel (no leading '/') below @p root_fd.  Returns an O_RDONLY
+ * descriptor of a regular file, -2 when @p rel names a folder (redirect),
+ * -1 when it is absent or refused. */
+static int open_below(int root_fd, const char *rel, bool *is_index)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(rel);
+
+	*is_index = false;
+	if (len >= sizeof(buf) - sizeof("index.html"))
+		return -1;
+	memcpy(buf, rel, len + 1);
+	if (len == 0 || buf[len - 1] == '/') {
+		memcpy(buf + len, "index.html", sizeof("index.html"));
+		*is_index = true;
+	}
+	int dirfd = root_fd;
+	char *p = buf;
+	for (;;) {
+		char *slash = strchr(p, '/');
+
+		if (slash)
+			*slash = 0;
+		/* empty, ".", ".." and hidden names are refused; so are backslashes,
+		 * which some clients treat as separators */
+		if (!*p || *p == '.' || strchr(p, '\\')) {
+			if (dirfd != root_fd)
+				close(dirfd);
+			return -1;
+		}
+		if (slash) {
+			int next = openat(dirfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (dirfd != root_fd)
+				close(dirfd);
+			if (next < 0)
+				return -1;
+			dirfd = next;
+			p = slash + 1;
+			continue;
+		}
+		int fd = openat(dirfd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (dirfd != root_fd)
+			close(dirfd);
+		if (fd < 0)
+			return -1;
+		struct stat sb;
+		if (fstat(fd, &sb) != 0) {
+			close(fd);
+			return -1;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			close(fd);
+			return *is_index ? -1 : -2;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+}
+
+int http_static_serve(const struct http_statics *st, socle_req *req)
+{
+	const char *path = req->path;
+	size_t path_len = strlen(path);
+
+	for (size_t i = 0; i < st->n; i++) {
+		const struct http_static_dir *d = &st->v[i];
+		size_t pl = strlen(d->prefix);
+
+		/* "/espace-adherent" names the folder without its slash */
+		if (path_len + 1 == pl && strncmp(path, d->prefix, path_len) == 0) {
+			if (req->method != SOCLE_GET && strcmp(req->method_name, "HEAD") != 0)
+				break;
+			redirect_slash(req);
+			return 1;
+		}
+		if (path_len < pl || strncmp(path, d->prefix, pl) != 0)
+			continue;
+		if (req->method != SOCLE_GET && strcmp(req->method_name, "HEAD") != 0) {
+			socle_req_add_header(req, "Allow", "GET, HEAD");
+			socle_reply_error(req, 405, "method_not_allowed",
+			                  "Méthode non autorisée pour ce fichier.");
+			return 1;
+		}
+		bool is_index;
+		int fd = open_below(d->root_fd, path + pl, &is_index);
+		if (fd == -2) {
+			redirect_slash(req);
+			return 1;
+		}
+		if (fd < 0) {
+			not_found(req);
+			return 1;
+		}
+		struct stat sb;
+		if (fstat(fd, &sb) != 0) {
+			close(fd);
+			not_found(req);
+			return 1;
+		}
+		const char *type = content_type_of(is_index ? "index.html" : path);
+		http_reply_fd(req, 200, type, fd, (uint64_t)sb.st_size);
+		return 1;
+	}
+	return 0;
+}

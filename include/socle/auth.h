@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/** @file
+ * Roles, capabilities, record-level access checks and the audit log.
+ *
+ * A route declares the capability it needs; the router checks it before the
+ * handler runs.  Record-level checks (this company, this worker, medical
+ * data) are made by handlers through the functions below, which audit every
+ * refusal and every access to medical data.
+ *
+ * Medical secrecy: only health professionals of the service (médecin du
+ * travail, infirmier(e) en santé au travail) hold SOCLE_CAP_MEDICAL_READ and
+ * SOCLE_CAP_MEDICAL_WRITE.  No other role ever reads medical content.
+ */
+#ifndef SOCLE_AUTH_H
+#define SOCLE_AUTH_H
+
+#include <jansson.h>
+#include <socle/defs.h>
+#include <socle/err.h>
+
+/* Roles of design.md §6. The numbers are stored in databases: append only. */
+enum socle_role {
+	SOCLE_ROLE_OPERATOR = 1,          /* runs the deployment */
+	SOCLE_ROLE_SERVICE_ADMIN = 2,     /* administers one service */
+	SOCLE_ROLE_MEDECIN = 3,           /* médecin du travail */
+	SOCLE_ROLE_INFIRMIER = 4,         /* infirmier(e) en santé au travail */
+	SOCLE_ROLE_IPRP = 5,              /* IPRP / technicien */
+	SOCLE_ROLE_ASSISTANT_SOCIAL = 6,  /* assistant(e) de service social */
+	SOCLE_ROLE_ASSISTANT_MEDICAL = 7, /* assistant(e) médical(e) */
+	SOCLE_ROLE_EMPLOYER = 8,          /* user of one or more member companies */
+	SOCLE_ROLE_EMPLOYEE = 9,          /* bound to one worker */
+};
+#define SOCLE_ROLE_BIT(r) (1u << (r))
+#define SOCLE_ROLES_STAFF                                                                    \
+	(SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN) | SOCLE_ROLE_BIT(SOCLE_ROLE_MEDECIN) |         \
+	 SOCLE_ROLE_BIT(SOCLE_ROLE_INFIRMIER) | SOCLE_ROLE_BIT(SOCLE_ROLE_IPRP) |                \
+	 SOCLE_ROLE_BIT(SOCLE_ROLE_ASSISTANT_SOCIAL) | SOCLE_ROLE_BIT(SOCLE_ROLE_ASSISTANT_MEDICAL))
+#define SOCLE_ROLES_HEALTH (SOCLE_ROLE_BIT(SOCLE_ROLE_MEDECIN) | SOCLE_ROLE_BIT(SOCLE_ROLE_INFIRMIER))
+
+/** Role slug ("medecin", "employer"...) and back (0 when unknown). */
+SOCLE_API const char *socle_role_name(int role);
+SOCLE_API int socle_role_parse(const char *name);
+
+/* Core capabilities (plugins add their own with socle_plugin_add_capability). */
+#define SOCLE_CAP_MEDICAL_READ "medical.read"
+#define SOCLE_CAP_MEDICAL_WRITE "medical.write"
+#define SOCLE_CAP_AUDIT_READ "audit.read"
+#define SOCLE_CAP_USERS_MANAGE "users.manage"
+#define SOCLE_CAP_STAFF "staff" /* any staff member of the service */
+
+/** Declare capability @p name held by the roles in @p role_mask
+ * (SOCLE_ROLE_BIT(...) | ...). init() only. The operator's deployment config may
+ * not widen medical capabilities: the core refuses it. */
+SOCLE_API int socle_plugin_add_capability(socle_plugin *p, const char *name, uint32_t role_mask,
+                                          socle_err *err);
+
+/* ---- the principal of a request ---- */
+SOCLE_API int64_t socle_principal_user_id(const socle_principal *who);
+SOCLE_API int socle_principal_role(const socle_principal *who);
+SOCLE_API const char *socle_principal_email(const socle_principal *who);
+SOCLE_API bool socle_principal_can(const socle_principal *who, const char *capability);
+/** Is the user bound to scope @p kind ("company", "worker") with id @p ref? */
+SOCLE_API bool socle_principal_has_scope(const socle_principal *who, const char *kind, int64_t ref);
+
+/* ---- record-level checks: 0 when allowed; SOCLE_E_FORBIDDEN (audited) or
+ * SOCLE_E_AUTH otherwise, with the reason in @p err ---- */
+/** Staff of the service, or an employer user bound to this company. */
+SOCLE_API int socle_access_company(socle_req *req, int64_t company_id, socle_err *err);
+/** Staff; the employee bound to this worker; an employer user of its company. */
+SOCLE_API int socle_access_worker(socle_req *req, int64_t worker_id, int64_t company_id,
+                                  socle_err *err);
+/** Health professionals only. Records the access in the audit log durably
+ * before returning 0, so no medical data leaves without its trace.
+ * @p action is "dmst.read", "dmst.write"... */
+SOCLE_API int socle_access_medical(socle_req *req, int64_t worker_id, const char *action,
+                                   socle_err *err);
+
+/* ---- users (for plugins that create accounts, e.g. membership approval) ---- */
+/** Create a user in the transaction of @p wdb. @p password may be NULL: the
+ * account then has no usable password until one is set. Returns the user id or a
+ * negative code (SOCLE_E_EXISTS for a taken email). */
+SOCLE_API int64_t socle_user_create(socle_db *wdb, const char *email, const char *display_name,
+                                    int role, const char *password, socle_err *err);
+/** Bind a user to a scope ("company", id) or ("worker", id), in a write transaction. */
+SOCLE_API int socle_user_bind(socle_db *wdb, int64_t user_id, const char *kind, int64_t ref,
+                              socle_err *err);
+SOCLE_API int socle_user_unbind(socle_db *wdb, int64_t user_id, const char *kind, int64_t ref,
+                                socle_err *err);
+/** Set the password (Argon2id) of a user, in a write transaction. */
+SOCLE_API int socle_user_set_password(socle_db *wdb, int64_t user_id, const char *password,
+                                      socle_err *err);
+
+/* ---- audit log: append-only, hash-chained, one per service ---- */
+struct socle_audit_entry {
+	const char *action;      /* "auth.login", "dmst.read", "company.approve"... */
+	const char *object_type; /* "worker", "company"...; may be NULL */
+	int64_t object_id;       /* 0 when none */
+	const char *outcome;     /* "ok", "denied", "failed" */
+	const json_t *detail;    /* borrowed object, may be NULL; never medical content */
+};
+/** Append an entry in the transaction of @p wdb, attributed to the request's
+ * principal and request id (@p req may be NULL for jobs and commands). */
+SOCLE_API int socle_audit(socle_db *wdb, socle_req *req, const struct socle_audit_entry *e,
+                          socle_err *err);
+/** Append an entry in its own durable transaction. */
+SOCLE_API int socle_audit_now(socle_req *req, const struct socle_audit_entry *e, socle_err *err);
+
+#endif

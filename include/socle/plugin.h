@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/** @file
+ * Plugin ABI: the descriptor a plugin exports and its lifecycle.
+ *
+ * ABI history (newest first; one line per change; descriptors only grow at the end):
+ *   1.0  initial: descriptor with requires, init/start/stop/fini; routes, events,
+ *        jobs, timers, migrations, capabilities, Lua libraries and rule points.
+ *
+ * Rules of the ABI:
+ *  - SOCLE_ABI_MAJOR of the plugin must equal the host's; SOCLE_ABI_MINOR may be
+ *    lower (the plugin then uses only what existed in its minor).
+ *  - Registration (routes, event handlers, jobs, migrations, capabilities, Lua
+ *    libraries, rule points) is accepted only inside init(); elsewhere the call
+ *    returns SOCLE_E_PHASE.  If init() fails, the host revokes everything the
+ *    plugin registered and never calls its fini().
+ *  - Lifecycle order: init (in dependency order) -> migrations -> start ->
+ *    serving -> stop (reverse order) -> fini (reverse order).  Libraries are
+ *    never dlclose()d.
+ *  - A plugin is loaded once per process and enabled per service in the
+ *    deployment config; its routes answer 404 on services that do not enable it.
+ */
+#ifndef SOCLE_PLUGIN_H
+#define SOCLE_PLUGIN_H
+
+#include <socle/defs.h>
+#include <socle/err.h>
+
+#define SOCLE_ABI_MAJOR 1u /* must equal the host's: bump on removal or change */
+#define SOCLE_ABI_MINOR 0u /* must be <= the host's: bump when appending */
+#define SOCLE_PLUGIN_MAGIC 0x534f434cu /* "SOCL" */
+
+struct socle_plugin_desc {
+	uint32_t magic;              /* SOCLE_PLUGIN_MAGIC */
+	uint32_t desc_size;          /* sizeof(struct socle_plugin_desc) at build time */
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	const char *name;            /* [a-z][a-z0-9_]*, equals the .so file name */
+	const char *version;         /* the plugin's own version, free text */
+	const char *summary;         /* one sentence in French: what the service offers with it */
+	const char *const *requires; /* NULL-terminated plugin names, or NULL */
+	/** Register everything here. Return 0 or a negative code with @p err set. */
+	int (*init)(socle_plugin *p, socle_err *err);
+	/** After migrations: may read and write the store, enqueue jobs. */
+	int (*start)(socle_plugin *p, socle_err *err);
+	/** Before shutdown; HTTP is no longer accepting requests. */
+	void (*stop)(socle_plugin *p);
+	/** Release what init() allocated. Called only if init() succeeded. */
+	void (*fini)(socle_plugin *p);
+	/* ABI 1.0 ends here; new members are appended below. */
+};
+
+/** Define the descriptor of plugin @p pname (a bare identifier).
+ * The exported symbol is socle_plugin_entry_<pname>, so any number of plugins
+ * can also be linked statically into one test binary. Example:
+ *
+ *     SOCLE_PLUGIN_DEFINE(hello,
+ *         .version = "1.0", .summary = "Salutations",
+ *         .init = hello_init);
+ */
+#define SOCLE_PLUGIN_DEFINE(pname, ...)                                              \
+	SOCLE_EXPORT const struct socle_plugin_desc socle_plugin_entry_##pname = {        \
+		.magic = SOCLE_PLUGIN_MAGIC,                                              \
+		.desc_size = sizeof(struct socle_plugin_desc),                            \
+		.abi_major = SOCLE_ABI_MAJOR,                                             \
+		.abi_minor = SOCLE_ABI_MINOR,                                             \
+		.name = #pname,                                                           \
+		__VA_ARGS__}
+
+/** The plugin's name (borrowed, lives as long as the process). */
+SOCLE_API const char *socle_plugin_name(const socle_plugin *p);
+/** The deployment this plugin is loaded into. */
+SOCLE_API socle_core *socle_plugin_core(const socle_plugin *p);
+/** Private data of the plugin, set in init(); the core never touches it. */
+SOCLE_API void socle_plugin_set_data(socle_plugin *p, void *data);
+SOCLE_API void *socle_plugin_get_data(const socle_plugin *p);
+
+/** Numbered migrations of a plugin, applied per service database in order,
+ * each in its own transaction, and recorded in core_migration under the
+ * plugin's name.  Versions start at 1 and never change once released.
+ * The array is borrowed and must live as long as the process (static data). */
+struct socle_migration {
+	int version;
+	const char *sql; /* one or more statements; portable SQL (see docs/storage.md) */
+};
+SOCLE_API int socle_plugin_add_migrations(socle_plugin *p, const struct socle_migration *migrations,
+                                          size_t count, socle_err *err);
+
+/** Number of services in the deployment, and the i-th one. */
+SOCLE_API size_t socle_core_service_count(const socle_core *core);
+SOCLE_API socle_service *socle_core_service_at(const socle_core *core, size_t i);
+/** The service with this id, or NULL. */
+SOCLE_API socle_service *socle_core_service(const socle_core *core, const char *id);
+
+SOCLE_API const char *socle_service_id(const socle_service *svc);
+SOCLE_API const char *socle_service_name(const socle_service *svc);
+/** Does this service enable plugin @p name? */
+SOCLE_API bool socle_service_enables(const socle_service *svc, const char *name);
+/** This plugin's settings object for the service (borrowed jansson json_t *,
+ * an empty object when the config gives none). Declared as void * here so
+ * that this header does not pull jansson in; http.h and store.h do. */
+SOCLE_API const void *socle_service_settings(const socle_service *svc, const socle_plugin *p);
+
+/** Logging to the process log (stderr, one JSON object a line). */
+enum socle_log_level { SOCLE_LOG_DEBUG, SOCLE_LOG_INFO, SOCLE_LOG_WARN, SOCLE_LOG_ERROR };
+SOCLE_API void socle_log(int level, const char *fmt, ...) SOCLE_PRINTF(2, 3);
+
+#endif
