@@ -196,6 +196,8 @@ size_t auth_session_cached(socle_service *svc);
 
 /* --------------------------------------------------------------------- users */
 
+#define AUTH_EMAIL_MAX 254
+
 /* Lower-case and trim @p email into @p out; SOCLE_E_INVAL when it cannot be an
  * address (bounded at 254 bytes). */
 int auth_email_normalize(const char *email, char *out, size_t out_size, socle_err *err);
@@ -203,11 +205,21 @@ int auth_email_normalize(const char *email, char *out, size_t out_size, socle_er
 int64_t auth_user_find(socle_db *db, const char *email);
 /* Disable a user and revoke their sessions, in the transaction of @p wdb. */
 int auth_user_disable(socle_db *wdb, int64_t user_id, socle_err *err);
+/* Store a password hash made by auth_password_hash, in the transaction of @p wdb. */
+int auth_user_store_hash(socle_db *wdb, int64_t user_id, const char *hash, socle_err *err);
 /* Load a user and their scopes as a principal (new reference); SOCLE_E_NOTFOUND. */
 int auth_user_load(socle_db *db, int64_t user_id, socle_principal **out, bool *out_disabled,
                    socle_err *err);
 
 /* ---------------------------------------------------------- router interface */
+
+#define AUTH_COOKIE_NAME "socle_session"
+#define AUTH_CSRF_HEADER "X-CSRF-Token"
+
+/* The CSRF rule: a cookie-authenticated request with an unsafe method must
+ * carry @p header equal to the session's token (compared in constant time). */
+bool auth_csrf_ok(const socle_principal *who, bool cookie_auth, bool safe_method,
+                  const char *header);
 
 /* Find the caller's credentials (cookie socle_session or Authorization:
  * Bearer), set req->principal and req->cookie_auth. Returns 0 also when there

@@ -101,6 +101,8 @@ int lua_sandbox_run_script(lua_State *L, const struct lua_script *s, socle_err *
 int lua_host_call(lua_State *L, int nargs, int nres, socle_err *err);
 /* Raise {code=, message=} with the caller's "file:line: " before the message. */
 SOCLE_NORETURN int lua_raise(lua_State *L, const char *code, const char *fmt, ...);
+/* "source:line" of the innermost Lua function from stack level @p from. */
+bool lua_where(lua_State *L, int from, char *out, size_t size);
 /* Build a frozen read-only proxy of the table at the top (replaced by the proxy). */
 void lua_sandbox_freeze(lua_State *L);
 /* Raise when the running call has spent its budget (coroutine guards, host functions). */

@@ -1,0 +1,108 @@
+#!/bin/sh
+# Core load benchmark (make bench). Starts `socle serve` on a fresh bench
+# deployment (hello plugin) and measures with wrk on loopback:
+#   - authenticated JSON read:  GET  /hello/greetings?limit=10 (session check,
+#     capability, SQLite read of the last 10 rows)
+#   - audited durable write:    POST /hello/greetings (Lua rule point, insert +
+#     audit entry + event in one transaction, WAL + synchronous=FULL)
+# at 16 and 256 connections, plus login latency (Argon2id) and the largest WAL
+# size seen during the write runs. Figures are printed, never asserted: the
+# machines are shared and noisy; compare medians of several runs.
+# Usage: bench/run.sh BUILD_DIR   (DURATION=10s by default)
+set -eu
+BUILD=${1:?usage: bench/run.sh BUILD_DIR}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-10s}
+SOCLE="$BUILD/socle"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-bench-XXXXXX")
+PID=""
+MON=""
+cleanup() {
+	[ -n "$MON" ] && kill "$MON" 2>/dev/null
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+command -v wrk >/dev/null || { echo "wrk missing: sh tools/deps.sh" >&2; exit 1; }
+
+cat > "$WORK/socle.json" <<JSON
+{
+  "port": 0,
+  "access_log": "access.log",
+  "services": [
+    { "id": "bench", "name": "Banc d'essai", "database": "bench.db", "plugins": { "hello": {} } }
+  ]
+}
+JSON
+printf 'banc-essai-motdepasse\n' | "$SOCLE" user add --config "$WORK/socle.json" --service bench \
+	--email bench@bench.example --role service_admin >/dev/null
+"$SOCLE" serve --config "$WORK/socle.json" 2>"$WORK/server.log" &
+PID=$!
+PORT=""
+for _ in $(seq 1 100); do
+	PORT=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -1)
+	[ -n "$PORT" ] && break
+	sleep 0.1
+done
+[ -n "$PORT" ] || { cat "$WORK/server.log" >&2; exit 1; }
+BASE="http://127.0.0.1:$PORT/api/v1/bench"
+LOGIN='{"email":"bench@bench.example","password":"banc-essai-motdepasse"}'
+TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'Content-Type: application/json' -d "$LOGIN" |
+	sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+[ -n "$TOKEN" ] || { echo "login failed" >&2; exit 1; }
+for i in $(seq 1 20); do
+	curl -sf -X POST "$BASE/hello/greetings" -H "Authorization: Bearer $TOKEN" \
+		-H 'Content-Type: application/json' -d "{\"name\":\"seed $i\"}" >/dev/null
+done
+
+cat > "$WORK/write.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"name":"bench"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+LUA
+
+# Print "label req/s p50 p99 errors" from one wrk output.
+report() {
+	label=$1 file=$2
+	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$file")
+	p50=$(sed -n 's/^ *50% *\([0-9.]*[a-z]*\).*/\1/p' "$file")
+	p99=$(sed -n 's/^ *99% *\([0-9.]*[a-z]*\).*/\1/p' "$file")
+	non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$file")
+	sock=$(sed -n 's/^ *Socket errors: *\(.*\)/\1/p' "$file")
+	printf '%-34s %10s req/s   p50 %-9s p99 %-9s non-2xx %-6s socket errors: %s\n' \
+		"$label" "$rps" "$p50" "$p99" "${non2xx:-0}" "${sock:-none}"
+}
+
+echo "Socle core benchmark — $(nproc) cores, wrk on loopback, $DURATION per run"
+for c in 16 256; do
+	wrk -t2 -c"$c" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
+		"$BASE/hello/greetings?limit=10" >"$WORK/read-$c.txt"
+	report "authenticated read, c=$c" "$WORK/read-$c.txt"
+done
+
+# WAL monitor: the largest -wal size seen while writing.
+: >"$WORK/wal.max"
+( max=0; while :; do
+	s=$(stat -c %s "$WORK/bench.db-wal" 2>/dev/null || echo 0)
+	[ "$s" -gt "$max" ] && max=$s && echo "$max" >"$WORK/wal.max"
+	sleep 0.05
+done ) &
+MON=$!
+for c in 16 256; do
+	wrk -t2 -c"$c" -d"$DURATION" --latency -s "$WORK/write.lua" "$BASE/hello/greetings" \
+		>"$WORK/write-$c.txt"
+	report "audited durable write, c=$c" "$WORK/write-$c.txt"
+done
+kill "$MON" 2>/dev/null; MON=""
+wal=$(cat "$WORK/wal.max" 2>/dev/null || echo 0)
+echo "largest WAL during writes: $(( ${wal:-0} / 1024 )) KiB (target <= 65536 KiB)"
+
+# Login latency: 50 sequential logins (Argon2id, 19 MiB, t=2), median and p99.
+for i in $(seq 1 50); do
+	curl -s -o /dev/null -w '%{time_total}\n' -X POST "$BASE/auth/login" \
+		-H 'Content-Type: application/json' -d "$LOGIN"
+done | sort -n >"$WORK/login.txt"
+p50=$(sed -n '25p' "$WORK/login.txt")
+p99=$(sed -n '50p' "$WORK/login.txt")
+echo "login latency (50 sequential): p50 ${p50}s  p99(max) ${p99}s"

@@ -1,0 +1,1081 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The HTTP server: libmicrohttpd lifecycle, the request pipeline and replies.
+ *
+ * MHD runs a pool of one thread per core, each with its own epoll set, on a
+ * listening socket we bind ourselves (any address family, port 0 for tests).
+ * A request goes through:
+ *   1. headers arrived (first call of the access handler): request id, route
+ *      match (404/405), body announcements checked (413 from Content-Length,
+ *      415 for a content type the route does not take);
+ *   2. body bytes, copied up to the route's limit (413 once crossed);
+ *   3. request complete: JSON parsed (400), auth_authenticate (401),
+ *      auth_authorize (401/403), then the handler, whose reply is queued;
+ *   4. MHD reports completion: auth_request_done, access log, free.
+ * An error found before the body is read is answered at once when a body is
+ * still on its way (MHD then closes the connection instead of reading it).
+ *
+ * Handler contract (include/socle/http.h): 0 with a reply queued, or a
+ * negative code without one; SOCLE_E_CLOSE drops the connection. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "access_log.h"
+#include "auth.h"
+#include "http.h"
+
+#define HTTP_CONN_TIMEOUT_S 15u            /* idle or slow clients are dropped after this */
+#define HTTP_CONN_MEMORY ((size_t)64 * 1024) /* per connection: headers + read buffer */
+#define HTTP_MIN_CONNECTIONS 1024u
+#define HTTP_MAX_CONNECTIONS 16384u
+#define HTTP_LISTEN_BACKLOG 4096
+/* Bytes of an oversized chunked body we read and drop so that the client
+ * still gets its 413; past this the connection is simply closed. */
+#define HTTP_DISCARD_MAX ((size_t)1024 * 1024)
+
+struct http_server {
+	socle_core *core;
+	struct MHD_Daemon *daemon;
+	int listen_fd;
+	int port;                         /* bound port */
+	unsigned threads;
+	struct http_routes routes;
+	struct http_statics statics;
+	struct access_log *log;
+	struct MHD_Response *oom_response; /* last resort when no reply can be built */
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------------ */
+/* statuses and error bodies                                                 */
+
+unsigned http_status_of(int errc)
+{
+	switch (errc) {
+	case SOCLE_OK: return 200;
+	case SOCLE_E_INVAL: return 400;
+	case SOCLE_E_AUTH: return 401;
+	case SOCLE_E_FORBIDDEN: return 403;
+	case SOCLE_E_NOTFOUND: return 404;
+	case SOCLE_E_EXISTS:
+	case SOCLE_E_CONFLICT: return 409;
+	case SOCLE_E_TOOBIG: return 413;
+	case SOCLE_E_THROTTLED: return 429;
+	default: return 500; /* NOMEM, STORE, SCRIPT, BUDGET, IO, INTERNAL, CONTRACT... */
+	}
+}
+
+static const char *default_message(int errc)
+{
+	switch (errc) {
+	case SOCLE_E_INVAL: return "Requête invalide.";
+	case SOCLE_E_AUTH: return "Authentification requise.";
+	case SOCLE_E_FORBIDDEN: return "Accès refusé.";
+	case SOCLE_E_NOTFOUND: return "Ressource introuvable.";
+	case SOCLE_E_EXISTS: return "Cette ressource existe déjà.";
+	case SOCLE_E_CONFLICT: return "L'état actuel ne permet pas cette opération.";
+	case SOCLE_E_TOOBIG: return "Requête trop volumineuse.";
+	case SOCLE_E_THROTTLED: return "Trop de requêtes : réessayez plus tard.";
+	default: return "Erreur interne du serveur.";
+	}
+}
+
+/* Slug of an error code; the numbers outside socle_errc are HTTP-only. */
+static const char *slug_of(int errc)
+{
+	if (http_status_of(errc) == 500)
+		return "internal_error";
+	return socle_strerror(errc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* replies                                                                   */
+
+/* Attach the headers every reply carries, then keep @p resp as the reply. */
+static int set_response(socle_req *req, unsigned status, struct MHD_Response *resp,
+                        const char *content_type, const char *cache_control, size_t bytes)
+{
+	if (!resp)
+		return SOCLE_E_NOMEM;
+	if (content_type && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                                             content_type) != MHD_YES)
+		goto nomem;
+	if (MHD_add_response_header(resp, "X-Request-Id", req->request_id) != MHD_YES ||
+	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    (cache_control &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES))
+		goto nomem;
+	for (size_t i = 0; i < req->n_out_headers; i++)
+		if (MHD_add_response_header(resp, req->out_headers[i].name,
+		                            req->out_headers[i].value) != MHD_YES) {
+			socle_log(SOCLE_LOG_ERROR, "http: en-tête de réponse refusé : %s",
+			          req->out_headers[i].name);
+		}
+	req->response = resp;
+	req->status = status;
+	req->bytes_out = bytes;
+	return 0;
+
+nomem:
+	MHD_destroy_response(resp);
+	return SOCLE_E_NOMEM;
+}
+
+static bool may_reply(socle_req *req)
+{
+	if (!req)
+		return false;
+	if (req->response || req->queued) {
+		socle_log(SOCLE_LOG_ERROR, "http: deuxième réponse à la requête %s %s (%s) ignorée",
+		          req->method_name, req->path, req->request_id);
+		return false;
+	}
+	return true;
+}
+
+/* Serialize @p body compactly into a malloc'd buffer (MHD frees it with free()). */
+static char *dump_json(const json_t *body, size_t *len)
+{
+	size_t need = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (need == 0)
+		return NULL;
+	char *buf = malloc(need);
+	if (!buf)
+		return NULL;
+	*len = json_dumpb(body, buf, need, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (*len != need) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int socle_reply_json(socle_req *req, unsigned status, json_t *body)
+{
+	if (!may_reply(req)) {
+		json_decref(body);
+		return SOCLE_E_INTERNAL;
+	}
+	if (!body)
+		return SOCLE_E_NOMEM; /* callers pass json_pack() results unchecked */
+	size_t len = 0;
+	char *buf = dump_json(body, &len);
+	json_decref(body);
+	if (!buf)
+		return SOCLE_E_NOMEM;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return SOCLE_E_NOMEM;
+	}
+	return set_response(req, status, resp, "application/json; charset=utf-8", "no-store", len);
+}
+
+/* {"error": {"code", "message", "fields"?, "request_id"}} */
+static json_t *error_body(socle_req *req, const char *code, const char *message, json_t *fields)
+{
+	json_t *e = json_object();
+	json_t *o = json_object();
+
+	if (!e || !o) {
+		json_decref(e);
+		json_decref(o);
+		json_decref(fields);
+		return NULL;
+	}
+	json_object_set_new(e, "code", json_string(code ? code : "error"));
+	/* a message that is not valid UTF-8 would make json_string fail: keep the slot */
+	json_t *m = json_string(message ? message : "");
+	json_object_set_new(e, "message", m ? m : json_string("Erreur."));
+	if (fields)
+		json_object_set_new(e, "fields", fields);
+	json_object_set_new(e, "request_id", json_string(req->request_id));
+	json_object_set_new(o, "error", e);
+	return o;
+}
+
+int socle_reply_error(socle_req *req, unsigned status, const char *code, const char *message)
+{
+	if (!may_reply(req))
+		return SOCLE_E_INTERNAL;
+	json_t *body = error_body(req, code, message, NULL);
+	if (!body)
+		return SOCLE_E_NOMEM;
+	return socle_reply_json(req, status, body);
+}
+
+int socle_reply_invalid(socle_req *req, json_t *fields)
+{
+	if (!may_reply(req)) {
+		json_decref(fields);
+		return SOCLE_E_INTERNAL;
+	}
+	if (!fields)
+		fields = json_array();
+	json_t *body = error_body(req, "validation_failed",
+	                          "Certains champs sont invalides : corrigez-les et réessayez.",
+	                          fields);
+	if (!body)
+		return SOCLE_E_NOMEM;
+	return socle_reply_json(req, 422, body);
+}
+
+int socle_reply_bytes(socle_req *req, unsigned status, const char *content_type,
+                      const char *body, size_t len)
+{
+	if (!may_reply(req))
+		return SOCLE_E_INTERNAL;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
+	return set_response(req, status, resp,
+	                    content_type ? content_type : "application/octet-stream", "no-store",
+	                    len);
+}
+
+int http_reply_errc_msg(socle_req *req, int errc, const char *message)
+{
+	return socle_reply_error(req, http_status_of(errc), slug_of(errc),
+	                         message ? message : default_message(errc));
+}
+
+int http_reply_errc(socle_req *req, int errc)
+{
+	return http_reply_errc_msg(req, errc, NULL);
+}
+
+int socle_reply_err(socle_req *req, const socle_err *err)
+{
+	int code = err && err->code < 0 ? err->code : SOCLE_E_INTERNAL;
+
+	if (code == SOCLE_E_CLOSE)
+		return SOCLE_E_CLOSE;
+	if (http_status_of(code) == 500) {
+		/* the detail of our own failures (SQL, Lua, paths) stays in the log */
+		socle_log(SOCLE_LOG_ERROR, "http: %s %s (%s) : %s : %s", req->method_name, req->path,
+		          req->request_id, socle_strerror(code), err && err->msg[0] ? err->msg : "-");
+		return http_reply_errc(req, code);
+	}
+	return http_reply_errc_msg(req, code, err && err->msg[0] ? err->msg : NULL);
+}
+
+int http_reply_fd(socle_req *req, unsigned status, const char *content_type, int fd,
+                  uint64_t size)
+{
+	if (!may_reply(req)) {
+		close(fd);
+		return SOCLE_E_INTERNAL;
+	}
+	struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
+	if (!resp) {
+		close(fd);
+		return SOCLE_E_NOMEM;
+	}
+	return set_response(req, status, resp, content_type, "no-cache", (size_t)size);
+}
+
+int http_reply_redirect(socle_req *req, unsigned status, const char *location)
+{
+	if (!may_reply(req))
+		return SOCLE_E_INTERNAL;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
+	                                                            MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return SOCLE_E_NOMEM;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
+		MHD_destroy_response(resp);
+		return SOCLE_E_NOMEM;
+	}
+	return set_response(req, status, resp, NULL, "no-cache", 0);
+}
+
+static bool header_token_ok(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == ':' || *s == 127)
+			return false;
+	return true;
+}
+
+int socle_req_add_header(socle_req *req, const char *name, const char *value)
+{
+	if (!req || !header_token_ok(name) || !value || strpbrk(value, "\r\n"))
+		return SOCLE_E_INVAL; /* a CR or LF would let a value inject headers */
+	if (req->response || req->queued)
+		return SOCLE_E_PHASE;
+	if (req->n_out_headers == req->cap_out_headers) {
+		size_t cap = req->cap_out_headers ? req->cap_out_headers * 2 : 4;
+		struct http_header *v = realloc(req->out_headers, cap * sizeof(*v));
+		if (!v)
+			return SOCLE_E_NOMEM;
+		req->out_headers = v;
+		req->cap_out_headers = cap;
+	}
+	char *n = strdup(name), *v = strdup(value);
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return SOCLE_E_NOMEM;
+	}
+	req->out_headers[req->n_out_headers].name = n;
+	req->out_headers[req->n_out_headers].value = v;
+	req->n_out_headers++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* request accessors                                                         */
+
+socle_service *socle_req_service(socle_req *req) { return req ? req->service : NULL; }
+socle_core *socle_req_core(socle_req *req) { return req ? req->core : NULL; }
+int socle_req_method(socle_req *req) { return req ? req->method : 0; }
+const char *socle_req_path(socle_req *req) { return req ? req->path : NULL; }
+const char *socle_req_id(socle_req *req) { return req ? req->request_id : NULL; }
+const json_t *socle_req_body(socle_req *req) { return req ? req->body : NULL; }
+const char *socle_req_client_ip(socle_req *req) { return req ? req->client_ip : NULL; }
+
+const socle_principal *socle_req_principal(socle_req *req)
+{
+	return req ? req->principal : NULL;
+}
+
+const char *socle_req_param(socle_req *req, const char *name)
+{
+	if (!req || !name)
+		return NULL;
+	for (size_t i = 0; i < req->n_params; i++)
+		if (strcmp(req->params[i].name, name) == 0)
+			return req->params[i].value;
+	return NULL;
+}
+
+const char *socle_req_query(socle_req *req, const char *name)
+{
+	if (!req || !req->conn || !name)
+		return NULL;
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *socle_req_header(socle_req *req, const char *name)
+{
+	if (!req || !req->conn || !name)
+		return NULL;
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *socle_req_raw_body(socle_req *req, size_t *len)
+{
+	if (len)
+		*len = req ? req->raw_len : 0;
+	return req ? req->raw : NULL;
+}
+
+socle_db *socle_req_reader(socle_req *req, socle_err *err)
+{
+	if (!req || !req->service) {
+		socle_err_set(err, SOCLE_E_NOTFOUND, "requête hors d'un service");
+		return NULL;
+	}
+	return socle_service_reader(req->service, err);
+}
+
+/* Strict decimal: digits only, no sign, no spaces, within int64. */
+static bool parse_i64(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		int d = *s - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+int socle_req_param_id(socle_req *req, const char *name, int64_t *out)
+{
+	int64_t v;
+
+	if (!parse_i64(socle_req_param(req, name), &v) || v <= 0)
+		return SOCLE_E_NOTFOUND;
+	*out = v;
+	return 0;
+}
+
+int socle_req_page(socle_req *req, int *out_limit, int64_t *out_after_id, socle_err *err)
+{
+	const char *limit = socle_req_query(req, "limit");
+	const char *cursor = socle_req_query(req, "cursor");
+	int64_t v;
+
+	*out_limit = 50;
+	*out_after_id = 0;
+	if (limit) {
+		if (!parse_i64(limit, &v) || v < 1 || v > 500)
+			return socle_err_set(err, SOCLE_E_INVAL,
+			                     "Paramètre « limit » invalide : entier de 1 à 500 attendu.");
+		*out_limit = (int)v;
+	}
+	if (cursor && *cursor) {
+		if (!parse_i64(cursor, &v))
+			return socle_err_set(err, SOCLE_E_INVAL, "Paramètre « cursor » invalide.");
+		*out_after_id = v;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* routes registration                                                       */
+
+int socle_plugin_add_routes(socle_plugin *p, const struct socle_route *routes, size_t count,
+                            socle_err *err)
+{
+	if (!p || (!routes && count))
+		return socle_err_set(err, SOCLE_E_INVAL, "socle_plugin_add_routes : argument nul");
+	if (p->core->phase != PHASE_INIT)
+		return socle_err_set(err, SOCLE_E_PHASE,
+		                     "%s : les routes se déclarent dans init() seulement",
+		                     socle_plugin_name(p));
+	/* check every pattern first, so that a bad table registers nothing */
+	for (size_t i = 0; i < count; i++) {
+		struct reg_route rec = {.owner = p, .route = &routes[i]};
+		struct registry one = {0};
+		struct http_routes rt;
+
+		one.routes.v = &rec;
+		one.routes.n = one.routes.cap = 1;
+		int rc = http_routes_compile(&rt, &one, err);
+		if (rc < 0)
+			return rc;
+		http_routes_free(&rt);
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct reg_route rec = {.owner = p, .route = &routes[i]};
+
+		if (registry_add_route(&p->core->reg, &rec) < 0)
+			return socle_err_set(err, SOCLE_E_NOMEM, "%s : mémoire insuffisante",
+			                     socle_plugin_name(p));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the request pipeline                                                      */
+
+static void req_free(socle_req *req)
+{
+	if (!req)
+		return;
+	if (req->response)
+		MHD_destroy_response(req->response);
+	for (size_t i = 0; i < req->n_out_headers; i++) {
+		free(req->out_headers[i].name);
+		free(req->out_headers[i].value);
+	}
+	free(req->out_headers);
+	json_decref(req->body);
+	free(req->raw);
+	free(req->segbuf);
+	free(req->path);
+	free(req->method_name);
+	free(req);
+}
+
+static int method_of(const char *m)
+{
+	if (strcmp(m, "GET") == 0)
+		return SOCLE_GET;
+	if (strcmp(m, "POST") == 0)
+		return SOCLE_POST;
+	if (strcmp(m, "PUT") == 0)
+		return SOCLE_PUT;
+	if (strcmp(m, "PATCH") == 0)
+		return SOCLE_PATCH;
+	if (strcmp(m, "DELETE") == 0)
+		return SOCLE_DELETE;
+	return 0;
+}
+
+static void client_ip_of(struct MHD_Connection *conn, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	buf[0] = 0;
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+		          (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+		          (socklen_t)size);
+}
+
+static socle_req *req_new(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+                          const char *method)
+{
+	socle_req *req = calloc(1, sizeof(*req));
+	unsigned char id[HTTP_REQUEST_ID_LEN / 2];
+
+	if (!req)
+		return NULL;
+	req->start_ns = now_ns();
+	req->core = srv->core;
+	req->conn = conn;
+	req->path = strdup(url ? url : "/");
+	req->method_name = strdup(method ? method : "");
+	if (!req->path || !req->method_name) {
+		req_free(req);
+		return NULL;
+	}
+	req->method = method_of(req->method_name);
+	randombytes_buf(id, sizeof(id));
+	sodium_bin2hex(req->request_id, sizeof(req->request_id), id, sizeof(id));
+	client_ip_of(conn, req->client_ip, sizeof(req->client_ip));
+	return req;
+}
+
+/* A body follows the headers (Content-Length > 0 or chunked). */
+static bool body_announced(socle_req *req, uint64_t *content_length, bool *has_length)
+{
+	const char *cl = socle_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = socle_req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	*has_length = false;
+	*content_length = 0;
+	if (cl) {
+		int64_t v;
+		if (parse_i64(cl, &v)) {
+			*content_length = (uint64_t)v;
+			*has_length = true;
+		} else {
+			*content_length = UINT64_MAX; /* MHD refuses malformed lengths first */
+			*has_length = true;
+		}
+	}
+	return (*has_length && *content_length > 0) || te != NULL;
+}
+
+/* Does the request's Content-Type name @p type, with no charset other than utf-8? */
+static bool media_type_is(const char *ct, const char *type)
+{
+	size_t tl = strlen(type);
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, type, tl) != 0)
+		return false;
+	const char *p = ct + tl;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return true;
+	if (*p != ';')
+		return false;
+	/* parameters: only charset matters, and it must be UTF-8 */
+	while (*p == ';') {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len >= 8 && strncasecmp(p, "charset=", 8) == 0) {
+			const char *v = p + 8;
+			size_t vl = len - 8;
+			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+				v++;
+				vl -= 2;
+			}
+			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			if (!((vl == 5 && strncasecmp(v, "utf-8", 5) == 0) ||
+			      (vl == 4 && strncasecmp(v, "utf8", 4) == 0)))
+				return false;
+		}
+		p += len;
+	}
+	return true;
+}
+
+/* Route an API request: service, route, body announcements. */
+static void begin_api(struct http_server *srv, socle_req *req)
+{
+	const char *p = req->path + strlen(HTTP_API_PREFIX);
+	const char *slash = strchr(p, '/');
+	char id[64];
+
+	if (!slash || slash == p || (size_t)(slash - p) >= sizeof(id)) {
+		http_reply_errc_msg(req, SOCLE_E_NOTFOUND, "Ressource introuvable.");
+		return;
+	}
+	memcpy(id, p, (size_t)(slash - p));
+	id[slash - p] = 0;
+	req->service = socle_core_service(srv->core, id);
+	if (!req->service) {
+		http_reply_errc_msg(req, SOCLE_E_NOTFOUND, "Service inconnu.");
+		return;
+	}
+	req->route_path = slash;
+
+	int allow = 0;
+	switch (http_routes_match(&srv->routes, req, &allow)) {
+	case HTTP_MATCH_NONE:
+		http_reply_errc_msg(req, SOCLE_E_NOTFOUND, "Ressource introuvable.");
+		return;
+	case HTTP_MATCH_METHOD: {
+		char text[64];
+
+		http_methods_text(allow, text, sizeof(text));
+		socle_req_add_header(req, MHD_HTTP_HEADER_ALLOW, text);
+		socle_reply_error(req, 405, "method_not_allowed",
+		                  "Méthode non autorisée pour cette ressource.");
+		return;
+	}
+	case HTTP_MATCH_FOUND:
+		break;
+	}
+
+	const struct socle_route *route = req->route->route;
+	req->max_body = route->max_body ? route->max_body : HTTP_DEFAULT_MAX_BODY;
+	uint64_t cl;
+	bool has_length;
+	if (!body_announced(req, &cl, &has_length))
+		return;
+	if (req->method == SOCLE_GET || req->method == SOCLE_DELETE) {
+		http_reply_errc_msg(req, SOCLE_E_INVAL,
+		                    "Cette méthode n'accepte pas de corps de requête.");
+		return;
+	}
+	const char *ct = socle_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (ct && media_type_is(ct, "application/json")) {
+		req->body_csv = false;
+	} else if (ct && (route->method & SOCLE_ROUTE_CSV) && media_type_is(ct, "text/csv")) {
+		req->body_csv = true;
+	} else {
+		socle_reply_error(req, 415, "unsupported_media_type",
+		                  (route->method & SOCLE_ROUTE_CSV)
+		                          ? "Le corps doit être au format application/json ou text/csv "
+		                            "(UTF-8)."
+		                          : "Le corps doit être au format application/json (UTF-8).");
+		return;
+	}
+	if (has_length && cl > req->max_body) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "Corps de requête trop volumineux (%zu octets au plus).",
+		         req->max_body);
+		http_reply_errc_msg(req, SOCLE_E_TOOBIG, msg);
+	}
+}
+
+/* First call: everything that can be decided from the request line and headers. */
+static void begin(struct http_server *srv, socle_req *req)
+{
+	bool head = strcmp(req->method_name, "HEAD") == 0;
+
+	if (strcmp(req->path, "/healthz") == 0) {
+		if (req->method == SOCLE_GET || head) {
+			socle_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
+		} else {
+			socle_req_add_header(req, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+			socle_reply_error(req, 405, "method_not_allowed", "Méthode non autorisée.");
+		}
+		return;
+	}
+	if (strncmp(req->path, HTTP_API_PREFIX, strlen(HTTP_API_PREFIX)) == 0) {
+		begin_api(srv, req);
+		return;
+	}
+	if (http_static_serve(&srv->statics, req))
+		return;
+	http_reply_errc_msg(req, SOCLE_E_NOTFOUND, "Page introuvable.");
+}
+
+/* Body bytes: keep them up to the limit, then count and drop. Returns false
+ * when the connection should be closed (an endless oversized body). */
+static bool take_body(socle_req *req, const char *data, size_t size)
+{
+	if (req->body_state == HTTP_BODY_TOOBIG || req->raw_len + size > req->max_body) {
+		req->body_state = HTTP_BODY_TOOBIG;
+		req->discarded += size;
+		return req->discarded <= HTTP_DISCARD_MAX;
+	}
+	req->body_state = HTTP_BODY_READING;
+	if (req->raw_len + size + 1 > req->raw_cap) {
+		size_t cap = req->raw_cap ? req->raw_cap : 1024;
+		while (cap < req->raw_len + size + 1)
+			cap *= 2;
+		if (cap > req->max_body + 1)
+			cap = req->max_body + 1;
+		char *p = realloc(req->raw, cap);
+		if (!p) {
+			/* treat like an oversized body: the client gets an answer, we keep going */
+			req->body_state = HTTP_BODY_TOOBIG;
+			req->discarded += size;
+			return true;
+		}
+		req->raw = p;
+		req->raw_cap = cap;
+	}
+	memcpy(req->raw + req->raw_len, data, size);
+	req->raw_len += size;
+	req->raw[req->raw_len] = 0;
+	return true;
+}
+
+/* Final call: body parsed, caller authenticated and authorized, handler run.
+ * Returns false when the connection must be dropped without a reply. */
+static bool finish(socle_req *req)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	const struct socle_route *route = req->route->route;
+
+	if (req->body_state == HTTP_BODY_TOOBIG) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "Corps de requête trop volumineux (%zu octets au plus).",
+		         req->max_body);
+		http_reply_errc_msg(req, SOCLE_E_TOOBIG, msg);
+		return true;
+	}
+	if (req->raw_len > 0 && !req->body_csv) {
+		if (http_json_parse(req->raw, req->raw_len, &req->body, &err) < 0) {
+			socle_reply_error(req, 400, "invalid_json", err.msg);
+			return true;
+		}
+		if (!json_is_object(req->body)) {
+			json_decref(req->body);
+			req->body = NULL;
+			socle_reply_error(req, 400, "invalid_json",
+			                  "Corps JSON invalide : un objet est attendu.");
+			return true;
+		}
+	}
+
+	int rc = auth_authenticate(req, &err);
+	if (rc == 0) {
+		err = (socle_err)SOCLE_ERR_INIT;
+		rc = auth_authorize(req, route->capability, &err);
+	}
+	if (rc < 0) {
+		if (!req->response)
+			socle_reply_err(req, &err);
+		return rc != SOCLE_E_CLOSE;
+	}
+
+	rc = route->handler(req, route->ud);
+	if (rc == SOCLE_E_CLOSE)
+		return false;
+	if (rc < 0 && !req->response) {
+		if (http_status_of(rc) == 500)
+			socle_log(SOCLE_LOG_ERROR, "http: %s %s (%s) : le gestionnaire a échoué : %s",
+			          req->method_name, req->path, req->request_id, socle_strerror(rc));
+		http_reply_errc(req, rc);
+	} else if (rc == 0 && !req->response) {
+		socle_log(SOCLE_LOG_ERROR,
+		          "http: %s %s (%s) : le gestionnaire n'a envoyé aucune réponse (bogue)",
+		          req->method_name, req->path, req->request_id);
+		http_reply_errc(req, SOCLE_E_INTERNAL);
+	}
+	return true;
+}
+
+static enum MHD_Result queue(struct http_server *srv, socle_req *req)
+{
+	struct MHD_Response *resp = req->response;
+	unsigned status = req->status;
+
+	if (!resp) {
+		/* no reply could be built (memory): the static last-resort answer */
+		resp = srv->oom_response;
+		status = 500;
+		req->status = 500;
+		req->bytes_out = 0;
+		if (!resp)
+			return MHD_NO;
+		req->queued = true;
+		return MHD_queue_response(req->conn, status, resp);
+	}
+	req->response = NULL;
+	req->queued = true;
+	enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	socle_req *req = *con_cls;
+	(void)version;
+
+	if (!req) {
+		uint64_t cl;
+		bool has_length;
+
+		req = req_new(srv, conn, url, method);
+		if (!req)
+			return MHD_NO;
+		*con_cls = req;
+		req->started = true;
+		begin(srv, req);
+		/* an early answer goes out now when a body is still coming: MHD then
+		 * closes the connection rather than reading a body we refused */
+		if ((req->response || !req->route) && body_announced(req, &cl, &has_length))
+			return queue(srv, req);
+		return MHD_YES;
+	}
+	if (req->queued)
+		return MHD_YES;
+	if (*upload_size > 0) {
+		bool keep = req->response ? true : take_body(req, upload_data, *upload_size);
+		*upload_size = 0;
+		return keep ? MHD_YES : MHD_NO;
+	}
+	if (!req->response && req->route && !finish(req))
+		return MHD_NO;
+	return queue(srv, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+	socle_req *req = *con_cls;
+	(void)conn;
+
+	if (!req)
+		return;
+	*con_cls = NULL;
+	auth_request_done(req);
+	struct access_log_entry e = {
+		.request_id = req->request_id,
+		.method = req->method_name,
+		.path = req->path,
+		.status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && req->queued ? req->status : 0,
+		.duration_ms = (double)(now_ns() - req->start_ns) / 1e6,
+		.service = req->service ? socle_service_id(req->service) : NULL,
+		.user_id = req->principal ? socle_principal_user_id(req->principal) : 0,
+		.bytes = req->queued ? req->bytes_out : 0,
+		.client_ip = req->client_ip[0] ? req->client_ip : NULL,
+	};
+	access_log_write(srv->log, &e);
+	req_free(req);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	(void)cls;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = 0;
+	socle_log(SOCLE_LOG_WARN, "http (libmicrohttpd) : %s", buf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* server lifecycle                                                          */
+
+/* Each connection needs a descriptor: lift the soft limit to the hard one. */
+static rlim_t raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t old = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = old;
+	}
+	return rl.rlim_cur;
+}
+
+static int bind_listen(struct http_server *srv, const char *address, int port, socle_err *err)
+{
+	struct addrinfo hints = {0}, *res = NULL;
+	char port_text[16];
+	int last_errno = 0;
+
+	if (port < 0 || port > 65535)
+		return socle_err_set(err, SOCLE_E_INVAL, "port %d invalide", port);
+	snprintf(port_text, sizeof(port_text), "%d", port);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	int gai = getaddrinfo(address, port_text, &hints, &res);
+	if (gai != 0)
+		return socle_err_set(err, SOCLE_E_INVAL, "adresse d'écoute %s : %s",
+		                     address ? address : "*", gai_strerror(gai));
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		                ai->ai_protocol);
+		if (fd < 0) {
+			last_errno = errno;
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+		    listen(fd, HTTP_LISTEN_BACKLOG) != 0) {
+			last_errno = errno;
+			close(fd);
+			continue;
+		}
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			srv->port = ss.ss_family == AF_INET6
+			                    ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+			                    : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		srv->listen_fd = fd;
+		freeaddrinfo(res);
+		return 0;
+	}
+	freeaddrinfo(res);
+	return socle_err_set(err, SOCLE_E_IO, "écoute sur %s:%d impossible : %s",
+	                     address ? address : "*", port, strerror(last_errno));
+}
+
+static void server_free(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->daemon) {
+		/* stop accepting first; MHD then hands the listening socket back */
+		MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+		if (fd != MHD_INVALID_SOCKET && fd == srv->listen_fd) {
+			close(fd);
+			srv->listen_fd = -1;
+		}
+		MHD_stop_daemon(srv->daemon);
+		/* without quiesce MHD closes the socket it was given */
+		srv->listen_fd = -1;
+	}
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	if (srv->oom_response)
+		MHD_destroy_response(srv->oom_response);
+	http_routes_free(&srv->routes);
+	http_statics_close(&srv->statics);
+	access_log_close(srv->log);
+	free(srv);
+}
+
+int http_server_start(socle_core *core, socle_err *err)
+{
+	static const char oom_body[] =
+		"{\"error\":{\"code\":\"internal_error\",\"message\":\"Erreur interne du serveur.\"}}";
+	int rc;
+
+	if (core->http)
+		return socle_err_set(err, SOCLE_E_PHASE, "le serveur HTTP est déjà démarré");
+	if (sodium_init() < 0)
+		return socle_err_set(err, SOCLE_E_INTERNAL, "libsodium : initialisation impossible");
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return socle_err_set(err, SOCLE_E_NOMEM, "serveur HTTP : mémoire insuffisante");
+	srv->core = core;
+	srv->listen_fd = -1;
+
+	rlim_t nofile = raise_nofile();
+	if ((rc = http_routes_compile(&srv->routes, &core->reg, err)) < 0 ||
+	    (rc = http_statics_open(&srv->statics, core, err)) < 0 ||
+	    (rc = access_log_open(&srv->log, core->access_log_path, err)) < 0 ||
+	    (rc = bind_listen(srv, core->listen_address ? core->listen_address : "127.0.0.1",
+	                      core->port, err)) < 0)
+		goto fail;
+
+	srv->oom_response = MHD_create_response_from_buffer(sizeof(oom_body) - 1, (void *)oom_body,
+	                                                    MHD_RESPMEM_PERSISTENT);
+	if (srv->oom_response)
+		MHD_add_response_header(srv->oom_response, MHD_HTTP_HEADER_CONTENT_TYPE,
+		                        "application/json; charset=utf-8");
+
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	srv->threads = cpus < 1 ? 1u : cpus > 64 ? 64u : (unsigned)cpus;
+	/* keep descriptors for databases, logs and plugins beside the connections */
+	unsigned limit = nofile > 256 ? (unsigned)(nofile > HTTP_MAX_CONNECTIONS + 256
+	                                                   ? HTTP_MAX_CONNECTIONS
+	                                                   : nofile - 256)
+	                              : HTTP_MIN_CONNECTIONS;
+	if (limit < HTTP_MIN_CONNECTIONS) {
+		socle_log(SOCLE_LOG_WARN,
+		          "http: limite de descripteurs basse (%llu) : %u connexions au plus",
+		          (unsigned long long)nofile, limit);
+	}
+
+	srv->daemon = MHD_start_daemon(
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		on_request, srv,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, srv->threads,
+		MHD_OPTION_CONNECTION_LIMIT, limit,
+		MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		rc = socle_err_set(err, SOCLE_E_IO,
+		                   "libmicrohttpd n'a pas pu démarrer sur le port %d", srv->port);
+		goto fail;
+	}
+	core->http = srv;
+	socle_log(SOCLE_LOG_INFO, "http: à l'écoute sur %s port %d (%u fils, %u connexions au plus)",
+	          core->listen_address ? core->listen_address : "127.0.0.1", srv->port,
+	          srv->threads, limit);
+	return 0;
+
+fail:
+	server_free(srv);
+	return rc;
+}
+
+void http_server_stop(socle_core *core)
+{
+	if (!core || !core->http)
+		return;
+	server_free(core->http);
+	core->http = NULL;
+}
+
+int http_server_port(const socle_core *core)
+{
+	return core && core->http ? core->http->port : 0;
+}

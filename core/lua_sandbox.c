@@ -1,0 +1,1345 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The sandbox every service script runs in: a counting allocator with a hard
+ * cap, an instruction and wall-clock budget enforced by a count hook that a
+ * script's own pcall cannot swallow, an allow-listed read-only environment,
+ * guarded library functions (pattern matching with a step budget, string.rep,
+ * table.move, coroutine resumption, setmetatable without finalizers, a
+ * deterministic math.random), and the one wrapper through which C calls Lua.
+ *
+ * The pattern functions are our own matcher rather than the library's: the
+ * library matcher backtracks inside C where no hook ever fires, so a single
+ * s:find('.-.-b') on a long subject runs for seconds past any deadline. Ours
+ * has the same pattern language and charges every step to the call's budget. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lualib.h>
+
+#include "lua_host.h"
+
+const char lua_key_rules;
+const char lua_key_rule_where;
+const char lua_key_tests;
+const char lua_key_handlers;
+const char lua_key_parcours;
+const char lua_key_arrays;
+const char lua_key_env;
+const char lua_null_sentinel;
+static const char key_error_mt;
+
+#define RNG_SEED 0x9e3779b97f4a7c15ull
+#define MATCH_DEPTH_MAX 200         /* recursion of the matcher */
+#define MATCH_CHARGE_EVERY 256      /* matcher steps between budget charges */
+#define MOVE_MAX 1000000            /* elements one table.move may copy */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- allocator ---------------------------------------------------------- */
+
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct lua_ctx *c = ud;
+
+	if (ptr == NULL)
+		osize = 0; /* for new blocks osize is a type tag, not a size */
+	if (nsize == 0) {
+		free(ptr);
+		c->mem_used -= osize;
+		return NULL;
+	}
+	if (nsize > osize && nsize - osize > c->mem_limit - c->mem_used) {
+		c->mem_refused = true; /* Lua raises LUA_ERRMEM; shrinking always proceeds */
+		return NULL;
+	}
+	void *p = realloc(ptr, nsize);
+
+	if (p == NULL) {
+		c->mem_refused = true;
+		return NULL;
+	}
+	c->mem_used = c->mem_used - osize + nsize;
+	return p;
+}
+
+static int sandbox_panic(lua_State *L)
+{
+	const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+
+	socle_log(SOCLE_LOG_ERROR, "Lua : erreur hors protection (%s), arrêt", msg);
+	abort();
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+/* "source:line" of the innermost Lua function on the stack, from level @p from. */
+bool lua_where(lua_State *L, int from, char *out, size_t size)
+{
+	lua_Debug ar;
+
+	for (int level = from; lua_getstack(L, level, &ar); level++) {
+		if (!lua_getinfo(L, "Sl", &ar))
+			continue;
+		if (ar.currentline > 0) {
+			const char *src = ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1
+			                                                              : ar.short_src;
+			snprintf(out, size, "%s:%d", src, ar.currentline);
+			return true;
+		}
+	}
+	if (size)
+		out[0] = '\0';
+	return false;
+}
+
+SOCLE_NORETURN int lua_raise(lua_State *L, const char *code, const char *fmt, ...)
+{
+	char where[200];
+	va_list ap;
+
+	lua_createtable(L, 0, 2);                      /* e */
+	lua_pushstring(L, code);
+	lua_setfield(L, -2, "code");
+	if (lua_where(L, 0, where, sizeof(where)))
+		lua_pushfstring(L, "%s: ", where);     /* e where */
+	else
+		lua_pushliteral(L, "");
+	va_start(ap, fmt);
+	lua_pushvfstring(L, fmt, ap);                  /* e where msg */
+	va_end(ap);
+	lua_concat(L, 2);                              /* e "where msg" */
+	lua_setfield(L, -2, "message");                /* e */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_error_mt);
+	lua_setmetatable(L, -2);
+	lua_error(L);
+	abort(); /* not reached */
+}
+
+/* __tostring of error tables: "code: message". */
+static int error_tostring_fn(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_pushliteral(L, "code");
+	lua_rawget(L, 1);                              /* e code */
+	lua_pushliteral(L, "message");
+	lua_rawget(L, 1);                              /* e code msg */
+	const char *code = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "script_error";
+	const char *msg = lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : "";
+
+	lua_pushfstring(L, "%s: %s", code, msg);
+	return 1;
+}
+
+/* Message handler of lua_host_call only: make every error a table
+ * {code, message, where, traceback} without running any script code (no
+ * metamethods), so that a hostile error object cannot escape the budgets. */
+static int sandbox_msgh(lua_State *L)
+{
+	char where[256];
+	const char *code = "script_error";
+	const char *msg = NULL;
+
+	lua_where(L, 1, where, sizeof(where));
+	int t = lua_type(L, 1);
+
+	lua_createtable(L, 0, 4);                      /* e t */
+	if (t == LUA_TSTRING) {
+		msg = lua_tostring(L, 1);
+	} else if (t == LUA_TNUMBER) {
+		lua_pushvalue(L, 1);
+		msg = lua_tostring(L, -1);             /* converts the copy only */
+		lua_setfield(L, 2, "message");
+	} else if (t == LUA_TTABLE) {
+		lua_pushliteral(L, "code");
+		if (lua_rawget(L, 1) == LUA_TSTRING)
+			code = lua_tostring(L, -1);
+		lua_setfield(L, 2, "code");            /* keeps the string alive in t */
+		lua_pushliteral(L, "message");
+		if (lua_rawget(L, 1) == LUA_TSTRING)
+			msg = lua_tostring(L, -1);
+		lua_setfield(L, 2, "message");
+	}
+	lua_pushstring(L, code);
+	lua_setfield(L, 2, "code");
+	if (msg == NULL)
+		lua_pushfstring(L, "%s: erreur de script (objet d'erreur de type %s)", where,
+		                lua_typename(L, t));
+	else
+		lua_pushstring(L, msg);
+	lua_setfield(L, 2, "message");
+	lua_pushstring(L, where);
+	lua_setfield(L, 2, "where");
+	luaL_traceback(L, L, NULL, 1);
+	lua_setfield(L, 2, "traceback");
+	return 1;
+}
+
+/* ---- budgets ------------------------------------------------------------ */
+
+static void budget_hook(lua_State *L, lua_Debug *ar);
+
+static void budget_exhaust(lua_State *L, struct lua_ctx *c, enum lua_budget_reason why)
+{
+	if (!c->exhausted) {
+		c->exhausted = true;
+		c->reason = why;
+	}
+	/* Trap every instruction of this thread and of the main thread from now
+	 * on: a pcall in the script cannot catch the error and carry on. */
+	lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+	if (L != c->main)
+		lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, 1);
+	const struct socle_lua_limits *lim = &c->ls->svc->lua_limits;
+
+	if (c->reason == LUA_BUDGET_TIME)
+		lua_raise(L, "budget_exceeded", "délai d'exécution dépassé (%d ms)",
+		          (int)(lim->time_ms > 0 ? lim->time_ms : LUA_DEFAULT_TIME_MS));
+	lua_raise(L, "budget_exceeded", "budget d'instructions épuisé (%I instructions)",
+	          (lua_Integer)(lim->instructions ? lim->instructions : LUA_DEFAULT_INSTRUCTIONS));
+}
+
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+
+	(void)ar;
+	if (!c->in_call)
+		return;
+	if (!c->exhausted) {
+		if (lua_gethookcount(L) == 1) {
+			/* A coroutine left in trap mode by an earlier call. */
+			lua_sethook(L, budget_hook, LUA_MASKCOUNT, c->hook_step);
+			return;
+		}
+		if (c->steps_left <= (uint64_t)c->hook_step)
+			budget_exhaust(L, c, LUA_BUDGET_INSTRUCTIONS);
+		c->steps_left -= (uint64_t)c->hook_step;
+		if (mono_ns() >= c->deadline_ns)
+			budget_exhaust(L, c, LUA_BUDGET_TIME);
+		return;
+	}
+	budget_exhaust(L, c, c->reason);
+}
+
+void lua_budget_check(lua_State *L)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+
+	if (c->in_call && c->exhausted)
+		budget_exhaust(L, c, c->reason);
+}
+
+void lua_budget_charge(lua_State *L, uint64_t steps)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+
+	if (!c->in_call)
+		return;
+	if (c->exhausted)
+		budget_exhaust(L, c, c->reason);
+	if (steps >= c->steps_left)
+		budget_exhaust(L, c, LUA_BUDGET_INSTRUCTIONS);
+	c->steps_left -= steps;
+	if (mono_ns() >= c->deadline_ns)
+		budget_exhaust(L, c, LUA_BUDGET_TIME);
+}
+
+static void budget_arm(struct lua_ctx *c)
+{
+	const struct socle_lua_limits *lim = &c->ls->svc->lua_limits;
+	uint64_t instr = lim->instructions ? lim->instructions : LUA_DEFAULT_INSTRUCTIONS;
+	int64_t ms = lim->time_ms > 0 ? lim->time_ms : LUA_DEFAULT_TIME_MS;
+
+	c->in_call = true;
+	c->exhausted = false;
+	c->reason = LUA_BUDGET_NONE;
+	c->mem_refused = false;
+	c->steps_left = instr;
+	c->hook_step = instr < LUA_HOOK_STEP ? (int)instr : LUA_HOOK_STEP;
+	if (c->hook_step < 1)
+		c->hook_step = 1;
+	c->deadline_ns = mono_ns() + ms * 1000000;
+	c->rng = RNG_SEED;
+	lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, c->hook_step);
+}
+
+static void budget_disarm(struct lua_ctx *c)
+{
+	c->in_call = false;
+	lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, c->hook_step);
+}
+
+static int code_from_slug(const char *code)
+{
+	if (strcmp(code, "budget_exceeded") == 0)
+		return SOCLE_E_BUDGET;
+	if (strcmp(code, "phase_error") == 0)
+		return SOCLE_E_PHASE;
+	if (strcmp(code, "too_big") == 0)
+		return SOCLE_E_TOOBIG;
+	return SOCLE_E_SCRIPT;
+}
+
+int lua_host_call(lua_State *L, int nargs, int nres, socle_err *err)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+	int base = lua_gettop(L) - nargs;  /* index of the function */
+	bool outer = c->call_depth == 0;
+	int rc;
+
+	lua_pushcfunction(L, sandbox_msgh);
+	lua_insert(L, base);                   /* msgh fn args... */
+	if (outer)
+		budget_arm(c);                 /* nested calls share the outer budget */
+	c->call_depth++;
+	rc = lua_pcall(L, nargs, nres, base);
+	c->call_depth--;
+	bool exhausted = c->exhausted, refused = c->mem_refused;
+	enum lua_budget_reason reason = c->reason;
+
+	if (outer)
+		budget_disarm(c);
+	lua_remove(L, base);                   /* results or error object */
+	if (rc == LUA_OK) {
+		c->where[0] = '\0';
+		return 0;
+	}
+	int code = SOCLE_E_SCRIPT;
+	const char *msg = NULL;
+
+	if (lua_type(L, -1) == LUA_TTABLE) {       /* e */
+		if (lua_getfield(L, -1, "code") == LUA_TSTRING)
+			code = code_from_slug(lua_tostring(L, -1));
+		lua_pop(L, 1);
+		lua_getfield(L, -1, "where");
+		snprintf(c->where, sizeof(c->where), "%s",
+		         lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "");
+		lua_pop(L, 1);
+		lua_getfield(L, -1, "message");        /* e msg */
+	} else {
+		c->where[0] = '\0';
+		lua_pushvalue(L, -1);                  /* e msg */
+	}
+	msg = lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1)
+	                                                                       : NULL;
+	if (rc == LUA_ERRMEM || refused || reason == LUA_BUDGET_MEMORY) {
+		socle_err_set(err, SOCLE_E_BUDGET, "mémoire du script épuisée (limite %zu Kio)%s%s",
+		              c->mem_limit >> 10, c->where[0] ? " à " : "", c->where);
+		code = SOCLE_E_BUDGET;
+	} else {
+		if (exhausted)
+			code = SOCLE_E_BUDGET;
+		socle_err_set(err, code, "%s", msg ? msg : "erreur de script");
+	}
+	lua_pop(L, 2);
+	/* Give back what the failed call left behind before the next one. */
+	if (code == SOCLE_E_BUDGET)
+		lua_gc(L, LUA_GCCOLLECT);
+	return code;
+}
+
+/* ---- read-only proxies and the environment ------------------------------ */
+
+static int frozen_newindex(lua_State *L)
+{
+	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+
+	return lua_raise(L, "read_only", "table de l'hôte en lecture seule (champ '%s')", k);
+}
+
+void lua_sandbox_freeze(lua_State *L)
+{
+	/* stack: t */
+	lua_newtable(L);                               /* t proxy */
+	lua_createtable(L, 0, 3);                      /* t proxy mt */
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, frozen_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushliteral(L, "locked");
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);                       /* t proxy */
+	lua_remove(L, -2);                             /* proxy */
+}
+
+/* __newindex of the scripts' _ENV: globals are set while loading only. */
+static int env_newindex(lua_State *L)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+
+	if (!c->loading)
+		return lua_raise(L, "phase_error", "les variables globales sont en lecture seule "
+		                 "après le chargement ; utilisez des variables locales");
+	if (lua_type(L, 2) != LUA_TSTRING)
+		return lua_raise(L, "invalid_argument", "nom de variable globale non textuel");
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) /* builtins */
+		return lua_raise(L, "read_only", "le nom global '%s' est réservé",
+		                 lua_tostring(L, 2));
+	lua_pop(L, 1);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, 3);
+	lua_rawset(L, lua_upvalueindex(1));            /* store[k] = v */
+	return 0;
+}
+
+/* ---- guarded base and library functions --------------------------------- */
+
+/* setmetatable without __gc: finalizers would run outside any budget. */
+static int guard_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return lua_raise(L, "forbidden", "les finaliseurs (__gc) sont interdits");
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* coroutine.resume / coroutine.wrap: refuse once the budget is spent. */
+static int guard_call_upvalue(lua_State *L)
+{
+	lua_budget_check(L);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+static int guard_wrap(lua_State *L)
+{
+	lua_budget_check(L);
+	lua_pushvalue(L, lua_upvalueindex(1));         /* f wrap */
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);             /* resumer */
+	lua_pushcclosure(L, guard_call_upvalue, 1);    /* guarded resumer */
+	return 1;
+}
+
+static int guard_rep(lua_State *L)
+{
+	size_t l, lsep = 0;
+	struct lua_ctx *c = lua_ctx_of(L);
+
+	luaL_checklstring(L, 1, &l);
+	lua_Integer n = luaL_checkinteger(L, 2);
+
+	luaL_optlstring(L, 3, "", &lsep);
+	if (n <= 0 || l + lsep == 0) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	if ((uint64_t)n > (c->mem_limit / (l + lsep)) + 1)
+		return lua_raise(L, "budget_exceeded", "string.rep : chaîne résultante trop longue");
+	lua_budget_charge(L, (uint64_t)n / 16);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+static int guard_move(lua_State *L)
+{
+	lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+
+	if (e >= f) {
+		if ((lua_Unsigned)e - (lua_Unsigned)f >= MOVE_MAX)
+			return lua_raise(L, "budget_exceeded", "table.move : plage trop grande");
+		lua_budget_charge(L, (uint64_t)(e - f));
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+static int guard_sort(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_Unsigned n = lua_rawlen(L, 1);
+
+	lua_budget_charge(L, (uint64_t)n * 8);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 0);
+	return 0;
+}
+
+/* Deterministic math.random: xorshift64*, reseeded at each call from C. */
+static uint64_t rng_next(struct lua_ctx *c)
+{
+	uint64_t x = c->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	c->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static int sandbox_random(lua_State *L)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+	uint64_t r = rng_next(c);
+	lua_Integer lo, hi;
+
+	switch (lua_gettop(L)) {
+	case 0:
+		lua_pushnumber(L, (lua_Number)(r >> 11) * (1.0 / 9007199254740992.0));
+		return 1;
+	case 1:
+		lo = 1;
+		hi = luaL_checkinteger(L, 1);
+		break;
+	case 2:
+		lo = luaL_checkinteger(L, 1);
+		hi = luaL_checkinteger(L, 2);
+		break;
+	default:
+		return luaL_error(L, "wrong number of arguments");
+	}
+	luaL_argcheck(L, lo <= hi, lua_gettop(L), "interval is empty");
+	lua_Unsigned span = (lua_Unsigned)hi - (lua_Unsigned)lo;
+
+	lua_pushinteger(L, (lua_Integer)((lua_Unsigned)lo +
+	                                 (span == (lua_Unsigned)-1 ? r : r % (span + 1))));
+	return 1;
+}
+
+static int sandbox_randomseed(lua_State *L)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+	lua_Integer s = luaL_optinteger(L, 1, 0);
+
+	c->rng = (uint64_t)s ^ RNG_SEED;
+	if (c->rng == 0)
+		c->rng = RNG_SEED;
+	return 0;
+}
+
+/* ---- pattern matching with a step budget -------------------------------- */
+
+#define PM_CAPTURES_MAX 32
+#define CAP_OPEN (-1)
+#define CAP_POS (-2)
+
+struct pm {
+	lua_State *L;
+	const char *src, *src_end, *pat_end;
+	int depth;
+	int level;
+	unsigned steps;
+	struct {
+		const char *at;
+		ptrdiff_t len;
+	} cap[PM_CAPTURES_MAX];
+};
+
+static void pm_step(struct pm *m)
+{
+	if (++m->steps >= MATCH_CHARGE_EVERY) {
+		lua_budget_charge(m->L, m->steps);
+		m->steps = 0;
+	}
+}
+
+static const char *pm_class_end(struct pm *m, const char *p)
+{
+	if (*p++ == '%') {
+		if (p >= m->pat_end)
+			luaL_error(m->L, "malformed pattern (ends with '%%')");
+		return p + 1;
+	}
+	if (p[-1] == '[') {
+		if (p < m->pat_end && *p == '^')
+			p++;
+		do { /* the first character of a set may be a literal ']' */
+			if (p >= m->pat_end)
+				luaL_error(m->L, "malformed pattern (missing ']')");
+			if (*p++ == '%' && p < m->pat_end)
+				p++;
+		} while (p >= m->pat_end || *p != ']');
+		return p + 1;
+	}
+	return p;
+}
+
+static bool pm_class(int ch, int cl)
+{
+	bool res;
+
+	switch (cl | 0x20) {
+	case 'a': res = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); break;
+	case 'c': res = ch < 32 || ch == 127; break;
+	case 'd': res = ch >= '0' && ch <= '9'; break;
+	case 'g': res = ch > 32 && ch < 127; break;
+	case 'l': res = ch >= 'a' && ch <= 'z'; break;
+	case 'p': res = ch > 32 && ch < 127 && !((ch >= 'a' && ch <= 'z') ||
+	                (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')); break;
+	case 's': res = ch == ' ' || (ch >= '\t' && ch <= '\r'); break;
+	case 'u': res = ch >= 'A' && ch <= 'Z'; break;
+	case 'w': res = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	                (ch >= '0' && ch <= '9'); break;
+	case 'x': res = (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
+	          break;
+	default: return cl == ch;
+	}
+	return (cl >= 'A' && cl <= 'Z') ? !res : res;
+}
+
+/* @p p at '[', @p ec at the closing ']'. */
+static bool pm_set(int ch, const char *p, const char *ec)
+{
+	bool want = true;
+
+	if (*++p == '^') {
+		want = false;
+		p++;
+	}
+	for (; p < ec; p++) {
+		if (*p == '%') {
+			p++;
+			if (pm_class(ch, (unsigned char)*p))
+				return want;
+		} else if (p + 2 < ec && p[1] == '-') {
+			if ((unsigned char)p[0] <= ch && ch <= (unsigned char)p[2])
+				return want;
+			p += 2;
+		} else if ((unsigned char)*p == ch) {
+			return want;
+		}
+	}
+	return !want;
+}
+
+static bool pm_single(struct pm *m, const char *s, const char *p, const char *ep)
+{
+	if (s >= m->src_end)
+		return false;
+	int ch = (unsigned char)*s;
+
+	switch (*p) {
+	case '.': return true;
+	case '%': return pm_class(ch, (unsigned char)p[1]);
+	case '[': return pm_set(ch, p, ep - 1);
+	default: return (unsigned char)*p == ch;
+	}
+}
+
+static const char *pm_match(struct pm *m, const char *s, const char *p);
+
+static const char *pm_max_expand(struct pm *m, const char *s, const char *p, const char *ep)
+{
+	ptrdiff_t i = 0;
+
+	while (pm_single(m, s + i, p, ep)) {
+		i++;
+		pm_step(m);
+	}
+	for (; i >= 0; i--) {
+		const char *r = pm_match(m, s + i, ep + 1);
+
+		if (r)
+			return r;
+		pm_step(m);
+	}
+	return NULL;
+}
+
+static const char *pm_min_expand(struct pm *m, const char *s, const char *p, const char *ep)
+{
+	for (;;) {
+		const char *r = pm_match(m, s, ep + 1);
+
+		if (r)
+			return r;
+		if (!pm_single(m, s, p, ep))
+			return NULL;
+		s++;
+		pm_step(m);
+	}
+}
+
+static const char *pm_capture_open(struct pm *m, const char *s, const char *p, ptrdiff_t what)
+{
+	if (m->level >= PM_CAPTURES_MAX)
+		luaL_error(m->L, "too many captures");
+	m->cap[m->level].at = s;
+	m->cap[m->level].len = what;
+	m->level++;
+	const char *r = pm_match(m, s, p);
+
+	if (r == NULL)
+		m->level--;
+	return r;
+}
+
+static const char *pm_capture_close(struct pm *m, const char *s, const char *p)
+{
+	int l = -1;
+
+	for (int i = m->level - 1; i >= 0; i--)
+		if (m->cap[i].len == CAP_OPEN) {
+			l = i;
+			break;
+		}
+	if (l < 0)
+		luaL_error(m->L, "invalid pattern capture");
+	m->cap[l].len = s - m->cap[l].at;
+	const char *r = pm_match(m, s, p);
+
+	if (r == NULL)
+		m->cap[l].len = CAP_OPEN;
+	return r;
+}
+
+static const char *pm_balance(struct pm *m, const char *s, const char *p)
+{
+	if (p + 1 >= m->pat_end)
+		luaL_error(m->L, "malformed pattern (missing arguments to '%%b')");
+	if (s >= m->src_end || *s != *p)
+		return NULL;
+	int open = *p, close = p[1], depth = 1;
+
+	while (++s < m->src_end) {
+		pm_step(m);
+		if (*s == close) {
+			if (--depth == 0)
+				return s + 1;
+		} else if (*s == open) {
+			depth++;
+		}
+	}
+	return NULL;
+}
+
+static const char *pm_backref(struct pm *m, const char *s, int l)
+{
+	l -= '1';
+	if (l < 0 || l >= m->level || m->cap[l].len == CAP_OPEN)
+		luaL_error(m->L, "invalid capture index %%%d", l + 1);
+	size_t len = (size_t)m->cap[l].len;
+
+	if ((size_t)(m->src_end - s) >= len && memcmp(m->cap[l].at, s, len) == 0)
+		return s + len;
+	return NULL;
+}
+
+static const char *pm_match(struct pm *m, const char *s, const char *p)
+{
+	if (++m->depth > MATCH_DEPTH_MAX)
+		luaL_error(m->L, "pattern too complex");
+	for (;;) {
+		pm_step(m);
+		if (p == m->pat_end)
+			break;
+		if (*p == '(') {
+			s = p + 1 < m->pat_end && p[1] == ')' ? pm_capture_open(m, s, p + 2, CAP_POS)
+			                                        : pm_capture_open(m, s, p + 1, CAP_OPEN);
+			break;
+		}
+		if (*p == ')') {
+			s = pm_capture_close(m, s, p + 1);
+			break;
+		}
+		if (*p == '$' && p + 1 == m->pat_end) {
+			s = s == m->src_end ? s : NULL;
+			break;
+		}
+		if (*p == '%' && p + 1 < m->pat_end && p[1] == 'b') {
+			s = pm_balance(m, s, p + 2);
+			if (s != NULL) {
+				p += 4;
+				continue;
+			}
+			break;
+		}
+		if (*p == '%' && p + 1 < m->pat_end && p[1] == 'f') {
+			p += 2;
+			if (p >= m->pat_end || *p != '[')
+				luaL_error(m->L, "missing '[' after '%%f' in pattern");
+			const char *ep = pm_class_end(m, p);
+			int prev = s == m->src ? 0 : (unsigned char)s[-1];
+			int cur = s < m->src_end ? (unsigned char)*s : 0;
+
+			if (!pm_set(prev, p, ep - 1) && pm_set(cur, p, ep - 1)) {
+				p = ep;
+				continue;
+			}
+			s = NULL;
+			break;
+		}
+		if (*p == '%' && p + 1 < m->pat_end && p[1] >= '0' && p[1] <= '9') {
+			s = pm_backref(m, s, (unsigned char)p[1]);
+			if (s != NULL) {
+				p += 2;
+				continue;
+			}
+			break;
+		}
+		const char *ep = pm_class_end(m, p);
+		char q = ep < m->pat_end ? *ep : '\0';
+
+		if (!pm_single(m, s, p, ep)) {
+			if (q == '*' || q == '?' || q == '-') {
+				p = ep + 1;
+				continue;
+			}
+			s = NULL;
+			break;
+		}
+		if (q == '?') {
+			const char *r = pm_match(m, s + 1, ep + 1);
+
+			if (r != NULL) {
+				s = r;
+				break;
+			}
+			p = ep + 1;
+			continue;
+		}
+		if (q == '+') {
+			s = pm_max_expand(m, s + 1, p, ep);
+			break;
+		}
+		if (q == '*') {
+			s = pm_max_expand(m, s, p, ep);
+			break;
+		}
+		if (q == '-') {
+			s = pm_min_expand(m, s, p, ep);
+			break;
+		}
+		s++;
+		p = ep;
+	}
+	m->depth--;
+	return s;
+}
+
+static void pm_init(struct pm *m, lua_State *L, const char *s, size_t ls, const char *p, size_t lp)
+{
+	m->L = L;
+	m->src = s;
+	m->src_end = s + ls;
+	m->pat_end = p + lp;
+	m->depth = 0;
+	m->level = 0;
+	m->steps = 0;
+}
+
+static void pm_push_capture(struct pm *m, int i, const char *s, const char *e)
+{
+	if (i >= m->level) {
+		if (i != 0)
+			luaL_error(m->L, "invalid capture index %%%d", i + 1);
+		lua_pushlstring(m->L, s, (size_t)(e - s));
+		return;
+	}
+	ptrdiff_t len = m->cap[i].len;
+
+	if (len == CAP_OPEN)
+		luaL_error(m->L, "unfinished capture");
+	if (len == CAP_POS)
+		lua_pushinteger(m->L, (m->cap[i].at - m->src) + 1);
+	else
+		lua_pushlstring(m->L, m->cap[i].at, (size_t)len);
+}
+
+static int pm_push_captures(struct pm *m, const char *s, const char *e)
+{
+	int n = (m->level == 0 && s != NULL) ? 1 : m->level;
+
+	luaL_checkstack(m->L, n, "too many captures");
+	for (int i = 0; i < n; i++)
+		pm_push_capture(m, i, s, e);
+	return n;
+}
+
+static size_t start_index(lua_Integer pos, size_t len)
+{
+	if (pos > 0)
+		return (size_t)pos;
+	if (pos == 0)
+		return 1;
+	if (pos < -(lua_Integer)len)
+		return 1;
+	return len + (size_t)pos + 1;
+}
+
+static bool has_specials(const char *p, size_t lp)
+{
+	for (size_t i = 0; i < lp; i++)
+		if (strchr("^$*+?.([%-", p[i]) != NULL && p[i] != '\0')
+			return true;
+	return false;
+}
+
+static int str_find_aux(lua_State *L, bool find)
+{
+	size_t ls, lp;
+	const char *s = luaL_checklstring(L, 1, &ls);
+	const char *p = luaL_checklstring(L, 2, &lp);
+	size_t init = start_index(luaL_optinteger(L, 3, 1), ls);
+
+	if (init > ls + 1) {
+		luaL_pushfail(L);
+		return 1;
+	}
+	if (find && (lua_toboolean(L, 4) || !has_specials(p, lp))) {
+		lua_budget_charge(L, (ls - init + 1) / 64);
+		const char *at = lp == 0 ? s + init - 1 : memmem(s + init - 1, ls - init + 1, p, lp);
+
+		if (at != NULL) {
+			lua_pushinteger(L, (at - s) + 1);
+			lua_pushinteger(L, (at - s) + (lua_Integer)lp);
+			return 2;
+		}
+		luaL_pushfail(L);
+		return 1;
+	}
+	struct pm m;
+	const char *s1 = s + init - 1;
+	bool anchor = lp > 0 && *p == '^';
+
+	if (anchor) {
+		p++;
+		lp--;
+	}
+	pm_init(&m, L, s, ls, p, lp);
+	do {
+		m.level = 0;
+		m.depth = 0;
+		const char *e = pm_match(&m, s1, p);
+
+		if (e != NULL) {
+			lua_budget_charge(L, m.steps);
+			if (find) {
+				lua_pushinteger(L, (s1 - s) + 1);
+				lua_pushinteger(L, e - s);
+				return pm_push_captures(&m, NULL, NULL) + 2;
+			}
+			return pm_push_captures(&m, s1, e);
+		}
+	} while (s1++ < m.src_end && !anchor);
+	lua_budget_charge(L, m.steps);
+	luaL_pushfail(L);
+	return 1;
+}
+
+static int str_find(lua_State *L)
+{
+	return str_find_aux(L, true);
+}
+
+static int str_match(lua_State *L)
+{
+	return str_find_aux(L, false);
+}
+
+/* gmatch state: offsets into the subject held in upvalue 1, pattern in 2. */
+struct gm_state {
+	size_t pos;       /* next start offset */
+	size_t last;      /* end of the last match, or SIZE_MAX */
+};
+
+static int gmatch_next(lua_State *L)
+{
+	size_t ls, lp;
+	const char *s = lua_tolstring(L, lua_upvalueindex(1), &ls);
+	const char *p = lua_tolstring(L, lua_upvalueindex(2), &lp);
+	struct gm_state *g = lua_touserdata(L, lua_upvalueindex(3));
+	struct pm m;
+
+	lua_budget_check(L);
+	pm_init(&m, L, s, ls, p, lp);
+	for (const char *src = s + g->pos; src <= m.src_end; src++) {
+		m.level = 0;
+		m.depth = 0;
+		const char *e = pm_match(&m, src, p);
+
+		if (e != NULL && (g->last == SIZE_MAX || (size_t)(e - s) != g->last)) {
+			g->pos = g->last = (size_t)(e - s);
+			lua_budget_charge(L, m.steps);
+			return pm_push_captures(&m, src, e);
+		}
+	}
+	lua_budget_charge(L, m.steps);
+	g->pos = ls + 1;
+	return 0;
+}
+
+static int str_gmatch(lua_State *L)
+{
+	size_t ls;
+
+	luaL_checklstring(L, 1, &ls);
+	luaL_checkstring(L, 2);
+	size_t init = start_index(luaL_optinteger(L, 3, 1), ls);
+
+	lua_settop(L, 2);
+	struct gm_state *g = lua_newuserdatauv(L, sizeof(*g), 0);
+
+	g->pos = init > ls + 1 ? ls + 1 : init - 1;
+	g->last = SIZE_MAX;
+	lua_pushcclosure(L, gmatch_next, 3);
+	return 1;
+}
+
+static void gsub_add_value(struct pm *m, luaL_Buffer *b, const char *s, const char *e, int rt)
+{
+	lua_State *L = m->L;
+
+	if (rt == LUA_TSTRING || rt == LUA_TNUMBER) {
+		size_t l;
+		const char *r = lua_tolstring(L, 3, &l);
+
+		for (size_t i = 0; i < l; i++) {
+			if (r[i] != '%') {
+				luaL_addchar(b, r[i]);
+				continue;
+			}
+			i++;
+			if (i < l && r[i] == '%') {
+				luaL_addchar(b, '%');
+			} else if (i < l && r[i] >= '0' && r[i] <= '9') {
+				if (r[i] == '0')
+					luaL_addlstring(b, s, (size_t)(e - s));
+				else {
+					pm_push_capture(m, r[i] - '1', s, e);
+					luaL_tolstring(L, -1, NULL);
+					lua_remove(L, -2);
+					luaL_addvalue(b);
+				}
+			} else {
+				luaL_error(L, "invalid use of '%%' in replacement string");
+			}
+		}
+		return;
+	}
+	if (rt == LUA_TFUNCTION) {
+		lua_pushvalue(L, 3);
+		int n = pm_push_captures(m, s, e);
+
+		lua_call(L, n, 1);
+	} else {
+		pm_push_capture(m, 0, s, e);
+		lua_gettable(L, 3);
+	}
+	if (!lua_toboolean(L, -1)) {
+		lua_pop(L, 1);
+		luaL_addlstring(b, s, (size_t)(e - s));
+	} else if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {
+		luaL_addvalue(b);
+	} else {
+		luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1));
+	}
+}
+
+static int str_gsub(lua_State *L)
+{
+	size_t ls, lp;
+	const char *s = luaL_checklstring(L, 1, &ls);
+	const char *p = luaL_checklstring(L, 2, &lp);
+	int rt = lua_type(L, 3);
+	lua_Integer max_n = luaL_optinteger(L, 4, (lua_Integer)ls + 1);
+	bool anchor = lp > 0 && *p == '^';
+	const char *src = s, *last = NULL;
+	lua_Integer n = 0;
+	luaL_Buffer b;
+	struct pm m;
+
+	luaL_argexpected(L, rt == LUA_TNUMBER || rt == LUA_TSTRING || rt == LUA_TFUNCTION ||
+	                 rt == LUA_TTABLE, 3, "string/function/table");
+	lua_settop(L, 3);
+	if (anchor) {
+		p++;
+		lp--;
+	}
+	luaL_buffinit(L, &b);
+	pm_init(&m, L, s, ls, p, lp);
+	while (n < max_n) {
+		m.level = 0;
+		m.depth = 0;
+		const char *e = pm_match(&m, src, p);
+
+		if (e != NULL && e != last) {
+			n++;
+			gsub_add_value(&m, &b, src, e, rt);
+			src = last = e;
+		} else if (src < m.src_end) {
+			luaL_addchar(&b, *src++);
+			pm_step(&m);
+		} else {
+			break;
+		}
+		if (anchor)
+			break;
+	}
+	lua_budget_charge(L, m.steps);
+	luaL_addlstring(&b, src, (size_t)(m.src_end - src));
+	luaL_pushresult(&b);
+	lua_pushinteger(L, n);
+	return 2;
+}
+
+/* ---- state construction ------------------------------------------------- */
+
+static void replace_field(lua_State *L, int t, const char *name, lua_CFunction guard)
+{
+	/* t[name] = guard with the original t[name] as upvalue 1 */
+	lua_getfield(L, t, name);
+	lua_pushcclosure(L, guard, 1);
+	lua_setfield(L, t, name);
+}
+
+static void set_fn(lua_State *L, int t, const char *name, lua_CFunction fn)
+{
+	lua_pushcfunction(L, fn);
+	lua_setfield(L, t, name);
+}
+
+static void new_registry_table(lua_State *L, const void *key)
+{
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
+static const char *const base_allowed[] = {
+	"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
+	"select", "tonumber", "tostring", "type", "xpcall", "getmetatable", "_VERSION", NULL,
+};
+
+static const char *const globals_removed[] = {
+	"dofile", "loadfile", "load", "loadstring", "require", "collectgarbage", "print",
+	"rawset", "warn", NULL,
+};
+
+/* Runs under lua_pcall: any error while building the state is caught. */
+static int sandbox_setup(lua_State *L)
+{
+	struct lua_service *ls = lua_touserdata(L, 1);
+	static const luaL_Reg libs[] = {
+		{LUA_GNAME, luaopen_base},          {LUA_TABLIBNAME, luaopen_table},
+		{LUA_STRLIBNAME, luaopen_string},   {LUA_MATHLIBNAME, luaopen_math},
+		{LUA_UTF8LIBNAME, luaopen_utf8},    {LUA_COLIBNAME, luaopen_coroutine},
+		{NULL, NULL},
+	};
+
+	lua_settop(L, 0);
+	for (const luaL_Reg *lib = libs; lib->name; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	lua_pushglobaltable(L);                        /* G */
+	for (const char *const *g = globals_removed; *g; g++) {
+		lua_pushnil(L);
+		lua_setfield(L, 1, *g);
+	}
+
+	/* Error metatable. */
+	lua_createtable(L, 0, 2);
+	lua_pushcfunction(L, error_tostring_fn);
+	lua_setfield(L, -2, "__tostring");
+	lua_pushliteral(L, "locked");
+	lua_setfield(L, -2, "__metatable");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &key_error_mt);
+
+	/* string: guarded matcher, no dump; its metatable locked. */
+	lua_getfield(L, 1, LUA_STRLIBNAME);            /* G string */
+	set_fn(L, 2, "find", str_find);
+	set_fn(L, 2, "match", str_match);
+	set_fn(L, 2, "gmatch", str_gmatch);
+	set_fn(L, 2, "gsub", str_gsub);
+	replace_field(L, 2, "rep", guard_rep);
+	lua_pushnil(L);
+	lua_setfield(L, 2, "dump");
+	lua_pushliteral(L, "");
+	lua_getmetatable(L, -1);                       /* G string "" smt */
+	lua_pushliteral(L, "locked");
+	lua_setfield(L, -2, "__metatable");
+	lua_pop(L, 3);                                 /* G */
+
+	lua_getfield(L, 1, LUA_TABLIBNAME);            /* G table */
+	replace_field(L, 2, "move", guard_move);
+	replace_field(L, 2, "sort", guard_sort);
+	lua_pop(L, 1);
+	lua_getfield(L, 1, LUA_MATHLIBNAME);
+	set_fn(L, 2, "random", sandbox_random);
+	set_fn(L, 2, "randomseed", sandbox_randomseed);
+	lua_pop(L, 1);
+	lua_getfield(L, 1, LUA_COLIBNAME);
+	replace_field(L, 2, "resume", guard_call_upvalue);
+	replace_field(L, 2, "wrap", guard_wrap);
+	lua_pop(L, 1);
+
+	/* Host-side tables of the script set. */
+	new_registry_table(L, &lua_key_rules);
+	new_registry_table(L, &lua_key_rule_where);
+	new_registry_table(L, &lua_key_tests);
+	new_registry_table(L, &lua_key_handlers);
+	new_registry_table(L, &lua_key_parcours);
+	lua_newtable(L);                               /* G arrays */
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &lua_key_arrays);
+
+	/* Builtins B: the allow-list, libraries as frozen proxies, socle. */
+	lua_newtable(L);                               /* G B */
+	for (const char *const *n = base_allowed; *n; n++) {
+		lua_getfield(L, 1, *n);
+		lua_setfield(L, 2, *n);
+	}
+	lua_getfield(L, 1, "setmetatable");
+	lua_pushcclosure(L, guard_setmetatable, 1);
+	lua_setfield(L, 2, "setmetatable");
+	static const char *const libnames[] = {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME,
+	                                       LUA_UTF8LIBNAME, LUA_COLIBNAME, NULL};
+	for (const char *const *n = libnames; *n; n++) {
+		lua_getfield(L, 1, *n);
+		lua_sandbox_freeze(L);
+		lua_setfield(L, 2, *n);
+	}
+	lua_api_open(L, ls);                           /* G B socle */
+	lua_setfield(L, 2, "socle");
+
+	/* Globals store S (__index B) and the scripts' _ENV proxy P. */
+	lua_newtable(L);                               /* G B S */
+	lua_createtable(L, 0, 1);
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, 3);
+	lua_newtable(L);                               /* G B S P */
+	lua_createtable(L, 0, 3);                      /* G B S P mt */
+	lua_pushvalue(L, 3);
+	lua_setfield(L, -2, "__index");
+	lua_pushvalue(L, 3);
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, env_newindex, 2);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushliteral(L, "locked");
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, 4);
+	lua_pushvalue(L, 4);
+	lua_setfield(L, 2, "_G");
+	lua_pushvalue(L, 4);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &lua_key_env);
+	lua_settop(L, 0);
+	return 0;
+}
+
+lua_State *lua_sandbox_new(struct lua_service *ls, socle_err *err)
+{
+	struct lua_ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		return NULL;
+	}
+	c->ls = ls;
+	c->mem_limit = ls->svc->lua_limits.memory_bytes ? ls->svc->lua_limits.memory_bytes
+	                                                 : LUA_DEFAULT_MEMORY_BYTES;
+	c->hook_step = LUA_HOOK_STEP;
+	c->rng = RNG_SEED;
+	lua_State *L = lua_newstate(sandbox_alloc, c);
+
+	if (L == NULL) {
+		free(c);
+		socle_err_set(err, SOCLE_E_NOMEM, "création de l'état Lua impossible");
+		return NULL;
+	}
+	*(struct lua_ctx **)lua_getextraspace(L) = c;
+	c->main = L;
+	lua_atpanic(L, sandbox_panic);
+	lua_sethook(L, budget_hook, LUA_MASKCOUNT, LUA_HOOK_STEP);
+	lua_pushcfunction(L, sandbox_setup);
+	lua_pushlightuserdata(L, ls);
+	int rc = lua_pcall(L, 1, 0, 0);
+
+	if (rc != LUA_OK) {
+		socle_err_set(err, rc == LUA_ERRMEM ? SOCLE_E_BUDGET : SOCLE_E_INTERNAL,
+		              "préparation de l'état Lua impossible : %s",
+		              lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+		lua_sandbox_close(L);
+		return NULL;
+	}
+	return L;
+}
+
+void lua_sandbox_close(lua_State *L)
+{
+	if (L == NULL)
+		return;
+	struct lua_ctx *c = lua_ctx_of(L);
+
+	lua_close(L);
+	free(c);
+}
+
+/* "file:line" of a load error message "chunk:line: text" into @p out. */
+static void where_from_load_error(const char *msg, const char *path, char *out, size_t size)
+{
+	const char *p = msg ? msg : "";
+
+	for (; (p = strchr(p, ':')) != NULL; p++) {
+		const char *q = p + 1;
+
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q > p + 1 && *q == ':') {
+			snprintf(out, size, "%s:%.*s", path, (int)(q - p - 1), p + 1);
+			return;
+		}
+	}
+	snprintf(out, size, "%s", path);
+}
+
+int lua_sandbox_run_script(lua_State *L, const struct lua_script *s, socle_err *err)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+	char chunk[512];
+
+	if (s->len > 0 && s->src[0] == LUA_SIGNATURE[0]) {
+		snprintf(c->where, sizeof(c->where), "%s", s->path);
+		return socle_err_set(err, SOCLE_E_SCRIPT, "%s : code Lua précompilé refusé "
+		                     "(seuls les fichiers texte sont chargés)", s->path);
+	}
+	snprintf(chunk, sizeof(chunk), "@%s", s->path);
+	c->mem_refused = false;
+	int rc = luaL_loadbufferx(L, s->src, s->len, chunk, "t");
+
+	if (rc != LUA_OK) {
+		const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+
+		where_from_load_error(msg, s->path, c->where, sizeof(c->where));
+		if (rc == LUA_ERRMEM)
+			socle_err_set(err, SOCLE_E_BUDGET, "%s : mémoire épuisée pendant la compilation",
+			              s->path);
+		else
+			socle_err_set(err, SOCLE_E_SCRIPT, "erreur de syntaxe : %s", msg);
+		lua_pop(L, 1);
+		return err ? err->code : (rc == LUA_ERRMEM ? SOCLE_E_BUDGET : SOCLE_E_SCRIPT);
+	}
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &lua_key_env); /* chunk env */
+	if (lua_setupvalue(L, -2, 1) == NULL)
+		lua_pop(L, 1);
+	c->loading_file = s->path;
+	rc = lua_host_call(L, 0, 0, err);
+	c->loading_file = NULL;
+	return rc;
+}
