@@ -70,7 +70,29 @@ static void format_ts(char *buf, size_t size)
 
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	json_t *v = s ? json_string(s) : NULL;
+
+	return v ? v : json_null();
+}
+
+/* A request path as JSON text: bytes that are not UTF-8 become '?', so
+ * that a hostile path still leaves a trace instead of a null. */
+static json_t *path_json(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *v = json_string(s);
+	if (v)
+		return v;
+	char *copy = strdup(s);
+	if (!copy)
+		return json_null();
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v ? v : json_null();
 }
 
 /* Write all of @p buf, retrying on short writes and EINTR. */
@@ -100,11 +122,10 @@ void access_log_write(struct access_log *log, const struct access_log_entry *e)
 	json_t *o = json_object();
 	if (!o)
 		return;
-	/* json_string() refuses invalid UTF-8: a path that is not UTF-8 is logged as null */
 	json_object_set_new(o, "ts", json_string(ts));
 	json_object_set_new(o, "request_id", str_or_null(e->request_id));
 	json_object_set_new(o, "method", str_or_null(e->method));
-	json_object_set_new(o, "path", str_or_null(e->path));
+	json_object_set_new(o, "path", path_json(e->path));
 	json_object_set_new(o, "status", json_integer(e->status));
 	json_object_set_new(o, "duration_ms", json_real(e->duration_ms));
 	json_object_set_new(o, "service", str_or_null(e->service));

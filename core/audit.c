@@ -398,6 +398,14 @@ json_t *audit_list(socle_db *db, const struct audit_filter *f, socle_err *err)
 		CLAUSE(" AND outcome = :outcome");
 		json_object_set_new(params, "outcome", json_string(f->outcome));
 	}
+	if (f->object_type != NULL) {
+		CLAUSE(" AND object_type = :object_type AND object_id = :object_id");
+		json_object_set_new(params, "object_type", json_string(f->object_type));
+		json_object_set_new(params, "object_id", json_integer(f->object_id));
+	}
+	if (f->medical_only)
+		CLAUSE(" AND outcome = 'ok' AND action NOT LIKE 'access.%' AND action NOT LIKE 'auth.%'"
+		       " AND action NOT LIKE 'user.%'");
 	if (f->from_ms > 0) {
 		CLAUSE(" AND at >= :from_ms");
 		json_object_set_new(params, "from_ms", json_integer(f->from_ms));

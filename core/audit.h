@@ -47,6 +47,9 @@ struct audit_filter {
 	const char *outcome;
 	int64_t from_ms;  /* at >= from_ms when > 0 */
 	int64_t to_ms;    /* at < to_ms when > 0 */
+	const char *object_type; /* with object_id: rows about one object */
+	int64_t object_id;
+	bool medical_only;       /* only successful accesses, no access.* refusals */
 	int64_t before_id;
 	int limit;
 };

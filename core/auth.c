@@ -132,6 +132,18 @@ SOCLE_API int socle_plugin_add_capability(socle_plugin *p, const char *name, uin
 	return 0;
 }
 
+int auth_core_capabilities_register(struct registry *r)
+{
+	for (size_t i = 0; i < SOCLE_COUNT(core_caps); i++) {
+		struct reg_capability rec = {.owner = NULL, .name = (char *)core_caps[i].name,
+		                             .roles = core_caps[i].roles};
+
+		if (registry_add_capability(r, &rec) < 0)
+			return SOCLE_E_NOMEM;
+	}
+	return 0;
+}
+
 /* Roles holding @p cap for a principal of @p core (NULL: core table only). */
 static uint32_t cap_roles(const socle_core *core, const char *cap)
 {
@@ -333,8 +345,7 @@ static json_t *req_detail(socle_req *req, const char *reason, unsigned status)
 
 /* ------------------------------------------------------------- router hooks */
 
-/* The value of cookie @p name in a Cookie header, copied into @p out. */
-static bool cookie_value(const char *header, const char *name, char *out, size_t size)
+bool auth_cookie_value(const char *header, const char *name, char *out, size_t size)
 {
 	size_t nlen = strlen(name);
 	const char *p = header;
@@ -366,8 +377,7 @@ static bool cookie_value(const char *header, const char *name, char *out, size_t
 	return false;
 }
 
-/* The token of "Authorization: Bearer <token>", copied into @p out. */
-static bool bearer_value(const char *header, char *out, size_t size)
+bool auth_bearer_value(const char *header, char *out, size_t size)
 {
 	if (header == NULL || strncasecmp(header, "Bearer", 6) != 0 ||
 	    (header[6] != ' ' && header[6] != '\t'))
@@ -411,12 +421,12 @@ int auth_authenticate(socle_req *req, socle_err *err)
 	/* Bearer first: a browser never adds it by itself, so CSRF does not apply. */
 	const char *authz = socle_req_header(req, "Authorization");
 
-	if (authz != NULL && bearer_value(authz, token, sizeof(token))) {
+	if (authz != NULL && auth_bearer_value(authz, token, sizeof(token))) {
 		via = "bearer";
 	} else {
 		const char *cookies = socle_req_header(req, "Cookie");
 
-		if (cookies != NULL && cookie_value(cookies, AUTH_COOKIE_NAME, token, sizeof(token)))
+		if (cookies != NULL && auth_cookie_value(cookies, AUTH_COOKIE_NAME, token, sizeof(token)))
 			via = "cookie";
 		else if (authz != NULL)
 			via = "bearer"; /* present but malformed: refused below */

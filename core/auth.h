@@ -6,7 +6,8 @@
  * Files: auth.c (principals, capabilities, record checks, router hooks, users),
  * session.c (tokens, session cache), password.c (Argon2id, policy),
  * throttle.c (failed-login counters), auth_routes.c (login, logout, me,
- * audit listing, migrations). The audit log has its own header, audit.h. */
+ * me/accesses, audit listing, migrations, purge of old sessions). The audit
+ * log has its own header, audit.h. */
 #ifndef SOCLE_CORE_AUTH_H
 #define SOCLE_CORE_AUTH_H
 
@@ -85,6 +86,8 @@ int auth_password_hash(const char *password, char out[AUTH_PWHASH_LEN], socle_er
 int auth_password_verify(const char *stored, const char *password);
 /* Was @p stored made with weaker parameters than today's? */
 bool auth_password_needs_rehash(const char *stored);
+/* Make the dummy hash now (first use would cost one more hash); idempotent. */
+void auth_password_prepare(void);
 /* How many hashes may run at once in this process. */
 unsigned auth_password_concurrency(void);
 
@@ -146,6 +149,8 @@ struct auth_service {
 	struct session_entry **buckets;     /* session cache by token hash */
 	size_t n_buckets, n_sessions;
 	struct auth_user_mark *marks;       /* users whose sessions changed lately */
+	size_t n_marks;
+	int64_t all_marked_until_ns;        /* monotonic; nonzero: bypass the cache until then */
 	uint64_t generation;                /* bumped by every drop: stale loads stay out */
 	struct auth_throttle throttle_account;
 	struct auth_throttle throttle_address;
@@ -216,6 +221,12 @@ int auth_user_load(socle_db *db, int64_t user_id, socle_principal **out, bool *o
 #define AUTH_COOKIE_NAME "socle_session"
 #define AUTH_CSRF_HEADER "X-CSRF-Token"
 
+/* Header parsers (exposed for tests and fuzzers). The value of cookie @p name
+ * in a Cookie header, and the token of "Authorization: Bearer <token>",
+ * copied into @p out; false when absent, malformed or longer than @p size - 1. */
+bool auth_cookie_value(const char *header, const char *name, char *out, size_t size);
+bool auth_bearer_value(const char *header, char *out, size_t size);
+
 /* The CSRF rule: a cookie-authenticated request with an unsafe method must
  * carry @p header equal to the session's token (compared in constant time). */
 bool auth_csrf_ok(const socle_principal *who, bool cookie_auth, bool safe_method,
@@ -235,6 +246,9 @@ void auth_request_done(socle_req *req);
 
 /* Register the core's auth routes, migrations ("core_auth") and capabilities. */
 int auth_register_core(socle_core *core, socle_err *err);
+/* Record the core capabilities (medical.read/write, audit.read, users.manage,
+ * staff) with owner NULL. 0 or SOCLE_E_NOMEM. */
+int auth_core_capabilities_register(struct registry *r);
 /* Check a capability grant (plugin or config): medical capabilities may only
  * go to health professionals, core capabilities may not be widened.
  * SOCLE_E_FORBIDDEN or SOCLE_E_INVAL with a message. */

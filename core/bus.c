@@ -33,7 +33,7 @@ int bus_add_core_subscriber(socle_core *core, bus_subscriber_fn fn)
 	pthread_mutex_lock(&subs_mu);
 	for (size_t i = 0; i < n_subs; i++)
 		if (subs[i].core == core && subs[i].fn == fn)
-			rc = SOCLE_E_EXISTS;
+			rc = 1; /* already there: subscribing twice is not an error */
 	if (rc == 0 && n_subs == BUS_MAX_SUBSCRIBERS)
 		rc = SOCLE_E_NOMEM;
 	if (rc == 0) {
@@ -42,7 +42,7 @@ int bus_add_core_subscriber(socle_core *core, bus_subscriber_fn fn)
 		n_subs++;
 	}
 	pthread_mutex_unlock(&subs_mu);
-	return rc;
+	return rc > 0 ? 0 : rc;
 }
 
 void bus_core_fini(socle_core *core)
@@ -151,7 +151,7 @@ struct pending_event {
 	char *name;
 	char *payload;
 	int failures;
-	char last_error[256];
+	char last_error[384]; /* "who: message" */
 };
 
 struct batch {
@@ -173,7 +173,7 @@ static int batch_load(socle_service *svc, struct batch *b, socle_err *err)
 {
 	socle_db *r = socle_service_reader(svc, err);
 	socle_stmt *st;
-	int rc;
+	int rc = 0;
 
 	if (r == NULL)
 		return err != NULL && err->code ? err->code : SOCLE_E_STORE;
@@ -323,8 +323,10 @@ int bus_dispatch(socle_core *core)
 
 		if (svc == NULL || svc->store == NULL)
 			continue;
+		rc = store_claim_queue(svc);
 		/* One failing service does not hold back the others. */
-		rc = dispatch_service(core, svc, &delivered);
+		if (rc > 0)
+			rc = dispatch_service(core, svc, &delivered);
 		if (rc < 0 && first_error == 0)
 			first_error = rc;
 	}
@@ -339,7 +341,7 @@ int bus_pending(socle_core *core)
 		socle_stmt *st;
 		int rc;
 
-		if (svc == NULL || svc->store == NULL)
+		if (svc == NULL || svc->store == NULL || store_claim_queue(svc) != 1)
 			continue;
 		r = socle_service_reader(svc, NULL);
 		st = r != NULL ? socle_db_prepare(r, "SELECT 1 FROM core_event WHERE delivered_at IS "

@@ -15,12 +15,15 @@ typedef int (*bus_subscriber_fn)(socle_service *svc, const char *event, const js
 
 #define BUS_MAX_SUBSCRIBERS 8
 
-/* Add @p fn for @p core; subscribers run in the order they were added.
- * Returns 0, SOCLE_E_EXISTS if already added, SOCLE_E_NOMEM when full. */
+/* Add @p fn for @p core; subscribers run in the order they were added, each
+ * once however often it was added. Returns 0, or SOCLE_E_NOMEM when all
+ * BUS_MAX_SUBSCRIBERS slots are taken (call bus_core_fini at core close). */
 int bus_add_core_subscriber(socle_core *core, bus_subscriber_fn fn);
 /* Forget every subscriber of @p core (core close). */
 void bus_core_fini(socle_core *core);
-/* Deliver pending events of every service, in batches, in id order. Returns
+/* Deliver pending events of every service, in batches, in id order, on the
+ * services whose queue this process owns (store_claim_queue). Not thread-safe
+ * by itself: call it through loop_run_pending() or the loop thread. Returns
  * the number of events delivered (failed handlers included), or a negative
  * code when a store could not be read or updated. */
 int bus_dispatch(socle_core *core);

@@ -227,11 +227,12 @@ struct user_job {
 	int64_t user_id;
 };
 
+/* The auth functions write their own audit entries (user.create, user.bind,
+ * user.password, user.disable) in this same transaction. */
 static int user_write(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct user_job *j = ud;
 	const struct cli_args *a = j->a;
-	struct socle_audit_entry entry = {.object_type = "user", .outcome = "ok"};
 
 	if (strcmp(j->verb, "add") == 0) {
 		int64_t id = socle_user_create(wdb, a->email, a->name ? a->name : a->email, j->role,
@@ -245,29 +246,16 @@ static int user_write(socle_db *wdb, void *ud, socle_err *err)
 		if (a->worker > 0 && socle_user_bind(wdb, id, "worker", a->worker, err) != 0)
 			return err->code;
 		j->user_id = id;
-		entry.action = "user.create";
-	} else {
-		int64_t id = auth_user_find(wdb, a->email);
-
-		if (id <= 0)
-			return socle_err_set(err, SOCLE_E_NOTFOUND, "aucun compte %s", a->email);
-		j->user_id = id;
-		if (strcmp(j->verb, "passwd") == 0) {
-			if (socle_user_set_password(wdb, id, j->password, err) != 0)
-				return err->code;
-			entry.action = "user.password_set";
-		} else {
-			if (auth_user_disable(wdb, id, err) != 0)
-				return err->code;
-			entry.action = "user.disable";
-		}
+		return 0;
 	}
-	entry.object_id = j->user_id;
-	json_t *detail = json_pack("{s:s}", "by", "socle user (ligne de commande)");
-	entry.detail = detail;
-	int rc = socle_audit(wdb, NULL, &entry, err);
-	json_decref(detail);
-	return rc;
+	int64_t id = auth_user_find(wdb, a->email);
+
+	if (id <= 0)
+		return socle_err_set(err, SOCLE_E_NOTFOUND, "aucun compte %s", a->email);
+	j->user_id = id;
+	if (strcmp(j->verb, "passwd") == 0)
+		return socle_user_set_password(wdb, id, j->password, err);
+	return auth_user_disable(wdb, id, err);
 }
 
 static int cmd_user(int argc, char **argv)

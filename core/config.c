@@ -2,6 +2,7 @@
 /* Deployment config: a strict reader. Unknown keys are errors, not silently
  * ignored, because a misspelt key ("databse") would otherwise leave a default
  * in force without anyone noticing. Messages are for operators, in French. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <time.h>
@@ -276,6 +277,7 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 {
 	static const char *const keys[] = {"listen", "port", "plugin_dirs", "scripts_default",
 	                                   "access_log", "cookie_secure", "clock", "static",
+	                                   "trusted_proxies",
 	                                   "services", NULL};
 	struct cfg_ctx c = {.file = path, .d = d};
 	json_error_t jerr;
@@ -313,6 +315,27 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 		cfg_error(&c, "cookie_secure", "doit être true ou false");
 	core->cookie_secure = secure && json_is_true(secure);
 	load_clock(&c, root);
+
+	json_t *proxies = json_object_get(root, "trusted_proxies");
+	core->trusted_proxies = json_array();
+	if (proxies && !json_is_array(proxies)) {
+		cfg_error(&c, "trusted_proxies", "doit être une liste d'adresses IP");
+	} else if (proxies) {
+		size_t i;
+		json_t *v;
+
+		json_array_foreach(proxies, i, v) {
+			unsigned char addr[16];
+			char p[64];
+
+			snprintf(p, sizeof(p), "trusted_proxies[%zu]", i);
+			if (!json_is_string(v) || (inet_pton(AF_INET, json_string_value(v), addr) != 1 &&
+			                           inet_pton(AF_INET6, json_string_value(v), addr) != 1))
+				cfg_error(&c, p, "adresse IP attendue (127.0.0.1, ::1...)");
+			else
+				json_array_append(core->trusted_proxies, v);
+		}
+	}
 
 	const char *sdef = get_string(&c, "", root, "scripts_default", false);
 	if (sdef)
@@ -370,11 +393,17 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 			check_keys(&c, p, v, skeys);
 			const char *prefix = get_string(&c, p, v, "prefix", true);
 			const char *dir = get_string(&c, p, v, "dir", true);
-			if (prefix && prefix[0] != '/')
+			bool ok = prefix && dir;
+
+			if (prefix && prefix[0] != '/') {
 				cfg_error(&c, p, "prefix doit commencer par /");
-			if (prefix && strncmp(prefix, "/api/", 5) == 0)
+				ok = false;
+			}
+			if (prefix && strncmp(prefix, "/api/", 5) == 0) {
 				cfg_error(&c, p, "prefix ne peut pas être sous /api/");
-			if (prefix && dir && prefix[0] == '/') {
+				ok = false;
+			}
+			if (ok) {
 				char *r = core_resolve_path(core, dir);
 
 				json_array_append_new(core->static_dirs,

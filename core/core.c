@@ -35,7 +35,12 @@ static int register_core_modules(socle_core *core, struct diag *d)
 	struct reg_migrations store_rec = {.owner = NULL, .owner_name = "core",
 	                                   .list = store_migrations, .count = store_migrations_count};
 
+	struct reg_migrations parcours_rec = {.owner = NULL, .owner_name = "core_parcours",
+	                                      .list = parcours_migrations,
+	                                      .count = parcours_migrations_count};
+
 	if (registry_add_migrations(&core->reg, &store_rec) != 0 ||
+	    registry_add_migrations(&core->reg, &parcours_rec) != 0 ||
 	    auth_register_core(core, &err) != 0 || parcours_register_core(core, &err) != 0) {
 		diag_add(d, "core", "enregistrement du cœur impossible : %s",
 		         err.msg[0] ? err.msg : "mémoire insuffisante");
@@ -195,9 +200,11 @@ void core_close(socle_core *core)
 		free(svc);
 	}
 	free(core->services);
+	bus_core_fini(core);
 	registry_fini(&core->reg);
 	json_decref(core->config);
 	json_decref(core->static_dirs);
+	json_decref(core->trusted_proxies);
 	free(core->config_path);
 	free(core->config_dir);
 	free(core->default_scripts_dir);

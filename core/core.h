@@ -80,6 +80,7 @@ struct socle_core {
 	int port;
 	char *access_log_path;         /* NULL: stderr */
 	json_t *static_dirs;           /* array of {prefix, dir} for the web spaces */
+	json_t *trusted_proxies;       /* array of addresses whose X-Forwarded-For is believed */
 	bool cookie_secure;            /* session cookies get the Secure attribute (TLS in front) */
 	socle_service **services;
 	size_t n_services;

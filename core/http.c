@@ -59,6 +59,15 @@ struct http_server {
 	struct MHD_Response *oom_response; /* last resort when no reply can be built */
 };
 
+/* Seconds of silence after which a connection is closed (see
+ * http_set_connection_timeout); read when a server starts. */
+static _Atomic unsigned conn_timeout_s = HTTP_CONN_TIMEOUT_S;
+
+void http_set_connection_timeout(unsigned seconds)
+{
+	conn_timeout_s = seconds ? seconds : HTTP_CONN_TIMEOUT_S;
+}
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -118,11 +127,21 @@ static int set_response(socle_req *req, unsigned status, struct MHD_Response *re
 {
 	if (!resp)
 		return SOCLE_E_NOMEM;
+	if (status < 100 || status > 599) {
+		/* MHD would drop the connection: answer 500 and say whose bug it is */
+		socle_log(SOCLE_LOG_ERROR, "http: %s %s (%s) : statut %u invalide (bogue)",
+		          req->method_name, req->path, req->request_id, status);
+		MHD_destroy_response(resp);
+		return http_reply_errc(req, SOCLE_E_INTERNAL);
+	}
 	if (content_type && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                                             content_type) != MHD_YES)
 		goto nomem;
 	if (MHD_add_response_header(resp, "X-Request-Id", req->request_id) != MHD_YES ||
 	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    /* the web spaces show health documents: never inside another site's frame */
+	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
+	    MHD_add_response_header(resp, "Referrer-Policy", "same-origin") != MHD_YES ||
 	    (cache_control &&
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES))
 		goto nomem;
@@ -294,7 +313,7 @@ int http_reply_fd(socle_req *req, unsigned status, const char *content_type, int
 	return set_response(req, status, resp, content_type, "no-cache", (size_t)size);
 }
 
-int http_reply_redirect(socle_req *req, unsigned status, const char *location)
+int http_reply_empty(socle_req *req, unsigned status, const char *location)
 {
 	if (!may_reply(req))
 		return SOCLE_E_INTERNAL;
@@ -302,7 +321,8 @@ int http_reply_redirect(socle_req *req, unsigned status, const char *location)
 	                                                            MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return SOCLE_E_NOMEM;
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
+	if (location &&
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
 		MHD_destroy_response(resp);
 		return SOCLE_E_NOMEM;
 	}
@@ -541,6 +561,42 @@ static void client_ip_of(struct MHD_Connection *conn, char *buf, size_t size)
 		          (socklen_t)size);
 }
 
+/* Behind the TLS reverse proxy every connection comes from the proxy: when the
+ * peer is one of the config's "trusted_proxies", the client is the rightmost
+ * address of X-Forwarded-For (the one the proxy itself appended). Per-address
+ * login throttling and the audit log then see the real client. A header from
+ * any other peer is ignored, since a client could forge it. */
+static void forwarded_client(const socle_core *core, struct MHD_Connection *conn, char *buf,
+                             size_t size)
+{
+	bool trusted = false;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(core->trusted_proxies, i, v)
+		if (strcmp(json_string_value(v), buf) == 0)
+			trusted = true;
+	if (!trusted)
+		return;
+	const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (xff == NULL)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	char cand[INET6_ADDRSTRLEN];
+	size_t n = strcspn(last, " \t");
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (n == 0 || n >= sizeof(cand))
+		return;
+	memcpy(cand, last, n);
+	cand[n] = '\0';
+	if (inet_pton(AF_INET, cand, addr) == 1 || inet_pton(AF_INET6, cand, addr) == 1)
+		snprintf(buf, size, "%s", cand);
+}
+
 static socle_req *req_new(struct http_server *srv, struct MHD_Connection *conn, const char *url,
                           const char *method)
 {
@@ -562,6 +618,8 @@ static socle_req *req_new(struct http_server *srv, struct MHD_Connection *conn, 
 	randombytes_buf(id, sizeof(id));
 	sodium_bin2hex(req->request_id, sizeof(req->request_id), id, sizeof(id));
 	client_ip_of(conn, req->client_ip, sizeof(req->client_ip));
+	if (req->client_ip[0])
+		forwarded_client(srv->core, conn, req->client_ip, sizeof(req->client_ip));
 	return req;
 }
 
@@ -612,12 +670,12 @@ static bool media_type_is(const char *ct, const char *type)
 		if (len >= 8 && strncasecmp(p, "charset=", 8) == 0) {
 			const char *v = p + 8;
 			size_t vl = len - 8;
+			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
 			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
 				v++;
 				vl -= 2;
 			}
-			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
 			if (!((vl == 5 && strncasecmp(v, "utf-8", 5) == 0) ||
 			      (vl == 4 && strncasecmp(v, "utf8", 4) == 0)))
 				return false;
@@ -627,6 +685,55 @@ static bool media_type_is(const char *ct, const char *type)
 	return true;
 }
 
+/* Is @p s well-formed UTF-8 (no overlongs, no surrogates)? */
+static bool utf8_ok(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s;
+		size_t n;
+		unsigned min;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0)
+			n = 1, min = 0x80, c &= 0x1F;
+		else if ((c & 0xF0) == 0xE0)
+			n = 2, min = 0x800, c &= 0x0F;
+		else if ((c & 0xF8) == 0xF0)
+			n = 3, min = 0x10000, c &= 0x07;
+		else
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return false;
+			c = (c << 6) | (s[i] & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+/* "." and ".." are never resource names: refusing them here keeps a handler
+ * that builds anything path-like from a parameter out of trouble. */
+static bool has_dot_segment(const char *p)
+{
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return true;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	return false;
+}
+
 /* Route an API request: service, route, body announcements. */
 static void begin_api(struct http_server *srv, socle_req *req)
 {
@@ -634,6 +741,11 @@ static void begin_api(struct http_server *srv, socle_req *req)
 	const char *slash = strchr(p, '/');
 	char id[64];
 
+	/* parameters reach handlers and JSON replies: they must be text */
+	if (!utf8_ok((const unsigned char *)req->path) || has_dot_segment(p)) {
+		http_reply_errc_msg(req, SOCLE_E_NOTFOUND, "Ressource introuvable.");
+		return;
+	}
 	if (!slash || slash == p || (size_t)(slash - p) >= sizeof(id)) {
 		http_reply_errc_msg(req, SOCLE_E_NOTFOUND, "Ressource introuvable.");
 		return;
@@ -879,6 +991,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!req)
 		return;
 	*con_cls = NULL;
+	/* read the caller before auth releases it */
+	int64_t user_id = req->principal ? socle_principal_user_id(req->principal) : 0;
 	auth_request_done(req);
 	struct access_log_entry e = {
 		.request_id = req->request_id,
@@ -887,7 +1001,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		.status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && req->queued ? req->status : 0,
 		.duration_ms = (double)(now_ns() - req->start_ns) / 1e6,
 		.service = req->service ? socle_service_id(req->service) : NULL,
-		.user_id = req->principal ? socle_principal_user_id(req->principal) : 0,
+		.user_id = user_id,
 		.bytes = req->queued ? req->bytes_out : 0,
 		.client_ip = req->client_ip[0] ? req->client_ip : NULL,
 	};
@@ -904,7 +1018,17 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = 0;
-	socle_log(SOCLE_LOG_WARN, "http (libmicrohttpd) : %s", buf);
+	/* what clients do to their own connections (closing early, timing out,
+	 * sending garbage) is routine on a public server: debug level only */
+	static const char *const client_side[] = {
+		"closed by remote", "timed out", "incomplete request", "Application reported",
+		"Error processing request", "Failed to receive", "Failed to send", "reset by peer",
+	};
+	int level = SOCLE_LOG_WARN;
+	for (size_t i = 0; i < SOCLE_COUNT(client_side); i++)
+		if (strstr(buf, client_side[i]))
+			level = SOCLE_LOG_DEBUG;
+	socle_log(level, "http (libmicrohttpd) : %s", buf);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1043,13 +1167,14 @@ int http_server_start(socle_core *core, socle_err *err)
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request, srv,
+		/* first, so that MHD's own messages during start come here too */
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, srv->threads,
 		MHD_OPTION_CONNECTION_LIMIT, limit,
-		MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conn_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		rc = socle_err_set(err, SOCLE_E_IO,

@@ -93,6 +93,10 @@ int http_server_start(socle_core *core, socle_err *err);
 void http_server_stop(socle_core *core);
 /* The bound port, or 0 when the server is not running. */
 int http_server_port(const socle_core *core);
+/* Seconds of silence (no byte received or sent) after which a connection is
+ * closed, for servers started afterwards; 0 restores the default (15 s).
+ * Slow-header clients are dropped by this timeout. */
+void http_set_connection_timeout(unsigned seconds);
 
 /* ---- statuses and error bodies (http.c) ---- */
 
@@ -105,8 +109,9 @@ int http_reply_errc_msg(socle_req *req, int errc, const char *message);
 /* Reply with the file open on @p fd (ownership passes to the reply, even on error). */
 int http_reply_fd(socle_req *req, unsigned status, const char *content_type, int fd,
                   uint64_t size);
-/* Reply 301/302/303/307/308 with Location: @p location. */
-int http_reply_redirect(socle_req *req, unsigned status, const char *location);
+/* Reply without a body: a redirect (301, 302, 303, 307, 308) to @p location,
+ * or a 304 / 204 with @p location NULL. */
+int http_reply_empty(socle_req *req, unsigned status, const char *location);
 
 /* ---- route table (http_route.c) ---- */
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -134,6 +135,19 @@ void http_statics_close(struct http_statics *st)
 	st->n = 0;
 }
 
+/* Does If-Modified-Since (an IMF-fixdate) cover @p mtime? */
+static bool not_modified_since(const char *ims, time_t mtime)
+{
+	struct tm tm = {0};
+
+	if (!ims)
+		return false;
+	const char *end = strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end || *end)
+		return false;
+	return mtime <= timegm(&tm);
+}
+
 static int not_found(socle_req *req)
 {
 	return socle_reply_error(req, 404, "not_found", "Page introuvable.");
@@ -151,7 +165,7 @@ static int redirect_slash(socle_req *req)
 	memcpy(loc, req->path, len);
 	loc[len] = '/';
 	loc[len + 1] = 0;
-	int rc = http_reply_redirect(req, 301, loc);
+	int rc = http_reply_empty(req, 301, loc);
 	free(loc);
 	return rc;
 }
@@ -256,6 +270,18 @@ int http_static_serve(const struct http_statics *st, socle_req *req)
 		if (fstat(fd, &sb) != 0) {
 			close(fd);
 			not_found(req);
+			return 1;
+		}
+		/* Last-Modified lets browsers revalidate (Cache-Control: no-cache)
+		 * with a 304 instead of downloading the file again */
+		char lm[64];
+		struct tm tm;
+		gmtime_r(&sb.st_mtime, &tm);
+		strftime(lm, sizeof(lm), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		socle_req_add_header(req, "Last-Modified", lm);
+		if (not_modified_since(socle_req_header(req, "If-Modified-Since"), sb.st_mtime)) {
+			close(fd);
+			http_reply_empty(req, 304, NULL);
 			return 1;
 		}
 		const char *type = content_type_of(is_index ? "index.html" : path);

@@ -18,7 +18,9 @@
 
 /* Delay before the next attempt after @p attempts failed attempts (>= 1). */
 int64_t jobs_backoff_ms(int attempts);
-/* Run every job due now on every service (bounded batches). Returns the
+/* Run every job due now on every service whose queue this process owns
+ * (bounded batches). Like bus_dispatch, call it through loop_run_pending()
+ * or the loop thread. Returns the
  * number of jobs run, or a negative code when a store failed. */
 int jobs_run_due(socle_core *core);
 /* Earliest run_at of a queued job over all services, INT64_MAX if none. */

@@ -286,6 +286,8 @@ static int code_from_slug(const char *code)
 		return SOCLE_E_PHASE;
 	if (strcmp(code, "too_big") == 0)
 		return SOCLE_E_TOOBIG;
+	if (strcmp(code, "not_found") == 0)
+		return SOCLE_E_NOTFOUND;
 	return SOCLE_E_SCRIPT;
 }
 
@@ -409,6 +411,47 @@ static int guard_setmetatable(lua_State *L)
 	return lua_gettop(L);
 }
 
+/* Message handler wrapper of xpcall. An error raised by the budget hook runs
+ * the current message handler while hooks are still disabled (Lua calls it
+ * before unwinding), so a script's own handler must never run once the
+ * budget is spent: it would loop with no hook to stop it. */
+static int xpcall_handler(lua_State *L)
+{
+	if (lua_ctx_of(L)->exhausted)
+		return 1; /* the error object, unchanged */
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+static int xpcall_finish(lua_State *L, int status, lua_KContext extra)
+{
+	if (status != LUA_OK && status != LUA_YIELD) {
+		lua_pushboolean(L, 0);
+		lua_pushvalue(L, -2);
+		return 2;
+	}
+	return lua_gettop(L) - (int)extra;
+}
+
+/* xpcall(f, handler, ...) with the handler wrapped as above. */
+static int guard_xpcall(lua_State *L)
+{
+	int n = lua_gettop(L);
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, xpcall_handler, 1);
+	lua_replace(L, 2);                             /* f h' args... */
+	lua_pushboolean(L, 1);                         /* f h' args... true */
+	lua_pushvalue(L, 1);                           /* f h' args... true f */
+	lua_rotate(L, 3, 2);                           /* f h' true f args... */
+	int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, xpcall_finish);
+
+	return xpcall_finish(L, status, 2);
+}
+
 /* coroutine.resume / coroutine.wrap: refuse once the budget is spent. */
 static int guard_call_upvalue(lua_State *L)
 {
@@ -443,7 +486,8 @@ static int guard_rep(lua_State *L)
 		return 1;
 	}
 	if ((uint64_t)n > (c->mem_limit / (l + lsep)) + 1)
-		return lua_raise(L, "budget_exceeded", "string.rep : chaîne résultante trop longue");
+		return lua_raise(L, "budget_exceeded",
+		                 "string.rep : résultat trop long pour la mémoire du script");
 	lua_budget_charge(L, (uint64_t)n / 16);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
@@ -1120,7 +1164,7 @@ static void new_registry_table(lua_State *L, const void *key)
 
 static const char *const base_allowed[] = {
 	"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
-	"select", "tonumber", "tostring", "type", "xpcall", "getmetatable", "_VERSION", NULL,
+	"select", "tonumber", "tostring", "type", "getmetatable", "_VERSION", NULL,
 };
 
 static const char *const globals_removed[] = {
@@ -1208,6 +1252,8 @@ static int sandbox_setup(lua_State *L)
 	lua_getfield(L, 1, "setmetatable");
 	lua_pushcclosure(L, guard_setmetatable, 1);
 	lua_setfield(L, 2, "setmetatable");
+	lua_pushcfunction(L, guard_xpcall);
+	lua_setfield(L, 2, "xpcall");
 	static const char *const libnames[] = {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME,
 	                                       LUA_UTF8LIBNAME, LUA_COLIBNAME, NULL};
 	for (const char *const *n = libnames; *n; n++) {

@@ -26,6 +26,7 @@
 
 #define SESSION_BUCKETS 4096u
 #define MARK_WINDOW_NS (5 * (int64_t)1000000000) /* keep changed users uncached */
+#define MARKS_MAX 64                              /* more: mark everyone for the window */
 
 struct session_entry {
 	struct session_entry *next;
@@ -138,6 +139,8 @@ int auth_service_open(socle_service *svc, socle_err *err)
 		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
 	a->svc = svc;
 	auth_settings_default(&a->settings);
+	if (svc->core != NULL)
+		a->settings.cookie_secure = svc->core->cookie_secure;
 	a->n_buckets = SESSION_BUCKETS;
 	a->buckets = calloc(a->n_buckets, sizeof(*a->buckets));
 	if (a->buckets == NULL) {
@@ -162,6 +165,8 @@ int auth_service_open(socle_service *svc, socle_err *err)
 		return socle_err_set(err, rc, "cannot create the login throttle");
 	}
 	svc->auth = a;
+	/* So that the first login of an unknown email costs no more than others. */
+	auth_password_prepare();
 	return 0;
 }
 
@@ -233,17 +238,24 @@ static void unlink_slot(struct auth_service *a, struct session_entry **pp)
 /* Is @p user_id marked (recently changed)? Expired marks are removed. */
 static bool user_marked(struct auth_service *a, int64_t user_id)
 {
-	int64_t now = 0;
+	int64_t now;
 	bool found = false;
 
+	if (a->marks == NULL && a->all_marked_until_ns == 0)
+		return false;
+	now = mono_ns();
+	if (a->all_marked_until_ns != 0) {
+		if (a->all_marked_until_ns > now)
+			return true;
+		a->all_marked_until_ns = 0;
+	}
 	for (struct auth_user_mark **pp = &a->marks; *pp != NULL;) {
 		struct auth_user_mark *m = *pp;
 
-		if (now == 0)
-			now = mono_ns();
 		if (m->until_ns <= now) {
 			*pp = m->next;
 			free(m);
+			a->n_marks--;
 			continue;
 		}
 		if (m->user_id == user_id)
@@ -321,17 +333,28 @@ void auth_session_forget_user(socle_service *svc, int64_t user_id)
 		}
 	}
 	a->generation++;
-	if (m != NULL) {
+	int64_t until = mono_ns() + MARK_WINDOW_NS;
+	struct auth_user_mark *same = NULL;
+
+	for (struct auth_user_mark *it = a->marks; it != NULL && same == NULL; it = it->next)
+		if (it->user_id == user_id)
+			same = it;
+	if (same != NULL) {
+		same->until_ns = until;
+	} else if (m != NULL && a->n_marks < MARKS_MAX) {
 		m->user_id = user_id;
-		m->until_ns = mono_ns() + MARK_WINDOW_NS;
+		m->until_ns = until;
 		m->next = a->marks;
 		a->marks = m;
+		a->n_marks++;
+		m = NULL;
 	} else {
-		/* Without a mark a racing load could be cached for revalidate_ms;
-		 * emptying the generation window is the best left to do. */
-		socle_log(SOCLE_LOG_WARN, "session cache: out of memory marking user %lld",
-		          (long long)user_id);
+		/* Many users changed at once (a bulk import), or no memory for a
+		 * mark: keep every session out of the cache for the window instead
+		 * of scanning a long list on each request. */
+		a->all_marked_until_ns = until;
 	}
+	free(m);
 	pthread_mutex_unlock(&a->mu);
 }
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,7 +37,7 @@
 #define WAL_SOFT_WAIT_MS 20
 #define WAL_HARD_WAIT_MS 2000
 #define JOURNAL_SIZE_LIMIT (16 * 1024 * 1024)
-#define BACKUP_STEP_PAGES 256
+#define BACKUP_STEP_PAGES 1024
 
 struct reader {
 	socle_db db;
@@ -54,6 +55,10 @@ struct store {
 	pthread_mutex_t write_mu;
 	socle_db w;
 	struct reader *readers;     /* under readers_mu */
+	/* The outbox and job queue of a database are worked by one process:
+	 * whoever holds an flock on "<db>.queue-lock". Loop thread only. */
+	int queue_fd;
+	bool queue_owner;
 	/* Write path only (write_mu held). */
 	int page_size;
 	int wal_frames;             /* frames in the log after the last commit */
@@ -75,7 +80,7 @@ static void db_close(socle_db *db)
 	if (db->h == NULL)
 		return;
 	store_stmt_cache_clear(db);
-	if (sqlite3_close(db->h) != SQLITE_OK)
+	if (sqlite3_close_v2(db->h) != SQLITE_OK)
 		socle_log(SOCLE_LOG_ERROR, "store: closing %s: %s",
 		          db->svc != NULL ? db->svc->id : "?", sqlite3_errmsg(db->h));
 	db->h = NULL;
@@ -231,6 +236,11 @@ SOCLE_API socle_db *socle_service_reader(socle_service *svc, socle_err *err)
 
 /* ---- write transactions -------------------------------------------------- */
 
+bool store_in_write(const socle_db *db)
+{
+	return db != NULL && db->store != NULL && tls_writing == db->store;
+}
+
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 {
 	struct store *s = arg;
@@ -354,6 +364,58 @@ SOCLE_API int socle_service_write(socle_service *svc, socle_write_fn fn, void *u
 	return rc;
 }
 
+/* ---- the queue owner ------------------------------------------------------ */
+
+static int requeue_running(socle_db *w, void *ud, socle_err *err)
+{
+	int n = socle_db_run(w, "UPDATE core_job SET state = 'queued', run_at = :now "
+	                        "WHERE state = 'running'",
+	                     ud, err);
+
+	if (n > 0)
+		socle_log(SOCLE_LOG_WARN, "service %s: %d job(s) interrupted by a stop are queued again",
+		          w->svc->id, n);
+	return n < 0 ? n : 0;
+}
+
+int store_claim_queue(socle_service *svc)
+{
+	struct store *s = svc != NULL ? svc->store : NULL;
+	char path[PATH_MAX + 16];
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *params;
+	int rc;
+
+	if (s == NULL)
+		return SOCLE_E_PHASE;
+	if (s->queue_owner)
+		return 1;
+	if (s->queue_fd < 0) {
+		snprintf(path, sizeof(path), "%s.queue-lock", s->path);
+		s->queue_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (s->queue_fd < 0) {
+			socle_log(SOCLE_LOG_ERROR, "service %s: %s: %s", svc->id, path, strerror(errno));
+			return SOCLE_E_IO;
+		}
+	}
+	/* flock, not fcntl: SQLite's own POSIX locks live on the database files and
+	 * closing any descriptor of a file drops a process's POSIX locks on it. */
+	if (flock(s->queue_fd, LOCK_EX | LOCK_NB) != 0)
+		return errno == EWOULDBLOCK ? 0 : SOCLE_E_IO;
+	/* Ours now: whatever was 'running' belonged to a process that died. */
+	params = json_pack("{sI}", "now", (json_int_t)socle_now_ms());
+	rc = params != NULL ? socle_service_write(svc, requeue_running, params, &err) : SOCLE_E_NOMEM;
+	json_decref(params);
+	if (rc < 0) {
+		flock(s->queue_fd, LOCK_UN);
+		socle_log(SOCLE_LOG_ERROR, "service %s: requeueing interrupted jobs: %s", svc->id,
+		          err.msg);
+		return rc;
+	}
+	s->queue_owner = true;
+	return 1;
+}
+
 /* ---- open and close ------------------------------------------------------ */
 
 static int query_int(sqlite3 *h, const char *sql, int *out)
@@ -375,18 +437,6 @@ static int query_int(sqlite3 *h, const char *sql, int *out)
 	return rc;
 }
 
-static int requeue_running(socle_db *w, void *ud, socle_err *err)
-{
-	int n = socle_db_run(w, "UPDATE core_job SET state = 'queued', run_at = :now "
-	                        "WHERE state = 'running'",
-	                     ud, err);
-
-	if (n > 0)
-		socle_log(SOCLE_LOG_WARN, "store %s: %d job(s) interrupted by a stop are queued again",
-		          w->svc->id, n);
-	return n < 0 ? n : 0;
-}
-
 static int open_writer(struct store *s, socle_err *err)
 {
 	static const char *const bootstrap =
@@ -398,7 +448,7 @@ static int open_writer(struct store *s, socle_err *err)
 	char *msg = NULL, pragma[64];
 	sqlite3_stmt *st = NULL;
 	const char *mode;
-	int rc, has_jobs = 0;
+	int rc;
 
 	rc = sqlite3_open_v2(s->path, &s->w.h,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -423,11 +473,6 @@ static int open_writer(struct store *s, socle_err *err)
 		rc = sqlite3_exec(s->w.h, bootstrap, NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
 		rc = query_int(s->w.h, "PRAGMA page_size", &s->page_size);
-	if (rc == SQLITE_OK)
-		rc = query_int(s->w.h,
-		               "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-		               "AND name = 'core_job'",
-		               &has_jobs);
 	if (rc != SQLITE_OK) {
 		socle_err_set(err, SOCLE_E_STORE, "%s: %s", s->path,
 		              msg != NULL ? msg : sqlite3_errmsg(s->w.h));
@@ -439,14 +484,6 @@ static int open_writer(struct store *s, socle_err *err)
 	s->w.writer = true;
 	s->next_ckpt_frames = CKPT_FRAMES;
 	sqlite3_wal_hook(s->w.h, wal_hook, s);
-	if (has_jobs) {
-		json_t *params = json_pack("{sI}", "now", (json_int_t)socle_now_ms());
-
-		rc = params != NULL ? socle_service_write(s->svc, requeue_running, params, err)
-		                    : socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
-		json_decref(params);
-		return rc;
-	}
 	return 0;
 }
 
@@ -467,6 +504,7 @@ int store_open(socle_service *svc, socle_err *err)
 		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
 	}
 	s->svc = svc;
+	s->queue_fd = -1;
 	s->gen = atomic_fetch_add(&store_gen_counter, 1) + 1;
 	pthread_mutex_init(&s->write_mu, NULL);
 	svc->store = s; /* open_writer's requeue goes through socle_service_write */
@@ -506,6 +544,8 @@ void store_close(socle_service *svc)
 	}
 	pthread_mutex_unlock(&s->write_mu);
 	pthread_mutex_destroy(&s->write_mu);
+	if (s->queue_fd >= 0)
+		close(s->queue_fd); /* releases the flock */
 	svc->store = NULL;
 	free(s->path);
 	free(s);
@@ -754,33 +794,50 @@ static void unlink_db_files(const char *path)
 	}
 }
 
-/* One step of the copy with the write mutex held: the write connection is
- * the source, so pages that commits change during the backup are copied
- * again by SQLite instead of restarting the whole backup. */
+/* Copy the live database into @p dst from a private read connection that
+ * holds one read transaction for the whole copy: the copy is that snapshot,
+ * and since no other connection's commit can change what the source sees,
+ * SQLite never restarts the backup, whether the writer is this process or a
+ * server running next to a `socle backup` command. In WAL mode the snapshot
+ * does not block writers; it only keeps the log from being reset until the
+ * copy ends. */
 static int backup_copy(struct store *s, sqlite3 *dst, socle_err *err)
 {
+	sqlite3 *src = NULL;
 	sqlite3_backup *bk;
 	int rc;
 
-	pthread_mutex_lock(&s->write_mu);
-	bk = sqlite3_backup_init(dst, "main", s->w.h, "main");
-	pthread_mutex_unlock(&s->write_mu);
-	if (bk == NULL)
-		return store_fail(dst, sqlite3_errcode(dst), err, "backup");
+	rc = sqlite3_open_v2(s->path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = store_fail(src, rc, err, "backup source");
+		sqlite3_close(src);
+		return rc;
+	}
+	rc = conn_setup(src, false, err);
+	if (rc == 0 && sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema;", NULL, NULL,
+	                            NULL) != SQLITE_OK)
+		rc = store_fail(src, sqlite3_errcode(src), err, "backup snapshot");
+	if (rc != 0) {
+		sqlite3_close(src);
+		return rc;
+	}
+	bk = sqlite3_backup_init(dst, "main", src, "main");
+	if (bk == NULL) {
+		rc = store_fail(dst, sqlite3_errcode(dst), err, "backup");
+		sqlite3_close(src);
+		return rc;
+	}
 	do {
-		pthread_mutex_lock(&s->write_mu);
 		rc = sqlite3_backup_step(bk, BACKUP_STEP_PAGES);
-		pthread_mutex_unlock(&s->write_mu);
-		if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-			/* Let waiting writers in between steps. */
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
 			struct timespec pause = {0, 1000000};
 
 			nanosleep(&pause, NULL);
 		}
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	pthread_mutex_lock(&s->write_mu);
 	sqlite3_backup_finish(bk);
-	pthread_mutex_unlock(&s->write_mu);
+	sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(src);
 	if (rc != SQLITE_DONE)
 		return store_fail(dst, rc, err, "backup");
 	return 0;
@@ -824,6 +881,18 @@ int store_backup(socle_service *svc, const char *dest_path, socle_err *err)
 		rc = store_integrity_check(partial, err);
 	if (rc == 0 && fsync_path(partial, false) != 0)
 		rc = socle_err_set(err, SOCLE_E_IO, "backup: fsync %s: %s", partial, strerror(errno));
+	if (rc == 0) {
+		/* A leftover log of an older file at @p dest_path must never be
+		 * replayed into the new copy. */
+		char side[PATH_MAX + 16];
+
+		snprintf(side, sizeof(side), "%s-wal", dest_path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", dest_path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-journal", dest_path);
+		unlink(side);
+	}
 	if (rc == 0 && rename(partial, dest_path) != 0)
 		rc = socle_err_set(err, SOCLE_E_IO, "backup: rename to %s: %s", dest_path,
 		                   strerror(errno));

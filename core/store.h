@@ -44,7 +44,7 @@ extern const struct socle_migration store_migrations[];
 extern const size_t store_migrations_count;
 
 /* Open the service's database (creating it), set the pragmas, create
- * core_migration, and put back to 'queued' the jobs a crash left 'running'. */
+ * core_migration. */
 int store_open(socle_service *svc, socle_err *err);
 /* Close every connection of the service, readers of other threads included.
  * Call once no other thread uses the store any more. Safe on a closed store. */
@@ -60,6 +60,13 @@ int store_migrate(socle_service *svc, socle_err *err);
 int store_backup(socle_service *svc, const char *dest_path, socle_err *err);
 /* PRAGMA integrity_check and foreign_key_check of the file at @p db_path. */
 int store_integrity_check(const char *db_path, socle_err *err);
+/* Become the process that delivers this service's events and runs its jobs:
+ * an flock on "<db>.queue-lock", held until store_close. On first success the
+ * jobs left 'running' by a process that died are queued again. Returns 1 when
+ * this process owns the queue, 0 when another live process does (a `socle`
+ * command run next to the server must not deliver or run anything), or a
+ * negative code. Called by the bus and the jobs at each pass. */
+int store_claim_queue(socle_service *svc);
 /* Current size in bytes of the service's -wal file (0 when absent). */
 int store_wal_size(socle_service *svc, int64_t *bytes);
 
@@ -67,6 +74,10 @@ int store_wal_size(socle_service *svc, int64_t *bytes);
  * socle_errc (unique -> EXISTS, foreign key -> CONFLICT, not null / check ->
  * INVAL, busy -> STORE...) and writes "@p what: sqlite message" into @p err. */
 int store_fail(sqlite3 *h, int rc, socle_err *err, const char *what);
+
+/* Is @p db the write connection of the transaction this thread is running?
+ * (The write connection is usable only inside socle_service_write.) */
+bool store_in_write(const socle_db *db);
 
 /* store_stmt.c: cache internals used by store.c. */
 void store_stmt_cache_clear(socle_db *db);

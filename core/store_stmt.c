@@ -87,6 +87,11 @@ SOCLE_API socle_stmt *socle_db_prepare(socle_db *db, const char *sql, socle_err 
 		socle_err_set(err, SOCLE_E_INVAL, "prepare: no connection or no SQL");
 		return NULL;
 	}
+	if (db->writer && !store_in_write(db)) {
+		socle_err_set(err, SOCLE_E_PHASE,
+		              "the write connection is used inside socle_service_write() only");
+		return NULL;
+	}
 	h = hash_sql(sql);
 	for (st = db->buckets[h % STORE_STMT_BUCKETS]; st; st = st->next) {
 		if (st->hash == h && strcmp(st->sql, sql) == 0) {
@@ -356,6 +361,9 @@ SOCLE_API int socle_db_exec(socle_db *db, const char *sql, socle_err *err)
 
 	if (db == NULL || db->h == NULL || sql == NULL)
 		return socle_err_set(err, SOCLE_E_INVAL, "exec: no connection or no SQL");
+	if (db->writer && !store_in_write(db))
+		return socle_err_set(err, SOCLE_E_PHASE,
+		                     "the write connection is used inside socle_service_write() only");
 	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		int code = store_fail(db->h, rc, err, "exec");

@@ -34,7 +34,8 @@ enum socle_method {
  * application/json (charset, if given, utf-8), parsed and checked before the
  * handler runs (top level must be an object); a route carrying this flag also
  * accepts text/csv, which is not parsed: socle_req_body() is then NULL and the
- * handler reads socle_req_raw_body().  Any other type answers 415. */
+ * handler reads socle_req_raw_body().  Any other type answers 415.  GET and
+ * DELETE requests carrying a body answer 400. */
 #define SOCLE_ROUTE_CSV 0x100
 
 /* Capability values with a meaning of their own. */
@@ -84,7 +85,11 @@ SOCLE_API int socle_req_param_id(socle_req *req, const char *name, int64_t *out)
  * (the last id seen; 0 when absent). Returns SOCLE_E_INVAL on bad values. */
 SOCLE_API int socle_req_page(socle_req *req, int *out_limit, int64_t *out_after_id, socle_err *err);
 
-/* ---- replies ---- */
+/* ---- replies ----
+ * Each returns 0 once the reply is queued (so a handler may end with
+ * `return socle_reply_json(...)`), SOCLE_E_NOMEM when it could not be built,
+ * or SOCLE_E_INTERNAL when the request already has a reply (the first stands).
+ * Every reply carries X-Request-Id; JSON replies are not cacheable. */
 /** Reply with @p body (reference stolen). */
 SOCLE_API int socle_reply_json(socle_req *req, unsigned status, json_t *body);
 /** Reply with an error body; @p message is for people, in French. */

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Sandbox escape suite: hostile snippets run as rule bodies through the real
+ * loader and socle_rule_call. Each must fail with its expected code, and after
+ * each the same service must still answer a normal rule call correctly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lua_fixture.h"
+
+#define ANY_BUDGET_OR_SCRIPT 1 /* recursion may end on the stack limit or on memory */
+
+static const struct escape {
+	const char *name;
+	const char *body; /* body of a rule function */
+	int want;         /* expected socle_errc */
+	int alt;          /* accepted alternative, or 0 */
+} escapes[] = {
+	/* bytecode and chunk loading */
+	{"string_dump", "return string.dump(function() end)", SOCLE_E_SCRIPT, 0},
+	{"load", "return load('return 1')()", SOCLE_E_SCRIPT, 0},
+	{"loadstring", "return loadstring('return 1')()", SOCLE_E_SCRIPT, 0},
+	{"dofile", "return dofile('/etc/passwd')", SOCLE_E_SCRIPT, 0},
+	{"loadfile", "return loadfile('/etc/passwd')", SOCLE_E_SCRIPT, 0},
+	{"require", "return require('os')", SOCLE_E_SCRIPT, 0},
+	/* process, files, debug */
+	{"io", "return io.open('/etc/passwd'):read('a')", SOCLE_E_SCRIPT, 0},
+	{"os", "return os.execute('true')", SOCLE_E_SCRIPT, 0},
+	{"os_time", "return os.time()", SOCLE_E_SCRIPT, 0},
+	{"package_loadlib", "return package.loadlib('liblua5.4.so', 'luaopen_io')", SOCLE_E_SCRIPT, 0},
+	{"debug", "return debug.getregistry()", SOCLE_E_SCRIPT, 0},
+	{"collectgarbage", "collectgarbage() return 1", SOCLE_E_SCRIPT, 0},
+	{"print", "print('x') return 1", SOCLE_E_SCRIPT, 0},
+	{"string_metatable", "getmetatable('').__index = {} return 1", SOCLE_E_SCRIPT, 0},
+	{"string_metatable_set", "setmetatable('', {}) return 1", SOCLE_E_SCRIPT, 0},
+	{"string_lib_write", "string.find = nil return 1", SOCLE_E_SCRIPT, 0},
+	{"string_lib_method", "('x').upper = nil return 1", SOCLE_E_SCRIPT, 0},
+	/* host tables */
+	{"socle_write", "socle.x = 1 return 1", SOCLE_E_SCRIPT, 0},
+	{"socle_date_nil", "socle.date = nil return 1", SOCLE_E_SCRIPT, 0},
+	{"socle_date_fn", "socle.date.add_days = nil return 1", SOCLE_E_SCRIPT, 0},
+	{"rawset", "rawset(socle, 'now', function() return 0 end) return 1", SOCLE_E_SCRIPT, 0},
+	{"rawget_env", "local r = rawget(socle, 'rule') if r then return r end error('x')",
+	 SOCLE_E_SCRIPT, 0},
+	{"getmetatable_socle", "getmetatable(socle).__index.now = nil return 1", SOCLE_E_SCRIPT, 0},
+	{"setmetatable_socle", "setmetatable(socle, nil) return 1", SOCLE_E_SCRIPT, 0},
+	{"setmetatable_G", "setmetatable(_G, nil) return 1", SOCLE_E_SCRIPT, 0},
+	{"getmetatable_G", "getmetatable(_G).__newindex = nil return 1", SOCLE_E_SCRIPT, 0},
+	{"global_write", "x = 1 return 1", SOCLE_E_PHASE, 0},
+	{"G_write", "_G.socle = {} return 1", SOCLE_E_PHASE, 0},
+	{"ENV_write", "_ENV.string = {} return 1", SOCLE_E_PHASE, 0},
+	{"ENV_replace", "local _ENV = {} return socle.now()", SOCLE_E_SCRIPT, 0},
+	{"finalizer", "setmetatable({}, {__gc = function() while true do end end}) return 1",
+	 SOCLE_E_SCRIPT, 0},
+	{"late_registration", "socle.rule('late', function() return 1 end) return 1", SOCLE_E_PHASE, 0},
+	{"late_test", "socle.test{rule = 'ok', args = {}, expect = 1} return 1", SOCLE_E_PHASE, 0},
+	{"late_on", "socle.on('x.y', function() end) return 1", SOCLE_E_PHASE, 0},
+	{"error_tostring_loop",
+	 "error(setmetatable({}, {__tostring = function() while true do end end}))", SOCLE_E_SCRIPT, 0},
+	{"index_loop", "local t = setmetatable({}, {__index = function(t, k) return t[k] end}) "
+	               "return t.x", SOCLE_E_SCRIPT, 0},
+	/* instruction and time budgets */
+	{"spin", "while true do end", SOCLE_E_BUDGET, 0},
+	{"spin_pcall", "while true do pcall(function() while true do end end) end", SOCLE_E_BUDGET, 0},
+	{"spin_xpcall", "while true do xpcall(function() while true do end end, "
+	                "function() while true do end end) end", SOCLE_E_BUDGET, 0},
+	{"spin_xpcall1", "local n = 0 while true do n = n + 1 xpcall(function() while true do end end, "
+	                "function() n = n + 1 end) if n > 1e6 then error('n') end end", SOCLE_E_BUDGET, 0},
+	{"spin_error_pcall", "while true do pcall(error, 'x') end", SOCLE_E_BUDGET, 0},
+	{"spin_coroutine_wrap",
+	 "while true do pcall(coroutine.wrap(function() while true do end end)) end", SOCLE_E_BUDGET, 0},
+	{"spin_coroutine_resume",
+	 "local co = coroutine.create(function() while true do pcall(function() while true do end end) "
+	 "end end) while true do coroutine.resume(co) end", SOCLE_E_BUDGET, 0},
+	{"spin_coroutine_nested",
+	 "local function f() while true do pcall(coroutine.wrap(f)) end end f()", SOCLE_E_BUDGET,
+	 SOCLE_E_SCRIPT},
+	{"spin_yield", "local co = coroutine.wrap(function() while true do coroutine.yield() end end) "
+	               "while true do co() end", SOCLE_E_BUDGET, 0},
+	{"tostring_loop", "return string.format('%s', setmetatable({}, {__tostring = function() "
+	                  "while true do end end}))", SOCLE_E_BUDGET, 0},
+	{"sort_loop", "local t = {} for i = 1, 100 do t[i] = i end "
+	              "table.sort(t, function(a, b) while true do end end)", SOCLE_E_BUDGET, 0},
+	/* memory */
+	{"rep_huge", "return string.rep('x', 1e9)", SOCLE_E_BUDGET, 0},
+	{"rep_sep_huge", "return string.rep('x', 1e7, 'yyyyyyyy')", SOCLE_E_BUDGET, 0},
+	{"rep_empty_huge", "return #string.rep('', 1e18) + 1", 0, 0},
+	{"table_growth", "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(64) .. i end",
+	 SOCLE_E_BUDGET, 0},
+	{"concat_doubling", "local s = 'x' while true do s = s .. s end", SOCLE_E_BUDGET, 0},
+	{"concat_pcall", "local s = 'x' while true do pcall(function() s = s .. s end) end",
+	 SOCLE_E_BUDGET, 0},
+	{"table_concat", "local t = {} for i = 1, 1e6 do t[i] = 'xxxxxxxxxxxxxxxx' end "
+	                 "return #table.concat(t)", SOCLE_E_BUDGET, 0},
+	{"table_move", "table.move({}, 1, 1e15, 1, {}) return 1", SOCLE_E_BUDGET, 0},
+	{"unpack_huge", "return select('#', table.unpack({}, 1, 1e8))", SOCLE_E_SCRIPT, 0},
+	{"recursion", "local function f() return 1 + f() end return f()", SOCLE_E_SCRIPT,
+	 SOCLE_E_BUDGET},
+	{"recursion_pcall", "local function f() pcall(f) return f() end return f()", SOCLE_E_SCRIPT,
+	 SOCLE_E_BUDGET},
+	/* catastrophic patterns */
+	{"find_backtrack", "return string.rep('a', 5000):find('.-.-.-b')", SOCLE_E_BUDGET, 0},
+	{"match_backtrack", "return string.rep('a', 20000):match('a*a*a*a*b')", SOCLE_E_BUDGET, 0},
+	{"gsub_backtrack", "return (string.rep('a', 5000):gsub('.-.-b', ''))", SOCLE_E_BUDGET, 0},
+	{"gmatch_backtrack", "for x in string.rep('a', 5000):gmatch('.-.-b') do end return 1",
+	 SOCLE_E_BUDGET, 0},
+	{"method_backtrack", "local s = ('a'):rep(5000) return s:find('.-.-.-b')", SOCLE_E_BUDGET, 0},
+	{"pcall_backtrack", "while true do pcall(string.find, ('a'):rep(5000), '.-.-.-b') end",
+	 SOCLE_E_BUDGET, 0},
+	{"pattern_depth", "return string.rep('a', 300):match(string.rep('a?', 300) .. 'b')",
+	 SOCLE_E_SCRIPT, SOCLE_E_BUDGET},
+};
+
+static char *build_scripts(void)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *src = malloc(cap);
+
+	assert_non_null(src);
+	len += (size_t)snprintf(src + len, cap - len,
+	                        "socle.rule('ok', function(x) return (x or 41) + 1 end)\n");
+	for (size_t i = 0; i < SOCLE_COUNT(escapes); i++) {
+		len += (size_t)snprintf(src + len, cap - len, "socle.rule('e_%s', function()\n%s\nend)\n",
+		                        escapes[i].name, escapes[i].body);
+		assert_true(len < cap);
+	}
+	return src;
+}
+
+static void check_still_serving(struct lfx *f, const char *after)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *out = NULL;
+	int rc = lfx_call(f, "ok", "[]", &out, &err);
+
+	if (rc != 0)
+		fail_msg("after %s: rule ok failed: %d %s", after, rc, err.msg);
+	assert_true(json_is_integer(out));
+	assert_int_equal(json_integer_value(out), 42);
+	json_decref(out);
+}
+
+static void test_escape_table(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+	char *src = build_scripts();
+
+	lfx_write(f, "service", "escapes.lua", src);
+	free(src);
+	if (lfx_open(f) != 0) {
+		lfx_diag_dump(f);
+		fail_msg("escape scripts did not load");
+	}
+	for (size_t i = 0; i < SOCLE_COUNT(escapes); i++) {
+		const struct escape *e = &escapes[i];
+		char name[80];
+		socle_err err = SOCLE_ERR_INIT;
+		json_t *out = NULL;
+
+		snprintf(name, sizeof(name), "e_%s", e->name);
+		if (getenv("SOCLE_TEST_ONLY") && strcmp(getenv("SOCLE_TEST_ONLY"), e->name) != 0)
+			continue;
+		if (getenv("SOCLE_TEST_VERBOSE"))
+			print_message("escape %s\n", e->name);
+		int rc = lfx_call(f, name, "[]", &out, &err);
+
+		if (rc != e->want && (e->alt == 0 || rc != e->alt))
+			fail_msg("escape %s: got %d (%s), want %d", e->name, rc, err.msg, e->want);
+		if (rc != 0)
+			assert_null(out);
+		json_decref(out);
+		check_still_serving(f, e->name);
+	}
+	lfx_free(f);
+}
+
+/* A bytecode file is refused at load with its file name. */
+static void test_bytecode_file(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+
+	lfx_write(f, "service", "evil.lua", "\x1bLua\x54\x00 rest of a binary chunk");
+	assert_int_not_equal(lfx_open(f), 0);
+	assert_true(lfx_diag_has(f, "evil.lua"));
+	assert_true(lfx_diag_has(f, "précompilé"));
+	assert_null(f->svc->lua);
+	lfx_free(f);
+}
+
+/* Load-time attacks fail the load with file:line. */
+static void test_load_time_attacks(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *src;
+		const char *needle;
+	} cases[] = {
+		{"socle.date = nil\n", "a.lua:1"},
+		{"local x = 1\nsocle.rule = function() end\n", "a.lua:2"},
+		{"socle = nil\n", "réservé"},
+		{"string = {}\n", "réservé"},
+		{"\n\nwhile true do end\n", "budget"},
+		{"local s = string.rep('x', 1e9)\n", "mémoire"},
+		{"return load(string.dump(function() end))()\n", "a.lua:1"},
+	};
+	for (size_t i = 0; i < SOCLE_COUNT(cases); i++) {
+		struct lfx *f = lfx_new();
+
+		lfx_write(f, "service", "a.lua", cases[i].src);
+		assert_int_not_equal(lfx_open(f), 0);
+		if (!lfx_diag_has(f, cases[i].needle)) {
+			lfx_diag_dump(f);
+			fail_msg("case %zu: no diagnostic with '%s'", i, cases[i].needle);
+		}
+		lfx_free(f);
+	}
+}
+
+/* Exhausting the budget in one call leaves the next call a full budget, and
+ * math.random is the same sequence at every call. */
+static void test_budget_resets_and_random(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *a = NULL, *b = NULL;
+
+	lfx_write(f, "service", "r.lua",
+	          "socle.rule('spin', function() while true do end end)\n"
+	          "socle.rule('work', function() local n = 0 for i = 1, 100000 do n = n + i end "
+	          "return n end)\n"
+	          "socle.rule('rnd', function() return {math.random(1, 1000), math.random(1, 1000),"
+	          " math.random()} end)\n");
+	assert_int_equal(lfx_open(f), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(lfx_call(f, "spin", "[]", NULL, &err), SOCLE_E_BUDGET);
+		assert_non_null(strstr(err.msg, "budget"));
+		assert_int_equal(lfx_call(f, "work", "[]", &a, &err), 0);
+		assert_int_equal(json_integer_value(a), 5000050000);
+		json_decref(a);
+	}
+	assert_int_equal(lfx_call(f, "rnd", "[]", &a, &err), 0);
+	assert_int_equal(lfx_call(f, "rnd", "[]", &b, &err), 0);
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	lfx_free(f);
+}
+
+/* Patterns keep the library's semantics on ordinary input. */
+static void test_patterns_semantics(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *out = NULL;
+
+	lfx_write(f, "service", "p.lua",
+	          "socle.rule('p', function()\n"
+	          "  local r = {}\n"
+	          "  r[1] = select(2, string.find('hello world', 'o w'))\n"
+	          "  r[2] = string.match('2025-03-04', '^(%d+)-(%d+)-(%d+)$')\n"
+	          "  r[3] = select(2, string.gsub('a,b,,c', ',', ';'))\n"
+	          "  r[4] = (string.gsub('hello world', '(%w+)', '<%1>'))\n"
+	          "  local words = {} for w in string.gmatch('one two  three', '%a+') do "
+	          "words[#words + 1] = w end\n"
+	          "  r[5] = table.concat(words, '|')\n"
+	          "  r[6] = string.match('  trim me  ', '^%s*(.-)%s*$')\n"
+	          "  r[7] = string.find('a.b', '.', 1, true)\n"
+	          "  r[8] = string.match('f(a(b)c)d', '%b()')\n"
+	          "  r[9] = (string.gsub('THE (quick) fox', '%f[%a]%a+', function(w) return w:lower() end))\n"
+	          "  r[10] = (string.gsub('$name is $age', '%$(%w+)', {name = 'Léa', age = 30}))\n"
+	          "  r[11] = select(2, string.match('key = value', '()(%w+)%s*=%s*(%w+)'))\n"
+	          "  r[12] = string.match('abcabc', '(a)(b)c%1%2')\n"
+	          "  r[13] = string.find('abc', 'x') == nil\n"
+	          "  r[14] = string.rep('ab', 3, '-')\n"
+	          "  r[15] = ('x'):rep(3)\n"
+	          "  return r\n"
+	          "end)\n");
+	assert_int_equal(lfx_open(f), 0);
+	int rc = lfx_call(f, "p", "[]", &out, &err);
+
+	if (rc != 0)
+		fail_msg("%s", err.msg);
+	json_t *want = json_loads("[7, \"2025\", 3, \"<hello> <world>\", \"one|two|three\", "
+	                          "\"trim me\", 2, \"(a(b)c)\", \"the (quick) fox\", "
+	                          "\"Léa is 30\", \"key\", \"a\", true, \"ab-ab-ab\", \"xxx\"]", 0, NULL);
+
+	assert_non_null(want);
+	if (!json_equal(out, want)) {
+		char *s = json_dumps(out, 0);
+
+		fail_msg("got %s", s);
+	}
+	json_decref(want);
+	json_decref(out);
+	lfx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_table),
+		cmocka_unit_test(test_bytecode_file),
+		cmocka_unit_test(test_load_time_attacks),
+		cmocka_unit_test(test_budget_resets_and_random),
+		cmocka_unit_test(test_patterns_semantics),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The deployment config reader: defaults, paths resolved from the file's
+ * folder, and every problem reported with its path. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "config.h"
+#include "core.h"
+#include "fsutil.h"
+
+int header_defs_ok(void), header_err_ok(void), header_plugin_ok(void), header_store_ok(void),
+	header_bus_ok(void), header_http_ok(void), header_auth_ok(void), header_lua_ok(void),
+	header_socle_ok(void);
+
+struct parsed {
+	char *dir;
+	socle_core *core;
+	struct diag d;
+	int rc;
+};
+
+static void parse(struct parsed *p, const char *json)
+{
+	memset(p, 0, sizeof(*p));
+	p->dir = fs_tempdir("config");
+	fs_write(p->dir, "socle.json", json);
+	char *path = fs_join(p->dir, "socle.json");
+	p->core = calloc(1, sizeof(*p->core));
+	p->rc = config_load(p->core, path, &p->d);
+	free(path);
+}
+
+static void done(struct parsed *p)
+{
+	core_close(p->core);
+	diag_fini(&p->d);
+	fs_rmtree(p->dir);
+	free(p->dir);
+}
+
+static bool reported(const struct diag *d, const char *where_part, const char *msg_part)
+{
+	for (size_t i = 0; i < d->n && i < d->cap; i++)
+		if (d->items[i].where && strstr(d->items[i].where, where_part) &&
+		    strstr(d->items[i].message, msg_part))
+			return true;
+	diag_print(d);
+	return false;
+}
+
+static void test_public_headers_stand_alone(void **state)
+{
+	(void)state;
+	assert_true(header_defs_ok() && header_err_ok() && header_plugin_ok() && header_store_ok() &&
+	            header_bus_ok() && header_http_ok() && header_auth_ok() && header_lua_ok() &&
+	            header_socle_ok());
+}
+
+static void test_minimal_config_and_defaults(void **state)
+{
+	struct parsed p;
+	(void)state;
+
+	parse(&p, "{\"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"d.db\"}]}");
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(diag_count(&p.d), 0);
+	assert_string_equal(p.core->listen_address, "127.0.0.1");
+	assert_int_equal(p.core->port, 8080);
+	assert_int_equal(p.core->n_services, 1);
+	socle_service *s = p.core->services[0];
+	assert_string_equal(s->id, "demo");
+	/* Relative paths are resolved from the config file's folder. */
+	char *expected = fs_join(p.dir, "d.db");
+	assert_string_equal(s->database_path, expected);
+	free(expected);
+	assert_int_equal(s->lua_limits.memory_bytes, (size_t)CONFIG_LUA_MEMORY_MB << 20);
+	assert_int_equal(s->lua_limits.instructions, CONFIG_LUA_INSTRUCTIONS);
+	assert_int_equal(s->lua_limits.time_ms, CONFIG_LUA_TIME_MS);
+	done(&p);
+}
+
+static void test_every_problem_with_its_path(void **state)
+{
+	struct parsed p;
+	(void)state;
+
+	parse(&p, "{\"listen\": \"127.0.0.1\", \"port\": 70000, \"colour\": \"blue\",\n"
+	          " \"services\": [\n"
+	          "  {\"id\": \"Bad_Id\", \"name\": \"A\", \"database\": \"a.db\", \"databse\": 1},\n"
+	          "  {\"id\": \"b\", \"database\": \"a.db\", \"lua\": {\"memory_mb\": 0, \"time\": 5},\n"
+	          "   \"plugins\": {\"Not-A-Name\": {}, \"ok\": 3}},\n"
+	          "  {\"id\": \"b\", \"name\": \"B2\", \"database\": \"b2.db\", \"scripts\": \"nowhere\"}\n"
+	          " ]}");
+	assert_int_equal(p.rc, SOCLE_E_INVAL);
+	assert_true(reported(&p.d, ": port", "entier entre 0 et 65535"));
+	assert_true(reported(&p.d, ": colour", "clé inconnue"));
+	assert_true(reported(&p.d, "services[0].id", "invalide"));
+	assert_true(reported(&p.d, "services[0].databse", "clé inconnue"));
+	assert_true(reported(&p.d, "services[1].name", "obligatoire"));
+	assert_true(reported(&p.d, "services[1].database", "base partagée"));
+	assert_true(reported(&p.d, "services[1].lua.memory_mb", "entier entre 1 et 1024"));
+	assert_true(reported(&p.d, "services[1].lua.time", "clé inconnue"));
+	assert_true(reported(&p.d, "services[1].plugins.Not-A-Name", "nom de plugin invalide"));
+	assert_true(reported(&p.d, "services[1].plugins.ok", "objet"));
+	assert_true(reported(&p.d, "services[2].id", "déjà utilisé"));
+	assert_true(reported(&p.d, "services[2].scripts", "illisible"));
+	done(&p);
+}
+
+static void test_bad_json_has_line_and_column(void **state)
+{
+	struct parsed p;
+	(void)state;
+
+	parse(&p, "{\n  \"services\": [\n    {\"id\": \"a\",, }\n  ]\n}\n");
+	assert_int_equal(p.rc, SOCLE_E_INVAL);
+	assert_true(reported(&p.d, "socle.json:3:", "JSON invalide"));
+	done(&p);
+}
+
+static void test_duplicate_keys_refused(void **state)
+{
+	struct parsed p;
+	(void)state;
+
+	parse(&p, "{\"port\": 1, \"port\": 2, \"services\": []}");
+	assert_int_equal(p.rc, SOCLE_E_INVAL);
+	assert_true(reported(&p.d, "socle.json:", "JSON invalide"));
+	done(&p);
+}
+
+static void test_static_dirs_and_clock(void **state)
+{
+	struct parsed p;
+	(void)state;
+
+	parse(&p, "{\"static\": [{\"prefix\": \"/api/x\", \"dir\": \"w\"}, {\"prefix\": \"/\", \"dir\": \"web\"}],"
+	          " \"clock\": \"2025-03-10T09:30:00Z\","
+	          " \"services\": [{\"id\": \"a\", \"name\": \"A\", \"database\": \"a.db\"}]}");
+	assert_true(reported(&p.d, "static[0]", "/api/"));
+	assert_int_equal(json_array_size(p.core->static_dirs), 1);
+	assert_int_equal(socle_now_ms(), 1741599000000LL);
+	clock_thaw();
+	done(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_public_headers_stand_alone),
+		cmocka_unit_test(test_minimal_config_and_defaults),
+		cmocka_unit_test(test_every_problem_with_its_path),
+		cmocka_unit_test(test_bad_json_has_line_and_column),
+		cmocka_unit_test(test_duplicate_keys_refused),
+		cmocka_unit_test(test_static_dirs_and_clock),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
