@@ -294,10 +294,16 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 	core->config = root;
 	core->config_path = strdup(path);
 	{
+		/* Absolute, so that paths stay right whatever the working directory
+		 * of the threads and commands that use them. */
 		char *slash = strrchr(core->config_path, '/');
+		char *dir = slash ? strndup(core->config_path, (size_t)(slash - core->config_path))
+		                  : strdup(".");
+		char *abs = dir ? realpath(dir[0] ? dir : "/", NULL) : NULL;
 
-		core->config_dir = slash ? strndup(core->config_path, (size_t)(slash - core->config_path))
-		                         : strdup(".");
+		core->config_dir = abs ? abs : dir;
+		if (abs)
+			free(dir);
 	}
 	if (!json_is_object(root)) {
 		cfg_error(&c, "", "la configuration est un objet JSON");
@@ -395,8 +401,9 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 			const char *dir = get_string(&c, p, v, "dir", true);
 			bool ok = prefix && dir;
 
-			if (prefix && prefix[0] != '/') {
-				cfg_error(&c, p, "prefix doit commencer par /");
+			if (prefix && (prefix[0] != '/' || prefix[strlen(prefix) - 1] != '/' ||
+			               strstr(prefix, "/.") || strstr(prefix, "//"))) {
+				cfg_error(&c, p, "prefix doit commencer et finir par / (\"/espace-adherent/\")");
 				ok = false;
 			}
 			if (prefix && strncmp(prefix, "/api/", 5) == 0) {

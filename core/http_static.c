@@ -93,10 +93,9 @@ int http_statics_open(struct http_statics *st, const socle_core *core, socle_err
 			                     "static_dirs[%zu] : « prefix » (/…/, hors de /api/v1/) "
 			                     "et « dir » sont attendus", i);
 		}
-		char *resolved = core_resolve_path(core, dir);
-		char *real = resolved ? realpath(resolved, NULL) : NULL;
+		/* The config reader already resolved dir against the config's folder. */
+		char *real = realpath(dir, NULL);
 		int e_no = errno;
-		free(resolved);
 		if (!real) {
 			http_statics_close(st);
 			return socle_err_set(err, SOCLE_E_IO, "static_dirs[%zu] : dossier %s : %s", i,
