@@ -133,6 +133,7 @@ struct auth_settings {
 	bool cookie_secure;       /* add "Secure" to the session cookie (TLS) */
 	struct auth_throttle_policy account; /* 5 failures / 15 min, growing lock */
 	struct auth_throttle_policy address; /* 20 failures / 15 min, growing lock */
+	struct auth_throttle_policy public_form; /* 20 submissions / hour per address */
 };
 
 /* Defaults used by auth_service_open. */
@@ -154,6 +155,7 @@ struct auth_service {
 	uint64_t generation;                /* bumped by every drop: stale loads stay out */
 	struct auth_throttle throttle_account;
 	struct auth_throttle throttle_address;
+	struct auth_throttle throttle_public; /* public forms: "bucket|address" keys */
 };
 
 /* Open the auth state of a service (svc->auth); settings take their defaults.

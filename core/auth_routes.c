@@ -227,6 +227,30 @@ static int reply_throttled(socle_req *req, int64_t left_ms)
 	                         "Trop de tentatives de connexion : réessayez plus tard.");
 }
 
+SOCLE_API int socle_req_throttle(socle_req *req, const char *bucket, socle_err *err)
+{
+	struct auth_service *a = req->service ? req->service->auth : NULL;
+	char key[256];
+	int64_t now = socle_now_ms();
+
+	if (a == NULL)
+		return socle_err_set(err, SOCLE_E_INTERNAL, "service sans état d'authentification");
+	snprintf(key, sizeof(key), "%s|%s", bucket, req->client_ip);
+	int64_t left = auth_throttle_blocked(&a->throttle_public, key, now);
+	if (left > 0) {
+		char secs[24];
+		int64_t sec = (left + 999) / 1000;
+
+		snprintf(secs, sizeof(secs), "%" PRId64, sec < 1 ? 1 : sec);
+		socle_req_add_header(req, "Retry-After", secs);
+		return socle_err_set(err, SOCLE_E_THROTTLED,
+		                     "Trop de demandes depuis votre adresse : réessayez plus tard.");
+	}
+	/* Every submission counts: the table's "failure" is here "one more try". */
+	auth_throttle_fail(&a->throttle_public, key, now);
+	return 0;
+}
+
 static int route_login(socle_req *req, void *ud)
 {
 	(void)ud;

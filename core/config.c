@@ -257,6 +257,27 @@ static int parse_timestamp_ms(const char *s, int64_t *out)
 	return 0;
 }
 
+static void load_mail(struct cfg_ctx *c, socle_core *core, const json_t *mail)
+{
+	static const char *const keys[] = {"transport", "outbox", "from", NULL};
+	const char *transport = NULL, *outbox = NULL, *from = NULL;
+
+	if (mail != NULL && !json_is_object(mail)) {
+		cfg_error(c, "mail", "doit être un objet {transport, outbox, from}");
+	} else if (mail != NULL) {
+		check_keys(c, "mail", mail, keys);
+		transport = get_string(c, "mail", mail, "transport", false);
+		outbox = get_string(c, "mail", mail, "outbox", false);
+		from = get_string(c, "mail", mail, "from", false);
+		if (transport && strcmp(transport, "file") != 0)
+			cfg_error(c, "mail.transport", "seul le transport \"file\" existe aujourd'hui");
+		if (from && strpbrk(from, "\r\n"))
+			cfg_error(c, "mail.from", "une seule ligne");
+	}
+	core->mail_outbox = core_resolve_path(core, outbox ? outbox : "outbox");
+	core->mail_from = strdup(from ? from : "Socle <ne-pas-repondre@socle.invalid>");
+}
+
 static void load_clock(struct cfg_ctx *c, const json_t *root)
 {
 	const char *clock = get_string(c, "", root, "clock", false);
@@ -276,7 +297,7 @@ static void load_clock(struct cfg_ctx *c, const json_t *root)
 int config_load(socle_core *core, const char *path, struct diag *d)
 {
 	static const char *const keys[] = {"listen", "port", "plugin_dirs", "scripts_default",
-	                                   "access_log", "cookie_secure", "clock", "static",
+	                                   "access_log", "cookie_secure", "clock", "static", "mail",
 	                                   "trusted_proxies",
 	                                   "services", NULL};
 	struct cfg_ctx c = {.file = path, .d = d};
@@ -321,6 +342,8 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 		cfg_error(&c, "cookie_secure", "doit être true ou false");
 	core->cookie_secure = secure && json_is_true(secure);
 	load_clock(&c, root);
+
+	load_mail(&c, core, json_object_get(root, "mail"));
 
 	json_t *proxies = json_object_get(root, "trusted_proxies");
 	core->trusted_proxies = json_array();

@@ -23,6 +23,8 @@
 #include "core.h"
 #include "http.h"
 #include "loop.h"
+#include "mail.h"
+#include "offer.h"
 #include "lua_host.h"
 #include "parcours.h"
 #include "plugin.h"
@@ -41,7 +43,8 @@ static int register_core_modules(socle_core *core, struct diag *d)
 
 	if (registry_add_migrations(&core->reg, &store_rec) != 0 ||
 	    registry_add_migrations(&core->reg, &parcours_rec) != 0 ||
-	    auth_register_core(core, &err) != 0 || parcours_register_core(core, &err) != 0) {
+	    auth_register_core(core, &err) != 0 || parcours_register_core(core, &err) != 0 ||
+	    mail_register_core(core, &err) != 0 || offer_register_core(core, &err) != 0) {
 		diag_add(d, "core", "enregistrement du cœur impossible : %s",
 		         err.msg[0] ? err.msg : "mémoire insuffisante");
 		return SOCLE_E_INTERNAL;
@@ -210,5 +213,7 @@ void core_close(socle_core *core)
 	free(core->default_scripts_dir);
 	free(core->listen_address);
 	free(core->access_log_path);
+	free(core->mail_outbox);
+	free(core->mail_from);
 	free(core);
 }

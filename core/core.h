@@ -82,6 +82,8 @@ struct socle_core {
 	json_t *static_dirs;           /* array of {prefix, dir} for the web spaces */
 	json_t *trusted_proxies;       /* array of addresses whose X-Forwarded-For is believed */
 	bool cookie_secure;            /* session cookies get the Secure attribute (TLS in front) */
+	char *mail_outbox;             /* file transport: <outbox>/<service>/<id>.eml */
+	char *mail_from;               /* From: of outgoing mail */
 	socle_service **services;
 	size_t n_services;
 	socle_plugin **plugins;        /* load order: dependencies first */

@@ -80,6 +80,16 @@ void auth_settings_default(struct auth_settings *s)
 		.forget_ms = 24 * 3600 * 1000,
 		.max_entries = 65536,
 	};
+	/* Public forms (membership application...): generous for a person, tight
+	 * enough that a script cannot fill the review queue. */
+	s->public_form = (struct auth_throttle_policy){
+		.max_failures = 20,
+		.window_ms = 3600 * 1000,
+		.lock_ms = 3600 * 1000,
+		.max_lock_ms = 24 * 3600 * 1000,
+		.forget_ms = 24 * 3600 * 1000,
+		.max_entries = 65536,
+	};
 }
 
 /* ------------------------------------------------------------------ tokens */
@@ -158,6 +168,13 @@ int auth_service_open(socle_service *svc, socle_err *err)
 		if (rc < 0)
 			auth_throttle_fini(&a->throttle_account);
 	}
+	if (rc == 0) {
+		rc = auth_throttle_init(&a->throttle_public, &a->settings.public_form);
+		if (rc < 0) {
+			auth_throttle_fini(&a->throttle_account);
+			auth_throttle_fini(&a->throttle_address);
+		}
+	}
 	if (rc < 0) {
 		pthread_mutex_destroy(&a->mu);
 		free(a->buckets);
@@ -200,6 +217,7 @@ void auth_service_close(socle_service *svc)
 	}
 	auth_throttle_fini(&a->throttle_account);
 	auth_throttle_fini(&a->throttle_address);
+	auth_throttle_fini(&a->throttle_public);
 	pthread_mutex_destroy(&a->mu);
 	free(a->buckets);
 	free(a);

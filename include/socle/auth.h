@@ -75,6 +75,12 @@ SOCLE_API int socle_access_worker(socle_req *req, int64_t worker_id, int64_t com
 SOCLE_API int socle_access_medical(socle_req *req, int64_t worker_id, const char *action,
                                    socle_err *err);
 
+/** Count one submission of a public form (@p bucket, e.g. "membership.apply")
+ * from the request's client address. Returns 0, or SOCLE_E_THROTTLED after 20 in
+ * an hour (growing lock); the reply then carries Retry-After. For routes open
+ * without login. (ABI 1.1) */
+SOCLE_API int socle_req_throttle(socle_req *req, const char *bucket, socle_err *err);
+
 /* ---- users (for plugins that create accounts, e.g. membership approval) ---- */
 /** Create a user in the transaction of @p wdb. @p password may be NULL: the
  * account then has no usable password until one is set. Returns the user id or a

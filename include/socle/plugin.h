@@ -3,6 +3,8 @@
  * Plugin ABI: the descriptor a plugin exports and its lifecycle.
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
+ *   1.1  socle_mail_queue (socle/mail.h); socle_req_throttle for public forms;
+ *        GET /offer lists the summaries of the plugins a service enables.
  *   1.0  initial: descriptor with requires, init/start/stop/fini; routes, events,
  *        jobs, timers, migrations, capabilities, Lua libraries and rule points.
  *
@@ -26,7 +28,7 @@
 #include <socle/err.h>
 
 #define SOCLE_ABI_MAJOR 1u /* must equal the host's: bump on removal or change */
-#define SOCLE_ABI_MINOR 0u /* must be <= the host's: bump when appending */
+#define SOCLE_ABI_MINOR 1u /* must be <= the host's: bump when appending */
 #define SOCLE_PLUGIN_MAGIC 0x534f434cu /* "SOCL" */
 
 struct socle_plugin_desc {

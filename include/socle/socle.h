@@ -11,6 +11,7 @@
 #include <socle/http.h>
 #include <socle/auth.h>
 #include <socle/lua.h>
+#include <socle/mail.h>
 
 #define SOCLE_VERSION "0.1.0"
 

@@ -234,6 +234,23 @@ static void test_refusals(void **state)
 	free(admin);
 }
 
+static void test_public_offer(void **state)
+{
+	int status = 0;
+	(void)state;
+
+	/* Public: what the service provides, from its enabled plugins. */
+	json_t *r = call(NULL, "GET", "/api/v1/demo/offer", NULL, &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "service"), "id")),
+	                    "demo");
+	json_t *first = json_array_get(json_object_get(r, "offer"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "plugin")), "hello");
+	assert_string_equal(json_string_value(json_object_get(first, "summary")),
+	                    "Exemple minimal : des salutations");
+	json_decref(r);
+}
+
 static void test_pagination(void **state)
 {
 	char *admin = login("demo", "admin@demo.test");
@@ -272,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_write_is_audited_and_event_starts_parcours),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_pagination),
+		cmocka_unit_test(test_public_offer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
