@@ -305,39 +305,125 @@ static bool name_in(char **names, size_t n, const char *name)
 	return n > 0 && bsearch(&name, names, n, sizeof(*names), name_cmp) != NULL;
 }
 
+/* One default file: the folder it was found in and its name. */
+struct default_file {
+	const char *dir; /* borrowed from the caller's dir list */
+	char *name;
+};
+
+static int default_cmp(const void *a, const void *b)
+{
+	const struct default_file *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* The default pack of a service: the files at the top of scripts/default
+ * (shared by every service), plus scripts/default/<plugin>/ for each plugin
+ * the service enables, so that a plugin's rule pack never loads (nor runs its
+ * test vectors) where the plugin is off. Sorted by name; one name, one file. */
+static int collect_defaults(struct lua_service *ls, char **dirs, size_t n_dirs,
+                            struct default_file **out, size_t *n_out, struct diag *d)
+{
+	struct default_file *files = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n_dirs; i++) {
+		char **names = NULL;
+		size_t n_names = 0;
+
+		if (list_dir(dirs[i], &names, &n_names, d) != 0) {
+			rc = SOCLE_E_IO;
+			break;
+		}
+		struct default_file *nf = n_names ? realloc(files, (n + n_names) * sizeof(*nf)) : files;
+		if (n_names && nf == NULL) {
+			for (size_t j = 0; j < n_names; j++)
+				free(names[j]);
+			free(names);
+			diag_add(d, dirs[i], "mémoire insuffisante");
+			rc = SOCLE_E_NOMEM;
+			break;
+		}
+		files = nf;
+		for (size_t j = 0; j < n_names; j++)
+			files[n++] = (struct default_file){.dir = dirs[i], .name = names[j]};
+		free(names);
+	}
+	if (n)
+		qsort(files, n, sizeof(*files), default_cmp);
+	for (size_t i = 1; rc == 0 && i < n; i++)
+		if (strcmp(files[i - 1].name, files[i].name) == 0) {
+			diag_add(d, files[i].dir, "%s existe aussi dans %s : un nom de script par pack",
+			         files[i].name, files[i - 1].dir);
+			rc = SOCLE_E_INVAL;
+		}
+	*out = files;
+	*n_out = n;
+	(void)ls;
+	return rc;
+}
+
 /* Defaults not replaced by a service file, then the service's files. */
 static int collect_scripts(struct lua_service *ls, struct diag *d)
 {
-	const char *ddir = ls->svc->core->default_scripts_dir;
-	const char *sdir = ls->svc->scripts_dir;
-	char **dn = NULL, **sn = NULL;
-	size_t n_d = 0, n_s = 0;
+	socle_service *svc = ls->svc;
+	const char *ddir = svc->core->default_scripts_dir;
+	const char *sdir = svc->scripts_dir;
+	char **dirs = NULL, **sn = NULL;
+	size_t n_dirs = 0, n_s = 0, n_d = 0;
+	struct default_file *dn = NULL;
 	int rc = 0;
 
-	if (ddir && list_dir(ddir, &dn, &n_d, d) != 0)
-		rc = SOCLE_E_IO;
+	if (ddir) {
+		dirs = calloc(svc->core->n_plugins + 1, sizeof(*dirs));
+		if (dirs == NULL) {
+			diag_add(d, svc->id, "mémoire insuffisante");
+			return SOCLE_E_NOMEM;
+		}
+		dirs[n_dirs++] = strdup(ddir);
+		for (size_t i = 0; i < svc->core->n_plugins; i++) {
+			struct stat st;
+			char *pdir = NULL;
+
+			if (svc->plugin_enabled == NULL || !svc->plugin_enabled[i])
+				continue;
+			if (asprintf(&pdir, "%s/%s", ddir, svc->core->plugins[i]->desc->name) < 0)
+				continue;
+			if (stat(pdir, &st) == 0 && S_ISDIR(st.st_mode))
+				dirs[n_dirs++] = pdir;
+			else
+				free(pdir);
+		}
+		if (collect_defaults(ls, dirs, n_dirs, &dn, &n_d, d) != 0)
+			rc = SOCLE_E_IO;
+	}
 	if (sdir && list_dir(sdir, &sn, &n_s, d) != 0)
 		rc = SOCLE_E_IO;
 	if (rc == 0 && n_d + n_s > 0) {
 		ls->scripts = calloc(n_d + n_s, sizeof(*ls->scripts));
 		if (ls->scripts == NULL) {
-			diag_add(d, ls->svc->id, "mémoire insuffisante");
+			diag_add(d, svc->id, "mémoire insuffisante");
 			rc = SOCLE_E_NOMEM;
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < n_d; i++) {
-		if (name_in(sn, n_s, dn[i]))
+		if (name_in(sn, n_s, dn[i].name))
 			continue;
-		if (read_script(&ls->scripts[ls->n_scripts++], ddir, dn[i], d) != 0)
+		if (read_script(&ls->scripts[ls->n_scripts++], dn[i].dir, dn[i].name, d) != 0)
 			rc = SOCLE_E_IO;
 	}
 	for (size_t i = 0; rc == 0 && i < n_s; i++)
 		if (read_script(&ls->scripts[ls->n_scripts++], sdir, sn[i], d) != 0)
 			rc = SOCLE_E_IO;
 	for (size_t i = 0; i < n_d; i++)
-		free(dn[i]);
+		free(dn[i].name);
 	for (size_t i = 0; i < n_s; i++)
 		free(sn[i]);
+	for (size_t i = 0; i < n_dirs; i++)
+		free(dirs[i]);
+	free(dirs);
 	free(dn);
 	free(sn);
 	return rc;

@@ -54,6 +54,13 @@ struct store {
 	uint64_t gen;               /* unique per store_open, never reused */
 	pthread_mutex_t write_mu;
 	socle_db w;
+	/* Group commit: writers queue their work; one of them (the leader) runs
+	 * every queued callback in one transaction, each inside its own savepoint,
+	 * and pays one fsync for all of them. Under q_mu. */
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_cv;
+	struct write_req *q_head, *q_tail;
+	bool q_leader;             /* a batch is being written */
 	struct reader *readers;     /* under readers_mu */
 	/* The outbox and job queue of a database are worked by one process:
 	 * whoever holds an flock on "<db>.queue-lock". Loop thread only. */
@@ -73,6 +80,16 @@ static _Atomic uint64_t store_gen_counter;
 /* The store whose write transaction this thread is running: a nested
  * socle_service_write would deadlock on the mutex, so it is refused. */
 static _Thread_local struct store *tls_writing;
+
+/* One caller's write waiting in the group-commit queue. */
+struct write_req {
+	socle_write_fn fn;
+	void *ud;
+	socle_err *err;
+	int rc;
+	bool done;
+	struct write_req *next;
+};
 
 /* Close a connection: its statements first, then the handle. */
 static void db_close(socle_db *db)
@@ -309,11 +326,88 @@ static int simple(socle_db *db, const char *sql, socle_err *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* Fail every request of @p batch that had succeeded: their work was in the
+ * transaction that could not commit. */
+static void batch_fail(struct write_req *batch, int rc, const char *why)
+{
+	for (struct write_req *r = batch; r != NULL; r = r->next)
+		if (r->rc >= 0)
+			r->rc = socle_err_set(r->err, rc, "%s", why);
+}
+
+/* Leader only: run every callback of @p batch in one transaction (each in a
+ * savepoint, so a callback that fails takes back only its own work), commit
+ * once. Returns true when the loop should be woken. */
+static bool write_batch(struct store *s, struct write_req *batch)
+{
+	socle_err berr = SOCLE_ERR_INIT;
+	bool wake;
+	int rc;
+
+	pthread_mutex_lock(&s->write_mu);
+	tls_writing = s;
+	s->w.txn_events = 0;
+	s->w.txn_jobs = 0;
+	rc = simple(&s->w, "BEGIN IMMEDIATE", &berr);
+	if (rc < 0) {
+		for (struct write_req *r = batch; r != NULL; r = r->next)
+			r->rc = socle_err_set(r->err, rc, "%s", berr.msg);
+		tls_writing = NULL;
+		pthread_mutex_unlock(&s->write_mu);
+		return false;
+	}
+	bool broken = false;
+	for (struct write_req *r = batch; r != NULL; r = r->next) {
+		if (broken) {
+			r->rc = socle_err_set(r->err, SOCLE_E_STORE, "write transaction of %s aborted",
+			                      s->svc->id);
+			continue;
+		}
+		if (simple(&s->w, "SAVEPOINT socle_write", &berr) < 0) {
+			r->rc = socle_err_set(r->err, SOCLE_E_STORE, "%s", berr.msg);
+			continue;
+		}
+		r->rc = r->fn(&s->w, r->ud, r->err);
+		store_stmt_reclaim(&s->w);
+		if (sqlite3_get_autocommit(s->w.h)) {
+			/* SQLite already rolled the whole transaction back (disk full,
+			 * I/O error...): nothing of this batch can be kept. */
+			broken = true;
+			if (r->rc >= 0)
+				r->rc = socle_err_set(r->err, SOCLE_E_STORE,
+				                      "write transaction of %s ended before commit",
+				                      s->svc->id);
+			batch_fail(batch, SOCLE_E_STORE, "write transaction aborted before commit");
+			continue;
+		}
+		if (r->rc < 0) {
+			simple(&s->w, "ROLLBACK TO socle_write", NULL);
+			if (r->err != NULL && r->err->code == 0)
+				socle_err_set(r->err, r->rc, "write rolled back");
+		}
+		simple(&s->w, "RELEASE socle_write", NULL);
+	}
+	rc = 0;
+	if (!broken) {
+		rc = simple(&s->w, "COMMIT", &berr);
+		if (rc < 0) {
+			if (!sqlite3_get_autocommit(s->w.h))
+				simple(&s->w, "ROLLBACK", NULL);
+			batch_fail(batch, rc, berr.msg);
+		}
+	}
+	wake = rc >= 0 && !broken && (s->w.txn_events > 0 || s->w.txn_jobs > 0);
+	if (rc >= 0 && !broken)
+		checkpoint_maybe(s);
+	tls_writing = NULL;
+	pthread_mutex_unlock(&s->write_mu);
+	return wake;
+}
+
 SOCLE_API int socle_service_write(socle_service *svc, socle_write_fn fn, void *ud, socle_err *err)
 {
 	struct store *s = svc != NULL ? svc->store : NULL;
-	bool wake;
-	int rc;
+	struct write_req me = {.fn = fn, .ud = ud, .err = err};
 
 	if (s == NULL)
 		return socle_err_set(err, SOCLE_E_PHASE, "store of service %s is not open",
@@ -323,45 +417,37 @@ SOCLE_API int socle_service_write(socle_service *svc, socle_write_fn fn, void *u
 	if (tls_writing != NULL)
 		return socle_err_set(err, SOCLE_E_INTERNAL,
 		                     "write transaction opened inside another one");
-	pthread_mutex_lock(&s->write_mu);
-	tls_writing = s;
-	s->w.txn_events = 0;
-	s->w.txn_jobs = 0;
-	rc = simple(&s->w, "BEGIN IMMEDIATE", err);
-	if (rc < 0) {
-		tls_writing = NULL;
-		pthread_mutex_unlock(&s->write_mu);
-		return rc;
-	}
-	rc = fn(&s->w, ud, err);
-	store_stmt_reclaim(&s->w);
-	if (sqlite3_get_autocommit(s->w.h)) {
-		/* SQLite already rolled back (disk full, I/O error...), or fn ended
-		 * the transaction itself: either way nothing of ours is to commit. */
-		if (rc >= 0)
-			rc = socle_err_set(err, SOCLE_E_STORE,
-			                   "write transaction of %s ended before commit", svc->id);
-	} else if (rc < 0) {
-		simple(&s->w, "ROLLBACK", NULL);
-		if (err != NULL && err->code == 0)
-			socle_err_set(err, rc, "write rolled back");
-	} else {
-		int crc = simple(&s->w, "COMMIT", err);
-
-		if (crc < 0) {
-			if (!sqlite3_get_autocommit(s->w.h))
-				simple(&s->w, "ROLLBACK", NULL);
-			rc = crc;
+	pthread_mutex_lock(&s->q_mu);
+	if (s->q_tail)
+		s->q_tail->next = &me;
+	else
+		s->q_head = &me;
+	s->q_tail = &me;
+	while (!me.done) {
+		if (s->q_leader) {
+			pthread_cond_wait(&s->q_cv, &s->q_mu);
+			continue;
 		}
+		/* Lead: take everything queued so far (this request included) and
+		 * write it as one transaction while later callers queue up. */
+		struct write_req *batch = s->q_head;
+
+		s->q_head = s->q_tail = NULL;
+		s->q_leader = true;
+		pthread_mutex_unlock(&s->q_mu);
+		bool wake = write_batch(s, batch);
+		pthread_mutex_lock(&s->q_mu);
+		for (struct write_req *r = batch, *next; r != NULL; r = next) {
+			next = r->next; /* r may be gone once done is seen */
+			r->done = true;
+		}
+		s->q_leader = false;
+		pthread_cond_broadcast(&s->q_cv);
+		if (wake)
+			loop_wake(svc->core);
 	}
-	wake = rc >= 0 && (s->w.txn_events > 0 || s->w.txn_jobs > 0);
-	if (rc >= 0)
-		checkpoint_maybe(s);
-	tls_writing = NULL;
-	pthread_mutex_unlock(&s->write_mu);
-	if (wake)
-		loop_wake(svc->core);
-	return rc;
+	pthread_mutex_unlock(&s->q_mu);
+	return me.rc;
 }
 
 /* ---- the queue owner ------------------------------------------------------ */
@@ -507,6 +593,8 @@ int store_open(socle_service *svc, socle_err *err)
 	s->queue_fd = -1;
 	s->gen = atomic_fetch_add(&store_gen_counter, 1) + 1;
 	pthread_mutex_init(&s->write_mu, NULL);
+	pthread_mutex_init(&s->q_mu, NULL);
+	pthread_cond_init(&s->q_cv, NULL);
 	svc->store = s; /* open_writer's requeue goes through socle_service_write */
 	rc = open_writer(s, err);
 	if (rc != 0) {
@@ -544,6 +632,8 @@ void store_close(socle_service *svc)
 	}
 	pthread_mutex_unlock(&s->write_mu);
 	pthread_mutex_destroy(&s->write_mu);
+	pthread_mutex_destroy(&s->q_mu);
+	pthread_cond_destroy(&s->q_cv);
 	if (s->queue_fd >= 0)
 		close(s->queue_fd); /* releases the flock */
 	svc->store = NULL;

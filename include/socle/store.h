@@ -8,6 +8,12 @@
  * call returns only once the commit is durable (WAL, synchronous=FULL).  A
  * write that returned 0 is never lost, even after kill -9.
  *
+ * Writes are group-committed: callbacks queued by concurrent callers run one
+ * after the other in a single transaction, each inside its own savepoint (a
+ * callback that fails takes back only its own work), and share one fsync. A
+ * callback may therefore run on another thread than its caller's: it must not
+ * depend on thread-local state, and must not block on anything but the store.
+ *
  * SQL given to these functions should stay portable to PostgreSQL: named
  * parameters (:name), standard types, no SQLite-only functions.
  */
