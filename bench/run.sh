@@ -106,3 +106,11 @@ done | sort -n >"$WORK/login.txt"
 p50=$(sed -n '25p' "$WORK/login.txt")
 p99=$(sed -n '50p' "$WORK/login.txt")
 echo "login latency (50 sequential): p50 ${p50}s  p99(max) ${p99}s"
+
+# The membership plugin's figures (CSV import, category recompute, workforce
+# page): bench/membership/run.sh, documented in bench/README.md.
+# The core bench server is stopped first: the two never share the machine.
+kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+PID=""
+echo
+sh "$SRC/bench/membership/run.sh" "$BUILD"

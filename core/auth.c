@@ -691,6 +691,27 @@ int64_t auth_user_find(socle_db *db, const char *email)
 	return rc < 0 ? rc : id;
 }
 
+SOCLE_API int64_t socle_user_find(socle_db *db, const char *email, int *out_role, socle_err *err)
+{
+	int64_t id = auth_user_find(db, email);
+
+	if (out_role)
+		*out_role = 0;
+	if (id < 0)
+		return socle_err_set(err, (int)id, "recherche du compte impossible");
+	if (id == 0 || out_role == NULL)
+		return id;
+	socle_stmt *st = socle_db_prepare(db, "SELECT role FROM core_user WHERE id = :id", err);
+	if (st == NULL)
+		return err && err->code ? err->code : SOCLE_E_STORE;
+	socle_stmt_bind_int(st, ":id", id);
+	int rc = socle_stmt_step(st, err);
+	if (rc == 1)
+		*out_role = (int)socle_stmt_int(st, 0);
+	socle_stmt_release(st);
+	return rc < 0 ? rc : id;
+}
+
 int auth_user_load(socle_db *db, int64_t user_id, socle_principal **out, bool *out_disabled,
                    socle_err *err)
 {

@@ -87,6 +87,10 @@ SOCLE_API int socle_req_throttle(socle_req *req, const char *bucket, socle_err *
  * negative code (SOCLE_E_EXISTS for a taken email). */
 SOCLE_API int64_t socle_user_create(socle_db *wdb, const char *email, const char *display_name,
                                     int role, const char *password, socle_err *err);
+/** Find the user with @p email (case-insensitive). Returns the user id, 0 when
+ * there is none, or a negative code; *out_role (may be NULL) receives the role.
+ * (ABI 1.1) */
+SOCLE_API int64_t socle_user_find(socle_db *db, const char *email, int *out_role, socle_err *err);
 /** Bind a user to a scope ("company", id) or ("worker", id), in a write transaction. */
 SOCLE_API int socle_user_bind(socle_db *wdb, int64_t user_id, const char *kind, int64_t ref,
                               socle_err *err);

@@ -1,0 +1,87 @@
+#!/bin/sh
+# Membership load figures (bench/README.md, "Membership"). Called by
+# bench/run.sh after the core figures, or alone:
+#   bench/membership/run.sh BUILD_DIR            (COMPANIES=50000, DURATION=10s)
+# 1. builds bench_membership (the plugin's sources with the core's static
+#    library: it calls the plugin's import and recompute functions in process);
+# 2. runs it on a fresh deployment: CSV import of 500,000 workers for 50,000
+#    companies (target <= 30 s), recompute of every category through the Lua
+#    rule point (target <= 10 s);
+# 3. serves that database and measures the company workforce page
+#    (GET /membership/companies/{id}/workers, 50 workers per page here: a
+#    company of the bench is given 50 workers) with wrk at 16 connections
+#    (target p99 <= 10 ms).
+# Figures are printed, never asserted.
+set -eu
+BUILD=${1:?usage: bench/membership/run.sh BUILD_DIR}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+DURATION=${DURATION:-10s}
+COMPANIES=${COMPANIES:-50000}
+SOCLE="$BUILD/socle"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-bench-membership-XXXXXX")
+PID=""
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+command -v wrk >/dev/null || { echo "wrk missing: sh tools/deps.sh" >&2; exit 1; }
+[ -f "$BUILD/core/libsocle_static.a" ] || { echo "$BUILD/core/libsocle_static.a missing: build first" >&2; exit 1; }
+
+# 1. The bench program: plugin sources + the core's static archive.
+PKGS="sqlite3 libmicrohttpd jansson libsodium lua5.4"
+# shellcheck disable=SC2046
+cc -std=c11 -O2 -D_GNU_SOURCE -o "$WORK/bench_membership" \
+	-I"$SRC/include" -I"$SRC/core" -I"$SRC/plugins/membership" \
+	"$SRC/bench/membership/bench_membership.c" "$SRC"/plugins/membership/*.c \
+	"$BUILD/core/libsocle_static.a" $(pkg-config --cflags --libs $PKGS) -lpthread -ldl -lm -rdynamic
+
+cat > "$WORK/socle.json" <<JSON
+{
+  "port": 0,
+  "access_log": "access.log",
+  "services": [
+    { "id": "bench", "name": "Banc d'essai adhésion", "database": "bench.db",
+      "plugins": { "membership": { "fee_per_worker": 105.0 } } }
+  ]
+}
+JSON
+
+echo "Membership benchmark — $(nproc) cores"
+# 2. Import and recompute, in process.
+"$WORK/bench_membership" "$WORK/socle.json" bench "$WORK/workers.csv" "$COMPANIES" 2>"$WORK/bench.log" ||
+	{ cat "$WORK/bench.log" >&2; exit 1; }
+
+# 3. The workforce page. Company 1 gets 40 more workers (50 in all) through
+#    the HTTP API, then wrk reads its first page of 50.
+printf 'banc-essai-motdepasse\n' | "$SOCLE" user add --config "$WORK/socle.json" --service bench \
+	--email bench@bench.example --role service_admin >/dev/null 2>&1
+"$SOCLE" serve --config "$WORK/socle.json" 2>"$WORK/server.log" &
+PID=$!
+PORT=""
+for _ in $(seq 1 100); do
+	PORT=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -1)
+	[ -n "$PORT" ] && break
+	sleep 0.1
+done
+[ -n "$PORT" ] || { cat "$WORK/server.log" >&2; exit 1; }
+BASE="http://127.0.0.1:$PORT/api/v1/bench"
+TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'Content-Type: application/json' \
+	-d '{"email":"bench@bench.example","password":"banc-essai-motdepasse"}' |
+	sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+[ -n "$TOKEN" ] || { echo "login failed" >&2; exit 1; }
+for i in $(seq 11 50); do
+	curl -sf -o /dev/null -X POST "$BASE/membership/companies/1/workers" \
+		-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		-d "{\"external_ref\":\"X$i\",\"last_name\":\"Banc\",\"first_name\":\"Essai $i\",\"birth_date\":\"1980-01-15\",\"job_title\":\"Opérateur\",\"contract_type\":\"cdi\",\"start_date\":\"2020-03-01\"}"
+done
+COUNT=$(curl -sf "$BASE/membership/companies/1/workers?limit=50" -H "Authorization: Bearer $TOKEN" |
+	grep -o '"external_ref"' | wc -l)
+wrk -t2 -c16 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
+	"$BASE/membership/companies/1/workers?limit=50" >"$WORK/page.txt"
+rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$WORK/page.txt")
+p50=$(sed -n 's/^ *50% *\([0-9.]*[a-z]*\).*/\1/p' "$WORK/page.txt")
+p99=$(sed -n 's/^ *99% *\([0-9.]*[a-z]*\).*/\1/p' "$WORK/page.txt")
+non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$WORK/page.txt")
+printf 'workforce page (%s workers), c=16: %s req/s   p50 %s   p99 %s (target <= 10 ms)   non-2xx %s\n' \
+	"$COUNT" "$rps" "$p50" "$p99" "${non2xx:-0}"

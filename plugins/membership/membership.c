@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* membership: the first offer category of the cahier des charges (3.1):
+ * online membership, workforce declaration, follow-up categories, prevention
+ * score, membership fee. This file only assembles the plugin: the migrations
+ * of each area in order, then each area's registrations. */
+#include "membership.h"
+
+socle_plugin *membership_plugin;
+
+static const struct socle_migration membership_migrations[] = {
+	{1, membership_sql_company},
+	{2, membership_sql_workforce},
+	{3, membership_sql_billing},
+};
+
+const json_t *membership_settings(socle_service *svc)
+{
+	return socle_service_settings(svc, membership_plugin);
+}
+
+static int membership_init(socle_plugin *p, socle_err *err)
+{
+	int rc;
+
+	membership_plugin = p;
+	if ((rc = socle_plugin_add_migrations(p, membership_migrations,
+	                                      SOCLE_COUNT(membership_migrations), err)) ||
+	    (rc = membership_company_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
+	    (rc = membership_billing_init(p, err)))
+		return rc;
+	return 0;
+}
+
+SOCLE_PLUGIN_DEFINE(membership,
+	.version = "1.0.0",
+	.summary = "Adhésion en ligne, déclaration des effectifs, catégories de suivi individuel, "
+	           "score de culture de prévention et cotisation",
+	.init = membership_init,
+	.start = membership_demo_start);

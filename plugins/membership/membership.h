@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The membership plugin's internal interface between its files:
+ *   membership.c  descriptor, init: migrations then each area's registrations
+ *   company.c     online application, review, member number, employer users and
+ *                 their roles, invitations, satisfaction, company events
+ *   siret.c       SIRET/SIREN (Luhn, La Poste exception), NAF, IBAN checks
+ *   workforce.c   workers, history, exits, employer SIR posts, categories
+ *   csv_import.c  whole-workforce CSV import (all or nothing, idempotent)
+ *   billing.c     prevention score, membership fee, national band, invoices
+ *   demo_data.c   deterministic sample companies and workforces (setting demo_data)
+ * Every symbol here is internal to the plugin (hidden visibility). */
+#ifndef SOCLE_PLUGIN_MEMBERSHIP_H
+#define SOCLE_PLUGIN_MEMBERSHIP_H
+
+#include <socle/socle.h>
+
+/* ---- schema: one migration per area, applied in this order ---- */
+extern const char membership_sql_company[];   /* v1: companies, establishments, users, ... */
+extern const char membership_sql_workforce[]; /* v2: workers, history, SIR posts */
+extern const char membership_sql_billing[];   /* v3: invoices, fee exceptions, score */
+
+/* ---- each area registers its routes, rule points, capabilities, handlers ---- */
+int membership_company_init(socle_plugin *p, socle_err *err);
+int membership_workforce_init(socle_plugin *p, socle_err *err);
+int membership_billing_init(socle_plugin *p, socle_err *err);
+int membership_demo_start(socle_plugin *p, socle_err *err);
+
+/* ---- employer roles inside a company (seed 3.6: what services use today) ---- */
+#define MEMBERSHIP_ROLE_ADMIN "administrateur"
+#define MEMBERSHIP_ROLE_DECLARATION "declaration"
+#define MEMBERSHIP_ROLE_CONVOCATION "convocation"
+#define MEMBERSHIP_ROLE_BILLING "facturation"
+
+/* May the request's principal act on company @p company_id with employer role
+ * @p employer_role (NULL: any role)? Staff of the service always may; an
+ * employer user must be bound to the company and hold the role. 0, or
+ * SOCLE_E_FORBIDDEN / SOCLE_E_NOTFOUND (unknown company) with err set; refusals
+ * are audited by the core. (company.c) */
+int membership_company_access(socle_req *req, int64_t company_id, const char *employer_role,
+                              socle_err *err);
+
+/* ---- identifiers (siret.c) ---- */
+/* 14 digits, Luhn check, with the La Poste exception (SIREN 356000000: the sum
+ * of the digits is a multiple of 5). */
+bool membership_siret_valid(const char *siret);
+bool membership_siren_valid(const char *siren);
+/* NAF code of nomenclature @p version ("NAFrev2": "62.01Z"; "NAF2025": see
+ * siret.c for the format); returns false with a French reason. */
+bool membership_naf_valid(const char *code, const char *version, char *why, size_t why_size);
+/* IBAN: ISO 13616 structure and mod-97 check (spaces allowed). */
+bool membership_iban_valid(const char *iban);
+/* The IBAN without spaces, in capitals, into @p out; its length, or 0 when it
+ * does not fit. */
+size_t membership_iban_compact(const char *iban, char *out, size_t size);
+/* The IBAN for display: country, check digits and last four characters only. */
+void membership_iban_mask(const char *iban, char *out, size_t size);
+
+/* ---- risks and tokens (company.c, company_token.c) ---- */
+/* Is @p code one of the stable risk codes of GET /membership/risks? *sir
+ * (may be NULL) tells whether it is an R4624-23 I risk (suivi renforcé). */
+bool membership_risk_known(const char *code, bool *sir);
+/* SHA-256 of @p data as 64 lower-case hex digits and a NUL. */
+void membership_sha256_hex(const void *data, size_t len, char out[65]);
+/* A new random token of 256 bits as 64 hex digits and a NUL. */
+int membership_token_new(char token[65], socle_err *err);
+
+/* ---- workforce: workers, history, categories, CSV import (workforce.c, csv_import.c) ---- */
+/* Today's date of the business clock (socle_now_ms), "YYYY-MM-DD". */
+void membership_today(char out[11]);
+bool membership_date_valid(const char *date);
+/* @p date plus @p years (29 Feb -> 28 Feb in a common year); "" when invalid. */
+void membership_date_add_years(const char *date, int years, char out[11]);
+/* 0 when company @p company_id is a member (its workforce may change);
+ * SOCLE_E_NOTFOUND, or SOCLE_E_CONFLICT for an applicant or a company that left. */
+int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err);
+/* Check a worker as declared (JSON API or one CSV line): types and bounds with
+ * field names prefixed by @p prefix, then dates and the establishment (read
+ * through @p db, may be NULL). @p partial: a PATCH (nothing required). Appends
+ * to *errors; returns the number of problems. */
+int membership_worker_check(socle_db *db, int64_t company_id, const json_t *in, bool partial,
+                            const char *prefix, json_t **errors);
+/* The cross-field part of the check (dates, establishment) of a whole worker. */
+int membership_worker_check_dates(socle_db *db, int64_t company_id, const json_t *w,
+                                  const char *prefix, json_t **errors);
+/* Every declared field of a worker, from @p in, else @p base (may be NULL),
+ * else its default; exposures sorted (new object). */
+json_t *membership_worker_normalize(const json_t *in, const json_t *base);
+/* Inside a write transaction: insert a checked, normalized worker with its
+ * category (rule point follow_up_category on @p today), its "declared"
+ * history and the worker.declared event. @p source: "api", "import". Not audited
+ * (the caller audits the operation). SOCLE_E_EXISTS for a taken external_ref. */
+int membership_worker_insert(socle_db *wdb, socle_req *req, int64_t company_id, const json_t *w,
+                             const char *today, const char *source, int64_t *out_id,
+                             socle_err *err);
+/* Inside a write transaction: apply the normalized @p w over the stored
+ * worker @p old (as the API shows it): history, events, category. 0 when
+ * nothing changed (no history, no event), 1 when changed, < 0 on error. */
+int membership_worker_update(socle_db *wdb, socle_req *req, const json_t *old, const json_t *w,
+                             const char *today, const char *source, socle_err *err);
+/* The worker of a company with this external_ref (new object, as the API
+ * shows it), or NULL with SOCLE_E_NOTFOUND. */
+json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *external_ref,
+                               socle_err *err);
+/* Recompute the follow-up category of the service's active workers on
+ * @p on_date (NULL: today), in transactions of 5,000 workers. @p only_due:
+ * only those whose review_on is reached or whose category is missing (the
+ * hourly timer). *summary (may be NULL): {on_date, examined, changed, failed}. */
+int membership_recompute_categories(socle_service *svc, const char *on_date, bool only_due,
+                                    json_t **summary, socle_err *err);
+
+/* CSV (csv_import.c). RFC 4180: quoted fields, "" inside quotes, CRLF, LF or CR
+ * line ends, UTF-8 with an optional BOM; the separator, ';' or ',', is the one
+ * the header line (first record) uses most. @p fn gets each record that is not
+ * blank (header included) with the physical line it starts on; a non-zero
+ * return stops the parse and is returned. A malformed file gives
+ * SOCLE_E_INVAL with *bad_line and a French reason in @p why. */
+typedef int (*membership_csv_fn)(void *ud, size_t line, char **fields, size_t n);
+int membership_csv_parse(const char *data, size_t len, membership_csv_fn fn, void *ud,
+                         char *sep_out, size_t *bad_line, char *why, size_t why_size);
+/* Import a company's workforce from CSV inside the caller's write transaction:
+ * every line checked first (*errors: [{field: "ligne 12, birth_date", line: 12,
+ * column: "birth_date", message}], nothing written, SOCLE_E_INVAL), then an
+ * upsert by external_ref (unchanged rows: no history, no event; workers absent
+ * from the file are not exited). *summary: {created, updated, unchanged,
+ * absent_not_exited, ...}. Audited as membership.workforce.import. Usable for
+ * many companies in one transaction (bench). */
+int membership_import_csv(socle_db *wdb, socle_service *svc, int64_t company_id, const char *csv,
+                          size_t len, json_t **errors, json_t **summary, socle_err *err);
+#define MEMBERSHIP_IMPORT_MAX_BYTES ((size_t)8 << 20) /* ~100,000 lines */
+/* POST /membership/companies/{id}/workers/import (text/csv). */
+int membership_import_route(socle_req *req, void *ud);
+
+/* ---- billing (billing.c) ---- */
+/* Inside a write transaction: compute (rule point prevention_score) and store
+ * the first score of a company from its stored answers; nothing when one
+ * exists already. Audited, event company.prevention_scored. */
+int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t company_id,
+                                   socle_err *err);
+
+/* ---- the settings of the plugin for a service (borrowed JSON object) ---- */
+const json_t *membership_settings(socle_service *svc);
+
+/* The plugin handle (set in init; read-only afterwards). */
+extern socle_plugin *membership_plugin;
+
+#endif
