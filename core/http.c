@@ -176,13 +176,15 @@ static bool may_reply(socle_req *req)
 /* Serialize @p body compactly into a malloc'd buffer (MHD frees it with free()). */
 static char *dump_json(const json_t *body, size_t *len)
 {
-	size_t need = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* 15 significant digits: 66.7 is sent as 66.7, not as the binary
+	 * neighbour 66.700000000000003 that 17 digits would show. */
+	size_t need = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (need == 0)
 		return NULL;
 	char *buf = malloc(need);
 	if (!buf)
 		return NULL;
-	*len = json_dumpb(body, buf, need, JSON_COMPACT | JSON_ENCODE_ANY);
+	*len = json_dumpb(body, buf, need, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (*len != need) {
 		free(buf);
 		return NULL;
