@@ -46,8 +46,8 @@ static int setup(void **state)
 {
 	(void)state;
 	json_t *cfg = json_pack(
-		"{s:[s], s:[{s:s, s:s, s:s, s:{s:{}}}, {s:s, s:s, s:s, s:s, s:{s:{}}}]}",
-		"plugin_dirs", SOCLE_BINARY_DIR "/plugins",
+		"{s:[s], s:[s], s:[{s:s, s:s, s:s, s:{s:{}}}, {s:s, s:s, s:s, s:s, s:{s:{}}}]}",
+		"plugin_dirs", SOCLE_BINARY_DIR "/plugins", "trusted_proxies", "127.0.0.1",
 		"services",
 		"id", "demo", "name", "Démo", "database", "demo.db", "plugins", "hello",
 		"id", "est", "name", "Est", "database", "est.db", "scripts", "est", "plugins", "hello");
@@ -251,6 +251,37 @@ static void test_public_offer(void **state)
 	json_decref(r);
 }
 
+/* Behind a trusted proxy (here 127.0.0.1), the client is the rightmost
+ * X-Forwarded-For address; a malformed one is ignored. */
+static void test_forwarded_client_address(void **state)
+{
+	int status = 0;
+	(void)state;
+
+	for (int i = 0; i < 2; i++) {
+		const char *xff = i == 0 ? "X-Forwarded-For: 10.9.9.9, 203.0.113.7"
+		                         : "X-Forwarded-For: pas-une-adresse";
+		const char *headers[] = {xff, NULL};
+		json_t *body = json_pack("{s:s, s:s}", "email", "admin@demo.test", "password", PASSWORD);
+		json_t *r = hc_json(W.s.port, "POST", "/api/v1/demo/auth/login", headers, body, &status);
+
+		json_decref(body);
+		json_decref(r);
+		assert_int_equal(status, 200);
+	}
+	char *admin = login("demo", "admin@demo.test");
+	json_t *r = call(admin, "GET", "/api/v1/demo/audit?action=auth.login&limit=3", NULL, &status);
+	assert_int_equal(status, 200);
+	json_t *items = json_object_get(r, "items");
+	/* Newest first: this login, the malformed header, the forwarded one. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "ip")),
+	                    "127.0.0.1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 2), "ip")),
+	                    "203.0.113.7");
+	json_decref(r);
+	free(admin);
+}
+
 static void test_pagination(void **state)
 {
 	char *admin = login("demo", "admin@demo.test");
@@ -290,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_public_offer),
+		cmocka_unit_test(test_forwarded_client_address),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -151,6 +151,24 @@ static void test_static_dirs_and_clock(void **state)
 	done(&p);
 }
 
+static void test_trusted_proxies_and_mail(void **state)
+{
+	struct parsed p;
+	(void)state;
+
+	parse(&p, "{\"trusted_proxies\": [\"127.0.0.1\", \"::1\", \"proxy.local\"],"
+	          " \"mail\": {\"transport\": \"smtp\", \"from\": \"a\\nb\", \"outbox\": \"o\"},"
+	          " \"services\": [{\"id\": \"a\", \"name\": \"A\", \"database\": \"a.db\"}]}");
+	assert_true(reported(&p.d, "trusted_proxies[2]", "adresse IP"));
+	assert_int_equal(json_array_size(p.core->trusted_proxies), 2);
+	assert_true(reported(&p.d, "mail.transport", "file"));
+	assert_true(reported(&p.d, "mail.from", "une seule ligne"));
+	/* Resolved against the config's folder, made absolute. */
+	assert_true(p.core->mail_outbox[0] == '/');
+	assert_non_null(strstr(p.core->mail_outbox, "/o"));
+	done(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_bad_json_has_line_and_column),
 		cmocka_unit_test(test_duplicate_keys_refused),
 		cmocka_unit_test(test_static_dirs_and_clock),
+		cmocka_unit_test(test_trusted_proxies_and_mail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
