@@ -1,0 +1,1001 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Sick leave (arrêts de travail) and visit requests (issue 4, items 3 and 4):
+ *   - rule point leave_obligations(leave, on_date): the reprise, pré-reprise and
+ *     rendez-vous de liaison an arrêt gives rise to, with windows, who acts,
+ *     basis and explanation (default: scripts/default/tracking/tracking_leave.lua);
+ *   - rule point visit_request_allowed(request): may this person ask for this
+ *     visit, and why (the employer's pré-reprise request is refused, L4624-2-4);
+ *   - table tracking_leave and its routes: employers (bound to the company) and
+ *     staff declare, update and read leaves; reading one gives its obligations
+ *     computed at today's date; POST /tracking/visit-requests/check answers
+ *     the request rule for any authenticated user.
+ *
+ * Coupling with membership (which this plugin requires): a leave names a
+ * worker of membership_worker, read with a plain SELECT (id, company_id,
+ * end_date) to check that the worker belongs to the company given in the
+ * body. Nothing else of membership's tables is read here.
+ *
+ * Dates are "YYYY-MM-DD" text (they sort as they compare), instants integer
+ * milliseconds; the business date is the core clock's (socle_now_ms). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracking.h"
+
+const char tracking_sql_leave[] =
+	"CREATE TABLE tracking_leave ("
+	"  id INTEGER PRIMARY KEY,"
+	"  worker_id INTEGER NOT NULL REFERENCES membership_worker(id),"
+	"  company_id INTEGER NOT NULL,"
+	"  cause TEXT NOT NULL CHECK (cause = 'maladie' OR cause = 'accident_non_professionnel'"
+	"    OR cause = 'accident_trajet' OR cause = 'accident_travail'"
+	"    OR cause = 'maladie_professionnelle' OR cause = 'maternite'),"
+	"  start_date TEXT NOT NULL,"
+	"  expected_end TEXT,"
+	"  actual_end TEXT,"
+	"  return_date TEXT,"
+	"  declared_by INTEGER,"
+	"  declared_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX tracking_leave_company ON tracking_leave (company_id, id);"
+	"CREATE INDEX tracking_leave_worker ON tracking_leave (worker_id, start_date);";
+
+/* ---- dates ------------------------------------------------------------------ */
+
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && leap_year(y) ? 29 : days[m - 1];
+}
+
+/* "YYYY-MM-DD" into its parts; false unless a real calendar date. */
+static bool date_parts(const char *s, int *y, int *m, int *d)
+{
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	*d = (s[8] - '0') * 10 + (s[9] - '0');
+	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
+}
+
+static bool date_valid(const char *s)
+{
+	int y, m, d;
+
+	return date_parts(s, &y, &m, &d);
+}
+
+/* Days since 1970-01-01 and back (H. Hinnant's civil calendar algorithms). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+static void date_from_days(int64_t z, char out[11])
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int y = (int)(yoe + era * 400 + (m <= 2));
+
+	if (y < 0 || y > 9999) {
+		snprintf(out, 11, "%s", y < 0 ? "0000-01-01" : "9999-12-31");
+		return;
+	}
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+/* @p date plus @p n days into @p out; false when @p date is not a date. */
+static bool date_add_days(const char *date, int64_t n, char out[11])
+{
+	int y, m, d;
+
+	if (!date_parts(date, &y, &m, &d))
+		return false;
+	date_from_days(days_from_civil(y, m, d) + n, out);
+	return true;
+}
+
+/* The business date: the core clock's day (UTC). */
+static void today(char out[11])
+{
+	int64_t ms = socle_now_ms();
+
+	date_from_days(ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000), out);
+}
+
+/* ---- rule point contracts ---------------------------------------------------- */
+
+static const char *const obligation_types[] = {"visite_reprise", "pre_reprise",
+                                               "rendez_vous_liaison", NULL};
+static const char *const initiative_codes[] = {"worker", "employer", "medecin_traitant",
+                                               "medecin_conseil", "medecin_du_travail", NULL};
+static const char *const window_codes[] = {"a_venir", "en_cours", "passee", NULL};
+
+static bool among(const char *const *list, const json_t *v)
+{
+	for (size_t i = 0; json_is_string(v) && list[i]; i++)
+		if (strcmp(list[i], json_string_value(v)) == 0)
+			return true;
+	return false;
+}
+
+/* A non-empty list (at most @p max) of non-empty texts (1000 bytes at most). */
+static int check_texts(const json_t *v, const char *key, size_t max, socle_err *err)
+{
+	size_t i;
+	const json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > max)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "%s doit être une liste non vide (au plus %zu) de textes", key, max);
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 1000)
+			return socle_err_set(err, SOCLE_E_CONTRACT,
+			                     "%s[%zu] doit être un texte non vide (1000 octets au plus)", key,
+			                     i + 1);
+	return 0;
+}
+
+static int check_text(const json_t *v, const char *key, socle_err *err)
+{
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 4000)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "%s doit être un texte non vide (4000 octets au plus)", key);
+	return 0;
+}
+
+static int check_opt_date(const json_t *o, const char *key, const char *where, socle_err *err)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v != NULL && !date_valid(json_string_value(v)))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "%s%s doit être une date \"AAAA-MM-JJ\"",
+		                     where, key);
+	return 0;
+}
+
+static int check_obligation(const json_t *o, size_t i, socle_err *err)
+{
+	char where[64], key[96];
+	const json_t *req, *avail, *ini, *v;
+	int rc;
+
+	snprintf(where, sizeof(where), "obligations[%zu].", i + 1);
+	if (!json_is_object(o))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "obligations[%zu] doit être une table",
+		                     i + 1);
+	if (!among(obligation_types, json_object_get(o, "type")))
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "%stype doit valoir \"visite_reprise\", \"pre_reprise\" ou "
+		                     "\"rendez_vous_liaison\"", where);
+	req = json_object_get(o, "required");
+	avail = json_object_get(o, "available");
+	if ((req == NULL) == (avail == NULL) || (req && !json_is_boolean(req)) ||
+	    (avail && !json_is_boolean(avail)))
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "%s porte soit required, soit available (un booléen)", where);
+	snprintf(key, sizeof(key), "%sbasis", where);
+	if ((rc = check_texts(json_object_get(o, "basis"), key, 50, err)))
+		return rc;
+	snprintf(key, sizeof(key), "%sexplanation", where);
+	if ((rc = check_text(json_object_get(o, "explanation"), key, err)))
+		return rc;
+	if ((rc = check_opt_date(o, "earliest", where, err)) ||
+	    (rc = check_opt_date(o, "latest", where, err)))
+		return rc;
+	const char *e = json_string_value(json_object_get(o, "earliest"));
+	const char *l = json_string_value(json_object_get(o, "latest"));
+	if (e && l && strcmp(e, l) > 0)
+		return socle_err_set(err, SOCLE_E_CONTRACT, "%searliest est postérieure à latest",
+		                     where);
+	if ((v = json_object_get(o, "who")) != NULL &&
+	    (!json_is_string(v) || json_string_length(v) == 0))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "%swho doit être un texte non vide", where);
+	if ((ini = json_object_get(o, "initiative")) != NULL) {
+		size_t j;
+		const json_t *x;
+
+		if (!json_is_array(ini) || json_array_size(ini) > 10)
+			return socle_err_set(err, SOCLE_E_CONTRACT, "%sinitiative doit être une liste",
+			                     where);
+		json_array_foreach(ini, j, x)
+			if (!among(initiative_codes, x))
+				return socle_err_set(err, SOCLE_E_CONTRACT,
+				                     "%sinitiative[%zu] : worker, employer, medecin_traitant, "
+				                     "medecin_conseil ou medecin_du_travail attendu", where, j + 1);
+	}
+	if ((v = json_object_get(o, "window_status")) != NULL && !among(window_codes, v))
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "%swindow_status doit valoir \"a_venir\", \"en_cours\" ou \"passee\"",
+		                     where);
+	if ((v = json_object_get(o, "provisional")) != NULL && !json_is_boolean(v))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "%sprovisional doit être un booléen", where);
+	return 0;
+}
+
+/* Contract of leave_obligations (checked after every call and by socle check). */
+static int leave_contract(const json_t *r, socle_err *err)
+{
+	const json_t *list = json_object_get(r, "obligations"), *o, *days;
+	size_t i;
+	int rc;
+
+	if (!json_is_object(r))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "le résultat doit être une table");
+	if (!json_is_array(list) || json_array_size(list) > 20)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "obligations doit être une liste (20 au plus)");
+	json_array_foreach(list, i, o)
+		if ((rc = check_obligation(o, i, err)))
+			return rc;
+	days = json_object_get(r, "duration_days");
+	if (days != NULL && (!json_is_integer(days) || json_integer_value(days) < 1))
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "duration_days doit être un entier positif");
+	if ((rc = check_opt_date(r, "return_date", "", err)) ||
+	    (rc = check_opt_date(r, "rules_of", "", err)))
+		return rc;
+	return 0;
+}
+
+static const struct socle_rule_point leave_rule = {
+	.name = "leave_obligations",
+	.contract =
+		"leave_obligations(leave, on_date) -> { obligations = { { type = \"visite_reprise\" | "
+		"\"pre_reprise\" | \"rendez_vous_liaison\", required = booléen (reprise) ou available = "
+		"booléen (les autres), earliest = \"AAAA-MM-JJ\"?, latest = \"AAAA-MM-JJ\"? (earliest <= "
+		"latest), who = \"medecin\" | \"employer\" ...?, initiative = { \"worker\" | "
+		"\"employer\" | \"medecin_traitant\" | \"medecin_conseil\" | \"medecin_du_travail\" }?, "
+		"window_status = \"a_venir\" | \"en_cours\" | \"passee\"?, provisional = booléen?, "
+		"basis = { articles, non vide }, explanation = phrase en français } ... }, "
+		"duration_days = entier?, return_date = \"AAAA-MM-JJ\"?, rules_of = \"AAAA-MM-JJ\"? }. "
+		"leave = { cause = \"maternite\" | \"maladie_professionnelle\" | \"accident_travail\" | "
+		"\"maladie\" | \"accident_non_professionnel\" | \"accident_trajet\", start, "
+		"expected_end?, actual_end?, return_date? } ; les règles appliquées sont celles en "
+		"vigueur à la date de début de l'arrêt ; on_date sert à la durée d'un arrêt sans fin "
+		"connue et à window_status.",
+	.n_args = 2,
+	.check = leave_contract,
+};
+
+/* Contract of visit_request_allowed. */
+static int request_contract(const json_t *r, socle_err *err)
+{
+	int rc;
+
+	if (!json_is_object(r))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "le résultat doit être une table");
+	if (!json_is_boolean(json_object_get(r, "allowed")))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "allowed doit être un booléen");
+	if ((rc = check_text(json_object_get(r, "reason"), "reason", err)) ||
+	    (rc = check_texts(json_object_get(r, "basis"), "basis", 50, err)))
+		return rc;
+	return 0;
+}
+
+static const struct socle_rule_point request_rule = {
+	.name = "visit_request_allowed",
+	.contract =
+		"visit_request_allowed(request) -> { allowed = booléen, reason = phrase en français "
+		"(le motif du refus, ou ce qui autorise la demande), basis = { articles, non vide } }. "
+		"request = { type = \"embauche\" | \"reprise\" | \"a_la_demande\" | \"pre_reprise\" | "
+		"\"post_exposition\", requested_by = \"employer\" | \"worker\" | \"medecin\" (du "
+		"travail) | \"medecin_traitant\" | \"medecin_conseil\", date = \"AAAA-MM-JJ\"?, leave = "
+		"{ comme leave_obligations }?, exposure_end = \"AAAA-MM-JJ\"?, sir_or_exposed = "
+		"booléen? }.",
+	.n_args = 1,
+	.check = request_contract,
+};
+
+/* ---- validation of a leave's fields --------------------------------------------- */
+
+static const char *const cause_choices[] = {"maladie", "accident_non_professionnel",
+                                            "accident_trajet", "accident_travail",
+                                            "maladie_professionnelle", "maternite", NULL};
+
+static const struct socle_field leave_new_fields[] = {
+	{"worker_id", SOCLE_F_INT, true, 1, INT64_MAX, NULL, NULL},
+	{"company_id", SOCLE_F_INT, true, 1, INT64_MAX, NULL, NULL},
+	{"cause", SOCLE_F_ENUM, true, 0, 0, cause_choices, NULL},
+	{"start", SOCLE_F_DATE, true, 0, 0, NULL, NULL},
+	{"expected_end", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"actual_end", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"return_date", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+};
+
+static const struct socle_field leave_patch_fields[] = {
+	{"expected_end", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"actual_end", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"return_date", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+};
+
+/* A leave given inline to the request check (no worker, no company). */
+static const struct socle_field leave_rule_fields[] = {
+	{"cause", SOCLE_F_ENUM, true, 0, 0, cause_choices, NULL},
+	{"start", SOCLE_F_DATE, true, 0, 0, NULL, NULL},
+	{"expected_end", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"actual_end", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"return_date", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+};
+
+static const char *opt_date(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s && date_valid(s) ? s : NULL;
+}
+
+static void field_error(json_t **errors, const char *prefix, const char *field, const char *msg)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s%s", prefix ? prefix : "", field);
+	socle_field_error(errors, name, "%s", msg);
+}
+
+/* The dates of a leave against each other and against today (their types
+ * were checked before). Returns the number of problems added to @p errors. */
+static int leave_dates_check(const json_t *l, const char *prefix, json_t **errors)
+{
+	const char *start = opt_date(l, "start"), *exp = opt_date(l, "expected_end");
+	const char *act = opt_date(l, "actual_end"), *ret = opt_date(l, "return_date");
+	char now[11], limit[11];
+	int n = 0;
+
+	if (start == NULL)
+		return 0;
+	today(now);
+	date_add_days(now, 366, limit);
+	if (strcmp(start, "2000-01-01") < 0) {
+		field_error(errors, prefix, "start", "La date de début doit être postérieure au "
+		            "1er janvier 2000.");
+		n++;
+	} else if (strcmp(start, limit) > 0) {
+		field_error(errors, prefix, "start", "La date de début ne peut pas dépasser d'un an la "
+		            "date du jour.");
+		n++;
+	}
+	if (exp && strcmp(exp, start) < 0) {
+		field_error(errors, prefix, "expected_end", "La fin prévue ne peut pas précéder le début "
+		            "de l'arrêt.");
+		n++;
+	}
+	if (act && strcmp(act, start) < 0) {
+		field_error(errors, prefix, "actual_end", "La fin effective ne peut pas précéder le début "
+		            "de l'arrêt.");
+		n++;
+	}
+	if (ret && strcmp(ret, act ? act : start) <= 0) {
+		field_error(errors, prefix, "return_date",
+		            act ? "La date de reprise doit suivre la fin effective de l'arrêt."
+		                : "La date de reprise doit suivre le début de l'arrêt.");
+		n++;
+	}
+	return n;
+}
+
+/* ---- the stored leave -------------------------------------------------------------- */
+
+#define LEAVE_COLUMNS                                                                          \
+	"id, worker_id, company_id, cause, start_date AS start, expected_end, actual_end,"         \
+	" return_date, declared_by, declared_at, updated_at"
+
+static json_t *leave_load(socle_db *db, int64_t id, socle_err *err)
+{
+	json_t *p = json_pack("{s:I}", "id", (json_int_t)id);
+	json_t *r = p ? socle_db_query_one(db, "SELECT " LEAVE_COLUMNS
+	                                   " FROM tracking_leave WHERE id = :id", p, err)
+	              : NULL;
+
+	json_decref(p);
+	if (r == NULL && err && err->code == SOCLE_E_NOTFOUND)
+		socle_err_set(err, SOCLE_E_NOTFOUND, "Arrêt de travail introuvable.");
+	return r;
+}
+
+/* What the rule point sees of a leave: its cause and dates only. */
+static json_t *leave_view(const json_t *l)
+{
+	static const char *const keep[] = {"cause", "start", "expected_end", "actual_end",
+	                                   "return_date"};
+	json_t *v = json_object();
+
+	for (size_t i = 0; v && i < SOCLE_COUNT(keep); i++) {
+		json_t *x = json_object_get(l, keep[i]);
+
+		if (x != NULL && !json_is_null(x))
+			json_object_set(v, keep[i], x);
+	}
+	return v;
+}
+
+/* The last day of a leave as far as known (actual end, the day before the
+ * return, the expected end), or "9999-12-31" while open-ended. */
+static void leave_last_day(const json_t *l, char out[11])
+{
+	const char *act = opt_date(l, "actual_end"), *ret = opt_date(l, "return_date");
+	const char *exp = opt_date(l, "expected_end");
+
+	if (act)
+		snprintf(out, 11, "%s", act);
+	else if (ret)
+		date_add_days(ret, -1, out);
+	else if (exp)
+		snprintf(out, 11, "%s", exp);
+	else
+		snprintf(out, 11, "9999-12-31");
+}
+
+/* Another leave of the same worker over the same days: its id (> 0), 0 when
+ * none, or a negative code. Open-ended leaves run to the end of time, so an
+ * employer closes the previous leave before declaring the next one. */
+static int64_t leave_overlap(socle_db *wdb, const json_t *l, int64_t self_id, socle_err *err)
+{
+	char last[11];
+
+	leave_last_day(l, last);
+	json_t *p = json_pack("{s:O, s:I, s:O, s:s}", "worker", json_object_get(l, "worker_id"),
+	                      "self", (json_int_t)self_id, "start", json_object_get(l, "start"),
+	                      "last", last);
+	if (p == NULL)
+		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	json_t *rows = socle_db_query(wdb,
+		"SELECT id FROM tracking_leave WHERE worker_id = :worker AND id <> :self"
+		" AND start_date <= :last"
+		" AND CASE WHEN actual_end IS NOT NULL THEN actual_end >= :start"
+		"          WHEN return_date IS NOT NULL THEN return_date > :start"
+		"          WHEN expected_end IS NOT NULL THEN expected_end >= :start"
+		"          ELSE 1 = 1 END"
+		" ORDER BY id LIMIT 1", p, err);
+	json_decref(p);
+	if (rows == NULL)
+		return err && err->code ? err->code : SOCLE_E_STORE;
+	const json_t *first = json_array_get(rows, 0);
+	int64_t id = first ? (int64_t)json_integer_value(json_object_get(first, "id")) : 0;
+	json_decref(rows);
+	return id;
+}
+
+static json_t *user_of(socle_req *req)
+{
+	const socle_principal *who = req ? socle_req_principal(req) : NULL;
+
+	return who ? json_integer(socle_principal_user_id(who)) : json_null();
+}
+
+static int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
+{
+	if (payload == NULL)
+		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	int rc = socle_event_emit(wdb, event, payload, err);
+
+	json_decref(payload);
+	return rc;
+}
+
+static int audit(socle_db *wdb, socle_req *req, const char *action, int64_t id, json_t *detail,
+                 socle_err *err)
+{
+	struct socle_audit_entry e = {.action = action, .object_type = "sick_leave",
+	                              .object_id = id, .outcome = "ok", .detail = detail};
+	int rc = detail ? socle_audit(wdb, req, &e, err)
+	                : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+
+	json_decref(detail);
+	return rc;
+}
+
+struct leave_write {
+	socle_req *req;
+	const json_t *body;
+	int64_t id;
+	json_t *errors;  /* field errors found inside the transaction */
+	json_t *row;     /* the leave as stored (owned) */
+	int64_t overlap; /* the leave in the way (409) */
+	bool changed;
+};
+
+/* ---- POST /tracking/leaves ----------------------------------------------------------- */
+
+static int declare_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct leave_write *lw = ud;
+	const json_t *b = lw->body;
+	int64_t company = json_integer_value(json_object_get(b, "company_id"));
+	socle_err e2 = SOCLE_ERR_INIT;
+	int rc;
+
+	/* The worker, from membership's own table (see the head of this file). */
+	json_t *p = json_pack("{s:O}", "id", json_object_get(b, "worker_id"));
+	json_t *w = p ? socle_db_query_one(wdb, "SELECT id, company_id, end_date"
+	                                   " FROM membership_worker WHERE id = :id", p, &e2)
+	              : NULL;
+	json_decref(p);
+	if (w == NULL && e2.code != SOCLE_E_NOTFOUND)
+		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
+	if (w == NULL || json_integer_value(json_object_get(w, "company_id")) != company) {
+		json_decref(w);
+		socle_field_error(&lw->errors, "worker_id",
+		                  "Aucun salarié de cette entreprise ne porte cet identifiant.");
+		return SOCLE_E_INVAL;
+	}
+	const char *left = json_string_value(json_object_get(w, "end_date"));
+	if (left && strcmp(left, json_string_value(json_object_get(b, "start"))) < 0) {
+		socle_field_error(&lw->errors, "start",
+		                  "Le salarié a quitté l'entreprise le %s, avant le début de l'arrêt.",
+		                  left);
+		json_decref(w);
+		return SOCLE_E_INVAL;
+	}
+	json_decref(w);
+
+	int64_t other = leave_overlap(wdb, b, 0, err);
+	if (other < 0)
+		return (int)other;
+	if (other > 0) {
+		lw->overlap = other;
+		return socle_err_set(err, SOCLE_E_CONFLICT,
+		                     "Un arrêt de ce salarié (n° %" PRId64 ") couvre déjà une partie de "
+		                     "cette période : modifiez-le ou clôturez-le d'abord.", other);
+	}
+
+	int64_t now = socle_now_ms();
+	p = json_pack("{s:O, s:I, s:O, s:O, s:O?, s:O?, s:O?, s:o, s:I}", "worker",
+	              json_object_get(b, "worker_id"), "company", (json_int_t)company, "cause",
+	              json_object_get(b, "cause"), "start", json_object_get(b, "start"), "exp",
+	              json_object_get(b, "expected_end"), "act", json_object_get(b, "actual_end"),
+	              "ret", json_object_get(b, "return_date"), "by", user_of(lw->req), "now",
+	              (json_int_t)now);
+	if (p == NULL)
+		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	rc = socle_db_run(wdb,
+		"INSERT INTO tracking_leave (worker_id, company_id, cause, start_date, expected_end,"
+		" actual_end, return_date, declared_by, declared_at, updated_at)"
+		" VALUES (:worker, :company, :cause, :start, :exp, :act, :ret, :by, :now, :now)", p, err);
+	json_decref(p);
+	if (rc < 0)
+		return rc;
+	lw->id = socle_db_last_insert_id(wdb);
+	if ((rc = emit(wdb, "sick_leave.declared",
+	               json_pack("{s:I, s:O, s:I, s:O, s:O}", "leave_id", (json_int_t)lw->id,
+	                         "worker_id", json_object_get(b, "worker_id"), "company_id",
+	                         (json_int_t)company, "cause", json_object_get(b, "cause"), "start",
+	                         json_object_get(b, "start")),
+	               err)) ||
+	    (rc = audit(wdb, lw->req, "tracking.leave.declare", lw->id,
+	                json_pack("{s:I, s:O}", "company_id", (json_int_t)company, "worker_id",
+	                          json_object_get(b, "worker_id")),
+	                err)))
+		return rc;
+	lw->row = leave_load(wdb, lw->id, err);
+	return lw->row ? 0 : (err->code ? err->code : SOCLE_E_INTERNAL);
+}
+
+/* The leave with its obligations at today's date (reply body, new). A failing
+ * rule (a service's broken script) leaves obligations null with the error. */
+static json_t *leave_with_obligations(socle_service *svc, json_t *row)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	char now[11];
+	json_t *res = NULL;
+
+	today(now);
+	json_t *args = json_pack("[o, s]", leave_view(row), now);
+	int rc = args ? socle_rule_call(svc, "leave_obligations", args, &res, &err)
+	              : socle_err_set(&err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	json_decref(args);
+	json_object_set_new(row, "obligations_on", json_string(now));
+	if (rc != 0) {
+		socle_log(SOCLE_LOG_WARN, "service %s : leave_obligations en échec : %s",
+		          socle_service_id(svc), err.msg);
+		json_object_set_new(row, "obligations", json_null());
+		json_object_set_new(row, "obligations_error",
+		                    json_string(err.msg[0] ? err.msg : "erreur de la règle"));
+		return row;
+	}
+	json_object_set(row, "obligations", json_object_get(res, "obligations"));
+	json_t *d = json_object_get(res, "duration_days");
+	if (d)
+		json_object_set(row, "duration_days", d);
+	/* The return day the rule reasoned on when none was declared (the day
+	 * after the known or expected end). */
+	json_t *back = json_object_get(res, "return_date");
+	if (back && json_is_null(json_object_get(row, "return_date")))
+		json_object_set(row, "expected_return_date", back);
+	json_decref(res);
+	return row;
+}
+
+/* Run a leave write and answer: 422 with field errors found inside, 409 for
+ * an overlapping leave, the error otherwise, or @p status with the leave. */
+static int leave_write_reply(socle_req *req, socle_write_fn fn, struct leave_write *lw,
+                             unsigned status)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int rc = socle_service_write(socle_req_service(req), fn, lw, &err);
+
+	if (rc == SOCLE_E_INVAL && lw->errors) {
+		json_decref(lw->row);
+		return socle_reply_invalid(req, lw->errors);
+	}
+	json_decref(lw->errors);
+	if (rc != 0) {
+		json_decref(lw->row);
+		if (rc == SOCLE_E_CONFLICT)
+			return socle_reply_error(req, 409, "conflict", err.msg);
+		return socle_reply_err(req, &err);
+	}
+	return socle_reply_json(req, status, leave_with_obligations(socle_req_service(req), lw->row));
+}
+
+static int leave_declare(socle_req *req, void *ud)
+{
+	struct leave_write lw = {.req = req, .body = socle_req_body(req)};
+	socle_err err = SOCLE_ERR_INIT;
+	(void)ud;
+
+	if (socle_fields_check(lw.body, leave_new_fields, SOCLE_COUNT(leave_new_fields), NULL,
+	                       &lw.errors) > 0 ||
+	    leave_dates_check(lw.body, NULL, &lw.errors) > 0)
+		return socle_reply_invalid(req, lw.errors);
+	/* Staff, or an employer user bound to this company (refusals audited). */
+	if (socle_access_company(req, json_integer_value(json_object_get(lw.body, "company_id")),
+	                         &err) != 0)
+		return socle_reply_err(req, &err);
+	return leave_write_reply(req, declare_txn, &lw, 201);
+}
+
+/* ---- PATCH /tracking/leaves/{id} ----------------------------------------------------- */
+
+static int patch_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	static const char *const keys[] = {"expected_end", "actual_end", "return_date"};
+	struct leave_write *lw = ud;
+	json_t *old = leave_load(wdb, lw->id, err), *changes = NULL;
+	int rc = 0;
+
+	if (old == NULL)
+		return err->code ? err->code : SOCLE_E_NOTFOUND;
+	json_t *merged = json_copy(old);
+	for (size_t i = 0; merged && i < SOCLE_COUNT(keys); i++) {
+		json_t *v = json_object_get(lw->body, keys[i]);
+
+		if (v == NULL)
+			continue;
+		if (!json_equal(v, json_object_get(old, keys[i]))) {
+			if (changes == NULL)
+				changes = json_object();
+			json_object_set_new(changes, keys[i],
+			                    json_pack("{s:O, s:O}", "before", json_object_get(old, keys[i]),
+			                              "after", v));
+		}
+		json_object_set(merged, keys[i], v);
+	}
+	if (merged == NULL) {
+		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		goto out;
+	}
+	if (changes == NULL) { /* nothing changes: nothing written */
+		lw->row = old;
+		old = NULL;
+		goto out;
+	}
+	if (leave_dates_check(merged, NULL, &lw->errors) > 0) {
+		rc = SOCLE_E_INVAL;
+		goto out;
+	}
+	int64_t other = leave_overlap(wdb, merged, lw->id, err);
+	if (other < 0) {
+		rc = (int)other;
+		goto out;
+	}
+	if (other > 0) {
+		lw->overlap = other;
+		rc = socle_err_set(err, SOCLE_E_CONFLICT,
+		                   "Un autre arrêt de ce salarié (n° %" PRId64 ") couvre déjà une partie "
+		                   "de cette période.", other);
+		goto out;
+	}
+	json_t *p = json_pack("{s:I, s:O, s:O, s:O, s:I}", "id", (json_int_t)lw->id, "exp",
+	                      json_object_get(merged, "expected_end"), "act",
+	                      json_object_get(merged, "actual_end"), "ret",
+	                      json_object_get(merged, "return_date"), "now",
+	                      (json_int_t)socle_now_ms());
+	rc = p ? socle_db_run(wdb,
+		"UPDATE tracking_leave SET expected_end = :exp, actual_end = :act,"
+		" return_date = :ret, updated_at = :now WHERE id = :id", p, err)
+	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	json_decref(p);
+	if (rc < 0)
+		goto out;
+	lw->changed = true;
+	if ((rc = emit(wdb, "sick_leave.updated",
+	               json_pack("{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "leave_id",
+	                         (json_int_t)lw->id, "worker_id", json_object_get(old, "worker_id"),
+	                         "company_id", json_object_get(old, "company_id"), "cause",
+	                         json_object_get(old, "cause"), "start",
+	                         json_object_get(old, "start"), "expected_end",
+	                         json_object_get(merged, "expected_end"), "actual_end",
+	                         json_object_get(merged, "actual_end"), "return_date",
+	                         json_object_get(merged, "return_date"), "changes", changes),
+	               err)) ||
+	    (rc = audit(wdb, lw->req, "tracking.leave.update", lw->id,
+	                json_pack("{s:O, s:O}", "company_id", json_object_get(old, "company_id"),
+	                          "changes", changes),
+	                err)))
+		goto out;
+	lw->row = leave_load(wdb, lw->id, err);
+	rc = lw->row ? 0 : (err->code ? err->code : SOCLE_E_INTERNAL);
+out:
+	json_decref(changes);
+	json_decref(merged);
+	json_decref(old);
+	return rc;
+}
+
+/* The leave of the path after the company check, or NULL once a reply was sent. */
+static json_t *leave_param(socle_req *req, int64_t *id)
+{
+	socle_err err = SOCLE_ERR_INIT;
+
+	if (socle_req_param_id(req, "id", id) != 0) {
+		socle_reply_error(req, 404, "not_found", "Arrêt de travail introuvable.");
+		return NULL;
+	}
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *l = db ? leave_load(db, *id, &err) : NULL;
+	if (l == NULL) {
+		socle_reply_err(req, &err);
+		return NULL;
+	}
+	/* Staff, or an employer user bound to the leave's company (refusals audited). */
+	if (socle_access_company(req, json_integer_value(json_object_get(l, "company_id")),
+	                         &err) != 0) {
+		json_decref(l);
+		socle_reply_err(req, &err);
+		return NULL;
+	}
+	return l;
+}
+
+static int leave_patch(socle_req *req, void *ud)
+{
+	struct leave_write lw = {.req = req, .body = socle_req_body(req)};
+	(void)ud;
+
+	if (socle_fields_check(lw.body, leave_patch_fields, SOCLE_COUNT(leave_patch_fields), NULL,
+	                       &lw.errors) > 0)
+		return socle_reply_invalid(req, lw.errors);
+	json_t *l = leave_param(req, &lw.id);
+	if (l == NULL)
+		return 0;
+	json_decref(l);
+	return leave_write_reply(req, patch_txn, &lw, 200);
+}
+
+/* ---- GET /tracking/leaves/{id}, GET /tracking/companies/{id}/leaves ------------------- */
+
+static int leave_get(socle_req *req, void *ud)
+{
+	int64_t id;
+	(void)ud;
+
+	json_t *l = leave_param(req, &id);
+	if (l == NULL)
+		return 0;
+	return socle_reply_json(req, 200, leave_with_obligations(socle_req_service(req), l));
+}
+
+static int company_leaves(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t company, after, worker = 0;
+	int limit;
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &company) != 0)
+		return socle_reply_error(req, 404, "not_found", "Entreprise introuvable.");
+	if (socle_req_page(req, &limit, &after, &err) != 0)
+		return socle_reply_err(req, &err);
+	const char *w = socle_req_query(req, "worker_id");
+	if (w != NULL) {
+		char *end = NULL;
+		long long v = strtoll(w, &end, 10);
+
+		if (*w < '1' || *w > '9' || *end != '\0' || v <= 0)
+			return socle_reply_error(req, 400, "invalid",
+			                         "worker_id : identifiant de salarié attendu.");
+		worker = v;
+	}
+	if (socle_access_company(req, company, &err) != 0)
+		return socle_reply_err(req, &err);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *p = db ? json_pack("{s:I, s:I, s:I, s:i}", "company", (json_int_t)company, "after",
+	                           (json_int_t)after, "worker", (json_int_t)worker, "limit", limit)
+	               : NULL;
+	json_t *items = p ? socle_db_query(db, "SELECT " LEAVE_COLUMNS " FROM tracking_leave"
+	                                   " WHERE company_id = :company AND id > :after"
+	                                   " AND (:worker = 0 OR worker_id = :worker)"
+	                                   " ORDER BY id LIMIT :limit", p, &err)
+	                  : NULL;
+	json_decref(p);
+	if (items == NULL)
+		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
+	json_t *body = json_pack("{s:o}", "items", items);
+	size_t n = json_array_size(items);
+	if (body && n == (size_t)limit && n > 0) {
+		char cursor[32];
+
+		snprintf(cursor, sizeof(cursor), "%" JSON_INTEGER_FORMAT,
+		         json_integer_value(json_object_get(json_array_get(items, n - 1), "id")));
+		json_object_set_new(body, "next_cursor", json_string(cursor));
+	}
+	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
+}
+
+/* ---- POST /tracking/visit-requests/check ------------------------------------------------ */
+
+static const char *const request_types[] = {"embauche", "reprise", "a_la_demande",
+                                            "pre_reprise", "post_exposition", NULL};
+static const char *const requester_codes[] = {"employer", "worker", "medecin",
+                                              "medecin_traitant", "medecin_conseil", NULL};
+
+static const struct socle_field check_fields[] = {
+	{"request", SOCLE_F_OBJECT, true, 0, 0, NULL, NULL},
+};
+
+static const struct socle_field request_fields[] = {
+	{"type", SOCLE_F_ENUM, true, 0, 0, request_types, NULL},
+	{"requested_by", SOCLE_F_ENUM, false, 0, 0, requester_codes, NULL},
+	{"date", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"leave", SOCLE_F_OBJECT, false, 0, 0, NULL, NULL},
+	{"leave_id", SOCLE_F_INT, false, 1, INT64_MAX, NULL, NULL},
+	{"exposure_end", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"sir_or_exposed", SOCLE_F_BOOL, false, 0, 0, NULL, NULL},
+};
+
+/* Who asks, by default: the caller's own role. NULL when the role says nothing. */
+static const char *requester_of_role(int role)
+{
+	switch (role) {
+	case SOCLE_ROLE_EMPLOYER: return "employer";
+	case SOCLE_ROLE_EMPLOYEE: return "worker";
+	case SOCLE_ROLE_MEDECIN: return "medecin";
+	default: return NULL;
+	}
+}
+
+static int request_check(socle_req *req, void *ud)
+{
+	const json_t *body = socle_req_body(req);
+	json_t *errors = NULL, *r = NULL, *res = NULL;
+	socle_err err = SOCLE_ERR_INIT;
+	char now[11];
+	int rc;
+	(void)ud;
+
+	if (socle_fields_check(body, check_fields, SOCLE_COUNT(check_fields), NULL, &errors) > 0)
+		return socle_reply_invalid(req, errors);
+	const json_t *in = json_object_get(body, "request");
+	if (socle_fields_check(in, request_fields, SOCLE_COUNT(request_fields), "request.",
+	                       &errors) > 0)
+		return socle_reply_invalid(req, errors);
+	const json_t *leave = json_object_get(in, "leave");
+	const json_t *leave_id = json_object_get(in, "leave_id");
+	if (leave && !json_is_null(leave) &&
+	    socle_fields_check(leave, leave_rule_fields, SOCLE_COUNT(leave_rule_fields),
+	                       "request.leave.", &errors) + leave_dates_check(leave, "request.leave.",
+	                                                                      &errors) > 0)
+		return socle_reply_invalid(req, errors);
+	if (leave && !json_is_null(leave) && leave_id && !json_is_null(leave_id))
+		socle_field_error(&errors, "request.leave_id",
+		                  "Donner soit leave, soit leave_id, pas les deux.");
+	const char *by = json_string_value(json_object_get(in, "requested_by"));
+	if (by == NULL && (by = requester_of_role(socle_principal_role(
+	                           socle_req_principal(req)))) == NULL)
+		socle_field_error(&errors, "request.requested_by",
+		                  "Ce champ est obligatoire : votre rôle ne dit pas qui fait la demande.");
+	if (errors)
+		return socle_reply_invalid(req, errors);
+
+	today(now);
+	r = json_deep_copy(in);
+	if (r == NULL)
+		return SOCLE_E_NOMEM;
+	json_object_del(r, "leave_id");
+	json_object_set_new(r, "requested_by", json_string(by));
+	if (json_object_get(r, "date") == NULL || json_is_null(json_object_get(r, "date")))
+		json_object_set_new(r, "date", json_string(now));
+	/* null means absent for the rule. */
+	static const char *const keys[] = {"leave", "exposure_end", "sir_or_exposed"};
+	for (size_t i = 0; i < SOCLE_COUNT(keys); i++)
+		if (json_is_null(json_object_get(r, keys[i])))
+			json_object_del(r, keys[i]);
+	if (leave_id && !json_is_null(leave_id)) {
+		/* A stored leave: readable by staff, the employer users of its company and
+		 * the worker himself (socle_access_worker audits refusals). */
+		socle_db *db = socle_req_reader(req, &err);
+		json_t *l = db ? leave_load(db, json_integer_value(leave_id), &err) : NULL;
+
+		if (l == NULL) {
+			json_decref(r);
+			if (err.code != SOCLE_E_NOTFOUND)
+				return socle_reply_err(req, &err);
+			socle_field_error(&errors, "request.leave_id", "Arrêt de travail introuvable.");
+			return socle_reply_invalid(req, errors);
+		}
+		if (socle_access_worker(req, json_integer_value(json_object_get(l, "worker_id")),
+		                        json_integer_value(json_object_get(l, "company_id")),
+		                        &err) != 0) {
+			json_decref(l);
+			json_decref(r);
+			return socle_reply_err(req, &err);
+		}
+		json_object_set_new(r, "leave", leave_view(l));
+		json_decref(l);
+	}
+	json_t *args = json_pack("[O]", r);
+	rc = args ? socle_rule_call(socle_req_service(req), "visit_request_allowed", args, &res, &err)
+	          : socle_err_set(&err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	json_decref(args);
+	if (rc != 0) {
+		json_decref(r);
+		socle_log(SOCLE_LOG_WARN, "service %s : visit_request_allowed en échec : %s",
+		          socle_service_id(socle_req_service(req)), err.msg);
+		return socle_reply_err(req, &err);
+	}
+	json_object_set_new(res, "request", r);
+	return socle_reply_json(req, 200, res);
+}
+
+/* ---- registration ------------------------------------------------------------------------ */
+
+static const struct socle_route leave_routes[] = {
+	{SOCLE_POST, "/tracking/leaves", "tracking.leave", 4096, leave_declare, NULL},
+	{SOCLE_GET, "/tracking/leaves/{id}", "tracking.leave", 0, leave_get, NULL},
+	{SOCLE_PATCH, "/tracking/leaves/{id}", "tracking.leave", 4096, leave_patch, NULL},
+	{SOCLE_GET, "/tracking/companies/{id}/leaves", "tracking.leave", 0, company_leaves, NULL},
+	{SOCLE_POST, "/tracking/visit-requests/check", SOCLE_CAP_AUTHENTICATED, 16384,
+	 request_check, NULL},
+};
+
+int tracking_leave_init(socle_plugin *p, socle_err *err)
+{
+	int rc;
+
+	/* Staff of the service and employer users; which company an employer may
+	 * touch is checked per request (socle_access_company). */
+	if ((rc = socle_plugin_add_capability(p, "tracking.leave",
+	                                      SOCLE_ROLES_STAFF |
+	                                              SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYER),
+	                                      err)) ||
+	    (rc = socle_plugin_add_routes(p, leave_routes, SOCLE_COUNT(leave_routes), err)) ||
+	    (rc = socle_plugin_add_rule_point(p, &leave_rule, err)) ||
+	    (rc = socle_plugin_add_rule_point(p, &request_rule, err)))
+		return rc;
+	return 0;
+}

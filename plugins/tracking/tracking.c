@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* tracking: individual follow-up (suivi individuel de l'état de santé, seed
+ * 3.3). This file only assembles the plugin: each area's migration in order,
+ * then each area's registrations. */
+#include "tracking.h"
+
+socle_plugin *tracking_plugin;
+
+static const struct socle_migration tracking_migrations[] = {
+	{1, tracking_sql_visits},
+	{2, tracking_sql_leave},
+};
+
+static int tracking_init(socle_plugin *p, socle_err *err)
+{
+	int rc;
+
+	tracking_plugin = p;
+	if ((rc = socle_plugin_add_migrations(p, tracking_migrations,
+	                                      SOCLE_COUNT(tracking_migrations), err)) ||
+	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)))
+		return rc;
+	return 0;
+}
+
+SOCLE_PLUGIN_DEFINE(tracking,
+	.version = "0.1.0",
+	.summary = "Suivi individuel de l'état de santé : moteur des visites réglementaires, "
+	           "arrêts de travail et demandes de visite",
+	.requires = (const char *const[]){"membership", NULL},
+	.init = tracking_init);

@@ -1,0 +1,1195 @@
+-- Default rule pack of the tracking plugin: the regulatory visit engine.
+--
+-- next_visits(worker, history, on_date) -> {
+--   visits = { {                    -- sorted by deadline (latest, else before), then type
+--     type        = "vip_initiale" | "vip_periodique" | "suivi_adapte" | "ema_initial"
+--                 | "ema_periodique" | "visite_intermediaire" | "attestation_caces"
+--                 | "mi_carriere" | "post_exposition" | "orientation_medecin" | ...
+--                   (the list of GET /tracking/visit-types; reprise, pré-reprise and
+--                   rendez-vous de liaison come from the rule point of sick leave),
+--     earliest    = "AAAA-MM-JJ",   -- first day the visit answers the obligation
+--     latest      = "AAAA-MM-JJ",   -- at the latest on this day (inclusive), or absent when
+--     before      = "AAAA-MM-JJ",   -- the visit must take place before the assignment (day
+--                                   -- of prise de poste; latest is then absent)
+--     who         = "medecin" | "professionnel_sante",  -- médecin du travail only, or any
+--                                   -- health professional under protocol
+--     basis       = { "R4624-10", ... },   -- articles applied, never empty
+--     explanation = "Phrase en français ...",
+--     overdue     = true | false,   -- latest (or before) is earlier than on_date
+--     combinable_from = "AAAA-MM-JJ" (mi_carriere only: may be brought forward and combined
+--                                   -- with a médecin visit from this day),
+--   } ... },
+--   notes = { "Phrase en français", ... },  -- optional: exemptions applied, inputs ignored,
+--                                           -- obligations without a visit (TC32)
+-- }
+--
+-- worker (the membership worker, with its computed category, plus what the service knows):
+--   birth_date, start_date (prise effective du poste) "AAAA-MM-JJ"  required
+--   category "SI" | "SIA" | "SIR"        required: follow_up_category of membership
+--   contract_type "cdi"|"cdd"|"interim"|"apprentissage"   (apprentissage: 2 months)
+--   end_date                              exit date; after it only post-exposition remains
+--   night_worker, rqth, invalidity_pension, sir_post, caces_or_electrical,
+--   ionising_category_a, minor_regulated_work           booleans (membership's flags)
+--   exposures = { risk codes of membership }: agents_biologiques_2 and
+--     champs_electromagnetiques put the VIP before assignment; travail_de_nuit counts as
+--     night work; conduite_engins and habilitation_electrique as caces_or_electrical
+--   pregnant, post_partum, breastfeeding                booleans (R4624-19)
+--   formerly_sir, formerly_exposed   booleans: formerly in SIR, or exposed to an R4624-23 I
+--                                    risk before the SIR existed (post-exposition)
+--   exposure_end_date, retirement_date   "AAAA-MM-JJ": end of the exposure, retirement
+--   mi_carriere_age                  integer: the age of a branch agreement (default 45)
+--   protocol = { periodicity_months, next_visit_on }    set by the médecin du travail: a
+--     date earlier than the legal ceiling always wins; a later one is capped (note)
+--   (minor is derived from birth_date: at start_date for the visit before assignment, on
+--   on_date for the yearly opinion of travaux réglementés)
+-- history: past visits { type, date, by = "medecin" | "infirmier" (absent: not known to be
+--   the médecin; EMA types are the médecin's by law), attestation = true (an attestation de
+--   suivi was issued and the health professional holds it), avis = "aptitude" |
+--   "inaptitude", restrictions = true (a measure of L4624-3 or an inaptitude),
+--   previous_employer = true (a visit of a former employment: counts only for the
+--   exemptions R4624-15 and R4624-27, with equivalent_job = true) }.
+--   Visits dated after on_date are ignored (note).
+-- on_date: "AAAA-MM-JJ", the day the question is asked; the rules in force on that day apply.
+--
+-- Sources: ../shared/domain/rules-and-figures.md §1.1 (Code du travail); worked cases §2
+-- (TC01–TC33) are the test vectors below and plugins/tracking/tests/test_visits.c.
+-- Date arithmetic is "de date à date" (socle.date: a month's missing day becomes its last
+-- day), except the post-exposition window where a month end stays a month end (TC31).
+-- A rule change on a date is a new dated entry, never an edit of an old one.
+
+local D = socle.date
+
+-- ---- effective-dated rules -------------------------------------------------
+
+-- The individual follow-up regime of the loi du 8 août 2016 and décret 2016-1908.
+local regime = socle.dated {
+  { from = "2017-01-01", basis = "R4624-10 ; R4624-16 ; R4624-17 ; R4624-28",
+    vip = { months = 3, arts = "R4624-10 ; L4624-1" },
+    apprentice = { months = 2, arts = "R6222-40-1" },
+    vip_renewal = { years = 5, arts = "R4624-16" },
+    sia_renewal = { years = 3, arts = "R4624-17" },
+    ema_initial = { arts = "R4624-22 ; R4624-24" },
+    ema_renewal = { years = 4, arts = "R4624-28" },
+    intermediate = { years = 2, arts = "R4624-28" },
+    ionising_a = { years = 1, arts = "R4451-82" },
+    minor_regulated = { years = 1, arts = "R4153-40 ; R4624-23 II" },
+    vip_exemption = { years = 5, sia_years = 3, arts = "R4624-15" },
+    ema_exemption = { years = 2, arts = "R4624-27" },
+  },
+}
+
+-- Visit before assignment instead of within 3 months.
+local before_assignment = socle.dated {
+  { from = "2017-01-01", basis = "R4624-18",
+    night = { "R4624-18 ; L3122-5", "travailleur de nuit" },
+    minor = { "R4624-18", "salarié de moins de 18 ans à la prise de poste" },
+    exposures = {
+      agents_biologiques_2 = { "R4426-7 (à vérifier)",
+                               "exposition à des agents biologiques du groupe 2" },
+      champs_electromagnetiques = { "R4453-10 (à vérifier)",
+                                    "exposition à des champs électromagnétiques au-delà des "
+                                 .. "valeurs limites d'exposition" },
+    },
+  },
+}
+
+-- Orientation without delay to the médecin du travail.
+local orientation = socle.dated {
+  { from = "2017-01-01", basis = "L4624-1 ; R4624-19 ; R4624-20",
+    disabled = { "L4624-1 ; R4624-20", "travailleur handicapé (RQTH) ou titulaire d'une pension "
+                                    .. "d'invalidité" },
+    maternity = { "R4624-19", "travailleuse enceinte, venant d'accoucher ou allaitante" },
+  },
+}
+
+-- CACES / habilitation électrique: SIR (hence the EMA) until 30 Sep 2025; from 1 Oct
+-- 2025 an exam by the médecin giving an attestation d'absence de contre-indication valid
+-- 5 years, aptitude opinions issued before counting as attestation for 5 years.
+local caces = socle.dated {
+  { from = "2017-01-01", to = "2025-10-01", basis = "R4624-23 II", attestation = false },
+  { from = "2025-10-01", basis = "décret 2025-355", attestation = true, validity_years = 5,
+    transition_before = "2025-10-01" },
+}
+
+-- Mi-carrière and post-exposition: loi 2021-1018, in force 31 Mar 2022 (décret 2022-372
+-- for the post-exposition window).
+local mid_career = socle.dated {
+  { from = "2022-03-31", basis = "L4624-2-2", age = 45, anticipation_years = 2 },
+}
+
+local post_exposure = socle.dated {
+  { from = "2022-03-31", basis = "L4624-2-1 ; R4624-28-1 ; R4624-28-2 ; R4624-28-3",
+    months_before = 1, months_after = 6 },
+}
+
+-- The entries in force on one date, resolved once per date (a recomputation of a whole
+-- service asks for every worker with the same on_date).
+local resolved = { on = nil, rules = nil }
+
+local function rules_on(on_date)
+  if resolved.on == on_date then return resolved.rules end
+  local r = {
+    regime = regime:at(on_date), before = before_assignment:at(on_date),
+    orientation = orientation:at(on_date), caces = caces:at(on_date),
+    mid_career = mid_career:at(on_date), post = post_exposure:at(on_date),
+  }
+  if not (r.regime and r.before and r.orientation and r.caces) then
+    error("next_visits : aucune règle en vigueur le " .. on_date
+          .. " (le régime des visites date du 1er janvier 2017)")
+  end
+  resolved.on, resolved.rules = on_date, r
+  return r
+end
+
+-- ---- helpers ---------------------------------------------------------------
+
+local MONTHS = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre" }
+
+-- "2025-06-01" -> "1er juin 2025"
+local function fr(d)
+  local day = D.day(d)
+  return (day == 1 and "1er" or tostring(day)) .. " " .. MONTHS[D.month(d)] .. " " .. D.year(d)
+end
+
+local function arts(str, into)
+  into = into or {}
+  for art in str:gmatch("[^;]+") do
+    local a = art:match("^%s*(.-)%s*$")
+    local seen = false
+    for _, x in ipairs(into) do if x == a then seen = true end end
+    if not seen then into[#into + 1] = a end
+  end
+  return into
+end
+
+local function month_end(d)
+  return D.add_days(D.add_months(d:sub(1, 8) .. "01", 1), -1)
+end
+
+-- Months added with a month end kept a month end (2025-09-30 - 1 month = 2025-08-31).
+local function add_months_eom(d, n)
+  if d == month_end(d) then return month_end(D.add_months(d, n)) end
+  return D.add_months(d, n)
+end
+
+local function age_on(birth_date, on_date)
+  local age = D.year(on_date) - D.year(birth_date)
+  if on_date:sub(6, 10) < birth_date:sub(6, 10) then age = age - 1 end
+  return age
+end
+
+local function min_date(a, b) if a < b then return a end return b end
+
+local function valid_date(v) return type(v) == "string" and D.valid(v) end
+
+local FOLLOW_UP = { vip_initiale = true, vip_periodique = true, suivi_adapte = true,
+                    ema_initial = true, ema_periodique = true, visite_intermediaire = true }
+local EMA = { ema_initial = true, ema_periodique = true }
+local ANY = setmetatable({}, { __index = function() return true end })
+local PS_PERIODIC = { vip_initiale = true, vip_periodique = true, suivi_adapte = true,
+                      visite_intermediaire = true }
+
+local function by_medecin(h)
+  return h.by == "medecin" or EMA[h.type] == true
+end
+
+-- The latest visit of @p list whose type is in @p types (and passes @p ok), or nil.
+local function last_of(list, types, ok)
+  local best
+  for _, h in ipairs(list) do
+    if types[h.type] and (ok == nil or ok(h)) and (best == nil or h.date >= best.date) then
+      best = h
+    end
+  end
+  return best
+end
+
+-- Was a restriction or an inaptitude recorded on or after @p date?
+local function restricted_since(history, date)
+  for _, h in ipairs(history) do
+    if h.date >= date and (h.restrictions == true or h.avis == "inaptitude") then
+      return h
+    end
+  end
+  return nil
+end
+
+-- ---- the rule --------------------------------------------------------------
+
+socle.rule("next_visits", function(worker, history, on_date)
+  if type(worker) ~= "table" then error("next_visits : worker doit être une table") end
+  if not valid_date(on_date) then error("next_visits : on_date doit être une date AAAA-MM-JJ") end
+  if not valid_date(worker.birth_date) then
+    error("next_visits : worker.birth_date doit être une date AAAA-MM-JJ")
+  end
+  if not valid_date(worker.start_date) then
+    error("next_visits : worker.start_date doit être une date AAAA-MM-JJ")
+  end
+  local cat = worker.category
+  if cat ~= "SI" and cat ~= "SIA" and cat ~= "SIR" then
+    error("next_visits : worker.category doit valoir SI, SIA ou SIR (follow_up_category)")
+  end
+  if history == nil or history == socle.null then history = {} end
+  if type(history) ~= "table" then error("next_visits : history doit être une liste") end
+
+  local R = rules_on(on_date)
+  local G = R.regime
+  local start = worker.start_date
+  local protocol = type(worker.protocol) == "table" and worker.protocol or {}
+  local visits, notes = {}, {}
+  local protocol_date_used = false
+
+  local function note(s) notes[#notes + 1] = s end
+
+  local function add(v)
+    v.overdue = on_date > (v.latest or v.before)
+    visits[#visits + 1] = v
+  end
+
+  -- History: this employment's visits, a former employment's, the future ignored.
+  local cur, prev, all = {}, {}, {}
+  for i, h in ipairs(history) do
+    if type(h) ~= "table" or type(h.type) ~= "string" or not valid_date(h.date) then
+      error("next_visits : history[" .. i .. "] doit porter type et date AAAA-MM-JJ")
+    end
+    if h.date > on_date then
+      note("La visite « " .. h.type .. " » du " .. fr(h.date) .. " est postérieure au "
+           .. fr(on_date) .. " : elle n'est pas prise en compte.")
+    else
+      all[#all + 1] = h
+      if h.previous_employer == true then prev[#prev + 1] = h else cur[#cur + 1] = h end
+    end
+  end
+
+  local exposed = {}
+  if type(worker.exposures) == "table" then
+    for _, code in ipairs(worker.exposures) do exposed[code] = true end
+  end
+  local night = worker.night_worker == true or exposed.travail_de_nuit == true
+  local minor_at_start = age_on(worker.birth_date, start) < 18
+  local minor_now = age_on(worker.birth_date, on_date) < 18
+  local gone = (valid_date(worker.end_date) and worker.end_date < on_date)
+            or (valid_date(worker.retirement_date) and worker.retirement_date < on_date)
+
+  -- The periodic visit renewing @p anchor: legal ceiling, then the médecin's protocol
+  -- (periodicity, then the date of the next visit when @p with_date).
+  local function periodic(type_, who, anchor, years, basis_str, label, with_date, anchor_label)
+    local ceiling = D.add_years(anchor, years)
+    local latest, why = ceiling, nil
+    local basis = arts(basis_str)
+    local p = protocol.periodicity_months
+    if type(p) == "number" and p >= 1 then
+      local d = D.add_months(anchor, math.floor(p))
+      if d < latest then
+        latest = d
+        why = "périodicité de " .. math.floor(p) .. " mois fixée par le protocole du médecin "
+           .. "du travail"
+      elseif d > ceiling then
+        note("La périodicité de " .. math.floor(p) .. " mois du protocole dépasse le plafond "
+             .. "légal de " .. years .. " an" .. (years > 1 and "s" or "") .. " (" .. basis_str
+             .. ") : le plafond s'applique.")
+      end
+    end
+    if with_date and valid_date(protocol.next_visit_on) then
+      protocol_date_used = true
+      local d = protocol.next_visit_on
+      if d <= anchor then
+        note("La date de prochaine visite du protocole (" .. fr(d) .. ") n'est pas postérieure "
+             .. "à la dernière visite du " .. fr(anchor) .. " : elle est ignorée.")
+      elseif d < latest then
+        latest = d
+        why = "date fixée par le protocole du médecin du travail"
+      elseif d > ceiling then
+        note("La date de prochaine visite du protocole (" .. fr(d) .. ") dépasse le plafond "
+             .. "légal du " .. fr(ceiling) .. " : le plafond s'applique.")
+      end
+    end
+    local text = label .. " au plus tard le " .. fr(latest)
+    if why then
+      text = text .. " (" .. why .. ", plus tôt que le plafond légal du " .. fr(ceiling) .. ")"
+    end
+    text = text .. " ; plafond : " .. years .. " an" .. (years > 1 and "s" or "")
+        .. " au plus après " .. (anchor_label or "la visite") .. " du " .. fr(anchor) .. " ("
+        .. basis_str .. ")."
+    add { type = type_, earliest = D.add_days(anchor, 1), latest = latest, who = who,
+          basis = basis, explanation = text }
+  end
+
+  if not gone then
+    if cat ~= "SIR" then
+      -- ---- SI / SIA: VIP, then its renewal ----
+      local last = last_of(cur, FOLLOW_UP)
+      local anchor = last and last.date
+      if anchor == nil then
+        -- R4624-15: a VIP of a former employment exempts from the initial one.
+        local ex_years = cat == "SIA" and G.vip_exemption.sia_years or G.vip_exemption.years
+        local ex = last_of(prev, FOLLOW_UP, function(h)
+          return h.equivalent_job == true and h.attestation == true
+             and h.date >= D.add_years(start, -ex_years) and h.date <= start
+             and restricted_since(all, h.date) == nil
+        end)
+        if ex then
+          anchor = ex.date
+          note("Pas de nouvelle visite d'information et de prévention à l'embauche : visite du "
+               .. fr(ex.date) .. " pour un poste équivalent, moins de " .. ex_years
+               .. " ans avant la prise de poste, attestation détenue et aucune mesure ni "
+               .. "inaptitude depuis (" .. G.vip_exemption.arts .. ").")
+        end
+      end
+      if anchor == nil then
+        local B = R.before
+        local reasons, basis = {}, {}
+        if night then reasons[#reasons + 1] = B.night[2]; arts(B.night[1], basis) end
+        if minor_at_start then reasons[#reasons + 1] = B.minor[2]; arts(B.minor[1], basis) end
+        for _, code in ipairs({ "agents_biologiques_2", "champs_electromagnetiques" }) do
+          if exposed[code] then
+            reasons[#reasons + 1] = B.exposures[code][2]
+            arts(B.exposures[code][1], basis)
+          end
+        end
+        if #reasons > 0 then
+          arts(G.vip.arts, basis)
+          add { type = "vip_initiale", earliest = min_date(on_date, start), before = start,
+                who = "professionnel_sante", basis = basis,
+                explanation = "Visite d'information et de prévention avant l'affectation au "
+                  .. "poste, prévue le " .. fr(start) .. " (" .. table.concat(reasons, " ; ")
+                  .. "), par un professionnel de santé ; elle donne lieu à une attestation "
+                  .. "de suivi." }
+        elseif worker.contract_type == "apprentissage" then
+          local latest = D.add_months(start, G.apprentice.months)
+          add { type = "vip_initiale", earliest = start, latest = latest,
+                who = "professionnel_sante", basis = arts(G.apprentice.arts, arts(G.vip.arts)),
+                explanation = "Apprenti : visite d'information et de prévention dans les "
+                  .. G.apprentice.months .. " mois de l'embauche du " .. fr(start)
+                  .. ", au plus tard le " .. fr(latest)
+                  .. ", par un professionnel de santé ; attestation de suivi." }
+        else
+          local latest = D.add_months(start, G.vip.months)
+          add { type = "vip_initiale", earliest = start, latest = latest,
+                who = "professionnel_sante", basis = arts(G.vip.arts),
+                explanation = "Visite d'information et de prévention dans les " .. G.vip.months
+                  .. " mois de la prise de poste du " .. fr(start) .. ", au plus tard le "
+                  .. fr(latest) .. ", par un professionnel de santé ; attestation de suivi." }
+        end
+      elseif cat == "SIA" then
+        periodic("suivi_adapte", "professionnel_sante", anchor, G.sia_renewal.years,
+                 G.sia_renewal.arts, "Suivi individuel adapté : visite à renouveler", true)
+      else
+        periodic("vip_periodique", "professionnel_sante", anchor, G.vip_renewal.years,
+                 G.vip_renewal.arts, "Visite d'information et de prévention à renouveler", true)
+      end
+    else
+      -- ---- SIR: EMA before assignment, renewal, intermediate visit ----
+      local ema = last_of(cur, EMA)
+      local refused = last_of(cur, EMA, function(h) return h.by ~= nil and h.by ~= "medecin" end)
+      if refused then
+        note("L'examen médical d'aptitude du " .. fr(refused.date) .. " est enregistré comme "
+             .. "fait par un autre professionnel que le médecin du travail : seul le médecin "
+             .. "du travail le réalise (R4624-24).")
+        ema = last_of(cur, EMA, function(h) return h.by == nil or h.by == "medecin" end)
+      end
+      if ema == nil then
+        -- R4624-27: an EMA of a former employment within 2 years, same job.
+        local ex = last_of(prev, EMA, function(h)
+          return h.equivalent_job == true and h.avis == "aptitude" and h.by ~= "infirmier"
+             and h.date >= D.add_years(start, -G.ema_exemption.years) and h.date <= start
+             and restricted_since(all, h.date) == nil
+        end)
+        if ex then
+          ema = ex
+          note("Pas de nouvel examen médical d'aptitude à l'embauche : examen du "
+               .. fr(ex.date) .. " pour le même emploi, moins de " .. G.ema_exemption.years
+               .. " ans avant la prise de poste, avis d'aptitude et aucune mesure ni "
+               .. "inaptitude depuis (" .. G.ema_exemption.arts .. ").")
+        end
+      end
+      if ema == nil then
+        add { type = "ema_initial", earliest = min_date(on_date, start), before = start,
+              who = "medecin", basis = arts("R4624-23", arts(G.ema_initial.arts)),
+              explanation = "Suivi individuel renforcé : examen médical d'aptitude par le "
+                .. "médecin du travail avant l'affectation au poste, prévue le " .. fr(start)
+                .. " ; il remplace la visite d'information et de prévention et donne lieu à "
+                .. "un avis d'aptitude." }
+      else
+        local E = ema.date
+        local years, basis_str, label, intermediate = G.ema_renewal.years,
+          G.ema_renewal.arts, "Suivi individuel renforcé : examen médical d'aptitude par le "
+          .. "médecin du travail à renouveler", true
+        if worker.ionising_category_a == true then
+          years, basis_str, intermediate = G.ionising_a.years, G.ionising_a.arts, false
+          label = "Rayonnements ionisants, catégorie A : examen médical d'aptitude annuel, "
+               .. "sans visite intermédiaire, à renouveler"
+        elseif worker.minor_regulated_work == true and minor_now then
+          years, basis_str, intermediate = G.minor_regulated.years, G.minor_regulated.arts, false
+          label = "Mineur affecté à des travaux réglementés : avis d'aptitude médicale annuel "
+               .. "à renouveler"
+          local adult = D.add_years(worker.birth_date, 18)
+          note("Le salarié aura 18 ans le " .. fr(adult) .. " : l'avis annuel des travaux "
+               .. "réglementés ne s'appliquera plus ensuite.")
+        end
+        local ilatest = D.add_years(E, G.intermediate.years)
+        local pending = intermediate and D.add_years(E, years) > ilatest
+          and last_of(cur, PS_PERIODIC, function(h) return h.date > E end) == nil
+        if pending then
+          local latest, why = ilatest, nil
+          if valid_date(protocol.next_visit_on) and protocol.next_visit_on > E then
+            protocol_date_used = true
+            if protocol.next_visit_on < latest then
+              latest = protocol.next_visit_on
+              why = "date fixée par le protocole du médecin du travail"
+            end
+          end
+          add { type = "visite_intermediaire", earliest = D.add_days(E, 1), latest = latest,
+                who = "professionnel_sante", basis = arts(G.intermediate.arts),
+                explanation = "Suivi individuel renforcé : visite intermédiaire par un "
+                  .. "professionnel de santé au plus tard le " .. fr(latest)
+                  .. (why and (" (" .. why .. ", plus tôt que le plafond légal du "
+                               .. fr(ilatest) .. ")") or "")
+                  .. " ; plafond : " .. G.intermediate.years .. " ans au plus après "
+                  .. "l'examen d'aptitude du " .. fr(E) .. " (" .. G.intermediate.arts .. ")." }
+        end
+        periodic("ema_periodique", "medecin", E, years, basis_str, label, not pending,
+                 "l'examen d'aptitude")
+      end
+    end
+
+    if valid_date(protocol.next_visit_on) and not protocol_date_used then
+      note("La date de prochaine visite du protocole (" .. fr(protocol.next_visit_on)
+           .. ") ne s'applique pas avant la première visite.")
+    end
+
+    -- ---- CACES / habilitation électrique (décret 2025-355) ----
+    local C = R.caces
+    if C.attestation and (worker.caces_or_electrical == true or exposed.conduite_engins
+                          or exposed.habilitation_electrique) then
+      local held, how
+      for _, h in ipairs(all) do
+        local d
+        if h.type == "attestation_caces" and h.avis ~= "inaptitude" then
+          d = h.date
+        elseif h.avis == "aptitude" and h.date < C.transition_before then
+          d = h.date
+        end
+        if d and (held == nil or d >= held) then
+          held = d
+          how = h.type == "attestation_caces" and "attestation" or "aptitude"
+        end
+      end
+      local basis = arts(C.basis)
+      if held then
+        local valid = D.add_years(held, C.validity_years)
+        add { type = "attestation_caces", earliest = D.add_days(held, 1), latest = valid,
+              who = "medecin", basis = basis,
+              explanation = "Conduite d'engins (CACES) ou habilitation électrique : "
+                .. (how == "attestation"
+                    and ("l'attestation d'absence de contre-indication du " .. fr(held))
+                    or ("l'avis d'aptitude du " .. fr(held) .. ", antérieur au 1er octobre "
+                        .. "2025, vaut attestation d'absence de contre-indication et"))
+                .. " est valable " .. C.validity_years .. " ans, jusqu'au " .. fr(valid)
+                .. " ; nouvel examen par le médecin du travail au plus tard à cette date." }
+      else
+        local due = start > C.from and start or C.from
+        add { type = "attestation_caces", earliest = min_date(on_date, due), before = due,
+              who = "medecin", basis = basis,
+              explanation = "Conduite d'engins (CACES) ou habilitation électrique : depuis le "
+                .. "1er octobre 2025, examen par le médecin du travail avant la conduite ou "
+                .. "les opérations, prévue le " .. fr(due) .. " ; il donne une attestation "
+                .. "d'absence de contre-indication valable " .. C.validity_years .. " ans." }
+      end
+    end
+
+    -- ---- orientation sans délai vers le médecin du travail ----
+    local O = R.orientation
+    local why, basis = {}, {}
+    if worker.rqth == true or worker.invalidity_pension == true then
+      why[#why + 1] = O.disabled[2]; arts(O.disabled[1], basis)
+    end
+    if worker.pregnant == true or worker.post_partum == true or worker.breastfeeding == true then
+      why[#why + 1] = O.maternity[2]; arts(O.maternity[1], basis)
+    end
+    if #why > 0 then
+      local v = last_of(cur, FOLLOW_UP)
+      if v == nil then
+        note("À l'issue de la visite d'information et de prévention, orientation sans délai "
+             .. "vers le médecin du travail (" .. table.concat(why, " ; ") .. " ; "
+             .. table.concat(basis, ", ") .. ").")
+      elseif last_of(cur, ANY, function(h) return by_medecin(h) and h.date >= v.date end)
+             == nil then
+        add { type = "orientation_medecin", earliest = v.date, latest = v.date,
+              who = "medecin", basis = basis,
+              explanation = "Orientation sans délai vers le médecin du travail à l'issue de la "
+                .. "visite du " .. fr(v.date) .. " (" .. table.concat(why, " ; ") .. ") ; "
+                .. "le médecin fixe ensuite les modalités du suivi." }
+      end
+    end
+
+    -- ---- mi-carrière ----
+    local M = R.mid_career
+    if M then
+      local age = math.tointeger(worker.mi_carriere_age) or M.age
+      local y = D.year(worker.birth_date) + age
+      local ws, we = string.format("%04d-01-01", y), string.format("%04d-12-31", y)
+      local from = string.format("%04d-01-01", y - M.anticipation_years)
+      local done = last_of(all, { mi_carriere = true }, function(h) return h.date >= from end)
+      if done == nil and on_date >= from and on_date <= we then
+        add { type = "mi_carriere", earliest = ws, latest = we, combinable_from = from,
+              who = "medecin", basis = arts(M.basis),
+              explanation = "Visite de mi-carrière pendant l'année civile des " .. age
+                .. " ans (" .. y .. "), du " .. fr(ws) .. " au " .. fr(we) .. " ; elle peut "
+                .. "être avancée et couplée à une autre visite du médecin du travail à partir "
+                .. "du " .. fr(from) .. " ; par le médecin du travail ou un infirmier en "
+                .. "pratique avancée." }
+      elseif done == nil and on_date > we and start > we then
+        note("Visite de mi-carrière : le salarié avait déjà " .. age .. " ans à son embauche "
+             .. "du " .. fr(start) .. " ; elle peut être organisée à la reprise d'emploi ("
+             .. M.basis .. ").")
+      end
+    end
+  else
+    note("Le salarié a quitté l'entreprise ou son poste : seules les obligations de fin "
+         .. "d'exposition demeurent.")
+  end
+
+  -- ---- post-exposition / fin de carrière ----
+  local P = R.post
+  local ends = valid_date(worker.exposure_end_date) and worker.exposure_end_date
+            or valid_date(worker.retirement_date) and worker.retirement_date or nil
+  if P and ends then
+    local reason
+    if cat == "SIR" then
+      reason = "salarié en suivi individuel renforcé"
+    elseif worker.formerly_sir == true then
+      reason = "salarié ayant bénéficié d'un suivi individuel renforcé"
+    elseif worker.formerly_exposed == true then
+      reason = "salarié exposé à des risques de l'article R4624-23 I avant la mise en place "
+            .. "du suivi renforcé"
+    end
+    if reason then
+      local earliest = add_months_eom(ends, -P.months_before)
+      local latest = add_months_eom(ends, P.months_after)
+      if last_of(all, { post_exposition = true }, function(h) return h.date >= earliest end)
+         == nil then
+        add { type = "post_exposition", earliest = earliest, latest = latest, who = "medecin",
+              basis = arts(P.basis),
+              explanation = "Visite post-exposition (" .. reason .. ") : fin de l'exposition ou "
+                .. "départ le " .. fr(ends) .. " ; l'employeur en informe le service et le "
+                .. "salarié, la visite a lieu dès que possible ; le salarié peut la demander "
+                .. "lui-même du " .. fr(earliest) .. " au " .. fr(latest) .. ". Le médecin "
+                .. "du travail établit un état des lieux des expositions." }
+      end
+    else
+      note("Aucune visite post-exposition : le salarié n'est pas en suivi renforcé, ne l'a "
+           .. "pas été et n'a pas été exposé aux risques de l'article R4624-23 I "
+           .. "(R4624-28-1).")
+    end
+  end
+
+  -- A known departure ends the obligations that fall after it (not the post-exposition).
+  local leaves = valid_date(worker.end_date) and worker.end_date or nil
+  if valid_date(worker.retirement_date) and (leaves == nil or worker.retirement_date < leaves) then
+    leaves = worker.retirement_date
+  end
+  if leaves and not gone then
+    local kept = {}
+    for _, v in ipairs(visits) do
+      local due = v.latest or v.before
+      if v.type ~= "post_exposition" and due > leaves then
+        note("La visite « " .. v.type .. " » (au plus tard le " .. fr(due) .. ") n'est "
+             .. "pas due : le salarié quitte son poste le " .. fr(leaves) .. ".")
+      else
+        kept[#kept + 1] = v
+      end
+    end
+    visits = kept
+  end
+
+  table.sort(visits, function(a, b)
+    local da, db = a.latest or a.before, b.latest or b.before
+    if da ~= db then return da < db end
+    return a.type < b.type
+  end)
+  local result = { visits = socle.array(visits) }
+  if #notes > 0 then result.notes = notes end
+  return result
+end)
+
+-- ---- test vectors (socle check runs them; rules-and-figures.md §2, worked cases) ----
+
+socle.test {
+  rule = "next_visits",
+  name = "TC01 CDI sans risque, prise de poste le 2025-03-10 : VIP au plus tard "
+    .. "le 2025-06-10",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      contract_type = "cdi",
+      category = "SI",
+    },
+    {},
+    "2025-03-10",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-03-10",
+        latest = "2025-06-10",
+        who = "professionnel_sante",
+        basis = { "R4624-10", "L4624-1" },
+        explanation = "Visite d'information et de prévention dans les 3 mois de la prise de "
+          .. "poste du 10 mars 2025, au plus tard le 10 juin 2025, par un "
+          .. "professionnel de santé ; attestation de suivi.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC02 VIP faite le 2025-04-01, protocole muet : renouvellement au plus "
+    .. "tard le 2030-04-01",
+  args = {
+    { birth_date = "1990-04-12", start_date = "2025-03-10", category = "SI" },
+    {
+      {
+        type = "vip_initiale",
+        date = "2025-04-01",
+        by = "infirmier",
+        attestation = true,
+      },
+    },
+    "2025-04-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_periodique",
+        earliest = "2025-04-02",
+        latest = "2030-04-01",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le "
+          .. "1er avril 2030 ; plafond : 5 ans au plus après la visite du 1er avril "
+          .. "2025 (R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC03 le médecin fixe 3 ans : au plus tard le 2028-04-01",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SI",
+      protocol = { periodicity_months = 36 },
+    },
+    {
+      {
+        type = "vip_initiale",
+        date = "2025-04-01",
+        by = "infirmier",
+        attestation = true,
+      },
+    },
+    "2025-04-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_periodique",
+        earliest = "2025-04-02",
+        latest = "2028-04-01",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le "
+          .. "1er avril 2028 (périodicité de 36 mois fixée par le protocole du "
+          .. "médecin du travail, plus tôt que le plafond légal du 1er avril 2030) "
+          .. "; plafond : 5 ans au plus après la visite du 1er avril 2025 "
+          .. "(R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC05 apprenti de 19 ans embauché le 2025-09-01 : VIP au plus tard le "
+    .. "2025-11-01",
+  args = {
+    {
+      birth_date = "2006-05-01",
+      start_date = "2025-09-01",
+      contract_type = "apprentissage",
+      category = "SI",
+    },
+    {},
+    "2025-08-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-09-01",
+        latest = "2025-11-01",
+        who = "professionnel_sante",
+        basis = { "R4624-10", "L4624-1", "R6222-40-1" },
+        explanation = "Apprenti : visite d'information et de prévention dans les 2 mois de "
+          .. "l'embauche du 1er septembre 2025, au plus tard le 1er novembre 2025, "
+          .. "par un professionnel de santé ; attestation de suivi.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC07 RQTH déclarée à la VIP du 2025-05-02 : orientation sans délai, "
+    .. "SIA au plus tard le 2028-05-02",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SIA",
+      rqth = true,
+    },
+    { { type = "vip_initiale", date = "2025-05-02", by = "infirmier" } },
+    "2025-05-02",
+  },
+  expect = {
+    visits = {
+      {
+        type = "orientation_medecin",
+        earliest = "2025-05-02",
+        latest = "2025-05-02",
+        who = "medecin",
+        basis = { "L4624-1", "R4624-20" },
+        explanation = "Orientation sans délai vers le médecin du travail à l'issue de la "
+          .. "visite du 2 mai 2025 (travailleur handicapé (RQTH) ou titulaire d'une "
+          .. "pension d'invalidité) ; le médecin fixe ensuite les modalités du "
+          .. "suivi.",
+        overdue = false,
+      },
+      {
+        type = "suivi_adapte",
+        earliest = "2025-05-03",
+        latest = "2028-05-02",
+        who = "professionnel_sante",
+        basis = { "R4624-17" },
+        explanation = "Suivi individuel adapté : visite à renouveler au plus tard le 2 mai "
+          .. "2028 ; plafond : 3 ans au plus après la visite du 2 mai 2025 "
+          .. "(R4624-17).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC08 salariée enceinte à la VIP du 2025-05-02 : orientation sans délai",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SI",
+      pregnant = true,
+    },
+    { { type = "vip_initiale", date = "2025-05-02", by = "infirmier" } },
+    "2025-05-02",
+  },
+  expect = {
+    visits = {
+      {
+        type = "orientation_medecin",
+        earliest = "2025-05-02",
+        latest = "2025-05-02",
+        who = "medecin",
+        basis = { "R4624-19" },
+        explanation = "Orientation sans délai vers le médecin du travail à l'issue de la "
+          .. "visite du 2 mai 2025 (travailleuse enceinte, venant d'accoucher ou "
+          .. "allaitante) ; le médecin fixe ensuite les modalités du suivi.",
+        overdue = false,
+      },
+      {
+        type = "vip_periodique",
+        earliest = "2025-05-03",
+        latest = "2030-05-02",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le 2 "
+          .. "mai 2030 ; plafond : 5 ans au plus après la visite du 2 mai 2025 "
+          .. "(R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC09 agents biologiques du groupe 2 : VIP avant l'affectation",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SI",
+      exposures = { "agents_biologiques_2" },
+    },
+    {},
+    "2025-02-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-02-20",
+        before = "2025-03-10",
+        who = "professionnel_sante",
+        basis = { "R4426-7 (à vérifier)", "R4624-10", "L4624-1" },
+        explanation = "Visite d'information et de prévention avant l'affectation au poste, "
+          .. "prévue le 10 mars 2025 (exposition à des agents biologiques du groupe "
+          .. "2), par un professionnel de santé ; elle donne lieu à une attestation "
+          .. "de suivi.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC10 désamiantage : EMA par le médecin avant le 2025-03-10",
+  args = {
+    {
+      birth_date = "1985-01-01",
+      start_date = "2025-03-10",
+      category = "SIR",
+      exposures = { "amiante" },
+    },
+    {},
+    "2025-02-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "ema_initial",
+        earliest = "2025-02-20",
+        before = "2025-03-10",
+        who = "medecin",
+        basis = { "R4624-22", "R4624-24", "R4624-23" },
+        explanation = "Suivi individuel renforcé : examen médical d'aptitude par le médecin "
+          .. "du travail avant l'affectation au poste, prévue le 10 mars 2025 ; il "
+          .. "remplace la visite d'information et de prévention et donne lieu à un "
+          .. "avis d'aptitude.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC11 EMA du 2025-03-05 : intermédiaire au plus tard le 2027-03-05, "
+    .. "EMA le 2029-03-05",
+  args = {
+    {
+      birth_date = "1985-01-01",
+      start_date = "2025-03-10",
+      category = "SIR",
+      exposures = { "amiante" },
+    },
+    { { type = "ema_initial", date = "2025-03-05", by = "medecin", avis = "aptitude" } },
+    "2025-03-10",
+  },
+  expect = {
+    visits = {
+      {
+        type = "visite_intermediaire",
+        earliest = "2025-03-06",
+        latest = "2027-03-05",
+        who = "professionnel_sante",
+        basis = { "R4624-28" },
+        explanation = "Suivi individuel renforcé : visite intermédiaire par un professionnel "
+          .. "de santé au plus tard le 5 mars 2027 ; plafond : 2 ans au plus après "
+          .. "l'examen d'aptitude du 5 mars 2025 (R4624-28).",
+        overdue = false,
+      },
+      {
+        type = "ema_periodique",
+        earliest = "2025-03-06",
+        latest = "2029-03-05",
+        who = "medecin",
+        basis = { "R4624-28" },
+        explanation = "Suivi individuel renforcé : examen médical d'aptitude par le médecin "
+          .. "du travail à renouveler au plus tard le 5 mars 2029 ; plafond : 4 ans "
+          .. "au plus après l'examen d'aptitude du 5 mars 2025 (R4624-28).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC13 mineur sur travaux réglementés, avis du 2025-09-01 : nouvel avis "
+    .. "au plus tard le 2026-09-01",
+  args = {
+    {
+      birth_date = "2009-01-10",
+      start_date = "2025-09-01",
+      category = "SIR",
+      minor_regulated_work = true,
+    },
+    { { type = "ema_initial", date = "2025-09-01", by = "medecin", avis = "aptitude" } },
+    "2025-09-02",
+  },
+  expect = {
+    visits = {
+      {
+        type = "ema_periodique",
+        earliest = "2025-09-02",
+        latest = "2026-09-01",
+        who = "medecin",
+        basis = { "R4153-40", "R4624-23 II" },
+        explanation = "Mineur affecté à des travaux réglementés : avis d'aptitude médicale "
+          .. "annuel à renouveler au plus tard le 1er septembre 2026 ; plafond : 1 "
+          .. "an au plus après l'examen d'aptitude du 1er septembre 2025 (R4153-40 "
+          .. "; R4624-23 II).",
+        overdue = false,
+      },
+    },
+    notes = {
+      "Le salarié aura 18 ans le 10 janvier 2027 : l'avis annuel des travaux "
+        .. "réglementés ne s'appliquera plus ensuite.",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC14 cariste (CACES) embauché le 2025-11-03 : VIP et examen du "
+    .. "médecin, attestation jusqu'au 2030-11-03",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-11-03",
+      category = "SI",
+      caces_or_electrical = true,
+    },
+    { { type = "attestation_caces", date = "2025-11-03", by = "medecin" } },
+    "2025-11-04",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-11-03",
+        latest = "2026-02-03",
+        who = "professionnel_sante",
+        basis = { "R4624-10", "L4624-1" },
+        explanation = "Visite d'information et de prévention dans les 3 mois de la prise de "
+          .. "poste du 3 novembre 2025, au plus tard le 3 février 2026, par un "
+          .. "professionnel de santé ; attestation de suivi.",
+        overdue = false,
+      },
+      {
+        type = "attestation_caces",
+        earliest = "2025-11-04",
+        latest = "2030-11-03",
+        who = "medecin",
+        basis = { "décret 2025-355" },
+        explanation = "Conduite d'engins (CACES) ou habilitation électrique : l'attestation "
+          .. "d'absence de contre-indication du 3 novembre 2025 est valable 5 ans, "
+          .. "jusqu'au 3 novembre 2030 ; nouvel examen par le médecin du travail au "
+          .. "plus tard à cette date.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC16 VIP du 2022-01-15 pour un poste équivalent : pas de nouvelle VIP",
+  args = {
+    { birth_date = "1990-04-12", start_date = "2025-03-10", category = "SI" },
+    {
+      {
+        type = "vip_initiale",
+        date = "2022-01-15",
+        previous_employer = true,
+        equivalent_job = true,
+        attestation = true,
+      },
+    },
+    "2025-03-10",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_periodique",
+        earliest = "2022-01-16",
+        latest = "2027-01-15",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le 15 "
+          .. "janvier 2027 ; plafond : 5 ans au plus après la visite du 15 janvier "
+          .. "2022 (R4624-16).",
+        overdue = false,
+      },
+    },
+    notes = {
+      "Pas de nouvelle visite d'information et de prévention à l'embauche : "
+        .. "visite du 15 janvier 2022 pour un poste équivalent, moins de 5 ans "
+        .. "avant la prise de poste, attestation détenue et aucune mesure ni "
+        .. "inaptitude depuis (R4624-15).",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC29 né le 1981-06-15 : mi-carrière du 2026-01-01 au 2026-12-31, "
+    .. "couplable dès 2024",
+  args = {
+    { birth_date = "1981-06-15", start_date = "2010-01-04", category = "SI" },
+    { { type = "vip_periodique", date = "2023-02-01", by = "infirmier" } },
+    "2025-06-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "mi_carriere",
+        earliest = "2026-01-01",
+        latest = "2026-12-31",
+        who = "medecin",
+        basis = { "L4624-2-2" },
+        explanation = "Visite de mi-carrière pendant l'année civile des 45 ans (2026), du "
+          .. "1er janvier 2026 au 31 décembre 2026 ; elle peut être avancée et "
+          .. "couplée à une autre visite du médecin du travail à partir du 1er "
+          .. "janvier 2024 ; par le médecin du travail ou un infirmier en pratique "
+          .. "avancée.",
+        overdue = false,
+        combinable_from = "2024-01-01",
+      },
+      {
+        type = "vip_periodique",
+        earliest = "2023-02-02",
+        latest = "2028-02-01",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le "
+          .. "1er février 2028 ; plafond : 5 ans au plus après la visite du 1er "
+          .. "février 2023 (R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC31 salarié en SIR, retraite le 2025-09-30 : post-exposition du "
+    .. "2025-08-31 au 2026-03-31",
+  args = {
+    {
+      birth_date = "1962-04-01",
+      start_date = "2000-01-03",
+      category = "SIR",
+      exposures = { "amiante" },
+      retirement_date = "2025-09-30",
+    },
+    {
+      { type = "ema_periodique", date = "2022-10-01", by = "medecin", avis = "aptitude" },
+      { type = "visite_intermediaire", date = "2024-09-02", by = "infirmier" },
+    },
+    "2025-09-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "post_exposition",
+        earliest = "2025-08-31",
+        latest = "2026-03-31",
+        who = "medecin",
+        basis = { "L4624-2-1", "R4624-28-1", "R4624-28-2", "R4624-28-3" },
+        explanation = "Visite post-exposition (salarié en suivi individuel renforcé) : fin "
+          .. "de l'exposition ou départ le 30 septembre 2025 ; l'employeur en "
+          .. "informe le service et le salarié, la visite a lieu dès que possible ; "
+          .. "le salarié peut la demander lui-même du 31 août 2025 au 31 mars 2026. "
+          .. "Le médecin du travail établit un état des lieux des expositions.",
+        overdue = false,
+      },
+    },
+    notes = {
+      "La visite « ema_periodique » (au plus tard le 1er octobre 2026) n'est "
+        .. "pas due : le salarié quitte son poste le 30 septembre 2025.",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC32 ni SIR ni exposé, retraite : pas de visite post-exposition",
+  args = {
+    {
+      birth_date = "1962-04-01",
+      start_date = "2000-01-03",
+      category = "SI",
+      retirement_date = "2025-09-30",
+    },
+    { { type = "vip_periodique", date = "2024-03-01" } },
+    "2025-09-01",
+  },
+  expect = {
+    visits = socle.array({}),
+    notes = {
+      "Aucune visite post-exposition : le salarié n'est pas en suivi "
+        .. "renforcé, ne l'a pas été et n'a pas été exposé aux risques de "
+        .. "l'article R4624-23 I (R4624-28-1).",
+      "La visite « vip_periodique » (au plus tard le 1er mars 2029) n'est "
+        .. "pas due : le salarié quitte son poste le 30 septembre 2025.",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC33 plomb sous les seuils le 2026-05-01, catégorie SIR : EMA avant "
+    .. "l'affectation",
+  args = {
+    {
+      birth_date = "1985-01-01",
+      start_date = "2026-05-01",
+      category = "SIR",
+      exposures = { "plomb_sous_seuils" },
+    },
+    {},
+    "2026-04-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "ema_initial",
+        earliest = "2026-04-20",
+        before = "2026-05-01",
+        who = "medecin",
+        basis = { "R4624-22", "R4624-24", "R4624-23" },
+        explanation = "Suivi individuel renforcé : examen médical d'aptitude par le médecin "
+          .. "du travail avant l'affectation au poste, prévue le 1er mai 2026 ; il "
+          .. "remplace la visite d'information et de prévention et donne lieu à un "
+          .. "avis d'aptitude.",
+        overdue = false,
+      },
+    },
+  },
+}
