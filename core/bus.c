@@ -10,6 +10,7 @@
 
 #include "bus.h"
 #include "clock.h"
+#include "json_text.h"
 #include "store.h"
 
 #define DISPATCH_BATCH 100       /* events read per query */
@@ -114,10 +115,11 @@ SOCLE_API int socle_event_emit(socle_db *wdb, const char *event, const json_t *p
 		                     event != NULL ? event : "(null)");
 	if (payload != NULL && !json_is_object(payload))
 		return socle_err_set(err, SOCLE_E_INVAL, "payload of %s must be a JSON object", event);
-	text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : strdup("{}");
+	text = payload != NULL ? json_text(payload, 0, &len) : strdup("{}");
 	if (text == NULL)
 		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
-	len = strlen(text);
+	if (payload == NULL)
+		len = 2;
 	if (len > EVENT_PAYLOAD_MAX) {
 		free(text);
 		return socle_err_set(err, SOCLE_E_TOOBIG, "payload of %s is over %d bytes", event,

@@ -37,6 +37,7 @@
 #include "access_log.h"
 #include "auth.h"
 #include "http.h"
+#include "json_text.h"
 
 #define HTTP_CONN_TIMEOUT_S 15u            /* idle or slow clients are dropped after this */
 #define HTTP_CONN_MEMORY ((size_t)64 * 1024) /* per connection: headers + read buffer */
@@ -177,19 +178,9 @@ static bool may_reply(socle_req *req)
 static char *dump_json(const json_t *body, size_t *len)
 {
 	/* 15 significant digits: 66.7 is sent as 66.7, not as the binary
-	 * neighbour 66.700000000000003 that 17 digits would show. */
-	size_t need = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-	if (need == 0)
-		return NULL;
-	char *buf = malloc(need);
-	if (!buf)
-		return NULL;
-	*len = json_dumpb(body, buf, need, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-	if (*len != need) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	 * neighbour 66.700000000000003 that 17 digits would show. One pass:
+	 * the text jansson would give (json_text.h). */
+	return json_text(body, 15, len);
 }
 
 int socle_reply_json(socle_req *req, unsigned status, json_t *body)

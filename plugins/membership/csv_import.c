@@ -426,6 +426,9 @@ struct import {
 	size_t n_errors, dropped;
 	json_t *seen;              /* external_ref -> line, to refuse duplicates */
 	bool has_workers;          /* false: every line is new, no lookup needed */
+	json_t *checked;           /* pass 1 of a clean file so far: [line's JSON, stored
+	                            * worker or null], applied by pass 2 without reading
+	                            * the file again (dropped at the first error) */
 	size_t rows, created, updated, unchanged;
 	char today[11];
 	socle_err *err;
@@ -535,6 +538,30 @@ static void import_take_errors(struct import *im, size_t line, json_t *errs, con
 	}
 }
 
+/* Pass 2, one clean line: insert, or update over the stored worker @p old. */
+static int import_apply(struct import *im, const json_t *obj, const json_t *old)
+{
+	json_t *w = membership_worker_normalize(obj, old);
+	int rc;
+
+	if (w == NULL)
+		return socle_err_set(im->err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	if (old == NULL) {
+		rc = membership_worker_insert(im->db, im->req, im->company_id, w, im->today, "import",
+		                              NULL, im->err);
+		im->created += rc == 0;
+	} else {
+		rc = membership_worker_update(im->db, im->req, old, w, im->today, "import", im->err);
+		if (rc == 1)
+			im->updated++;
+		else if (rc == 0)
+			im->unchanged++;
+		rc = rc < 0 ? rc : 0;
+	}
+	json_decref(w);
+	return rc;
+}
+
 static int import_line(void *ud, size_t line, char **fields, size_t n)
 {
 	struct import *im = ud;
@@ -601,24 +628,19 @@ static int import_line(void *ud, size_t line, char **fields, size_t n)
 				json_object_set_new(im->seen, ref, json_integer((json_int_t)line));
 			}
 		}
-	} else {
-		json_t *w = membership_worker_normalize(obj, old);
-
-		if (w == NULL) {
+		/* Kept for pass 2 while the file is clean: each reference appears once
+		 * (checked above), so what was read of the stored worker stays true
+		 * until this line is applied. */
+		if (im->n_errors > 0 || im->dropped > 0) {
+			json_decref(im->checked);
+			im->checked = NULL;
+		} else if (im->checked != NULL &&
+		           json_array_append_new(im->checked, json_pack("[O, o]", obj,
+		                                 old ? json_incref(old) : json_null())) != 0) {
 			rc = socle_err_set(im->err, SOCLE_E_NOMEM, "mémoire insuffisante");
-		} else if (old == NULL) {
-			rc = membership_worker_insert(im->db, im->req, im->company_id, w, im->today,
-			                              "import", NULL, im->err);
-			im->created += rc == 0;
-		} else {
-			rc = membership_worker_update(im->db, im->req, old, w, im->today, "import", im->err);
-			if (rc == 1)
-				im->updated++;
-			else if (rc == 0)
-				im->unchanged++;
-			rc = rc < 0 ? rc : 0;
 		}
-		json_decref(w);
+	} else {
+		rc = import_apply(im, obj, old);
 	}
 	json_decref(old);
 	json_decref(obj);
@@ -670,6 +692,7 @@ static int import_run(socle_db *wdb, socle_req *req, int64_t company_id, const c
 	im.seen = json_object();
 	if (im.seen == NULL)
 		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	im.checked = json_array(); /* NULL: pass 2 reads the file again */
 	im.pass = 1;
 	rc = import_pass(&im, csv, len);
 	if (rc == 0 && !im.header_seen)
@@ -691,8 +714,23 @@ static int import_run(socle_db *wdb, socle_req *req, int64_t company_id, const c
 	size_t rows = im.rows;
 	if (rc == 0) {
 		im.pass = 2;
-		rc = import_pass(&im, csv, len);
+		if (im.checked != NULL && json_array_size(im.checked) == rows) {
+			size_t i;
+			json_t *row;
+
+			json_array_foreach(im.checked, i, row) {
+				const json_t *old = json_array_get(row, 1);
+
+				if ((rc = import_apply(&im, json_array_get(row, 0),
+				                       json_is_null(old) ? NULL : old)) != 0)
+					break;
+			}
+		} else {
+			rc = import_pass(&im, csv, len);
+		}
 	}
+	json_decref(im.checked);
+	im.checked = NULL;
 	json_int_t absent = 0;
 	if (rc == 0) {
 		/* Active workers the file does not name: left as they are. */

@@ -25,8 +25,8 @@ const char membership_sql_workforce[] =
 	"  first_name TEXT NOT NULL,"
 	"  birth_date TEXT NOT NULL,"
 	"  job_title TEXT NOT NULL,"
-	"  contract_type TEXT NOT NULL"
-	"    CHECK (contract_type IN ('cdi', 'cdd', 'interim', 'apprentissage')),"
+	"  contract_type TEXT NOT NULL CHECK (contract_type = 'cdi' OR contract_type = 'cdd'"
+	"    OR contract_type = 'interim' OR contract_type = 'apprentissage'),"
 	"  start_date TEXT NOT NULL,"
 	"  end_date TEXT,"
 	"  working_time INTEGER NOT NULL DEFAULT 100 CHECK (working_time BETWEEN 1 AND 100),"
@@ -38,7 +38,7 @@ const char membership_sql_workforce[] =
 	"  caces_or_electrical INTEGER NOT NULL DEFAULT 0,"
 	"  ionising_category_a INTEGER NOT NULL DEFAULT 0,"
 	"  minor_regulated_work INTEGER NOT NULL DEFAULT 0,"
-	"  category TEXT CHECK (category IN ('SI', 'SIA', 'SIR')),"
+	"  category TEXT CHECK (category = 'SI' OR category = 'SIA' OR category = 'SIR'),"
 	"  category_reasons TEXT,"
 	"  category_basis TEXT,"
 	"  category_attestation INTEGER NOT NULL DEFAULT 0,"
@@ -54,8 +54,8 @@ const char membership_sql_workforce[] =
 	"  id INTEGER PRIMARY KEY,"
 	"  worker_id INTEGER NOT NULL REFERENCES membership_worker(id),"
 	"  company_id INTEGER NOT NULL,"
-	"  kind TEXT NOT NULL CHECK (kind IN"
-	"    ('declared', 'updated', 'post_changed', 'left', 'category_changed')),"
+	"  kind TEXT NOT NULL CHECK (kind = 'declared' OR kind = 'updated'"
+	"    OR kind = 'post_changed' OR kind = 'left' OR kind = 'category_changed'),"
 	"  changed_on TEXT NOT NULL,"
 	"  at_ms INTEGER NOT NULL,"
 	"  user_id INTEGER,"
@@ -73,6 +73,11 @@ const char membership_sql_workforce[] =
 	"  updated_on TEXT NOT NULL,"
 	"  updated_by INTEGER);"
 	"CREATE INDEX membership_sir_post_company ON membership_sir_post (company_id, id);";
+
+/* The CHECK constraints of the two tables written per worker spell their
+ * lists with OR: SQLite (3.40) evaluates a CHECK "x IN (...)" of three values
+ * or more by building a temporary b-tree at every row written, a sixth of the
+ * cost of a CSV import. Same constraints, same error. */
 
 /* ---- dates --------------------------------------------------------------- */
 
@@ -462,8 +467,47 @@ static const struct {
 	{"created_at", COL_INT}, {"updated_at", COL_INT},
 };
 
-/* The current row of a "SELECT " WORKER_COLUMNS statement as the API shows it. */
-static json_t *worker_from_stmt(socle_stmt *st, const char *today)
+/* Parsed JSON columns of a page of workers, by text: the workers of a page
+ * share a few exposure lists and category reasons, parsed once each and
+ * shared by the rows of the reply (read-only). */
+#define JSON_MEMO_SIZE 32
+struct json_memo {
+	char *text[JSON_MEMO_SIZE];
+	json_t *value[JSON_MEMO_SIZE];
+	size_t next;
+};
+
+static json_t *json_memo_loads(struct json_memo *m, const char *text)
+{
+	if (m != NULL)
+		for (size_t i = 0; i < JSON_MEMO_SIZE && m->text[i]; i++)
+			if (strcmp(m->text[i], text) == 0)
+				return json_incref(m->value[i]);
+	json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+	char *copy = v && m ? strdup(text) : NULL;
+
+	if (copy != NULL) {
+		size_t i = m->next++ % JSON_MEMO_SIZE;
+
+		free(m->text[i]);
+		json_decref(m->value[i]);
+		m->text[i] = copy;
+		m->value[i] = json_incref(v);
+	}
+	return v;
+}
+
+static void json_memo_fini(struct json_memo *m)
+{
+	for (size_t i = 0; i < JSON_MEMO_SIZE; i++) {
+		free(m->text[i]);
+		json_decref(m->value[i]);
+	}
+}
+
+/* The current row of a "SELECT " WORKER_COLUMNS statement as the API shows it;
+ * @p memo (may be NULL) shares the parsed JSON columns between rows. */
+static json_t *worker_from_stmt(socle_stmt *st, const char *today, struct json_memo *memo)
 {
 	json_t *w = json_object();
 
@@ -481,7 +525,7 @@ static json_t *worker_from_stmt(socle_stmt *st, const char *today)
 			case COL_INT_NULL: v = json_integer(socle_stmt_int(st, c)); break;
 			case COL_BOOL: v = json_boolean(socle_stmt_int(st, c) != 0); break;
 			case COL_JSON:
-				v = json_loads(socle_stmt_text(st, c), JSON_DECODE_ANY, NULL);
+				v = json_memo_loads(memo, socle_stmt_text(st, c));
 				if (v == NULL)
 					v = json_null();
 				break;
@@ -509,7 +553,7 @@ static json_t *worker_load(socle_db *db, int64_t company_id, int64_t id, socle_e
 	socle_stmt_bind_int(st, ":id", id);
 	socle_stmt_bind_int(st, ":company", company_id);
 	int rc = socle_stmt_step(st, err);
-	json_t *w = rc == 1 ? worker_from_stmt(st, today) : NULL;
+	json_t *w = rc == 1 ? worker_from_stmt(st, today, NULL) : NULL;
 
 	socle_stmt_release(st);
 	if (rc == 0)
@@ -533,7 +577,7 @@ json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *ext
 	socle_stmt_bind_int(st, ":company", company_id);
 	socle_stmt_bind_text(st, ":ref", external_ref);
 	int rc = socle_stmt_step(st, err);
-	json_t *w = rc == 1 ? worker_from_stmt(st, today) : NULL;
+	json_t *w = rc == 1 ? worker_from_stmt(st, today, NULL) : NULL;
 
 	socle_stmt_release(st);
 	if (rc == 0)
@@ -962,6 +1006,16 @@ static const char *const recompute_view[RECOMPUTE_VIEW] = {
 	"caces_or_electrical", "ionising_category_a", "minor_regulated_work",
 };
 
+/* A worker read by recompute_chunk: what the rule sees, and the stored
+ * result as text (category, reasons, basis, review_on, error; NULL: null). */
+#define RECOMPUTE_STORED 5
+struct recompute_row {
+	json_t *view;
+	int64_t id, company_id;
+	char *stored[RECOMPUTE_STORED];
+	bool attestation;
+};
+
 /* One chunk of workers in one transaction: a service-wide recomputation
  * never holds the write lock for long. The rows are read lean (what the rule
  * sees and the stored result as text): this runs for every worker of a
@@ -979,25 +1033,27 @@ static int recompute_chunk(socle_db *wdb, void *ud, socle_err *err)
 		" AND (end_date IS NULL OR end_date >= :on)"
 		" AND (:only_due = 0 OR category IS NULL OR category_review_on <= :on)"
 		" ORDER BY id LIMIT :chunk", err);
-	json_t *batch = json_array();
-	int rc, n = 0;
+	struct recompute_row *rows = calloc((size_t)r->chunk, sizeof(*rows));
+	int rc = 0, n = 0;
 
-	if (st == NULL || batch == NULL) {
+	if (st == NULL || rows == NULL) {
 		socle_stmt_release(st);
-		json_decref(batch);
-		return err && err->code ? err->code : SOCLE_E_NOMEM;
+		free(rows);
+		return err && err->code ? err->code : socle_err_set(err, SOCLE_E_NOMEM,
+		                                                    "mémoire insuffisante");
 	}
 	socle_stmt_bind_int(st, ":after", r->after_id);
 	socle_stmt_bind_text(st, ":on", r->on_date);
 	socle_stmt_bind_int(st, ":only_due", r->only_due ? 1 : 0);
 	socle_stmt_bind_int(st, ":chunk", r->chunk);
 	/* Rows are collected first: the statement must be done before the
-	 * updates of the same table. Each: [view, id, company, category,
-	 * reasons, basis, attestation, review_on, error]. */
-	while ((rc = socle_stmt_step(st, err)) == 1) {
-		json_t *view = json_object(), *item;
+	 * updates of the same table. */
+	while (n < r->chunk && (rc = socle_stmt_step(st, err)) == 1) {
+		struct recompute_row *row = &rows[n++];
+		json_t *view = json_object();
+		bool ok = view != NULL;
 
-		for (int c = 0; view && c < RECOMPUTE_VIEW; c++) {
+		for (int c = 0; ok && c < RECOMPUTE_VIEW; c++) {
 			json_t *v;
 
 			if (socle_stmt_is_null(st, c))
@@ -1010,69 +1066,69 @@ static int recompute_chunk(socle_db *wdb, void *ud, socle_err *err)
 				v = json_boolean(socle_stmt_int(st, c) != 0);
 			else
 				v = json_string(socle_stmt_text(st, c));
-			json_object_set_new(view, recompute_view[c], v);
+			if (v != NULL) /* unreadable stored JSON: left out, as before */
+				ok = json_object_set_new_nocheck(view, recompute_view[c], v) == 0;
 		}
-#define TEXT_OR_NULL(c) (socle_stmt_is_null(st, c) ? json_null() : json_string(socle_stmt_text(st, c)))
-		item = json_pack("[o, I, I, o, o, o, b, o, o]", view, (json_int_t)socle_stmt_int(st, 14),
-		                 (json_int_t)socle_stmt_int(st, 15), TEXT_OR_NULL(16), TEXT_OR_NULL(17),
-		                 TEXT_OR_NULL(18), (int)socle_stmt_int(st, 19), TEXT_OR_NULL(20),
-		                 TEXT_OR_NULL(21));
-#undef TEXT_OR_NULL
-		if (item == NULL) {
+		row->view = view;
+		row->id = socle_stmt_int(st, 14);
+		row->company_id = socle_stmt_int(st, 15);
+		for (int c = 0; ok && c < RECOMPUTE_STORED; c++)
+			if (!socle_stmt_is_null(st, 16 + (c < 3 ? c : c + 1)))
+				ok = (row->stored[c] = strdup(socle_stmt_text(st, 16 + (c < 3 ? c : c + 1))))
+				     != NULL;
+		row->attestation = socle_stmt_int(st, 19) != 0;
+		if (!ok) {
 			rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 			break;
 		}
-		json_array_append_new(batch, item);
-		n++;
 	}
 	socle_stmt_release(st);
-	if (rc < 0) {
-		json_decref(batch);
-		return rc;
-	}
-	r->done = n < r->chunk;
-	size_t i;
-	json_t *it;
-	json_array_foreach(batch, i, it) {
-		int64_t id = json_integer_value(json_array_get(it, 1));
-		const char *old_cat = json_string_value(json_array_get(it, 3));
+	r->done = rc == 0 && n < r->chunk;
+	if (rc == 1)
+		rc = 0; /* a full chunk: the next transaction goes on after it */
+	for (int i = 0; rc == 0 && i < n; i++) {
+		struct recompute_row *row = &rows[i];
+		const char *old_cat = row->stored[0];
 		socle_err cerr = SOCLE_ERR_INIT;
-		json_t *res = category_call(svc, json_array_get(it, 0), r->on_date, &cerr);
+		json_t *res = category_call(svc, row->view, r->on_date, &cerr);
 		const json_t *new_cat = res ? json_object_get(res, "category") : NULL;
 		const json_t *rev = res ? json_object_get(res, "review_on") : NULL;
 		json_t *cat = NULL;
 
-		r->after_id = id;
+		r->after_id = row->id;
 		r->examined++;
 		if (res == NULL)
 			r->failed++;
 		/* Same result: nothing to write (computed_on aside). Compared with
 		 * the stored text first, so an unchanged worker builds nothing. */
 		bool same = res != NULL && same_text(old_cat, new_cat) &&
-		            same_json_text(json_string_value(json_array_get(it, 4)),
-		                           json_object_get(res, "reasons")) &&
-		            same_json_text(json_string_value(json_array_get(it, 5)),
-		                           json_object_get(res, "basis")) &&
-		            json_is_true(json_array_get(it, 6)) ==
-		                    json_is_true(json_object_get(res, "attestation_caces")) &&
-		            same_text(json_string_value(json_array_get(it, 7)), rev) &&
-		            json_is_null(json_array_get(it, 8));
+		            same_json_text(row->stored[1], json_object_get(res, "reasons")) &&
+		            same_json_text(row->stored[2], json_object_get(res, "basis")) &&
+		            row->attestation == json_is_true(json_object_get(res, "attestation_caces")) &&
+		            same_text(row->stored[3], rev) && row->stored[4] == NULL;
 		if (!same) {
 			cat = category_columns(res, &cerr, r->on_date);
-			rc = cat ? category_store(wdb, id, cat, err)
+			rc = cat ? category_store(wdb, row->id, cat, err)
 			         : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 		}
 		if (rc == 0 && cat && res && !same_text(old_cat, new_cat)) {
+			json_t *old = old_cat ? json_string(old_cat) : json_null();
+
 			r->changed++;
-			rc = category_changed(wdb, NULL, id, json_integer_value(json_array_get(it, 2)),
-			                      json_array_get(it, 3), cat, r->on_date, "recompute", err);
+			rc = old ? category_changed(wdb, NULL, row->id, row->company_id, old, cat,
+			                            r->on_date, "recompute", err)
+			         : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+			json_decref(old);
 		}
 		json_decref(res);
 		json_decref(cat);
-		if (rc != 0)
-			break;
 	}
-	json_decref(batch);
+	for (int i = 0; i < n; i++) {
+		json_decref(rows[i].view);
+		for (int c = 0; c < RECOMPUTE_STORED; c++)
+			free(rows[i].stored[c]);
+	}
+	free(rows);
 	return rc;
 }
 
@@ -1210,10 +1266,12 @@ static int workers_list(socle_req *req, void *ud)
 	socle_stmt_bind_text(st, ":today", today);
 	socle_stmt_bind_int(st, ":limit", limit);
 	json_t *items = json_array();
+	struct json_memo memo = {0};
 	int rc = 0;
 	while (items && (rc = socle_stmt_step(st, &err)) == 1)
-		json_array_append_new(items, worker_from_stmt(st, today));
+		json_array_append_new(items, worker_from_stmt(st, today, &memo));
 	socle_stmt_release(st);
+	json_memo_fini(&memo);
 	if (items == NULL)
 		return SOCLE_E_NOMEM;
 	if (rc < 0) {
