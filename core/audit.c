@@ -357,8 +357,11 @@ static void iso_time(int64_t ms, char *buf, size_t size)
 		secs -= 1;
 	}
 	gmtime_r(&secs, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	/* Bounded fields (a year past 9999 wraps), so the text always fits. */
+	unsigned year = (unsigned)(tm.tm_year + 1900) % 10000u;
+	snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", year, (unsigned)(tm.tm_mon + 1) % 100u,
+	         (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+	         (unsigned)tm.tm_sec % 100u, (unsigned)frac % 1000u);
 }
 
 /* Column @p name of a row object, JSON null when absent (borrowed). */

@@ -164,7 +164,7 @@ static int conn_setup(sqlite3 *h, bool writer, socle_err *err)
 	rc = sqlite3_exec(h, common, NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h,
-		                  writer ? "PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; "
+		                  writer ? "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
 		                           "PRAGMA wal_autocheckpoint=0;"
 		                         : "PRAGMA query_only=ON; PRAGMA cache_size=-8192;",
 		                  NULL, NULL, &msg);
