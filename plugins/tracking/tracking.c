@@ -9,6 +9,8 @@ socle_plugin *tracking_plugin;
 static const struct socle_migration tracking_migrations[] = {
 	{1, tracking_sql_visits},
 	{2, tracking_sql_leave},
+	{3, tracking_sql_planning},
+	{4, tracking_sql_dmst},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)
@@ -18,7 +20,8 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	tracking_plugin = p;
 	if ((rc = socle_plugin_add_migrations(p, tracking_migrations,
 	                                      SOCLE_COUNT(tracking_migrations), err)) ||
-	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)))
+	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)) ||
+	    (rc = tracking_planning_init(p, err)) || (rc = tracking_dmst_init(p, err)))
 		return rc;
 	return 0;
 }

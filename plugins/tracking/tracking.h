@@ -5,8 +5,14 @@
  *                simulation route (what-if for a worker, with explanations)
  *   leave.c      sick leave (arrêts): rule point leave_obligations, visit
  *                request rules (who may ask for what), their routes
- * Planning, convocations, visit outcomes, the DMST and indicators come next
- * (issue 4); they will read workers through membership's events.
+ *   planning.c   visit requests (stored with their request date), health
+ *                professionals and their agendas, slots, visit_priority and
+ *                assign_slot rule points, automatic assignment, convocations
+ *                and reminders (mail jobs), cancellation and no-shows
+ *   dmst.c       the dossier médical en santé au travail: entries, INS,
+ *                oppositions, retention dates; health professionals only,
+ *                every access audited
+ * Visit outcomes and documents and the indicators come next (issue 4).
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_TRACKING_H
 #define SOCLE_PLUGIN_TRACKING_H
@@ -16,10 +22,14 @@
 /* ---- schema: one migration per area, applied in this order ---- */
 extern const char tracking_sql_visits[]; /* v1 */
 extern const char tracking_sql_leave[];  /* v2 */
+extern const char tracking_sql_planning[]; /* v3 */
+extern const char tracking_sql_dmst[];   /* v4 */
 
 /* ---- each area registers its routes, rule points, capabilities ---- */
 int tracking_visits_init(socle_plugin *p, socle_err *err);
 int tracking_leave_init(socle_plugin *p, socle_err *err);
+int tracking_planning_init(socle_plugin *p, socle_err *err);
+int tracking_dmst_init(socle_plugin *p, socle_err *err);
 
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Visit requests, planning and convocations (issue 4, items 4, 5 and 6),
+ * through the real `socle serve` with a frozen clock (2025-03-12T08:00:00Z,
+ * 09:00 in Lyon):
+ *   - two member companies created through membership's routes, workers
+ *     declared by staff, a worker's own employee account, a médecin and an
+ *     infirmier added with `socle user add` and declared to the planning;
+ *   - slots (one, a series, an overlap refused, bad input), their listing;
+ *   - requests: the employer's pré-reprise refused with its reason (nothing
+ *     stored), stored requests with their request date, a duplicate refused,
+ *     another company's employer refused (403), visits-to-plan ordered by
+ *     visit_priority and paginated;
+ *   - automatic assignment: an EMA never on an infirmier slot, a deadline no
+ *     slot meets and a site no slot serves left in the unplaced queue with
+ *     their reasons;
+ *   - convocations in the outbox with the right To and content, reminders as
+ *     jobs at the visit's time minus 7 and 1 days (past ones skipped);
+ *   - the employer's choice among offered slots, cancellation refused within
+ *     the cut-off for the employer and allowed to staff, rescheduling;
+ *   - after the clock moves on (server restarted): the no-show, the reminders
+ *     of the visit that still holds sent, those of cancelled ones not;
+ *   - events and audit entries written with the data. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "fsutil.h"
+#include "http_client.h"
+#include "server.h"
+
+#define STAFF_PASSWORD "motdepasse-du-service-42"
+#define EMPLOYER_PASSWORD "motdepasse-employeur-2025"
+#define WORKER_PASSWORD "motdepasse-salarie-2025"
+
+static struct test_deploy D;
+static struct test_server S;
+
+static json_t *config(const char *clock)
+{
+	return json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:i, s:[i, i]}}}]}",
+	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
+	                 SOCLE_SOURCE_DIR "/scripts/default", "clock", clock, "services", "id", "svc",
+	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
+	                 "fee_per_worker", 105.0, "tracking", "cancel_cutoff_hours", 130,
+	                 "reminders_days", 7, 1);
+}
+
+static void user_add(const char *email, const char *role, const char *password, const char *extra)
+{
+	char cmd[2048], *out = NULL;
+
+	snprintf(cmd, sizeof(cmd),
+	         "printf '%%s\\n' '%s' | " SOCLE_BINARY_DIR "/socle user add --config %s --service svc"
+	         " --email %s --role %s %s",
+	         password, D.config_path, email, role, extra ? extra : "");
+	if (fs_run(cmd, &out) != 0)
+		fail_msg("socle user add %s : %s", email, out ? out : "");
+	free(out);
+}
+
+static int setup_http(void **state)
+{
+	(void)state;
+	json_t *cfg = config("2025-03-12T08:00:00Z");
+
+	if (test_deploy_create(&D, "tracking-planning", cfg) != 0)
+		return -1;
+	json_decref(cfg);
+	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
+	user_add("medecin@svc.test", "medecin", STAFF_PASSWORD, NULL);
+	user_add("infirmier@svc.test", "infirmier", STAFF_PASSWORD, NULL);
+	return test_server_start_deploy(&S, &D);
+}
+
+static int teardown_http(void **state)
+{
+	(void)state;
+	int rc = test_server_stop(&S, 10000);
+	test_deploy_remove(&D);
+	return rc == 0 ? 0 : -1;
+}
+
+static json_t *call(const char *auth, const char *method, const char *path, json_t *body,
+                    int *status)
+{
+	const char *headers[] = {auth, NULL};
+	json_t *r = hc_json(S.port, method, path, auth ? headers : NULL, body, status);
+
+	json_decref(body);
+	return r;
+}
+
+/* call() that checks the status and returns the body. */
+static json_t *expect(int want, const char *auth, const char *method, const char *path,
+                      json_t *body)
+{
+	int status = 0;
+	json_t *r = call(auth, method, path, body, &status);
+
+	if (status != want) {
+		char *dump = r ? json_dumps(r, JSON_COMPACT) : NULL;
+		fail_msg("%s %s : %d au lieu de %d : %s", method, path, status, want,
+		         dump ? dump : "(vide)");
+	}
+	return r;
+}
+
+static char *login(const char *email, const char *password)
+{
+	char *h = NULL;
+	json_t *r = expect(200, NULL, "POST", "/api/v1/svc/auth/login",
+	                   json_pack("{s:s, s:s}", "email", email, "password", password));
+
+	assert_true(asprintf(&h, "Authorization: Bearer %s",
+	                     json_string_value(json_object_get(r, "token"))) > 0);
+	json_decref(r);
+	return h;
+}
+
+static json_t *application(const char *siret, const char *name, const char *email)
+{
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:i, s:{s:s, s:s, s:s}, s:[s],"
+		" s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:{s:s}}",
+		"siret", siret, "legal_name", name, "naf_code", "43.22A", "naf_version", "NAFrev2",
+		"address", "line", "3 quai Perrache", "postcode", "69002", "city", "Lyon", "headcount", 4,
+		"contact", "name", "Inès Garnier", "email", email, "phone", "04 78 00 00 00",
+		"exposures", "bruit", "prevention_answers", "duerp", 1, "duerp_with_workers", 1,
+		"action_plan", 1, "action_plan_reviewed", 0, "staff_representation", 0, "onboarding", 1,
+		"payment", "mode", "transfer");
+}
+
+/* Read every .eml of the outbox; calls @p fn with each file's text. */
+static int count_mails(const char *to, const char *category, const char *needle)
+{
+	char *dir = fs_join(D.dir, "outbox/svc"), want_to[256], want_cat[128];
+	int n = 0;
+	DIR *dh = opendir(dir);
+
+	snprintf(want_to, sizeof(want_to), "To: %s\r\n", to);
+	snprintf(want_cat, sizeof(want_cat), "X-Socle-Category: %s\r\n", category);
+	for (struct dirent *de; dh && (de = readdir(dh)) != NULL;) {
+		if (de->d_name[0] == '.' || !strstr(de->d_name, ".eml"))
+			continue;
+		char *path = fs_join(dir, de->d_name), buf[32768];
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[len] = '\0';
+		if (strstr(buf, want_to) && strstr(buf, want_cat) && (!needle || strstr(buf, needle)))
+			n++;
+		free(path);
+	}
+	if (dh)
+		closedir(dh);
+	free(dir);
+	return n;
+}
+
+/* Wait (the loop thread sends mails) until @p want such mails are there. */
+static int wait_mails(const char *to, const char *category, const char *needle, int want)
+{
+	int n = 0;
+
+	for (int tries = 0; tries < 200 && (n = count_mails(to, category, needle)) < want; tries++)
+		usleep(50000);
+	return n;
+}
+
+static bool invitation_token(const char *to, char token[65])
+{
+	char *dir = fs_join(D.dir, "outbox/svc"), want[256];
+	bool found = false;
+
+	snprintf(want, sizeof(want), "To: %s\r\n", to);
+	for (int tries = 0; tries < 200 && !found; tries++) {
+		DIR *dh = opendir(dir);
+
+		for (struct dirent *de; dh && (de = readdir(dh)) != NULL && !found;) {
+			if (de->d_name[0] == '.' || !strstr(de->d_name, ".eml"))
+				continue;
+			char *path = fs_join(dir, de->d_name), buf[8192];
+			FILE *f = fopen(path, "r");
+			size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+			if (f)
+				fclose(f);
+			buf[n] = '\0';
+			const char *link = strstr(buf, "invitation?token=");
+			if (strstr(buf, want) && link) {
+				memcpy(token, link + strlen("invitation?token="), 64);
+				token[64] = '\0';
+				found = true;
+			}
+			free(path);
+		}
+		if (dh)
+			closedir(dh);
+		if (!found)
+			usleep(50000);
+	}
+	free(dir);
+	return found;
+}
+
+static json_int_t member_company(const char *staff, const char *siret, const char *name,
+                                 const char *email, char **employer)
+{
+	char path[256], token[65];
+	json_t *r = expect(201, NULL, "POST", "/api/v1/svc/membership/applications",
+	                   application(siret, name, email));
+	json_int_t id = json_integer_value(json_object_get(r, "id"));
+
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/approve", (long long)id);
+	json_decref(expect(200, staff, "POST", path, json_object()));
+	assert_true(invitation_token(email, token));
+	json_decref(expect(200, NULL, "POST", "/api/v1/svc/membership/invitations/accept",
+	                   json_pack("{s:s, s:s}", "token", token, "password", EMPLOYER_PASSWORD)));
+	*employer = login(email, EMPLOYER_PASSWORD);
+	return id;
+}
+
+static json_int_t worker(const char *staff, json_int_t company, const char *ref,
+                         const char *last, const char *first)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers",
+	         (long long)company);
+	json_t *r = expect(201, staff, "POST", path,
+	                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", ref,
+	                             "last_name", last, "first_name", first, "birth_date",
+	                             "1985-05-04", "job_title", "Électricien", "contract_type", "cdi",
+	                             "start_date", "2015-09-01"));
+	json_int_t id = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	return id;
+}
+
+static long long db_count(const char *fmt, ...)
+{
+	char *path = fs_join(D.dir, "svc.db"), sql[2048];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		fprintf(stderr, "db_count : %s : %s\n", sql, db ? sqlite3_errmsg(db) : "?");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return n;
+}
+
+static const char *field0(const json_t *r)
+{
+	return json_string_value(json_object_get(
+		json_array_get(json_object_get(json_object_get(r, "error"), "fields"), 0), "field"));
+}
+
+static json_int_t id_of(const json_t *r)
+{
+	return json_integer_value(json_object_get(r, "id"));
+}
+
+static json_int_t request(const char *auth, json_t *body)
+{
+	json_t *r = expect(201, auth, "POST", "/api/v1/svc/tracking/visit-requests", body);
+	json_int_t id = id_of(r);
+
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "queued");
+	assert_string_equal(json_string_value(json_object_get(r, "requested_on")), "2025-03-12");
+	json_decref(r);
+	return id;
+}
+
+static json_t *get(const char *auth, const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return expect(200, auth, "GET", path, NULL);
+}
+
+static void test_planning(void **state)
+{
+	char *staff = login("admin@svc.test", STAFF_PASSWORD), *emp_a = NULL, *emp_b = NULL;
+	char path[256];
+	json_t *r;
+	(void)state;
+
+	json_int_t a = member_company(staff, "81234567600017", "Électricité Garnier",
+	                              "ines@garnier.test", &emp_a);
+	json_int_t b = member_company(staff, "81234568400011", "Menuiserie Blanc", "paul@blanc.test",
+	                              &emp_b);
+	json_int_t w1 = worker(staff, a, "G-001", "Roux", "Léa");
+	json_int_t w2 = worker(staff, a, "G-002", "Moreau", "Hugo");
+	char extra[64];
+	snprintf(extra, sizeof(extra), "--worker %lld", (long long)w1);
+	user_add("lea.roux@mail.test", "employee", WORKER_PASSWORD, extra);
+	char *lea = login("lea.roux@mail.test", WORKER_PASSWORD);
+	char *med = login("medecin@svc.test", STAFF_PASSWORD);
+
+	/* ---- 1. professionals ---- */
+	r = expect(201, staff, "POST", "/api/v1/svc/tracking/professionals",
+	           json_pack("{s:s, s:s, s:b}", "email", "medecin@svc.test", "site", "Lyon",
+	                     "teleconsultation", 1));
+	json_int_t pro_med = json_integer_value(json_object_get(r, "user_id"));
+	assert_string_equal(json_string_value(json_object_get(r, "role")), "medecin");
+	json_decref(r);
+	r = expect(201, staff, "POST", "/api/v1/svc/tracking/professionals",
+	           json_pack("{s:s, s:s}", "email", "infirmier@svc.test", "site", "Lyon"));
+	json_int_t pro_inf = json_integer_value(json_object_get(r, "user_id"));
+	assert_string_equal(json_string_value(json_object_get(r, "role")), "infirmier");
+	json_decref(r);
+	r = expect(422, staff, "POST", "/api/v1/svc/tracking/professionals",
+	           json_pack("{s:s, s:s}", "email", "admin@svc.test", "site", "Lyon"));
+	assert_string_equal(field0(r), "email");
+	json_decref(r);
+	json_decref(expect(403, emp_a, "POST", "/api/v1/svc/tracking/professionals",
+	                   json_pack("{s:s, s:s}", "email", "medecin@svc.test", "site", "Lyon")));
+
+	/* ---- 2. slots ---- */
+	r = expect(201, staff, "POST", "/api/v1/svc/tracking/slots",
+	           json_pack("{s:I, s:s, s:i, s:i}", "professional_id", pro_inf, "starts_at",
+	                     "2025-03-17T09:00", "duration_min", 30, "count", 2));
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 2);
+	json_int_t inf_0900 = id_of(json_array_get(json_object_get(r, "items"), 0));
+	json_int_t inf_0930 = id_of(json_array_get(json_object_get(r, "items"), 1));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r,
+	                        "items"), 1), "starts_at")), "2025-03-17T09:30");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r,
+	                        "items"), 1), "role")), "infirmier");
+	json_decref(r);
+	r = expect(201, med, "POST", "/api/v1/svc/tracking/slots",
+	           json_pack("{s:I, s:s, s:i, s:s}", "professional_id", pro_med, "starts_at",
+	                     "2025-03-20T14:00", "duration_min", 30, "site", "Villeurbanne"));
+	json_int_t med_0320 = id_of(json_array_get(json_object_get(r, "items"), 0));
+	json_decref(r);
+	r = expect(201, staff, "POST", "/api/v1/svc/tracking/slots",
+	           json_pack("{s:I, s:s, s:i, s:b}", "professional_id", pro_med, "starts_at",
+	                     "2025-03-25T10:00", "duration_min", 30, "offered", 1));
+	json_int_t med_0325 = id_of(json_array_get(json_object_get(r, "items"), 0));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r,
+	                        "items"), 0), "status")), "offered");
+	json_decref(r);
+	/* An overlap with the médecin's own slot, bad input: nothing created. */
+	r = expect(409, staff, "POST", "/api/v1/svc/tracking/slots",
+	           json_pack("{s:I, s:s, s:i}", "professional_id", pro_med, "starts_at",
+	                     "2025-03-20T14:15", "duration_min", 30));
+	json_decref(r);
+	r = expect(422, staff, "POST", "/api/v1/svc/tracking/slots",
+	           json_pack("{s:I, s:s, s:i, s:[s]}", "professional_id", pro_med, "starts_at",
+	                     "2025-03-32T09:00", "duration_min", 30, "visit_types", "vaccination"));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "error"), "fields")), 2);
+	json_decref(r);
+	r = expect(422, staff, "POST", "/api/v1/svc/tracking/slots",
+	           json_pack("{s:I, s:s, s:i}", "professional_id", pro_med, "starts_at",
+	                     "2025-03-11T09:00", "duration_min", 30));
+	assert_string_equal(field0(r), "starts_at");
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_slot"), 4);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE action = 'tracking.slot.create'"),
+	                 3);
+	r = get(staff, "/api/v1/svc/tracking/slots?from=2025-03-17&to=2025-03-17");
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 2);
+	json_decref(r);
+	r = get(staff, "/api/v1/svc/tracking/slots?site=Villeurbanne");
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+	json_decref(expect(403, emp_a, "GET", "/api/v1/svc/tracking/slots", NULL));
+
+	/* ---- 3. requests ---- */
+	/* The employer's pré-reprise request: refused with the rule's reason (TC28). */
+	r = expect(422, emp_a, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s}", "worker_id", w1, "company_id", a, "type",
+	                     "pre_reprise"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "code")),
+	                    "request_not_allowed");
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"),
+	                                                         "message")),
+	                       "L'employeur ne peut pas demander une visite de pré-reprise"));
+	json_decref(r);
+	/* Another company's employer, bad fields: nothing stored. */
+	json_decref(expect(403, emp_b, "POST", "/api/v1/svc/tracking/visit-requests",
+	                   json_pack("{s:I, s:I, s:s}", "worker_id", w1, "company_id", a, "type",
+	                             "ema_initial")));
+	r = expect(422, emp_b, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s}", "worker_id", w1, "company_id", b, "type",
+	                     "ema_initial"));
+	assert_string_equal(field0(r), "worker_id");
+	json_decref(r);
+	r = expect(422, emp_a, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s, s:s}", "worker_id", w1, "company_id", a, "type",
+	                     "bilan", "due_before", "2025-03-01"));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "error"), "fields")), 1);
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request"), 0);
+
+	json_int_t r1 = request(emp_a, json_pack("{s:I, s:I, s:s}", "worker_id", w1, "company_id", a,
+	                                         "type", "ema_initial"));
+	json_int_t r2 = request(emp_a, json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a,
+	                                         "type", "vip_periodique"));
+	json_int_t r3 = request(med, json_pack("{s:I, s:I, s:s, s:s}", "worker_id", w2, "company_id",
+	                                       a, "type", "orientation_medecin", "due_before",
+	                                       "2025-03-19"));
+	json_int_t r4 = request(lea, json_pack("{s:I, s:I, s:s, s:s}", "worker_id", w1, "company_id",
+	                                       a, "type", "visite_a_la_demande", "site",
+	                                       "Villeurbanne"));
+	/* The worker speaks for himself only; one open request per type. */
+	json_decref(expect(403, lea, "POST", "/api/v1/svc/tracking/visit-requests",
+	                   json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a, "type",
+	                             "visite_a_la_demande")));
+	r = expect(422, lea, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s, s:s}", "worker_id", w1, "company_id", a, "type",
+	                     "visite_a_la_demande", "requested_by", "employer"));
+	assert_string_equal(field0(r), "requested_by");
+	json_decref(r);
+	/* The worker may not ask for a periodic visit: the service or the employer do. */
+	r = expect(422, lea, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s}", "worker_id", w1, "company_id", a, "type",
+	                     "vip_periodique"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "code")),
+	                    "request_not_allowed");
+	json_decref(r);
+	json_decref(expect(409, emp_a, "POST", "/api/v1/svc/tracking/visit-requests",
+	                   json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a, "type",
+	                             "vip_periodique")));
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request"
+	                          " WHERE requested_on = '2025-03-12'"), 4);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request WHERE id = %lld"
+	                          " AND requested_by = 'worker'", (long long)r4), 1);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'visit.requested'"),
+	                 4);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit"
+	                          " WHERE action = 'tracking.visit_request.create'"), 4);
+
+	/* visits-to-plan: EMA (100), orientation (90), à la demande (50), VIP (30). */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/companies/%lld/visits-to-plan?limit=2",
+	         (long long)a);
+	r = get(emp_a, "%s", path);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 2);
+	assert_int_equal(id_of(json_array_get(json_object_get(r, "items"), 0)), r1);
+	assert_int_equal(id_of(json_array_get(json_object_get(r, "items"), 1)), r3);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(json_object_get(r,
+	                           "items"), 0), "priority_reason")), "R4624-24"));
+	const char *cursor = json_string_value(json_object_get(r, "next_cursor"));
+	assert_non_null(cursor);
+	json_t *page2 = get(emp_a, "%s&cursor=%s", path, cursor);
+	json_decref(r);
+	assert_int_equal(json_array_size(json_object_get(page2, "items")), 2);
+	assert_int_equal(id_of(json_array_get(json_object_get(page2, "items"), 0)), r4);
+	assert_int_equal(id_of(json_array_get(json_object_get(page2, "items"), 1)), r2);
+	json_decref(page2);
+	json_decref(expect(403, emp_b, "GET", path, NULL));
+
+	/* ---- 4. automatic assignment ---- */
+	json_decref(expect(403, emp_a, "POST", "/api/v1/svc/tracking/assignments/run",
+	                   json_object()));
+	r = expect(200, staff, "POST", "/api/v1/svc/tracking/assignments/run", json_object());
+	assert_int_equal(json_integer_value(json_object_get(r, "considered")), 4);
+	assert_int_equal(json_integer_value(json_object_get(r, "scheduled")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "unplaced")), 2);
+	json_decref(r);
+	/* The EMA goes to the médecin (not to the earlier infirmier slot). */
+	r = get(emp_a, "/api/v1/svc/tracking/visit-requests/%lld", (long long)r1);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "scheduled");
+	assert_int_equal(json_integer_value(json_object_get(r, "slot_id")), med_0320);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "slot"), "role")),
+	                    "medecin");
+	json_decref(r);
+	r = get(staff, "/api/v1/svc/tracking/visit-requests/%lld", (long long)r2);
+	assert_int_equal(json_integer_value(json_object_get(r, "slot_id")), inf_0900);
+	json_decref(r);
+	json_decref(expect(403, emp_b, "GET", "/api/v1/svc/tracking/visit-requests/1", NULL));
+	/* The unplaced queue: the deadline no médecin slot meets, the site no slot serves. */
+	r = get(staff, "/api/v1/svc/tracking/assignments/unplaced");
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 2);
+	const json_t *u3 = json_array_get(json_object_get(r, "items"), 0);
+	const json_t *u4 = json_array_get(json_object_get(r, "items"), 1);
+	assert_int_equal(id_of(u3), r3);
+	assert_non_null(strstr(json_string_value(json_object_get(u3, "unplaced_reason")),
+	                       "après l'échéance du 2025-03-19"));
+	assert_int_equal(id_of(u4), r4);
+	assert_non_null(strstr(json_string_value(json_object_get(u4, "unplaced_reason")),
+	                       "sur le site Villeurbanne"));
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'visit.scheduled'"),
+	                 2);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_slot WHERE status = 'booked'"), 2);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit"
+	                          " WHERE action = 'tracking.visit.schedule'"), 2);
+
+	/* ---- 5. convocations and reminders ---- */
+	assert_int_equal(wait_mails("ines@garnier.test", "convocation",
+	                            "Type de visite : Examen médical d'aptitude à l'embauche", 1), 1);
+	assert_int_equal(wait_mails("lea.roux@mail.test", "convocation",
+	                            "Date et heure : jeudi 20 mars 2025 à 14 h 00", 1), 1);
+	assert_int_equal(count_mails("lea.roux@mail.test", "convocation", "Lieu : Villeurbanne"), 1);
+	assert_int_equal(count_mails("lea.roux@mail.test", "convocation",
+	                             "Vérifier, avant l'affectation, que vous êtes apte"), 1);
+	assert_int_equal(count_mails("lea.roux@mail.test", "convocation",
+	                             "Avec : le médecin du travail"), 1);
+	/* Hugo Moreau has no account: only his employer is convoked for him. */
+	assert_int_equal(wait_mails("ines@garnier.test", "convocation", "Hugo Moreau", 1), 1);
+	assert_int_equal(count_mails("ines@garnier.test", "convocation",
+	                             "Renouvellement de la visite d'information"), 1);
+	/* Reminders 7 and 1 days before (13:00 UTC is 14:00 in Lyon); the VIP of
+	 * 2025-03-17 keeps only its 1-day reminder (7 days before is past). */
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
+	                          " AND state = 'queued'"), 5);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
+	                          " AND run_at = 1741870800000"), 2);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
+	                          " AND run_at = 1742389200000"), 2);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
+	                          " AND run_at = 1742112000000 AND payload LIKE '%%ines@garnier.test%%'"),
+	                 1);
+
+	/* ---- 6. the employer's choice among offered slots ---- */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/companies/%lld/slots-offered?request_id=%lld",
+	         (long long)a, (long long)r4);
+	r = get(emp_a, "%s", path);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	assert_int_equal(id_of(json_array_get(json_object_get(r, "items"), 0)), med_0325);
+	json_decref(r);
+	json_decref(expect(403, emp_b, "GET", path, NULL));
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book", (long long)r4);
+	r = expect(422, emp_a, "POST", path, json_pack("{s:I}", "slot_id", inf_0930));
+	assert_string_equal(field0(r), "slot_id");
+	json_decref(r);
+	json_decref(expect(403, emp_b, "POST", path, json_pack("{s:I}", "slot_id", med_0325)));
+	json_decref(expect(403, lea, "POST", path, json_pack("{s:I}", "slot_id", med_0325)));
+	r = expect(200, emp_a, "POST", path, json_pack("{s:I}", "slot_id", med_0325));
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "scheduled");
+	json_decref(r);
+	json_decref(expect(409, emp_a, "POST", path, json_pack("{s:I}", "slot_id", med_0325)));
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'visit.scheduled'"
+	                          " AND payload LIKE '%%\"how\":\"employeur\"%%'"), 1);
+	assert_int_equal(wait_mails("lea.roux@mail.test", "convocation", "mardi 25 mars 2025", 1), 1);
+
+	/* ---- 7. cancellation: the cut-off (130 h) binds the employer, not staff ---- */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/cancel", (long long)r2);
+	r = expect(409, emp_a, "POST", path, json_object());
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "code")),
+	                    "cutoff_passed");
+	json_decref(r);
+	json_decref(expect(403, emp_b, "POST", path, json_object()));
+	r = expect(200, staff, "POST", path, json_pack("{s:s}", "reason", "Absence du salarié"));
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "cancelled");
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_slot WHERE id = %lld"
+	                          " AND status = 'free' AND request_id IS NULL", (long long)inf_0900),
+	                 1);
+	/* The EMA of 2025-03-20 is far enough: the employer moves it back to the queue. */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/cancel", (long long)r1);
+	r = expect(200, emp_a, "POST", path, json_pack("{s:b}", "reschedule", 1));
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "queued");
+	assert_true(json_is_null(json_object_get(r, "slot_id")));
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'visit.cancelled'"),
+	                 2);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit"
+	                          " WHERE action = 'tracking.visit.cancel'"), 2);
+	assert_int_equal(wait_mails("lea.roux@mail.test", "annulation", "jeudi 20 mars 2025", 1), 1);
+	/* No-show before the visit: refused. */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/no-show", (long long)r4);
+	json_decref(expect(409, staff, "POST", path, json_object()));
+	json_decref(expect(403, emp_a, "POST", path, json_object()));
+
+	/* ---- 8. two weeks later (the server restarted on a later clock) ---- */
+	assert_int_equal(test_server_stop(&S, 10000), 0);
+	json_t *cfg = config("2025-03-26T12:00:00Z");
+	json_object_set_new(cfg, "listen", json_string("127.0.0.1"));
+	json_object_set_new(cfg, "port", json_integer(D.port));
+	char *text = json_dumps(cfg, JSON_INDENT(2));
+	json_decref(cfg);
+	assert_int_equal(test_deploy_write(&D, "socle.json", text), 0);
+	free(text);
+	assert_int_equal(test_server_start_deploy(&S, &D), 0);
+	free(staff);
+	staff = login("admin@svc.test", STAFF_PASSWORD);
+	r = expect(200, staff, "POST", path, json_object());
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "missed");
+	json_decref(r);
+	json_decref(expect(409, staff, "POST", path, json_object()));
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'visit.missed'"
+	                          " AND payload LIKE '%%\"request_id\":%lld%%'", (long long)r4), 1);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit"
+	                          " WHERE action = 'tracking.visit.no_show'"), 1);
+	/* The reminders of the visit of 2025-03-25 went out; those of the
+	 * cancelled or moved visits did not. */
+	assert_int_equal(wait_mails("lea.roux@mail.test", "rappel", "mardi 25 mars 2025", 2), 2);
+	assert_int_equal(wait_mails("ines@garnier.test", "rappel", "mardi 25 mars 2025", 2), 2);
+	assert_int_equal(count_mails("ines@garnier.test", "rappel", "jeudi 20 mars 2025"), 0);
+	assert_int_equal(count_mails("ines@garnier.test", "rappel", "lundi 17 mars 2025"), 0);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
+	                          " AND state = 'done'"), 9);
+
+	free(emp_a);
+	free(emp_b);
+	free(lea);
+	free(med);
+	free(staff);
+}
+
+int main(void)
+{
+	const struct CMUnitTest http[] = {
+		cmocka_unit_test(test_planning),
+	};
+
+	return cmocka_run_group_tests_name("planning", http, setup_http, teardown_http);
+}
