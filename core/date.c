@@ -3,6 +3,11 @@
  * eras (146097 days each) from 0000-03-01, so that the leap day falls at the
  * end of each counted year and the month lengths from March on follow the
  * simple (153 * m + 2) / 5 progression. */
+#include <string.h>
+
+#include <socle/bus.h>
+#include <socle/date.h>
+
 #include "date.h"
 
 #define DAYS_PER_ERA 146097
@@ -142,4 +147,74 @@ int date_weekday(int64_t days)
 int64_t date_from_ms(int64_t ms)
 {
 	return floor_div(ms, 86400000);
+}
+
+/* ---- the public API (socle/date.h): text in, text out ---- */
+
+SOCLE_API bool socle_date_valid(const char *text)
+{
+	int64_t days;
+
+	return text != NULL && date_parse(text, strlen(text), &days);
+}
+
+SOCLE_API bool socle_date_parse(const char *text, int64_t *out_days)
+{
+	return text != NULL && date_parse(text, strlen(text), out_days);
+}
+
+SOCLE_API bool socle_date_parts(const char *text, int *year, int *month, int *day)
+{
+	int64_t days;
+
+	if (!socle_date_parse(text, &days))
+		return false;
+	date_to_civil(days, year, month, day);
+	return true;
+}
+
+SOCLE_API int64_t socle_date_from_civil(int year, int month, int day)
+{
+	return date_from_civil(year, month, day);
+}
+
+SOCLE_API bool socle_date_format(int64_t days, char out[SOCLE_DATE_SIZE])
+{
+	return date_format(days, out);
+}
+
+SOCLE_API int socle_date_month_days(int year, int month)
+{
+	return date_month_days(year, month);
+}
+
+SOCLE_API bool socle_date_add_days(const char *text, int64_t n, char out[SOCLE_DATE_SIZE])
+{
+	int64_t days;
+
+	return socle_date_parse(text, &days) && date_format(days + n, out);
+}
+
+SOCLE_API bool socle_date_add_months(const char *text, int64_t n, char out[SOCLE_DATE_SIZE])
+{
+	int64_t days, moved;
+
+	return socle_date_parse(text, &days) && date_add_months(days, n, &moved) &&
+	       date_format(moved, out);
+}
+
+SOCLE_API bool socle_date_diff_days(const char *a, const char *b, int64_t *out)
+{
+	int64_t da, db;
+
+	if (!socle_date_parse(a, &da) || !socle_date_parse(b, &db))
+		return false;
+	*out = db - da;
+	return true;
+}
+
+SOCLE_API void socle_date_today(char out[SOCLE_DATE_SIZE])
+{
+	if (!date_format(date_from_ms(socle_now_ms()), out))
+		out[0] = '\0';
 }

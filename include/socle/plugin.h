@@ -4,7 +4,7 @@
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
  *   1.1  socle_mail_queue (socle/mail.h); socle_req_throttle for public forms;
- *        socle_user_find;
+ *        socle_user_find; socle/date.h (calendar for plugins);
  *        GET /offer lists the summaries of the plugins a service enables.
  *   1.0  initial: descriptor with requires, init/start/stop/fini; routes, events,
  *        jobs, timers, migrations, capabilities, Lua libraries and rule points.

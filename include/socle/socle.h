@@ -12,6 +12,7 @@
 #include <socle/auth.h>
 #include <socle/lua.h>
 #include <socle/mail.h>
+#include <socle/date.h>
 
 #define SOCLE_VERSION "0.1.0"
 

@@ -340,7 +340,7 @@ static json_t *cell_value(enum cell_kind kind, char *raw, char *msg, size_t size
 	case CELL_DATE: {
 		char iso[11];
 
-		if (membership_date_valid(s))
+		if (socle_date_valid(s))
 			return json_string(s);
 		/* JJ/MM/AAAA, the French spreadsheet default (J/M accepted). */
 		char *a = s, *b = strchr(a, '/'), *c = b ? strchr(b + 1, '/') : NULL;
@@ -348,7 +348,7 @@ static json_t *cell_value(enum cell_kind kind, char *raw, char *msg, size_t size
 			*b = *c = '\0';
 			if (all_digits(a, 1, 2) && all_digits(b + 1, 1, 2) && all_digits(c + 1, 4, 4)) {
 				snprintf(iso, sizeof(iso), "%s-%02d-%02d", c + 1, atoi(b + 1), atoi(a));
-				if (membership_date_valid(iso))
+				if (socle_date_valid(iso))
 					return json_string(iso);
 			}
 		}
@@ -679,7 +679,7 @@ static int import_run(socle_db *wdb, socle_req *req, int64_t company_id, const c
 		*summary = NULL;
 	if ((rc = membership_company_writable(wdb, company_id, err)) != 0)
 		return rc;
-	membership_today(im.today);
+	socle_date_today(im.today);
 	/* A first import (the usual case, and the bench's) needs no lookup. */
 	json_t *p = json_pack("{s:I}", "company", (json_int_t)company_id);
 	json_t *any = p ? socle_db_query(wdb, "SELECT id FROM membership_worker"

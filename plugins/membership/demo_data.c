@@ -510,7 +510,7 @@ static int generate(socle_db *wdb, void *ud, socle_err *err)
 	char today[11];
 	json_t *p = NULL;
 
-	membership_today(today);
+	socle_date_today(today);
 	/* Only into an empty service: demo data never mixes with real members. */
 	json_t *row = socle_db_query_one(wdb, "SELECT COUNT(*) AS n FROM membership_company", NULL,
 	                                 err);

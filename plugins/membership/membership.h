@@ -65,11 +65,6 @@ void membership_sha256_hex(const void *data, size_t len, char out[65]);
 int membership_token_new(char token[65], socle_err *err);
 
 /* ---- workforce: workers, history, categories, CSV import (workforce.c, csv_import.c) ---- */
-/* Today's date of the business clock (socle_now_ms), "YYYY-MM-DD". */
-void membership_today(char out[11]);
-bool membership_date_valid(const char *date);
-/* @p date plus @p years (29 Feb -> 28 Feb in a common year); "" when invalid. */
-void membership_date_add_years(const char *date, int years, char out[11]);
 /* 0 when company @p company_id is a member (its workforce may change);
  * SOCLE_E_NOTFOUND, or SOCLE_E_CONFLICT for an applicant or a company that left. */
 int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err);

@@ -79,90 +79,8 @@ const char membership_sql_workforce[] =
  * or more by building a temporary b-tree at every row written, a sixth of the
  * cost of a CSV import. Same constraints, same error. */
 
-/* ---- dates --------------------------------------------------------------- */
-
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && leap_year(y) ? 29 : days[m - 1];
-}
-
-/* "YYYY-MM-DD" into its parts; false unless a real calendar date. */
-static bool date_parts(const char *s, int *y, int *m, int *d)
-{
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	*m = (s[5] - '0') * 10 + (s[6] - '0');
-	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
-}
-
-/* "YYYY-MM-DD" digit by digit (the year taken modulo 10,000). */
-static void date_format(char out[11], int y, int m, int d)
-{
-	y %= 10000;
-	out[0] = (char)('0' + y / 1000);
-	out[1] = (char)('0' + y / 100 % 10);
-	out[2] = (char)('0' + y / 10 % 10);
-	out[3] = (char)('0' + y % 10);
-	out[4] = '-';
-	out[5] = (char)('0' + m / 10);
-	out[6] = (char)('0' + m % 10);
-	out[7] = '-';
-	out[8] = (char)('0' + d / 10);
-	out[9] = (char)('0' + d % 10);
-	out[10] = '\0';
-}
-
-bool membership_date_valid(const char *s)
-{
-	int y, m, d;
-
-	return date_parts(s, &y, &m, &d);
-}
-
-/* @p date plus @p years, the 29th of February becoming the 28th when the
- * target year is not leap (the convention of socle.date.add_years). */
-void membership_date_add_years(const char *date, int years, char out[11])
-{
-	int y, m, d;
-
-	if (!date_parts(date, &y, &m, &d)) {
-		out[0] = '\0';
-		return;
-	}
-	y += years;
-	if (d > month_days(y, m))
-		d = month_days(y, m);
-	date_format(out, y, m, d);
-}
-
-void membership_today(char out[11])
-{
-	int64_t ms = socle_now_ms();
-	/* Floor division: days since 1970-01-01, then the civil date (H. Hinnant). */
-	int64_t z = (ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000)) + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	date_format(out, y, m, d);
-}
+/* Dates: the core's calendar (socle/date.h), the same arithmetic as socle.date;
+ * adding years is adding 12 months (29 February becomes 28 February). */
 
 /* ---- the declared fields of a worker -------------------------------------- */
 
@@ -348,7 +266,7 @@ int membership_worker_check_dates(socle_db *db, int64_t company_id, const json_t
 
 	if (prefix == NULL)
 		prefix = "";
-	membership_today(today);
+	socle_date_today(today);
 	if (birth && strcmp(birth, "1900-01-01") < 0) {
 		snprintf(name, sizeof(name), "%sbirth_date", prefix);
 		field_error_at(errors, name, "Date de naissance invraisemblable (avant 1900).");
@@ -359,7 +277,8 @@ int membership_worker_check_dates(socle_db *db, int64_t company_id, const json_t
 		problems++;
 	} else if (birth && start) {
 		/* Work is open from 14 years of age at the earliest (L4153-1, holidays). */
-		membership_date_add_years(birth, 14, limit);
+		if (!socle_date_add_months(birth, 14 * 12, limit))
+			limit[0] = '\0';
 		if (strcmp(limit, start) > 0) {
 			snprintf(name, sizeof(name), "%sstart_date", prefix);
 			field_error_at(errors, name,
@@ -549,7 +468,7 @@ static json_t *worker_load(socle_db *db, int64_t company_id, int64_t id, socle_e
 
 	if (st == NULL)
 		return NULL;
-	membership_today(today);
+	socle_date_today(today);
 	socle_stmt_bind_int(st, ":id", id);
 	socle_stmt_bind_int(st, ":company", company_id);
 	int rc = socle_stmt_step(st, err);
@@ -573,7 +492,7 @@ json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *ext
 
 	if (st == NULL)
 		return NULL;
-	membership_today(today);
+	socle_date_today(today);
 	socle_stmt_bind_int(st, ":company", company_id);
 	socle_stmt_bind_text(st, ":ref", external_ref);
 	int rc = socle_stmt_step(st, err);
@@ -628,7 +547,7 @@ static int category_contract(const json_t *r, socle_err *err)
 	if (att != NULL && !json_is_boolean(att))
 		return socle_err_set(err, SOCLE_E_CONTRACT, "attestation_caces doit être un booléen");
 	rev = json_object_get(r, "review_on");
-	if (rev != NULL && !membership_date_valid(json_string_value(rev)))
+	if (rev != NULL && !socle_date_valid(json_string_value(rev)))
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "review_on doit être une date \"AAAA-MM-JJ\"");
 	return 0;
@@ -1140,7 +1059,7 @@ int membership_recompute_categories(socle_service *svc, const char *on_date, boo
 	int rc = 0;
 
 	if (on_date == NULL) {
-		membership_today(today);
+		socle_date_today(today);
 		r.on_date = today;
 	}
 	while (!r.done && (rc = socle_service_write(svc, recompute_chunk, &r, err)) == 0)
@@ -1248,7 +1167,7 @@ static int workers_list(socle_req *req, void *ud)
 	socle_db *db = socle_req_reader(req, &err);
 	if (db == NULL)
 		return socle_reply_err(req, &err);
-	membership_today(today);
+	socle_date_today(today);
 	socle_stmt *st = socle_db_prepare(db,
 		"SELECT " WORKER_COLUMNS " FROM membership_worker WHERE company_id = :company"
 		" AND id > :after"
@@ -1315,7 +1234,7 @@ static int declare_txn(socle_db *wdb, void *ud, socle_err *err)
 	char today[11];
 	int rc;
 
-	membership_today(today);
+	socle_date_today(today);
 	if ((rc = membership_company_writable(wdb, ww->company_id, err)) != 0)
 		return rc;
 	/* Checked again in the transaction: the establishment or the reference
@@ -1411,7 +1330,7 @@ static int patch_txn(socle_db *wdb, void *ud, socle_err *err)
 	struct worker_write *ww = ud;
 	char today[11];
 
-	membership_today(today);
+	socle_date_today(today);
 	if (membership_company_writable(wdb, ww->company_id, err) != 0)
 		return err->code;
 	json_t *old = worker_load(wdb, ww->company_id, ww->worker_id, err);
@@ -1461,7 +1380,7 @@ static int exit_txn(socle_db *wdb, void *ud, socle_err *err)
 	struct worker_write *ww = ud;
 	char today[11];
 
-	membership_today(today);
+	socle_date_today(today);
 	if (membership_company_writable(wdb, ww->company_id, err) != 0)
 		return err->code;
 	json_t *old = worker_load(wdb, ww->company_id, ww->worker_id, err);
@@ -1573,7 +1492,7 @@ static int workforce_distribution(socle_req *req, void *ud)
 	socle_db *db = socle_req_reader(req, &err);
 	if (db == NULL)
 		return socle_reply_err(req, &err);
-	membership_today(today);
+	socle_date_today(today);
 	json_t *p = json_pack("{s:I, s:s}", "company", (json_int_t)company_id, "today", today);
 	json_t *rows = socle_db_query(db,
 		"SELECT category, COUNT(*) AS n, SUM(category_attestation) AS attestation"
@@ -1632,7 +1551,7 @@ static int sir_posts_reply(socle_req *req, socle_db *db, int64_t company_id, uns
 	json_decref(p);
 	if (items == NULL)
 		return socle_reply_err(req, &err);
-	membership_today(today);
+	socle_date_today(today);
 	/* The list is updated as a whole: its date is the oldest row's. */
 	const char *updated = NULL;
 	size_t i;
@@ -1646,7 +1565,8 @@ static int sir_posts_reply(socle_req *req, socle_db *db, int64_t company_id, uns
 	json_t *body = json_pack("{s:I, s:O, s:s?}", "company_id", (json_int_t)company_id, "items",
 	                         items, "updated_on", updated);
 	if (updated) {
-		membership_date_add_years(updated, 1, due);
+		if (!socle_date_add_months(updated, 12, due))
+			due[0] = '\0';
 		json_object_set_new(body, "next_update_due", json_string(due));
 		json_object_set_new(body, "due_for_update", json_boolean(strcmp(today, due) > 0));
 	} else {
@@ -1677,7 +1597,7 @@ static int check_past_date(const json_t *v, char *msg, size_t size)
 {
 	char today[11];
 
-	membership_today(today);
+	socle_date_today(today);
 	if (strcmp(json_string_value(v), today) > 0) {
 		snprintf(msg, size, "Ne peut être une date future.");
 		return -1;
@@ -1715,7 +1635,7 @@ static int sir_posts_txn(socle_db *wdb, void *ud, socle_err *err)
 	json_t *post;
 
 	json_decref(p);
-	membership_today(today);
+	socle_date_today(today);
 	json_array_foreach(sw->posts, i, post) {
 		if (rc < 0)
 			break;

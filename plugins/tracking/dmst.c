@@ -86,66 +86,20 @@ const char tracking_sql_dmst[] =
 
 /* ---- dates ("YYYY-MM-DD" text; they sort as they compare) ------------------------ */
 
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static bool date_parts(const char *s, int *y, int *m, int *d)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	*m = (s[5] - '0') * 10 + (s[6] - '0');
-	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 &&
-	       *d <= (*m == 2 && leap_year(*y) ? 29 : days[*m - 1]);
-}
-
-/* @p date plus @p years. A 29 February that does not exist in the target year
- * becomes 1 March when @p round_up (a floor: never less than the span), else
- * 28 February (a cap: never more). */
+/* @p date plus @p years, through the core's calendar (socle/date.h). A 29
+ * February that does not exist in the target year becomes 1 March when
+ * @p round_up (a floor: never less than the span), else 28 February (a cap:
+ * never more, which is what adding months gives). Out of range: 9999-12-31. */
 static void date_add_years(const char *date, int years, bool round_up, char out[11])
 {
 	int y, m, d;
 
-	if (!date_parts(date, &y, &m, &d)) {
+	if (!socle_date_parts(date, &y, &m, &d) || !socle_date_add_months(date, 12 * years, out)) {
 		snprintf(out, 11, "%s", "9999-12-31");
 		return;
 	}
-	y += years;
-	if (y > 9999) {
-		snprintf(out, 11, "%s", "9999-12-31");
-		return;
-	}
-	if (m == 2 && d == 29 && !leap_year(y)) {
-		m = round_up ? 3 : 2;
-		d = round_up ? 1 : 28;
-	}
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-}
-
-/* The business date: the core clock's day (UTC). */
-static void today(char out[11])
-{
-	int64_t z = socle_now_ms();
-
-	z = (z >= 0 ? z / 86400000 : -((-z + 86399999) / 86400000)) + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	snprintf(out, 11, "%04d-%02d-%02d", y < 0 ? 0 : y > 9999 ? 9999 : y, m, d);
+	if (round_up && m == 2 && d == 29 && strcmp(out + 5, "02-28") == 0)
+		socle_date_add_days(out, 1, out);
 }
 
 /* ---- INS ------------------------------------------------------------------------ */
@@ -566,7 +520,7 @@ static int dmst_dates_check(const json_t *f, json_t **errors)
 	char now[11];
 	int n = 0;
 
-	today(now);
+	socle_date_today(now);
 	if (visit && (strcmp(visit, "1900-01-01") < 0 || strcmp(visit, now) > 0)) {
 		socle_field_error(errors, "last_visit_on",
 		                  "La dernière visite doit être passée (au plus tard le %s) et "
@@ -594,7 +548,7 @@ static int dmst_create(socle_db *wdb, struct dmst_write *dw, const json_t *f, so
 	int64_t ms = socle_now_ms();
 	int rc;
 
-	today(now);
+	socle_date_today(now);
 	json_t *ret = retention(json_string_value(json_object_get(f, "last_visit_on")),
 	                        json_string_value(json_object_get(f, "death_on")), now, until);
 	json_decref(ret);
@@ -910,7 +864,7 @@ static int entry_add(socle_req *req, void *ud)
 		socle_field_error(&dw.errors, "text",
 		                  "Une entrée porte un texte, des données structurées, ou les deux.");
 	const char *date = json_string_value(json_object_get(dw.body, "date"));
-	today(now);
+	socle_date_today(now);
 	if (strcmp(date, "1900-01-01") < 0 || strcmp(date, now) > 0)
 		socle_field_error(&dw.errors, "date",
 		                  "La date de l'entrée doit être passée (au plus tard le %s) et "

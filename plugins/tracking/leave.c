@@ -42,90 +42,7 @@ const char tracking_sql_leave[] =
 	"CREATE INDEX tracking_leave_company ON tracking_leave (company_id, id);"
 	"CREATE INDEX tracking_leave_worker ON tracking_leave (worker_id, start_date);";
 
-/* ---- dates ------------------------------------------------------------------ */
-
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && leap_year(y) ? 29 : days[m - 1];
-}
-
-/* "YYYY-MM-DD" into its parts; false unless a real calendar date. */
-static bool date_parts(const char *s, int *y, int *m, int *d)
-{
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	*m = (s[5] - '0') * 10 + (s[6] - '0');
-	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
-}
-
-static bool date_valid(const char *s)
-{
-	int y, m, d;
-
-	return date_parts(s, &y, &m, &d);
-}
-
-/* Days since 1970-01-01 and back (H. Hinnant's civil calendar algorithms). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
-static void date_from_days(int64_t z, char out[11])
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	if (y < 0 || y > 9999) {
-		snprintf(out, 11, "%s", y < 0 ? "0000-01-01" : "9999-12-31");
-		return;
-	}
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-}
-
-/* @p date plus @p n days into @p out; false when @p date is not a date. */
-static bool date_add_days(const char *date, int64_t n, char out[11])
-{
-	int y, m, d;
-
-	if (!date_parts(date, &y, &m, &d))
-		return false;
-	date_from_days(days_from_civil(y, m, d) + n, out);
-	return true;
-}
-
-/* The business date: the core clock's day (UTC). */
-static void today(char out[11])
-{
-	int64_t ms = socle_now_ms();
-
-	date_from_days(ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000), out);
-}
+/* Dates: the core's calendar (socle/date.h), the same arithmetic as socle.date. */
 
 /* ---- rule point contracts ---------------------------------------------------- */
 
@@ -172,7 +89,7 @@ static int check_opt_date(const json_t *o, const char *key, const char *where, s
 {
 	const json_t *v = json_object_get(o, key);
 
-	if (v != NULL && !date_valid(json_string_value(v)))
+	if (v != NULL && !socle_date_valid(json_string_value(v)))
 		return socle_err_set(err, SOCLE_E_CONTRACT, "%s%s doit être une date \"AAAA-MM-JJ\"",
 		                     where, key);
 	return 0;
@@ -346,7 +263,7 @@ static const char *opt_date(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
-	return s && date_valid(s) ? s : NULL;
+	return s && socle_date_valid(s) ? s : NULL;
 }
 
 static void field_error(json_t **errors, const char *prefix, const char *field, const char *msg)
@@ -368,8 +285,8 @@ static int leave_dates_check(const json_t *l, const char *prefix, json_t **error
 
 	if (start == NULL)
 		return 0;
-	today(now);
-	date_add_days(now, 366, limit);
+	socle_date_today(now);
+	socle_date_add_days(now, 366, limit);
 	if (strcmp(start, "2000-01-01") < 0) {
 		field_error(errors, prefix, "start", "La date de début doit être postérieure au "
 		            "1er janvier 2000.");
@@ -442,8 +359,8 @@ static void leave_last_day(const json_t *l, char out[11])
 
 	if (act)
 		snprintf(out, 11, "%s", act);
-	else if (ret)
-		date_add_days(ret, -1, out);
+	else if (ret && !socle_date_add_days(ret, -1, out))
+		snprintf(out, 11, "%s", ret); /* a return on 0001-01-01 has no day before */
 	else if (exp)
 		snprintf(out, 11, "%s", exp);
 	else
@@ -603,7 +520,7 @@ static json_t *leave_with_obligations(socle_service *svc, json_t *row)
 	char now[11];
 	json_t *res = NULL;
 
-	today(now);
+	socle_date_today(now);
 	json_t *args = json_pack("[o, s]", leave_view(row), now);
 	int rc = args ? socle_rule_call(svc, "leave_obligations", args, &res, &err)
 	              : socle_err_set(&err, SOCLE_E_NOMEM, "mémoire insuffisante");
@@ -922,7 +839,7 @@ static int request_check(socle_req *req, void *ud)
 	if (errors)
 		return socle_reply_invalid(req, errors);
 
-	today(now);
+	socle_date_today(now);
 	r = json_deep_copy(in);
 	if (r == NULL)
 		return SOCLE_E_NOMEM;

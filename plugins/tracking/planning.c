@@ -155,18 +155,6 @@ static const char *role_label(const char *role)
 
 /* ---- dates and wall-clock times ------------------------------------------------------ */
 
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && leap_year(y) ? 29 : days[m - 1];
-}
-
 static bool digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -175,65 +163,22 @@ static bool digits(const char *s, size_t n)
 	return true;
 }
 
-/* "YYYY-MM-DD" (the first 10 bytes of @p s) into its parts. */
+/* The date that starts @p s ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM") into its
+ * parts, through the core's calendar (socle/date.h). */
 static bool date_parts(const char *s, int *y, int *m, int *d)
 {
-	if (s == NULL || strnlen(s, 10) < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) ||
-	    !digits(s + 5, 2) || !digits(s + 8, 2))
+	char day[SOCLE_DATE_SIZE];
+
+	if (s == NULL || strnlen(s, 10) < 10)
 		return false;
-	*y = atoi(s) /* stops at '-' */;
-	*m = (s[5] - '0') * 10 + (s[6] - '0');
-	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
-}
-
-static bool date_valid(const char *s)
-{
-	int y, m, d;
-
-	return s && strlen(s) == 10 && date_parts(s, &y, &m, &d);
-}
-
-/* Days since 1970-01-01 and back (H. Hinnant's civil calendar algorithms). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
-static void date_from_days(int64_t z, char out[11])
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	if (y < 0 || y > 9999) {
-		snprintf(out, 11, "%s", y < 0 ? "0000-01-01" : "9999-12-31");
-		return;
-	}
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	return socle_date_parts(day, y, m, d);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-/* The business date: the core clock's day (UTC), as the other areas use it. */
-static void today(char out[11])
-{
-	date_from_days(floor_div(socle_now_ms(), 86400000), out);
 }
 
 /* "YYYY-MM-DDTHH:MM": minutes since the epoch of that wall-clock time. */
@@ -247,7 +192,7 @@ static bool wall_minutes(const char *s, int64_t *out)
 	int hh = (s[11] - '0') * 10 + (s[12] - '0'), mm = (s[14] - '0') * 10 + (s[15] - '0');
 	if (hh > 23 || mm > 59 || y < 2000 || y > 2200)
 		return false;
-	*out = days_from_civil(y, m, d) * 1440 + hh * 60 + mm;
+	*out = socle_date_from_civil(y, m, d) * 1440 + hh * 60 + mm;
 	return true;
 }
 
@@ -255,7 +200,7 @@ static void wall_format(int64_t minutes, char out[32])
 {
 	char day[11];
 
-	date_from_days(floor_div(minutes, 1440), day);
+	socle_date_format(floor_div(minutes, 1440), day);
 	int64_t r = minutes - floor_div(minutes, 1440) * 1440;
 	snprintf(out, 32, "%sT%02d:%02d", day, (int)(r / 60), (int)(r % 60));
 }
@@ -263,7 +208,7 @@ static void wall_format(int64_t minutes, char out[32])
 /* The last Sunday of month @p m of year @p y at 01:00 UTC (EU summer time). */
 static int64_t eu_switch_ms(int y, int m)
 {
-	int64_t days = days_from_civil(y, m, month_days(y, m));
+	int64_t days = socle_date_from_civil(y, m, socle_date_month_days(y, m));
 	int64_t wd = ((days % 7) + 7 + 3) % 7; /* 0 = Monday (1970-01-01 was a Thursday) */
 
 	days -= (wd + 1) % 7;
@@ -303,7 +248,7 @@ static int64_t wall_to_ms(socle_service *svc, int64_t minutes)
 	char day[11];
 	int y, m, d;
 
-	date_from_days(floor_div(minutes, 1440), day);
+	socle_date_format(floor_div(minutes, 1440), day);
 	date_parts(day, &y, &m, &d);
 	int64_t summer = wall - 2 * 3600000; /* UTC+2 in summer, UTC+1 otherwise */
 	if (summer >= eu_switch_ms(y, 3) && summer < eu_switch_ms(y, 10))
@@ -325,7 +270,7 @@ static void french_when(const char *starts_at, char *out, size_t n)
 		snprintf(out, n, "%s", starts_at ? starts_at : "");
 		return;
 	}
-	int64_t z = days_from_civil(y, m, d);
+	int64_t z = socle_date_from_civil(y, m, d);
 	snprintf(out, n, "%s %d %s %d à %.2s h %.2s", days[((z % 7) + 7 + 3) % 7], d, months[m - 1],
 	         y, starts_at + 11, starts_at + 14);
 }
@@ -1030,7 +975,7 @@ static int slots_list(socle_req *req, void *ud)
 
 	if (socle_req_page(req, &limit, &after, &err) != 0)
 		return socle_reply_err(req, &err);
-	if ((from && !date_valid(from)) || (to && !date_valid(to)))
+	if ((from && !socle_date_valid(from)) || (to && !socle_date_valid(to)))
 		return socle_reply_error(req, 400, "invalid",
 		                         "from et to : dates \"AAAA-MM-JJ\" attendues.");
 	if (pro < 0)
@@ -1047,7 +992,7 @@ static int slots_list(socle_req *req, void *ud)
 		int y, m, d;
 
 		date_parts(to, &y, &m, &d);
-		date_from_days(days_from_civil(y, m, d) + 1, to_excl);
+		socle_date_format(socle_date_from_civil(y, m, d) + 1, to_excl);
 	}
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *items = db ? q_all(db,
@@ -1211,7 +1156,7 @@ static int request_create(socle_req *req, void *ud)
 		return socle_reply_invalid(req, errors);
 	const struct vtype *t = vtype_of(sget(b, "type"));
 	const char *given = sget(b, "requested_by");
-	today(rw.on);
+	socle_date_today(rw.on);
 	if (given && (role == SOCLE_ROLE_EMPLOYER || role == SOCLE_ROLE_EMPLOYEE))
 		socle_field_error(&errors, "requested_by", "Seul le service indique qui fait la demande "
 		                  "; la vôtre est enregistrée à votre nom.");
@@ -2072,7 +2017,7 @@ static int slots_offered(socle_req *req, void *ud)
 	snprintf(like, sizeof(like), "%%\"%s\"%%", sget(r, "type"));
 	/* The deadline's day is allowed: slots start before the next day. */
 	if (date_parts(sget(r, "due_before"), &y, &m, &d))
-		date_from_days(days_from_civil(y, m, d) + 1, due_next);
+		socle_date_format(socle_date_from_civil(y, m, d) + 1, due_next);
 	json_t *rows = q_all(db,
 		"WITH c AS (SELECT starts_at AS cs, id AS ci FROM tracking_slot WHERE id = :after)"
 		" SELECT " SLOT_COLUMNS " FROM tracking_slot LEFT JOIN c ON 1 = 1"

@@ -74,64 +74,7 @@ static const char *who_label(const char *who)
 	return "le service (rencontre non médicale)";
 }
 
-/* ---- dates ------------------------------------------------------------------ */
-
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static bool date_valid(const char *s)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, m, d;
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1 || m < 1 || m > 12 || d < 1)
-		return false;
-	return d <= (m == 2 && leap_year(y) ? 29 : days[m - 1]);
-}
-
-/* "YYYY-MM-DD" digit by digit (the year taken modulo 10,000). */
-static void date_format(char out[11], int y, int m, int d)
-{
-	y %= 10000;
-	out[0] = (char)('0' + y / 1000);
-	out[1] = (char)('0' + y / 100 % 10);
-	out[2] = (char)('0' + y / 10 % 10);
-	out[3] = (char)('0' + y % 10);
-	out[4] = '-';
-	out[5] = (char)('0' + m / 10);
-	out[6] = (char)('0' + m % 10);
-	out[7] = '-';
-	out[8] = (char)('0' + d / 10);
-	out[9] = (char)('0' + d % 10);
-	out[10] = '\0';
-}
-
-/* Today's date of the core clock. */
-static void today(char out[11])
-{
-	int64_t ms = socle_now_ms();
-	int64_t z = (ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000)) + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	date_format(out, y, m, d);
-}
+/* Dates: the core's calendar (socle/date.h), the same arithmetic as socle.date. */
 
 /* ---- the contract of next_visits ------------------------------------------------ */
 
@@ -180,7 +123,7 @@ static int check_visit(const json_t *v, size_t n, socle_err *err)
 	if (who == NULL || (strcmp(who, "medecin") != 0 && strcmp(who, "professionnel_sante") != 0))
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu].who doit valoir \"medecin\" "
 		                     "ou \"professionnel_sante\"", n);
-	if (!date_valid(earliest))
+	if (!socle_date_valid(earliest))
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits[%zu].earliest doit être une date \"AAAA-MM-JJ\"", n);
 	if (latest == NULL && before == NULL)
@@ -188,7 +131,7 @@ static int check_visit(const json_t *v, size_t n, socle_err *err)
 		                     "visits[%zu] doit porter latest, ou before pour une visite avant "
 		                     "l'affectation", n);
 	if (latest != NULL) {
-		if (!date_valid(json_string_value(latest)))
+		if (!socle_date_valid(json_string_value(latest)))
 			return socle_err_set(err, SOCLE_E_CONTRACT,
 			                     "visits[%zu].latest doit être une date \"AAAA-MM-JJ\"", n);
 		if (strcmp(earliest, json_string_value(latest)) > 0)
@@ -197,7 +140,7 @@ static int check_visit(const json_t *v, size_t n, socle_err *err)
 			                     earliest, json_string_value(latest));
 	}
 	if (before != NULL) {
-		if (!date_valid(json_string_value(before)))
+		if (!socle_date_valid(json_string_value(before)))
 			return socle_err_set(err, SOCLE_E_CONTRACT,
 			                     "visits[%zu].before doit être une date \"AAAA-MM-JJ\"", n);
 		if (strcmp(earliest, json_string_value(before)) > 0)
@@ -217,7 +160,7 @@ static int check_visit(const json_t *v, size_t n, socle_err *err)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu].overdue doit être un booléen",
 		                     n);
 	x = json_object_get(v, "combinable_from");
-	if (x != NULL && !date_valid(json_string_value(x)))
+	if (x != NULL && !socle_date_valid(json_string_value(x)))
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits[%zu].combinable_from doit être une date \"AAAA-MM-JJ\"", n);
 	return 0;
@@ -345,12 +288,7 @@ static void check_coherence(const json_t *w, const json_t *history, const char *
 	char limit[11];
 
 	/* Work is open from 14 years of age at the earliest (L4153-1). */
-	int by = (int)strtol(birth, NULL, 10) + 14, bm = (int)strtol(birth + 5, NULL, 10),
-	    bd = (int)strtol(birth + 8, NULL, 10);
-	if (bm == 2 && bd == 29 && !leap_year(by))
-		bd = 28;
-	date_format(limit, by, bm, bd);
-	if (strcmp(start, limit) < 0)
+	if (socle_date_add_months(birth, 14 * 12, limit) && strcmp(start, limit) < 0)
 		socle_field_error(errors, "worker.start_date",
 		                  "Le salarié doit avoir au moins 14 ans à la prise de poste.");
 	if (strcmp(birth, on_date) > 0)
@@ -446,10 +384,10 @@ static int simulate(socle_req *req, void *ud)
 			socle_fields_check(h, history_fields, SOCLE_COUNT(history_fields), prefix,
 			                   &errors);
 	}
-	if (date_valid(str(body, "on_date")))
+	if (socle_date_valid(str(body, "on_date")))
 		memcpy(on_date, str(body, "on_date"), sizeof(on_date));
 	else
-		today(on_date);
+		socle_date_today(on_date);
 	if (errors == NULL)
 		check_coherence(w, hist, on_date, &errors);
 	if (errors != NULL)

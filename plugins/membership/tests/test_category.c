@@ -295,7 +295,7 @@ static int worker_tx(socle_db *wdb, void *ud, socle_err *err)
 	char today[11];
 	json_t *in = json_loads(wi->json, 0, NULL), *errors = NULL;
 
-	membership_today(today);
+	socle_date_today(today);
 	if (membership_worker_check(wdb, wi->company_id, in, false, NULL, &errors) != 0) {
 		char *t = json_dumps(errors, 0);
 		socle_err_set(err, SOCLE_E_INVAL, "%s", t);
