@@ -114,3 +114,7 @@ kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
 PID=""
 echo
 sh "$SRC/bench/membership/run.sh" "$BUILD"
+
+# The tracking plugin's figures (next visits, indicators): bench/tracking/run.sh.
+echo
+sh "$SRC/bench/tracking/run.sh" "$BUILD"

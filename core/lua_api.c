@@ -54,6 +54,21 @@ static int api_rule(lua_State *L)
 	return 0;
 }
 
+/* socle.rule_get(name) -> the function currently defined for rule point
+ * @p name, or nil. Load time only: a service file uses it to wrap the default
+ * pack's rule instead of copying it (the defaults load first):
+ *     local default = socle.rule_get("next_visits")
+ *     socle.rule("next_visits", function(w, h, d) ... default(w, h, d) ... end) */
+static int api_rule_get(lua_State *L)
+{
+	require_loading(L, "socle.rule_get");
+	check_name(L, 1, "socle.rule_get");
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &lua_key_rules);
+	lua_pushvalue(L, 1);
+	lua_rawget(L, -2);
+	return 1;
+}
+
 /* socle.test{rule=, name=, args={...}, expect=}: a test vector of a rule. */
 static int api_test(lua_State *L)
 {
@@ -511,12 +526,14 @@ static int api_array(lua_State *L)
 }
 
 static const luaL_Reg socle_fns[] = {
-	{"rule", api_rule},   {"test", api_test}, {"on", api_on},       {"parcours", api_parcours},
+	{"rule", api_rule},   {"rule_get", api_rule_get}, {"test", api_test}, {"on", api_on},
+	{"parcours", api_parcours},
 	{"now", api_now},     {"today", api_today}, {"dated", api_dated}, {"array", api_array},
 	{NULL, NULL},
 };
 
-static const char *const reserved[] = {"date", "log", "null", "rule", "test", "on", "parcours",
+static const char *const reserved[] = {"date", "log", "null", "rule", "rule_get", "test", "on",
+                                       "parcours",
                                        "now", "today", "dated", "array", NULL};
 
 static void open_plugin_libs(lua_State *L, int socle_idx, struct lua_service *ls)

@@ -96,7 +96,9 @@ const char tracking_sql_planning[] =
 	"  (company_id, status, priority, due_before, id);"
 	"CREATE INDEX tracking_request_queue ON tracking_visit_request"
 	"  (status, priority, due_before, id);"
-	"CREATE INDEX tracking_request_worker ON tracking_visit_request (worker_id, type, status);";
+	"CREATE INDEX tracking_request_worker ON tracking_visit_request (worker_id, type, status);"
+	/* The "answered within the regulatory delay" indicator selects by deadline. */
+	"CREATE INDEX tracking_request_due ON tracking_visit_request (due_before);";
 
 #define NOMEM(err) socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante")
 

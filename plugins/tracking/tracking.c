@@ -11,6 +11,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{2, tracking_sql_leave},
 	{3, tracking_sql_planning},
 	{4, tracking_sql_dmst},
+	{5, tracking_sql_outcome},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)
@@ -21,14 +22,16 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	if ((rc = socle_plugin_add_migrations(p, tracking_migrations,
 	                                      SOCLE_COUNT(tracking_migrations), err)) ||
 	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)) ||
-	    (rc = tracking_planning_init(p, err)) || (rc = tracking_dmst_init(p, err)))
+	    (rc = tracking_planning_init(p, err)) || (rc = tracking_dmst_init(p, err)) ||
+	    (rc = tracking_outcome_init(p, err)) || (rc = tracking_indicators_init(p, err)))
 		return rc;
 	return 0;
 }
 
 SOCLE_PLUGIN_DEFINE(tracking,
 	.version = "0.1.0",
-	.summary = "Suivi individuel de l'état de santé : moteur des visites réglementaires, "
-	           "arrêts de travail et demandes de visite",
+	.summary = "Suivi individuel de l'état de santé : échéances réglementaires expliquées, "
+	           "arrêts de travail, demandes de visite, planification et convocations, "
+	           "dossier médical en santé au travail",
 	.requires = (const char *const[]){"membership", NULL},
 	.init = tracking_init);

@@ -12,7 +12,11 @@
  *   dmst.c       the dossier médical en santé au travail: entries, INS,
  *                oppositions, retention dates; health professionals only,
  *                every access audited
- * Visit outcomes and documents and the indicators come next (issue 4).
+ *   outcome.c    visit outcomes and their documents (attestation de suivi, avis
+ *                d'aptitude / d'inaptitude, proposals of job adjustment,
+ *                orientation, ordonnance de prévention), JSON and printable
+ *                HTML; the reprise warning job; visit.completed
+ *   indicators.c the indicators of seed 3.3.1.4, per company and service
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_TRACKING_H
 #define SOCLE_PLUGIN_TRACKING_H
@@ -24,12 +28,15 @@ extern const char tracking_sql_visits[]; /* v1 */
 extern const char tracking_sql_leave[];  /* v2 */
 extern const char tracking_sql_planning[]; /* v3 */
 extern const char tracking_sql_dmst[];   /* v4 */
+extern const char tracking_sql_outcome[]; /* v5 */
 
 /* ---- each area registers its routes, rule points, capabilities ---- */
 int tracking_visits_init(socle_plugin *p, socle_err *err);
 int tracking_leave_init(socle_plugin *p, socle_err *err);
 int tracking_planning_init(socle_plugin *p, socle_err *err);
 int tracking_dmst_init(socle_plugin *p, socle_err *err);
+int tracking_outcome_init(socle_plugin *p, socle_err *err);
+int tracking_indicators_init(socle_plugin *p, socle_err *err);
 
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;

@@ -1,0 +1,1579 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Visit outcomes and their documents (issue 4, item 7; seed 3.3.1.2.2 and
+ * 3.3.1.2.3) and the reprise warning job (item 3):
+ *   - POST /tracking/visits/{request_id}/outcome: the health professional who
+ *     held a scheduled visit (the slot's professional, or any médecin du
+ *     travail) records its conclusions in one write: the document for the
+ *     employer (attestation de suivi, avis d'aptitude or d'inaptitude: the
+ *     models of the arrêté of 3 March 2025, in force on 1 July 2025), proposals
+ *     of job adjustment (table tracking_job_adjustment, event
+ *     job_adjustment.proposed, for the job-retention plugin), the orientation
+ *     (to the médecin, or to care), the ordonnance de prévention for the worker
+ *     (main risks, prevention advice, how to reach the service's health
+ *     professionals), the next visit date of the protocol (tracking_protocol)
+ *     and medical notes, which go to the DMST as entries and never into a
+ *     document for the employer. The request becomes "done", the DMST's last
+ *     visit and retention date follow (the file is created if needed), and
+ *     visit.completed then visit.documents_issued are emitted (ids, type and
+ *     date only: no medical content), every change audited in the transaction.
+ *   - GET /tracking/visits/{request_id}/documents/{attestation|avis|ordonnance}
+ *     [.html]: each document as JSON or as a printable French HTML page.
+ *     Access: the employer users of the company receive the attestation or the
+ *     avis, never the ordonnance, the notes or the DMST; the employee bound to
+ *     the worker receives all three; health professionals read all (their
+ *     access is traced as "dmst.document.read", visible to the worker);
+ *     anyone else is refused (403, audited).
+ *   - the reprise warning: on sick_leave.declared and sick_leave.updated, when
+ *     leave_obligations says a visite de reprise is required on a known return
+ *     (not provisional), one warning per leave and latest date is stored and a
+ *     job tracking.reprise_warning is enqueued in the same write; the job mails
+ *     the company's contact and the service (setting service_email, or else its
+ *     active service_admin users) and emits follow_up.due {worker_id,
+ *     company_id, type: "visite_reprise", earliest, latest, leave_id}. Both steps
+ *     are idempotent (unique key, sent_at).
+ *
+ * Legal ceiling of next_visit_on: the rule point next_visits needs the worker's
+ * full follow-up input (category, exposures, history), which this route does
+ * not rebuild; the date is checked to come after the visit, not to be in the
+ * past, and not to exceed the longest legal periodicity after the visit type
+ * held: 24 months after an EMA or an intermediate visit (SIR: a visit every two
+ * years at most, R4624-28), 36 months after a suivi adapté (R4624-17), 60
+ * months otherwise (R4624-16). The engine still applies the legal ceiling when
+ * it is earlier (a protocol date only wins when earlier).
+ *
+ * Coupling (plain SELECTs, like planning.c): membership_worker and
+ * membership_company for names and the contact address, core_user for the
+ * professional's name and the service_admin addresses. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracking.h"
+
+const char tracking_sql_outcome[] =
+	"CREATE TABLE tracking_visit_outcome ("
+	"  id INTEGER PRIMARY KEY,"
+	"  request_id INTEGER NOT NULL UNIQUE REFERENCES tracking_visit_request(id),"
+	"  worker_id INTEGER NOT NULL REFERENCES membership_worker(id),"
+	"  company_id INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  held_on TEXT NOT NULL,"
+	"  professional_id INTEGER NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role = 'medecin' OR role = 'infirmier'),"
+	"  attestation TEXT,"
+	"  avis TEXT CHECK (avis IS NULL OR avis = 'aptitude' OR avis = 'inaptitude'),"
+	"  adjustments TEXT NOT NULL DEFAULT '[]',"
+	"  orientation TEXT CHECK (orientation IS NULL OR orientation = 'medecin'"
+	"    OR orientation = 'soins'),"
+	"  ordonnance TEXT,"
+	"  next_visit_on TEXT,"
+	"  created_at BIGINT NOT NULL);"
+	"CREATE INDEX tracking_outcome_worker ON tracking_visit_outcome (worker_id, held_on);"
+	"CREATE INDEX tracking_outcome_company ON tracking_visit_outcome (company_id, held_on);"
+	"CREATE TABLE tracking_job_adjustment ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outcome_id INTEGER NOT NULL REFERENCES tracking_visit_outcome(id),"
+	"  request_id INTEGER NOT NULL,"
+	"  worker_id INTEGER NOT NULL,"
+	"  company_id INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'accepted',"
+	"    'refused', 'done')),"
+	"  proposed_on TEXT NOT NULL,"
+	"  proposed_by INTEGER NOT NULL,"
+	"  created_at BIGINT NOT NULL);"
+	"CREATE INDEX tracking_job_adjustment_worker ON tracking_job_adjustment (worker_id, id);"
+	"CREATE INDEX tracking_job_adjustment_company ON tracking_job_adjustment (company_id, id);"
+	"CREATE TABLE tracking_reprise_warning ("
+	"  id INTEGER PRIMARY KEY,"
+	"  leave_id INTEGER NOT NULL REFERENCES tracking_leave(id),"
+	"  worker_id INTEGER NOT NULL,"
+	"  company_id INTEGER NOT NULL,"
+	"  earliest TEXT,"
+	"  latest TEXT NOT NULL,"
+	"  job_id BIGINT,"
+	"  sent_at BIGINT,"
+	"  created_at BIGINT NOT NULL);"
+	"CREATE UNIQUE INDEX tracking_reprise_warning_key ON tracking_reprise_warning"
+	"  (leave_id, latest);";
+
+#define NOMEM(err) socle_err_set((err), SOCLE_E_NOMEM, "mémoire insuffisante")
+
+/* ---- dates ("YYYY-MM-DD" text; they sort as they compare) ----------------------- */
+
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && leap_year(y) ? 29 : days[m - 1];
+}
+
+static bool date_parts(const char *s, int *y, int *m, int *d)
+{
+	if (s == NULL || strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	*d = (s[8] - '0') * 10 + (s[9] - '0');
+	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
+}
+
+/* The core clock's day (UTC). */
+static void today(char out[11])
+{
+	int64_t z = socle_now_ms();
+
+	z = (z >= 0 ? z / 86400000 : -((-z + 86399999) / 86400000)) + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int y = (int)(yoe + era * 400 + (m <= 2));
+
+	snprintf(out, 11, "%04d-%02d-%02d", y < 0 ? 0 : y > 9999 ? 9999 : y, m, d);
+}
+
+/* @p date plus @p months, the day clamped to the month's end (a ceiling). */
+static void date_add_months(const char *date, int months, char out[11])
+{
+	int y, m, d;
+
+	if (!date_parts(date, &y, &m, &d)) {
+		snprintf(out, 11, "%s", "9999-12-31");
+		return;
+	}
+	int total = y * 12 + (m - 1) + months;
+	y = total / 12;
+	m = total % 12 + 1;
+	if (y > 9999) {
+		snprintf(out, 11, "%s", "9999-12-31");
+		return;
+	}
+	if (d > month_days(y, m))
+		d = month_days(y, m);
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+/* @p date plus @p years; a 29 February missing in the target year becomes
+ * 1 March when @p round_up (a floor), 28 February otherwise (a cap). The same
+ * rule as dmst.c's retention. */
+static void date_add_years(const char *date, int years, bool round_up, char out[11])
+{
+	int y, m, d;
+
+	if (!date_parts(date, &y, &m, &d) || y + years > 9999) {
+		snprintf(out, 11, "%s", "9999-12-31");
+		return;
+	}
+	y += years;
+	if (m == 2 && d == 29 && !leap_year(y)) {
+		m = round_up ? 3 : 2;
+		d = round_up ? 1 : 28;
+	}
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+/* "12 mars 2025" from "2025-03-12". */
+static void french_date(const char *date, char *out, size_t n)
+{
+	static const char *const months[12] = {"janvier", "février", "mars", "avril", "mai", "juin",
+	                                       "juillet", "août", "septembre", "octobre",
+	                                       "novembre", "décembre"};
+	int y, m, d;
+
+	if (!date_parts(date, &y, &m, &d)) {
+		snprintf(out, n, "%s", date ? date : "");
+		return;
+	}
+	snprintf(out, n, "%d%s %s %d", d, d == 1 ? "er" : "", months[m - 1], y);
+}
+
+/* ---- visit types (the codes of GET /tracking/visit-types) ------------------------ */
+
+struct vtype {
+	const char *code;
+	const char *label;
+	bool medecin_only;
+	int ceiling_months; /* longest legal delay to the next visit after this one */
+	bool sir;           /* concludes with an avis d'aptitude */
+};
+
+static const struct vtype vtypes[] = {
+	{"vip_initiale", "Visite d'information et de prévention initiale", false, 60, false},
+	{"vip_periodique", "Renouvellement de la visite d'information et de prévention", false, 60,
+	 false},
+	{"suivi_adapte", "Visite de suivi individuel adapté", false, 36, false},
+	{"ema_initial", "Examen médical d'aptitude à l'embauche (suivi renforcé)", true, 24, true},
+	{"ema_periodique", "Renouvellement de l'examen médical d'aptitude", true, 24, true},
+	{"visite_intermediaire", "Visite intermédiaire du suivi renforcé", false, 24, false},
+	{"attestation_caces",
+	 "Examen d'absence de contre-indication (CACES, habilitation électrique)", true, 60, false},
+	{"visite_reprise", "Visite de reprise", true, 60, false},
+	{"pre_reprise", "Visite de pré-reprise", true, 60, false},
+	{"rendez_vous_liaison", "Rendez-vous de liaison (non médical)", false, 60, false},
+	{"mi_carriere", "Visite de mi-carrière", true, 60, false},
+	{"post_exposition", "Visite post-exposition ou de fin de carrière", true, 60, false},
+	{"orientation_medecin", "Orientation vers le médecin du travail", true, 60, false},
+	{"visite_a_la_demande", "Visite à la demande", false, 60, false},
+};
+
+static const struct vtype *vtype_of(const char *code)
+{
+	for (size_t i = 0; code && i < SOCLE_COUNT(vtypes); i++)
+		if (strcmp(vtypes[i].code, code) == 0)
+			return &vtypes[i];
+	return NULL;
+}
+
+static const char *role_label(const char *role)
+{
+	return role && strcmp(role, "medecin") == 0 ? "Médecin du travail"
+	                                            : "Infirmier(e) en santé au travail";
+}
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static int64_t iget(const json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static bool present(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return v != NULL && !json_is_null(v);
+}
+
+/* socle_db_query_one / _query / _run with the parameters stolen. */
+static json_t *q_one(socle_db *db, const char *sql, json_t *p, socle_err *err)
+{
+	json_t *r = p ? socle_db_query_one(db, sql, p, err) : NULL;
+
+	if (p == NULL)
+		NOMEM(err);
+	json_decref(p);
+	return r;
+}
+
+static json_t *q_all(socle_db *db, const char *sql, json_t *p, socle_err *err)
+{
+	json_t *r = p ? socle_db_query(db, sql, p, err) : NULL;
+
+	if (p == NULL)
+		NOMEM(err);
+	json_decref(p);
+	return r;
+}
+
+static int q_run(socle_db *db, const char *sql, json_t *p, socle_err *err)
+{
+	int rc = p ? socle_db_run(db, sql, p, err) : NOMEM(err);
+
+	json_decref(p);
+	return rc < 0 ? rc : 0;
+}
+
+static int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
+{
+	if (payload == NULL)
+		return NOMEM(err);
+	int rc = socle_event_emit(wdb, event, payload, err);
+
+	json_decref(payload);
+	return rc;
+}
+
+static int audit(socle_db *wdb, socle_req *req, const char *action, const char *type, int64_t id,
+                 json_t *detail, socle_err *err)
+{
+	struct socle_audit_entry e = {.action = action, .object_type = type, .object_id = id,
+	                              .outcome = "ok", .detail = detail};
+	int rc = detail ? socle_audit(wdb, req, &e, err) : NOMEM(err);
+
+	json_decref(detail);
+	return rc;
+}
+
+/* A refusal: audited durably (outcome "denied"), then 403 with @p message. */
+static int refuse(socle_req *req, const char *action, int64_t worker, const char *reason,
+                  const char *message)
+{
+	json_t *detail = json_pack("{s:s}", "reason", reason);
+	struct socle_audit_entry e = {.action = action, .object_type = "worker",
+	                              .object_id = worker, .outcome = "denied", .detail = detail};
+	socle_err err = SOCLE_ERR_INIT;
+	int rc = socle_audit_now(req, &e, &err);
+
+	json_decref(detail);
+	if (rc < 0)
+		return socle_reply_err(req, &err);
+	return socle_reply_error(req, 403, "forbidden", message);
+}
+
+/* ---- POST /tracking/visits/{request_id}/outcome ------------------------------------------ */
+
+static const char *const document_choices[] = {"attestation", "avis_aptitude", "avis_inaptitude",
+                                               "aucun", NULL};
+static const char *const orientation_choices[] = {"medecin", "soins", NULL};
+static const char *const mention_choices[] = {"mi_carriere", "post_exposition",
+                                              "post_professionnelle", NULL};
+static const char *const adjustment_kinds[] = {"poste", "horaires", "teletravail", "materiel",
+                                               "formation", "reclassement", "autre", NULL};
+static const char *const note_kinds[] = {"exposure_past", "exposure_current", "observation",
+                                         "exam", "conclusion", "exchange", "info_given", NULL};
+
+static const struct socle_field outcome_fields[] = {
+	{"held_on", SOCLE_F_DATE, true, 0, 0, NULL, NULL},
+	{"document", SOCLE_F_ENUM, true, 0, 0, document_choices, NULL},
+	{"mentions", SOCLE_F_ARRAY, false, 0, 3, NULL, NULL},
+	{"remarks", SOCLE_F_STRING, false, 1, 2000, NULL, NULL},
+	{"reclassement", SOCLE_F_STRING, false, 1, 2000, NULL, NULL},
+	{"adjustments", SOCLE_F_ARRAY, false, 0, 20, NULL, NULL},
+	{"orientation", SOCLE_F_ENUM, false, 0, 0, orientation_choices, NULL},
+	{"ordonnance", SOCLE_F_OBJECT, false, 0, 0, NULL, NULL},
+	{"next_visit_on", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"notes", SOCLE_F_ARRAY, false, 0, 50, NULL, NULL},
+};
+
+static const struct socle_field adjustment_fields[] = {
+	{"kind", SOCLE_F_ENUM, true, 0, 0, adjustment_kinds, NULL},
+	{"description", SOCLE_F_STRING, true, 1, 2000, NULL, NULL},
+};
+
+static const struct socle_field ordonnance_fields[] = {
+	{"risks", SOCLE_F_ARRAY, true, 1, 20, NULL, NULL},
+	{"advice", SOCLE_F_ARRAY, true, 1, 20, NULL, NULL},
+	{"contact", SOCLE_F_STRING, false, 1, 1000, NULL, NULL},
+};
+
+static const struct socle_field note_fields[] = {
+	{"kind", SOCLE_F_ENUM, true, 0, 0, note_kinds, NULL},
+	{"text", SOCLE_F_STRING, true, 1, 20000, NULL, NULL},
+};
+
+/* Each element of @p list (an array) checked against @p fields, as "key[n].". */
+static int check_items(const json_t *list, const char *key, const struct socle_field *fields,
+                       size_t count, json_t **errors)
+{
+	const json_t *e;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(list, i, e) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "%s[%zu].", key, i + 1);
+		if (!json_is_object(e)) {
+			socle_field_error(errors, prefix, "Un objet est attendu.");
+			n++;
+			continue;
+		}
+		n += socle_fields_check(e, fields, count, prefix, errors);
+	}
+	return n;
+}
+
+/* A list of 1 to 20 non-empty texts (1000 bytes at most each). */
+static int check_texts(const json_t *list, const char *key, json_t **errors)
+{
+	const json_t *e;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(list, i, e)
+		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 1000) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s[%zu]", key, i + 1);
+			socle_field_error(errors, name, "Un texte non vide (1000 caractères au plus) est "
+			                  "attendu.");
+			n++;
+		}
+	return n;
+}
+
+struct outcome_write {
+	socle_req *req;
+	const json_t *body;
+	json_t *request; /* the request as loaded before the write (owned) */
+	int64_t request_id, professional, outcome_id;
+	const char *role; /* "medecin" or "infirmier" */
+	json_t *employer_doc; /* attestation or avis (owned), NULL for none */
+	json_t *ordonnance;   /* owned, NULL for none */
+	const char *avis;     /* "aptitude", "inaptitude" or NULL */
+	json_t *result;       /* the reply (owned) */
+};
+
+/* The retention date of a DMST (40 years after the last visit, at most 10 years
+ * after death), as dmst.c computes it. */
+static void retention_until(const char *last_visit, const char *death, const char *created_on,
+                            char until[11])
+{
+	char cap[11];
+
+	date_add_years(last_visit ? last_visit : created_on, 40, true, until);
+	if (death != NULL) {
+		date_add_years(death, 10, false, cap);
+		if (strcmp(cap, until) < 0)
+			snprintf(until, 11, "%s", cap);
+	}
+}
+
+/* The DMST follows the visit: last visit and retention, the file created if the
+ * worker has none, and the notes as entries (dated the day of the visit). */
+static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, const char *held,
+                       socle_err *err)
+{
+	socle_err e2 = SOCLE_ERR_INIT;
+	char now[11], until[11];
+	int64_t ms = socle_now_ms(), user = ow->professional;
+	int rc;
+
+	today(now);
+	json_t *file = q_one(wdb, "SELECT last_visit_on, death_on, created_on FROM tracking_dmst"
+	                          " WHERE worker_id = :w",
+	                     json_pack("{s:I}", "w", (json_int_t)worker), &e2);
+	if (file == NULL && e2.code != SOCLE_E_NOTFOUND)
+		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
+	if (file == NULL) {
+		retention_until(held, NULL, now, until);
+		rc = q_run(wdb,
+			"INSERT INTO tracking_dmst (worker_id, opposition_other_professionals,"
+			" opposition_transfer, last_visit_on, retention_until, created_on, created_at,"
+			" created_by, updated_at, updated_by)"
+			" VALUES (:w, 0, 0, :lv, :until, :on, :now, :by, :now, :by)",
+			json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "w", (json_int_t)worker, "lv", held,
+			          "until", until, "on", now, "now", (json_int_t)ms, "by", (json_int_t)user),
+			err);
+		if (rc || (rc = audit(wdb, ow->req, "tracking.dmst.create", "dmst", worker,
+		                      json_pack("{s:I, s:I}", "worker_id", (json_int_t)worker,
+		                                "request_id", (json_int_t)ow->request_id), err)) ||
+		    (rc = emit(wdb, "dmst.created", json_pack("{s:I}", "worker_id", (json_int_t)worker),
+		               err)))
+			return rc;
+	} else {
+		const char *last = sget(file, "last_visit_on");
+
+		if (last == NULL || strcmp(last, held) < 0) {
+			retention_until(held, sget(file, "death_on"), sget(file, "created_on"), until);
+			rc = q_run(wdb, "UPDATE tracking_dmst SET last_visit_on = :lv,"
+			                " retention_until = :until, updated_at = :now, updated_by = :by"
+			                " WHERE worker_id = :w",
+			           json_pack("{s:I, s:s, s:s, s:I, s:I}", "w", (json_int_t)worker, "lv",
+			                     held, "until", until, "now", (json_int_t)ms, "by",
+			                     (json_int_t)user),
+			           err);
+			if (rc || (rc = audit(wdb, ow->req, "tracking.dmst.update", "dmst", worker,
+			                      json_pack("{s:I, s:I, s:[s]}", "worker_id",
+			                                (json_int_t)worker, "request_id",
+			                                (json_int_t)ow->request_id, "fields",
+			                                "last_visit_on"),
+			                      err))) {
+				json_decref(file);
+				return rc;
+			}
+		}
+		json_decref(file);
+	}
+	const json_t *notes = json_object_get(ow->body, "notes"), *n;
+	size_t i;
+	json_array_foreach(notes, i, n) {
+		rc = q_run(wdb,
+			"INSERT INTO tracking_dmst_entry (worker_id, kind, entry_date, entry_text, data,"
+			" corrects_id, author_id, author_role, created_at)"
+			" VALUES (:w, :kind, :date, :text, :data, NULL, :by, :role, :now)",
+			json_pack("{s:I, s:O, s:s, s:O, s:{s:I}, s:I, s:s, s:I}", "w", (json_int_t)worker,
+			          "kind", json_object_get(n, "kind"), "date", held, "text",
+			          json_object_get(n, "text"), "data", "request_id",
+			          (json_int_t)ow->request_id, "by", (json_int_t)user, "role", ow->role,
+			          "now", (json_int_t)ms),
+			err);
+		if (rc)
+			return rc;
+		int64_t id = socle_db_last_insert_id(wdb);
+		if ((rc = audit(wdb, ow->req, "tracking.dmst.entry.add", "dmst_entry", id,
+		                json_pack("{s:I, s:I}", "worker_id", (json_int_t)worker, "request_id",
+		                          (json_int_t)ow->request_id), err)))
+			return rc;
+	}
+	return emit(wdb, "dmst.updated",
+	            json_pack("{s:I, s:I, s:I}", "worker_id", (json_int_t)worker, "request_id",
+	                      (json_int_t)ow->request_id, "entries",
+	                      (json_int_t)json_array_size(notes)),
+	            err);
+}
+
+static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct outcome_write *ow = ud;
+	const json_t *b = ow->body, *r = ow->request;
+	socle_err e2 = SOCLE_ERR_INIT;
+	int64_t worker = iget(r, "worker_id"), company = iget(r, "company_id");
+	int64_t ms = socle_now_ms();
+	const char *held = sget(b, "held_on");
+	int rc;
+
+	/* The request may have moved since it was read. */
+	json_t *cur = q_one(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
+	                    json_pack("{s:I}", "id", (json_int_t)ow->request_id), &e2);
+	if (cur == NULL)
+		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
+	bool same = strcmp(sget(cur, "status"), "scheduled") == 0 &&
+	            iget(cur, "slot_id") == iget(r, "slot_id");
+	json_decref(cur);
+	if (!same)
+		return socle_err_set(err, SOCLE_E_CONFLICT, "La visite a changé entre-temps : elle n'est "
+		                     "plus planifiée sur ce créneau.");
+
+	json_t *adj = json_object_get(b, "adjustments");
+	rc = q_run(wdb,
+		"INSERT INTO tracking_visit_outcome (request_id, worker_id, company_id, type, held_on,"
+		" professional_id, role, attestation, avis, adjustments, orientation, ordonnance,"
+		" next_visit_on, created_at) VALUES (:r, :w, :c, :t, :held, :pro, :role, :att, :avis,"
+		" :adj, :ori, :ord, :next, :now)",
+		json_pack("{s:I, s:I, s:I, s:O, s:s, s:I, s:s, s:O?, s:s?, s:o, s:O?, s:O?, s:O?, s:I}",
+		          "r", (json_int_t)ow->request_id, "w", (json_int_t)worker, "c",
+		          (json_int_t)company, "t", json_object_get(r, "type"), "held", held, "pro",
+		          (json_int_t)ow->professional, "role", ow->role, "att", ow->employer_doc,
+		          "avis", ow->avis, "adj", adj ? json_incref(adj) : json_array(), "ori",
+		          json_object_get(b, "orientation"), "ord", ow->ordonnance, "next",
+		          json_object_get(b, "next_visit_on"), "now", (json_int_t)ms),
+		err);
+	if (rc)
+		return rc;
+	ow->outcome_id = socle_db_last_insert_id(wdb);
+
+	/* Proposals of job adjustment, for the job-retention plugin. */
+	const json_t *a;
+	size_t i;
+	json_array_foreach(adj, i, a) {
+		if ((rc = q_run(wdb,
+		                "INSERT INTO tracking_job_adjustment (outcome_id, request_id, worker_id,"
+		                " company_id, kind, description, status, proposed_on, proposed_by,"
+		                " created_at) VALUES (:o, :r, :w, :c, :kind, :d, 'proposed', :on, :by,"
+		                " :now)",
+		                json_pack("{s:I, s:I, s:I, s:I, s:O, s:O, s:s, s:I, s:I}", "o",
+		                          (json_int_t)ow->outcome_id, "r", (json_int_t)ow->request_id,
+		                          "w", (json_int_t)worker, "c", (json_int_t)company, "kind",
+		                          json_object_get(a, "kind"), "d",
+		                          json_object_get(a, "description"), "on", held, "by",
+		                          (json_int_t)ow->professional, "now", (json_int_t)ms),
+		                err)))
+			return rc;
+		int64_t id = socle_db_last_insert_id(wdb);
+		if ((rc = emit(wdb, "job_adjustment.proposed",
+		               json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}", "adjustment_id",
+		                         (json_int_t)id, "outcome_id", (json_int_t)ow->outcome_id,
+		                         "request_id", (json_int_t)ow->request_id, "worker_id",
+		                         (json_int_t)worker, "company_id", (json_int_t)company, "kind",
+		                         json_object_get(a, "kind")),
+		               err)))
+			return rc;
+	}
+
+	if ((rc = q_run(wdb, "UPDATE tracking_visit_request SET status = 'done', updated_at = :now"
+	                     " WHERE id = :id",
+	                json_pack("{s:I, s:I}", "id", (json_int_t)ow->request_id, "now",
+	                          (json_int_t)ms),
+	                err)))
+		return rc;
+
+	/* The protocol's next visit (the periodicity, if any, is kept). */
+	if (present(b, "next_visit_on")) {
+		char now[11];
+
+		today(now);
+		if ((rc = q_run(wdb,
+		                "INSERT INTO tracking_protocol (worker_id, next_visit_on, set_by, set_on,"
+		                " updated_at) VALUES (:w, :next, :by, :on, :now)"
+		                " ON CONFLICT (worker_id) DO UPDATE SET next_visit_on = :next,"
+		                " set_by = :by, set_on = :on, updated_at = :now",
+		                json_pack("{s:I, s:O, s:I, s:s, s:I}", "w", (json_int_t)worker, "next",
+		                          json_object_get(b, "next_visit_on"), "by",
+		                          (json_int_t)ow->professional, "on", now, "now",
+		                          (json_int_t)ms),
+		                err)) ||
+		    (rc = audit(wdb, ow->req, "tracking.protocol.set", "worker", worker,
+		                json_pack("{s:O, s:I}", "next_visit_on",
+		                          json_object_get(b, "next_visit_on"), "request_id",
+		                          (json_int_t)ow->request_id),
+		                err)))
+			return rc;
+	}
+
+	if ((rc = dmst_follow(wdb, ow, worker, held, err)))
+		return rc;
+
+	json_t *docs = json_array();
+	if (docs && ow->employer_doc)
+		json_array_append_new(docs, json_string(ow->avis ? "avis" : "attestation"));
+	if (docs && ow->ordonnance)
+		json_array_append_new(docs, json_string("ordonnance"));
+	if (docs == NULL)
+		return NOMEM(err);
+	if ((rc = emit(wdb, "visit.completed",
+	               json_pack("{s:I, s:I, s:I, s:O, s:s}", "request_id",
+	                         (json_int_t)ow->request_id, "worker_id", (json_int_t)worker,
+	                         "company_id", (json_int_t)company, "type",
+	                         json_object_get(r, "type"), "held_on", held),
+	               err)) ||
+	    (rc = emit(wdb, "visit.documents_issued",
+	               json_pack("{s:I, s:I, s:I, s:O}", "request_id", (json_int_t)ow->request_id,
+	                         "worker_id", (json_int_t)worker, "company_id", (json_int_t)company,
+	                         "documents", docs),
+	               err)) ||
+	    (rc = audit(wdb, ow->req, "tracking.visit.complete", "visit_request", ow->request_id,
+	                json_pack("{s:I, s:I, s:O, s:s, s:O, s:I, s:I}", "worker_id",
+	                          (json_int_t)worker, "company_id", (json_int_t)company, "type",
+	                          json_object_get(r, "type"), "held_on", held, "documents", docs,
+	                          "adjustments", (json_int_t)json_array_size(adj), "notes",
+	                          (json_int_t)json_array_size(json_object_get(b, "notes"))),
+	                err))) {
+		json_decref(docs);
+		return rc;
+	}
+	ow->result = json_pack("{s:I, s:I, s:I, s:I, s:O, s:s, s:s, s:s, s:s?, s:O, s:s}", "id",
+	                       (json_int_t)ow->outcome_id, "request_id", (json_int_t)ow->request_id,
+	                       "worker_id", (json_int_t)worker, "company_id", (json_int_t)company,
+	                       "type", json_object_get(r, "type"), "held_on", held, "role", ow->role,
+	                       "status", "done", "avis", ow->avis, "documents", docs,
+	                       "next_visit_on", present(b, "next_visit_on")
+	                                          ? sget(b, "next_visit_on") : "");
+	json_decref(docs);
+	if (ow->result && !present(b, "next_visit_on"))
+		json_object_set_new(ow->result, "next_visit_on", json_null());
+	return ow->result ? 0 : NOMEM(err);
+}
+
+/* The employer's document of an outcome body: what the employer may read. */
+static json_t *employer_document(const json_t *b, const struct vtype *t, bool orient_medecin)
+{
+	const char *doc = sget(b, "document");
+	bool avis = strncmp(doc, "avis_", 5) == 0;
+	json_t *d = json_pack("{s:s, s:[]}", "model", avis ? doc : "attestation_suivi", "mentions");
+
+	if (d == NULL)
+		return NULL;
+	/* The attestation names the visit it follows (mi-carrière, post-exposition,
+	 * post-professionnelle) as the arrêté's model does. */
+	json_t *mentions = json_object_get(d, "mentions");
+	const json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(b, "mentions"), i, m) {
+		bool dup = false;
+		size_t j;
+		const json_t *x;
+
+		json_array_foreach(mentions, j, x)
+			dup |= json_equal(x, m);
+		if (!dup)
+			json_array_append(mentions, (json_t *)m);
+	}
+	if (!avis && (strcmp(t->code, "mi_carriere") == 0 || strcmp(t->code, "post_exposition") == 0)) {
+		json_t *auto_m = json_string(t->code);
+		bool dup = false;
+		size_t j;
+		const json_t *x;
+
+		json_array_foreach(mentions, j, x)
+			dup |= json_equal(x, auto_m);
+		if (!dup)
+			json_array_append(mentions, auto_m);
+		json_decref(auto_m);
+	}
+	if (present(b, "remarks"))
+		json_object_set(d, "remarks", json_object_get(b, "remarks"));
+	if (present(b, "reclassement"))
+		json_object_set(d, "reclassement", json_object_get(b, "reclassement"));
+	json_object_set_new(d, "orientation_medecin", json_boolean(orient_medecin));
+	return d;
+}
+
+static int outcome_post(socle_req *req, void *ud)
+{
+	struct outcome_write ow = {.req = req, .body = socle_req_body(req)};
+	const json_t *b = ow.body;
+	const socle_principal *who = socle_req_principal(req);
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *errors = NULL;
+	char now[11];
+	int rc;
+	(void)ud;
+
+	if (socle_req_param_id(req, "request_id", &ow.request_id) != 0)
+		return socle_reply_error(req, 404, "not_found", "Demande de visite introuvable.");
+	if (b == NULL)
+		return socle_reply_error(req, 400, "invalid", "Corps JSON attendu.");
+	if (socle_fields_check(b, outcome_fields, SOCLE_COUNT(outcome_fields), NULL, &errors) > 0)
+		return socle_reply_invalid(req, errors);
+	const json_t *mentions = json_object_get(b, "mentions"), *x;
+	size_t i;
+	json_array_foreach(mentions, i, x) {
+		bool ok = false;
+
+		for (size_t k = 0; json_is_string(x) && mention_choices[k]; k++)
+			ok |= strcmp(mention_choices[k], json_string_value(x)) == 0;
+		if (!ok) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "mentions[%zu]", i + 1);
+			socle_field_error(&errors, name, "mi_carriere, post_exposition ou "
+			                  "post_professionnelle attendu.");
+		}
+	}
+	check_items(json_object_get(b, "adjustments"), "adjustments", adjustment_fields,
+	            SOCLE_COUNT(adjustment_fields), &errors);
+	check_items(json_object_get(b, "notes"), "notes", note_fields, SOCLE_COUNT(note_fields),
+	            &errors);
+	const json_t *ord = json_object_get(b, "ordonnance");
+	if (ord && json_is_object(ord) &&
+	    socle_fields_check(ord, ordonnance_fields, SOCLE_COUNT(ordonnance_fields),
+	                       "ordonnance.", &errors) == 0) {
+		check_texts(json_object_get(ord, "risks"), "ordonnance.risks", &errors);
+		check_texts(json_object_get(ord, "advice"), "ordonnance.advice", &errors);
+	}
+	if (errors)
+		return socle_reply_invalid(req, errors);
+
+	/* The request, the slot, the caller. */
+	socle_db *db = socle_req_reader(req, &err);
+	ow.request = db ? q_one(db, "SELECT r.id, r.worker_id, r.company_id, r.type, r.status,"
+	                            " r.slot_id, s.professional_id, s.starts_at"
+	                            " FROM tracking_visit_request r"
+	                            " LEFT JOIN tracking_slot s ON s.id = r.slot_id WHERE r.id = :id",
+	                        json_pack("{s:I}", "id", (json_int_t)ow.request_id), &err)
+	                : NULL;
+	if (ow.request == NULL) {
+		if (err.code == SOCLE_E_NOTFOUND)
+			return socle_reply_error(req, 404, "not_found", "Demande de visite introuvable.");
+		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
+	}
+	const json_t *r = ow.request;
+	int64_t worker = iget(r, "worker_id");
+	const struct vtype *t = vtype_of(sget(r, "type"));
+	int role = socle_principal_role(who);
+	ow.role = role == SOCLE_ROLE_MEDECIN ? "medecin" : "infirmier";
+	ow.professional = socle_principal_user_id(who);
+	if (strcmp(sget(r, "status"), "done") == 0) {
+		rc = socle_reply_error(req, 409, "already_exists",
+		                       "Les conclusions de cette visite sont déjà enregistrées.");
+		goto out;
+	}
+	if (strcmp(sget(r, "status"), "scheduled") != 0 || !present(r, "professional_id")) {
+		rc = socle_reply_error(req, 409, "conflict", "Cette visite n'est pas planifiée : ses "
+		                       "conclusions ne peuvent pas être enregistrées.");
+		goto out;
+	}
+	if (t == NULL || strcmp(t->code, "rendez_vous_liaison") == 0) {
+		rc = socle_reply_error(req, 409, "conflict", "Le rendez-vous de liaison n'est pas une "
+		                       "visite médicale : il ne donne lieu à aucune conclusion.");
+		goto out;
+	}
+	if (role != SOCLE_ROLE_MEDECIN && role != SOCLE_ROLE_INFIRMIER) {
+		rc = refuse(req, "tracking.visit.complete", worker, "role",
+		            "Seuls les professionnels de santé enregistrent les conclusions d'une visite.");
+		goto out;
+	}
+	if (role != SOCLE_ROLE_MEDECIN && iget(r, "professional_id") != ow.professional) {
+		rc = refuse(req, "tracking.visit.complete", worker, "not_the_professional",
+		            "Seul le professionnel de santé qui a tenu la visite, ou un médecin du "
+		            "travail, en enregistre les conclusions.");
+		goto out;
+	}
+	if (role != SOCLE_ROLE_MEDECIN && t->medecin_only) {
+		rc = refuse(req, "tracking.visit.complete", worker, "medecin_only",
+		            "Cette visite relève du médecin du travail : un infirmier n'en enregistre "
+		            "pas les conclusions.");
+		goto out;
+	}
+	const char *doc = sget(b, "document");
+	if (strcmp(doc, "avis_inaptitude") == 0 && role != SOCLE_ROLE_MEDECIN) {
+		rc = refuse(req, "tracking.visit.complete", worker, "inaptitude_medecin_only",
+		            "Seul le médecin du travail peut déclarer un salarié inapte à son poste "
+		            "(L4624-4, R4624-42).");
+		goto out;
+	}
+
+	/* The document against the visit type, the dates. */
+	if (t->sir && strncmp(doc, "avis_", 5) != 0)
+		socle_field_error(&errors, "document", "Un examen médical d'aptitude (suivi renforcé) "
+		                  "conclut par un avis d'aptitude ou d'inaptitude.");
+	else if (!t->sir && strcmp(doc, "avis_aptitude") == 0)
+		socle_field_error(&errors, "document", "L'avis d'aptitude est réservé au suivi "
+		                  "individuel renforcé ; cette visite donne lieu à une attestation de "
+		                  "suivi.");
+	else if (strcmp(t->code, "pre_reprise") == 0 && strcmp(doc, "aucun") != 0)
+		socle_field_error(&errors, "document", "La visite de pré-reprise ne donne lieu à aucun "
+		                  "document pour l'employeur (R4624-30) : indiquez \"aucun\".");
+	else if (strcmp(t->code, "pre_reprise") != 0 && strcmp(doc, "aucun") == 0)
+		socle_field_error(&errors, "document", "Cette visite donne lieu à une attestation de "
+		                  "suivi ou à un avis.");
+	if (present(b, "mentions") && json_array_size(mentions) > 0 && strcmp(doc, "attestation") != 0)
+		socle_field_error(&errors, "mentions", "Les mentions ne figurent que sur l'attestation "
+		                  "de suivi.");
+	if (present(b, "reclassement") && strcmp(doc, "avis_inaptitude") != 0)
+		socle_field_error(&errors, "reclassement", "Les indications de reclassement "
+		                  "accompagnent un avis d'inaptitude.");
+	if (role == SOCLE_ROLE_MEDECIN && strcmp(sget(b, "orientation") ? sget(b, "orientation")
+	                                                                 : "", "medecin") == 0)
+		socle_field_error(&errors, "orientation", "Le médecin du travail ne s'oriente pas vers "
+		                  "lui-même : orientation \"soins\", ou aucune.");
+	today(now);
+	const char *held = sget(b, "held_on");
+	char slot_day[11];
+	snprintf(slot_day, sizeof(slot_day), "%.10s", sget(r, "starts_at") ? sget(r, "starts_at")
+	                                                                  : "0000-00-00");
+	if (strcmp(held, now) > 0)
+		socle_field_error(&errors, "held_on", "La visite ne peut pas être datée après "
+		                  "aujourd'hui (%s).", now);
+	else if (strcmp(held, slot_day) < 0)
+		socle_field_error(&errors, "held_on", "La visite était planifiée le %s : elle ne peut "
+		                  "pas avoir eu lieu avant.", slot_day);
+	const char *next = sget(b, "next_visit_on");
+	if (next) {
+		char ceiling[11];
+
+		date_add_months(held, t->ceiling_months, ceiling);
+		if (strcmp(next, held) <= 0 || strcmp(next, now) < 0)
+			socle_field_error(&errors, "next_visit_on", "La prochaine visite doit suivre celle-ci "
+			                  "et ne pas être dans le passé.");
+		else if (strcmp(next, ceiling) > 0)
+			socle_field_error(&errors, "next_visit_on", "La prochaine visite ne peut pas dépasser "
+			                  "le délai maximal après cette visite (%d mois) : au plus tard le %s.",
+			                  t->ceiling_months, ceiling);
+	}
+	if (errors) {
+		rc = socle_reply_invalid(req, errors);
+		errors = NULL;
+		goto out;
+	}
+
+	/* Notes are written to the DMST: a worker's opposition binds the infirmier
+	 * (L4624-8), and the access is traced before anything is written. */
+	if (role == SOCLE_ROLE_INFIRMIER && json_array_size(json_object_get(b, "notes")) > 0) {
+		json_t *f = q_all(db, "SELECT opposition_other_professionals AS o FROM tracking_dmst"
+		                      " WHERE worker_id = :w",
+		                  json_pack("{s:I}", "w", (json_int_t)worker), &err);
+		if (f == NULL) {
+			rc = err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
+			goto out;
+		}
+		bool opposed = iget(json_array_get(f, 0), "o") != 0;
+		json_decref(f);
+		if (opposed) {
+			rc = refuse(req, "dmst.write", worker, "opposition",
+			            "Le salarié s'est opposé à l'accès à son dossier médical par les "
+			            "professionnels de santé autres que le médecin du travail : les notes "
+			            "relèvent du médecin.");
+			goto out;
+		}
+	}
+	if (socle_access_medical(req, worker, "dmst.write", &err) != 0) {
+		rc = socle_reply_err(req, &err);
+		goto out;
+	}
+
+	if (strcmp(doc, "aucun") != 0) {
+		ow.employer_doc = employer_document(b, t, strcmp(sget(b, "orientation") ?
+		                                                 sget(b, "orientation") : "",
+		                                                 "medecin") == 0);
+		if (ow.employer_doc == NULL) {
+			rc = SOCLE_E_NOMEM;
+			goto out;
+		}
+		if (strcmp(doc, "avis_aptitude") == 0)
+			ow.avis = "aptitude";
+		else if (strcmp(doc, "avis_inaptitude") == 0)
+			ow.avis = "inaptitude";
+	}
+	if (ord && json_is_object(ord))
+		ow.ordonnance = json_deep_copy(ord);
+	rc = socle_service_write(socle_req_service(req), outcome_txn, &ow, &err);
+	if (rc != 0) {
+		json_decref(ow.result);
+		if (rc == SOCLE_E_CONFLICT)
+			rc = socle_reply_error(req, 409, "conflict", err.msg);
+		else
+			rc = socle_reply_err(req, &err);
+		goto out;
+	}
+	rc = socle_reply_json(req, 201, ow.result);
+out:
+	json_decref(errors);
+	json_decref(ow.request);
+	json_decref(ow.employer_doc);
+	json_decref(ow.ordonnance);
+	return rc;
+}
+
+/* ---- GET /tracking/visits/{request_id}/documents/{doc}[.html] --------------------------- */
+
+enum doc_kind { DOC_ATTESTATION, DOC_AVIS, DOC_ORDONNANCE };
+
+/* Everything a document shows, from the stored outcome (NULL when none). */
+static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
+{
+	json_t *o = q_one(db,
+		"SELECT o.id, o.request_id, o.worker_id, o.company_id, o.type, o.held_on,"
+		" o.professional_id, o.role, o.attestation, o.avis, o.adjustments, o.orientation,"
+		" o.ordonnance, o.next_visit_on, w.first_name, w.last_name, w.birth_date, w.job_title,"
+		" c.legal_name, u.display_name AS professional_name"
+		" FROM tracking_visit_outcome o"
+		" JOIN membership_worker w ON w.id = o.worker_id"
+		" JOIN membership_company c ON c.id = o.company_id"
+		" LEFT JOIN core_user u ON u.id = o.professional_id"
+		" WHERE o.request_id = :r",
+		json_pack("{s:I}", "r", (json_int_t)request_id), err);
+
+	if (o == NULL)
+		return NULL;
+	static const char *const json_cols[] = {"attestation", "adjustments", "ordonnance"};
+	for (size_t i = 0; i < SOCLE_COUNT(json_cols); i++) {
+		const char *s = sget(o, json_cols[i]);
+
+		if (s) {
+			json_t *v = json_loads(s, 0, NULL);
+
+			json_object_set_new(o, json_cols[i], v ? v : json_null());
+		}
+	}
+	return o;
+}
+
+static json_t *doc_common(socle_service *svc, const json_t *o, const char *kind,
+                          const char *model, const char *title)
+{
+	const struct vtype *t = vtype_of(sget(o, "type"));
+
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:O, s:O, s:O, s:O, s:O}, s:{s:O, s:O},"
+	                 " s:{s:O, s:O, s:s, s:O}, s:{s:O, s:s, s:O}}",
+	                 "document", kind, "model", model, "title", title, "service", "id",
+	                 socle_service_id(svc), "name", socle_service_name(svc), "worker", "id",
+	                 json_object_get(o, "worker_id"), "first_name",
+	                 json_object_get(o, "first_name"), "last_name",
+	                 json_object_get(o, "last_name"), "birth_date",
+	                 json_object_get(o, "birth_date"), "job_title",
+	                 json_object_get(o, "job_title"), "company", "id",
+	                 json_object_get(o, "company_id"), "legal_name",
+	                 json_object_get(o, "legal_name"), "visit", "request_id",
+	                 json_object_get(o, "request_id"), "type", json_object_get(o, "type"),
+	                 "label", t ? t->label : "", "held_on", json_object_get(o, "held_on"),
+	                 "professional", "role", json_object_get(o, "role"), "role_label",
+	                 role_label(sget(o, "role")), "name", json_object_get(o, "professional_name"));
+}
+
+/* The attestation or the avis as the employer receives it. */
+static json_t *doc_employer(socle_service *svc, const json_t *o)
+{
+	const json_t *att = json_object_get(o, "attestation");
+	const char *avis = sget(o, "avis");
+	const char *model = avis ? (strcmp(avis, "aptitude") == 0 ? "avis_aptitude"
+	                                                         : "avis_inaptitude")
+	                         : "attestation_suivi";
+	const char *title = avis ? (strcmp(avis, "aptitude") == 0 ? "Avis d'aptitude"
+	                                                         : "Avis d'inaptitude")
+	                         : "Attestation de suivi individuel de l'état de santé";
+	json_t *d = doc_common(svc, o, avis ? "avis" : "attestation", model, title);
+	json_t *adj = json_array();
+	const json_t *a;
+	size_t i;
+
+	if (d == NULL || adj == NULL) {
+		json_decref(d);
+		json_decref(adj);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(o, "adjustments"), i, a)
+		json_array_append_new(adj, json_pack("{s:O, s:O}", "kind", json_object_get(a, "kind"),
+		                                     "description",
+		                                     json_object_get(a, "description")));
+	json_object_set_new(d, "adjustments", adj);
+	json_object_set_new(d, "mentions", json_is_array(json_object_get(att, "mentions"))
+	                                           ? json_incref(json_object_get(att, "mentions"))
+	                                           : json_array());
+	if (json_object_get(att, "remarks"))
+		json_object_set(d, "remarks", json_object_get(att, "remarks"));
+	if (json_object_get(att, "reclassement"))
+		json_object_set(d, "reclassement", json_object_get(att, "reclassement"));
+	json_object_set_new(d, "orientation_medecin",
+	                    json_boolean(json_is_true(json_object_get(att, "orientation_medecin"))));
+	json_object_set(d, "next_visit_on", json_object_get(o, "next_visit_on"));
+	if (avis) {
+		json_object_set_new(d, "basis", json_pack("[s, s, s]", "L4624-4", "R4624-42",
+		                                          "arrêté du 3 mars 2025"));
+		json_object_set_new(d, "recourse",
+			json_string("L'employeur ou le salarié peut contester cet avis devant le conseil de "
+			            "prud'hommes, selon la procédure accélérée au fond, dans les 15 jours "
+			            "de sa notification (L4624-7, R4624-45)."));
+	} else {
+		json_object_set_new(d, "basis", json_pack("[s, s]", "R4624-14", "arrêté du 3 mars 2025"));
+	}
+	return d;
+}
+
+static json_t *doc_ordonnance(socle_service *svc, const json_t *o)
+{
+	const json_t *ord = json_object_get(o, "ordonnance");
+	json_t *d = doc_common(svc, o, "ordonnance", "ordonnance_prevention",
+	                       "Ordonnance de prévention");
+	const json_t *setting = json_object_get(socle_service_settings(svc, tracking_plugin),
+	                                        "health_contact");
+	char contact[1200];
+
+	if (d == NULL)
+		return NULL;
+	if (json_is_string(json_object_get(ord, "contact")))
+		snprintf(contact, sizeof(contact), "%s", sget(ord, "contact"));
+	else
+		snprintf(contact, sizeof(contact),
+		         "Vous pouvez joindre à tout moment les professionnels de santé de %s%s%s ; vous "
+		         "pouvez aussi demander une visite à la demande (R4624-34).",
+		         socle_service_name(svc), json_is_string(setting) ? " : " : "",
+		         json_is_string(setting) ? json_string_value(setting) : "");
+	json_object_set(d, "risks", json_object_get(ord, "risks"));
+	json_object_set(d, "advice", json_object_get(ord, "advice"));
+	json_object_set_new(d, "contact", json_string(contact));
+	json_object_set(d, "orientation", json_object_get(o, "orientation"));
+	json_object_set(d, "next_visit_on", json_object_get(o, "next_visit_on"));
+	json_object_set_new(d, "basis", json_pack("[s]", "cahier des charges 3.3.1.2.3"));
+	return d;
+}
+
+/* ---- HTML ---- */
+
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static void row(FILE *f, const char *label, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	fputs("<tr><th>", f);
+	esc(f, label);
+	fputs("</th><td>", f);
+	esc(f, value);
+	fputs("</td></tr>\n", f);
+}
+
+static void list(FILE *f, const char *title, const json_t *items, const char *key)
+{
+	const json_t *e;
+	size_t i;
+
+	if (json_array_size(items) == 0)
+		return;
+	fputs("<h2>", f);
+	esc(f, title);
+	fputs("</h2>\n<ul>\n", f);
+	json_array_foreach(items, i, e) {
+		fputs("<li>", f);
+		esc(f, key ? sget(e, key) : json_string_value(e));
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n", f);
+}
+
+static const char *mention_label(const char *m)
+{
+	if (strcmp(m, "mi_carriere") == 0)
+		return "Visite de mi-carrière";
+	if (strcmp(m, "post_exposition") == 0)
+		return "Visite post-exposition";
+	return "Visite post-professionnelle";
+}
+
+static char *render_html(const json_t *d)
+{
+	char *out = NULL, date[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const json_t *w = json_object_get(d, "worker"), *v = json_object_get(d, "visit");
+	const json_t *pro = json_object_get(d, "professional");
+	const char *kind = sget(d, "document");
+
+	if (f == NULL)
+		return NULL;
+	fputs("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	esc(f, sget(d, "title"));
+	fputs(" — ", f);
+	esc(f, sget(json_object_get(d, "service"), "name"));
+	fputs("</title>\n<style>body{font-family:serif;max-width:46em;margin:2em auto;color:#000}"
+	      "table{border-collapse:collapse;width:100%}th{text-align:left;width:35%;"
+	      "vertical-align:top;padding:.2em .5em .2em 0}td{padding:.2em 0}"
+	      ".service{font-weight:bold}footer{margin-top:2em;font-size:.9em}"
+	      "@media print{body{margin:0}}</style>\n</head>\n<body>\n<header>\n<p class=\"service\">",
+	      f);
+	esc(f, sget(json_object_get(d, "service"), "name"));
+	fputs("</p>\n<h1>", f);
+	esc(f, sget(d, "title"));
+	fputs("</h1>\n</header>\n<table>\n", f);
+	char name[300];
+	snprintf(name, sizeof(name), "%s %s", sget(w, "first_name") ? sget(w, "first_name") : "",
+	         sget(w, "last_name") ? sget(w, "last_name") : "");
+	row(f, "Salarié(e)", name);
+	french_date(sget(w, "birth_date"), date, sizeof(date));
+	row(f, "Né(e) le", date);
+	row(f, "Poste", sget(w, "job_title"));
+	row(f, "Entreprise", sget(json_object_get(d, "company"), "legal_name"));
+	row(f, "Visite", sget(v, "label"));
+	french_date(sget(v, "held_on"), date, sizeof(date));
+	row(f, "Date de la visite", date);
+	char by[300];
+	snprintf(by, sizeof(by), "%s%s%s", sget(pro, "role_label"), sget(pro, "name") ? ", " : "",
+	         sget(pro, "name") ? sget(pro, "name") : "");
+	row(f, "Professionnel de santé", by);
+	fputs("</table>\n", f);
+
+	if (strcmp(kind, "ordonnance") != 0) {
+		const char *model = sget(d, "model");
+
+		if (strcmp(model, "avis_aptitude") == 0)
+			fputs("<p><strong>Le salarié est apte à son poste de travail.</strong></p>\n", f);
+		else if (strcmp(model, "avis_inaptitude") == 0)
+			fputs("<p><strong>Le salarié est inapte à son poste de travail.</strong></p>\n", f);
+		else
+			fputs("<p>Le salarié a bénéficié de la visite mentionnée ci-dessus dans le cadre "
+			      "de son suivi individuel de l'état de santé.</p>\n", f);
+		const json_t *ms = json_object_get(d, "mentions"), *m;
+		size_t i;
+		if (json_array_size(ms) > 0) {
+			fputs("<h2>Nature de la visite</h2>\n<ul>\n", f);
+			json_array_foreach(ms, i, m) {
+				fputs("<li>", f);
+				esc(f, mention_label(json_string_value(m)));
+				fputs("</li>\n", f);
+			}
+			fputs("</ul>\n", f);
+		}
+		if (json_is_true(json_object_get(d, "orientation_medecin")))
+			fputs("<p>Le salarié est orienté vers le médecin du travail.</p>\n", f);
+		if (sget(d, "remarks")) {
+			fputs("<h2>Observations et recommandations</h2>\n<p>", f);
+			esc(f, sget(d, "remarks"));
+			fputs("</p>\n", f);
+		}
+		if (sget(d, "reclassement")) {
+			fputs("<h2>Indications relatives au reclassement</h2>\n<p>", f);
+			esc(f, sget(d, "reclassement"));
+			fputs("</p>\n", f);
+		}
+		list(f, "Propositions de mesures d'aménagement du poste", json_object_get(d,
+		     "adjustments"), "description");
+		if (sget(d, "recourse")) {
+			fputs("<p>", f);
+			esc(f, sget(d, "recourse"));
+			fputs("</p>\n", f);
+		}
+	} else {
+		list(f, "Principaux risques de votre poste", json_object_get(d, "risks"), NULL);
+		list(f, "Conseils de prévention", json_object_get(d, "advice"), NULL);
+		const char *ori = sget(d, "orientation");
+		if (ori && strcmp(ori, "medecin") == 0)
+			fputs("<p>Vous êtes orienté(e) vers le médecin du travail.</p>\n", f);
+		else if (ori)
+			fputs("<p>Il vous est conseillé de consulter votre médecin traitant ou un "
+			      "spécialiste.</p>\n", f);
+		fputs("<h2>Joindre le service</h2>\n<p>", f);
+		esc(f, sget(d, "contact"));
+		fputs("</p>\n", f);
+	}
+	if (sget(d, "next_visit_on")) {
+		french_date(sget(d, "next_visit_on"), date, sizeof(date));
+		fputs("<p>Prochaine visite au plus tard le ", f);
+		esc(f, date);
+		fputs(".</p>\n", f);
+	}
+	fputs("<footer><p>Références : ", f);
+	const json_t *bs = json_object_get(d, "basis"), *bv;
+	size_t bi;
+	json_array_foreach(bs, bi, bv) {
+		if (bi)
+			fputs(", ", f);
+		esc(f, json_string_value(bv));
+	}
+	fputs(".</p></footer>\n</body>\n</html>\n", f);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int document_get(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t rid;
+	enum doc_kind kind;
+	bool html = false;
+	char name[32];
+	(void)ud;
+
+	if (socle_req_param_id(req, "request_id", &rid) != 0)
+		return socle_reply_error(req, 404, "not_found", "Demande de visite introuvable.");
+	const char *p = socle_req_param(req, "doc");
+	size_t n = p ? strlen(p) : 0;
+	if (n > 5 && n < sizeof(name) && strcmp(p + n - 5, ".html") == 0) {
+		html = true;
+		n -= 5;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : 0), p ? p : "");
+	if (strcmp(name, "attestation") == 0)
+		kind = DOC_ATTESTATION;
+	else if (strcmp(name, "avis") == 0)
+		kind = DOC_AVIS;
+	else if (strcmp(name, "ordonnance") == 0)
+		kind = DOC_ORDONNANCE;
+	else
+		return socle_reply_error(req, 404, "not_found", "Document inconnu : attestation, avis "
+		                         "ou ordonnance.");
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *o = db ? outcome_load(db, rid, &err) : NULL;
+	if (o == NULL) {
+		if (err.code == SOCLE_E_NOTFOUND)
+			return socle_reply_error(req, 404, "not_found", "Aucune conclusion n'est "
+			                         "enregistrée pour cette visite.");
+		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
+	}
+	int64_t worker = iget(o, "worker_id"), company = iget(o, "company_id");
+	const socle_principal *who = socle_req_principal(req);
+	int role = socle_principal_role(who);
+	int rc;
+
+	/* Access: see the head of the file. */
+	if (role == SOCLE_ROLE_MEDECIN || role == SOCLE_ROLE_INFIRMIER) {
+		if (socle_access_medical(req, worker, "dmst.document.read", &err) != 0) {
+			rc = socle_reply_err(req, &err);
+			goto out;
+		}
+	} else if (role == SOCLE_ROLE_EMPLOYEE) {
+		if (!socle_principal_has_scope(who, "worker", worker)) {
+			rc = refuse(req, "tracking.document.read", worker, "other_worker",
+			            "Ce document concerne un autre salarié.");
+			goto out;
+		}
+	} else if (role == SOCLE_ROLE_EMPLOYER) {
+		if (socle_access_company(req, company, &err) != 0) {
+			rc = socle_reply_err(req, &err);
+			goto out;
+		}
+		if (kind == DOC_ORDONNANCE) {
+			rc = refuse(req, "tracking.document.read", worker, "medical_secrecy",
+			            "L'ordonnance de prévention est remise au salarié seul : l'employeur n'y "
+			            "a pas accès (secret médical).");
+			goto out;
+		}
+	} else {
+		rc = refuse(req, "tracking.document.read", worker, "role",
+		            "Les documents de visite sont réservés au salarié, à son employeur "
+		            "(attestation ou avis) et aux professionnels de santé du service.");
+		goto out;
+	}
+
+	json_t *d = NULL;
+	const char *avis = sget(o, "avis");
+	if (kind == DOC_ORDONNANCE) {
+		if (!json_is_object(json_object_get(o, "ordonnance"))) {
+			rc = socle_reply_error(req, 404, "not_found", "Aucune ordonnance de prévention n'a "
+			                       "été établie à cette visite.");
+			goto out;
+		}
+		d = doc_ordonnance(socle_req_service(req), o);
+	} else {
+		if (!json_is_object(json_object_get(o, "attestation"))) {
+			rc = socle_reply_error(req, 404, "not_found", "Cette visite n'a donné lieu à aucun "
+			                       "document pour l'employeur.");
+			goto out;
+		}
+		if (kind == DOC_AVIS && avis == NULL) {
+			rc = socle_reply_error(req, 404, "not_found", "Cette visite a donné lieu à une "
+			                       "attestation de suivi, pas à un avis.");
+			goto out;
+		}
+		if (kind == DOC_ATTESTATION && avis != NULL) {
+			rc = socle_reply_error(req, 404, "not_found", "Cette visite a donné lieu à un avis, "
+			                       "pas à une attestation de suivi.");
+			goto out;
+		}
+		d = doc_employer(socle_req_service(req), o);
+	}
+	if (d == NULL) {
+		rc = SOCLE_E_NOMEM;
+		goto out;
+	}
+	if (!html) {
+		rc = socle_reply_json(req, 200, d);
+		goto out;
+	}
+	char *page = render_html(d);
+	json_decref(d);
+	if (page == NULL) {
+		rc = SOCLE_E_NOMEM;
+		goto out;
+	}
+	rc = socle_reply_bytes(req, 200, "text/html; charset=utf-8", page, strlen(page));
+	free(page);
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* ---- the reprise warning ------------------------------------------------------------------ */
+
+struct warn_ctx {
+	int64_t leave_id, worker_id, company_id;
+	const char *earliest, *latest;
+	int64_t warning_id;
+};
+
+static int warn_enqueue_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct warn_ctx *w = ud;
+	socle_err e2 = SOCLE_ERR_INIT;
+	json_t *old = q_one(wdb, "SELECT id FROM tracking_reprise_warning"
+	                         " WHERE leave_id = :l AND latest = :latest",
+	                    json_pack("{s:I, s:s}", "l", (json_int_t)w->leave_id, "latest", w->latest),
+	                    &e2);
+	int rc;
+
+	if (old != NULL) { /* already planned: a repeated event */
+		json_decref(old);
+		return 0;
+	}
+	if (e2.code != SOCLE_E_NOTFOUND)
+		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
+	if ((rc = q_run(wdb,
+	                "INSERT INTO tracking_reprise_warning (leave_id, worker_id, company_id,"
+	                " earliest, latest, created_at) VALUES (:l, :w, :c, :e, :latest, :now)",
+	                json_pack("{s:I, s:I, s:I, s:s?, s:s, s:I}", "l", (json_int_t)w->leave_id,
+	                          "w", (json_int_t)w->worker_id, "c", (json_int_t)w->company_id, "e",
+	                          w->earliest, "latest", w->latest, "now",
+	                          (json_int_t)socle_now_ms()),
+	                err)))
+		return rc;
+	w->warning_id = socle_db_last_insert_id(wdb);
+	json_t *p = json_pack("{s:I}", "warning_id", (json_int_t)w->warning_id);
+	int64_t job = p ? socle_job_enqueue(wdb, "tracking.reprise_warning", p, 0, 0, err)
+	                : NOMEM(err);
+	json_decref(p);
+	if (job < 0)
+		return (int)job;
+	return q_run(wdb, "UPDATE tracking_reprise_warning SET job_id = :j WHERE id = :id",
+	             json_pack("{s:I, s:I}", "j", (json_int_t)job, "id", (json_int_t)w->warning_id),
+	             err);
+}
+
+/* sick_leave.declared / sick_leave.updated: is a reprise now due? */
+static int on_leave(socle_service *svc, const char *event, const json_t *payload, void *ud,
+                    socle_err *err)
+{
+	(void)event;
+	(void)ud;
+	int64_t id = iget(payload, "leave_id");
+	socle_err e2 = SOCLE_ERR_INIT;
+	char now[11];
+	int rc;
+
+	if (id <= 0)
+		return 0;
+	socle_db *db = socle_service_reader(svc, err);
+	if (db == NULL)
+		return err && err->code ? err->code : SOCLE_E_STORE;
+	json_t *l = q_one(db, "SELECT worker_id, company_id, cause, start_date, expected_end,"
+	                      " actual_end, return_date FROM tracking_leave WHERE id = :id",
+	                  json_pack("{s:I}", "id", (json_int_t)id), &e2);
+	if (l == NULL)
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	json_t *view = json_pack("{s:O, s:O}", "cause", json_object_get(l, "cause"), "start",
+	                         json_object_get(l, "start_date"));
+	static const char *const keys[] = {"expected_end", "actual_end", "return_date"};
+	for (size_t i = 0; view && i < SOCLE_COUNT(keys); i++)
+		if (sget(l, keys[i]))
+			json_object_set(view, keys[i], json_object_get(l, keys[i]));
+	today(now);
+	json_t *args = view ? json_pack("[o, s]", view, now) : NULL, *res = NULL;
+	rc = args ? socle_rule_call(svc, "leave_obligations", args, &res, err) : NOMEM(err);
+	json_decref(args);
+	if (rc != 0) {
+		json_decref(l);
+		return rc;
+	}
+	const json_t *o, *due = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(res, "obligations"), i, o)
+		if (strcmp(sget(o, "type"), "visite_reprise") == 0 &&
+		    json_is_true(json_object_get(o, "required")) &&
+		    !json_is_true(json_object_get(o, "provisional")) && sget(o, "latest"))
+			due = o;
+	rc = 0;
+	if (due) {
+		struct warn_ctx w = {.leave_id = id, .worker_id = iget(l, "worker_id"),
+		                     .company_id = iget(l, "company_id"),
+		                     .earliest = sget(due, "earliest"), .latest = sget(due, "latest")};
+
+		rc = socle_service_write(svc, warn_enqueue_txn, &w, err);
+	}
+	json_decref(res);
+	json_decref(l);
+	return rc;
+}
+
+static int warn_send_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	const json_t *payload = ud;
+	socle_service *svc = socle_db_service(wdb);
+	socle_err e2 = SOCLE_ERR_INIT;
+	int64_t id = iget(payload, "warning_id");
+	int rc;
+
+	json_t *w = q_one(wdb,
+		"SELECT r.id, r.leave_id, r.worker_id, r.company_id, r.earliest, r.latest, r.sent_at,"
+		" w.first_name, w.last_name, c.legal_name, c.contact_email"
+		" FROM tracking_reprise_warning r"
+		" JOIN membership_worker w ON w.id = r.worker_id"
+		" JOIN membership_company c ON c.id = r.company_id WHERE r.id = :id",
+		json_pack("{s:I}", "id", (json_int_t)id), &e2);
+	if (w == NULL)
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	if (present(w, "sent_at")) { /* a retry after the commit: already sent */
+		json_decref(w);
+		return 0;
+	}
+	/* The service's address: the setting, or its active administrators. */
+	const json_t *setting = json_object_get(socle_service_settings(svc, tracking_plugin),
+	                                        "service_email");
+	json_t *to = json_is_string(setting)
+	                     ? json_pack("[{s:O}]", "email", setting)
+	                     : q_all(wdb, "SELECT email FROM core_user WHERE role = :role"
+	                                  " AND disabled = 0 ORDER BY id LIMIT 5",
+	                             json_pack("{s:i}", "role", SOCLE_ROLE_SERVICE_ADMIN), err);
+	if (to == NULL) {
+		json_decref(w);
+		return err->code ? err->code : NOMEM(err);
+	}
+	if (sget(w, "contact_email"))
+		json_array_insert_new(to, 0, json_pack("{s:O}", "email",
+		                                       json_object_get(w, "contact_email")));
+	char latest[64], earliest[64], subject[300], *text = NULL;
+	size_t len = 0;
+	french_date(sget(w, "latest"), latest, sizeof(latest));
+	french_date(sget(w, "earliest") ? sget(w, "earliest") : sget(w, "latest"), earliest,
+	            sizeof(earliest));
+	FILE *f = open_memstream(&text, &len);
+	if (f == NULL) {
+		json_decref(w);
+		json_decref(to);
+		return NOMEM(err);
+	}
+	fprintf(f, "Bonjour,\n\n%s %s, salarié(e) de l'entreprise %s, reprend le travail après un arrêt "
+	        "(n° %" PRId64 ") qui rend obligatoire une visite de reprise (R4624-31).\n\n"
+	        "Cette visite doit avoir lieu à partir du %s et au plus tard le %s (dans les 8 jours "
+	        "de la reprise, R4624-31). L'employeur la demande au service dès qu'il connaît la date "
+	        "de reprise (R4624-32).\n\n%s\n",
+	        sget(w, "first_name"), sget(w, "last_name"), sget(w, "legal_name"),
+	        iget(w, "leave_id"), earliest, latest, socle_service_name(svc));
+	if (fclose(f) != 0) {
+		free(text);
+		json_decref(w);
+		json_decref(to);
+		return NOMEM(err);
+	}
+	snprintf(subject, sizeof(subject), "Visite de reprise à organiser : %s %s, au plus tard le %s",
+	         sget(w, "first_name"), sget(w, "last_name"), latest);
+	const json_t *t;
+	size_t i;
+	rc = 0;
+	json_array_foreach(to, i, t) {
+		struct socle_mail mail = {.to = sget(t, "email"), .subject = subject, .text = text,
+		                          .category = "reprise"};
+		int64_t job = socle_mail_queue(wdb, &mail, 0, err);
+
+		if (job < 0) {
+			rc = (int)job;
+			break;
+		}
+	}
+	free(text);
+	json_decref(to);
+	if (rc == 0 &&
+	    (rc = emit(wdb, "follow_up.due",
+	               json_pack("{s:O, s:O, s:s, s:O, s:O, s:O}", "worker_id",
+	                         json_object_get(w, "worker_id"), "company_id",
+	                         json_object_get(w, "company_id"), "type", "visite_reprise",
+	                         "earliest", json_object_get(w, "earliest"), "latest",
+	                         json_object_get(w, "latest"), "leave_id",
+	                         json_object_get(w, "leave_id")),
+	               err)) == 0 &&
+	    (rc = q_run(wdb, "UPDATE tracking_reprise_warning SET sent_at = :now WHERE id = :id",
+	                json_pack("{s:I, s:I}", "now", (json_int_t)socle_now_ms(), "id",
+	                          (json_int_t)id),
+	                err)) == 0)
+		rc = audit(wdb, NULL, "tracking.reprise.warn", "sick_leave", iget(w, "leave_id"),
+		           json_pack("{s:O, s:O, s:O}", "worker_id", json_object_get(w, "worker_id"),
+		                     "company_id", json_object_get(w, "company_id"), "latest",
+		                     json_object_get(w, "latest")),
+		           err);
+	json_decref(w);
+	return rc;
+}
+
+static int warn_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
+{
+	(void)ud;
+	if (!json_is_integer(json_object_get(payload, "warning_id")))
+		return socle_err_set(err, SOCLE_E_INVAL, "tracking.reprise_warning : charge utile "
+		                     "invalide");
+	return socle_service_write(svc, warn_send_txn, (void *)payload, err);
+}
+
+/* ---- registration ------------------------------------------------------------------------ */
+
+static const struct socle_route outcome_routes[] = {
+	{SOCLE_POST, "/tracking/visits/{request_id}/outcome", SOCLE_CAP_MEDICAL_WRITE, 65536,
+	 outcome_post, NULL},
+	/* The worker, the employer users of the company (attestation or avis) and the
+	 * health professionals: checked inside, refusals audited. */
+	{SOCLE_GET, "/tracking/visits/{request_id}/documents/{doc}", SOCLE_CAP_AUTHENTICATED, 0,
+	 document_get, NULL},
+};
+
+int tracking_outcome_init(socle_plugin *p, socle_err *err)
+{
+	int rc;
+
+	if ((rc = socle_plugin_add_routes(p, outcome_routes, SOCLE_COUNT(outcome_routes), err)) ||
+	    (rc = socle_plugin_on(p, "sick_leave.declared", on_leave, NULL, err)) ||
+	    (rc = socle_plugin_on(p, "sick_leave.updated", on_leave, NULL, err)) ||
+	    (rc = socle_plugin_add_job(p, "tracking.reprise_warning", warn_job, NULL, err)))
+		return rc;
+	return 0;
+}

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* THE acceptance path of issue 4, through the real `socle serve` with a frozen
+ * clock (2025-03-12T08:00:00Z, then 2025-03-24T12:00:00Z after a restart):
+ * a company applies and is approved, its employer declares a worker
+ * (membership's routes) -> the worker's due VIP (POST /tracking/simulate) ->
+ * the employer's visit request -> automatic assignment -> the convocation in
+ * the mail outbox with its reminders scheduled (core_job rows and run_at) ->
+ * the outcome recorded by the infirmier who held the visit -> the attestation
+ * visible to the employer without any medical content, the ordonnance visible
+ * to the worker, the DMST visible to the médecin and the infirmier only (403 to
+ * the employer admin of the worker's company, the service admin and the
+ * IPRP) -> the access log visible to the worker (GET
+ * /tracking/dmst/{worker_id}/accesses and GET /auth/me/accesses). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "fsutil.h"
+#include "http_client.h"
+#include "server.h"
+
+#define STAFF_PASSWORD "motdepasse-du-service-42"
+#define EMPLOYER_PASSWORD "motdepasse-employeur-2025"
+#define WORKER_PASSWORD "motdepasse-salarie-2025"
+
+static struct test_deploy D;
+static struct test_server S;
+
+static json_t *config(const char *clock)
+{
+	return json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:s, s:[i, i]}}}]}",
+	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
+	                 SOCLE_SOURCE_DIR "/scripts/default", "clock", clock, "services", "id", "svc",
+	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
+	                 "fee_per_worker", 105.0, "tracking", "service_email", "suivi@svc.test",
+	                 "reminders_days", 7, 1);
+}
+
+static void user_add(const char *email, const char *role, const char *password, const char *extra)
+{
+	char cmd[2048], *out = NULL;
+
+	snprintf(cmd, sizeof(cmd),
+	         "printf '%%s\\n' '%s' | " SOCLE_BINARY_DIR "/socle user add --config %s --service svc"
+	         " --email %s --role %s %s",
+	         password, D.config_path, email, role, extra ? extra : "");
+	if (fs_run(cmd, &out) != 0)
+		fail_msg("socle user add %s : %s", email, out ? out : "");
+	free(out);
+}
+
+static int setup_http(void **state)
+{
+	(void)state;
+	json_t *cfg = config("2025-03-12T08:00:00Z");
+
+	if (test_deploy_create(&D, "tracking-e2e", cfg) != 0)
+		return -1;
+	json_decref(cfg);
+	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
+	user_add("medecin@svc.test", "medecin", STAFF_PASSWORD, NULL);
+	user_add("infirmier@svc.test", "infirmier", STAFF_PASSWORD, NULL);
+	user_add("iprp@svc.test", "iprp", STAFF_PASSWORD, NULL);
+	return test_server_start_deploy(&S, &D);
+}
+
+static int teardown_http(void **state)
+{
+	(void)state;
+	int rc = test_server_stop(&S, 10000);
+	if (getenv("T5_KEEP") == NULL)
+		test_deploy_remove(&D);
+	return rc == 0 ? 0 : -1;
+}
+
+static json_t *call(const char *auth, const char *method, const char *path, json_t *body,
+                    int *status)
+{
+	const char *headers[] = {auth, NULL};
+	json_t *r = hc_json(S.port, method, path, auth ? headers : NULL, body, status);
+
+	json_decref(body);
+	return r;
+}
+
+/* call() that checks the status and returns the body. */
+static json_t *expect(int want, const char *auth, const char *method, const char *path,
+                      json_t *body)
+{
+	int status = 0;
+	json_t *r = call(auth, method, path, body, &status);
+
+	if (status != want) {
+		char *dump = r ? json_dumps(r, JSON_COMPACT) : NULL;
+		fail_msg("%s %s : %d au lieu de %d : %s", method, path, status, want,
+		         dump ? dump : "(vide)");
+	}
+	return r;
+}
+
+static char *login(const char *email, const char *password)
+{
+	char *h = NULL;
+	json_t *r = expect(200, NULL, "POST", "/api/v1/svc/auth/login",
+	                   json_pack("{s:s, s:s}", "email", email, "password", password));
+
+	assert_true(asprintf(&h, "Authorization: Bearer %s",
+	                     json_string_value(json_object_get(r, "token"))) > 0);
+	json_decref(r);
+	return h;
+}
+
+static json_t *application(const char *siret, const char *name, const char *email)
+{
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:i, s:{s:s, s:s, s:s}, s:[s],"
+		" s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:{s:s}}",
+		"siret", siret, "legal_name", name, "naf_code", "43.22A", "naf_version", "NAFrev2",
+		"address", "line", "3 quai Perrache", "postcode", "69002", "city", "Lyon", "headcount", 4,
+		"contact", "name", "Inès Garnier", "email", email, "phone", "04 78 00 00 00",
+		"exposures", "bruit", "prevention_answers", "duerp", 1, "duerp_with_workers", 1,
+		"action_plan", 1, "action_plan_reviewed", 0, "staff_representation", 0, "onboarding", 1,
+		"payment", "mode", "transfer");
+}
+
+/* Read every .eml of the outbox; calls @p fn with each file's text. */
+static int count_mails(const char *to, const char *category, const char *needle)
+{
+	char *dir = fs_join(D.dir, "outbox/svc"), want_to[256], want_cat[128];
+	int n = 0;
+	DIR *dh = opendir(dir);
+
+	snprintf(want_to, sizeof(want_to), "To: %s\r\n", to);
+	snprintf(want_cat, sizeof(want_cat), "X-Socle-Category: %s\r\n", category);
+	for (struct dirent *de; dh && (de = readdir(dh)) != NULL;) {
+		if (de->d_name[0] == '.' || !strstr(de->d_name, ".eml"))
+			continue;
+		char *path = fs_join(dir, de->d_name), buf[32768];
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[len] = '\0';
+		if (strstr(buf, want_to) && strstr(buf, want_cat) && (!needle || strstr(buf, needle)))
+			n++;
+		free(path);
+	}
+	if (dh)
+		closedir(dh);
+	free(dir);
+	return n;
+}
+
+/* Wait (the loop thread sends mails) until @p want such mails are there. */
+static int wait_mails(const char *to, const char *category, const char *needle, int want)
+{
+	int n = 0;
+
+	for (int tries = 0; tries < 200 && (n = count_mails(to, category, needle)) < want; tries++)
+		usleep(50000);
+	return n;
+}
+
+static bool invitation_token(const char *to, char token[65])
+{
+	char *dir = fs_join(D.dir, "outbox/svc"), want[256];
+	bool found = false;
+
+	snprintf(want, sizeof(want), "To: %s\r\n", to);
+	for (int tries = 0; tries < 200 && !found; tries++) {
+		DIR *dh = opendir(dir);
+
+		for (struct dirent *de; dh && (de = readdir(dh)) != NULL && !found;) {
+			if (de->d_name[0] == '.' || !strstr(de->d_name, ".eml"))
+				continue;
+			char *path = fs_join(dir, de->d_name), buf[8192];
+			FILE *f = fopen(path, "r");
+			size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+			if (f)
+				fclose(f);
+			buf[n] = '\0';
+			const char *link = strstr(buf, "invitation?token=");
+			if (strstr(buf, want) && link) {
+				memcpy(token, link + strlen("invitation?token="), 64);
+				token[64] = '\0';
+				found = true;
+			}
+			free(path);
+		}
+		if (dh)
+			closedir(dh);
+		if (!found)
+			usleep(50000);
+	}
+	free(dir);
+	return found;
+}
+
+static json_int_t member_company(const char *staff, const char *siret, const char *name,
+                                 const char *email, char **employer)
+{
+	char path[256], token[65];
+	json_t *r = expect(201, NULL, "POST", "/api/v1/svc/membership/applications",
+	                   application(siret, name, email));
+	json_int_t id = json_integer_value(json_object_get(r, "id"));
+
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/approve", (long long)id);
+	json_decref(expect(200, staff, "POST", path, json_object()));
+	assert_true(invitation_token(email, token));
+	json_decref(expect(200, NULL, "POST", "/api/v1/svc/membership/invitations/accept",
+	                   json_pack("{s:s, s:s}", "token", token, "password", EMPLOYER_PASSWORD)));
+	*employer = login(email, EMPLOYER_PASSWORD);
+	return id;
+}
+
+static long long db_count(const char *fmt, ...)
+{
+	char *path = fs_join(D.dir, "svc.db"), sql[2048];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		fprintf(stderr, "db_count : %s : %s\n", sql, db ? sqlite3_errmsg(db) : "?");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return n;
+}
+
+static json_int_t id_of(const json_t *r)
+{
+	return json_integer_value(json_object_get(r, "id"));
+}
+
+static json_t *get(const char *auth, const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return expect(200, auth, "GET", path, NULL);
+}
+
+static void test_followup_e2e(void **state)
+{
+	char *staff = login("admin@svc.test", STAFF_PASSWORD), *emp = NULL, path[256], *dump;
+	json_t *r;
+	(void)state;
+
+	/* ---- 1. the company applies, is approved; its employer declares a worker ---- */
+	json_int_t a = member_company(staff, "81234567600017", "Électricité Garnier",
+	                              "ines@garnier.test", &emp);
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers", (long long)a);
+	r = expect(201, emp, "POST", path,
+	           json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", "G-001",
+	                     "last_name", "Roux", "first_name", "Léa", "birth_date", "1990-04-12",
+	                     "job_title", "Électricienne", "contract_type", "cdi", "start_date",
+	                     "2025-03-10"));
+	json_int_t w = id_of(r);
+	json_decref(r);
+	char extra[64];
+	snprintf(extra, sizeof(extra), "--worker %lld", (long long)w);
+	user_add("lea.roux@mail.test", "employee", WORKER_PASSWORD, extra);
+	char *lea = login("lea.roux@mail.test", WORKER_PASSWORD);
+
+	/* ---- 2. the due VIP ---- */
+	r = expect(200, staff, "POST", "/api/v1/svc/tracking/simulate",
+	           json_pack("{s:{s:s, s:s, s:s}, s:[]}", "worker", "birth_date", "1990-04-12",
+	                     "start_date", "2025-03-10", "contract_type", "cdi", "history"));
+	const json_t *due = json_array_get(json_object_get(r, "visits"), 0);
+	assert_string_equal(json_string_value(json_object_get(due, "type")), "vip_initiale");
+	assert_string_equal(json_string_value(json_object_get(due, "latest")), "2025-06-10");
+	json_decref(r);
+
+	/* ---- 3. the employer's request ---- */
+	r = expect(201, emp, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s, s:s}", "worker_id", w, "company_id", a, "type",
+	                     "vip_initiale", "due_before", "2025-06-10"));
+	json_int_t req = id_of(r);
+	assert_string_equal(json_string_value(json_object_get(r, "requested_by")), "employer");
+	assert_string_equal(json_string_value(json_object_get(r, "requested_on")), "2025-03-12");
+	json_decref(r);
+
+	/* ---- 4. automatic assignment to the infirmier's slot ---- */
+	r = expect(201, staff, "POST", "/api/v1/svc/tracking/professionals",
+	           json_pack("{s:s, s:s}", "email", "infirmier@svc.test", "site", "Lyon"));
+	json_int_t pro = json_integer_value(json_object_get(r, "user_id"));
+	json_decref(r);
+	json_decref(expect(201, staff, "POST", "/api/v1/svc/tracking/professionals",
+	                   json_pack("{s:s, s:s}", "email", "medecin@svc.test", "site", "Lyon")));
+	json_decref(expect(201, staff, "POST", "/api/v1/svc/tracking/slots",
+	                   json_pack("{s:I, s:s, s:i}", "professional_id", pro, "starts_at",
+	                             "2025-03-24T10:00", "duration_min", 30)));
+	r = expect(200, staff, "POST", "/api/v1/svc/tracking/assignments/run", json_object());
+	assert_int_equal(json_integer_value(json_object_get(r, "scheduled")), 1);
+	json_decref(r);
+	r = get(emp, "/api/v1/svc/tracking/visit-requests/%lld", (long long)req);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "scheduled");
+	json_decref(r);
+
+	/* ---- 5. the convocation in the outbox, the reminders scheduled ---- */
+	assert_int_equal(wait_mails("ines@garnier.test", "convocation",
+	                            "Date et heure : lundi 24 mars 2025 à 10 h 00", 1), 1);
+	assert_int_equal(wait_mails("lea.roux@mail.test", "convocation",
+	                            "Type de visite : Visite d'information et de prévention", 1), 1);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
+	                          " AND state = 'queued' AND run_at = 1742202000000"), 2);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
+	                          " AND state = 'queued' AND run_at = 1742720400000"), 2);
+
+	/* ---- 6. the day of the visit (the server restarted on a later clock) ---- */
+	assert_int_equal(test_server_stop(&S, 10000), 0);
+	json_t *cfg = config("2025-03-24T12:00:00Z");
+	json_object_set_new(cfg, "listen", json_string("127.0.0.1"));
+	json_object_set_new(cfg, "port", json_integer(D.port));
+	char *text = json_dumps(cfg, JSON_INDENT(2));
+	json_decref(cfg);
+	assert_int_equal(test_deploy_write(&D, "socle.json", text), 0);
+	free(text);
+	assert_int_equal(test_server_start_deploy(&S, &D), 0);
+	free(staff);
+	free(emp);
+	free(lea);
+	staff = login("admin@svc.test", STAFF_PASSWORD);
+	emp = login("ines@garnier.test", EMPLOYER_PASSWORD);
+	lea = login("lea.roux@mail.test", WORKER_PASSWORD);
+	char *inf = login("infirmier@svc.test", STAFF_PASSWORD);
+	char *med = login("medecin@svc.test", STAFF_PASSWORD);
+	char *iprp = login("iprp@svc.test", STAFF_PASSWORD);
+	/* Both reminders went out while the visit held. */
+	assert_int_equal(wait_mails("lea.roux@mail.test", "rappel", "lundi 24 mars 2025", 2), 2);
+
+	/* ---- 7. the outcome, by the infirmier who held the visit ---- */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/outcome", (long long)req);
+	r = expect(201, inf, "POST", path,
+	           json_pack("{s:s, s:s, s:s, s:{s:[s], s:[s]}, s:s, s:[{s:s, s:s}]}", "held_on",
+	                     "2025-03-24", "document", "attestation", "remarks",
+	                     "Aucune restriction.", "ordonnance", "risks",
+	                     "Risque électrique", "advice", "Consigner avant toute intervention",
+	                     "next_visit_on", "2030-03-01", "notes", "kind", "observation", "text",
+	                     "Hypertension à surveiller"));
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "done");
+	json_decref(r);
+
+	/* ---- 8. the attestation for the employer, without medical content ---- */
+	r = get(emp, "/api/v1/svc/tracking/visits/%lld/documents/attestation", (long long)req);
+	assert_string_equal(json_string_value(json_object_get(r, "model")), "attestation_suivi");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "visit"),
+	                                                      "held_on")), "2025-03-24");
+	dump = json_dumps(r, JSON_COMPACT);
+	assert_null(strstr(dump, "Hypertension"));
+	assert_null(strstr(dump, "Risque électrique"));
+	assert_null(strstr(dump, "Consigner"));
+	free(dump);
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/documents/ordonnance",
+	         (long long)req);
+	json_decref(expect(403, emp, "GET", path, NULL));
+	/* ---- the ordonnance for the worker ---- */
+	r = get(lea, "%s", path);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(r, "risks"), 0)),
+	                    "Risque électrique");
+	json_decref(r);
+	json_decref(get(lea, "/api/v1/svc/tracking/visits/%lld/documents/attestation.html",
+	                (long long)req) /* HTML: not JSON, NULL body */);
+
+	/* ---- 9. the DMST: médecin and infirmier only ---- */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/dmst/%lld", (long long)w);
+	r = get(med, "%s", path);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "dmst"),
+	                                                      "last_visit_on")), "2025-03-24");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "dmst"),
+	                                                      "retention_until")), "2065-03-24");
+	dump = json_dumps(r, JSON_COMPACT);
+	assert_non_null(strstr(dump, "Hypertension"));
+	free(dump);
+	json_decref(r);
+	json_decref(get(inf, "%s", path));
+	json_decref(expect(403, emp, "GET", path, NULL));
+	json_decref(expect(403, staff, "GET", path, NULL));
+	json_decref(expect(403, iprp, "GET", path, NULL));
+	json_decref(expect(403, lea, "GET", path, NULL));
+	/* Each refusal is in the audit log (the ordonnance refused to the employer,
+	 * then the four DMST reads refused by the router). */
+	assert_true(db_count("SELECT COUNT(*) FROM core_audit WHERE outcome = 'denied'") >= 5);
+
+	/* ---- 10. the access log, for the worker ---- */
+	r = get(lea, "/api/v1/svc/tracking/dmst/%lld/accesses", (long long)w);
+	dump = json_dumps(r, JSON_COMPACT);
+	assert_non_null(strstr(dump, "\"action\":\"dmst.read\""));
+	assert_non_null(strstr(dump, "\"role\":\"medecin\""));
+	assert_non_null(strstr(dump, "\"role\":\"infirmier\""));
+	assert_non_null(strstr(dump, "\"action\":\"dmst.write\""));
+	assert_null(strstr(dump, "infirmier@svc.test"));
+	free(dump);
+	json_decref(r);
+	r = get(lea, "/api/v1/svc/auth/me/accesses");
+	dump = json_dumps(r, JSON_COMPACT);
+	assert_non_null(strstr(dump, "dmst.read"));
+	free(dump);
+	json_decref(r);
+	json_decref(expect(403, emp, "GET", "/api/v1/svc/tracking/dmst/1/accesses", NULL));
+
+	free(inf);
+	free(med);
+	free(iprp);
+	free(lea);
+	free(emp);
+	free(staff);
+}
+
+int main(void)
+{
+	const struct CMUnitTest http[] = {
+		cmocka_unit_test(test_followup_e2e),
+	};
+
+	return cmocka_run_group_tests_name("followup_e2e", http, setup_http, teardown_http);
+}
