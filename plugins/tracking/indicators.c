@@ -53,78 +53,7 @@
 
 #include "tracking.h"
 
-/* ---- dates ("YYYY-MM-DD") ----------------------------------------------------- */
-
-static bool ind_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int ind_month_days(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && ind_leap(y) ? 29 : days[m - 1];
-}
-
-static bool ind_date_parts(const char *s, int *y, int *m, int *d)
-{
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	*m = (s[5] - '0') * 10 + (s[6] - '0');
-	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= ind_month_days(*y, *m);
-}
-
-static bool ind_date_valid(const char *s)
-{
-	int y, m, d;
-
-	return ind_date_parts(s, &y, &m, &d);
-}
-
-/* @p date plus @p months, de date à date (a missing day becomes the month's
- * last day); false when @p date is not a date. */
-static bool ind_add_months(const char *date, int months, char out[11])
-{
-	int y, m, d;
-
-	if (!ind_date_parts(date, &y, &m, &d))
-		return false;
-	int total = y * 12 + (m - 1) + months;
-	y = total / 12;
-	m = total % 12 + 1;
-	if (y < 1 || y > 9999)
-		return false;
-	if (d > ind_month_days(y, m))
-		d = ind_month_days(y, m);
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-	return true;
-}
-
-static void ind_today(char out[11])
-{
-	int64_t ms = socle_now_ms();
-	int64_t z = (ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000)) + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31) {
-		snprintf(out, 11, "%s", y < 1 ? "0001-01-01" : "9999-12-31");
-		return;
-	}
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-}
+/* Dates: the core's calendar (socle/date.h), as socle.date in the rule packs. */
 
 /* ---- the indicators ------------------------------------------------------------- */
 
@@ -197,13 +126,13 @@ static bool next_due(const struct worker_row *w, char due[11])
 			months = 24;
 		if (w->periodicity > 0 && w->periodicity < months)
 			months = (int)w->periodicity;
-		if (!ind_add_months(w->last_held, months, due))
+		if (!socle_date_add_months(w->last_held, months, due))
 			return false;
-		if (w->last_next && ind_date_valid(w->last_next) &&
+		if (w->last_next && socle_date_valid(w->last_next) &&
 		    strcmp(w->last_next, w->last_held) > 0 && strcmp(w->last_next, due) < 0)
 			memcpy(due, w->last_next, 11);
 		if (w->protocol_next &&
-		    ind_date_valid(w->protocol_next) &&
+		    socle_date_valid(w->protocol_next) &&
 		    strcmp(w->protocol_next, w->last_held) > 0 && strcmp(w->protocol_next, due) < 0)
 			memcpy(due, w->protocol_next, 11);
 		return true;
@@ -211,18 +140,18 @@ static bool next_due(const struct worker_row *w, char due[11])
 	if (w->start == NULL)
 		return false;
 	bool before = (w->category && strcmp(w->category, "SIR") == 0) || w->night;
-	if (!before && w->birth && ind_add_months(w->birth, 18 * 12, cand) &&
+	if (!before && w->birth && socle_date_add_months(w->birth, 18 * 12, cand) &&
 	    strcmp(cand, w->start) > 0)
 		before = true; /* under 18 at hiring */
 	if (before) {
-		if (!ind_date_valid(w->start))
+		if (!socle_date_valid(w->start))
 			return false;
 		memcpy(due, w->start, 11);
-	} else if (!ind_add_months(w->start,
+	} else if (!socle_date_add_months(w->start,
 	                           w->contract && strcmp(w->contract, "apprentissage") == 0 ? 2 : 3,
 	                           due))
 		return false;
-	if (w->protocol_next && ind_date_valid(w->protocol_next) &&
+	if (w->protocol_next && socle_date_valid(w->protocol_next) &&
 	    strcmp(w->protocol_next, due) < 0)
 		memcpy(due, w->protocol_next, 11);
 	return true;
@@ -238,7 +167,7 @@ static int worker_pass(socle_db *db, int64_t company, const char *from, const ch
 	const bool need_outcome = which & (IND_SEEN | IND_OVERDUE);
 	const bool need_overdue = which & IND_OVERDUE;
 
-	if (!ind_add_months(to, -60, since))
+	if (!socle_date_add_months(to, -60, since))
 		return socle_err_set(err, SOCLE_E_INVAL, "Date de fin de période invalide.");
 	/* Four variants of one query: with or without the outcome columns, the
 	 * overdue inputs, and the company filter (no "OR :x = 0" that would defeat
@@ -450,15 +379,15 @@ static int period_of(socle_req *req, char from[11], char to[11], json_t **errors
 	int y, m, d;
 
 	if (t == NULL)
-		ind_today(to);
-	else if (!ind_date_parts(t, &y, &m, &d))
+		socle_date_today(to);
+	else if (!socle_date_parts(t, &y, &m, &d))
 		socle_field_error(errors, "to", "Date attendue au format AAAA-MM-JJ.");
 	else
 		memcpy(to, t, 11);
 	if (f == NULL) {
 		if (*errors == NULL)
 			snprintf(from, 11, "%.4s-01-01", to);
-	} else if (!ind_date_parts(f, &y, &m, &d))
+	} else if (!socle_date_parts(f, &y, &m, &d))
 		socle_field_error(errors, "from", "Date attendue au format AAAA-MM-JJ.");
 	else
 		memcpy(from, f, 11);

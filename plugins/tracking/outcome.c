@@ -103,68 +103,25 @@ const char tracking_sql_outcome[] =
 
 /* ---- dates ("YYYY-MM-DD" text; they sort as they compare) ----------------------- */
 
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && leap_year(y) ? 29 : days[m - 1];
-}
-
+/* The date that starts @p s (a date, or a date and time), through the core's
+ * calendar (socle/date.h). */
 static bool date_parts(const char *s, int *y, int *m, int *d)
 {
-	if (s == NULL || strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+	char day[SOCLE_DATE_SIZE];
+
+	if (s == NULL || strnlen(s, 10) < 10)
 		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	*m = (s[5] - '0') * 10 + (s[6] - '0');
-	*d = (s[8] - '0') * 10 + (s[9] - '0');
-	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	return socle_date_parts(day, y, m, d);
 }
 
-/* The core clock's day (UTC). */
-static void today(char out[11])
-{
-	int64_t z = socle_now_ms();
-
-	z = (z >= 0 ? z / 86400000 : -((-z + 86399999) / 86400000)) + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	snprintf(out, 11, "%04d-%02d-%02d", y < 0 ? 0 : y > 9999 ? 9999 : y, m, d);
-}
-
-/* @p date plus @p months, the day clamped to the month's end (a ceiling). */
+/* @p date plus @p months, the day clamped to the month's end (a ceiling);
+ * 9999-12-31 when out of range. */
 static void date_add_months(const char *date, int months, char out[11])
 {
-	int y, m, d;
-
-	if (!date_parts(date, &y, &m, &d)) {
+	if (!socle_date_add_months(date, months, out))
 		snprintf(out, 11, "%s", "9999-12-31");
-		return;
-	}
-	int total = y * 12 + (m - 1) + months;
-	y = total / 12;
-	m = total % 12 + 1;
-	if (y > 9999) {
-		snprintf(out, 11, "%s", "9999-12-31");
-		return;
-	}
-	if (d > month_days(y, m))
-		d = month_days(y, m);
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 
 /* @p date plus @p years; a 29 February missing in the target year becomes
@@ -174,16 +131,12 @@ static void date_add_years(const char *date, int years, bool round_up, char out[
 {
 	int y, m, d;
 
-	if (!date_parts(date, &y, &m, &d) || y + years > 9999) {
+	if (!socle_date_parts(date, &y, &m, &d) || !socle_date_add_months(date, 12 * years, out)) {
 		snprintf(out, 11, "%s", "9999-12-31");
 		return;
 	}
-	y += years;
-	if (m == 2 && d == 29 && !leap_year(y)) {
-		m = round_up ? 3 : 2;
-		d = round_up ? 1 : 28;
-	}
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	if (round_up && m == 2 && d == 29 && strcmp(out + 5, "02-28") == 0)
+		socle_date_add_days(out, 1, out);
 }
 
 /* "12 mars 2025" from "2025-03-12". */
@@ -448,7 +401,7 @@ static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, 
 	int64_t ms = socle_now_ms(), user = ow->professional;
 	int rc;
 
-	today(now);
+	socle_date_today(now);
 	json_t *file = q_one(wdb, "SELECT last_visit_on, death_on, created_on FROM tracking_dmst"
 	                          " WHERE worker_id = :w",
 	                     json_pack("{s:I}", "w", (json_int_t)worker), &e2);
@@ -601,7 +554,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 	if (present(b, "next_visit_on")) {
 		char now[11];
 
-		today(now);
+		socle_date_today(now);
 		if ((rc = q_run(wdb,
 		                "INSERT INTO tracking_protocol (worker_id, next_visit_on, set_by, set_on,"
 		                " updated_at) VALUES (:w, :next, :by, :on, :now)"
@@ -837,7 +790,7 @@ static int outcome_post(socle_req *req, void *ud)
 	                                                                 : "", "medecin") == 0)
 		socle_field_error(&errors, "orientation", "Le médecin du travail ne s'oriente pas vers "
 		                  "lui-même : orientation \"soins\", ou aucune.");
-	today(now);
+	socle_date_today(now);
 	const char *held = sget(b, "held_on");
 	char slot_day[11];
 	snprintf(slot_day, sizeof(slot_day), "%.10s", sget(r, "starts_at") ? sget(r, "starts_at")
@@ -1419,7 +1372,7 @@ static int on_leave(socle_service *svc, const char *event, const json_t *payload
 	for (size_t i = 0; view && i < SOCLE_COUNT(keys); i++)
 		if (sget(l, keys[i]))
 			json_object_set(view, keys[i], json_object_get(l, keys[i]));
-	today(now);
+	socle_date_today(now);
 	json_t *args = view ? json_pack("[o, s]", view, now) : NULL, *res = NULL;
 	rc = args ? socle_rule_call(svc, "leave_obligations", args, &res, err) : NOMEM(err);
 	json_decref(args);
