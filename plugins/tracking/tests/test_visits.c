@@ -5,7 +5,8 @@
  * socle_rule_call on a core opened in process (tracking linked statically,
  * membership loaded from the build's plugins folder), month ends and leap
  * years, dated rules at their boundaries, and the contract check refusing
- * broken overrides of another service. */
+ * broken overrides of another service. The same table runs again through the
+ * HTTP API (POST /tracking/simulate on the real `socle serve`). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,8 @@
 #include "clock.h"
 #include "core.h"
 #include "fsutil.h"
+#include "http_client.h"
+#include "server.h"
 #include "tracking.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_tracking;
@@ -416,6 +419,88 @@ static void test_table(void **state)
 	}
 }
 
+/* Vectors whose input the simulator route refuses by design (422), while the
+ * engine copes with it: a protocol periodicity over 60 months (the engine
+ * applies the legal ceiling), a past visit dated after the simulation date
+ * (the engine ignores it with a note). */
+static const char *const refused_by_the_route[] = {
+	"TC03 protocole au-delà du plafond : plafond",
+	"visite future ignorée",
+	NULL,
+};
+
+static bool refused_over_http(const char *name)
+{
+	for (const char *const *r = refused_by_the_route; *r; r++)
+		if (strcmp(*r, name) == 0)
+			return true;
+	return false;
+}
+
+/* Every vector of the table again, as a person would run it: through the
+ * simulator route of a real server, logged in as a médecin. */
+static void test_table_over_http(void **state)
+{
+	struct test_deploy d;
+	struct test_server srv = {0};
+	char cmd[2048], *out = NULL, *auth = NULL;
+	int status = 0;
+	(void)state;
+
+	json_t *cfg = json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
+	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
+	                        SOCLE_SOURCE_DIR "/scripts/default", "clock", "2025-06-01T09:00:00Z",
+	                        "services", "id", "svc", "name", "SPSTI", "database", "svc.db",
+	                        "plugins", "membership", "fee_per_worker", 105.0, "tracking");
+	assert_int_equal(test_deploy_create(&d, "visits-http", cfg), 0);
+	json_decref(cfg);
+	snprintf(cmd, sizeof(cmd),
+	         "printf 'motdepasse-medecin-42\\n' | " SOCLE_BINARY_DIR "/socle user add --config %s"
+	         " --service svc --email medecin@svc.test --role medecin", d.config_path);
+	if (fs_run(cmd, &out) != 0)
+		fail_msg("socle user add : %s", out ? out : "");
+	free(out);
+	assert_int_equal(test_server_start_deploy(&srv, &d), 0);
+	json_t *login = json_pack("{s:s, s:s}", "email", "medecin@svc.test", "password",
+	                          "motdepasse-medecin-42");
+	json_t *r = hc_json(srv.port, "POST", "/api/v1/svc/auth/login", NULL, login, &status);
+
+	json_decref(login);
+	assert_int_equal(status, 200);
+	assert_true(asprintf(&auth, "Authorization: Bearer %s",
+	                     json_string_value(json_object_get(r, "token"))) > 0);
+	json_decref(r);
+	const char *headers[] = {auth, NULL};
+
+	for (size_t i = 0; i < SOCLE_COUNT(vectors); i++) {
+		const struct vector *v = &vectors[i];
+		json_t *body = json_pack("{s:o, s:o, s:s}", "worker", json_loads(v->worker, 0, NULL),
+		                         "history", json_loads(v->history, 0, NULL), "on_date", v->on);
+
+		r = hc_json(srv.port, "POST", "/api/v1/svc/tracking/simulate", headers, body, &status);
+		json_decref(body);
+		if (refused_over_http(v->name)) {
+			assert_int_equal(status, 422);
+			json_decref(r);
+			continue;
+		}
+		if (status != 200) {
+			char *dump = r ? json_dumps(r, JSON_COMPACT) : NULL;
+			fail_msg("%s : HTTP %d %s", v->name, status, dump ? dump : "");
+		}
+		char *got = summary(r);
+		if (strcmp(got, v->visits) != 0)
+			fail_msg("%s (HTTP) :\n  attendu %s\n  obtenu  %s", v->name, v->visits, got);
+		if (v->article && !cites(r, v->article))
+			fail_msg("%s (HTTP) : %s n'est pas cité", v->name, v->article);
+		free(got);
+		json_decref(r);
+	}
+	free(auth);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_deploy_remove(&d);
+}
+
 static json_t *visit_of(const json_t *r, const char *type)
 {
 	size_t i;
@@ -541,6 +626,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_over_http),
 		cmocka_unit_test(test_explanations),
 		cmocka_unit_test(test_bad_input_is_an_error),
 		cmocka_unit_test(test_contract_refuses_broken_overrides),
