@@ -93,41 +93,21 @@ const char membership_sql_billing[] =
 
 /* ------------------------------------------------------------ small helpers */
 
-#define MS_PER_DAY INT64_C(86400000)
-
-/* The civil date of a day count since 1970-01-01 (H. Hinnant's algorithm,
- * proleptic Gregorian): the business clock gives ms, invoices need dates. */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+/* Dates: the core's calendar (socle/date.h), day numbers since 1970-01-01. */
+static int64_t today_days(void)
 {
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t yy = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
+	char today[SOCLE_DATE_SIZE];
+	int64_t days = 0;
 
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yy + (*m <= 2));
+	socle_date_today(today);
+	socle_date_parse(today, &days);
+	return days;
 }
 
 static void date_of_days(int64_t days, char out[11])
 {
-	int y, m, d;
-
-	char buf[48]; /* wide enough for any int, so the compiler sees no truncation */
-
-	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
-	snprintf(out, 11, "%.10s", buf);
-}
-
-static int64_t today_days(void)
-{
-	int64_t ms = socle_now_ms();
-
-	return ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
+	if (!socle_date_format(days, out))
+		snprintf(out, 11, "%s", "9999-12-31");
 }
 
 /* "1 234,50 €" is overkill here: "139,20 €" is what people read in France. */

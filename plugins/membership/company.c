@@ -226,37 +226,18 @@ static const struct {
 
 /* ------------------------------------------------------------------ helpers */
 
-static void today(char out[11])
-{
-	time_t t = (time_t)(socle_now_ms() / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* "2026-03-02" as people read it in a letter: "02/03/2026". */
 static void fr_date(const char *iso, char out[11])
 {
 	snprintf(out, 11, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
 }
 
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* @p date plus @p years, 29 February becoming 28 February in a common year
- * (the same clamping as socle.date.add_years). */
+ * (the core's calendar, as socle.date.add_years). */
 static void add_years(const char *date, int years, char out[11])
 {
-	int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
-
-	y += years;
-	if (m == 2 && d == 29 && !leap(y))
-		d = 28;
-	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-	         (unsigned)d % 100u);
+	if (!socle_date_add_months(date, 12 * years, out))
+		snprintf(out, 11, "%s", "9999-12-31");
 }
 
 static const char *str(const json_t *obj, const char *key)
@@ -736,7 +717,7 @@ static int application_check(const json_t *body, struct application *a, json_t *
 			problems++;
 		}
 	}
-	today(d);
+	socle_date_today(d);
 	if (strcmp(a->naf_version, "NAF2025") == 0 && strcmp(d, NAF2025_FROM) < 0) {
 		socle_field_error(errors, "naf_version", "La nomenclature NAF 2025 n'est acceptée "
 		                  "qu'à partir du 1er janvier 2027 : indiquez le code NAF rév. 2.");
@@ -862,7 +843,7 @@ static int apply_write(socle_db *wdb, void *ud, socle_err *err)
 	if (rc < 0)
 		return rc;
 	t->id = socle_db_last_insert_id(wdb);
-	today(d);
+	socle_date_today(d);
 	snprintf(t->reference, sizeof(t->reference), "D%.4s-%06" PRId64, d, t->id);
 	p = json_pack("{s:s, s:I}", "reference", t->reference, "id", (json_int_t)t->id);
 	rc = socle_db_run(wdb, "UPDATE membership_company SET reference = :reference WHERE id = :id",
@@ -992,7 +973,7 @@ static int route_form(socle_req *req, void *ud)
 	modes = json_pack("[{s:s, s:s}, {s:s, s:s}]", "mode", "sepa", "label",
 	                  "Prélèvement SEPA (IBAN et acceptation du mandat)", "mode", "transfer",
 	                  "label", "Virement à réception de la facture");
-	today(d);
+	socle_date_today(d);
 	naf = json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:s, s:b}]", "version", "NAFrev2", "label",
 	                "NAF rév. 2 (forme 00.00A)", "accepted", 1, "version", "NAF2025", "label",
 	                "NAF 2025 (forme 00.00A)", "from", NAF2025_FROM, "accepted",
@@ -1602,7 +1583,7 @@ static int route_approve(socle_req *req, void *ud)
 		json_decref(tmp);
 		return socle_reply_invalid(req, errors);
 	}
-	today(d);
+	socle_date_today(d);
 	t.joined_on = str(b, "joined_on") ? str(b, "joined_on") : d;
 	int rc = socle_service_write(socle_req_service(req), approve_write, &t, &err);
 
@@ -2279,7 +2260,7 @@ static int satisfaction_write(socle_db *wdb, void *ud, socle_err *err)
 	if (n > 0)
 		return socle_err_set(err, SOCLE_E_CONFLICT,
 		                     "Votre entreprise a déjà répondu à ce questionnaire : merci !");
-	today(d);
+	socle_date_today(d);
 	p = json_pack("{s:I, s:I, s:O, s:O, s:s?, s:s, s:I}", "company_id",
 	              (json_int_t)t->company_id, "user_id", (json_int_t)principal_id(t->req),
 	              "interface", json_object_get(t->body, "interface"), "information",
