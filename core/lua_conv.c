@@ -112,6 +112,7 @@ SOCLE_API void socle_lua_push_json(lua_State *L, const json_t *v)
 struct conv {
 	lua_State *L;
 	socle_err *err;
+	size_t len;     /* of path */
 	char path[128]; /* where in the value, for messages */
 };
 
@@ -124,15 +125,48 @@ static json_t *fail(struct conv *cv, int code, const char *what)
 	return NULL;
 }
 
+/* Append @p n bytes of @p s to the path, truncated to its size (every value
+ * converted goes through here: no formatting on this path). */
+static void path_append(struct conv *cv, const char *s, size_t n)
+{
+	size_t room = sizeof(cv->path) - 1 - cv->len;
+
+	if (n > room)
+		n = room;
+	memcpy(cv->path + cv->len, s, n);
+	cv->len += n;
+	cv->path[cv->len] = '\0';
+}
+
+/* ".key" (at most 40 bytes of it; no dot first) or "[i]". */
 static void path_push_key(struct conv *cv, size_t *saved, const char *key, lua_Integer i)
 {
-	size_t len = strlen(cv->path);
+	*saved = cv->len;
+	if (key) {
+		size_t n = strnlen(key, 40);
 
-	*saved = len;
-	if (key)
-		snprintf(cv->path + len, sizeof(cv->path) - len, "%s%.40s", len ? "." : "", key);
-	else
-		snprintf(cv->path + len, sizeof(cv->path) - len, "[%lld]", (long long)i);
+		if (cv->len)
+			path_append(cv, ".", 1);
+		path_append(cv, key, n);
+	} else {
+		char buf[24], *p = buf + sizeof(buf);
+		unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+
+		*--p = ']';
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (i < 0)
+			*--p = '-';
+		*--p = '[';
+		path_append(cv, p, (size_t)(buf + sizeof(buf) - p));
+	}
+}
+
+static void path_pop(struct conv *cv, size_t saved)
+{
+	cv->len = saved;
+	cv->path[saved] = '\0';
 }
 
 static json_t *table_to_json(struct conv *cv, int idx, int depth)
@@ -180,7 +214,7 @@ static json_t *table_to_json(struct conv *cv, int idx, int depth)
 			json_t *e = to_json(cv, lua_gettop(L), depth + 1);
 
 			lua_pop(L, 1);
-			cv->path[saved] = '\0';
+			path_pop(cv, saved);
 			if (e == NULL || json_array_append_new(a, e) != 0) {
 				json_decref(a);
 				return e == NULL ? NULL : fail(cv, SOCLE_E_NOMEM, "mémoire insuffisante");
@@ -208,7 +242,7 @@ static json_t *table_to_json(struct conv *cv, int idx, int depth)
 		path_push_key(cv, &saved, k, 0);
 		json_t *e = to_json(cv, lua_gettop(L), depth + 1);
 
-		cv->path[saved] = '\0';
+		path_pop(cv, saved);
 		lua_pop(L, 1);
 		if (e == NULL || json_object_set_new(o, k, e) != 0) {
 			lua_pop(L, 1);

@@ -68,6 +68,11 @@ const char tracking_sql_planning[] =
 	"CREATE INDEX tracking_slot_open ON tracking_slot (status, starts_at, id);"
 	"CREATE INDEX tracking_slot_professional ON tracking_slot (professional_id, starts_ms);"
 	"CREATE INDEX tracking_slot_start ON tracking_slot (starts_at, id);"
+	/* The slots still bookable, in time order: the assignment's candidates read
+	 * the first ones without going through the booked ones (the condition is
+	 * written as the candidates query writes it, for the planner to use it). */
+	"CREATE INDEX tracking_slot_bookable ON tracking_slot (starts_at, id)"
+	"  WHERE status <> 'booked' AND status <> 'cancelled';"
 	"CREATE TABLE tracking_visit_request ("
 	"  id INTEGER PRIMARY KEY,"
 	"  worker_id INTEGER NOT NULL REFERENCES membership_worker(id),"
@@ -1712,17 +1717,25 @@ static json_t *candidates(socle_db *db, const json_t *r, const int64_t *taken, s
                           socle_err *err)
 {
 	const struct vtype *t = vtype_of(sget(r, "type"));
-	char like[64];
+	char like[64], today[11], since[11];
 
 	snprintf(like, sizeof(like), "%%\"%s\"%%", sget(r, "type"));
+	/* Free or offered (status CHECK), in the future: starts_at is the service's
+	 * wall time, never more than a day behind the UTC date, so the range on it
+	 * skips the past slots in the index tracking_slot_bookable. */
+	socle_date_today(today);
+	if (!socle_date_add_days(today, -1, since))
+		memcpy(since, today, sizeof(since));
 	json_t *rows = q_all(db,
 		"SELECT " SLOT_COLUMNS " FROM tracking_slot"
-		" WHERE (status = 'free' OR status = 'offered') AND starts_ms > :now"
+		" WHERE status <> 'booked' AND status <> 'cancelled' AND starts_at >= :since"
+		" AND starts_ms > :now"
 		" AND (:medecin = 0 OR role = 'medecin')"
 		" AND (visit_types = '[]' OR visit_types LIKE :like)"
 		" AND (:site = '' OR site = :site)"
 		" ORDER BY starts_at, id LIMIT :limit",
-		json_pack("{s:I, s:b, s:s, s:s, s:I}", "now", (json_int_t)socle_now_ms(), "medecin",
+		json_pack("{s:s, s:I, s:b, s:s, s:s, s:I}", "since", since, "now",
+		          (json_int_t)socle_now_ms(), "medecin",
 		          t && strcmp(t->who, "medecin") == 0, "like", like, "site",
 		          sget(r, "site") ? sget(r, "site") : "", "limit",
 		          (json_int_t)(MAX_CANDIDATES + n_taken)),
