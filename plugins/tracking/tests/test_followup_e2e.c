@@ -76,7 +76,7 @@ static int teardown_http(void **state)
 {
 	(void)state;
 	int rc = test_server_stop(&S, 10000);
-	if (getenv("T5_KEEP") == NULL)
+	if (getenv("SOCLE_TEST_KEEP") == NULL)
 		test_deploy_remove(&D);
 	return rc == 0 ? 0 : -1;
 }
