@@ -35,13 +35,7 @@
 #include "fsutil.h"
 #include "http_client.h"
 #include "server.h"
-
-#define STAFF_PASSWORD "motdepasse-du-service-42"
-#define EMPLOYER_PASSWORD "motdepasse-employeur-2025"
-#define WORKER_PASSWORD "motdepasse-salarie-2025"
-
-static struct test_deploy D;
-static struct test_server S;
+#include "tracking_world.h"
 
 static json_t *config(const char *clock)
 {
@@ -51,19 +45,6 @@ static json_t *config(const char *clock)
 	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
 	                 "fee_per_worker", 105.0, "tracking", "cancel_cutoff_hours", 130,
 	                 "reminders_days", 7, 1);
-}
-
-static void user_add(const char *email, const char *role, const char *password, const char *extra)
-{
-	char cmd[2048], *out = NULL;
-
-	snprintf(cmd, sizeof(cmd),
-	         "printf '%%s\\n' '%s' | " SOCLE_BINARY_DIR "/socle user add --config %s --service svc"
-	         " --email %s --role %s %s",
-	         password, D.config_path, email, role, extra ? extra : "");
-	if (fs_run(cmd, &out) != 0)
-		fail_msg("socle user add %s : %s", email, out ? out : "");
-	free(out);
 }
 
 static int setup_http(void **state)
@@ -88,197 +69,10 @@ static int teardown_http(void **state)
 	return rc == 0 ? 0 : -1;
 }
 
-static json_t *call(const char *auth, const char *method, const char *path, json_t *body,
-                    int *status)
-{
-	const char *headers[] = {auth, NULL};
-	json_t *r = hc_json(S.port, method, path, auth ? headers : NULL, body, status);
-
-	json_decref(body);
-	return r;
-}
-
-/* call() that checks the status and returns the body. */
-static json_t *expect(int want, const char *auth, const char *method, const char *path,
-                      json_t *body)
-{
-	int status = 0;
-	json_t *r = call(auth, method, path, body, &status);
-
-	if (status != want) {
-		char *dump = r ? json_dumps(r, JSON_COMPACT) : NULL;
-		fail_msg("%s %s : %d au lieu de %d : %s", method, path, status, want,
-		         dump ? dump : "(vide)");
-	}
-	return r;
-}
-
-static char *login(const char *email, const char *password)
-{
-	char *h = NULL;
-	json_t *r = expect(200, NULL, "POST", "/api/v1/svc/auth/login",
-	                   json_pack("{s:s, s:s}", "email", email, "password", password));
-
-	assert_true(asprintf(&h, "Authorization: Bearer %s",
-	                     json_string_value(json_object_get(r, "token"))) > 0);
-	json_decref(r);
-	return h;
-}
-
-static json_t *application(const char *siret, const char *name, const char *email)
-{
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:i, s:{s:s, s:s, s:s}, s:[s],"
-		" s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:{s:s}}",
-		"siret", siret, "legal_name", name, "naf_code", "43.22A", "naf_version", "NAFrev2",
-		"address", "line", "3 quai Perrache", "postcode", "69002", "city", "Lyon", "headcount", 4,
-		"contact", "name", "Inès Garnier", "email", email, "phone", "04 78 00 00 00",
-		"exposures", "bruit", "prevention_answers", "duerp", 1, "duerp_with_workers", 1,
-		"action_plan", 1, "action_plan_reviewed", 0, "staff_representation", 0, "onboarding", 1,
-		"payment", "mode", "transfer");
-}
-
-/* Read every .eml of the outbox; calls @p fn with each file's text. */
-static int count_mails(const char *to, const char *category, const char *needle)
-{
-	char *dir = fs_join(D.dir, "outbox/svc"), want_to[256], want_cat[128];
-	int n = 0;
-	DIR *dh = opendir(dir);
-
-	snprintf(want_to, sizeof(want_to), "To: %s\r\n", to);
-	snprintf(want_cat, sizeof(want_cat), "X-Socle-Category: %s\r\n", category);
-	for (struct dirent *de; dh && (de = readdir(dh)) != NULL;) {
-		if (de->d_name[0] == '.' || !strstr(de->d_name, ".eml"))
-			continue;
-		char *path = fs_join(dir, de->d_name), buf[32768];
-		FILE *f = fopen(path, "r");
-		size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-		if (f)
-			fclose(f);
-		buf[len] = '\0';
-		if (strstr(buf, want_to) && strstr(buf, want_cat) && (!needle || strstr(buf, needle)))
-			n++;
-		free(path);
-	}
-	if (dh)
-		closedir(dh);
-	free(dir);
-	return n;
-}
-
-/* Wait (the loop thread sends mails) until @p want such mails are there. */
-static int wait_mails(const char *to, const char *category, const char *needle, int want)
-{
-	int n = 0;
-
-	for (int tries = 0; tries < 200 && (n = count_mails(to, category, needle)) < want; tries++)
-		usleep(50000);
-	return n;
-}
-
-static bool invitation_token(const char *to, char token[65])
-{
-	char *dir = fs_join(D.dir, "outbox/svc"), want[256];
-	bool found = false;
-
-	snprintf(want, sizeof(want), "To: %s\r\n", to);
-	for (int tries = 0; tries < 200 && !found; tries++) {
-		DIR *dh = opendir(dir);
-
-		for (struct dirent *de; dh && (de = readdir(dh)) != NULL && !found;) {
-			if (de->d_name[0] == '.' || !strstr(de->d_name, ".eml"))
-				continue;
-			char *path = fs_join(dir, de->d_name), buf[8192];
-			FILE *f = fopen(path, "r");
-			size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-			if (f)
-				fclose(f);
-			buf[n] = '\0';
-			const char *link = strstr(buf, "invitation?token=");
-			if (strstr(buf, want) && link) {
-				memcpy(token, link + strlen("invitation?token="), 64);
-				token[64] = '\0';
-				found = true;
-			}
-			free(path);
-		}
-		if (dh)
-			closedir(dh);
-		if (!found)
-			usleep(50000);
-	}
-	free(dir);
-	return found;
-}
-
-static json_int_t member_company(const char *staff, const char *siret, const char *name,
-                                 const char *email, char **employer)
-{
-	char path[256], token[65];
-	json_t *r = expect(201, NULL, "POST", "/api/v1/svc/membership/applications",
-	                   application(siret, name, email));
-	json_int_t id = json_integer_value(json_object_get(r, "id"));
-
-	json_decref(r);
-	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/approve", (long long)id);
-	json_decref(expect(200, staff, "POST", path, json_object()));
-	assert_true(invitation_token(email, token));
-	json_decref(expect(200, NULL, "POST", "/api/v1/svc/membership/invitations/accept",
-	                   json_pack("{s:s, s:s}", "token", token, "password", EMPLOYER_PASSWORD)));
-	*employer = login(email, EMPLOYER_PASSWORD);
-	return id;
-}
-
-static json_int_t worker(const char *staff, json_int_t company, const char *ref,
-                         const char *last, const char *first)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers",
-	         (long long)company);
-	json_t *r = expect(201, staff, "POST", path,
-	                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", ref,
-	                             "last_name", last, "first_name", first, "birth_date",
-	                             "1985-05-04", "job_title", "Électricien", "contract_type", "cdi",
-	                             "start_date", "2015-09-01"));
-	json_int_t id = json_integer_value(json_object_get(r, "id"));
-	json_decref(r);
-	return id;
-}
-
-static long long db_count(const char *fmt, ...)
-{
-	char *path = fs_join(D.dir, "svc.db"), sql[2048];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long n = -1;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	else
-		fprintf(stderr, "db_count : %s : %s\n", sql, db ? sqlite3_errmsg(db) : "?");
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	free(path);
-	return n;
-}
-
 static const char *field0(const json_t *r)
 {
 	return json_string_value(json_object_get(
 		json_array_get(json_object_get(json_object_get(r, "error"), "fields"), 0), "field"));
-}
-
-static json_int_t id_of(const json_t *r)
-{
-	return json_integer_value(json_object_get(r, "id"));
 }
 
 static json_int_t request(const char *auth, json_t *body)
@@ -290,17 +84,6 @@ static json_int_t request(const char *auth, json_t *body)
 	assert_string_equal(json_string_value(json_object_get(r, "requested_on")), "2025-03-12");
 	json_decref(r);
 	return id;
-}
-
-static json_t *get(const char *auth, const char *fmt, ...)
-{
-	char path[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	return expect(200, auth, "GET", path, NULL);
 }
 
 static void test_planning(void **state)

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* What the tracking end-to-end tests share: a deployment (D) and its running
+ * server (S), the accounts' passwords, HTTP calls with expected statuses, and
+ * the membership path that makes a member company and its workers (apply,
+ * approve, accept the mailed invitation), plus reading the mail outbox and
+ * counting rows of the service database. Each test program writes its own
+ * config and setup. */
+#ifndef SOCLE_TRACKING_TEST_WORLD_H
+#define SOCLE_TRACKING_TEST_WORLD_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "server.h"
+
+#define STAFF_PASSWORD "motdepasse-du-service-42"
+#define EMPLOYER_PASSWORD "motdepasse-employeur-2025"
+#define WORKER_PASSWORD "motdepasse-salarie-2025"
+
+extern struct test_deploy D;
+extern struct test_server S;
+
+void user_add(const char *email, const char *role, const char *password, const char *extra);
+json_t *call(const char *auth, const char *method, const char *path, json_t *body, int *status);
+/* call() that checks the status and returns the body. */
+json_t *expect(int want, const char *auth, const char *method, const char *path, json_t *body);
+char *login(const char *email, const char *password);
+json_t *application(const char *siret, const char *name, const char *email);
+/* How many mails of the outbox go to @p to, of @p category, containing
+ * @p needle (may be NULL). */
+int count_mails(const char *to, const char *category, const char *needle);
+/* Wait (the loop thread sends mails) until @p want such mails are there. */
+int wait_mails(const char *to, const char *category, const char *needle, int want);
+bool invitation_token(const char *to, char token[65]);
+/* A member company made through membership's routes (apply, approve, accept
+ * the invitation); *employer receives its administrator's Authorization header. */
+json_int_t member_company(const char *staff, const char *siret, const char *name,
+                          const char *email, char **employer);
+json_int_t worker(const char *staff, json_int_t company, const char *ref, const char *last,
+                  const char *first);
+long long db_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+json_int_t id_of(const json_t *r);
+json_t *get(const char *auth, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
