@@ -16,7 +16,6 @@
  *   - the employee bound to the worker reads the list of accesses (role, date,
  *     action, no medical content) here and in GET /auth/me/accesses;
  *   - events dmst.created / dmst.updated carry ids only. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "fsutil.h"
+#include "outbox.h"
 #include "http_client.h"
 #include "server.h"
 
@@ -147,38 +147,7 @@ static json_t *application(const char *siret, const char *name, const char *emai
 /* The token of the invitation mailed to @p to, once the loop has sent it. */
 static bool invitation_token(const char *to, char token[65])
 {
-	char *dir = fs_join(D.dir, "outbox/svc"), want[256];
-	bool found = false;
-
-	snprintf(want, sizeof(want), "To: %s\r\n", to);
-	for (int tries = 0; tries < 200 && !found; tries++) {
-		DIR *dh = opendir(dir);
-
-		for (struct dirent *de; dh && (de = readdir(dh)) != NULL && !found;) {
-			if (de->d_name[0] == '.' || !strstr(de->d_name, ".eml"))
-				continue;
-			char *path = fs_join(dir, de->d_name), buf[8192];
-			FILE *f = fopen(path, "r");
-			size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-			if (f)
-				fclose(f);
-			buf[n] = '\0';
-			const char *link = strstr(buf, "invitation?token=");
-			if (strstr(buf, want) && link) {
-				memcpy(token, link + strlen("invitation?token="), 64);
-				token[64] = '\0';
-				found = true;
-			}
-			free(path);
-		}
-		if (dh)
-			closedir(dh);
-		if (!found)
-			usleep(50000);
-	}
-	free(dir);
-	return found;
+	return test_outbox_after(D.dir, "svc", to, "invitation?token=", token, 64);
 }
 
 /* A member company with its employer administrator logged in. */
