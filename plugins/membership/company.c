@@ -1566,34 +1566,48 @@ static const json_t *body_or_empty(socle_req *req, json_t **tmp)
 	return b;
 }
 
-/* POST /membership/companies/{id}/approve {joined_on?} (review) */
-static int route_approve(socle_req *req, void *ud)
+/* The three decisions on a company (approve, reject, leave) share their
+ * shape: the company id of the path, the body checked against @p fields, one
+ * write transaction, then the company as it now is. */
+static int decide(socle_req *req, const struct socle_field *fields, size_t n_fields,
+                  socle_write_fn write)
 {
 	socle_err err = SOCLE_ERR_INIT;
 	json_t *errors = NULL, *tmp;
 	struct decide_tx t = {.req = req};
-	char d[11];
-	(void)ud;
+	char today[SOCLE_DATE_SIZE];
 
 	if (socle_req_param_id(req, "id", &t.id) != 0)
 		return socle_reply_error(req, 404, "not_found", "Entreprise introuvable.");
 	const json_t *b = body_or_empty(req, &tmp);
 
-	if (socle_fields_check(b, approve_fields, SOCLE_COUNT(approve_fields), NULL, &errors) > 0) {
+	if (socle_fields_check(b, fields, n_fields, NULL, &errors) > 0) {
 		json_decref(tmp);
 		return socle_reply_invalid(req, errors);
 	}
-	socle_date_today(d);
-	t.joined_on = str(b, "joined_on") ? str(b, "joined_on") : d;
-	int rc = socle_service_write(socle_req_service(req), approve_write, &t, &err);
+	socle_date_today(today);
+	t.joined_on = str(b, "joined_on") ? str(b, "joined_on") : today;
+	t.reason = str(b, "reason");
+	t.left_on = str(b, "left_on");
+	int rc = socle_service_write(socle_req_service(req), write, &t, &err);
 
 	json_decref(tmp);
+	if (rc == SOCLE_E_INVAL && t.errors != NULL)
+		return socle_reply_invalid(req, t.errors);
+	json_decref(t.errors);
 	if (rc != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *c = db ? company_view(db, t.id, &err) : NULL;
 
 	return c ? socle_reply_json(req, 200, c) : socle_reply_err(req, &err);
+}
+
+/* POST /membership/companies/{id}/approve {joined_on?} (review) */
+static int route_approve(socle_req *req, void *ud)
+{
+	(void)ud;
+	return decide(req, approve_fields, SOCLE_COUNT(approve_fields), approve_write);
 }
 
 static int reject_write(socle_db *wdb, void *ud, socle_err *err)
@@ -1637,29 +1651,8 @@ static const struct socle_field reject_fields[] = {
 /* POST /membership/companies/{id}/reject {reason} (review) */
 static int route_reject(socle_req *req, void *ud)
 {
-	socle_err err = SOCLE_ERR_INIT;
-	json_t *errors = NULL, *tmp;
-	struct decide_tx t = {.req = req};
 	(void)ud;
-
-	if (socle_req_param_id(req, "id", &t.id) != 0)
-		return socle_reply_error(req, 404, "not_found", "Entreprise introuvable.");
-	const json_t *b = body_or_empty(req, &tmp);
-
-	if (socle_fields_check(b, reject_fields, SOCLE_COUNT(reject_fields), NULL, &errors) > 0) {
-		json_decref(tmp);
-		return socle_reply_invalid(req, errors);
-	}
-	t.reason = str(b, "reason");
-	int rc = socle_service_write(socle_req_service(req), reject_write, &t, &err);
-
-	json_decref(tmp);
-	if (rc != 0)
-		return socle_reply_err(req, &err);
-	socle_db *db = socle_req_reader(req, &err);
-	json_t *c = db ? company_view(db, t.id, &err) : NULL;
-
-	return c ? socle_reply_json(req, 200, c) : socle_reply_err(req, &err);
+	return decide(req, reject_fields, SOCLE_COUNT(reject_fields), reject_write);
 }
 
 static int leave_write(socle_db *wdb, void *ud, socle_err *err)
@@ -1704,32 +1697,8 @@ static const struct socle_field leave_fields[] = {
 /* POST /membership/companies/{id}/leave {left_on} (review) */
 static int route_leave(socle_req *req, void *ud)
 {
-	socle_err err = SOCLE_ERR_INIT;
-	json_t *errors = NULL, *tmp;
-	struct decide_tx t = {.req = req};
 	(void)ud;
-
-	if (socle_req_param_id(req, "id", &t.id) != 0)
-		return socle_reply_error(req, 404, "not_found", "Entreprise introuvable.");
-	const json_t *b = body_or_empty(req, &tmp);
-
-	if (socle_fields_check(b, leave_fields, SOCLE_COUNT(leave_fields), NULL, &errors) > 0) {
-		json_decref(tmp);
-		return socle_reply_invalid(req, errors);
-	}
-	t.left_on = str(b, "left_on");
-	int rc = socle_service_write(socle_req_service(req), leave_write, &t, &err);
-
-	json_decref(tmp);
-	if (rc == SOCLE_E_INVAL && t.errors != NULL)
-		return socle_reply_invalid(req, t.errors);
-	json_decref(t.errors);
-	if (rc != 0)
-		return socle_reply_err(req, &err);
-	socle_db *db = socle_req_reader(req, &err);
-	json_t *c = db ? company_view(db, t.id, &err) : NULL;
-
-	return c ? socle_reply_json(req, 200, c) : socle_reply_err(req, &err);
+	return decide(req, leave_fields, SOCLE_COUNT(leave_fields), leave_write);
 }
 
 /* ------------------------------------------------------------- invitations */
