@@ -317,22 +317,7 @@ static int dispatch_service(socle_core *core, socle_service *svc, int *delivered
 
 int bus_dispatch(socle_core *core)
 {
-	int delivered = 0, first_error = 0;
-
-	for (size_t i = 0; i < core->n_services; i++) {
-		socle_service *svc = core->services[i];
-		int rc;
-
-		if (svc == NULL || svc->store == NULL)
-			continue;
-		rc = store_claim_queue(svc);
-		/* One failing service does not hold back the others. */
-		if (rc > 0)
-			rc = dispatch_service(core, svc, &delivered);
-		if (rc < 0 && first_error == 0)
-			first_error = rc;
-	}
-	return delivered > 0 || first_error == 0 ? delivered : first_error;
+	return store_each_queue(core, dispatch_service);
 }
 
 int bus_pending(socle_core *core)

@@ -287,21 +287,7 @@ static int run_service(socle_core *core, socle_service *svc, int *ran)
 
 int jobs_run_due(socle_core *core)
 {
-	int ran = 0, first_error = 0;
-
-	for (size_t i = 0; i < core->n_services; i++) {
-		socle_service *svc = core->services[i];
-		int rc;
-
-		if (svc == NULL || svc->store == NULL)
-			continue;
-		rc = store_claim_queue(svc);
-		if (rc > 0)
-			rc = run_service(core, svc, &ran);
-		if (rc < 0 && first_error == 0)
-			first_error = rc;
-	}
-	return ran > 0 || first_error == 0 ? ran : first_error;
+	return store_each_queue(core, run_service);
 }
 
 int64_t jobs_next_due_ms(socle_core *core)

@@ -464,6 +464,25 @@ static int requeue_running(socle_db *w, void *ud, socle_err *err)
 	return n < 0 ? n : 0;
 }
 
+int store_each_queue(socle_core *core, int (*fn)(socle_core *, socle_service *, int *count))
+{
+	int count = 0, first_error = 0;
+
+	for (size_t i = 0; i < core->n_services; i++) {
+		socle_service *svc = core->services[i];
+		int rc;
+
+		if (svc == NULL || svc->store == NULL)
+			continue;
+		rc = store_claim_queue(svc);
+		if (rc > 0)
+			rc = fn(core, svc, &count);
+		if (rc < 0 && first_error == 0)
+			first_error = rc;
+	}
+	return count > 0 || first_error == 0 ? count : first_error;
+}
+
 int store_claim_queue(socle_service *svc)
 {
 	struct store *s = svc != NULL ? svc->store : NULL;

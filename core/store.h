@@ -67,6 +67,11 @@ int store_integrity_check(const char *db_path, socle_err *err);
  * command run next to the server must not deliver or run anything), or a
  * negative code. Called by the bus and the jobs at each pass. */
 int store_claim_queue(socle_service *svc);
+/* Run @p fn for every service whose queue this process owns (claiming it
+ * first); @p fn adds what it handled to *count. One failing service does not
+ * hold back the others. Returns the count when anything was handled or no
+ * service failed, else the first error. */
+int store_each_queue(socle_core *core, int (*fn)(socle_core *, socle_service *, int *count));
 /* Current size in bytes of the service's -wal file (0 when absent). */
 int store_wal_size(socle_service *svc, int64_t *bytes);
 
