@@ -130,15 +130,7 @@ static void test_followup_e2e(void **state)
 	                          " AND state = 'queued' AND run_at = 1742720400000"), 2);
 
 	/* ---- 6. the day of the visit (the server restarted on a later clock) ---- */
-	assert_int_equal(test_server_stop(&S, 10000), 0);
-	json_t *cfg = config("2025-03-24T12:00:00Z");
-	json_object_set_new(cfg, "listen", json_string("127.0.0.1"));
-	json_object_set_new(cfg, "port", json_integer(D.port));
-	char *text = json_dumps(cfg, JSON_INDENT(2));
-	json_decref(cfg);
-	assert_int_equal(test_deploy_write(&D, "socle.json", text), 0);
-	free(text);
-	assert_int_equal(test_server_start_deploy(&S, &D), 0);
+	restart_at("2025-03-24T12:00:00Z");
 	free(staff);
 	free(emp);
 	free(lea);

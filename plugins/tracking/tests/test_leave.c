@@ -13,7 +13,10 @@
  *      declared and updated by the employer with its obligations, field errors
  *      with nothing stored, an overlapping leave refused, the other company's
  *      employer refused (403), the employer's pré-reprise request refused with
- *      its reason, events and audit entries written with the data. */
+ *      its reason, events and audit entries written with the data; and every
+ *      row of the leave table of 1. declared by the employer through
+ *      POST /tracking/leaves on the row's date (the server's frozen clock),
+ *      its reply checked against the same expectations. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,14 +26,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "clock.h"
 #include "core.h"
 #include "fsutil.h"
-#include "outbox.h"
 #include "http_client.h"
 #include "server.h"
+#include "tracking_world.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_tracking;
 
@@ -272,6 +274,37 @@ static void check_expect(const char *name, const json_t *o, const char *flag,
 		         e->latest ? e->latest : "(aucune)");
 }
 
+/* The row's expectations against a leave_obligations answer: the rule point's
+ * own result in process, or the leave as POST /tracking/leaves returns it
+ * (obligations and duration_days copied from the rule's result). @p via names
+ * the path in failure messages. */
+static void check_vector(const struct leave_vector *v, const json_t *r, const char *via)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s (%s)", v->name, via);
+	if (json_array_size(json_object_get(r, "obligations")) != 3)
+		fail_msg("%s : %zu obligations au lieu de 3", name,
+		         json_array_size(json_object_get(r, "obligations")));
+	const json_t *d = json_object_get(r, "duration_days");
+	if (v->duration ? json_integer_value(d) != v->duration : d != NULL)
+		fail_msg("%s : durée %lld au lieu de %d", name, (long long)json_integer_value(d),
+		         v->duration);
+	const json_t *rep = find_type(r, "visite_reprise");
+	check_expect(name, rep, "required", &v->reprise);
+	check_expect(name, find_type(r, "pre_reprise"), "available", &v->pre);
+	check_expect(name, find_type(r, "rendez_vous_liaison"), "available", &v->liaison);
+	if (!has_text(json_object_get(rep, "basis"), v->basis))
+		fail_msg("%s : %s absent de basis", name, v->basis);
+	/* Every entry explains itself in French and cites its articles. */
+	size_t j;
+	const json_t *o;
+	json_array_foreach(json_object_get(r, "obligations"), j, o) {
+		assert_true(json_string_length(json_object_get(o, "explanation")) > 40);
+		assert_true(json_array_size(json_object_get(o, "basis")) > 0);
+	}
+}
+
 static void test_leave_table(void **state)
 {
 	(void)state;
@@ -282,24 +315,7 @@ static void test_leave_table(void **state)
 
 		if (r == NULL)
 			fail_msg("%s : %s", v->name, err.msg);
-		assert_int_equal(json_array_size(json_object_get(r, "obligations")), 3);
-		const json_t *d = json_object_get(r, "duration_days");
-		if (v->duration ? json_integer_value(d) != v->duration : d != NULL)
-			fail_msg("%s : durée %lld au lieu de %d", v->name,
-			         (long long)json_integer_value(d), v->duration);
-		const json_t *rep = find_type(r, "visite_reprise");
-		check_expect(v->name, rep, "required", &v->reprise);
-		check_expect(v->name, find_type(r, "pre_reprise"), "available", &v->pre);
-		check_expect(v->name, find_type(r, "rendez_vous_liaison"), "available", &v->liaison);
-		if (!has_text(json_object_get(rep, "basis"), v->basis))
-			fail_msg("%s : %s absent de basis", v->name, v->basis);
-		/* Every entry explains itself in French and cites its articles. */
-		size_t j;
-		const json_t *o;
-		json_array_foreach(json_object_get(r, "obligations"), j, o) {
-			assert_true(json_string_length(json_object_get(o, "explanation")) > 40);
-			assert_true(json_array_size(json_object_get(o, "basis")) > 0);
-		}
+		check_vector(v, r, "règle");
 		json_decref(r);
 	}
 }
@@ -563,36 +579,24 @@ static void test_contracts_refuse_broken_overrides(void **state)
 
 /* ==== 2. the HTTP routes, through the real server ================================= */
 
-#define STAFF_PASSWORD "motdepasse-du-service-42"
-#define EMPLOYER_PASSWORD "motdepasse-employeur-2025"
-
-static struct test_deploy D;
-static struct test_server S;
+/* The server's business date at start (its frozen clock: 9:00 in Paris). */
+#define HTTP_TODAY "2025-03-12"
+#define HTTP_CLOCK_TIME "T08:00:00Z"
 
 static int setup_http(void **state)
 {
-	char cmd[2048], *out = NULL;
 	(void)state;
 
 	json_t *cfg = json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
 	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
 	                        SOCLE_SOURCE_DIR "/scripts/default", "clock",
-	                        "2025-03-12T08:00:00Z", "services", "id", "svc", "name",
+	                        HTTP_TODAY HTTP_CLOCK_TIME, "services", "id", "svc", "name",
 	                        "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
 	                        "fee_per_worker", 105.0, "tracking");
 	if (test_deploy_create(&D, "tracking-leave-http", cfg) != 0)
 		return -1;
 	json_decref(cfg);
-	snprintf(cmd, sizeof(cmd),
-	         "printf '%%s\\n' '" STAFF_PASSWORD "' | " SOCLE_BINARY_DIR "/socle user add"
-	         " --config %s --service svc --email admin@svc.test --role service_admin",
-	         D.config_path);
-	if (fs_run(cmd, &out) != 0) {
-		fprintf(stderr, "%s", out);
-		free(out);
-		return -1;
-	}
-	free(out);
+	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
 	return test_server_start_deploy(&S, &D);
 }
 
@@ -602,91 +606,6 @@ static int teardown_http(void **state)
 	int rc = test_server_stop(&S, 10000);
 	test_deploy_remove(&D);
 	return rc == 0 ? 0 : -1;
-}
-
-static json_t *call(const char *auth, const char *method, const char *path, json_t *body,
-                    int *status)
-{
-	const char *headers[] = {auth, NULL};
-	json_t *r = hc_json(S.port, method, path, auth ? headers : NULL, body, status);
-
-	json_decref(body);
-	return r;
-}
-
-static char *login(const char *email, const char *password)
-{
-	int status = 0;
-	char *h = NULL;
-	json_t *r = call(NULL, "POST", "/api/v1/svc/auth/login",
-	                 json_pack("{s:s, s:s}", "email", email, "password", password), &status);
-
-	assert_int_equal(status, 200);
-	assert_true(asprintf(&h, "Authorization: Bearer %s",
-	                     json_string_value(json_object_get(r, "token"))) > 0);
-	json_decref(r);
-	return h;
-}
-
-static json_t *application(const char *siret, const char *name, const char *email)
-{
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:i, s:{s:s, s:s, s:s}, s:[s],"
-		" s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:{s:s}}",
-		"siret", siret, "legal_name", name, "naf_code", "43.22A", "naf_version", "NAFrev2",
-		"address", "line", "3 quai Perrache", "postcode", "69002", "city", "Lyon", "headcount", 4,
-		"contact", "name", "Inès Garnier", "email", email, "phone", "04 78 00 00 00",
-		"exposures", "bruit", "prevention_answers", "duerp", 1, "duerp_with_workers", 1,
-		"action_plan", 1, "action_plan_reviewed", 0, "staff_representation", 0, "onboarding", 1,
-		"payment", "mode", "transfer");
-}
-
-/* The token of the invitation mailed to @p to, once the loop has sent it. */
-static bool invitation_token(const char *to, char token[65])
-{
-	return test_outbox_after(D.dir, "svc", to, "invitation?token=", token, 64);
-}
-
-/* A member company with its employer administrator logged in. */
-static json_int_t member_company(const char *staff, const char *siret, const char *name,
-                                 const char *email, char **employer)
-{
-	char path[256], token[65];
-	int status = 0;
-	json_t *r = call(NULL, "POST", "/api/v1/svc/membership/applications",
-	                 application(siret, name, email), &status);
-
-	assert_int_equal(status, 201);
-	json_int_t id = json_integer_value(json_object_get(r, "id"));
-	json_decref(r);
-	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/approve", (long long)id);
-	r = call(staff, "POST", path, json_object(), &status);
-	assert_int_equal(status, 200);
-	json_decref(r);
-	assert_true(invitation_token(email, token));
-	r = call(NULL, "POST", "/api/v1/svc/membership/invitations/accept",
-	         json_pack("{s:s, s:s}", "token", token, "password", EMPLOYER_PASSWORD), &status);
-	assert_int_equal(status, 200);
-	json_decref(r);
-	*employer = login(email, EMPLOYER_PASSWORD);
-	return id;
-}
-
-/* Rows of the service's database (read-only, beside the running server). */
-static long long db_count(const char *sql)
-{
-	char *path = fs_join(D.dir, "svc.db");
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long n = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	free(path);
-	return n;
 }
 
 static const json_t *obligation_of(const json_t *leave, const char *type)
@@ -782,7 +701,7 @@ static void test_http_leaves(void **state)
 	assert_string_equal(json_string_value(json_object_get(rep, "latest")), "2025-03-18");
 	json_decref(r);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'sick_leave.declared'"
-	                          " AND payload LIKE '%\"cause\":\"maladie\"%'"),
+	                          " AND payload LIKE '%%\"cause\":\"maladie\"%%'"),
 	                 1);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit"
 	                          " WHERE action = 'tracking.leave.declare'"),
@@ -809,7 +728,7 @@ static void test_http_leaves(void **state)
 	assert_string_equal(json_string_value(json_object_get(rep, "window_status")), "en_cours");
 	json_decref(r);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'sick_leave.updated'"
-	                          " AND payload LIKE '%\"return_date\":\"2025-03-10\"%'"),
+	                          " AND payload LIKE '%%\"return_date\":\"2025-03-10\"%%'"),
 	                 1);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit"
 	                          " WHERE action = 'tracking.leave.update'"),
@@ -926,6 +845,89 @@ static void test_http_leaves(void **state)
 	free(staff);
 }
 
+/* Every row of leave_vectors[] through POST /tracking/leaves, checked by
+ * check_vector against the same expectations as test_leave_table, so the HTTP
+ * path (field checks, storage, what the rule point is given of the stored
+ * leave, the reply) cannot drift from the rule point. The reply's obligations
+ * are computed on the server's business date, and a running server's clock
+ * cannot move: rows are grouped by their "on" date and the server restarted
+ * once per date. Each row has a worker of its own, since a worker's leaves may
+ * not overlap and several rows cover the same days. */
+static void test_http_leave_table(void **state)
+{
+	enum { N = SOCLE_COUNT(leave_vectors) };
+	char *staff = login("admin@svc.test", STAFF_PASSWORD), *emp = NULL;
+	json_int_t workers[N];
+	const char *today = HTTP_TODAY;
+	size_t declared = 0;
+	(void)state;
+
+	json_int_t company = member_company(staff, "81234569200006", "Plâtrerie Morel",
+	                                    "sylvie@morel.test", &emp);
+	for (size_t i = 0; i < N; i++) {
+		char ref[16];
+
+		snprintf(ref, sizeof(ref), "V-%02zu", i + 1);
+		workers[i] = worker(staff, company, ref, "Morel", "Jules");
+	}
+	for (size_t i = 0; i < N; i++) {
+		const char *on = leave_vectors[i].on;
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(leave_vectors[j].on, on) == 0;
+		if (seen) /* its date's rows went with the first row of that date */
+			continue;
+		if (strcmp(on, today) != 0) {
+			char clock[32];
+
+			snprintf(clock, sizeof(clock), "%s" HTTP_CLOCK_TIME, on);
+			restart_at(clock);
+			today = on;
+			free(emp);
+			emp = login("sylvie@morel.test", EMPLOYER_PASSWORD);
+		}
+		for (size_t k = i; k < N; k++) {
+			const struct leave_vector *v = &leave_vectors[k];
+
+			if (strcmp(v->on, on) != 0)
+				continue;
+			json_t *body = json_loads(v->leave, 0, NULL);
+			assert_non_null(body);
+			json_object_set_new(body, "worker_id", json_integer(workers[k]));
+			json_object_set_new(body, "company_id", json_integer(company));
+			int status = 0;
+			json_t *r = call(emp, "POST", "/api/v1/svc/tracking/leaves", body, &status);
+			if (status != 201) {
+				char *dump = r ? json_dumps(r, JSON_COMPACT) : NULL;
+
+				fail_msg("%s (HTTP) : %d au lieu de 201 : %s", v->name, status,
+				         dump ? dump : "(vide)");
+			}
+			/* A failing rule leaves the leave stored, its obligations null. */
+			if (json_object_get(r, "obligations_error") != NULL)
+				fail_msg("%s (HTTP) : %s", v->name,
+				         json_string_value(json_object_get(r, "obligations_error")));
+			const char *got_on = json_string_value(json_object_get(r, "obligations_on"));
+			if (got_on == NULL || strcmp(got_on, v->on) != 0)
+				fail_msg("%s (HTTP) : obligations au %s au lieu du %s", v->name,
+				         got_on ? got_on : "(aucune date)", v->on);
+			check_vector(v, r, "HTTP");
+			json_decref(r);
+			declared++;
+		}
+	}
+	assert_int_equal(declared, N);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_leave WHERE company_id = %lld",
+	                          (long long)company),
+	                 N);
+	/* Later tests of the group start from the setup's date again. */
+	if (strcmp(today, HTTP_TODAY) != 0)
+		restart_at(HTTP_TODAY HTTP_CLOCK_TIME);
+	free(emp);
+	free(staff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest rules[] = {
@@ -938,6 +940,7 @@ int main(void)
 	};
 	const struct CMUnitTest http[] = {
 		cmocka_unit_test(test_http_leaves),
+		cmocka_unit_test(test_http_leave_table),
 	};
 	int failed = cmocka_run_group_tests_name("règles", rules, setup_core, teardown_core);
 

@@ -163,6 +163,23 @@ json_int_t worker(const char *staff, json_int_t company, const char *ref,
 	return id;
 }
 
+void restart_at(const char *clock)
+{
+	assert_int_equal(test_server_stop(&S, 10000), 0);
+	/* The config as written by test_deploy_create (its port included), only
+	 * the clock changed: a running server's clock cannot be moved. */
+	json_t *cfg = json_load_file(D.config_path, 0, NULL);
+
+	assert_non_null(cfg);
+	json_object_set_new(cfg, "clock", json_string(clock));
+	char *text = json_dumps(cfg, JSON_INDENT(2));
+	json_decref(cfg);
+	assert_non_null(text);
+	assert_int_equal(test_deploy_write(&D, "socle.json", text), 0);
+	free(text);
+	assert_int_equal(test_server_start_deploy(&S, &D), 0);
+}
+
 long long db_count(const char *fmt, ...)
 {
 	char *path = fs_join(D.dir, "svc.db"), sql[2048];

@@ -2,9 +2,9 @@
 /* What the tracking end-to-end tests share: a deployment (D) and its running
  * server (S), the accounts' passwords, HTTP calls with expected statuses, and
  * the membership path that makes a member company and its workers (apply,
- * approve, accept the mailed invitation), plus reading the mail outbox and
- * counting rows of the service database. Each test program writes its own
- * config and setup. */
+ * approve, accept the mailed invitation), plus reading the mail outbox,
+ * counting rows of the service database and restarting the server on another
+ * business date. Each test program writes its own config and setup. */
 #ifndef SOCLE_TRACKING_TEST_WORLD_H
 #define SOCLE_TRACKING_TEST_WORLD_H
 
@@ -39,6 +39,10 @@ json_int_t member_company(const char *staff, const char *siret, const char *name
                           const char *email, char **employer);
 json_int_t worker(const char *staff, json_int_t company, const char *ref, const char *last,
                   const char *first);
+/* Stop the server, set the deployment's frozen business clock to @p clock
+ * (ISO 8601 UTC, e.g. "2025-03-24T12:00:00Z") in its config, start it again
+ * on the same port and data. Sessions are timed by that clock: log in again. */
+void restart_at(const char *clock);
 long long db_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 json_int_t id_of(const json_t *r);
 json_t *get(const char *auth, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
