@@ -105,6 +105,35 @@ const char tracking_sql_planning[] =
 	/* The "answered within the regulatory delay" indicator selects by deadline. */
 	"CREATE INDEX tracking_request_due ON tracking_visit_request (due_before);";
 
+/* Migration 6: the convocations and reminders that went out, one row each
+ * (days_before 0: the convocation, to every recipient, recipient '*'; n: the
+ * reminder n days before, per address). Jobs run at least once: the row makes
+ * a second run of the same job send nothing. */
+const char tracking_sql_notices[] =
+	"CREATE TABLE tracking_notice ("
+	"  request_id INTEGER NOT NULL REFERENCES tracking_visit_request(id),"
+	"  slot_id INTEGER NOT NULL REFERENCES tracking_slot(id),"
+	"  days_before INTEGER NOT NULL CHECK (days_before BETWEEN 0 AND 90),"
+	"  recipient TEXT NOT NULL,"
+	"  mailed_at BIGINT NOT NULL,"
+	"  PRIMARY KEY (request_id, slot_id, days_before, recipient)) WITHOUT ROWID;";
+
+/* Migration 7: the queue's indexes hold the queued requests only, and the
+ * worker's index no longer holds the status. Placing a request (queued to
+ * scheduled) then removes two index entries instead of rewriting three, which
+ * was most of the cost of the assignment's write (bench/tracking). Every query
+ * of these indexes says status = 'queued' as the partial index does; the check
+ * of one open request per worker and type reads the worker's few rows. */
+const char tracking_sql_queue_indexes[] =
+	"DROP INDEX tracking_request_plan;"
+	"DROP INDEX tracking_request_queue;"
+	"DROP INDEX tracking_request_worker;"
+	"CREATE INDEX tracking_request_plan ON tracking_visit_request"
+	"  (company_id, priority, due_before, id) WHERE status = 'queued';"
+	"CREATE INDEX tracking_request_queue ON tracking_visit_request"
+	"  (priority, due_before, id) WHERE status = 'queued';"
+	"CREATE INDEX tracking_request_worker ON tracking_visit_request (worker_id, type);";
+
 #define NOMEM(err) socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante")
 
 /* ---- visit types (the codes of GET /tracking/visit-types, visits.c) -------------- */
@@ -387,7 +416,7 @@ static const struct socle_rule_point assign_rule = {
 		"role = \"medecin\" | \"infirmier\", site, starts_at = \"AAAA-MM-JJTHH:MM\", "
 		"duration_min, mode = \"in_person\" | \"teleconsultation\", visit_types = { codes } "
 		"(vide : tous) } ... } : les créneaux libres à venir qui admettent ce type de visite, "
-		"du rôle requis et du site demandé, par ordre chronologique (100 au plus).",
+		"du rôle requis et du site demandé, par ordre chronologique (20 au plus).",
 	.n_args = 2,
 	.check = assign_contract,
 };
@@ -1393,12 +1422,13 @@ static int visits_to_plan(socle_req *req, void *ud)
 
 /* ---- scheduling: booking, convocation, reminders -------------------------------------------- */
 
-/* One booking decided outside the write: the request, the slot, the mails. */
+/* One booking decided outside the write: the request and the slot. The write
+ * books them and enqueues the convocation job; the mails are rendered and
+ * queued by that job, off the request path (an assignment run books
+ * thousands of visits; their convocations follow through the job queue). */
 struct booking {
 	json_t *request;   /* row (owned) */
 	json_t *slot;      /* row, slot_view (owned) */
-	json_t *mails;     /* [{to, subject, text}] convocations, sent now (owned) */
-	json_t *reminders; /* [{to, subject, text, send_at}] (owned) */
 	bool offered_only; /* the employer's choice: the slot must be offered */
 	bool done;         /* booked by the write */
 	char failure[200]; /* why the write did not book */
@@ -1408,8 +1438,6 @@ static void booking_clear(struct booking *bk)
 {
 	json_decref(bk->request);
 	json_decref(bk->slot);
-	json_decref(bk->mails);
-	json_decref(bk->reminders);
 	memset(bk, 0, sizeof(*bk));
 }
 
@@ -1455,15 +1483,50 @@ static char *convocation_body(const json_t *ctx, const json_t *text, int days_be
 	return out;
 }
 
-/* Prepare the mails of a booking: convocation_text, recipients (the company's
- * contact, the worker's own accounts), reminders. Reads only. */
-static int booking_prepare(socle_service *svc, socle_db *db, struct booking *bk, socle_err *err)
+/* What a convocation or a reminder of a scheduled visit says and to whom,
+ * read when the job runs (the worker's accounts and the company's contact as
+ * they are then). */
+struct notice {
+	json_t *request;    /* row (owned) */
+	json_t *slot;       /* row, slot_view with starts_ms (owned) */
+	json_t *ctx;        /* the body's context (owned) */
+	json_t *text;       /* convocation_text's {objectives, steps} (owned) */
+	json_t *recipients; /* [{email}]: the company's contact, then the worker's accounts */
+	char subject[300];
+};
+
+static void notice_clear(struct notice *n)
 {
-	const json_t *r = bk->request, *slot = bk->slot;
-	const struct vtype *t = vtype_of(sget(r, "type"));
-	json_t *ctx = NULL, *text = NULL, *who = NULL, *args = NULL;
+	json_decref(n->request);
+	json_decref(n->slot);
+	json_decref(n->ctx);
+	json_decref(n->text);
+	json_decref(n->recipients);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Load the visit of @p request_id if it is still scheduled on @p slot_id and
+ * render its notice (@p days_before > 0: a reminder). Returns 1 when ready, 0
+ * when the visit no longer holds (cancelled, moved, held: nothing to send), or
+ * a negative code. Reads only. */
+static int notice_prepare(socle_service *svc, socle_db *db, int64_t request_id, int64_t slot_id,
+                          int days_before, struct notice *n, socle_err *err)
+{
+	socle_err e2 = SOCLE_ERR_INIT;
 	int rc;
 
+	n->request = request_load(db, request_id, &e2);
+	if (n->request == NULL)
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	if (strcmp(sget(n->request, "status"), "scheduled") != 0 ||
+	    iget(n->request, "slot_id") != slot_id)
+		return 0;
+	n->slot = slot_load(db, slot_id, err);
+	if (n->slot == NULL)
+		return err->code ? err->code : SOCLE_E_INTERNAL;
+	slot_view_ms(n->slot, true);
+	const json_t *r = n->request, *slot = n->slot;
+	const struct vtype *t = vtype_of(sget(r, "type"));
 	json_t *info = q_one(db, "SELECT w.first_name, w.last_name, c.legal_name, c.contact_email"
 	                         " FROM membership_worker w JOIN membership_company c"
 	                         " ON c.id = w.company_id WHERE w.id = :w",
@@ -1476,81 +1539,89 @@ static int booking_prepare(socle_service *svc, socle_db *db, struct booking *bk,
 	                          json_object_get(slot, "mode"), "site", json_object_get(slot, "site"),
 	                          "starts_at", json_object_get(slot, "starts_at"), "duration_min",
 	                          json_object_get(slot, "duration_min"));
-	args = visit ? json_pack("[o]", visit) : NULL;
-	rc = args ? socle_rule_call(svc, "convocation_text", args, &text, err) : NOMEM(err);
+	json_t *args = visit ? json_pack("[o]", visit) : NULL;
+	rc = args ? socle_rule_call(svc, "convocation_text", args, &n->text, err) : NOMEM(err);
 	json_decref(args);
 	if (rc != 0)
 		goto out;
-	ctx = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:I}", "service",
-	                socle_service_name(svc), "first_name", json_object_get(info, "first_name"),
-	                "last_name", json_object_get(info, "last_name"), "company",
-	                json_object_get(info, "legal_name"), "label", t ? t->label : "", "slot", slot,
-	                "cutoff_hours", (json_int_t)cutoff_hours(svc), "request_id",
-	                (json_int_t)iget(r, "id"));
-	who = q_all(db, "SELECT u.email FROM core_user_scope s JOIN core_user u ON u.id = s.user_id"
-	                " WHERE s.kind = 'worker' AND s.ref = :w AND u.role = :role"
-	                " AND u.disabled = 0 ORDER BY u.id LIMIT 5",
-	            json_pack("{s:I, s:i}", "w", (json_int_t)iget(r, "worker_id"), "role",
-	                      SOCLE_ROLE_EMPLOYEE),
-	            err);
-	if (ctx == NULL || who == NULL) {
+	n->ctx = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:I}", "service",
+	                   socle_service_name(svc), "first_name", json_object_get(info, "first_name"),
+	                   "last_name", json_object_get(info, "last_name"), "company",
+	                   json_object_get(info, "legal_name"), "label", t ? t->label : "", "slot",
+	                   slot, "cutoff_hours", (json_int_t)cutoff_hours(svc), "request_id",
+	                   (json_int_t)request_id);
+	n->recipients = q_all(db, "SELECT u.email FROM core_user_scope s JOIN core_user u"
+	                          " ON u.id = s.user_id WHERE s.kind = 'worker' AND s.ref = :w"
+	                          " AND u.role = :role AND u.disabled = 0 ORDER BY u.id LIMIT 5",
+	                      json_pack("{s:I, s:i}", "w", (json_int_t)iget(r, "worker_id"), "role",
+	                                SOCLE_ROLE_EMPLOYEE),
+	                      err);
+	if (n->ctx == NULL || n->recipients == NULL ||
+	    json_array_insert_new(n->recipients, 0,
+	                          json_pack("{s:O}", "email", json_object_get(info, "contact_email")))) {
 		rc = err->code ? err->code : NOMEM(err);
 		goto out;
 	}
-	json_array_insert_new(who, 0, json_pack("{s:O}", "email",
-	                                        json_object_get(info, "contact_email")));
-	bk->mails = json_array();
-	bk->reminders = json_array();
-	char when[96], subject[300];
+	char when[96];
 	french_when(sget(slot, "starts_at"), when, sizeof(when));
-	int days[MAX_REMINDERS];
-	size_t nd = reminder_days(svc, days), i;
-	int64_t start = iget(slot, "starts_ms"), now = socle_now_ms();
-	const json_t *to;
-	json_array_foreach(who, i, to) {
-		char *body = convocation_body(ctx, text, 0);
-
-		snprintf(subject, sizeof(subject), "Convocation : %s, %s", t ? t->label : "visite", when);
-		if (body == NULL || json_array_append_new(bk->mails, json_pack("{s:O, s:s, s:s}", "to",
-		                                          json_object_get(to, "email"), "subject",
-		                                          subject, "text", body)) != 0) {
-			free(body);
-			rc = NOMEM(err);
-			goto out;
-		}
-		free(body);
-		for (size_t k = 0; k < nd; k++) {
-			int64_t at = start - (int64_t)days[k] * 86400000;
-
-			if (at <= now) /* already in the past: no reminder */
-				continue;
-			body = convocation_body(ctx, text, days[k]);
-			snprintf(subject, sizeof(subject), "Rappel de convocation : %s, %s",
-			         t ? t->label : "visite", when);
-			if (body == NULL ||
-			    json_array_append_new(bk->reminders,
-			                          json_pack("{s:O, s:s, s:s, s:I, s:i}", "to",
-			                                    json_object_get(to, "email"), "subject", subject,
-			                                    "text", body, "send_at", (json_int_t)at, "days",
-			                                    days[k])) != 0) {
-				free(body);
-				rc = NOMEM(err);
-				goto out;
-			}
-			free(body);
-		}
-	}
-	rc = 0;
+	snprintf(n->subject, sizeof(n->subject), "%s : %s, %s",
+	         days_before > 0 ? "Rappel de convocation" : "Convocation", t ? t->label : "visite",
+	         when);
+	rc = 1;
 out:
 	json_decref(info);
-	json_decref(text);
-	json_decref(ctx);
-	json_decref(who);
 	return rc;
 }
 
+/* In a write: is the visit still scheduled on that slot? 1 yes, 0 no, or a
+ * negative code. */
+static int visit_holds(socle_db *wdb, int64_t request_id, int64_t slot_id, socle_err *err)
+{
+	socle_err e2 = SOCLE_ERR_INIT;
+	json_t *r = q_one(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
+	                  json_pack("{s:I}", "id", (json_int_t)request_id), &e2);
+
+	if (r == NULL)
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	int holds = strcmp(sget(r, "status"), "scheduled") == 0 && iget(r, "slot_id") == slot_id;
+	json_decref(r);
+	return holds;
+}
+
+/* In a write: record that this notice went out, once. A job runs at least
+ * once: the notice's row makes the second run send nothing. 1 when recorded
+ * now, 0 when it already was, or a negative code. */
+static int notice_record(socle_db *wdb, int64_t request_id, int64_t slot_id, int days_before,
+                         const char *recipient, socle_err *err)
+{
+	return q_run(wdb, "INSERT OR IGNORE INTO tracking_notice (request_id, slot_id, days_before,"
+	                  " recipient, mailed_at) VALUES (:r, :s, :d, :to, :now)",
+	             json_pack("{s:I, s:I, s:i, s:s, s:I}", "r", (json_int_t)request_id, "s",
+	                       (json_int_t)slot_id, "d", days_before, "to", recipient, "now",
+	                       (json_int_t)socle_now_ms()),
+	             err);
+}
+
+/* Queue one mail; a contact address the mailer refuses is logged and skipped
+ * (the other recipients still get theirs). 0 or a store error. */
+static int notice_mail(socle_db *wdb, int64_t request_id, const char *to, const char *subject,
+                       const char *text, const char *category, socle_err *err)
+{
+	struct socle_mail mail = {.to = to, .subject = subject, .text = text, .category = category};
+	socle_err e2 = SOCLE_ERR_INIT;
+	int64_t job = socle_mail_queue(wdb, &mail, 0, &e2);
+
+	if (job == SOCLE_E_INVAL) {
+		socle_log(SOCLE_LOG_WARN, "service %s : %s de la demande %" PRId64 " non envoyé(e) à "
+		          "« %s » : %s", socle_service_id(socle_db_service(wdb)), category, request_id,
+		          to ? to : "", e2.msg);
+		return 0;
+	}
+	return job < 0 ? socle_err_set(err, (int)job, "%s", e2.msg) : 0;
+}
+
 /* In the write: book the slot for the request if both are still open, then
- * the event, the audit entry, the convocations and the reminder jobs.
+ * the event, the audit entry and the convocation job.
  * Returns 0 (bk->done tells whether it booked) or a store error. */
 static int booking_apply(socle_db *wdb, socle_req *req, struct booking *bk, const char *how,
                          socle_err *err)
@@ -1597,86 +1668,285 @@ static int booking_apply(socle_db *wdb, socle_req *req, struct booking *bk, cons
 	                         json_object_get(bk->slot, "professional_id"), "how", how),
 	               err)) ||
 	    (rc = audit(wdb, req, "tracking.visit.schedule", "visit_request", rid,
-	                json_pack("{s:O, s:I, s:O, s:s, s:I}", "company_id",
+	                json_pack("{s:O, s:I, s:O, s:s}", "company_id",
 	                          json_object_get(bk->request, "company_id"), "slot_id",
 	                          (json_int_t)sid, "starts_at", json_object_get(bk->slot, "starts_at"),
-	                          "how", how, "mails",
-	                          (json_int_t)json_array_size(bk->mails)),
+	                          "how", how),
 	                err)))
 		return rc;
-	size_t i;
-	const json_t *m;
-	json_array_foreach(bk->mails, i, m) {
-		struct socle_mail mail = {.to = sget(m, "to"), .subject = sget(m, "subject"),
-		                          .text = sget(m, "text"), .category = "convocation"};
-		int64_t job = socle_mail_queue(wdb, &mail, 0, &e2);
+	json_t *p = json_pack("{s:I, s:I}", "request_id", (json_int_t)rid, "slot_id", (json_int_t)sid);
+	int64_t job = p ? socle_job_enqueue(wdb, "tracking.convocation", p, 0, 0, err) : NOMEM(err);
 
-		if (job == SOCLE_E_INVAL) { /* a contact address the mailer refuses: logged, skipped */
-			socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64
-			          " non envoyée à « %s » : %s", socle_service_id(socle_db_service(wdb)), rid,
-			          mail.to, e2.msg);
-			e2 = (socle_err)SOCLE_ERR_INIT;
-			continue;
-		}
-		if (job < 0)
-			return socle_err_set(err, (int)job, "%s", e2.msg);
-	}
-	json_array_foreach(bk->reminders, i, m) {
-		json_t *p = json_pack("{s:I, s:I, s:O, s:O, s:O, s:O}", "request_id", (json_int_t)rid,
-		                      "slot_id", (json_int_t)sid, "to", json_object_get(m, "to"),
-		                      "subject", json_object_get(m, "subject"), "text",
-		                      json_object_get(m, "text"), "days", json_object_get(m, "days"));
-		int64_t job = p ? socle_job_enqueue(wdb, "tracking.reminder", p, iget(m, "send_at"), 0,
-		                                    err)
-		                : NOMEM(err);
-
-		json_decref(p);
-		if (job < 0)
-			return (int)job;
-	}
+	json_decref(p);
+	if (job < 0)
+		return (int)job;
 	bk->done = true;
 	return 0;
 }
 
-/* The reminder job: mail it now if the visit still holds on the same slot. */
+/* ---- the convocation job: mails now, reminder jobs for later ---- */
+
+struct convocation_write {
+	int64_t request_id, slot_id;
+	const struct notice *n;
+	const char *body;   /* the same text for every recipient, rendered once */
+	int days[MAX_REMINDERS];
+	size_t n_days;
+};
+
+static int convocation_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	const struct convocation_write *cw = ud;
+	int rc;
+
+	if ((rc = visit_holds(wdb, cw->request_id, cw->slot_id, err)) <= 0 ||
+	    (rc = notice_record(wdb, cw->request_id, cw->slot_id, 0, "*", err)) <= 0)
+		return rc; /* moved or cancelled since, or already sent */
+	int64_t start = iget(cw->n->slot, "starts_ms"), now = socle_now_ms();
+	size_t i;
+	const json_t *to;
+	json_array_foreach(cw->n->recipients, i, to) {
+		const char *email = sget(to, "email");
+
+		if ((rc = notice_mail(wdb, cw->request_id, email, cw->n->subject, cw->body,
+		                      "convocation", err)) != 0)
+			return rc;
+		for (size_t k = 0; k < cw->n_days && email; k++) {
+			int64_t at = start - (int64_t)cw->days[k] * 86400000;
+
+			if (at <= now) /* already in the past: no reminder */
+				continue;
+			json_t *p = json_pack("{s:I, s:I, s:s, s:i}", "request_id",
+			                      (json_int_t)cw->request_id, "slot_id",
+			                      (json_int_t)cw->slot_id, "to", email, "days", cw->days[k]);
+			int64_t job = p ? socle_job_enqueue(wdb, "tracking.reminder", p, at, 0, err)
+			                : NOMEM(err);
+
+			json_decref(p);
+			if (job < 0)
+				return (int)job;
+		}
+	}
+	return 0;
+}
+
+static int convocation_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
+{
+	struct notice n = {0};
+	struct convocation_write cw = {.request_id = iget(payload, "request_id"),
+	                               .slot_id = iget(payload, "slot_id"), .n = &n};
+	(void)ud;
+
+	if (cw.request_id <= 0 || cw.slot_id <= 0)
+		return socle_err_set(err, SOCLE_E_INVAL, "tracking.convocation : charge utile invalide");
+	socle_db *db = socle_service_reader(svc, err);
+	int rc = db ? notice_prepare(svc, db, cw.request_id, cw.slot_id, 0, &n, err)
+	            : SOCLE_E_STORE;
+	char *body = NULL;
+
+	if (rc == 1) {
+		body = convocation_body(n.ctx, n.text, 0);
+		cw.body = body;
+		cw.n_days = reminder_days(svc, cw.days);
+		rc = body ? socle_service_write(svc, convocation_txn, &cw, err) : NOMEM(err);
+	}
+	if (rc < 0)
+		socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64
+		          " impossible pour l'instant : %s", socle_service_id(svc), cw.request_id,
+		          err->msg);
+	free(body);
+	notice_clear(&n);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- the reminder job: mail it now if the visit still holds on the same slot ---- */
+
+struct reminder_write {
+	int64_t request_id, slot_id;
+	int days;
+	const char *to, *subject, *text;
+};
+
 static int reminder_txn(socle_db *wdb, void *ud, socle_err *err)
 {
-	const json_t *p = ud;
-	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *r = q_one(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
-	                  json_pack("{s:I}", "id", (json_int_t)iget(p, "request_id")), &e2);
+	const struct reminder_write *rw = ud;
+	int rc;
 
-	if (r == NULL)
-		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
-	bool holds = strcmp(sget(r, "status"), "scheduled") == 0 &&
-	             iget(r, "slot_id") == iget(p, "slot_id");
-	json_decref(r);
-	if (!holds)
-		return 0; /* cancelled or moved: no reminder */
-	struct socle_mail mail = {.to = sget(p, "to"), .subject = sget(p, "subject"),
-	                          .text = sget(p, "text"), .category = "rappel"};
-	int64_t job = socle_mail_queue(wdb, &mail, 0, err);
-	return job < 0 ? (int)job : 0;
+	if ((rc = visit_holds(wdb, rw->request_id, rw->slot_id, err)) <= 0 ||
+	    (rc = notice_record(wdb, rw->request_id, rw->slot_id, rw->days, rw->to, err)) <= 0)
+		return rc; /* cancelled or moved: no reminder; or already sent */
+	return notice_mail(wdb, rw->request_id, rw->to, rw->subject, rw->text, "rappel", err);
 }
 
 static int reminder_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
 {
+	struct reminder_write rw = {.request_id = iget(payload, "request_id"),
+	                            .slot_id = iget(payload, "slot_id"),
+	                            .days = (int)iget(payload, "days"), .to = sget(payload, "to")};
+	struct notice n = {0};
+	char *body = NULL;
+	int rc;
 	(void)ud;
-	if (!json_is_integer(json_object_get(payload, "request_id")) || !sget(payload, "to") ||
-	    !sget(payload, "subject") || !sget(payload, "text"))
+
+	if (rw.request_id <= 0 || rw.slot_id <= 0 || rw.to == NULL || rw.days < 1 || rw.days > 90)
 		return socle_err_set(err, SOCLE_E_INVAL, "tracking.reminder : charge utile invalide");
-	return socle_service_write(svc, reminder_txn, (void *)payload, err);
+	if (sget(payload, "text") && sget(payload, "subject")) {
+		/* Queued by a version that rendered reminders at booking time. */
+		rw.subject = sget(payload, "subject");
+		rw.text = sget(payload, "text");
+		return socle_service_write(svc, reminder_txn, &rw, err);
+	}
+	socle_db *db = socle_service_reader(svc, err);
+	rc = db ? notice_prepare(svc, db, rw.request_id, rw.slot_id, rw.days, &n, err) : SOCLE_E_STORE;
+	if (rc == 1 && iget(n.slot, "starts_ms") <= socle_now_ms()) {
+		/* Run late (the service was down at its time) after the visit began:
+		 * "the visit is in n days" would be false. */
+		socle_log(SOCLE_LOG_INFO, "service %s : rappel de la demande %" PRId64 " à « %s » non "
+		          "envoyé, la visite a déjà commencé", socle_service_id(svc), rw.request_id,
+		          rw.to);
+		rc = 0;
+	}
+	if (rc == 1) {
+		body = convocation_body(n.ctx, n.text, rw.days);
+		rw.subject = n.subject;
+		rw.text = body;
+		rc = body ? socle_service_write(svc, reminder_txn, &rw, err) : NOMEM(err);
+	}
+	free(body);
+	notice_clear(&n);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- automatic assignment --------------------------------------------------------------------- */
 
-#define RUN_BATCH 100
+/* Requests placed per write. Each write rewrites every page it touches, and
+ * the requests of a run are spread over the whole table: batches of 200 made
+ * the run write (and checkpoint) the same pages ten times over, 2000 keeps a
+ * write under about 0.2 s of held writer in the bench (bench/tracking). */
+#define RUN_BATCH 2000
 /* Free slots offered to assign_slot per request: the earliest ones that fit
  * the role, the type and the site, in time order. The default rule takes the
  * first that meets the deadline, so it never needs more; a service's own rule
  * chooses among these 20. (100 made the assignment of 10,000 requests 1.7x
- * slower in the bench: each candidate is converted to JSON and to Lua.) */
+ * slower in the bench: each candidate is converted to Lua.) */
 #define MAX_CANDIDATES 20
+/* Bookable slots a run reads at most (the planning horizon of a service:
+ * 40 professionals x 16 slots a day x 20 days is 12,800). */
+#define MAX_BOARD_SLOTS 200000
+
+/* The bookable future slots, read once per run in time order: each request's
+ * candidates are the first fitting ones not yet taken by this run, found in
+ * memory instead of one query per request. A slot booked meanwhile by someone
+ * else is refused by the write (booking_apply re-reads both rows), and the
+ * request stays queued with that reason. */
+struct board_slot {
+	json_t *view;       /* slot_view with starts_ms, handed to assign_slot (owned) */
+	const char *site;   /* borrowed from view */
+	int64_t id, starts_ms;
+	bool medecin, any_type, taken;
+};
+
+struct board {
+	struct board_slot *s;
+	size_t n;
+	size_t first_open; /* every slot before it is taken */
+};
+
+static void board_free(struct board *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		json_decref(b->s[i].view);
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+static int board_load(socle_db *db, struct board *b, socle_err *err)
+{
+	char today[11], since[11];
+
+	/* starts_at is the service's wall time, never more than a day behind the
+	 * UTC date: the range on it uses the index tracking_slot_bookable, the
+	 * instant then filters exactly. */
+	socle_date_today(today);
+	if (!socle_date_add_days(today, -1, since))
+		memcpy(since, today, sizeof(since));
+	json_t *rows = q_all(db,
+		"SELECT " SLOT_COLUMNS " FROM tracking_slot"
+		" WHERE status <> 'booked' AND status <> 'cancelled' AND starts_at >= :since"
+		" AND starts_ms > :now ORDER BY starts_at, id LIMIT :limit",
+		json_pack("{s:s, s:I, s:i}", "since", since, "now", (json_int_t)socle_now_ms(), "limit",
+		          MAX_BOARD_SLOTS),
+		err);
+	if (rows == NULL)
+		return err->code ? err->code : SOCLE_E_NOMEM;
+	size_t n = json_array_size(rows), i;
+	json_t *row;
+	b->s = calloc(n ? n : 1, sizeof(*b->s));
+	if (b->s == NULL) {
+		json_decref(rows);
+		return NOMEM(err);
+	}
+	json_array_foreach(rows, i, row) {
+		struct board_slot *s = &b->s[b->n];
+
+		slot_view_ms(row, true);
+		/* What assign_slot's contract gives of a slot, nothing more: each
+		 * field is converted to Lua for each request it is offered to. */
+		s->view = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
+		                    json_object_get(row, "id"), "professional_id",
+		                    json_object_get(row, "professional_id"), "role",
+		                    json_object_get(row, "role"), "site", json_object_get(row, "site"),
+		                    "starts_at", json_object_get(row, "starts_at"), "duration_min",
+		                    json_object_get(row, "duration_min"), "mode",
+		                    json_object_get(row, "mode"), "visit_types",
+		                    json_object_get(row, "visit_types"));
+		if (s->view == NULL) {
+			json_decref(rows);
+			return NOMEM(err);
+		}
+		b->n++;
+		s->id = iget(row, "id");
+		s->starts_ms = iget(row, "starts_ms");
+		s->site = sget(s->view, "site");
+		s->medecin = strcmp(sget(row, "role"), "medecin") == 0;
+		s->any_type = json_array_size(json_object_get(row, "visit_types")) == 0;
+	}
+	json_decref(rows);
+	return 0;
+}
+
+/* Candidates for a request: the earliest slots of the board not yet taken
+ * that admit its type, of the role it needs, at the site it asks for. */
+static json_t *board_candidates(struct board *b, const json_t *r, int64_t now)
+{
+	const struct vtype *t = vtype_of(sget(r, "type"));
+	bool medecin = t && strcmp(t->who, "medecin") == 0;
+	const char *site = sget(r, "site"), *type = sget(r, "type");
+	json_t *out = json_array();
+
+	while (b->first_open < b->n && b->s[b->first_open].taken)
+		b->first_open++;
+	for (size_t i = b->first_open; out && i < b->n && json_array_size(out) < MAX_CANDIDATES;
+	     i++) {
+		const struct board_slot *s = &b->s[i];
+
+		if (s->taken || s->starts_ms <= now || (medecin && !s->medecin) ||
+		    (site && *site && strcmp(site, s->site) != 0) ||
+		    (!s->any_type && !slot_allows(s->view, type)))
+			continue;
+		json_array_append(out, s->view);
+	}
+	return out;
+}
+
+static void board_take(struct board *b, int64_t id)
+{
+	for (size_t i = b->first_open; i < b->n; i++)
+		if (b->s[i].id == id) {
+			b->s[i].taken = true;
+			return;
+		}
+}
 
 struct run_batch {
 	socle_req *req;
@@ -1685,8 +1955,6 @@ struct run_batch {
 	int64_t unplaced_ids[RUN_BATCH];
 	char *unplaced_why[RUN_BATCH];
 	size_t n_unplaced;
-	json_t *report; /* items of the reply (borrowed) */
-	size_t scheduled, lost;
 };
 
 static int run_txn(socle_db *wdb, void *ud, socle_err *err)
@@ -1715,59 +1983,6 @@ static int run_txn(socle_db *wdb, void *ud, socle_err *err)
 	return 0;
 }
 
-/* Candidates for a request: free or offered future slots that admit its type,
- * of the role it needs and at the site it asks for, earliest first, without
- * the slots already chosen in this batch. */
-static json_t *candidates(socle_db *db, const json_t *r, const int64_t *taken, size_t n_taken,
-                          socle_err *err)
-{
-	const struct vtype *t = vtype_of(sget(r, "type"));
-	char like[64], today[11], since[11];
-
-	snprintf(like, sizeof(like), "%%\"%s\"%%", sget(r, "type"));
-	/* Free or offered (status CHECK), in the future: starts_at is the service's
-	 * wall time, never more than a day behind the UTC date, so the range on it
-	 * skips the past slots in the index tracking_slot_bookable. */
-	socle_date_today(today);
-	if (!socle_date_add_days(today, -1, since))
-		memcpy(since, today, sizeof(since));
-	json_t *rows = q_all(db,
-		"SELECT " SLOT_COLUMNS " FROM tracking_slot"
-		" WHERE status <> 'booked' AND status <> 'cancelled' AND starts_at >= :since"
-		" AND starts_ms > :now"
-		" AND (:medecin = 0 OR role = 'medecin')"
-		" AND (visit_types = '[]' OR visit_types LIKE :like)"
-		" AND (:site = '' OR site = :site)"
-		" ORDER BY starts_at, id LIMIT :limit",
-		json_pack("{s:s, s:I, s:b, s:s, s:s, s:I}", "since", since, "now",
-		          (json_int_t)socle_now_ms(), "medecin",
-		          t && strcmp(t->who, "medecin") == 0, "like", like, "site",
-		          sget(r, "site") ? sget(r, "site") : "", "limit",
-		          (json_int_t)(MAX_CANDIDATES + n_taken)),
-		err);
-	if (rows == NULL)
-		return NULL;
-	json_t *out = json_array();
-	size_t i;
-	json_t *s;
-	json_array_foreach(rows, i, s) {
-		bool skip = false;
-
-		for (size_t k = 0; k < n_taken && !skip; k++)
-			skip = iget(s, "id") == taken[k];
-		if (skip || json_array_size(out) >= MAX_CANDIDATES)
-			continue;
-		json_t *v = json_deep_copy(s);
-		slot_view_ms(v, true);
-		if (slot_allows(v, sget(r, "type")))
-			json_array_append_new(out, v);
-		else
-			json_decref(v);
-	}
-	json_decref(rows);
-	return out;
-}
-
 /* The slot of @p list with this id (borrowed), or NULL. */
 static json_t *slot_in(const json_t *list, int64_t id)
 {
@@ -1778,6 +1993,83 @@ static json_t *slot_in(const json_t *list, int64_t id)
 		if (iget(s, "id") == id)
 			return s;
 	return NULL;
+}
+
+/* assign_slot for one request among its candidates: the chosen slot's id, or
+ * 0 with the reason in @p why. */
+static int64_t run_choose(socle_service *svc, const json_t *r, const json_t *slots, char *why,
+                          size_t why_size)
+{
+	json_t *view = request_rule_view(r), *out = NULL;
+	json_t *args = view ? json_pack("[o, O]", view, slots) : NULL;
+	socle_err e2 = SOCLE_ERR_INIT;
+	int64_t chosen = 0;
+
+	if (args == NULL) {
+		snprintf(why, why_size, "Mémoire insuffisante.");
+		return 0;
+	}
+	if (socle_rule_call(svc, "assign_slot", args, &out, &e2) != 0) {
+		socle_log(SOCLE_LOG_WARN, "service %s : assign_slot en échec pour la demande %" PRId64
+		          " : %s", socle_service_id(svc), iget(r, "id"), e2.msg);
+		snprintf(why, why_size, "La règle d'affectation a échoué : %s", e2.msg);
+	} else {
+		const json_t *sid = json_object_get(out, "slot_id");
+
+		snprintf(why, why_size, "%s", sget(out, "reason"));
+		if (json_is_integer(sid) && slot_in(slots, json_integer_value(sid)) == NULL) {
+			socle_log(SOCLE_LOG_WARN, "service %s : assign_slot a choisi le créneau %"
+			          JSON_INTEGER_FORMAT " qui n'était pas proposé (demande %" PRId64 ")",
+			          socle_service_id(svc), json_integer_value(sid), iget(r, "id"));
+			snprintf(why, why_size, "La règle d'affectation a choisi un créneau qui ne lui "
+			         "était pas proposé (n° %" JSON_INTEGER_FORMAT ").",
+			         json_integer_value(sid));
+		} else if (json_is_integer(sid)) {
+			chosen = json_integer_value(sid);
+		}
+	}
+	json_decref(args);
+	json_decref(out);
+	return chosen;
+}
+
+/* The reply's items of one committed batch (at most 500 in all). */
+static void run_report(const struct run_batch *rb, json_t *report, size_t *scheduled,
+                       size_t *unplaced)
+{
+	for (size_t k = 0; k < rb->n; k++) {
+		const struct booking *bk = &rb->bk[k];
+
+		*scheduled += bk->done;
+		*unplaced += !bk->done;
+		if (json_array_size(report) < 500)
+			json_array_append_new(
+				report, bk->done
+					? json_pack("{s:I, s:I, s:O, s:s}", "request_id",
+					            (json_int_t)iget(bk->request, "id"), "slot_id",
+					            (json_int_t)iget(bk->slot, "id"), "starts_at",
+					            json_object_get(bk->slot, "starts_at"), "status",
+					            "scheduled")
+					: json_pack("{s:I, s:s, s:s}", "request_id",
+					            (json_int_t)iget(bk->request, "id"), "status", "queued",
+					            "reason", bk->failure));
+	}
+	for (size_t k = 0; k < rb->n_unplaced; k++) {
+		(*unplaced)++;
+		if (json_array_size(report) < 500)
+			json_array_append_new(report, json_pack("{s:I, s:s, s:s}", "request_id",
+			                                        (json_int_t)rb->unplaced_ids[k], "status",
+			                                        "queued", "reason", rb->unplaced_why[k]));
+	}
+}
+
+static void run_batch_clear(struct run_batch *rb)
+{
+	for (size_t k = 0; k < rb->n; k++)
+		booking_clear(&rb->bk[k]);
+	for (size_t k = 0; k < rb->n_unplaced; k++)
+		free(rb->unplaced_why[k]);
+	rb->n = rb->n_unplaced = 0;
 }
 
 static const struct socle_field run_fields[] = {
@@ -1792,28 +2084,30 @@ static int assignments_run(socle_req *req, void *ud)
 	const json_t *body = socle_req_body(req);
 	socle_service *svc = socle_req_service(req);
 	socle_err err = SOCLE_ERR_INIT;
-	json_t *errors = NULL, *report = json_array();
+	json_t *errors = NULL, *report = NULL, *cursor = NULL; /* cursor: the last request seen */
 	size_t considered = 0, scheduled = 0, unplaced = 0;
 	int64_t company = body ? iget(body, "company_id") : 0;
 	int64_t max = body && json_is_integer(json_object_get(body, "limit")) ? iget(body, "limit")
 	                                                                      : 10000;
-	json_t *cursor = NULL; /* the last request seen: priority, due, id */
+	struct board board = {0};
+	struct run_batch *rb = NULL;
 	int rc = 0;
 	(void)ud;
 
-	if (report == NULL)
-		return SOCLE_E_NOMEM;
-	if (body && socle_fields_check(body, run_fields, SOCLE_COUNT(run_fields), NULL, &errors) > 0) {
-		json_decref(report);
+	if (body && socle_fields_check(body, run_fields, SOCLE_COUNT(run_fields), NULL, &errors) > 0)
 		return socle_reply_invalid(req, errors);
-	}
 	socle_db *db = socle_req_reader(req, &err);
-	if (db == NULL) {
-		json_decref(report);
+	if (db == NULL)
 		return reply_fail(req, &err);
+	if ((report = json_array()) == NULL || (rb = calloc(1, sizeof(*rb))) == NULL) {
+		json_decref(report);
+		return SOCLE_E_NOMEM;
 	}
+	rb->req = req;
+	if ((rc = board_load(db, &board, &err)) != 0)
+		goto out;
+	int64_t now = socle_now_ms();
 	while ((int64_t)considered < max) {
-		struct run_batch rb = {.req = req, .report = report};
 		int64_t want = max - (int64_t)considered < RUN_BATCH ? max - (int64_t)considered
 		                                                      : RUN_BATCH;
 		json_t *reqs = q_all(db,
@@ -1840,112 +2134,44 @@ static int assignments_run(socle_req *req, void *ud)
 		}
 		json_decref(cursor);
 		cursor = json_incref(json_array_get(reqs, json_array_size(reqs) - 1));
-		int64_t taken[RUN_BATCH];
 		size_t i;
 		json_t *r;
 		json_array_foreach(reqs, i, r) {
-			json_t *slots = candidates(db, r, taken, rb.n, &err), *out = NULL;
-			json_t *view = request_rule_view(r);
-			json_t *args = slots && view ? json_pack("[O, O]", view, slots) : NULL;
+			json_t *slots = board_candidates(&board, r, now);
 			char why[512];
-			int64_t chosen = 0;
 
 			considered++;
-			json_decref(view);
-			if (slots == NULL || args == NULL) {
-				json_decref(slots);
-				json_decref(args);
-				rc = err.code ? err.code : SOCLE_E_NOMEM;
+			if (slots == NULL) {
+				rc = SOCLE_E_NOMEM;
 				break;
 			}
-			socle_err e2 = SOCLE_ERR_INIT;
-			if (socle_rule_call(svc, "assign_slot", args, &out, &e2) != 0) {
-				socle_log(SOCLE_LOG_WARN, "service %s : assign_slot en échec pour la demande %"
-				          PRId64 " : %s", socle_service_id(svc), iget(r, "id"), e2.msg);
-				snprintf(why, sizeof(why), "La règle d'affectation a échoué : %s", e2.msg);
-			} else {
-				const json_t *sid = json_object_get(out, "slot_id");
-
-				snprintf(why, sizeof(why), "%s", sget(out, "reason"));
-				if (json_is_integer(sid) && slot_in(slots, json_integer_value(sid)) == NULL) {
-					socle_log(SOCLE_LOG_WARN, "service %s : assign_slot a choisi le créneau %"
-					          JSON_INTEGER_FORMAT " qui n'était pas proposé (demande %" PRId64
-					          ")", socle_service_id(svc), json_integer_value(sid),
-					          iget(r, "id"));
-					snprintf(why, sizeof(why), "La règle d'affectation a choisi un créneau qui "
-					         "ne lui était pas proposé (n° %" JSON_INTEGER_FORMAT ").",
-					         json_integer_value(sid));
-				} else if (json_is_integer(sid)) {
-					chosen = json_integer_value(sid);
-				}
-			}
-			json_decref(args);
-			json_decref(out);
+			int64_t chosen = run_choose(svc, r, slots, why, sizeof(why));
 			if (chosen > 0) {
-				struct booking *bk = &rb.bk[rb.n];
+				struct booking *bk = &rb->bk[rb->n++];
 
 				bk->request = json_incref(r);
 				bk->slot = json_incref(slot_in(slots, chosen));
-				if (booking_prepare(svc, db, bk, &e2) != 0) {
-					socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64
-					          " impossible : %s", socle_service_id(svc), iget(r, "id"), e2.msg);
-					snprintf(why, sizeof(why), "La convocation n'a pas pu être préparée : %s",
-					         e2.msg);
-					booking_clear(bk);
-					chosen = 0;
-				} else {
-					taken[rb.n++] = chosen;
-				}
-			}
-			if (chosen == 0) {
-				rb.unplaced_ids[rb.n_unplaced] = iget(r, "id");
-				rb.unplaced_why[rb.n_unplaced++] = strdup(why);
-				if (rb.unplaced_why[rb.n_unplaced - 1] == NULL) {
-					json_decref(slots);
-					rc = SOCLE_E_NOMEM;
-					break;
-				}
+				board_take(&board, chosen);
+			} else if ((rb->unplaced_why[rb->n_unplaced] = strdup(why)) != NULL) {
+				rb->unplaced_ids[rb->n_unplaced++] = iget(r, "id");
+			} else {
+				rc = SOCLE_E_NOMEM;
 			}
 			json_decref(slots);
+			if (rc != 0)
+				break;
 		}
 		json_decref(reqs);
-		if (rc == 0)
-			rc = socle_service_write(svc, run_txn, &rb, &err);
-		for (size_t k = 0; k < rb.n; k++) {
-			if (rc == 0) {
-				bool ok = rb.bk[k].done;
-
-				scheduled += ok;
-				unplaced += !ok;
-				if (json_array_size(report) < 500)
-					json_array_append_new(
-						report, ok ? json_pack("{s:I, s:I, s:O, s:s}", "request_id",
-						                       (json_int_t)iget(rb.bk[k].request, "id"),
-						                       "slot_id", (json_int_t)iget(rb.bk[k].slot, "id"),
-						                       "starts_at",
-						                       json_object_get(rb.bk[k].slot, "starts_at"),
-						                       "status", "scheduled")
-						           : json_pack("{s:I, s:s, s:s}", "request_id",
-						                       (json_int_t)iget(rb.bk[k].request, "id"),
-						                       "status", "queued", "reason", rb.bk[k].failure));
-			}
-			booking_clear(&rb.bk[k]);
-		}
-		for (size_t k = 0; k < rb.n_unplaced; k++) {
-			if (rc == 0) {
-				unplaced++;
-				if (json_array_size(report) < 500)
-					json_array_append_new(report,
-					                      json_pack("{s:I, s:s, s:s}", "request_id",
-					                                (json_int_t)rb.unplaced_ids[k], "status",
-					                                "queued", "reason", rb.unplaced_why[k]));
-			}
-			free(rb.unplaced_why[k]);
-		}
+		if (rc == 0 && (rc = socle_service_write(svc, run_txn, rb, &err)) == 0)
+			run_report(rb, report, &scheduled, &unplaced);
+		run_batch_clear(rb);
 		if (rc != 0)
 			break;
 	}
+out:
 	json_decref(cursor);
+	board_free(&board);
+	free(rb);
 	if (rc != 0) {
 		json_decref(report);
 		return err.code ? socle_reply_err(req, &err) : rc;
@@ -2128,8 +2354,7 @@ static int request_book(socle_req *req, void *ud)
 		socle_field_error(&errors, "slot_id", "%s", misfit);
 		return socle_reply_invalid(req, errors);
 	}
-	if (booking_prepare(socle_req_service(req), db, &bw.bk, &err) != 0 ||
-	    socle_service_write(socle_req_service(req), book_txn, &bw, &err) != 0) {
+	if (socle_service_write(socle_req_service(req), book_txn, &bw, &err) != 0) {
 		booking_clear(&bw.bk);
 		if (err.code == SOCLE_E_CONFLICT)
 			return socle_reply_error(req, 409, "conflict", err.msg);
@@ -2451,6 +2676,7 @@ int tracking_planning_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_add_rule_point(p, &priority_rule, err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &assign_rule, err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &convocation_rule, err)) ||
+	    (rc = socle_plugin_add_job(p, "tracking.convocation", convocation_job, NULL, err)) ||
 	    (rc = socle_plugin_add_job(p, "tracking.reminder", reminder_job, NULL, err)))
 		return rc;
 	return 0;

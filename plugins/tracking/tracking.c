@@ -12,6 +12,8 @@ static const struct socle_migration tracking_migrations[] = {
 	{3, tracking_sql_planning},
 	{4, tracking_sql_dmst},
 	{5, tracking_sql_outcome},
+	{6, tracking_sql_notices},
+	{7, tracking_sql_queue_indexes},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)

@@ -29,6 +29,8 @@ extern const char tracking_sql_leave[];  /* v2 */
 extern const char tracking_sql_planning[]; /* v3 */
 extern const char tracking_sql_dmst[];   /* v4 */
 extern const char tracking_sql_outcome[]; /* v5 */
+extern const char tracking_sql_notices[]; /* v6, planning.c */
+extern const char tracking_sql_queue_indexes[]; /* v7, planning.c */
 
 /* ---- each area registers its routes, rule points, capabilities ---- */
 int tracking_visits_init(socle_plugin *p, socle_err *err);

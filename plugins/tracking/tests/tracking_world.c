@@ -202,6 +202,23 @@ long long db_count(const char *fmt, ...)
 	return n;
 }
 
+void db_exec(const char *sql)
+{
+	char *path = fs_join(D.dir, "svc.db");
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(path, &db);
+
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(db, 5000);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "db_exec : %s : %s\n", sql, db ? sqlite3_errmsg(db) : "?");
+	sqlite3_close(db);
+	free(path);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
 json_int_t id_of(const json_t *r)
 {
 	return json_integer_value(json_object_get(r, "id"));

@@ -44,6 +44,8 @@ json_int_t worker(const char *staff, json_int_t company, const char *ref, const 
  * on the same port and data. Sessions are timed by that clock: log in again. */
 void restart_at(const char *clock);
 long long db_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Run @p sql on the service's database beside the server (asserts success). */
+void db_exec(const char *sql);
 json_int_t id_of(const json_t *r);
 json_t *get(const char *auth, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
