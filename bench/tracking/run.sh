@@ -12,8 +12,9 @@
 #    for the whole service (target <= 2 s each);
 # 2. serves that database and assigns the 10,000 queued requests of highest
 #    priority to slots with POST /tracking/assignments/run {"limit": 10000}
-#    (visit_priority order, assign_slot per request, convocations and
-#    reminders queued; target <= 2 s);
+#    (visit_priority order, assign_slot per request, each visit booked with
+#    its event, audit entry and convocation job; target <= 2 s), then how long
+#    the convocation jobs take to send their mails and queue their reminders;
 # 3. once every event is delivered and every due job done, measures company
 #    1's visits-to-plan list (GET /tracking/companies/1/visits-to-plan?limit=50,
 #    50 queued requests) with wrk at 16 connections (target p99 <= 10 ms).
@@ -99,9 +100,18 @@ slot_check=$(sqlite3 "$WORK/bench.db" "PRAGMA busy_timeout=2000;
 	     'attestation_caces')) AND substr(s.starts_at, 1, 10) <= r.due_before" | tail -1)
 echo "  check: requests the run scheduled on a booked slot of the right role, by their deadline: $slot_check"
 
+# The run's convocations follow through the job queue (tracking.convocation:
+# rendered, mailed, reminders queued): how long until every due job is done.
+t0=$(date +%s.%N)
+quiescent
+drain=$(echo "$(date +%s.%N) $t0" | awk '{ printf "%.1f", $1 - $2 }')
+mails=$(sqlite3 "$WORK/bench.db" "PRAGMA busy_timeout=2000;
+	SELECT (SELECT count(*) FROM core_job WHERE kind = 'mail.send' AND payload LIKE '%\"convocation\"%'),
+	       (SELECT count(*) FROM core_job WHERE kind = 'tracking.reminder')" | tail -1)
+echo "  convocations of the run (background, after its reply): $(echo "$mails" | cut -d'|' -f1) mails and $(echo "$mails" | cut -d'|' -f2) reminder jobs queued, every due job done $drain s after the reply"
+
 # 3. The visits-to-plan list of company 1, on a quiescent server (the run's
 #    visit.scheduled events delivered, its convocation mails sent).
-quiescent
 COUNT=$(curl -sf "$BASE/tracking/companies/1/visits-to-plan?limit=50" \
 	-H "Authorization: Bearer $TOKEN" | grep -o '"priority_reason"' | wc -l)
 wrk -t2 -c16 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" \
