@@ -162,10 +162,14 @@ static int conn_setup(sqlite3 *h, bool writer, socle_err *err)
 	sqlite3_db_config(h, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
 	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
 	rc = sqlite3_exec(h, common, NULL, NULL, &msg);
+	/* The writer: temp_store=MEMORY keeps the journal of each group-commit
+	 * savepoint in memory; by default it spills to a temporary file past
+	 * 64 KiB, which made large writes cost twice as much (bench/tracking:
+	 * 500,000 rows written in 5.3 s of callbacks, 2.3 s with it). */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h,
 		                  writer ? "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
-		                           "PRAGMA wal_autocheckpoint=0;"
+		                           "PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;"
 		                         : "PRAGMA query_only=ON; PRAGMA cache_size=-8192;",
 		                  NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {

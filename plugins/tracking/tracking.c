@@ -14,6 +14,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{5, tracking_sql_outcome},
 	{6, tracking_sql_notices},
 	{7, tracking_sql_queue_indexes},
+	{8, tracking_sql_due},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)
@@ -25,8 +26,18 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	                                      SOCLE_COUNT(tracking_migrations), err)) ||
 	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)) ||
 	    (rc = tracking_planning_init(p, err)) || (rc = tracking_dmst_init(p, err)) ||
-	    (rc = tracking_outcome_init(p, err)) || (rc = tracking_indicators_init(p, err)))
+	    (rc = tracking_outcome_init(p, err)) || (rc = tracking_indicators_init(p, err)) ||
+	    (rc = tracking_due_init(p, err)))
 		return rc;
+	return 0;
+}
+
+/* The services are open: queue the day's recomputation of due visits where
+ * it is missing (due.c; a timer does it again each day). */
+static int tracking_start(socle_plugin *p, socle_err *err)
+{
+	(void)err;
+	tracking_due_schedule(socle_plugin_core(p));
 	return 0;
 }
 
@@ -36,4 +47,5 @@ SOCLE_PLUGIN_DEFINE(tracking,
 	           "arrêts de travail, demandes de visite, planification et convocations, "
 	           "dossier médical en santé au travail",
 	.requires = (const char *const[]){"membership", NULL},
-	.init = tracking_init);
+	.init = tracking_init,
+	.start = tracking_start);

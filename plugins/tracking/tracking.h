@@ -17,6 +17,8 @@
  *                orientation, ordonnance de prévention), JSON and printable
  *                HTML; the reprise warning job; visit.completed
  *   indicators.c the indicators of seed 3.3.1.4, per company and service
+ *   due.c        every worker's next visits recomputed (job, daily timer) and
+ *                kept; the due visits of a company; one worker's next visits
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_TRACKING_H
 #define SOCLE_PLUGIN_TRACKING_H
@@ -31,6 +33,7 @@ extern const char tracking_sql_dmst[];   /* v4 */
 extern const char tracking_sql_outcome[]; /* v5 */
 extern const char tracking_sql_notices[]; /* v6, planning.c */
 extern const char tracking_sql_queue_indexes[]; /* v7, planning.c */
+extern const char tracking_sql_due[];    /* v8 */
 
 /* ---- each area registers its routes, rule points, capabilities ---- */
 int tracking_visits_init(socle_plugin *p, socle_err *err);
@@ -39,6 +42,21 @@ int tracking_planning_init(socle_plugin *p, socle_err *err);
 int tracking_dmst_init(socle_plugin *p, socle_err *err);
 int tracking_outcome_init(socle_plugin *p, socle_err *err);
 int tracking_indicators_init(socle_plugin *p, socle_err *err);
+int tracking_due_init(socle_plugin *p, socle_err *err);
+
+/* ---- due visits (due.c) ---- */
+struct tracking_due_stats {
+	int64_t workers; /* asked about */
+	int64_t changed; /* rows written: the answer changed, or was new */
+	int64_t failed;  /* recorded with an error (no category, the rule failed) */
+};
+/* Every worker's next visits on @p on_date through next_visits, shared among
+ * @p threads threads; the changed answers written to tracking_due under run
+ * @p run_id (the job; the benchmark, which links the plugin statically). */
+/* Queue today's run for each service that enables tracking, when missing. */
+void tracking_due_schedule(socle_core *core);
+int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_id, int threads,
+                           struct tracking_due_stats *stats, socle_err *err);
 
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;

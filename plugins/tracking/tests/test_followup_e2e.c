@@ -92,6 +92,14 @@ static void test_followup_e2e(void **state)
 	assert_string_equal(json_string_value(json_object_get(due, "type")), "vip_initiale");
 	assert_string_equal(json_string_value(json_object_get(due, "latest")), "2025-06-10");
 	json_decref(r);
+	/* The same, as the engine answers for the declared worker (its employer reads it). */
+	r = get(emp, "/api/v1/svc/tracking/workers/%lld/next-visits", (long long)w);
+	due = json_array_get(json_object_get(r, "visits"), 0);
+	assert_string_equal(json_string_value(json_object_get(due, "type")), "vip_initiale");
+	assert_string_equal(json_string_value(json_object_get(due, "latest")), "2025-06-10");
+	assert_non_null(strstr(json_string_value(json_object_get(due, "explanation")),
+	                       "au plus tard le 10 juin 2025"));
+	json_decref(r);
 
 	/* ---- 3. the employer's request ---- */
 	r = expect(201, emp, "POST", "/api/v1/svc/tracking/visit-requests",

@@ -146,16 +146,35 @@ end
 local MONTHS = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
                  "septembre", "octobre", "novembre", "décembre" }
 
+-- A recomputation of a whole service formats the same few thousand dates and
+-- splits the same article lists for every worker: both are memoised (the date
+-- cache is emptied when it grows past CACHE_MAX entries).
+local CACHE_MAX = 20000
+local fr_cache, fr_count = {}, 0
+local arts_cache = {}
+
 -- "2025-06-01" -> "1er juin 2025"
 local function fr(d)
+  local s = fr_cache[d]
+  if s then return s end
   local day = D.day(d)
-  return (day == 1 and "1er" or tostring(day)) .. " " .. MONTHS[D.month(d)] .. " " .. D.year(d)
+  s = (day == 1 and "1er" or tostring(day)) .. " " .. MONTHS[D.month(d)] .. " " .. D.year(d)
+  if fr_count >= CACHE_MAX then fr_cache, fr_count = {}, 0 end
+  fr_cache[d], fr_count = s, fr_count + 1
+  return s
 end
 
+-- "R4624-10 ; L4624-1" -> { "R4624-10", "L4624-1" }, appended to @p into without
+-- duplicates; a new list when @p into is nil (results are never shared).
 local function arts(str, into)
+  local list = arts_cache[str]
+  if list == nil then
+    list = {}
+    for art in str:gmatch("[^;]+") do list[#list + 1] = art:match("^%s*(.-)%s*$") end
+    arts_cache[str] = list
+  end
   into = into or {}
-  for art in str:gmatch("[^;]+") do
-    local a = art:match("^%s*(.-)%s*$")
+  for _, a in ipairs(list) do
     local seen = false
     for _, x in ipairs(into) do if x == a then seen = true end end
     if not seen then into[#into + 1] = a end
