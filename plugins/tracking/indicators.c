@@ -14,7 +14,11 @@
  *   overdue_follow_ups  active workers whose next visit was due before `to`
  *                       (method below), among the active workers;
  *   backlog             requests still queued (not placed) and made on or
- *                       before `to`, by visit type.
+ *                       before `to`, by visit type;
+ *   overdue_by_engine   workers with an overdue visit in the engine's own
+ *                       answer at the last recomputation (tracking_due, due.c),
+ *                       with that run's date: the service's rules, not the
+ *                       legal ceilings; not tied to the period.
  *
  * "Active in the period": membership_worker.start_date <= to and (no end_date
  * or end_date >= from).
@@ -39,9 +43,9 @@
  * The exemptions (R4624-15, R4624-27), mi-carrière, post-exposition and
  * reprise obligations are not counted here: those are owed visits answered by
  * requests (see backlog and requests_in_delay). A service whose next_visits
- * overrides the periodicities reads its overdue list from the engine (the
- * simulator, or the planning), the indicator stays on the legal ceilings and
- * the protocol.
+ * overrides the periodicities reads overdue_by_engine (and the due visits of
+ * each company); overdue_follow_ups stays on the legal ceilings and the
+ * protocol, over any period.
  *
  * Every indicator gives numerator, denominator, rate (percentage, one decimal,
  * null when the denominator is 0) and its definition in French. Reads only; no
@@ -63,7 +67,8 @@ enum {
 	IND_DMST = 4,
 	IND_OVERDUE = 8,
 	IND_BACKLOG = 16,
-	IND_ALL = 31,
+	IND_ENGINE = 32,
+	IND_ALL = 63,
 };
 
 static const char def_seen[] =
@@ -88,6 +93,13 @@ static const char def_backlog[] =
 	"Demandes de visite en attente de programmation (non placées sur un créneau), faites au "
 	"plus tard à la fin de la période, par type de visite. Le taux de chaque type est sa part "
 	"du total en attente.";
+
+static const char def_engine[] =
+	"Nombre de salariés ayant au moins une visite en retard selon le dernier calcul des "
+	"prochaines visites par les règles du service (next_visits, y compris ses périodicités "
+	"propres, exemptions, mi-carrière, post-exposition), à la date de ce calcul "
+	"(computed_on), quelle que soit la période. Le taux rapporte ce nombre aux salariés "
+	"calculés.";
 
 static json_t *indicator(int64_t num, int64_t den, const char *definition)
 {
@@ -338,6 +350,41 @@ static int backlog_indicator(socle_db *db, int64_t company, const char *to, json
 	return b == NULL || json_object_set_new(out, "backlog", b) ? SOCLE_E_NOMEM : 0;
 }
 
+/* Overdue follow-ups as the engine itself answered at the last recomputation
+ * (due.c), with the date of that run: the figure a service whose rules differ
+ * from the legal ceilings reads. */
+static int engine_indicator(socle_db *db, int64_t company, json_t *out, socle_err *err)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	         "SELECT COUNT(*), COALESCE(SUM(overdue > 0), 0),"
+	         " (SELECT on_date FROM tracking_due_run WHERE state = 'done' ORDER BY id DESC"
+	         " LIMIT 1) FROM tracking_due%s",
+	         company > 0 ? " WHERE company_id = :company" : "");
+	socle_stmt *st = socle_db_prepare(db, sql, err);
+	if (st == NULL)
+		return err && err->code ? err->code : SOCLE_E_STORE;
+	if (bind_scope(st, company)) {
+		socle_stmt_release(st);
+		return socle_err_set(err, SOCLE_E_INTERNAL, "Paramètre de requête inconnu.");
+	}
+	int rc = socle_stmt_step(st, err);
+	json_t *ind = NULL;
+	if (rc == 1) {
+		const char *on = socle_stmt_text(st, 2);
+
+		ind = indicator(socle_stmt_int(st, 1), socle_stmt_int(st, 0), def_engine);
+		if (ind)
+			json_object_set_new(ind, "computed_on", on ? json_string(on) : json_null());
+	}
+	socle_stmt_release(st);
+	if (rc < 0)
+		return rc;
+	return ind == NULL || json_object_set_new(out, "overdue_by_engine", ind) ? SOCLE_E_NOMEM
+	                                                                          : 0;
+}
+
 /* Compute the indicators @p which (bits above; 0 = all) for company
  * @p company (0: the whole service) over [from, to] into a new object *out.
  * Internal to the plugin (the route below, the tests, the benchmark). */
@@ -361,6 +408,8 @@ int tracking_indicators_compute(socle_db *db, int64_t company, const char *from,
 	if ((which & IND_DELAY) && (rc = delay_indicator(db, company, from, to, o, err)) != 0)
 		goto fail;
 	if ((which & IND_BACKLOG) && (rc = backlog_indicator(db, company, to, o, err)) != 0)
+		goto fail;
+	if ((which & IND_ENGINE) && (rc = engine_indicator(db, company, o, err)) != 0)
 		goto fail;
 	*out = o;
 	return 0;

@@ -203,6 +203,15 @@ static void test_due_visits(void **state)
 	json_decref(expect(401, NULL, "GET", path, NULL));
 	json_decref(expect(403, emp_a, "POST", "/api/v1/svc/tracking/due/recompute", json_object()));
 
+	/* The engine's overdue count among the company's indicators. */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/companies/%lld/indicators", (long long)a);
+	r = get(emp_a, "%s", path);
+	const json_t *eng = json_object_get(json_object_get(r, "indicators"), "overdue_by_engine");
+	assert_int_equal(int_of(eng, "numerator"), 1);
+	assert_int_equal(int_of(eng, "denominator"), 3);
+	assert_string_equal(str_of(eng, "computed_on"), "2025-07-01");
+	json_decref(r);
+
 	/* ---- one worker's next visits, asked now, explained ---- */
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/workers/%lld/next-visits",
 	         (long long)late);
