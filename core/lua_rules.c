@@ -57,17 +57,45 @@ static int rule_trampoline(lua_State *L)
 	return 1;
 }
 
-/* Call rule @p name in @p L; the result converted to JSON in *out. */
-static int rule_call_in(lua_State *L, const char *name, const json_t *args, json_t **out,
-                        socle_err *err)
+/* The same with the arguments pushed by the caller's function (argument 1:
+ * the struct pushed_call); exactly n_args values when the rule point says. */
+struct pushed_call {
+	const char *name;
+	socle_rule_push_fn push;
+	void *ud;
+	int n_args;
+};
+
+static int pushed_trampoline(lua_State *L)
+{
+	const struct pushed_call *pc = lua_touserdata(L, 1);
+
+	lua_settop(L, 0);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &lua_key_rules);
+	if (lua_getfield(L, 1, pc->name) != LUA_TFUNCTION)
+		return lua_raise(L, "not_found", "règle « %s » non définie", pc->name);
+	luaL_checkstack(L, pc->n_args + 8, "trop d'arguments");
+	pc->push(L, pc->ud);
+	int pushed = lua_gettop(L) - 2;
+	if (pc->n_args > 0 && pushed != pc->n_args)
+		return lua_raise(L, "contract", "règle « %s » : %d argument(s) poussé(s) au lieu de %d",
+		                 pc->name, pushed, pc->n_args);
+	lua_call(L, pushed, 1);
+	return 1;
+}
+
+/* Call @p fn (a trampoline) with @p ctx in @p L under the budgets; the rule's
+ * result converted to JSON in *out. */
+static int rule_call_via(lua_State *L, const char *name, lua_CFunction fn, void *ctx,
+                         const void *args, json_t **out, socle_err *err)
 {
 	int top = lua_gettop(L);
 
 	*out = NULL;
 	if (!lua_checkstack(L, 4))
 		return socle_err_set(err, SOCLE_E_NOMEM, "pile Lua saturée");
-	lua_pushcfunction(L, rule_trampoline);
-	lua_pushlightuserdata(L, (void *)name);
+	lua_pushcfunction(L, fn);
+	lua_pushlightuserdata(L, ctx);
 	lua_pushlightuserdata(L, (void *)args);
 	int rc = lua_host_call(L, 2, 1, err);
 
@@ -83,6 +111,13 @@ static int rule_call_in(lua_State *L, const char *name, const json_t *args, json
 		return socle_err_set(err, SOCLE_E_CONTRACT, "règle « %s » : résultat invalide : %s", name,
 		                     cerr.msg);
 	return 0;
+}
+
+/* Call rule @p name in @p L with the JSON @p args; the result in *out. */
+static int rule_call_in(lua_State *L, const char *name, const json_t *args, json_t **out,
+                        socle_err *err)
+{
+	return rule_call_via(L, name, rule_trampoline, (void *)name, args, out, err);
 }
 
 static int contract_check(const struct reg_rule_point *rp, const char *name, const json_t *res,
@@ -118,6 +153,39 @@ SOCLE_API int socle_rule_call(socle_service *svc, const char *name, const json_t
 	if (L == NULL)
 		return err && err->code ? err->code : SOCLE_E_INTERNAL;
 	int rc = rule_call_in(L, name, args, &res, err);
+
+	if (rc == 0)
+		rc = contract_check(rp, name, res, err);
+	if (rc != 0) {
+		json_decref(res);
+		return rc;
+	}
+	if (out)
+		*out = res;
+	else
+		json_decref(res);
+	return 0;
+}
+
+SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle_rule_push_fn push,
+                                     void *ud, json_t **out, socle_err *err)
+{
+	json_t *res = NULL;
+
+	if (out)
+		*out = NULL;
+	if (svc == NULL || name == NULL || push == NULL)
+		return socle_err_set(err, SOCLE_E_INVAL, "appel de règle : arguments invalides");
+	const struct reg_rule_point *rp = registry_rule_point(&svc->core->reg, name);
+	if (rp == NULL)
+		return socle_err_set(err, SOCLE_E_INVAL, "règle « %s » non déclarée par un plugin",
+		                     name);
+	lua_State *L = lua_service_state(svc, err);
+
+	if (L == NULL)
+		return err && err->code ? err->code : SOCLE_E_INTERNAL;
+	struct pushed_call pc = {.name = name, .push = push, .ud = ud, .n_args = rp->rp->n_args};
+	int rc = rule_call_via(L, name, pushed_trampoline, &pc, NULL, &res, err);
 
 	if (rc == 0)
 		rc = contract_check(rp, name, res, err);

@@ -49,6 +49,20 @@ SOCLE_API int socle_plugin_add_rule_point(socle_plugin *p, const struct socle_ru
 SOCLE_API int socle_rule_call(socle_service *svc, const char *name, const json_t *args,
                               json_t **out, socle_err *err);
 
+/** Pushes the arguments of a rule call onto @p L: exactly the rule point's
+ * n_args values. Runs inside the protected call, under the service's budgets;
+ * it may raise (luaL_error) and must bound what it allocates. */
+typedef void (*socle_rule_push_fn)(lua_State *L, void *ud);
+
+/** socle_rule_call whose arguments are pushed by @p push instead of converted
+ * from JSON: for callers that evaluate a rule point over many records read
+ * from the store (the JSON round trip was a fifth of the cost of recomputing
+ * every worker's next visits). The result is converted and contract-checked
+ * as socle_rule_call does. Tables pushed are plain tables: an empty one reads
+ * back as an empty object, not an empty array. ABI 1.2. */
+SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle_rule_push_fn push,
+                                     void *ud, json_t **out, socle_err *err);
+
 /** Push @p v as a Lua value (depth and size limited; raises on excess). */
 SOCLE_API void socle_lua_push_json(lua_State *L, const json_t *v);
 /** Convert the Lua value at @p idx to JSON (caller owns), or NULL with @p err set. */

@@ -110,106 +110,196 @@ enum {
 	" LEFT JOIN tracking_due d ON d.worker_id = w.id"                                           \
 	" LEFT JOIN tracking_visit_outcome o ON o.worker_id = w.id"
 
-static void set_text(json_t *o, const char *k, const char *v)
-{
-	if (v != NULL)
-		json_object_set_new_nocheck(o, k, json_string_nocheck(v));
-}
-
-static void set_flag(json_t *o, const char *k, socle_stmt *st, int col)
-{
-	if (socle_stmt_int(st, col) != 0)
-		json_object_set_new_nocheck(o, k, json_true());
-}
-
-/* The few distinct values of a column (visit types, roles, avis), one JSON
- * string each, shared by every row of a run that carries them. */
-struct texts {
-	json_t *v[48];
-	size_t n;
+/* One worker as read from the store, kept in C until its rows are all read
+ * and pushed to Lua as next_visits' arguments (socle_rule_call_pushed: no
+ * JSON on the way in). */
+struct due_visit {
+	char type[32], date[11], by[16], avis[16];
+	bool attestation, restrictions;
 };
 
-static void texts_free(struct texts *t)
+enum {
+	F_NIGHT = 1, F_RQTH = 2, F_INVALIDITY = 4, F_SIR = 8, F_CACES = 16, F_IONISING = 32,
+	F_MINOR = 64,
+};
+
+static const struct {
+	unsigned bit;
+	int col;
+	const char *key;
+} worker_flags[] = {
+	{F_NIGHT, C_NIGHT, "night_worker"},
+	{F_RQTH, C_RQTH, "rqth"},
+	{F_INVALIDITY, C_INVALIDITY, "invalidity_pension"},
+	{F_SIR, C_SIR, "sir_post"},
+	{F_CACES, C_CACES, "caces_or_electrical"},
+	{F_IONISING, C_IONISING, "ionising_category_a"},
+	{F_MINOR, C_MINOR, "minor_regulated_work"},
+};
+
+struct due_worker {
+	int64_t id, company, digest;
+	bool had_row;          /* tracking_due has a row (and digest) for it */
+	char birth[11], start[11], end[11], category[4], contract[16];
+	unsigned flags;
+	json_t *exposures;     /* array of risk codes, or NULL (owned) */
+	bool has_protocol, has_periodicity;
+	int64_t periodicity;
+	char next_on[11];
+	struct due_visit *h;   /* visits held, oldest first (owned) */
+	size_t nh, cap;
+	const char *invalid;   /* the first field that did not fit, or NULL */
+	const char *on_date;   /* the question's day (borrowed) */
+};
+
+static void due_worker_reset(struct due_worker *w)
 {
-	for (size_t i = 0; i < t->n; i++)
-		json_decref(t->v[i]);
-	t->n = 0;
+	struct due_visit *h = w->h;
+	size_t cap = w->cap;
+
+	json_decref(w->exposures);
+	memset(w, 0, sizeof(*w));
+	w->h = h; /* the history buffer is reused from worker to worker */
+	w->cap = cap;
 }
 
-/* Set @p k to @p v, shared through @p t when there is room (borrowed). */
-static void set_shared(json_t *o, const char *k, const char *v, struct texts *t)
+static void due_worker_free(struct due_worker *w)
 {
-	if (v == NULL)
-		return;
-	for (size_t i = 0; t && i < t->n; i++)
-		if (strcmp(json_string_value(t->v[i]), v) == 0) {
-			json_object_set_nocheck(o, k, t->v[i]);
-			return;
-		}
-	json_t *s = json_string_nocheck(v);
-	if (s != NULL && t && t->n < sizeof(t->v) / sizeof(t->v[0]))
-		t->v[t->n++] = json_incref(s);
-	json_object_set_new_nocheck(o, k, s);
+	json_decref(w->exposures);
+	free(w->h);
+	memset(w, 0, sizeof(*w));
 }
 
-/* The worker of the current row (absent fields are the rule's defaults). */
-static json_t *worker_of_row(socle_stmt *st, struct texts *t)
+/* Copy column @p col into @p dst; a value that does not fit marks the worker
+ * invalid (recorded with an error rather than passed on truncated). */
+static void take_text(struct due_worker *w, char *dst, size_t size, socle_stmt *st, int col,
+                      const char *field)
 {
-	json_t *w = json_object();
+	const char *v = socle_stmt_text(st, col);
+	size_t n = v ? strlen(v) : 0;
 
-	if (w == NULL)
-		return NULL;
-	set_text(w, "birth_date", socle_stmt_text(st, C_BIRTH));
-	set_text(w, "start_date", socle_stmt_text(st, C_START));
-	set_text(w, "end_date", socle_stmt_text(st, C_END));
-	set_shared(w, "category", socle_stmt_text(st, C_CATEGORY), t);
-	set_shared(w, "contract_type", socle_stmt_text(st, C_CONTRACT), t);
-	set_flag(w, "night_worker", st, C_NIGHT);
-	set_flag(w, "rqth", st, C_RQTH);
-	set_flag(w, "invalidity_pension", st, C_INVALIDITY);
-	set_flag(w, "sir_post", st, C_SIR);
-	set_flag(w, "caces_or_electrical", st, C_CACES);
-	set_flag(w, "ionising_category_a", st, C_IONISING);
-	set_flag(w, "minor_regulated_work", st, C_MINOR);
+	if (n >= size) {
+		if (w->invalid == NULL)
+			w->invalid = field;
+		n = 0;
+	}
+	memcpy(dst, v ? v : "", n);
+	dst[n] = '\0';
+}
+
+/* The worker of the current row (its first: the worker's columns repeat). */
+static void worker_take(struct due_worker *w, socle_stmt *st)
+{
+	w->id = socle_stmt_int(st, C_ID);
+	w->company = socle_stmt_int(st, C_COMPANY);
+	w->had_row = !socle_stmt_is_null(st, C_DIGEST);
+	w->digest = socle_stmt_int(st, C_DIGEST);
+	take_text(w, w->birth, sizeof(w->birth), st, C_BIRTH, "birth_date");
+	take_text(w, w->start, sizeof(w->start), st, C_START, "start_date");
+	take_text(w, w->end, sizeof(w->end), st, C_END, "end_date");
+	take_text(w, w->category, sizeof(w->category), st, C_CATEGORY, "category");
+	take_text(w, w->contract, sizeof(w->contract), st, C_CONTRACT, "contract_type");
+	for (size_t i = 0; i < SOCLE_COUNT(worker_flags); i++)
+		if (socle_stmt_int(st, worker_flags[i].col) != 0)
+			w->flags |= worker_flags[i].bit;
 	const char *exp = socle_stmt_text(st, C_EXPOSURES);
 	if (exp != NULL && strcmp(exp, "[]") != 0) {
-		json_t *a = json_loads(exp, 0, NULL);
-
-		if (json_is_array(a))
-			json_object_set_new_nocheck(w, "exposures", a);
-		else
-			json_decref(a);
+		w->exposures = json_loads(exp, 0, NULL);
+		if (!json_is_array(w->exposures)) {
+			json_decref(w->exposures);
+			w->exposures = NULL;
+			if (w->invalid == NULL)
+				w->invalid = "exposures";
+		}
 	}
-	if (!socle_stmt_is_null(st, C_PERIODICITY) || !socle_stmt_is_null(st, C_NEXT_ON)) {
-		json_t *p = json_object();
-
-		if (p && !socle_stmt_is_null(st, C_PERIODICITY))
-			json_object_set_new_nocheck(p, "periodicity_months",
-			                            json_integer(socle_stmt_int(st, C_PERIODICITY)));
-		if (p)
-			set_text(p, "next_visit_on", socle_stmt_text(st, C_NEXT_ON));
-		json_object_set_new_nocheck(w, "protocol", p);
-	}
-	return w;
+	w->has_periodicity = !socle_stmt_is_null(st, C_PERIODICITY);
+	w->periodicity = socle_stmt_int(st, C_PERIODICITY);
+	take_text(w, w->next_on, sizeof(w->next_on), st, C_NEXT_ON, "protocol.next_visit_on");
+	w->has_protocol = w->has_periodicity || w->next_on[0];
 }
 
-/* The visit of the current row, as next_visits reads history. */
-static json_t *visit_of_row(socle_stmt *st, struct texts *t)
+/* The visit of the current row, as next_visits reads history. 0 or NOMEM. */
+static int visit_take(struct due_worker *w, socle_stmt *st)
 {
-	json_t *h = json_object();
-	const char *avis = socle_stmt_text(st, C_O_AVIS), *adj = socle_stmt_text(st, C_O_ADJUSTMENTS);
+	if (w->nh == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		struct due_visit *h = realloc(w->h, cap * sizeof(*h));
 
-	if (h == NULL)
-		return NULL;
-	set_shared(h, "type", socle_stmt_text(st, C_O_TYPE), t);
-	set_text(h, "date", socle_stmt_text(st, C_O_HELD));
-	set_shared(h, "by", socle_stmt_text(st, C_O_ROLE), t);
-	if (!socle_stmt_is_null(st, C_O_ATTESTATION))
-		json_object_set_new_nocheck(h, "attestation", json_true());
-	set_shared(h, "avis", avis, t);
-	if ((adj != NULL && strcmp(adj, "[]") != 0) || (avis && strcmp(avis, "inaptitude") == 0))
-		json_object_set_new_nocheck(h, "restrictions", json_true());
-	return h;
+		if (h == NULL)
+			return SOCLE_E_NOMEM;
+		w->h = h;
+		w->cap = cap;
+	}
+	struct due_visit *v = &w->h[w->nh++];
+	const char *adj = socle_stmt_text(st, C_O_ADJUSTMENTS);
+
+	take_text(w, v->type, sizeof(v->type), st, C_O_TYPE, "history.type");
+	take_text(w, v->date, sizeof(v->date), st, C_O_HELD, "history.date");
+	take_text(w, v->by, sizeof(v->by), st, C_O_ROLE, "history.by");
+	take_text(w, v->avis, sizeof(v->avis), st, C_O_AVIS, "history.avis");
+	v->attestation = !socle_stmt_is_null(st, C_O_ATTESTATION);
+	/* A measure of L4624-3 proposed, or an inaptitude: restrictions. */
+	v->restrictions = (adj != NULL && strcmp(adj, "[]") != 0) || strcmp(v->avis, "inaptitude") == 0;
+	return 0;
+}
+
+static void set_str(lua_State *L, const char *key, const char *v)
+{
+	if (v[0]) {
+		lua_pushstring(L, v);
+		lua_setfield(L, -2, key);
+	}
+}
+
+static void set_true(lua_State *L, const char *key)
+{
+	lua_pushboolean(L, 1);
+	lua_setfield(L, -2, key);
+}
+
+/* next_visits(worker, history, on_date), pushed (inside the protected call). */
+static void push_next_visits_args(lua_State *L, void *ud)
+{
+	const struct due_worker *w = ud;
+
+	lua_createtable(L, 0, 8);
+	set_str(L, "birth_date", w->birth);
+	set_str(L, "start_date", w->start);
+	set_str(L, "end_date", w->end);
+	set_str(L, "category", w->category);
+	set_str(L, "contract_type", w->contract);
+	for (size_t i = 0; i < SOCLE_COUNT(worker_flags); i++)
+		if (w->flags & worker_flags[i].bit)
+			set_true(L, worker_flags[i].key);
+	if (w->exposures != NULL) {
+		socle_lua_push_json(L, w->exposures);
+		lua_setfield(L, -2, "exposures");
+	}
+	if (w->has_protocol) {
+		lua_createtable(L, 0, 2);
+		if (w->has_periodicity) {
+			lua_pushinteger(L, (lua_Integer)w->periodicity);
+			lua_setfield(L, -2, "periodicity_months");
+		}
+		set_str(L, "next_visit_on", w->next_on);
+		lua_setfield(L, -2, "protocol");
+	}
+	lua_createtable(L, (int)w->nh, 0);
+	for (size_t i = 0; i < w->nh; i++) {
+		const struct due_visit *v = &w->h[i];
+
+		lua_createtable(L, 0, 6);
+		set_str(L, "type", v->type);
+		set_str(L, "date", v->date);
+		set_str(L, "by", v->by);
+		set_str(L, "avis", v->avis);
+		if (v->attestation)
+			set_true(L, "attestation");
+		if (v->restrictions)
+			set_true(L, "restrictions");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_pushstring(L, w->on_date);
 }
 
 /* ---- one worker's answer, as stored ----------------------------------------------------------- */
@@ -392,44 +482,53 @@ struct due_share {
 	const char *on_date;
 	int64_t lo, hi, run_id;
 	struct tracking_due_stats st;
-	struct texts texts; /* this thread's shared values */
 	int rc;
 	socle_err err;
 };
 
-/* The answer of the worker whose rows were read, kept when it changed. */
-static int due_one(struct due_share *sh, struct due_batch *b, int64_t worker_id,
-                   int64_t company_id, int64_t old_digest, bool had_row, json_t *worker,
-                   json_t *history, json_t *on_date)
+/* next_visits for @p w: 0 with *out, or the reason it could not be asked
+ * (French) in @p why. */
+static int ask_engine(socle_service *svc, struct due_worker *w, json_t **out, char *why,
+                      size_t why_size)
 {
-	struct due_row row = {.worker_id = worker_id, .company_id = company_id};
-	json_t *args = json_array(), *out = NULL;
 	socle_err e2 = SOCLE_ERR_INIT;
-	const char *why = NULL;
+
+	*out = NULL;
+	if (w->invalid) {
+		snprintf(why, why_size, "Donnée du salarié illisible (%s) : prochaines visites "
+		         "inconnues.", w->invalid);
+		return -1;
+	}
+	if (w->category[0] == '\0') {
+		snprintf(why, why_size, "Catégorie de suivi non calculée (follow_up_category) : "
+		         "prochaines visites inconnues.");
+		return -1;
+	}
+	if (socle_rule_call_pushed(svc, "next_visits", push_next_visits_args, w, out, &e2) != 0) {
+		snprintf(why, why_size, "%s", e2.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The answer for the worker whose rows were read, kept when it changed. */
+static int due_one(struct due_share *sh, struct due_batch *b, struct due_worker *w)
+{
+	struct due_row row = {.worker_id = w->id, .company_id = w->company};
+	json_t *out = NULL;
+	char why[sizeof(((socle_err *)0)->msg) + 64];
+	bool failed = ask_engine(sh->svc, w, &out, why, sizeof(why)) != 0;
 	int rc;
 
 	sh->st.workers++;
-	if (args == NULL)
-		return SOCLE_E_NOMEM;
-	if (json_object_get(worker, "category") == NULL) {
-		why = "Catégorie de suivi non calculée (follow_up_category) : prochaines visites "
-		      "inconnues.";
-	} else {
-		json_array_append(args, worker);
-		json_array_append(args, history);
-		json_array_append(args, on_date);
-		if (socle_rule_call(sh->svc, "next_visits", args, &out, &e2) != 0)
-			why = e2.msg;
-	}
-	json_decref(args);
-	sh->st.failed += why != NULL;
-	rc = due_summarise(out, why, &row);
+	sh->st.failed += failed;
+	rc = due_summarise(out, failed ? why : NULL, &row);
 	json_decref(out);
 	if (rc != 0) {
 		due_row_clear(&row);
 		return rc;
 	}
-	if (had_row && row.digest == old_digest) { /* unchanged: not rewritten */
+	if (w->had_row && row.digest == w->digest) { /* unchanged: not rewritten */
 		due_row_clear(&row);
 		return 0;
 	}
@@ -443,13 +542,11 @@ static int due_one(struct due_share *sh, struct due_batch *b, int64_t worker_id,
  * across writes would pin the log (no checkpoint can pass a reader's
  * snapshot): the write path would then wait for it, and the log grow. */
 static int due_chunk(struct due_share *sh, socle_db *db, struct due_batch *b, int64_t lo,
-                     int64_t hi, json_t *on_date)
+                     int64_t hi, struct due_worker *w)
 {
 	socle_stmt *st = socle_db_prepare(db, WORKER_SQL " WHERE w.id >= :lo AND w.id < :hi"
 	                                      " ORDER BY w.id, o.held_on, o.id", &sh->err);
-	json_t *worker = NULL, *history = NULL;
-	int64_t cur = 0, company = 0, digest = 0;
-	bool had_row = false;
+	bool have = false;
 	int rc = 0;
 
 	if (st == NULL)
@@ -460,11 +557,9 @@ static int due_chunk(struct due_share *sh, socle_db *db, struct due_batch *b, in
 		int step = socle_stmt_step(st, &sh->err);
 		int64_t id = step == 1 ? socle_stmt_int(st, C_ID) : -1;
 
-		if (worker != NULL && id != cur) {
-			rc = due_one(sh, b, cur, company, digest, had_row, worker, history, on_date);
-			json_decref(worker);
-			json_decref(history);
-			worker = history = NULL;
+		if (have && id != w->id) {
+			rc = due_one(sh, b, w);
+			have = false;
 			if (rc != 0)
 				break;
 		}
@@ -472,29 +567,15 @@ static int due_chunk(struct due_share *sh, socle_db *db, struct due_batch *b, in
 			rc = step < 0 ? step : 0;
 			break;
 		}
-		if (worker == NULL) {
-			cur = id;
-			company = socle_stmt_int(st, C_COMPANY);
-			had_row = !socle_stmt_is_null(st, C_DIGEST);
-			digest = socle_stmt_int(st, C_DIGEST);
-			worker = worker_of_row(st, &sh->texts);
-			history = json_array();
-			if (worker == NULL || history == NULL) {
-				rc = SOCLE_E_NOMEM;
-				break;
-			}
+		if (!have) {
+			due_worker_reset(w);
+			w->on_date = sh->on_date;
+			worker_take(w, st);
+			have = true;
 		}
-		if (!socle_stmt_is_null(st, C_O_HELD)) {
-			json_t *h = visit_of_row(st, &sh->texts);
-
-			if (h == NULL || json_array_append_new(history, h) != 0) {
-				rc = SOCLE_E_NOMEM;
-				break;
-			}
-		}
+		if (!socle_stmt_is_null(st, C_O_HELD) && (rc = visit_take(w, st)) != 0)
+			break;
 	}
-	json_decref(worker);
-	json_decref(history);
 	socle_stmt_release(st);
 	/* Written even after a failure: what was computed is kept. */
 	int wrc = due_flush(sh->svc, b, rc == 0 ? &sh->err : &(socle_err)SOCLE_ERR_INIT);
@@ -506,20 +587,18 @@ static void *due_share_run(void *ud)
 	struct due_share *sh = ud;
 	struct due_batch *b = calloc(1, sizeof(*b));
 	socle_db *db = b ? socle_service_reader(sh->svc, &sh->err) : NULL;
-	json_t *on_date = json_string(sh->on_date);
+	struct due_worker w = {0};
 	int rc = 0;
 
-	if (b == NULL || on_date == NULL)
+	if (b == NULL)
 		rc = SOCLE_E_NOMEM;
 	else if (db == NULL)
 		rc = sh->err.code ? sh->err.code : SOCLE_E_STORE;
 	else
 		b->run_id = sh->run_id;
 	for (int64_t lo = sh->lo; rc == 0 && lo < sh->hi; lo += DUE_BATCH)
-		rc = due_chunk(sh, db, b, lo, lo + DUE_BATCH < sh->hi ? lo + DUE_BATCH : sh->hi,
-		               on_date);
-	json_decref(on_date);
-	texts_free(&sh->texts);
+		rc = due_chunk(sh, db, b, lo, lo + DUE_BATCH < sh->hi ? lo + DUE_BATCH : sh->hi, &w);
+	due_worker_free(&w);
 	free(b);
 	sh->rc = rc;
 	return NULL;
@@ -843,8 +922,11 @@ static int worker_next_visits_route(socle_req *req, void *ud)
 {
 	socle_service *svc = socle_req_service(req);
 	socle_err err = SOCLE_ERR_INIT;
+	struct due_worker w = {0};
 	int64_t worker_id;
 	char today[11];
+	bool found = false;
+	int step, rc = 0;
 	(void)ud;
 
 	if (socle_req_param_id(req, "id", &worker_id) != 0)
@@ -856,46 +938,43 @@ static int worker_next_visits_route(socle_req *req, void *ud)
 	if (st == NULL)
 		return reply_fail(req, &err);
 	socle_stmt_bind_int(st, ":id", worker_id);
-	json_t *worker = NULL, *history = json_array();
-	int64_t company = 0;
-	int step;
-	while (history && (step = socle_stmt_step(st, &err)) == 1) {
-		if (worker == NULL) {
-			company = socle_stmt_int(st, C_COMPANY);
-			worker = worker_of_row(st, NULL);
-		}
+	while (rc == 0 && (step = socle_stmt_step(st, &err)) == 1) {
+		if (!found)
+			worker_take(&w, st);
+		found = true;
 		if (!socle_stmt_is_null(st, C_O_HELD))
-			json_array_append_new(history, visit_of_row(st, NULL));
+			rc = visit_take(&w, st);
 	}
 	socle_stmt_release(st);
-	if (worker == NULL || history == NULL) {
-		json_decref(worker);
-		json_decref(history);
-		if (err.code)
-			return socle_reply_err(req, &err);
-		return socle_reply_error(req, 404, "not_found", "Salarié introuvable.");
+	if (rc == 0 && err.code == 0 && !found)
+		rc = socle_reply_error(req, 404, "not_found", "Salarié introuvable.");
+	else if (rc != 0 || err.code != 0)
+		rc = err.code ? socle_reply_err(req, &err) : rc;
+	else if (socle_access_worker(req, worker_id, w.company, &err) != 0)
+		rc = socle_reply_err(req, &err);
+	else if (w.invalid)
+		rc = socle_reply_error(req, 409, "invalid_data",
+		                       "Une donnée de ce salarié est illisible : ses prochaines visites "
+		                       "ne peuvent pas être calculées.");
+	else if (w.category[0] == '\0')
+		rc = socle_reply_error(req, 409, "no_category",
+		                       "La catégorie de suivi de ce salarié n'est pas encore "
+		                       "calculée : ses prochaines visites ne peuvent pas l'être.");
+	else {
+		json_t *out = NULL;
+
+		socle_date_today(today);
+		w.on_date = today;
+		if (socle_rule_call_pushed(svc, "next_visits", push_next_visits_args, &w, &out, &err))
+			rc = socle_reply_err(req, &err);
+		else {
+			json_object_set_new(out, "worker_id", json_integer(worker_id));
+			json_object_set_new(out, "on_date", json_string(today));
+			rc = socle_reply_json(req, 200, out);
+		}
 	}
-	if (socle_access_worker(req, worker_id, company, &err) != 0) {
-		json_decref(worker);
-		json_decref(history);
-		return socle_reply_err(req, &err);
-	}
-	if (json_object_get(worker, "category") == NULL) {
-		json_decref(worker);
-		json_decref(history);
-		return socle_reply_error(req, 409, "no_category",
-		                         "La catégorie de suivi de ce salarié n'est pas encore "
-		                         "calculée : ses prochaines visites ne peuvent pas l'être.");
-	}
-	socle_date_today(today);
-	json_t *args = json_pack("[o, o, s]", worker, history, today), *out = NULL;
-	int rc = args ? socle_rule_call(svc, "next_visits", args, &out, &err) : SOCLE_E_NOMEM;
-	json_decref(args);
-	if (rc != 0)
-		return socle_reply_err(req, &err);
-	json_object_set_new(out, "worker_id", json_integer(worker_id));
-	json_object_set_new(out, "on_date", json_string(today));
-	return socle_reply_json(req, 200, out);
+	due_worker_free(&w);
+	return rc;
 }
 
 static const struct socle_route due_routes[] = {

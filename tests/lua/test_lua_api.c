@@ -373,6 +373,88 @@ static void test_contract_and_vectors(void **state)
 	lfx_free(f);
 }
 
+/* socle_rule_call_pushed: arguments pushed by a C function, same contract,
+ * same budgets; a pusher that pushes the wrong count or raises is reported. */
+static const struct socle_rule_point describe_rp = {
+	.name = "describe", .contract = "describe(who, visits) -> {text}", .n_args = 2,
+	.check = NULL,
+};
+
+static void push_two(lua_State *L, void *ud)
+{
+	const int *visits = ud;
+
+	lua_createtable(L, 0, 1);
+	lua_pushstring(L, "Léa");
+	lua_setfield(L, -2, "name");
+	lua_createtable(L, 2, 0);
+	for (int i = 0; i < 2; i++) {
+		lua_pushinteger(L, visits[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+}
+
+static void push_one(lua_State *L, void *ud)
+{
+	(void)ud;
+	lua_pushstring(L, "seul");
+}
+
+static void push_raises(lua_State *L, void *ud)
+{
+	(void)ud;
+	luaL_error(L, "lecture impossible");
+}
+
+static void push_negative(lua_State *L, void *ud)
+{
+	(void)ud;
+	lua_pushinteger(L, -5);
+}
+
+static void test_rule_call_pushed(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+	struct reg_rule_point rec = {.owner = NULL, .rp = &describe_rp};
+	struct reg_rule_point rec2 = {.owner = NULL, .rp = &score_rp};
+
+	assert_int_equal(registry_add_rule_point(&f->core->reg, &rec), 0);
+	assert_int_equal(registry_add_rule_point(&f->core->reg, &rec2), 0);
+	lfx_write(f, "default", "d.lua",
+	          "socle.rule('describe', function(who, visits)\n"
+	          "  return { text = who.name .. ' : ' .. #visits .. ' visites, '\n"
+	          "           .. (visits[1] + visits[2]) }\n"
+	          "end)\n"
+	          "socle.rule('score', function(x) return x * 2 end)\n");
+	assert_int_equal(lfx_open(f), 0);
+	int visits[2] = {3, 4};
+	json_t *out = NULL, *same = NULL;
+	socle_err err = SOCLE_ERR_INIT;
+
+	assert_int_equal(socle_rule_call_pushed(f->svc, "describe", push_two, visits, &out, &err), 0);
+	expect_json(out, "{\"text\": \"Léa : 2 visites, 7\"}");
+	/* The same answer as through JSON. */
+	assert_int_equal(lfx_call(f, "describe", "[{\"name\": \"Léa\"}, [3, 4]]", &same, &err), 0);
+	expect_json(same, "{\"text\": \"Léa : 2 visites, 7\"}");
+	/* Wrong count, a raising pusher, a result out of contract, an unknown rule. */
+	assert_int_not_equal(socle_rule_call_pushed(f->svc, "describe", push_one, NULL, &out, &err),
+	                     0);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "1 argument(s) poussé(s) au lieu de 2"));
+	assert_int_not_equal(socle_rule_call_pushed(f->svc, "describe", push_raises, NULL, &out,
+	                                            &err), 0);
+	assert_non_null(strstr(err.msg, "lecture impossible"));
+	assert_int_equal(socle_rule_call_pushed(f->svc, "score", push_negative, NULL, &out, &err),
+	                 SOCLE_E_CONTRACT);
+	assert_int_equal(socle_rule_call_pushed(f->svc, "nope", push_one, NULL, &out, &err),
+	                 SOCLE_E_INVAL);
+	/* The state still answers. */
+	assert_int_equal(socle_rule_call_pushed(f->svc, "describe", push_two, visits, &out, &err), 0);
+	json_decref(out);
+	lfx_free(f);
+}
+
 static void test_errors_have_locations(void **state)
 {
 	(void)state;
@@ -551,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_dated_rules),
 		cmocka_unit_test(test_layering),
 		cmocka_unit_test(test_contract_and_vectors),
+		cmocka_unit_test(test_rule_call_pushed),
 		cmocka_unit_test(test_errors_have_locations),
 		cmocka_unit_test(test_registration_window_and_globals),
 		cmocka_unit_test(test_budgets_configurable),

@@ -200,7 +200,19 @@ end
 
 local function min_date(a, b) if a < b then return a end return b end
 
-local function valid_date(v) return type(v) == "string" and D.valid(v) end
+-- Every worker's dates are checked several times; the answers are memoised
+-- like fr() (a table lookup instead of a call into C).
+local valid_cache, valid_count = {}, 0
+local function valid_date(v)
+  if type(v) ~= "string" then return false end
+  local ok = valid_cache[v]
+  if ok == nil then
+    ok = D.valid(v)
+    if valid_count >= CACHE_MAX then valid_cache, valid_count = {}, 0 end
+    valid_cache[v], valid_count = ok, valid_count + 1
+  end
+  return ok
+end
 
 local FOLLOW_UP = { vip_initiale = true, vip_periodique = true, suivi_adapte = true,
                     ema_initial = true, ema_periodique = true, visite_intermediaire = true }
