@@ -214,6 +214,11 @@ local function valid_date(v)
   return ok
 end
 
+-- An empty table shared by every call (no exposures, no protocol, no former
+-- employment): read only, so that no call can fill it for the next ones.
+local NONE = setmetatable({}, { __newindex = function() error("NONE est en lecture seule") end })
+local MI_CARRIERE, POST_EXPOSITION = { mi_carriere = true }, { post_exposition = true }
+
 local FOLLOW_UP = { vip_initiale = true, vip_periodique = true, suivi_adapte = true,
                     ema_initial = true, ema_periodique = true, visite_intermediaire = true }
 local EMA = { ema_initial = true, ema_periodique = true }
@@ -267,7 +272,7 @@ socle.rule("next_visits", function(worker, history, on_date)
   local R = rules_on(on_date)
   local G = R.regime
   local start = worker.start_date
-  local protocol = type(worker.protocol) == "table" and worker.protocol or {}
+  local protocol = type(worker.protocol) == "table" and worker.protocol or NONE
   local visits, notes = {}, {}
   local protocol_date_used = false
 
@@ -279,22 +284,32 @@ socle.rule("next_visits", function(worker, history, on_date)
   end
 
   -- History: this employment's visits, a former employment's, the future ignored.
-  local cur, prev, all = {}, {}, {}
+  -- Most histories hold only this employment's past visits: then the history
+  -- itself is both lists (a recomputation of a service does this 500,000 times).
+  local plain = true
   for i, h in ipairs(history) do
     if type(h) ~= "table" or type(h.type) ~= "string" or not valid_date(h.date) then
       error("next_visits : history[" .. i .. "] doit porter type et date AAAA-MM-JJ")
     end
-    if h.date > on_date then
-      note("La visite « " .. h.type .. " » du " .. fr(h.date) .. " est postérieure au "
-           .. fr(on_date) .. " : elle n'est pas prise en compte.")
-    else
-      all[#all + 1] = h
-      if h.previous_employer == true then prev[#prev + 1] = h else cur[#cur + 1] = h end
+    if h.date > on_date or h.previous_employer == true then plain = false end
+  end
+  local cur, prev, all = history, NONE, history
+  if not plain then
+    cur, prev, all = {}, {}, {}
+    for _, h in ipairs(history) do
+      if h.date > on_date then
+        note("La visite « " .. h.type .. " » du " .. fr(h.date) .. " est postérieure au "
+             .. fr(on_date) .. " : elle n'est pas prise en compte.")
+      else
+        all[#all + 1] = h
+        if h.previous_employer == true then prev[#prev + 1] = h else cur[#cur + 1] = h end
+      end
     end
   end
 
-  local exposed = {}
-  if type(worker.exposures) == "table" then
+  local exposed = NONE
+  if type(worker.exposures) == "table" and #worker.exposures > 0 then
+    exposed = {}
     for _, code in ipairs(worker.exposures) do exposed[code] = true end
   end
   local night = worker.night_worker == true or exposed.travail_de_nuit == true
@@ -562,7 +577,7 @@ socle.rule("next_visits", function(worker, history, on_date)
       local y = D.year(worker.birth_date) + age
       local ws, we = string.format("%04d-01-01", y), string.format("%04d-12-31", y)
       local from = string.format("%04d-01-01", y - M.anticipation_years)
-      local done = last_of(all, { mi_carriere = true }, function(h) return h.date >= from end)
+      local done = last_of(all, MI_CARRIERE, function(h) return h.date >= from end)
       if done == nil and on_date >= from and on_date <= we then
         add { type = "mi_carriere", earliest = ws, latest = we, combinable_from = from,
               who = "medecin", basis = arts(M.basis),
@@ -599,7 +614,7 @@ socle.rule("next_visits", function(worker, history, on_date)
     if reason then
       local earliest = add_months_eom(ends, -P.months_before)
       local latest = add_months_eom(ends, P.months_after)
-      if last_of(all, { post_exposition = true }, function(h) return h.date >= earliest end)
+      if last_of(all, POST_EXPOSITION, function(h) return h.date >= earliest end)
          == nil then
         add { type = "post_exposition", earliest = earliest, latest = latest, who = "medecin",
               basis = arts(P.basis),
