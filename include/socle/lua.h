@@ -55,7 +55,9 @@ SOCLE_API int socle_rule_call(socle_service *svc, const char *name, const json_t
 typedef void (*socle_rule_push_fn)(lua_State *L, void *ud);
 
 /** socle_rule_call whose arguments are pushed by @p push instead of converted
- * from JSON: for callers that evaluate a rule point over many records read
+ * from JSON (declared rule points only: SOCLE_E_INVAL otherwise; deeper than
+ * a few levels, @p push checks the stack itself with luaL_checkstack): for
+ * callers that evaluate a rule point over many records read
  * from the store (the JSON round trip was a fifth of the cost of recomputing
  * every worker's next visits). The result is converted and contract-checked
  * as socle_rule_call does. Tables pushed are plain tables: an empty one reads

@@ -1830,9 +1830,11 @@ static int reminder_job(socle_service *svc, const json_t *payload, void *ud, soc
  * chooses among these 20. (100 made the assignment of 10,000 requests 1.7x
  * slower in the bench: each candidate is converted to Lua.) */
 #define MAX_CANDIDATES 20
-/* Bookable slots a run reads at most (the planning horizon of a service:
- * 40 professionals x 16 slots a day x 20 days is 12,800). */
-#define MAX_BOARD_SLOTS 200000
+/* Bookable slots a run reads at most, the earliest ones (the bench's service
+ * opens 40 professionals x 16 slots a day x 20 days, 12,800). Each is held as
+ * a small JSON object while the run lasts; a request that fits none of them
+ * stays queued with its reason for the next run. */
+#define MAX_BOARD_SLOTS 50000
 
 /* The bookable future slots, read once per run in time order: each request's
  * candidates are the first fitting ones not yet taken by this run, found in
