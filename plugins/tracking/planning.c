@@ -128,10 +128,14 @@ const char tracking_sql_queue_indexes[] =
 	"DROP INDEX tracking_request_plan;"
 	"DROP INDEX tracking_request_queue;"
 	"DROP INDEX tracking_request_worker;"
+	/* In the order of the queue (visit_priority first, then the deadline,
+	 * none last, then age), as the visits-to-plan list and the assignment
+	 * ask for it: read in index order, never sorted. */
 	"CREATE INDEX tracking_request_plan ON tracking_visit_request"
-	"  (company_id, priority, due_before, id) WHERE status = 'queued';"
+	"  (company_id, priority DESC, COALESCE(due_before, '9999-12-31'), id)"
+	"  WHERE status = 'queued';"
 	"CREATE INDEX tracking_request_queue ON tracking_visit_request"
-	"  (priority, due_before, id) WHERE status = 'queued';"
+	"  (priority DESC, COALESCE(due_before, '9999-12-31'), id) WHERE status = 'queued';"
 	"CREATE INDEX tracking_request_worker ON tracking_visit_request (worker_id, type);";
 
 #define NOMEM(err) socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante")
