@@ -133,6 +133,21 @@ static int contract_check(const struct reg_rule_point *rp, const char *name, con
 	                     cerr.msg[0] ? cerr.msg : "refusé par le contrôle du contrat");
 }
 
+/* The end of a call that returned @p rc: the result @p res checked against
+ * the rule point's contract, then handed to *out (or dropped). */
+static int rule_call_finish(const struct reg_rule_point *rp, const char *name, int rc,
+                            json_t *res, json_t **out, socle_err *err)
+{
+	if (rc == 0)
+		rc = contract_check(rp, name, res, err);
+	if (rc != 0 || out == NULL) {
+		json_decref(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
 SOCLE_API int socle_rule_call(socle_service *svc, const char *name, const json_t *args,
                               json_t **out, socle_err *err)
 {
@@ -154,17 +169,7 @@ SOCLE_API int socle_rule_call(socle_service *svc, const char *name, const json_t
 		return err && err->code ? err->code : SOCLE_E_INTERNAL;
 	int rc = rule_call_in(L, name, args, &res, err);
 
-	if (rc == 0)
-		rc = contract_check(rp, name, res, err);
-	if (rc != 0) {
-		json_decref(res);
-		return rc;
-	}
-	if (out)
-		*out = res;
-	else
-		json_decref(res);
-	return 0;
+	return rule_call_finish(rp, name, rc, res, out, err);
 }
 
 SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle_rule_push_fn push,
@@ -187,17 +192,7 @@ SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle
 	struct pushed_call pc = {.name = name, .push = push, .ud = ud, .n_args = rp->rp->n_args};
 	int rc = rule_call_via(L, name, pushed_trampoline, &pc, NULL, &res, err);
 
-	if (rc == 0)
-		rc = contract_check(rp, name, res, err);
-	if (rc != 0) {
-		json_decref(res);
-		return rc;
-	}
-	if (out)
-		*out = res;
-	else
-		json_decref(res);
-	return 0;
+	return rule_call_finish(rp, name, rc, res, out, err);
 }
 
 static bool plugin_enabled(const struct lua_service *ls, const socle_plugin *owner)

@@ -111,10 +111,26 @@ static json_t *indicator(int64_t num, int64_t den, const char *definition)
 	                 (json_int_t)den, "rate", rate, "definition", definition);
 }
 
-/* Bind :company when the statement is the per-company variant. */
-static int bind_scope(socle_stmt *st, int64_t company)
+/* Prepare @p sql and bind :company (the per-company variant, @p company > 0),
+ * :from and :to (when given). NULL with @p err set on failure. */
+static socle_stmt *prepare_scoped(socle_db *db, const char *sql, int64_t company,
+                                  const char *from, const char *to, socle_err *err)
 {
-	return company > 0 ? socle_stmt_bind_int(st, ":company", company) : 0;
+	socle_stmt *st = socle_db_prepare(db, sql, err);
+
+	if (st == NULL) {
+		if (err && err->code == 0)
+			socle_err_set(err, SOCLE_E_STORE, "Requête impossible.");
+		return NULL;
+	}
+	if ((company > 0 && socle_stmt_bind_int(st, ":company", company)) ||
+	    (from && socle_stmt_bind_text(st, ":from", from)) ||
+	    (to && socle_stmt_bind_text(st, ":to", to))) {
+		socle_stmt_release(st);
+		socle_err_set(err, SOCLE_E_INTERNAL, "Paramètre de requête inconnu.");
+		return NULL;
+	}
+	return st;
 }
 
 /* The deadline of a worker's next follow-up visit (method at the top), into
@@ -204,15 +220,10 @@ static int worker_pass(socle_db *db, int64_t company, const char *from, const ch
 	                 : "NULL AS last_next",
 	         need_overdue ? " LEFT JOIN tracking_protocol p ON p.worker_id = w.id" : "",
 	         company > 0 ? " AND w.company_id = :company" : "");
-	socle_stmt *st = socle_db_prepare(db, sql, err);
+	socle_stmt *st = prepare_scoped(db, sql, company, from, to, err);
 	if (st == NULL)
 		return err && err->code ? err->code : SOCLE_E_STORE;
 	int rc;
-	if (socle_stmt_bind_text(st, ":to", to) || socle_stmt_bind_text(st, ":from", from) ||
-	    bind_scope(st, company)) {
-		socle_stmt_release(st);
-		return socle_err_set(err, SOCLE_E_INTERNAL, "Paramètre de requête inconnu.");
-	}
 	while ((rc = socle_stmt_step(st, err)) == 1) {
 		const char *last = socle_stmt_text(st, 2);
 
@@ -272,16 +283,11 @@ static int delay_indicator(socle_db *db, int64_t company, const char *from, cons
 	         " LEFT JOIN tracking_slot s ON s.id = r.slot_id"
 	         " WHERE r.due_before >= :from AND r.due_before <= :to AND r.status <> 'cancelled'%s",
 	         company > 0 ? " AND r.company_id = :company" : "");
-	socle_stmt *st = socle_db_prepare(db, sql, err);
+	socle_stmt *st = prepare_scoped(db, sql, company, from, to, err);
 	if (st == NULL)
 		return err && err->code ? err->code : SOCLE_E_STORE;
 	int64_t due = 0, ok = 0;
 	int rc;
-	if (socle_stmt_bind_text(st, ":to", to) || socle_stmt_bind_text(st, ":from", from) ||
-	    bind_scope(st, company)) {
-		socle_stmt_release(st);
-		return socle_err_set(err, SOCLE_E_INTERNAL, "Paramètre de requête inconnu.");
-	}
 	if ((rc = socle_stmt_step(st, err)) == 1) {
 		due = socle_stmt_int(st, 0);
 		ok = socle_stmt_int(st, 1);
@@ -304,13 +310,9 @@ static int backlog_indicator(socle_db *db, int64_t company, const char *to, json
 	         " WHERE r.status = 'queued' AND r.requested_on <= :to%s"
 	         " GROUP BY r.type ORDER BY r.type",
 	         company > 0 ? " AND r.company_id = :company" : "");
-	socle_stmt *st = socle_db_prepare(db, sql, err);
+	socle_stmt *st = prepare_scoped(db, sql, company, NULL, to, err);
 	if (st == NULL)
 		return err && err->code ? err->code : SOCLE_E_STORE;
-	if (socle_stmt_bind_text(st, ":to", to) || bind_scope(st, company)) {
-		socle_stmt_release(st);
-		return socle_err_set(err, SOCLE_E_INTERNAL, "Paramètre de requête inconnu.");
-	}
 	json_t *types = json_array();
 	int64_t total = 0;
 	int rc;
@@ -362,13 +364,9 @@ static int engine_indicator(socle_db *db, int64_t company, json_t *out, socle_er
 	         " (SELECT on_date FROM tracking_due_run WHERE state = 'done' ORDER BY id DESC"
 	         " LIMIT 1) FROM tracking_due%s",
 	         company > 0 ? " WHERE company_id = :company" : "");
-	socle_stmt *st = socle_db_prepare(db, sql, err);
+	socle_stmt *st = prepare_scoped(db, sql, company, NULL, NULL, err);
 	if (st == NULL)
 		return err && err->code ? err->code : SOCLE_E_STORE;
-	if (bind_scope(st, company)) {
-		socle_stmt_release(st);
-		return socle_err_set(err, SOCLE_E_INTERNAL, "Paramètre de requête inconnu.");
-	}
 	int rc = socle_stmt_step(st, err);
 	json_t *ind = NULL;
 	if (rc == 1) {
