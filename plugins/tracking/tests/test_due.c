@@ -39,33 +39,6 @@ static int setup_http(void **state)
 	return test_server_start_deploy(&S, &D);
 }
 
-static int teardown_http(void **state)
-{
-	(void)state;
-	int rc = test_server_stop(&S, 10000);
-	if (getenv("SOCLE_TEST_KEEP") == NULL)
-		test_deploy_remove(&D);
-	return rc == 0 ? 0 : -1;
-}
-
-/* A worker hired by the company's employer. */
-static json_int_t hire(const char *emp, json_int_t company, const char *ref, const char *last,
-                       const char *contract, const char *start)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers",
-	         (long long)company);
-	json_t *r = expect(201, emp, "POST", path,
-	                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", ref,
-	                             "last_name", last, "first_name", "Camille", "birth_date",
-	                             "1990-04-12", "job_title", "Vendeur", "contract_type", contract,
-	                             "start_date", start));
-	json_int_t id = id_of(r);
-	json_decref(r);
-	return id;
-}
-
 /* The run @p id once finished (waits for the job queue), as GET /tracking/due/runs gives it. */
 static json_t *finished_run(const char *staff, json_int_t id)
 {
@@ -132,12 +105,12 @@ static void test_due_visits(void **state)
 	json_int_t b = member_company(staff, "55210055400013", "Garage Petit", "zoe@petit.test",
 	                              &emp_b);
 	/* VIP within 3 months of 2025-03-10: 2025-06-10, overdue on 2025-07-01. */
-	json_int_t late = hire(emp_a, a, "M-1", "Bernard", "cdi", "2025-03-10");
+	json_int_t late = hire(emp_a, a, "M-1", "Bernard", "Camille", "cdi", "2025-03-10");
 	/* Apprentice: within 2 months of 2025-06-01. */
-	json_int_t appr = hire(emp_a, a, "M-2", "Durand", "apprentissage", "2025-06-01");
+	json_int_t appr = hire(emp_a, a, "M-2", "Durand", "Camille", "apprentissage", "2025-06-01");
 	/* VIP within 3 months of 2025-06-20. */
-	json_int_t recent = hire(emp_a, a, "M-3", "Lefèvre", "cdi", "2025-06-20");
-	hire(emp_b, b, "P-1", "Petit", "cdi", "2025-05-02");
+	json_int_t recent = hire(emp_a, a, "M-3", "Lefèvre", "Camille", "cdi", "2025-06-20");
+	hire(emp_b, b, "P-1", "Petit", "Camille", "cdi", "2025-05-02");
 	char extra[64];
 	snprintf(extra, sizeof(extra), "--worker %lld", (long long)late);
 	user_add("camille@mail.test", "employee", WORKER_PASSWORD, extra);
@@ -249,7 +222,7 @@ static void test_due_visits(void **state)
 
 	/* ---- a new worker is the only row written; a worker without a
 	 *      follow-up category is kept with the reason ---- */
-	json_int_t hired = hire(emp_a, a, "M-4", "Moreau", "cdd", "2025-06-30");
+	json_int_t hired = hire(emp_a, a, "M-4", "Moreau", "Camille", "cdd", "2025-06-30");
 	char sql[160];
 	snprintf(sql, sizeof(sql), "UPDATE membership_worker SET category = NULL WHERE id = %lld",
 	         (long long)recent);
@@ -286,5 +259,5 @@ int main(void)
 		cmocka_unit_test(test_due_visits),
 	};
 
-	return cmocka_run_group_tests_name("due", http, setup_http, teardown_http);
+	return cmocka_run_group_tests_name("due", http, setup_http, world_teardown);
 }

@@ -53,15 +53,6 @@ static int setup_http(void **state)
 	return test_server_start_deploy(&S, &D);
 }
 
-static int teardown_http(void **state)
-{
-	(void)state;
-	int rc = test_server_stop(&S, 10000);
-	if (getenv("SOCLE_TEST_KEEP") == NULL)
-		test_deploy_remove(&D);
-	return rc == 0 ? 0 : -1;
-}
-
 static void test_followup_e2e(void **state)
 {
 	char *staff = login("admin@svc.test", STAFF_PASSWORD), *emp = NULL, path[256], *dump;
@@ -257,5 +248,5 @@ int main(void)
 		cmocka_unit_test(test_followup_e2e),
 	};
 
-	return cmocka_run_group_tests_name("followup_e2e", http, setup_http, teardown_http);
+	return cmocka_run_group_tests_name("followup_e2e", http, setup_http, world_teardown);
 }

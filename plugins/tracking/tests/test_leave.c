@@ -600,14 +600,6 @@ static int setup_http(void **state)
 	return test_server_start_deploy(&S, &D);
 }
 
-static int teardown_http(void **state)
-{
-	(void)state;
-	int rc = test_server_stop(&S, 10000);
-	test_deploy_remove(&D);
-	return rc == 0 ? 0 : -1;
-}
-
 static const json_t *obligation_of(const json_t *leave, const char *type)
 {
 	size_t i;
@@ -944,5 +936,5 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests_name("règles", rules, setup_core, teardown_core);
 
-	return failed + cmocka_run_group_tests_name("http", http, setup_http, teardown_http);
+	return failed + cmocka_run_group_tests_name("http", http, setup_http, world_teardown);
 }

@@ -62,15 +62,6 @@ static int setup_http(void **state)
 	return test_server_start_deploy(&S, &D);
 }
 
-static int teardown_http(void **state)
-{
-	(void)state;
-	int rc = test_server_stop(&S, 10000);
-	if (getenv("SOCLE_TEST_KEEP") == NULL)
-		test_deploy_remove(&D);
-	return rc == 0 ? 0 : -1;
-}
-
 /* GET @p path raw: the status, the Content-Type and the body (owned). */
 static int get_raw(const char *auth, const char *path, char **type, char **body)
 {
@@ -472,5 +463,5 @@ int main(void)
 		cmocka_unit_test(test_outcome),
 	};
 
-	return cmocka_run_group_tests_name("outcome", http, setup_http, teardown_http);
+	return cmocka_run_group_tests_name("outcome", http, setup_http, world_teardown);
 }

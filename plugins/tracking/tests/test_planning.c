@@ -61,14 +61,6 @@ static int setup_http(void **state)
 	return test_server_start_deploy(&S, &D);
 }
 
-static int teardown_http(void **state)
-{
-	(void)state;
-	int rc = test_server_stop(&S, 10000);
-	test_deploy_remove(&D);
-	return rc == 0 ? 0 : -1;
-}
-
 static const char *field0(const json_t *r)
 {
 	return json_string_value(json_object_get(
@@ -412,5 +404,5 @@ int main(void)
 		cmocka_unit_test(test_planning),
 	};
 
-	return cmocka_run_group_tests_name("planning", http, setup_http, teardown_http);
+	return cmocka_run_group_tests_name("planning", http, setup_http, world_teardown);
 }

@@ -146,21 +146,37 @@ json_int_t member_company(const char *staff, const char *siret, const char *name
 	return id;
 }
 
-json_int_t worker(const char *staff, json_int_t company, const char *ref,
-                         const char *last, const char *first)
+json_int_t hire(const char *auth, json_int_t company, const char *ref, const char *last,
+                const char *first, const char *contract, const char *start)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers",
 	         (long long)company);
-	json_t *r = expect(201, staff, "POST", path,
+	json_t *r = expect(201, auth, "POST", path,
 	                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", ref,
 	                             "last_name", last, "first_name", first, "birth_date",
-	                             "1985-05-04", "job_title", "Électricien", "contract_type", "cdi",
-	                             "start_date", "2015-09-01"));
+	                             "1985-05-04", "job_title", "Électricien", "contract_type",
+	                             contract, "start_date", start));
 	json_int_t id = json_integer_value(json_object_get(r, "id"));
 	json_decref(r);
 	return id;
+}
+
+json_int_t worker(const char *staff, json_int_t company, const char *ref, const char *last,
+                  const char *first)
+{
+	return hire(staff, company, ref, last, first, "cdi", "2015-09-01");
+}
+
+int world_teardown(void **state)
+{
+	(void)state;
+	int rc = test_server_stop(&S, 10000);
+
+	if (getenv("SOCLE_TEST_KEEP") == NULL) /* kept to read its logs and database */
+		test_deploy_remove(&D);
+	return rc == 0 ? 0 : -1;
 }
 
 void restart_at(const char *clock)

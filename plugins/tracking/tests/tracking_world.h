@@ -37,12 +37,19 @@ bool invitation_token(const char *to, char token[65]);
  * the invitation); *employer receives its administrator's Authorization header. */
 json_int_t member_company(const char *staff, const char *siret, const char *name,
                           const char *email, char **employer);
+/* A worker declared through membership (born 1985-05-04, électricien), by
+ * staff or the company's employer user; worker(): in CDI since 2015-09-01. */
+json_int_t hire(const char *auth, json_int_t company, const char *ref, const char *last,
+                const char *first, const char *contract, const char *start);
 json_int_t worker(const char *staff, json_int_t company, const char *ref, const char *last,
                   const char *first);
 /* Stop the server, set the deployment's frozen business clock to @p clock
  * (ISO 8601 UTC, e.g. "2025-03-24T12:00:00Z") in its config, start it again
  * on the same port and data. Sessions are timed by that clock: log in again. */
 void restart_at(const char *clock);
+/* The group teardown of the programs that share this world: stop the server,
+ * remove the deployment (kept when SOCLE_TEST_KEEP is set). */
+int world_teardown(void **state);
 long long db_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Run @p sql on the service's database beside the server (asserts success). */
 void db_exec(const char *sql);
