@@ -82,7 +82,6 @@ const char tracking_sql_dmst[] =
 	"CREATE INDEX tracking_dmst_entry_worker ON tracking_dmst_entry (worker_id, id);"
 	"CREATE UNIQUE INDEX tracking_dmst_entry_corrects ON tracking_dmst_entry (corrects_id);";
 
-#define NOMEM(err) socle_err_set((err), SOCLE_E_NOMEM, "mémoire insuffisante")
 
 /* ---- dates ("YYYY-MM-DD" text; they sort as they compare) ------------------------ */
 

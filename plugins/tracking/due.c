@@ -76,22 +76,11 @@ const char tracking_sql_due[] =
 	"  error TEXT);"
 	"CREATE INDEX tracking_due_run_date ON tracking_due_run (on_date, state);";
 
-#define NOMEM(err) socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante")
 /* Workers read per statement, hence at most that many rows per write. */
 #define DUE_BATCH 2000
 #define DUE_THREADS_MAX 8
 /* How often the timer looks for a missing daily run (one write per service). */
 #define DUE_TIMER_MS (60 * 1000)
-
-static int64_t iget(const json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 /* ---- the engine's input, read from the store ----------------------------------------------- */
 
@@ -801,11 +790,6 @@ static void due_timer(socle_core *core, void *ud)
 }
 
 /* ---- routes ------------------------------------------------------------------------------------ */
-
-static int reply_fail(socle_req *req, socle_err *err)
-{
-	return err->code ? socle_reply_err(req, err) : SOCLE_E_NOMEM;
-}
 
 /* The last finished run, or JSON null. */
 static json_t *last_run(socle_db *db, socle_err *err)

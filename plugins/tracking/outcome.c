@@ -99,7 +99,6 @@ const char tracking_sql_outcome[] =
 	"CREATE UNIQUE INDEX tracking_reprise_warning_key ON tracking_reprise_warning"
 	"  (leave_id, latest);";
 
-#define NOMEM(err) socle_err_set((err), SOCLE_E_NOMEM, "mémoire insuffisante")
 
 /* ---- dates ("YYYY-MM-DD" text; they sort as they compare) ----------------------- */
 
@@ -199,50 +198,11 @@ static const char *role_label(const char *role)
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-static int64_t iget(const json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static bool present(const json_t *o, const char *k)
 {
 	const json_t *v = json_object_get(o, k);
 
 	return v != NULL && !json_is_null(v);
-}
-
-/* socle_db_query_one / _query / _run with the parameters stolen. */
-static json_t *q_one(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	json_t *r = p ? socle_db_query_one(db, sql, p, err) : NULL;
-
-	if (p == NULL)
-		NOMEM(err);
-	json_decref(p);
-	return r;
-}
-
-static json_t *q_all(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	json_t *r = p ? socle_db_query(db, sql, p, err) : NULL;
-
-	if (p == NULL)
-		NOMEM(err);
-	json_decref(p);
-	return r;
-}
-
-static int q_run(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	int rc = p ? socle_db_run(db, sql, p, err) : NOMEM(err);
-
-	json_decref(p);
-	return rc < 0 ? rc : 0;
 }
 
 static int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
@@ -409,7 +369,7 @@ static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, 
 		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
 	if (file == NULL) {
 		retention_until(held, NULL, now, until);
-		rc = q_run(wdb,
+		rc = q_ok(wdb,
 			"INSERT INTO tracking_dmst (worker_id, opposition_other_professionals,"
 			" opposition_transfer, last_visit_on, retention_until, created_on, created_at,"
 			" created_by, updated_at, updated_by)"
@@ -428,7 +388,7 @@ static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, 
 
 		if (last == NULL || strcmp(last, held) < 0) {
 			retention_until(held, sget(file, "death_on"), sget(file, "created_on"), until);
-			rc = q_run(wdb, "UPDATE tracking_dmst SET last_visit_on = :lv,"
+			rc = q_ok(wdb, "UPDATE tracking_dmst SET last_visit_on = :lv,"
 			                " retention_until = :until, updated_at = :now, updated_by = :by"
 			                " WHERE worker_id = :w",
 			           json_pack("{s:I, s:s, s:s, s:I, s:I}", "w", (json_int_t)worker, "lv",
@@ -450,7 +410,7 @@ static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, 
 	const json_t *notes = json_object_get(ow->body, "notes"), *n;
 	size_t i;
 	json_array_foreach(notes, i, n) {
-		rc = q_run(wdb,
+		rc = q_ok(wdb,
 			"INSERT INTO tracking_dmst_entry (worker_id, kind, entry_date, entry_text, data,"
 			" corrects_id, author_id, author_role, created_at)"
 			" VALUES (:w, :kind, :date, :text, :data, NULL, :by, :role, :now)",
@@ -498,7 +458,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 		                     "plus planifiée sur ce créneau.");
 
 	json_t *adj = json_object_get(b, "adjustments");
-	rc = q_run(wdb,
+	rc = q_ok(wdb,
 		"INSERT INTO tracking_visit_outcome (request_id, worker_id, company_id, type, held_on,"
 		" professional_id, role, attestation, avis, adjustments, orientation, ordonnance,"
 		" next_visit_on, created_at) VALUES (:r, :w, :c, :t, :held, :pro, :role, :att, :avis,"
@@ -519,7 +479,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 	const json_t *a;
 	size_t i;
 	json_array_foreach(adj, i, a) {
-		if ((rc = q_run(wdb,
+		if ((rc = q_ok(wdb,
 		                "INSERT INTO tracking_job_adjustment (outcome_id, request_id, worker_id,"
 		                " company_id, kind, description, status, proposed_on, proposed_by,"
 		                " created_at) VALUES (:o, :r, :w, :c, :kind, :d, 'proposed', :on, :by,"
@@ -543,7 +503,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 			return rc;
 	}
 
-	if ((rc = q_run(wdb, "UPDATE tracking_visit_request SET status = 'done', updated_at = :now"
+	if ((rc = q_ok(wdb, "UPDATE tracking_visit_request SET status = 'done', updated_at = :now"
 	                     " WHERE id = :id",
 	                json_pack("{s:I, s:I}", "id", (json_int_t)ow->request_id, "now",
 	                          (json_int_t)ms),
@@ -555,7 +515,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 		char now[11];
 
 		socle_date_today(now);
-		if ((rc = q_run(wdb,
+		if ((rc = q_ok(wdb,
 		                "INSERT INTO tracking_protocol (worker_id, next_visit_on, set_by, set_on,"
 		                " updated_at) VALUES (:w, :next, :by, :on, :now)"
 		                " ON CONFLICT (worker_id) DO UPDATE SET next_visit_on = :next,"
@@ -1324,7 +1284,7 @@ static int warn_enqueue_txn(socle_db *wdb, void *ud, socle_err *err)
 	}
 	if (e2.code != SOCLE_E_NOTFOUND)
 		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
-	if ((rc = q_run(wdb,
+	if ((rc = q_ok(wdb,
 	                "INSERT INTO tracking_reprise_warning (leave_id, worker_id, company_id,"
 	                " earliest, latest, created_at) VALUES (:l, :w, :c, :e, :latest, :now)",
 	                json_pack("{s:I, s:I, s:I, s:s?, s:s, s:I}", "l", (json_int_t)w->leave_id,
@@ -1340,7 +1300,7 @@ static int warn_enqueue_txn(socle_db *wdb, void *ud, socle_err *err)
 	json_decref(p);
 	if (job < 0)
 		return (int)job;
-	return q_run(wdb, "UPDATE tracking_reprise_warning SET job_id = :j WHERE id = :id",
+	return q_ok(wdb, "UPDATE tracking_reprise_warning SET job_id = :j WHERE id = :id",
 	             json_pack("{s:I, s:I}", "j", (json_int_t)job, "id", (json_int_t)w->warning_id),
 	             err);
 }
@@ -1486,7 +1446,7 @@ static int warn_send_txn(socle_db *wdb, void *ud, socle_err *err)
 	                         json_object_get(w, "latest"), "leave_id",
 	                         json_object_get(w, "leave_id")),
 	               err)) == 0 &&
-	    (rc = q_run(wdb, "UPDATE tracking_reprise_warning SET sent_at = :now WHERE id = :id",
+	    (rc = q_ok(wdb, "UPDATE tracking_reprise_warning SET sent_at = :now WHERE id = :id",
 	                json_pack("{s:I, s:I}", "now", (json_int_t)socle_now_ms(), "id",
 	                          (json_int_t)id),
 	                err)) == 0)

@@ -138,7 +138,6 @@ const char tracking_sql_queue_indexes[] =
 	"  (priority DESC, COALESCE(due_before, '9999-12-31'), id) WHERE status = 'queued';"
 	"CREATE INDEX tracking_request_worker ON tracking_visit_request (worker_id, type);";
 
-#define NOMEM(err) socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante")
 
 /* ---- visit types (the codes of GET /tracking/visit-types, visits.c) -------------- */
 
@@ -492,53 +491,6 @@ static int audit(socle_db *wdb, socle_req *req, const char *action, const char *
 
 	json_decref(detail);
 	return rc;
-}
-
-/* socle_db_query / _one / _run with the parameters stolen. */
-static json_t *q_all(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	json_t *r = p ? socle_db_query(db, sql, p, err) : NULL;
-
-	if (p == NULL)
-		NOMEM(err);
-	json_decref(p);
-	return r;
-}
-
-static json_t *q_one(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	json_t *r = p ? socle_db_query_one(db, sql, p, err) : NULL;
-
-	if (p == NULL)
-		NOMEM(err);
-	json_decref(p);
-	return r;
-}
-
-static int q_run(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	int rc = p ? socle_db_run(db, sql, p, err) : NOMEM(err);
-
-	json_decref(p);
-	return rc;
-}
-
-static int64_t iget(const json_t *o, const char *k)
-{
-	return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-/* The reply of a failed read: the error, or 500 when no code was set. */
-static int reply_fail(socle_req *req, socle_err *err)
-{
-	if (err->code == 0)
-		return SOCLE_E_NOMEM;
-	return socle_reply_err(req, err);
 }
 
 /* {"items": items, "next_cursor": last id} when the page is full. */

@@ -61,4 +61,62 @@ int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;
 
+/* ---- small helpers every area uses ---- */
+#define NOMEM(err) socle_err_set((err), SOCLE_E_NOMEM, "mémoire insuffisante")
+
+static inline int64_t iget(const json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static inline const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* socle_db_query / _query_one / _run with the parameters @p p stolen (NULL:
+ * the json_pack that built them failed, reported as out of memory). */
+static inline json_t *q_all(socle_db *db, const char *sql, json_t *p, socle_err *err)
+{
+	json_t *r = p ? socle_db_query(db, sql, p, err) : NULL;
+
+	if (p == NULL)
+		NOMEM(err);
+	json_decref(p);
+	return r;
+}
+
+static inline json_t *q_one(socle_db *db, const char *sql, json_t *p, socle_err *err)
+{
+	json_t *r = p ? socle_db_query_one(db, sql, p, err) : NULL;
+
+	if (p == NULL)
+		NOMEM(err);
+	json_decref(p);
+	return r;
+}
+
+/* The number of rows changed, or a negative code. */
+static inline int q_run(socle_db *db, const char *sql, json_t *p, socle_err *err)
+{
+	int rc = p ? socle_db_run(db, sql, p, err) : NOMEM(err);
+
+	json_decref(p);
+	return rc;
+}
+
+/* q_run for a write that must only succeed: 0, or a negative code. */
+static inline int q_ok(socle_db *db, const char *sql, json_t *p, socle_err *err)
+{
+	int rc = q_run(db, sql, p, err);
+
+	return rc < 0 ? rc : 0;
+}
+
+/* The reply of a failed read: the error, or 500 when no code was set. */
+static inline int reply_fail(socle_req *req, socle_err *err)
+{
+	return err->code ? socle_reply_err(req, err) : SOCLE_E_NOMEM;
+}
+
 #endif

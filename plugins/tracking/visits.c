@@ -273,16 +273,11 @@ static const struct socle_field history_fields[] = {
 };
 #undef B
 
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 /* The checks across fields, once each field passed its own. */
 static void check_coherence(const json_t *w, const json_t *history, const char *on_date,
                             json_t **errors)
 {
-	const char *birth = str(w, "birth_date"), *start = str(w, "start_date");
+	const char *birth = sget(w, "birth_date"), *start = sget(w, "start_date");
 	size_t i;
 	const json_t *h;
 	char limit[11];
@@ -296,7 +291,7 @@ static void check_coherence(const json_t *w, const json_t *history, const char *
 		                  "La date de naissance est postérieure à la date de simulation.");
 	static const char *const after_start[] = {"end_date", "retirement_date"};
 	for (size_t k = 0; k < SOCLE_COUNT(after_start); k++) {
-		const char *d = str(w, after_start[k]);
+		const char *d = sget(w, after_start[k]);
 		char name[48];
 
 		snprintf(name, sizeof(name), "worker.%s", after_start[k]);
@@ -304,12 +299,12 @@ static void check_coherence(const json_t *w, const json_t *history, const char *
 			socle_field_error(errors, name, "Ne peut précéder la prise de poste (%s).", start);
 	}
 	const json_t *p = json_object_get(w, "protocol");
-	const char *next = p ? str(p, "next_visit_on") : NULL;
+	const char *next = p ? sget(p, "next_visit_on") : NULL;
 	if (next && strcmp(next, start) < 0)
 		socle_field_error(errors, "worker.protocol.next_visit_on",
 		                  "Ne peut précéder la prise de poste (%s).", start);
 	json_array_foreach(history, i, h) {
-		const char *d = str(h, "date");
+		const char *d = sget(h, "date");
 		char name[48];
 
 		snprintf(name, sizeof(name), "history[%zu].date", i);
@@ -318,9 +313,9 @@ static void check_coherence(const json_t *w, const json_t *history, const char *
 		else if (strcmp(d, on_date) > 0)
 			socle_field_error(errors, name, "Une visite passée ne peut être postérieure à la "
 			                  "date de simulation (%s).", on_date);
-		if ((strcmp(str(h, "type"), "ema_initial") == 0 ||
-		     strcmp(str(h, "type"), "ema_periodique") == 0) && str(h, "by") &&
-		    strcmp(str(h, "by"), "medecin") != 0) {
+		if ((strcmp(sget(h, "type"), "ema_initial") == 0 ||
+		     strcmp(sget(h, "type"), "ema_periodique") == 0) && sget(h, "by") &&
+		    strcmp(sget(h, "by"), "medecin") != 0) {
 			snprintf(name, sizeof(name), "history[%zu].by", i);
 			socle_field_error(errors, name, "Un examen médical d'aptitude est fait par le "
 			                  "médecin du travail (R4624-24).");
@@ -384,8 +379,8 @@ static int simulate(socle_req *req, void *ud)
 			socle_fields_check(h, history_fields, SOCLE_COUNT(history_fields), prefix,
 			                   &errors);
 	}
-	if (socle_date_valid(str(body, "on_date")))
-		memcpy(on_date, str(body, "on_date"), sizeof(on_date));
+	if (socle_date_valid(sget(body, "on_date")))
+		memcpy(on_date, sget(body, "on_date"), sizeof(on_date));
 	else
 		socle_date_today(on_date);
 	if (errors == NULL)
