@@ -13,13 +13,13 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 
 #include "core.h"
 #include "diag.h"
 
 /* Budget defaults when a service leaves a limit at 0. */
 #define LUA_DEFAULT_MEMORY_BYTES ((size_t)16 << 20)
-#define LUA_DEFAULT_INSTRUCTIONS 1000000u
 #define LUA_DEFAULT_TIME_MS 100
 #define LUA_HOOK_STEP 1000          /* instructions between budget checks */
 
@@ -51,7 +51,9 @@ struct lua_service {
 enum lua_budget_reason { LUA_BUDGET_NONE = 0, LUA_BUDGET_INSTRUCTIONS, LUA_BUDGET_TIME,
 	                 LUA_BUDGET_MEMORY };
 
-/* Per-state context, reached through lua_getextraspace (coroutines inherit it). */
+/* Per-state context, reached through lua_getextraspace (coroutines inherit it).
+ * The _Atomic fields are read by the watchdog thread or the signal handler
+ * (lua_watchdog.c). */
 struct lua_ctx {
 	struct lua_service *ls;
 	lua_State *main;           /* the state's main thread */
@@ -59,12 +61,18 @@ struct lua_ctx {
 	bool mem_refused;          /* the allocator refused a block during this call */
 	bool loading;              /* registration window open */
 	int call_depth;            /* nested lua_host_call */
-	bool in_call;              /* budgets armed */
+	_Atomic bool in_call;      /* budgets armed */
+	_Atomic bool counted;      /* this call counts instructions (count hook armed) */
+	_Atomic bool expired;      /* deadline passed, seen by the watchdog (uncounted calls) */
 	bool exhausted;
 	enum lua_budget_reason reason;
-	uint64_t steps_left;       /* instructions left in this call */
-	int hook_step;             /* count of the hook in normal mode */
-	int64_t deadline_ns;       /* monotonic */
+	uint64_t steps_left;       /* instructions left in this call (counted calls) */
+	int hook_step;             /* count of the hook of counted calls */
+	_Atomic int64_t deadline_ns; /* monotonic */
+	_Atomic(lua_State *) running; /* innermost coroutine the call resumed, or NULL */
+	_Atomic pthread_t thread;  /* the thread of the running call */
+	struct lua_ctx *wd_prev, *wd_next; /* the watchdog's list */
+	struct lua_ctx *wd_outer;  /* the thread's call this one is nested in, or NULL */
 	uint64_t rng;              /* math.random state, reseeded per call */
 	char where[256];           /* "file.lua:12" of the last failed call */
 	const char *loading_file;  /* script being loaded, for messages */
@@ -110,6 +118,19 @@ void lua_budget_check(lua_State *L);
 /* Charge @p steps units of work done in C to the call's instruction budget;
  * raises budget_exceeded when spent or past the deadline. */
 void lua_budget_charge(lua_State *L, uint64_t steps);
+/* From the watchdog's signal handler, on the call's own thread: the deadline
+ * passed; install the hook that raises at the next instruction. Only
+ * async-signal-safe operations. */
+void lua_budget_expire(struct lua_ctx *c);
+
+/* lua_watchdog.c ----------------------------------------------------------- */
+/* Watch the state of @p c while it lives (starts the watchdog on first use). */
+int lua_watchdog_register(struct lua_ctx *c, socle_err *err);
+void lua_watchdog_unregister(struct lua_ctx *c);
+/* A call of @p c begins on this thread (in_call, deadline and thread already
+ * stored); returns the call it interrupts, for lua_watchdog_leave. */
+struct lua_ctx *lua_watchdog_enter(struct lua_ctx *c);
+void lua_watchdog_leave(struct lua_ctx *outer);
 
 /* lua_conv.c --------------------------------------------------------------- */
 /* Is the table at @p idx marked by socle.array? */

@@ -185,6 +185,15 @@ static int sandbox_msgh(lua_State *L)
 
 /* ---- budgets ------------------------------------------------------------ */
 
+/* Two ways to stop a call. A service that sets an instruction budget gets a
+ * count hook for every call: the budget is exact and the deadline is checked
+ * every LUA_HOOK_STEP instructions, but Lua then traps every instruction
+ * (13 % of a rule evaluation, see lua_watchdog.c). Without one, calls run
+ * with no hook and the watchdog enforces the deadline; the hook is installed
+ * only once the deadline has passed. Either way, once the budget is spent the
+ * hook traps every instruction of the running thread and of the main thread,
+ * so that a pcall in the script cannot catch the error and carry on. */
+
 static void budget_hook(lua_State *L, lua_Debug *ar);
 
 static void budget_exhaust(lua_State *L, struct lua_ctx *c, enum lua_budget_reason why)
@@ -193,8 +202,6 @@ static void budget_exhaust(lua_State *L, struct lua_ctx *c, enum lua_budget_reas
 		c->exhausted = true;
 		c->reason = why;
 	}
-	/* Trap every instruction of this thread and of the main thread from now
-	 * on: a pcall in the script cannot catch the error and carry on. */
 	lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
 	if (L != c->main)
 		lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, 1);
@@ -204,7 +211,7 @@ static void budget_exhaust(lua_State *L, struct lua_ctx *c, enum lua_budget_reas
 		lua_raise(L, "budget_exceeded", "délai d'exécution dépassé (%d ms)",
 		          (int)(lim->time_ms > 0 ? lim->time_ms : LUA_DEFAULT_TIME_MS));
 	lua_raise(L, "budget_exceeded", "budget d'instructions épuisé (%I instructions)",
-	          (lua_Integer)(lim->instructions ? lim->instructions : LUA_DEFAULT_INSTRUCTIONS));
+	          (lua_Integer)lim->instructions);
 }
 
 static void budget_hook(lua_State *L, lua_Debug *ar)
@@ -214,20 +221,36 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 	(void)ar;
 	if (!c->in_call)
 		return;
-	if (!c->exhausted) {
-		if (lua_gethookcount(L) == 1) {
-			/* A coroutine left in trap mode by an earlier call. */
-			lua_sethook(L, budget_hook, LUA_MASKCOUNT, c->hook_step);
-			return;
-		}
-		if (c->steps_left <= (uint64_t)c->hook_step)
-			budget_exhaust(L, c, LUA_BUDGET_INSTRUCTIONS);
-		c->steps_left -= (uint64_t)c->hook_step;
-		if (mono_ns() >= c->deadline_ns)
-			budget_exhaust(L, c, LUA_BUDGET_TIME);
+	if (c->exhausted)
+		budget_exhaust(L, c, c->reason);
+	if (c->expired)
+		budget_exhaust(L, c, LUA_BUDGET_TIME);
+	if (!c->counted) {
+		/* A coroutine hooked by an earlier call. */
+		lua_sethook(L, NULL, 0, 0);
 		return;
 	}
-	budget_exhaust(L, c, c->reason);
+	if (lua_gethookcount(L) != c->hook_step) {
+		/* A coroutine hooked by an earlier call, or created with the
+		 * hook of another count. */
+		lua_sethook(L, budget_hook, LUA_MASKCOUNT, c->hook_step);
+		return;
+	}
+	if (c->steps_left <= (uint64_t)c->hook_step)
+		budget_exhaust(L, c, LUA_BUDGET_INSTRUCTIONS);
+	c->steps_left -= (uint64_t)c->hook_step;
+	if (mono_ns() >= c->deadline_ns)
+		budget_exhaust(L, c, LUA_BUDGET_TIME);
+}
+
+void lua_budget_expire(struct lua_ctx *c)
+{
+	lua_State *running = c->running;
+
+	c->expired = true;
+	if (running != NULL)
+		lua_sethook(running, budget_hook, LUA_MASKCOUNT, 1);
+	lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, 1);
 }
 
 void lua_budget_check(lua_State *L)
@@ -236,6 +259,8 @@ void lua_budget_check(lua_State *L)
 
 	if (c->in_call && c->exhausted)
 		budget_exhaust(L, c, c->reason);
+	if (c->in_call && c->expired)
+		budget_exhaust(L, c, LUA_BUDGET_TIME);
 }
 
 void lua_budget_charge(lua_State *L, uint64_t steps)
@@ -244,11 +269,12 @@ void lua_budget_charge(lua_State *L, uint64_t steps)
 
 	if (!c->in_call)
 		return;
-	if (c->exhausted)
-		budget_exhaust(L, c, c->reason);
-	if (steps >= c->steps_left)
-		budget_exhaust(L, c, LUA_BUDGET_INSTRUCTIONS);
-	c->steps_left -= steps;
+	lua_budget_check(L);
+	if (c->counted) {
+		if (steps >= c->steps_left)
+			budget_exhaust(L, c, LUA_BUDGET_INSTRUCTIONS);
+		c->steps_left -= steps;
+	}
 	if (mono_ns() >= c->deadline_ns)
 		budget_exhaust(L, c, LUA_BUDGET_TIME);
 }
@@ -256,26 +282,51 @@ void lua_budget_charge(lua_State *L, uint64_t steps)
 static void budget_arm(struct lua_ctx *c)
 {
 	const struct socle_lua_limits *lim = &c->ls->svc->lua_limits;
-	uint64_t instr = lim->instructions ? lim->instructions : LUA_DEFAULT_INSTRUCTIONS;
+	uint64_t instr = lim->instructions;
 	int64_t ms = lim->time_ms > 0 ? lim->time_ms : LUA_DEFAULT_TIME_MS;
 
-	c->in_call = true;
 	c->exhausted = false;
+	c->expired = false;
 	c->reason = LUA_BUDGET_NONE;
 	c->mem_refused = false;
-	c->steps_left = instr;
-	c->hook_step = instr < LUA_HOOK_STEP ? (int)instr : LUA_HOOK_STEP;
-	if (c->hook_step < 1)
-		c->hook_step = 1;
-	c->deadline_ns = mono_ns() + ms * 1000000;
 	c->rng = RNG_SEED;
-	lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, c->hook_step);
+	c->running = NULL;
+	c->counted = instr > 0;
+	c->steps_left = instr;
+	c->hook_step = instr > 0 && instr < LUA_HOOK_STEP ? (int)instr : LUA_HOOK_STEP;
+	c->deadline_ns = mono_ns() + ms * 1000000;
+	c->thread = pthread_self();
+	if (instr > 0)
+		lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, c->hook_step);
+	else
+		lua_sethook(c->main, NULL, 0, 0);
+	c->in_call = true;
+	c->wd_outer = lua_watchdog_enter(c);
 }
 
 static void budget_disarm(struct lua_ctx *c)
 {
 	c->in_call = false;
-	lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, c->hook_step);
+	lua_watchdog_leave(c->wd_outer);
+	/* The hook stays between counted calls: coroutines created by the next
+	 * call inherit it. */
+	if (!c->counted)
+		lua_sethook(c->main, NULL, 0, 0);
+}
+
+/* The innermost coroutine a call runs, for the watchdog's hook. */
+static lua_State *running_enter(lua_State *L, lua_State *co)
+{
+	struct lua_ctx *c = lua_ctx_of(L);
+	lua_State *outer = c->running;
+
+	c->running = co;
+	return outer;
+}
+
+static void running_leave(lua_State *L, lua_State *outer)
+{
+	lua_ctx_of(L)->running = outer;
 }
 
 static int code_from_slug(const char *code)
@@ -452,13 +503,35 @@ static int guard_xpcall(lua_State *L)
 	return xpcall_finish(L, status, 2);
 }
 
-/* coroutine.resume / coroutine.wrap: refuse once the budget is spent. */
+/* coroutine.resume and the functions of coroutine.wrap: refuse once the
+ * budget is spent, and tell the watchdog which coroutine runs (its hook goes
+ * on that one). Upvalue 1: the library function; upvalue 2: true for a
+ * wrap function (its coroutine is the library closure's own upvalue). */
 static int guard_call_upvalue(lua_State *L)
 {
+	lua_State *co;
+
 	lua_budget_check(L);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	if (lua_toboolean(L, lua_upvalueindex(2))) {
+		co = NULL;
+		if (lua_getupvalue(L, 1, 1) != NULL) {
+			co = lua_tothread(L, -1);
+			lua_pop(L, 1);
+		}
+	} else {
+		co = lua_tothread(L, 2);
+	}
+	lua_State *outer = running_enter(L, co);
+	/* Protected, so that the running coroutine is restored before an error
+	 * of a wrap function goes on up. */
+	int st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+
+	running_leave(L, outer);
+	if (st != LUA_OK)
+		return lua_error(L);
+	lua_budget_check(L); /* the deadline may have passed in the coroutine */
 	return lua_gettop(L);
 }
 
@@ -468,7 +541,8 @@ static int guard_wrap(lua_State *L)
 	lua_pushvalue(L, lua_upvalueindex(1));         /* f wrap */
 	lua_insert(L, 1);
 	lua_call(L, lua_gettop(L) - 1, 1);             /* resumer */
-	lua_pushcclosure(L, guard_call_upvalue, 1);    /* guarded resumer */
+	lua_pushboolean(L, 1);
+	lua_pushcclosure(L, guard_call_upvalue, 2);    /* guarded resumer */
 	return 1;
 }
 
@@ -1302,9 +1376,14 @@ lua_State *lua_sandbox_new(struct lua_service *ls, socle_err *err)
 	                                                 : LUA_DEFAULT_MEMORY_BYTES;
 	c->hook_step = LUA_HOOK_STEP;
 	c->rng = RNG_SEED;
+	if (lua_watchdog_register(c, err) != 0) {
+		free(c);
+		return NULL;
+	}
 	lua_State *L = lua_newstate(sandbox_alloc, c);
 
 	if (L == NULL) {
+		lua_watchdog_unregister(c);
 		free(c);
 		socle_err_set(err, SOCLE_E_NOMEM, "création de l'état Lua impossible");
 		return NULL;
@@ -1312,7 +1391,6 @@ lua_State *lua_sandbox_new(struct lua_service *ls, socle_err *err)
 	*(struct lua_ctx **)lua_getextraspace(L) = c;
 	c->main = L;
 	lua_atpanic(L, sandbox_panic);
-	lua_sethook(L, budget_hook, LUA_MASKCOUNT, LUA_HOOK_STEP);
 	lua_pushcfunction(L, sandbox_setup);
 	lua_pushlightuserdata(L, ls);
 	int rc = lua_pcall(L, 1, 0, 0);
@@ -1333,6 +1411,7 @@ void lua_sandbox_close(lua_State *L)
 		return;
 	struct lua_ctx *c = lua_ctx_of(L);
 
+	lua_watchdog_unregister(c);
 	lua_close(L);
 	free(c);
 }

@@ -145,10 +145,8 @@ static void check_still_serving(struct lfx *f, const char *after)
 	json_decref(out);
 }
 
-static void test_escape_table(void **state)
+static void run_escape_table(struct lfx *f)
 {
-	(void)state;
-	struct lfx *f = lfx_new();
 	char *src = build_scripts();
 
 	lfx_write(f, "service", "escapes.lua", src);
@@ -178,6 +176,26 @@ static void test_escape_table(void **state)
 		check_still_serving(f, e->name);
 	}
 	lfx_free(f);
+}
+
+/* With an instruction budget: the count hook stops every escape. */
+static void test_escape_table_counted(void **state)
+{
+	(void)state;
+	run_escape_table(lfx_new());
+}
+
+/* Without one (the default): no hook while the call runs; the watchdog
+ * signals the call past its deadline, whatever it is doing (coroutines, its
+ * own pcall or xpcall, metamethods, C functions). */
+static void test_escape_table_deadline(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+
+	f->svc->lua_limits.instructions = 0;
+	f->svc->lua_limits.time_ms = 300;
+	run_escape_table(f);
 }
 
 /* A bytecode file is refused at load with its file name. */
@@ -224,10 +242,10 @@ static void test_load_time_attacks(void **state)
 }
 
 /* Exhausting the budget in one call leaves the next call a full budget, and
- * math.random is the same sequence at every call. */
-static void test_budget_resets_and_random(void **state)
+ * math.random is the same sequence at every call; with the deadline alone,
+ * the message says it was the deadline. */
+static void budget_resets_and_random(bool counted)
 {
-	(void)state;
 	struct lfx *f = lfx_new();
 	socle_err err = SOCLE_ERR_INIT;
 	json_t *a = NULL, *b = NULL;
@@ -238,10 +256,14 @@ static void test_budget_resets_and_random(void **state)
 	          "return n end)\n"
 	          "socle.rule('rnd', function() return {math.random(1, 1000), math.random(1, 1000),"
 	          " math.random()} end)\n");
+	if (!counted) {
+		f->svc->lua_limits.instructions = 0;
+		f->svc->lua_limits.time_ms = 200;
+	}
 	assert_int_equal(lfx_open(f), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(lfx_call(f, "spin", "[]", NULL, &err), SOCLE_E_BUDGET);
-		assert_non_null(strstr(err.msg, "budget"));
+		assert_non_null(strstr(err.msg, counted ? "budget d'instructions" : "délai d'exécution"));
 		assert_int_equal(lfx_call(f, "work", "[]", &a, &err), 0);
 		assert_int_equal(json_integer_value(a), 5000050000);
 		json_decref(a);
@@ -252,6 +274,13 @@ static void test_budget_resets_and_random(void **state)
 	json_decref(a);
 	json_decref(b);
 	lfx_free(f);
+}
+
+static void test_budget_resets_and_random(void **state)
+{
+	(void)state;
+	budget_resets_and_random(true);
+	budget_resets_and_random(false);
 }
 
 /* Patterns keep the library's semantics on ordinary input. */
@@ -307,7 +336,8 @@ static void test_patterns_semantics(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape_table),
+		cmocka_unit_test(test_escape_table_counted),
+		cmocka_unit_test(test_escape_table_deadline),
 		cmocka_unit_test(test_bytecode_file),
 		cmocka_unit_test(test_load_time_attacks),
 		cmocka_unit_test(test_budget_resets_and_random),
