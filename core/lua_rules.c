@@ -58,17 +58,22 @@ static int rule_trampoline(lua_State *L)
 }
 
 /* The same with the arguments pushed by the caller's function (argument 1:
- * the struct pushed_call); exactly n_args values when the rule point says. */
+ * the struct pushed_call); exactly n_args values when the rule point says.
+ * With a read function, the result is read there and not returned; its
+ * verdict is left in the struct (a refusal is not a Lua error). */
 struct pushed_call {
 	const char *name;
 	socle_rule_push_fn push;
+	socle_rule_read_fn read;
 	void *ud;
 	int n_args;
+	int read_rc;
+	socle_err read_err;
 };
 
 static int pushed_trampoline(lua_State *L)
 {
-	const struct pushed_call *pc = lua_touserdata(L, 1);
+	struct pushed_call *pc = lua_touserdata(L, 1);
 
 	lua_settop(L, 0);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &lua_key_rules);
@@ -81,7 +86,10 @@ static int pushed_trampoline(lua_State *L)
 		return lua_raise(L, "contract", "règle « %s » : %d argument(s) poussé(s) au lieu de %d",
 		                 pc->name, pushed, pc->n_args);
 	lua_call(L, pushed, 1);
-	return 1;
+	if (pc->read == NULL)
+		return 1;
+	pc->read_rc = pc->read(L, lua_gettop(L), pc->ud, &pc->read_err);
+	return 0;
 }
 
 /* Call @p fn (a trampoline) with @p ctx in @p L under the budgets; the rule's
@@ -193,6 +201,38 @@ SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle
 	int rc = rule_call_via(L, name, pushed_trampoline, &pc, NULL, &res, err);
 
 	return rule_call_finish(rp, name, rc, res, out, err);
+}
+
+SOCLE_API int socle_rule_call_read(socle_service *svc, const char *name, socle_rule_push_fn push,
+                                   socle_rule_read_fn read, void *ud, socle_err *err)
+{
+	if (svc == NULL || name == NULL || push == NULL || read == NULL)
+		return socle_err_set(err, SOCLE_E_INVAL, "appel de règle : arguments invalides");
+	const struct reg_rule_point *rp = registry_rule_point(&svc->core->reg, name);
+	if (rp == NULL)
+		return socle_err_set(err, SOCLE_E_INVAL, "règle « %s » non déclarée par un plugin",
+		                     name);
+	lua_State *L = lua_service_state(svc, err);
+
+	if (L == NULL)
+		return err && err->code ? err->code : SOCLE_E_INTERNAL;
+	struct pushed_call pc = {.name = name, .push = push, .read = read, .ud = ud,
+	                         .n_args = rp->rp->n_args, .read_err = SOCLE_ERR_INIT};
+	int top = lua_gettop(L);
+
+	if (!lua_checkstack(L, 4))
+		return socle_err_set(err, SOCLE_E_NOMEM, "pile Lua saturée");
+	lua_pushcfunction(L, pushed_trampoline);
+	lua_pushlightuserdata(L, &pc);
+	int rc = lua_host_call(L, 1, 0, err);
+
+	lua_settop(L, top);
+	if (rc != 0)
+		return rc;
+	if (pc.read_rc != 0)
+		return socle_err_set(err, SOCLE_E_CONTRACT, "règle « %s » : résultat hors contrat : %s",
+		                     name, pc.read_err.msg[0] ? pc.read_err.msg : "refusé à la lecture");
+	return 0;
 }
 
 static bool plugin_enabled(const struct lua_service *ls, const socle_plugin *owner)

@@ -65,6 +65,24 @@ typedef void (*socle_rule_push_fn)(lua_State *L, void *ud);
 SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle_rule_push_fn push,
                                      void *ud, json_t **out, socle_err *err);
 
+/** Reads a rule's result, the value at @p idx of @p L, into the caller's own
+ * form: 0, or a negative code with @p err set (French) when the result breaks
+ * the rule point's contract. Runs inside the protected call, under the
+ * service's budgets. It reads with raw access (lua_rawget, lua_rawgeti: no
+ * metamethod of the script runs), calls lua_tolstring on strings only, and
+ * copies what it keeps: the strings live as long as the result. */
+typedef int (*socle_rule_read_fn)(lua_State *L, int idx, void *ud, socle_err *err);
+
+/** socle_rule_call_pushed whose result is read by @p read instead of being
+ * converted to JSON: for callers that keep a few fields of each of many
+ * results (converting, checking and freeing the whole answer was a sixth of
+ * the cost of recomputing every worker's next visits). The rule point's
+ * check function does not run: @p read is the contract check of this path,
+ * and must refuse what the check function refuses on the fields it reads.
+ * A refusal gives SOCLE_E_CONTRACT. ABI 1.3. */
+SOCLE_API int socle_rule_call_read(socle_service *svc, const char *name, socle_rule_push_fn push,
+                                   socle_rule_read_fn read, void *ud, socle_err *err);
+
 /** Push @p v as a Lua value (depth and size limited; raises on excess). */
 SOCLE_API void socle_lua_push_json(lua_State *L, const json_t *v);
 /** Convert the Lua value at @p idx to JSON (caller owns), or NULL with @p err set. */

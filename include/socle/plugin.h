@@ -3,6 +3,8 @@
  * Plugin ABI: the descriptor a plugin exports and its lifecycle.
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
+ *   1.3  socle_rule_call_read (socle/lua.h): a pushed rule call whose result a
+ *        function reads from the Lua stack instead of a JSON conversion.
  *   1.2  socle_rule_call_pushed (socle/lua.h): a rule call whose arguments a
  *        function pushes, without JSON.
  *   1.1  socle_mail_queue (socle/mail.h); socle_req_throttle for public forms;
@@ -31,7 +33,7 @@
 #include <socle/err.h>
 
 #define SOCLE_ABI_MAJOR 1u /* must equal the host's: bump on removal or change */
-#define SOCLE_ABI_MINOR 2u /* must be <= the host's: bump when appending */
+#define SOCLE_ABI_MINOR 3u /* must be <= the host's: bump when appending */
 #define SOCLE_PLUGIN_MAGIC 0x534f434cu /* "SOCL" */
 
 struct socle_plugin_desc {

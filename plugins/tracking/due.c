@@ -377,39 +377,70 @@ static void sb_str(struct sbuf *b, const char *s)
 	sb_put(b, "\"", 1);
 }
 
-/* Summarise next_visits' answer @p out (or its failure @p why) into @p row:
- * [{"type", "earliest", "latest" | "before", "who", "overdue"}] in the rule's
- * order (by deadline). */
-static int due_summarise(const json_t *out, const char *why, struct due_row *row)
+/* next_visits' answer summarised as it is stored: [{"type", "earliest",
+ * "latest" | "before", "who", "overdue"}] in the rule's order (by deadline).
+ * Read straight from the Lua stack (socle_rule_call_read): converting the
+ * whole answer to JSON, checking it and freeing it cost more than the rest
+ * of the summary. */
+struct due_summary {
+	struct due_worker *w;  /* the arguments' source */
+	struct sbuf b;
+	struct due_row *row;
+	size_t n;
+};
+
+static int due_take_visit(const struct tracking_visit_view *v, void *ud)
 {
-	struct sbuf b = {0};
-	const json_t *v;
-	size_t i;
+	struct due_summary *s = ud;
+	const char *due = v->has_latest ? v->latest : v->before;
+	bool overdue = v->overdue == TRACKING_FLAG_TRUE;
 
-	sb_lit(&b, "[");
-	json_array_foreach(why ? NULL : json_object_get(out, "visits"), i, v) {
-		const char *latest = sget(v, "latest"), *due = latest ? latest : sget(v, "before");
-		bool overdue = json_is_true(json_object_get(v, "overdue"));
-
-		sb_lit(&b, i ? ",{\"type\":" : "{\"type\":");
-		sb_str(&b, sget(v, "type"));
-		sb_lit(&b, ",\"earliest\":");
-		sb_str(&b, sget(v, "earliest"));
-		sb_lit(&b, latest ? ",\"latest\":" : ",\"before\":");
-		sb_str(&b, due);
-		sb_lit(&b, ",\"who\":");
-		sb_str(&b, sget(v, "who"));
-		sb_lit(&b, overdue ? ",\"overdue\":true}" : ",\"overdue\":false}");
-		row->overdue += overdue;
-		/* The rule sorts by deadline: the first is the next one. */
-		if (i == 0 && due != NULL) {
-			snprintf(row->next_type, sizeof(row->next_type), "%s", sget(v, "type"));
-			snprintf(row->next_due, sizeof(row->next_due), "%s", due);
-		}
+	sb_lit(&s->b, s->n ? ",{\"type\":" : "{\"type\":");
+	sb_str(&s->b, v->type);
+	sb_lit(&s->b, ",\"earliest\":");
+	sb_str(&s->b, v->earliest);
+	sb_lit(&s->b, v->has_latest ? ",\"latest\":" : ",\"before\":");
+	sb_str(&s->b, due);
+	sb_lit(&s->b, ",\"who\":");
+	sb_str(&s->b, v->who);
+	sb_lit(&s->b, overdue ? ",\"overdue\":true}" : ",\"overdue\":false}");
+	s->row->overdue += overdue;
+	/* The rule sorts by deadline: the first is the next one. */
+	if (s->n++ == 0) {
+		snprintf(s->row->next_type, sizeof(s->row->next_type), "%s", v->type);
+		snprintf(s->row->next_due, sizeof(s->row->next_due), "%s", due);
 	}
-	sb_lit(&b, "]");
-	row->visits = b.p;
-	if (b.failed || (why && (row->error = strdup(why)) == NULL))
+	return s->b.failed ? SOCLE_E_NOMEM : 0;
+}
+
+static int due_read_answer(lua_State *L, int idx, void *ud, socle_err *err)
+{
+	struct due_summary *s = ud;
+
+	sb_lit(&s->b, "[");
+	return tracking_next_visits_read(L, idx, due_take_visit, s, err);
+}
+
+static void push_worker_args(lua_State *L, void *ud)
+{
+	push_next_visits_args(L, ((struct due_summary *)ud)->w);
+}
+
+/* Close @p s into @p row, or record the failure @p why (French) with no visit. */
+static int due_summary_end(struct due_summary *s, const char *why, struct due_row *row)
+{
+	if (why != NULL) {
+		s->b.n = 0;
+		s->b.failed = false;
+		row->overdue = 0;
+		row->next_type[0] = row->next_due[0] = '\0';
+		sb_lit(&s->b, "[");
+		if ((row->error = strdup(why)) == NULL)
+			s->b.failed = true;
+	}
+	sb_lit(&s->b, "]");
+	row->visits = s->b.p;
+	if (s->b.failed)
 		return SOCLE_E_NOMEM;
 	row->digest = fnv1a(row->error, (uint64_t)fnv1a(row->visits, 14695981039346656037ULL));
 	return 0;
@@ -479,14 +510,13 @@ struct due_share {
 	socle_err err;
 };
 
-/* next_visits for @p w: 0 with *out, or the reason it could not be asked
- * (French) in @p why. */
-static int ask_engine(socle_service *svc, struct due_worker *w, json_t **out, char *why,
+/* next_visits for @p w read into @p s: 0, or the reason it could not be
+ * asked or answered (French) in @p why. */
+static int ask_engine(socle_service *svc, struct due_worker *w, struct due_summary *s, char *why,
                       size_t why_size)
 {
 	socle_err e2 = SOCLE_ERR_INIT;
 
-	*out = NULL;
 	if (w->invalid) {
 		snprintf(why, why_size, "Donnée du salarié illisible (%s) : prochaines visites "
 		         "inconnues.", w->invalid);
@@ -497,7 +527,7 @@ static int ask_engine(socle_service *svc, struct due_worker *w, json_t **out, ch
 		         "prochaines visites inconnues.");
 		return -1;
 	}
-	if (socle_rule_call_pushed(svc, "next_visits", push_next_visits_args, w, out, &e2) != 0) {
+	if (socle_rule_call_read(svc, "next_visits", push_worker_args, due_read_answer, s, &e2)) {
 		snprintf(why, why_size, "%s", e2.msg);
 		return -1;
 	}
@@ -508,15 +538,14 @@ static int ask_engine(socle_service *svc, struct due_worker *w, json_t **out, ch
 static int due_one(struct due_share *sh, struct due_batch *b, struct due_worker *w)
 {
 	struct due_row row = {.worker_id = w->id, .company_id = w->company};
-	json_t *out = NULL;
+	struct due_summary s = {.w = w, .row = &row};
 	char why[sizeof(((socle_err *)0)->msg) + 64];
-	bool failed = ask_engine(sh->svc, w, &out, why, sizeof(why)) != 0;
+	bool failed = ask_engine(sh->svc, w, &s, why, sizeof(why)) != 0;
 	int rc;
 
 	sh->st.workers++;
 	sh->st.failed += failed;
-	rc = due_summarise(out, failed ? why : NULL, &row);
-	json_decref(out);
+	rc = due_summary_end(&s, failed ? why : NULL, &row);
 	if (rc != 0) {
 		due_row_clear(&row);
 		return rc;

@@ -35,6 +35,36 @@ extern const char tracking_sql_notices[]; /* v6, planning.c */
 extern const char tracking_sql_queue_indexes[]; /* v7, planning.c */
 extern const char tracking_sql_due[];    /* v8 */
 
+/* ---- the contract of next_visits (visits.c) ---- */
+/* One visit of next_visits' answer as its contract sees it. Readers fill it
+ * from JSON (the rule point's check) or from the Lua stack (the
+ * recomputation); tracking_visit_check judges it. Strings are borrowed. */
+enum tracking_flag { TRACKING_FLAG_ABSENT, TRACKING_FLAG_TRUE, TRACKING_FLAG_FALSE,
+	             TRACKING_FLAG_WRONG };
+struct tracking_texts_view {
+	long n;      /* entries, -1 when not a list */
+	size_t bad;  /* 1-based index of the first entry that is not a text, 0 for none */
+};
+struct tracking_visit_view {
+	bool is_table;
+	const char *type, *who, *earliest;             /* NULL: absent or not a text */
+	bool has_latest, has_before, has_combinable;   /* the field is present */
+	const char *latest, *before, *combinable_from; /* NULL: absent or not a text */
+	struct tracking_texts_view basis;
+	long explanation_len;                          /* bytes, -1 when not a text */
+	enum tracking_flag overdue;
+};
+int tracking_visit_check(const struct tracking_visit_view *v, size_t n, socle_err *err);
+/* The rule point's check: next_visits' answer as JSON. */
+int tracking_next_visits_contract(const json_t *r, socle_err *err);
+/* Each checked visit of next_visits' answer, in order; non-zero stops. */
+typedef int (*tracking_visit_fn)(const struct tracking_visit_view *v, void *ud);
+/* Read next_visits' answer at @p idx of @p L (a socle_rule_read_fn's work):
+ * every visit checked as the contract's check does on JSON, then handed to
+ * @p each; the notes checked. 0, or SOCLE_E_CONTRACT with @p err set. */
+int tracking_next_visits_read(lua_State *L, int idx, tracking_visit_fn each, void *ud,
+                              socle_err *err);
+
 /* ---- each area registers its routes, rule points, capabilities ---- */
 int tracking_visits_init(socle_plugin *p, socle_err *err);
 int tracking_leave_init(socle_plugin *p, socle_err *err);

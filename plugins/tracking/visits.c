@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lauxlib.h>
+
 #include "tracking.h"
 
 /* Migration 1: the médecin's protocol of a worker (periodicity, date of the
@@ -78,22 +80,25 @@ static const char *who_label(const char *who)
 
 /* ---- the contract of next_visits ------------------------------------------------ */
 
-static int check_texts(const json_t *v, const char *what, bool nonempty, socle_err *err)
-{
-	size_t i;
-	const json_t *e;
+/* The contract is judged on views (tracking.h), filled from JSON here for
+ * socle_rule_call, and from the Lua stack for the recomputation of every
+ * worker (tracking_next_visits_read): one judgement, two readers. */
 
-	/* An empty Lua table arrives as {}: an empty list. */
-	if (json_is_object(v) && json_object_size(v) == 0 && !nonempty)
-		return 0;
-	if (!json_is_array(v) || (nonempty && json_array_size(v) == 0) || json_array_size(v) > 50)
+#define TEXTS_MAX 50
+#define TEXT_BYTES_MAX 2000
+#define EXPLANATION_BYTES_MAX 4000
+#define VISITS_MAX 100
+
+static int check_texts_view(const struct tracking_texts_view *t, const char *what,
+                            bool nonempty, socle_err *err)
+{
+	if (t->n < 0 || (nonempty && t->n == 0) || t->n > TEXTS_MAX)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "%s doit être une liste %sde textes "
 		                     "(50 au plus)", what, nonempty ? "non vide " : "");
-	json_array_foreach(v, i, e)
-		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 2000)
-			return socle_err_set(err, SOCLE_E_CONTRACT,
-			                     "%s[%zu] doit être un texte non vide (2000 octets au plus)",
-			                     what, i + 1);
+	if (t->bad > 0)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "%s[%zu] doit être un texte non vide (2000 octets au plus)",
+		                     what, t->bad);
 	return 0;
 }
 
@@ -105,70 +110,116 @@ static bool known_type(const char *t)
 	return false;
 }
 
-static int check_visit(const json_t *v, size_t n, socle_err *err)
+int tracking_visit_check(const struct tracking_visit_view *v, size_t n, socle_err *err)
 {
-	const char *type = json_string_value(json_object_get(v, "type"));
-	const char *who = json_string_value(json_object_get(v, "who"));
-	const char *earliest = json_string_value(json_object_get(v, "earliest"));
-	const json_t *latest = json_object_get(v, "latest"), *before = json_object_get(v, "before");
-	const json_t *x;
 	char what[48];
 	int rc;
 
-	if (!json_is_object(v))
+	if (!v->is_table)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu] doit être une table", n);
-	if (!known_type(type))
+	if (!known_type(v->type))
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu].type inconnu : %s (voir GET "
-		                     "/tracking/visit-types)", n, type ? type : "absent");
-	if (who == NULL || (strcmp(who, "medecin") != 0 && strcmp(who, "professionnel_sante") != 0))
+		                     "/tracking/visit-types)", n, v->type ? v->type : "absent");
+	if (v->who == NULL ||
+	    (strcmp(v->who, "medecin") != 0 && strcmp(v->who, "professionnel_sante") != 0))
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu].who doit valoir \"medecin\" "
 		                     "ou \"professionnel_sante\"", n);
-	if (!socle_date_valid(earliest))
+	if (!socle_date_valid(v->earliest))
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits[%zu].earliest doit être une date \"AAAA-MM-JJ\"", n);
-	if (latest == NULL && before == NULL)
+	if (!v->has_latest && !v->has_before)
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits[%zu] doit porter latest, ou before pour une visite avant "
 		                     "l'affectation", n);
-	if (latest != NULL) {
-		if (!socle_date_valid(json_string_value(latest)))
+	if (v->has_latest) {
+		if (!socle_date_valid(v->latest))
 			return socle_err_set(err, SOCLE_E_CONTRACT,
 			                     "visits[%zu].latest doit être une date \"AAAA-MM-JJ\"", n);
-		if (strcmp(earliest, json_string_value(latest)) > 0)
+		if (strcmp(v->earliest, v->latest) > 0)
 			return socle_err_set(err, SOCLE_E_CONTRACT,
 			                     "visits[%zu] : earliest (%s) est postérieur à latest (%s)", n,
-			                     earliest, json_string_value(latest));
+			                     v->earliest, v->latest);
 	}
-	if (before != NULL) {
-		if (!socle_date_valid(json_string_value(before)))
+	if (v->has_before) {
+		if (!socle_date_valid(v->before))
 			return socle_err_set(err, SOCLE_E_CONTRACT,
 			                     "visits[%zu].before doit être une date \"AAAA-MM-JJ\"", n);
-		if (strcmp(earliest, json_string_value(before)) > 0)
+		if (strcmp(v->earliest, v->before) > 0)
 			return socle_err_set(err, SOCLE_E_CONTRACT,
 			                     "visits[%zu] : earliest (%s) est postérieur à before (%s)", n,
-			                     earliest, json_string_value(before));
+			                     v->earliest, v->before);
 	}
 	snprintf(what, sizeof(what), "visits[%zu].basis", n);
-	if ((rc = check_texts(json_object_get(v, "basis"), what, true, err)))
+	if ((rc = check_texts_view(&v->basis, what, true, err)))
 		return rc;
-	x = json_object_get(v, "explanation");
-	if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > 4000)
+	if (v->explanation_len < 1 || v->explanation_len > EXPLANATION_BYTES_MAX)
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits[%zu].explanation doit être une phrase non vide", n);
-	x = json_object_get(v, "overdue");
-	if (x != NULL && !json_is_boolean(x))
+	if (v->overdue == TRACKING_FLAG_WRONG)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu].overdue doit être un booléen",
 		                     n);
-	x = json_object_get(v, "combinable_from");
-	if (x != NULL && !socle_date_valid(json_string_value(x)))
+	if (v->has_combinable && !socle_date_valid(v->combinable_from))
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits[%zu].combinable_from doit être une date \"AAAA-MM-JJ\"", n);
 	return 0;
 }
 
-static int visits_contract(const json_t *r, socle_err *err)
+/* From JSON. An empty Lua table arrives as {}: an empty list. */
+static void texts_view_of_json(const json_t *v, struct tracking_texts_view *t)
+{
+	size_t i;
+	const json_t *e;
+
+	*t = (struct tracking_texts_view){.n = -1};
+	if (json_is_object(v) && json_object_size(v) == 0) {
+		t->n = 0;
+		return;
+	}
+	if (!json_is_array(v))
+		return;
+	t->n = (long)json_array_size(v);
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e) || json_string_length(e) == 0 ||
+		    json_string_length(e) > TEXT_BYTES_MAX) {
+			t->bad = i + 1;
+			return;
+		}
+	}
+}
+
+static void visit_view_of_json(const json_t *v, struct tracking_visit_view *w)
+{
+	const json_t *x;
+
+	*w = (struct tracking_visit_view){.is_table = json_is_object(v), .explanation_len = -1};
+	w->type = json_string_value(json_object_get(v, "type"));
+	w->who = json_string_value(json_object_get(v, "who"));
+	w->earliest = json_string_value(json_object_get(v, "earliest"));
+	if ((x = json_object_get(v, "latest")) != NULL) {
+		w->has_latest = true;
+		w->latest = json_string_value(x);
+	}
+	if ((x = json_object_get(v, "before")) != NULL) {
+		w->has_before = true;
+		w->before = json_string_value(x);
+	}
+	if ((x = json_object_get(v, "combinable_from")) != NULL) {
+		w->has_combinable = true;
+		w->combinable_from = json_string_value(x);
+	}
+	texts_view_of_json(json_object_get(v, "basis"), &w->basis);
+	if (json_is_string(x = json_object_get(v, "explanation")))
+		w->explanation_len = (long)json_string_length(x);
+	x = json_object_get(v, "overdue");
+	w->overdue = x == NULL ? TRACKING_FLAG_ABSENT
+	             : json_is_true(x) ? TRACKING_FLAG_TRUE
+	             : json_is_false(x) ? TRACKING_FLAG_FALSE : TRACKING_FLAG_WRONG;
+}
+
+int tracking_next_visits_contract(const json_t *r, socle_err *err)
 {
 	const json_t *visits, *v, *notes;
+	struct tracking_visit_view view;
 	size_t i;
 	int rc;
 
@@ -177,15 +228,124 @@ static int visits_contract(const json_t *r, socle_err *err)
 	visits = json_object_get(r, "visits");
 	if (json_is_object(visits) && json_object_size(visits) == 0)
 		visits = NULL; /* {} from an empty Lua table: no visit */
-	else if (!json_is_array(visits) || json_array_size(visits) > 100)
+	else if (!json_is_array(visits) || json_array_size(visits) > VISITS_MAX)
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits doit être une liste (100 visites au plus)");
-	json_array_foreach(visits, i, v)
-		if ((rc = check_visit(v, i + 1, err)))
+	json_array_foreach(visits, i, v) {
+		visit_view_of_json(v, &view);
+		if ((rc = tracking_visit_check(&view, i + 1, err)))
 			return rc;
+	}
 	notes = json_object_get(r, "notes");
-	if (notes != NULL && (rc = check_texts(notes, "notes", false, err)))
-		return rc;
+	if (notes != NULL) {
+		struct tracking_texts_view t;
+
+		texts_view_of_json(notes, &t);
+		if ((rc = check_texts_view(&t, "notes", false, err)))
+			return rc;
+	}
+	return 0;
+}
+
+/* From the Lua stack, with raw access only (no metamethod of the script
+ * runs). A text is a Lua string; an integer-keyed sequence is a list. */
+static const char *lua_text_field(lua_State *L, int t, const char *key, bool *present)
+{
+	const char *s = NULL;
+
+	lua_pushstring(L, key);
+	int type = lua_rawget(L, t);
+	if (present)
+		*present = type != LUA_TNIL;
+	if (type == LUA_TSTRING)
+		s = lua_tostring(L, -1); /* kept alive by the table */
+	lua_pop(L, 1);
+	return s;
+}
+
+/* The list at the top of the stack (popped): entries 1..n, texts. */
+static void texts_view_of_lua(lua_State *L, struct tracking_texts_view *t)
+{
+	*t = (struct tracking_texts_view){.n = -1};
+	if (lua_type(L, -1) == LUA_TTABLE) {
+		lua_Unsigned n = lua_rawlen(L, -1);
+
+		t->n = n > TEXTS_MAX ? TEXTS_MAX + 1 : (long)n;
+		for (lua_Unsigned i = 1; i <= n && i <= TEXTS_MAX && t->bad == 0; i++) {
+			size_t len = 0;
+
+			if (lua_rawgeti(L, -1, (lua_Integer)i) != LUA_TSTRING ||
+			    (lua_tolstring(L, -1, &len), len == 0 || len > TEXT_BYTES_MAX))
+				t->bad = i;
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+}
+
+static void visit_view_of_lua(lua_State *L, int v, struct tracking_visit_view *w)
+{
+	*w = (struct tracking_visit_view){.is_table = lua_type(L, v) == LUA_TTABLE,
+	                                  .explanation_len = -1};
+	if (!w->is_table)
+		return;
+	w->type = lua_text_field(L, v, "type", NULL);
+	w->who = lua_text_field(L, v, "who", NULL);
+	w->earliest = lua_text_field(L, v, "earliest", NULL);
+	w->latest = lua_text_field(L, v, "latest", &w->has_latest);
+	w->before = lua_text_field(L, v, "before", &w->has_before);
+	w->combinable_from = lua_text_field(L, v, "combinable_from", &w->has_combinable);
+	lua_pushliteral(L, "basis");
+	lua_rawget(L, v);
+	texts_view_of_lua(L, &w->basis);
+	lua_pushliteral(L, "explanation");
+	if (lua_rawget(L, v) == LUA_TSTRING)
+		w->explanation_len = (long)lua_rawlen(L, -1);
+	lua_pop(L, 1);
+	lua_pushliteral(L, "overdue");
+	int type = lua_rawget(L, v);
+	w->overdue = type == LUA_TNIL ? TRACKING_FLAG_ABSENT
+	             : type != LUA_TBOOLEAN ? TRACKING_FLAG_WRONG
+	             : lua_toboolean(L, -1) ? TRACKING_FLAG_TRUE : TRACKING_FLAG_FALSE;
+	lua_pop(L, 1);
+}
+
+int tracking_next_visits_read(lua_State *L, int idx, tracking_visit_fn each, void *ud,
+                              socle_err *err)
+{
+	struct tracking_visit_view view;
+	int rc;
+
+	luaL_checkstack(L, 8, "pile Lua saturée");
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return socle_err_set(err, SOCLE_E_CONTRACT, "le résultat doit être une table");
+	lua_pushliteral(L, "visits");
+	int type = lua_rawget(L, idx);
+	int visits = lua_gettop(L);
+	lua_Unsigned n = type == LUA_TTABLE ? lua_rawlen(L, visits) : 0;
+
+	if (type != LUA_TTABLE || n > VISITS_MAX)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "visits doit être une liste (100 visites au plus)");
+	for (lua_Unsigned i = 1; i <= n; i++) {
+		lua_rawgeti(L, visits, (lua_Integer)i);
+		visit_view_of_lua(L, lua_gettop(L), &view);
+		if ((rc = tracking_visit_check(&view, (size_t)i, err)) != 0 ||
+		    (rc = each(&view, ud)) != 0)
+			return rc;
+		lua_pop(L, 1);
+	}
+	lua_pushliteral(L, "notes");
+	if (lua_rawget(L, idx) == LUA_TNIL) {
+		lua_pop(L, 1);
+	} else {
+		struct tracking_texts_view t;
+
+		texts_view_of_lua(L, &t);
+		if ((rc = check_texts_view(&t, "notes", false, err)))
+			return rc;
+	}
+	lua_settop(L, visits - 1);
 	return 0;
 }
 
@@ -207,7 +367,7 @@ static const struct socle_rule_point next_visits_rule = {
 		"attestation, avis, restrictions, previous_employer, equivalent_job } ; on_date : la "
 		"date \"AAAA-MM-JJ\" de la question.",
 	.n_args = 3,
-	.check = visits_contract,
+	.check = tracking_next_visits_contract,
 };
 
 /* ---- POST /tracking/simulate --------------------------------------------------- */

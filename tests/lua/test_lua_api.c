@@ -455,6 +455,96 @@ static void test_rule_call_pushed(void **state)
 	lfx_free(f);
 }
 
+/* socle_rule_call_read: the reader gets the result on the stack, its refusal
+ * is a contract error, a raise inside it is caught, no metamethod of the
+ * script runs while it reads raw, and the state answers afterwards. */
+struct text_call {
+	const char *name;   /* pushed as who.name, with the visits {3, 4} */
+	bool raise;         /* the reader raises */
+	char text[64];      /* what it read */
+};
+
+static void push_named(lua_State *L, void *ud)
+{
+	const struct text_call *c = ud;
+
+	lua_createtable(L, 0, 1);
+	lua_pushstring(L, c->name);
+	lua_setfield(L, -2, "name");
+	lua_createtable(L, 2, 0);
+	lua_pushinteger(L, 3);
+	lua_rawseti(L, -2, 1);
+	lua_pushinteger(L, 4);
+	lua_rawseti(L, -2, 2);
+}
+
+static int read_text(lua_State *L, int idx, void *ud, socle_err *err)
+{
+	struct text_call *c = ud;
+
+	if (c->raise)
+		luaL_error(L, "lecture interrompue");
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return socle_err_set(err, SOCLE_E_CONTRACT, "le résultat doit être une table");
+	lua_pushliteral(L, "text");
+	if (lua_rawget(L, idx) != LUA_TSTRING)
+		return socle_err_set(err, SOCLE_E_CONTRACT, "text doit être un texte");
+	snprintf(c->text, sizeof(c->text), "%s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return 0;
+}
+
+static void test_rule_call_read(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+	struct reg_rule_point rec = {.owner = NULL, .rp = &describe_rp};
+
+	assert_int_equal(registry_add_rule_point(&f->core->reg, &rec), 0);
+	lfx_write(f, "default", "d.lua",
+	          "socle.rule('describe', function(who, visits)\n"
+	          "  if who.name == 'proxy' then\n"
+	          "    return setmetatable({}, { __index = function() while true do end end })\n"
+	          "  end\n"
+	          "  if who.name == 'nombre' then return { text = 12 } end\n"
+	          "  if who.name == 'erreur' then error('règle en échec') end\n"
+	          "  return { text = who.name .. ' : ' .. (visits[1] + visits[2]) }\n"
+	          "end)\n");
+	assert_int_equal(lfx_open(f), 0);
+	socle_err err = SOCLE_ERR_INIT;
+	struct text_call ok = {.name = "Léa"}, proxy = {.name = "proxy"}, number = {.name = "nombre"};
+	struct text_call failing = {.name = "erreur"}, raising = {.name = "Léa", .raise = true};
+
+	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text, &ok, &err),
+	                 0);
+	assert_string_equal(ok.text, "Léa : 7");
+	/* Raw reads: the proxy's __index (an endless loop) never runs. */
+	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text, &proxy,
+	                                      &err), SOCLE_E_CONTRACT);
+	assert_non_null(strstr(err.msg, "résultat hors contrat : text doit être un texte"));
+	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text, &number,
+	                                      &err), SOCLE_E_CONTRACT);
+	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text, &failing,
+	                                      &err), SOCLE_E_SCRIPT);
+	assert_non_null(strstr(err.msg, "règle en échec"));
+	assert_int_not_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text,
+	                                          &raising, &err), 0);
+	assert_non_null(strstr(err.msg, "lecture interrompue"));
+	assert_int_equal(socle_rule_call_read(f->svc, "nope", push_named, read_text, &ok, &err),
+	                 SOCLE_E_INVAL);
+	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, NULL, &ok, &err),
+	                 SOCLE_E_INVAL);
+	/* The state still answers, with an empty stack between calls. */
+	lua_State *L = lua_service_state(f->svc, &err);
+	int top = lua_gettop(L);
+	ok.text[0] = '\0';
+	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text, &ok, &err),
+	                 0);
+	assert_string_equal(ok.text, "Léa : 7");
+	assert_int_equal(lua_gettop(L), top);
+	lfx_free(f);
+}
+
 static void test_errors_have_locations(void **state)
 {
 	(void)state;
@@ -634,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_layering),
 		cmocka_unit_test(test_contract_and_vectors),
 		cmocka_unit_test(test_rule_call_pushed),
+		cmocka_unit_test(test_rule_call_read),
 		cmocka_unit_test(test_errors_have_locations),
 		cmocka_unit_test(test_registration_window_and_globals),
 		cmocka_unit_test(test_budgets_configurable),
