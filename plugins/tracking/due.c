@@ -405,10 +405,17 @@ static int due_take_visit(const struct tracking_visit_view *v, void *ud)
 	sb_str(&s->b, v->who);
 	sb_lit(&s->b, overdue ? ",\"overdue\":true}" : ",\"overdue\":false}");
 	s->row->overdue += overdue;
-	/* The rule sorts by deadline: the first is the next one. */
+	/* The rule sorts by deadline: the first is the next one. The contract
+	 * checked both: a known type, a date. */
 	if (s->n++ == 0) {
-		snprintf(s->row->next_type, sizeof(s->row->next_type), "%s", v->type);
-		snprintf(s->row->next_due, sizeof(s->row->next_due), "%s", due);
+		size_t tl = strlen(v->type);
+
+		if (tl >= sizeof(s->row->next_type))
+			tl = sizeof(s->row->next_type) - 1;
+		memcpy(s->row->next_type, v->type, tl);
+		s->row->next_type[tl] = '\0';
+		memcpy(s->row->next_due, due, sizeof(s->row->next_due) - 1);
+		s->row->next_due[sizeof(s->row->next_due) - 1] = '\0';
 	}
 	return s->b.failed ? SOCLE_E_NOMEM : 0;
 }

@@ -149,9 +149,11 @@ int tracking_visit_check(const struct tracking_visit_view *v, size_t n, socle_er
 			                     "visits[%zu] : earliest (%s) est postérieur à before (%s)", n,
 			                     v->earliest, v->before);
 	}
-	snprintf(what, sizeof(what), "visits[%zu].basis", n);
-	if ((rc = check_texts_view(&v->basis, what, true, err)))
-		return rc;
+	if (v->basis.n < 1 || v->basis.n > TEXTS_MAX || v->basis.bad > 0) {
+		snprintf(what, sizeof(what), "visits[%zu].basis", n);
+		if ((rc = check_texts_view(&v->basis, what, true, err)))
+			return rc;
+	}
 	if (v->explanation_len < 1 || v->explanation_len > EXPLANATION_BYTES_MAX)
 		return socle_err_set(err, SOCLE_E_CONTRACT,
 		                     "visits[%zu].explanation doit être une phrase non vide", n);
