@@ -47,6 +47,16 @@ struct lua_service {
 	struct lua_tstate *states;   /* every live state of this service (g_states_mu) */
 };
 
+/* Small blocks of one state (lua_pool.c). */
+#define LUA_POOL_GRAIN 16
+#define LUA_POOL_MAX 256   /* larger blocks come from malloc */
+#define LUA_POOL_CLASSES (LUA_POOL_MAX / LUA_POOL_GRAIN)
+struct lua_pool_slab;
+struct lua_pool {
+	void *free[LUA_POOL_CLASSES];  /* a free block's first word links the next */
+	struct lua_pool_slab *slabs;
+};
+
 /* Why a call ran out of budget. */
 enum lua_budget_reason { LUA_BUDGET_NONE = 0, LUA_BUDGET_INSTRUCTIONS, LUA_BUDGET_TIME,
 	                 LUA_BUDGET_MEMORY };
@@ -57,7 +67,8 @@ enum lua_budget_reason { LUA_BUDGET_NONE = 0, LUA_BUDGET_INSTRUCTIONS, LUA_BUDGE
 struct lua_ctx {
 	struct lua_service *ls;
 	lua_State *main;           /* the state's main thread */
-	size_t mem_used, mem_limit; /* bytes */
+	size_t mem_used, mem_limit; /* bytes, small blocks at their class size */
+	struct lua_pool pool;      /* the small blocks */
 	bool mem_refused;          /* the allocator refused a block during this call */
 	bool loading;              /* registration window open */
 	int call_depth;            /* nested lua_host_call */
@@ -122,6 +133,16 @@ void lua_budget_charge(lua_State *L, uint64_t steps);
  * passed; install the hook that raises at the next instruction. Only
  * async-signal-safe operations. */
 void lua_budget_expire(struct lua_ctx *c);
+
+/* lua_pool.c --------------------------------------------------------------- */
+/* The size a block of @p n bytes takes: its class size up to LUA_POOL_MAX. */
+size_t lua_pool_block_size(size_t n);
+/* A block of @p n bytes (n <= LUA_POOL_MAX), or NULL when memory is out. */
+void *lua_pool_get(struct lua_pool *p, size_t n);
+/* Give back a block got for @p n bytes. */
+void lua_pool_put(struct lua_pool *p, void *b, size_t n);
+/* Free every slab (after lua_close). */
+void lua_pool_release(struct lua_pool *p);
 
 /* lua_watchdog.c ----------------------------------------------------------- */
 /* Watch the state of @p c while it lives (starts the watchdog on first use). */

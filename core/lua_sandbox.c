@@ -46,28 +46,53 @@ static int64_t mono_ns(void)
 
 /* ---- allocator ---------------------------------------------------------- */
 
+/* Blocks of up to LUA_POOL_MAX bytes come from the state's pool, larger ones
+ * from malloc; Lua gives the size of every block it resizes or frees, which
+ * says where the block came from. */
+static void block_put(struct lua_ctx *c, void *b, size_t size)
+{
+	if (size <= LUA_POOL_MAX)
+		lua_pool_put(&c->pool, b, size);
+	else
+		free(b);
+}
+
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct lua_ctx *c = ud;
 
 	if (ptr == NULL)
 		osize = 0; /* for new blocks osize is a type tag, not a size */
+	size_t ocap = ptr ? lua_pool_block_size(osize) : 0;
 	if (nsize == 0) {
-		free(ptr);
-		c->mem_used -= osize;
+		if (ptr != NULL)
+			block_put(c, ptr, osize);
+		c->mem_used -= ocap;
 		return NULL;
 	}
-	if (nsize > osize && nsize - osize > c->mem_limit - c->mem_used) {
+	size_t ncap = lua_pool_block_size(nsize);
+	if (ncap > ocap && ncap - ocap > c->mem_limit - c->mem_used) {
 		c->mem_refused = true; /* Lua raises LUA_ERRMEM; shrinking always proceeds */
 		return NULL;
 	}
-	void *p = realloc(ptr, nsize);
+	void *p;
 
+	if (ptr != NULL && osize <= LUA_POOL_MAX && ncap == ocap) {
+		p = ptr; /* the same class */
+	} else if (ptr != NULL && osize > LUA_POOL_MAX && nsize > LUA_POOL_MAX) {
+		p = realloc(ptr, nsize);
+	} else {
+		p = nsize <= LUA_POOL_MAX ? lua_pool_get(&c->pool, nsize) : malloc(nsize);
+		if (p != NULL && ptr != NULL) {
+			memcpy(p, ptr, osize < nsize ? osize : nsize);
+			block_put(c, ptr, osize);
+		}
+	}
 	if (p == NULL) {
 		c->mem_refused = true;
 		return NULL;
 	}
-	c->mem_used = c->mem_used - osize + nsize;
+	c->mem_used = c->mem_used - ocap + ncap;
 	return p;
 }
 
@@ -1384,6 +1409,7 @@ lua_State *lua_sandbox_new(struct lua_service *ls, socle_err *err)
 
 	if (L == NULL) {
 		lua_watchdog_unregister(c);
+		lua_pool_release(&c->pool);
 		free(c);
 		socle_err_set(err, SOCLE_E_NOMEM, "création de l'état Lua impossible");
 		return NULL;
@@ -1413,6 +1439,7 @@ void lua_sandbox_close(lua_State *L)
 
 	lua_watchdog_unregister(c);
 	lua_close(L);
+	lua_pool_release(&c->pool);
 	free(c);
 }
 

@@ -283,6 +283,75 @@ static void test_budget_resets_and_random(void **state)
 	budget_resets_and_random(false);
 }
 
+/* The pool of small blocks: class sizes, reuse of freed blocks, blocks that
+ * do not overlap, and Lua values that move between pooled and malloc'd
+ * blocks as they grow and shrink keep their contents. */
+static void test_pool_blocks(void **state)
+{
+	(void)state;
+	struct lua_pool pool = {0};
+	unsigned char *blocks[64];
+
+	assert_int_equal(lua_pool_block_size(1), 16);
+	assert_int_equal(lua_pool_block_size(16), 16);
+	assert_int_equal(lua_pool_block_size(17), 32);
+	assert_int_equal(lua_pool_block_size(LUA_POOL_MAX), LUA_POOL_MAX);
+	assert_int_equal(lua_pool_block_size(LUA_POOL_MAX + 1), LUA_POOL_MAX + 1);
+	for (int i = 0; i < 64; i++) {
+		size_t n = (size_t)(i % 16 + 1) * 16;
+
+		blocks[i] = lua_pool_get(&pool, n);
+		assert_non_null(blocks[i]);
+		assert_int_equal((uintptr_t)blocks[i] % 16, 0);
+		memset(blocks[i], i, n);
+	}
+	for (int i = 0; i < 64; i++) {
+		size_t n = (size_t)(i % 16 + 1) * 16;
+
+		for (size_t k = 0; k < n; k++)
+			assert_int_equal(blocks[i][k], i); /* nothing overwrote it */
+	}
+	unsigned char *freed = blocks[5];
+	lua_pool_put(&pool, freed, 96);
+	assert_ptr_equal(lua_pool_get(&pool, 90), freed); /* same class: reused */
+	assert_ptr_not_equal(lua_pool_get(&pool, 90), freed);
+	lua_pool_release(&pool);
+
+	struct lfx *f = lfx_new();
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *out = NULL;
+
+	lfx_write(f, "service", "grow.lua",
+	          "socle.rule('grow', function()\n"
+	          "  local sum = 0\n"
+	          "  for n = 1, 700 do\n"
+	          "    local s = string.rep('ab', n // 2) .. (n % 2 == 1 and 'c' or '')\n"
+	          "    sum = sum + #s + s:byte(#s)\n"
+	          "  end\n"
+	          "  local t = {}\n"
+	          "  for i = 1, 200 do t[i] = i * 3 end\n"
+	          "  for i = 200, 11, -1 do t[i] = nil end\n"
+	          "  for i = 1, 10 do sum = sum + t[i] end\n"
+	          "  local h = {}\n"
+	          "  for i = 1, 100 do h['k' .. i] = i end\n"
+	          "  for i = 1, 100 do sum = sum + h['k' .. i] end\n"
+	          "  return sum\n"
+	          "end)\n");
+	assert_int_equal(lfx_open(f), 0);
+	long long want = 0;
+	for (int n = 1; n <= 700; n++)
+		want += n + (n % 2 == 1 ? 'c' : 'b');
+	for (int i = 1; i <= 10; i++)
+		want += i * 3;
+	want += 5050;
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(lfx_call(f, "grow", "[]", &out, &err), 0);
+		assert_int_equal(json_integer_value(out), want);
+		json_decref(out);
+	}
+	lfx_free(f);
+}
+
 /* Patterns keep the library's semantics on ordinary input. */
 static void test_patterns_semantics(void **state)
 {
@@ -342,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_load_time_attacks),
 		cmocka_unit_test(test_budget_resets_and_random),
 		cmocka_unit_test(test_patterns_semantics),
+		cmocka_unit_test(test_pool_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
