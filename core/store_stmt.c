@@ -135,6 +135,12 @@ SOCLE_API socle_stmt *socle_db_prepare(socle_db *db, const char *sql, socle_err 
 	return st;
 }
 
+SOCLE_API void socle_stmt_reset(socle_stmt *st)
+{
+	if (st != NULL)
+		sqlite3_reset(st->h);
+}
+
 SOCLE_API void socle_stmt_release(socle_stmt *st)
 {
 	if (st == NULL)

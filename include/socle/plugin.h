@@ -4,7 +4,8 @@
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
  *   1.3  socle_rule_call_read (socle/lua.h): a pushed rule call whose result a
- *        function reads from the Lua stack instead of a JSON conversion.
+ *        function reads from the Lua stack instead of a JSON conversion;
+ *        socle_stmt_reset (socle/store.h): run a statement again.
  *   1.2  socle_rule_call_pushed (socle/lua.h): a rule call whose arguments a
  *        function pushes, without JSON.
  *   1.1  socle_mail_queue (socle/mail.h); socle_req_throttle for public forms;

@@ -61,6 +61,10 @@ SOCLE_API double socle_stmt_double(socle_stmt *st, int col);
 SOCLE_API const char *socle_stmt_text(socle_stmt *st, int col);
 /** The current row as a new JSON object keyed by column name (caller owns). */
 SOCLE_API json_t *socle_stmt_row(socle_stmt *st);
+/** Make the statement ready to run again with new bindings (the bindings of
+ * the last run stay until rebound): a write of many rows binds and steps one
+ * statement per row without going back to the cache. ABI 1.3. */
+SOCLE_API void socle_stmt_reset(socle_stmt *st);
 /** Reset, clear bindings and return the statement to its connection's cache. */
 SOCLE_API void socle_stmt_release(socle_stmt *st);
 

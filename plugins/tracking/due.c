@@ -461,40 +461,38 @@ struct due_batch {
 	int64_t run_id;
 };
 
+/* One statement for the batch, reset after each row; every parameter that
+ * changes is bound for every row. */
 static int due_write_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	const struct due_batch *b = ud;
+	socle_stmt *st = socle_db_prepare(
+		wdb,
+		"INSERT OR REPLACE INTO tracking_due (worker_id, company_id, visits, next_type,"
+		" next_due, overdue, error, digest, run_id) VALUES (:w, :c, :v, :t, :d, :o, :e, :g,"
+		" :r)",
+		err);
+	int rc = 0;
 
-	for (size_t i = 0; i < b->n; i++) {
+	if (st == NULL)
+		return err->code ? err->code : SOCLE_E_STORE;
+	socle_stmt_bind_int(st, ":r", b->run_id);
+	for (size_t i = 0; i < b->n && rc >= 0; i++) {
 		const struct due_row *r = &b->rows[i];
-		socle_stmt *st = socle_db_prepare(
-			wdb,
-			"INSERT OR REPLACE INTO tracking_due (worker_id, company_id, visits, next_type,"
-			" next_due, overdue, error, digest, run_id) VALUES (:w, :c, :v, :t, :d, :o, :e,"
-			" :g, :r)",
-			err);
-		int rc;
 
-		if (st == NULL)
-			return err->code ? err->code : SOCLE_E_STORE;
 		socle_stmt_bind_int(st, ":w", r->worker_id);
 		socle_stmt_bind_int(st, ":c", r->company_id);
 		socle_stmt_bind_text(st, ":v", r->visits);
-		if (r->next_type[0])
-			socle_stmt_bind_text(st, ":t", r->next_type);
-		if (r->next_due[0])
-			socle_stmt_bind_text(st, ":d", r->next_due);
+		socle_stmt_bind_text(st, ":t", r->next_type[0] ? r->next_type : NULL);
+		socle_stmt_bind_text(st, ":d", r->next_due[0] ? r->next_due : NULL);
 		socle_stmt_bind_int(st, ":o", r->overdue);
-		if (r->error)
-			socle_stmt_bind_text(st, ":e", r->error);
+		socle_stmt_bind_text(st, ":e", r->error);
 		socle_stmt_bind_int(st, ":g", r->digest);
-		socle_stmt_bind_int(st, ":r", b->run_id);
 		rc = socle_stmt_step(st, err);
-		socle_stmt_release(st);
-		if (rc < 0)
-			return rc;
+		socle_stmt_reset(st);
 	}
-	return 0;
+	socle_stmt_release(st);
+	return rc < 0 ? rc : 0;
 }
 
 static int due_flush(socle_service *svc, struct due_batch *b, socle_err *err)

@@ -239,6 +239,20 @@ static void test_stmt_cache_and_binds(void **state)
 	assert_ptr_equal(a, b);
 	assert_int_equal(socle_stmt_step(b, &err), 1);
 	assert_true(socle_stmt_is_null(b, 0));
+	/* Reset: runs again, keeping its bindings until rebound; a statement
+	 * that ran to its end refuses new bindings until it is reset. */
+	assert_int_equal(socle_stmt_bind_int(b, ":x", 7), SOCLE_E_INVAL);
+	socle_stmt_reset(b);
+	assert_int_equal(socle_stmt_bind_int(b, ":x", 7), 0);
+	assert_int_equal(socle_stmt_step(b, &err), 1);
+	assert_int_equal(socle_stmt_int(b, 0), 7);
+	socle_stmt_reset(b);
+	assert_int_equal(socle_stmt_step(b, &err), 1);
+	assert_int_equal(socle_stmt_int(b, 0), 7);
+	socle_stmt_reset(b);
+	assert_int_equal(socle_stmt_bind_int(b, ":x", 8), 0);
+	assert_int_equal(socle_stmt_step(b, &err), 1);
+	assert_int_equal(socle_stmt_int(b, 0), 8);
 	socle_stmt_release(b);
 
 	/* socle_db_run drains a query and reports no change. */
