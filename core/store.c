@@ -162,14 +162,11 @@ static int conn_setup(sqlite3 *h, bool writer, socle_err *err)
 	sqlite3_db_config(h, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
 	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
 	rc = sqlite3_exec(h, common, NULL, NULL, &msg);
-	/* The writer: temp_store=MEMORY keeps the journal of each group-commit
-	 * savepoint in memory; by default it spills to a temporary file past
-	 * 64 KiB, which made large writes cost twice as much (bench/tracking:
-	 * 500,000 rows written in 5.3 s of callbacks, 2.3 s with it). */
+	/* The writer's statement journals: see STMT_JOURNAL_SPILL. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h,
 		                  writer ? "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
-		                           "PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;"
+		                           "PRAGMA wal_autocheckpoint=0;"
 		                         : "PRAGMA query_only=ON; PRAGMA cache_size=-8192;",
 		                  NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
@@ -341,7 +338,15 @@ static void batch_fail(struct write_req *batch, int rc, const char *why)
 
 /* Leader only: run every callback of @p batch in one transaction (each in a
  * savepoint, so a callback that fails takes back only its own work), commit
- * once. Returns true when the loop should be woken. */
+ * once. Returns true when the loop should be woken.
+ *
+ * A callback alone in its batch runs without a savepoint: its failure rolls
+ * the transaction back. The savepoint is not free: SQLite keeps every page
+ * the callback changes in the in-memory sub-journal, and each statement that
+ * needs a statement journal truncates that sub-journal on release by walking
+ * its 1 KiB chunks from the start, so a callback of thousands of statements
+ * pays in proportion to the square of its size (13 % of the 10,000-visit
+ * assignment in bench/tracking was that walk). */
 static bool write_batch(struct store *s, struct write_req *batch)
 {
 	socle_err berr = SOCLE_ERR_INIT;
@@ -360,14 +365,14 @@ static bool write_batch(struct store *s, struct write_req *batch)
 		pthread_mutex_unlock(&s->write_mu);
 		return false;
 	}
-	bool broken = false;
+	bool broken = false, alone = batch->next == NULL;
 	for (struct write_req *r = batch; r != NULL; r = r->next) {
 		if (broken) {
 			r->rc = socle_err_set(r->err, SOCLE_E_STORE, "write transaction of %s aborted",
 			                      s->svc->id);
 			continue;
 		}
-		if (simple(&s->w, "SAVEPOINT socle_write", &berr) < 0) {
+		if (!alone && simple(&s->w, "SAVEPOINT socle_write", &berr) < 0) {
 			r->rc = socle_err_set(r->err, SOCLE_E_STORE, "%s", berr.msg);
 			continue;
 		}
@@ -384,11 +389,17 @@ static bool write_batch(struct store *s, struct write_req *batch)
 			batch_fail(batch, SOCLE_E_STORE, "write transaction aborted before commit");
 			continue;
 		}
-		if (r->rc < 0) {
-			simple(&s->w, "ROLLBACK TO socle_write", NULL);
-			if (r->err != NULL && r->err->code == 0)
-				socle_err_set(r->err, r->rc, "write rolled back");
+		if (r->rc < 0 && r->err != NULL && r->err->code == 0)
+			socle_err_set(r->err, r->rc, "write rolled back");
+		if (alone) {
+			if (r->rc < 0) {
+				simple(&s->w, "ROLLBACK", NULL);
+				broken = true; /* nothing to commit */
+			}
+			continue;
 		}
+		if (r->rc < 0)
+			simple(&s->w, "ROLLBACK TO socle_write", NULL);
 		simple(&s->w, "RELEASE socle_write", NULL);
 	}
 	rc = 0;
@@ -596,10 +607,33 @@ static int open_writer(struct store *s, socle_err *err)
 	return 0;
 }
 
+/* Statement journals, and the journal of each group-commit savepoint, stay
+ * in memory up to STMT_JOURNAL_SPILL bytes, in one block. SQLite's default
+ * spills them to a temporary file past 64 KiB, which made large writes cost
+ * twice as much; with temp_store=MEMORY they stayed in memory but in 1 KiB
+ * chunks, and every statement that releases its journal walks those chunks
+ * from the first: a write of thousands of statements paid in proportion to
+ * the square of its size (13 % of the 10,000-visit assignment). The block is
+ * reserved, not touched, until written, and freed at the end of each write
+ * transaction. Process-wide, set before SQLite initialises. */
+#define STMT_JOURNAL_SPILL (64 << 20)
+
+static void sqlite_configure(void)
+{
+	int rc = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
+
+	if (rc != SQLITE_OK)
+		socle_log(SOCLE_LOG_WARN, "store: SQLite already initialised, statement journals spill "
+		          "at its default size (%s)", sqlite3_errstr(rc));
+}
+
 int store_open(socle_service *svc, socle_err *err)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	struct store *s;
 	int rc;
+
+	pthread_once(&configured, sqlite_configure);
 
 	if (svc->store != NULL)
 		return 0;

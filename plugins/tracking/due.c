@@ -462,15 +462,20 @@ struct due_batch {
 };
 
 /* One statement for the batch, reset after each row; every parameter that
- * changes is bound for every row. */
+ * changes is bound for every row. An upsert rather than INSERT OR REPLACE:
+ * the row is changed in place, and the statement needs no statement journal
+ * (REPLACE may delete then insert, which SQLite journals per statement). */
 static int due_write_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	const struct due_batch *b = ud;
 	socle_stmt *st = socle_db_prepare(
 		wdb,
-		"INSERT OR REPLACE INTO tracking_due (worker_id, company_id, visits, next_type,"
-		" next_due, overdue, error, digest, run_id) VALUES (:w, :c, :v, :t, :d, :o, :e, :g,"
-		" :r)",
+		"INSERT INTO tracking_due (worker_id, company_id, visits, next_type, next_due,"
+		" overdue, error, digest, run_id) VALUES (:w, :c, :v, :t, :d, :o, :e, :g, :r)"
+		" ON CONFLICT (company_id, worker_id) DO UPDATE SET visits = excluded.visits,"
+		" next_type = excluded.next_type, next_due = excluded.next_due,"
+		" overdue = excluded.overdue, error = excluded.error, digest = excluded.digest,"
+		" run_id = excluded.run_id",
 		err);
 	int rc = 0;
 

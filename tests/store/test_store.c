@@ -491,6 +491,114 @@ static void test_write_rollback(void **state)
 	                 SOCLE_E_PHASE);
 }
 
+/* ---- group commit: each callback takes back only its own work ---------------- */
+
+struct grouped {
+	struct fixture *f;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool started, release;
+	int64_t committed_c;  /* what a reader saw of 'c' from inside the failing callback */
+};
+
+/* Holds the writer until released, so that the next writes queue up. */
+static int hold_writer(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct grouped *g = ud;
+
+	pthread_mutex_lock(&g->mu);
+	g->started = true;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->release)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+	return socle_db_run(wdb, "INSERT INTO kv (name) VALUES ('a')", NULL, err) < 0 ? -1 : 0;
+}
+
+static int insert_c(socle_db *wdb, void *ud, socle_err *err)
+{
+	(void)ud;
+	return socle_db_run(wdb, "INSERT INTO kv (name) VALUES ('c')", NULL, err) < 0 ? -1 : 0;
+}
+
+/* Runs after insert_c: a reader (committed data only) tells whether 'c' was
+ * written in the same transaction; then it writes and fails. */
+static int insert_b_then_fail(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct grouped *g = ud;
+
+	g->committed_c = fixture_int(g->f, "SELECT count(*) FROM kv WHERE name = 'c'");
+	assert_int_equal(socle_db_run(wdb, "INSERT INTO kv (name) VALUES ('b')", NULL, err), 1);
+	return socle_err_set(err, SOCLE_E_CONFLICT, "refusé");
+}
+
+struct writer_arg {
+	struct fixture *f;
+	socle_write_fn fn;
+	void *ud;
+	int rc;
+};
+
+static void *write_in_thread(void *arg)
+{
+	struct writer_arg *w = arg;
+	socle_err err = SOCLE_ERR_INIT;
+
+	w->rc = socle_service_write(w->f->svc, w->fn, w->ud, &err);
+	return NULL;
+}
+
+/* Writes queued while another runs are committed together, each in its own
+ * savepoint: the failing one takes back its row only. (A write alone in its
+ * batch runs without a savepoint: test_write_rollback.) The scenario is
+ * repeated until the two writes were seen in one transaction. */
+static void test_grouped_writes(void **state)
+{
+	struct fixture *f = *state;
+	bool grouped = false;
+
+	fixture_open(f);
+	fixture_exec(f, "CREATE TABLE kv (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+	for (int attempt = 0; attempt < 10 && !grouped; attempt++) {
+		struct grouped g = {.f = f, .committed_c = -1};
+		struct writer_arg hold = {f, hold_writer, &g, 1}, c = {f, insert_c, NULL, 1},
+		                  b = {f, insert_b_then_fail, &g, 1};
+		pthread_t th_hold, th_c, th_b;
+		struct timespec pause = {0, 20000000L * (attempt + 1)};
+
+		fixture_exec(f, "DELETE FROM kv");
+		pthread_mutex_init(&g.mu, NULL);
+		pthread_cond_init(&g.cv, NULL);
+		assert_int_equal(pthread_create(&th_hold, NULL, write_in_thread, &hold), 0);
+		pthread_mutex_lock(&g.mu);
+		while (!g.started)
+			pthread_cond_wait(&g.cv, &g.mu);
+		pthread_mutex_unlock(&g.mu);
+		assert_int_equal(pthread_create(&th_c, NULL, write_in_thread, &c), 0);
+		nanosleep(&pause, NULL);
+		assert_int_equal(pthread_create(&th_b, NULL, write_in_thread, &b), 0);
+		nanosleep(&pause, NULL);
+		pthread_mutex_lock(&g.mu);
+		g.release = true;
+		pthread_cond_broadcast(&g.cv);
+		pthread_mutex_unlock(&g.mu);
+		pthread_join(th_hold, NULL);
+		pthread_join(th_c, NULL);
+		pthread_join(th_b, NULL);
+		assert_int_equal(hold.rc, 0);
+		assert_int_equal(c.rc, 0);
+		assert_int_equal(b.rc, SOCLE_E_CONFLICT);
+		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name = 'a'"), 1);
+		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name = 'c'"), 1);
+		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name = 'b'"), 0);
+		/* 'c' not yet committed when the failing write ran: one transaction. */
+		grouped = g.committed_c == 0;
+		pthread_cond_destroy(&g.cv);
+		pthread_mutex_destroy(&g.mu);
+	}
+	assert_true(grouped);
+}
+
 /* ---- WAL bound under load -------------------------------------------------- */
 
 struct wal_load {
@@ -1237,6 +1345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_constraint_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grouped_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
