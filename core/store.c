@@ -162,7 +162,12 @@ static int conn_setup(sqlite3 *h, bool writer, socle_err *err)
 	sqlite3_db_config(h, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
 	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
 	rc = sqlite3_exec(h, common, NULL, NULL, &msg);
-	/* The writer's statement journals: see STMT_JOURNAL_SPILL. */
+	/* The writer keeps SQLite's default temp_store: statement journals
+	 * spill to a temporary file past 64 KiB. In memory (temp_store=MEMORY)
+	 * they live in 1 KiB chunks that every statement walks from the first
+	 * when it releases its journal, quadratic in the size of a savepoint's
+	 * journal (see write_batch); a larger spill size is refused by SQLite
+	 * 3.40 with "database or disk is full" once it spills. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h,
 		                  writer ? "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
@@ -341,12 +346,12 @@ static void batch_fail(struct write_req *batch, int rc, const char *why)
  * once. Returns true when the loop should be woken.
  *
  * A callback alone in its batch runs without a savepoint: its failure rolls
- * the transaction back. The savepoint is not free: SQLite keeps every page
- * the callback changes in the in-memory sub-journal, and each statement that
- * needs a statement journal truncates that sub-journal on release by walking
- * its 1 KiB chunks from the start, so a callback of thousands of statements
- * pays in proportion to the square of its size (13 % of the 10,000-visit
- * assignment in bench/tracking was that walk). */
+ * the transaction back. The savepoint is not free: SQLite keeps a copy of
+ * every page the callback changes in the sub-journal, which spills to a
+ * temporary file past 64 KiB (kept in memory with temp_store=MEMORY, it was
+ * walked chunk by chunk by every statement: 13 % of the 10,000-visit
+ * assignment in bench/tracking). Alone, each statement journals only its own
+ * pages. */
 static bool write_batch(struct store *s, struct write_req *batch)
 {
 	socle_err berr = SOCLE_ERR_INIT;
@@ -607,33 +612,10 @@ static int open_writer(struct store *s, socle_err *err)
 	return 0;
 }
 
-/* Statement journals, and the journal of each group-commit savepoint, stay
- * in memory up to STMT_JOURNAL_SPILL bytes, in one block. SQLite's default
- * spills them to a temporary file past 64 KiB, which made large writes cost
- * twice as much; with temp_store=MEMORY they stayed in memory but in 1 KiB
- * chunks, and every statement that releases its journal walks those chunks
- * from the first: a write of thousands of statements paid in proportion to
- * the square of its size (13 % of the 10,000-visit assignment). The block is
- * reserved, not touched, until written, and freed at the end of each write
- * transaction. Process-wide, set before SQLite initialises. */
-#define STMT_JOURNAL_SPILL (64 << 20)
-
-static void sqlite_configure(void)
-{
-	int rc = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
-
-	if (rc != SQLITE_OK)
-		socle_log(SOCLE_LOG_WARN, "store: SQLite already initialised, statement journals spill "
-		          "at its default size (%s)", sqlite3_errstr(rc));
-}
-
 int store_open(socle_service *svc, socle_err *err)
 {
-	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	struct store *s;
 	int rc;
-
-	pthread_once(&configured, sqlite_configure);
 
 	if (svc->store != NULL)
 		return 0;

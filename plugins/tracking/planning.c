@@ -1813,10 +1813,19 @@ static int reminder_job(socle_service *svc, const json_t *payload, void *ud, soc
  * else is refused by the write (booking_apply re-reads both rows), and the
  * request stays queued with that reason. */
 struct board_slot {
-	json_t *view;       /* slot_view with starts_ms, handed to assign_slot (owned) */
-	const char *site;   /* borrowed from view */
-	int64_t id, starts_ms;
+	json_t *view;       /* what assign_slot's contract gives of a slot (owned) */
+	/* The view's fields, borrowed from it: pushed to Lua for each request
+	 * the slot is offered to, without going through JSON. */
+	const char *site, *role, *starts_at, *mode;
+	int64_t id, professional_id, duration_min, starts_ms;
+	const json_t *visit_types;
 	bool medecin, any_type, taken;
+};
+
+/* The slots offered to one request: indexes into the board. */
+struct candidates {
+	size_t at[MAX_CANDIDATES];
+	size_t n;
 };
 
 struct board {
@@ -1881,6 +1890,12 @@ static int board_load(socle_db *db, struct board *b, socle_err *err)
 		s->id = iget(row, "id");
 		s->starts_ms = iget(row, "starts_ms");
 		s->site = sget(s->view, "site");
+		s->role = sget(s->view, "role");
+		s->starts_at = sget(s->view, "starts_at");
+		s->mode = sget(s->view, "mode");
+		s->professional_id = iget(s->view, "professional_id");
+		s->duration_min = iget(s->view, "duration_min");
+		s->visit_types = json_object_get(s->view, "visit_types");
 		s->medecin = strcmp(sget(row, "role"), "medecin") == 0;
 		s->any_type = json_array_size(json_object_get(row, "visit_types")) == 0;
 	}
@@ -1890,35 +1905,25 @@ static int board_load(socle_db *db, struct board *b, socle_err *err)
 
 /* Candidates for a request: the earliest slots of the board not yet taken
  * that admit its type, of the role it needs, at the site it asks for. */
-static json_t *board_candidates(struct board *b, const json_t *r, int64_t now)
+static void board_candidates(struct board *b, const json_t *r, int64_t now,
+                             struct candidates *out)
 {
 	const struct vtype *t = vtype_of(sget(r, "type"));
 	bool medecin = t && strcmp(t->who, "medecin") == 0;
 	const char *site = sget(r, "site"), *type = sget(r, "type");
-	json_t *out = json_array();
 
+	out->n = 0;
 	while (b->first_open < b->n && b->s[b->first_open].taken)
 		b->first_open++;
-	for (size_t i = b->first_open; out && i < b->n && json_array_size(out) < MAX_CANDIDATES;
-	     i++) {
+	for (size_t i = b->first_open; i < b->n && out->n < MAX_CANDIDATES; i++) {
 		const struct board_slot *s = &b->s[i];
 
 		if (s->taken || s->starts_ms <= now || (medecin && !s->medecin) ||
 		    (site && *site && strcmp(site, s->site) != 0) ||
 		    (!s->any_type && !slot_allows(s->view, type)))
 			continue;
-		json_array_append(out, s->view);
+		out->at[out->n++] = i;
 	}
-	return out;
-}
-
-static void board_take(struct board *b, int64_t id)
-{
-	for (size_t i = b->first_open; i < b->n; i++)
-		if (b->s[i].id == id) {
-			b->s[i].taken = true;
-			return;
-		}
 }
 
 struct run_batch {
@@ -1956,33 +1961,73 @@ static int run_txn(socle_db *wdb, void *ud, socle_err *err)
 	return 0;
 }
 
-/* The slot of @p list with this id (borrowed), or NULL. */
-static json_t *slot_in(const json_t *list, int64_t id)
+/* The board index of the candidate with this slot id, or -1. */
+static long candidate_of(const struct board *b, const struct candidates *c, int64_t id)
 {
-	size_t i;
-	json_t *s;
-
-	json_array_foreach(list, i, s)
-		if (iget(s, "id") == id)
-			return s;
-	return NULL;
+	for (size_t i = 0; i < c->n; i++)
+		if (b->s[c->at[i]].id == id)
+			return (long)c->at[i];
+	return -1;
 }
 
-/* assign_slot for one request among its candidates: the chosen slot's id, or
- * 0 with the reason in @p why. */
-static int64_t run_choose(socle_service *svc, const json_t *r, const json_t *slots, char *why,
-                          size_t why_size)
+/* assign_slot(request, slots), pushed: the request's view, then one table
+ * per candidate with the fields of the slot view (as slot_view gives them:
+ * visit_types always a list). */
+struct choose_args {
+	const json_t *view;
+	const struct board *b;
+	const struct candidates *c;
+};
+
+static void push_slot_field(lua_State *L, const char *key, const char *v)
+{
+	if (v != NULL) {
+		lua_pushstring(L, v);
+		lua_setfield(L, -2, key);
+	}
+}
+
+static void push_choose_args(lua_State *L, void *ud)
+{
+	const struct choose_args *a = ud;
+
+	socle_lua_push_json(L, a->view);
+	lua_createtable(L, (int)a->c->n, 0);
+	for (size_t i = 0; i < a->c->n; i++) {
+		const struct board_slot *s = &a->b->s[a->c->at[i]];
+
+		lua_createtable(L, 0, 8);
+		lua_pushinteger(L, (lua_Integer)s->id);
+		lua_setfield(L, -2, "id");
+		lua_pushinteger(L, (lua_Integer)s->professional_id);
+		lua_setfield(L, -2, "professional_id");
+		push_slot_field(L, "role", s->role);
+		push_slot_field(L, "site", s->site);
+		push_slot_field(L, "starts_at", s->starts_at);
+		lua_pushinteger(L, (lua_Integer)s->duration_min);
+		lua_setfield(L, -2, "duration_min");
+		push_slot_field(L, "mode", s->mode);
+		socle_lua_push_json(L, s->visit_types);
+		lua_setfield(L, -2, "visit_types");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+/* assign_slot for one request among its candidates: the chosen slot's board
+ * index, or -1 with the reason in @p why. */
+static long run_choose(socle_service *svc, const json_t *r, const struct board *b,
+                       const struct candidates *c, char *why, size_t why_size)
 {
 	json_t *view = request_rule_view(r), *out = NULL;
-	json_t *args = view ? json_pack("[o, O]", view, slots) : NULL;
+	struct choose_args args = {.view = view, .b = b, .c = c};
 	socle_err e2 = SOCLE_ERR_INIT;
-	int64_t chosen = 0;
+	long chosen = -1;
 
-	if (args == NULL) {
+	if (view == NULL) {
 		snprintf(why, why_size, "Mémoire insuffisante.");
-		return 0;
+		return -1;
 	}
-	if (socle_rule_call(svc, "assign_slot", args, &out, &e2) != 0) {
+	if (socle_rule_call_pushed(svc, "assign_slot", push_choose_args, &args, &out, &e2) != 0) {
 		socle_log(SOCLE_LOG_WARN, "service %s : assign_slot en échec pour la demande %" PRId64
 		          " : %s", socle_service_id(svc), iget(r, "id"), e2.msg);
 		snprintf(why, why_size, "La règle d'affectation a échoué : %s", e2.msg);
@@ -1990,7 +2035,7 @@ static int64_t run_choose(socle_service *svc, const json_t *r, const json_t *slo
 		const json_t *sid = json_object_get(out, "slot_id");
 
 		snprintf(why, why_size, "%s", sget(out, "reason"));
-		if (json_is_integer(sid) && slot_in(slots, json_integer_value(sid)) == NULL) {
+		if (json_is_integer(sid) && candidate_of(b, c, json_integer_value(sid)) < 0) {
 			socle_log(SOCLE_LOG_WARN, "service %s : assign_slot a choisi le créneau %"
 			          JSON_INTEGER_FORMAT " qui n'était pas proposé (demande %" PRId64 ")",
 			          socle_service_id(svc), json_integer_value(sid), iget(r, "id"));
@@ -1998,10 +2043,10 @@ static int64_t run_choose(socle_service *svc, const json_t *r, const json_t *slo
 			         "était pas proposé (n° %" JSON_INTEGER_FORMAT ").",
 			         json_integer_value(sid));
 		} else if (json_is_integer(sid)) {
-			chosen = json_integer_value(sid);
+			chosen = candidate_of(b, c, json_integer_value(sid));
 		}
 	}
-	json_decref(args);
+	json_decref(view);
 	json_decref(out);
 	return chosen;
 }
@@ -2113,27 +2158,23 @@ static int assignments_run(socle_req *req, void *ud)
 		size_t i;
 		json_t *r;
 		json_array_foreach(reqs, i, r) {
-			json_t *slots = board_candidates(&board, r, now);
+			struct candidates cands;
 			char why[512];
 
 			considered++;
-			if (slots == NULL) {
-				rc = SOCLE_E_NOMEM;
-				break;
-			}
-			int64_t chosen = run_choose(svc, r, slots, why, sizeof(why));
-			if (chosen > 0) {
+			board_candidates(&board, r, now, &cands);
+			long chosen = run_choose(svc, r, &board, &cands, why, sizeof(why));
+			if (chosen >= 0) {
 				struct booking *bk = &rb->bk[rb->n++];
 
 				bk->request = json_incref(r);
-				bk->slot = json_incref(slot_in(slots, chosen));
-				board_take(&board, chosen);
+				bk->slot = json_incref(board.s[chosen].view);
+				board.s[chosen].taken = true;
 			} else if ((rb->unplaced_why[rb->n_unplaced] = strdup(why)) != NULL) {
 				rb->unplaced_ids[rb->n_unplaced++] = iget(r, "id");
 			} else {
 				rc = SOCLE_E_NOMEM;
 			}
-			json_decref(slots);
 			if (rc != 0)
 				break;
 		}
