@@ -515,10 +515,16 @@ static int hold_writer(socle_db *wdb, void *ud, socle_err *err)
 	return socle_db_run(wdb, "INSERT INTO kv (name) VALUES ('a')", NULL, err) < 0 ? -1 : 0;
 }
 
+/* 'c', and enough rows besides that its savepoint's journal spills out of
+ * memory (SQLite keeps 64 KiB; some spill settings make that spill fail). */
 static int insert_c(socle_db *wdb, void *ud, socle_err *err)
 {
 	(void)ud;
-	return socle_db_run(wdb, "INSERT INTO kv (name) VALUES ('c')", NULL, err) < 0 ? -1 : 0;
+	if (socle_db_run(wdb, "INSERT INTO kv (name) VALUES ('c')", NULL, err) < 0)
+		return -1;
+	return socle_db_run(wdb, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	                         " WHERE i < 3000) INSERT INTO kv (name) SELECT 'pad-' || i || '-'"
+	                         " || hex(zeroblob(100)) FROM n", NULL, err) < 0 ? -1 : 0;
 }
 
 /* Runs after insert_c: a reader (committed data only) tells whether 'c' was
@@ -529,6 +535,8 @@ static int insert_b_then_fail(socle_db *wdb, void *ud, socle_err *err)
 
 	g->committed_c = fixture_int(g->f, "SELECT count(*) FROM kv WHERE name = 'c'");
 	assert_int_equal(socle_db_run(wdb, "INSERT INTO kv (name) VALUES ('b')", NULL, err), 1);
+	assert_int_equal(socle_db_run(wdb, "UPDATE kv SET name = name || '!' WHERE name LIKE"
+	                                   " 'pad-%'", NULL, err), 3000);
 	return socle_err_set(err, SOCLE_E_CONFLICT, "refusé");
 }
 
@@ -591,6 +599,9 @@ static void test_grouped_writes(void **state)
 		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name = 'a'"), 1);
 		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name = 'c'"), 1);
 		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name = 'b'"), 0);
+		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name LIKE 'pad-%'"),
+		                 3000);
+		assert_int_equal(fixture_int(f, "SELECT count(*) FROM kv WHERE name LIKE '%!'"), 0);
 		/* 'c' not yet committed when the failing write ran: one transaction. */
 		grouped = g.committed_c == 0;
 		pthread_cond_destroy(&g.cv);
