@@ -229,9 +229,12 @@ SOCLE_API int socle_rule_call_read(socle_service *svc, const char *name, socle_r
 	lua_settop(L, top);
 	if (rc != 0)
 		return rc;
-	if (pc.read_rc != 0)
+	if (pc.read_rc == SOCLE_E_CONTRACT)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "règle « %s » : résultat hors contrat : %s",
 		                     name, pc.read_err.msg[0] ? pc.read_err.msg : "refusé à la lecture");
+	if (pc.read_rc != 0)
+		return socle_err_set(err, pc.read_rc, "règle « %s » : lecture du résultat impossible%s%s",
+		                     name, pc.read_err.msg[0] ? " : " : "", pc.read_err.msg);
 	return 0;
 }
 

@@ -79,7 +79,8 @@ typedef int (*socle_rule_read_fn)(lua_State *L, int idx, void *ud, socle_err *er
  * the cost of recomputing every worker's next visits). The rule point's
  * check function does not run: @p read is the contract check of this path,
  * and must refuse what the check function refuses on the fields it reads.
- * A refusal gives SOCLE_E_CONTRACT. ABI 1.3. */
+ * Its refusal (SOCLE_E_CONTRACT) and its other failures (SOCLE_E_NOMEM...)
+ * are returned with the rule's name in the message. ABI 1.3. */
 SOCLE_API int socle_rule_call_read(socle_service *svc, const char *name, socle_rule_push_fn push,
                                    socle_rule_read_fn read, void *ud, socle_err *err);
 

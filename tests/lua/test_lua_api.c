@@ -461,6 +461,7 @@ static void test_rule_call_pushed(void **state)
 struct text_call {
 	const char *name;   /* pushed as who.name, with the visits {3, 4} */
 	bool raise;         /* the reader raises */
+	bool nomem;         /* the reader runs out of memory */
 	char text[64];      /* what it read */
 };
 
@@ -484,6 +485,8 @@ static int read_text(lua_State *L, int idx, void *ud, socle_err *err)
 
 	if (c->raise)
 		luaL_error(L, "lecture interrompue");
+	if (c->nomem)
+		return SOCLE_E_NOMEM;
 	if (lua_type(L, idx) != LUA_TTABLE)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "le résultat doit être une table");
 	lua_pushliteral(L, "text");
@@ -530,6 +533,10 @@ static void test_rule_call_read(void **state)
 	assert_int_not_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text,
 	                                          &raising, &err), 0);
 	assert_non_null(strstr(err.msg, "lecture interrompue"));
+	struct text_call nomem = {.name = "Léa", .nomem = true};
+	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, read_text, &nomem,
+	                                      &err), SOCLE_E_NOMEM);
+	assert_non_null(strstr(err.msg, "lecture du résultat impossible"));
 	assert_int_equal(socle_rule_call_read(f->svc, "nope", push_named, read_text, &ok, &err),
 	                 SOCLE_E_INVAL);
 	assert_int_equal(socle_rule_call_read(f->svc, "describe", push_named, NULL, &ok, &err),
