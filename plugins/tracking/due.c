@@ -14,7 +14,7 @@
  *   - it runs as the job tracking.recompute: once a day (at start, then every
  *     minute, for each service that enables tracking, the day's run is queued
  *     when it is missing) and on request (POST /tracking/due/recompute). The
- *     job holds the loop thread while it runs (7 to 11 s for 500,000 workers
+ *     job holds the loop thread while it runs (6 to 7.5 s for 500,000 workers
  *     on 2 cores, bench/tracking): mails and events wait that long;
  *   - GET /tracking/companies/{id}/due-visits lists the company's workers with
  *     their owed visits, earliest deadline first (staff, the company's
