@@ -56,6 +56,7 @@ static int setup(void **state)
 	json_decref(cfg);
 	test_deploy_write(&W.d, "est/greeting.lua",
 	                  "socle.rule('greeting', function(name)\n"
+	                  "  if name == 'Boucle' then while true do end end\n"
 	                  "  return { message = 'Salut ' .. socle.hello.shout(name) .. ' !' }\n"
 	                  "end)\n");
 	add_user("demo", "admin@demo.test", "service_admin", NULL);
@@ -180,6 +181,37 @@ static void test_write_is_audited_and_event_starts_parcours(void **state)
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\"salutation\""));
 	free(text);
+	json_decref(r);
+	free(admin);
+}
+
+/* A rule that never ends, on a request thread of the HTTP server, with the
+ * default budgets (no instruction count: the watchdog's signal stops it at
+ * the 200 ms deadline): the request is answered, nothing is stored, and the
+ * server goes on serving. */
+static void test_endless_rule_stopped(void **state)
+{
+	char *admin = login("est", "admin@est.test");
+	int status = 0;
+	(void)state;
+
+	json_t *r = call(admin, "GET", "/api/v1/est/hello/greetings?limit=500", NULL, &status);
+	size_t before = json_array_size(json_object_get(r, "items"));
+	json_decref(r);
+	for (int i = 0; i < 3; i++) {
+		r = call(admin, "POST", "/api/v1/est/hello/greetings",
+		         json_pack("{s:s}", "name", "Boucle"), &status);
+		/* The example plugin answers any failure of its rule with a 500;
+		 * without the watchdog the request would never be answered. */
+		assert_int_equal(status, 500);
+		json_decref(r);
+		r = call(admin, "POST", "/api/v1/est/hello/greetings",
+		         json_pack("{s:s}", "name", "Léa"), &status);
+		assert_int_equal(status, 201);
+		json_decref(r);
+	}
+	r = call(admin, "GET", "/api/v1/est/hello/greetings?limit=500", NULL, &status);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), before + 3);
 	json_decref(r);
 	free(admin);
 }
@@ -319,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_rule_point_differs_per_service),
 		cmocka_unit_test(test_write_is_audited_and_event_starts_parcours),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_endless_rule_stopped),
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_public_offer),
 		cmocka_unit_test(test_forwarded_client_address),
