@@ -180,6 +180,22 @@ SOCLE_API int socle_rule_call(socle_service *svc, const char *name, const json_t
 	return rule_call_finish(rp, name, rc, res, out, err);
 }
 
+/* For the calls whose arguments C pushes: the declared rule point @p name
+ * (*rp) and this thread's state of @p svc (*L); 0, or the code with @p err
+ * set. */
+static int declared_state(socle_service *svc, const char *name,
+                          const struct reg_rule_point **rp, lua_State **L, socle_err *err)
+{
+	*rp = registry_rule_point(&svc->core->reg, name);
+	if (*rp == NULL)
+		return socle_err_set(err, SOCLE_E_INVAL, "règle « %s » non déclarée par un plugin",
+		                     name);
+	*L = lua_service_state(svc, err);
+	if (*L == NULL)
+		return err && err->code ? err->code : SOCLE_E_INTERNAL;
+	return 0;
+}
+
 SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle_rule_push_fn push,
                                      void *ud, json_t **out, socle_err *err)
 {
@@ -189,16 +205,14 @@ SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle
 		*out = NULL;
 	if (svc == NULL || name == NULL || push == NULL)
 		return socle_err_set(err, SOCLE_E_INVAL, "appel de règle : arguments invalides");
-	const struct reg_rule_point *rp = registry_rule_point(&svc->core->reg, name);
-	if (rp == NULL)
-		return socle_err_set(err, SOCLE_E_INVAL, "règle « %s » non déclarée par un plugin",
-		                     name);
-	lua_State *L = lua_service_state(svc, err);
+	const struct reg_rule_point *rp;
+	lua_State *L;
+	int rc = declared_state(svc, name, &rp, &L, err);
 
-	if (L == NULL)
-		return err && err->code ? err->code : SOCLE_E_INTERNAL;
+	if (rc != 0)
+		return rc;
 	struct pushed_call pc = {.name = name, .push = push, .ud = ud, .n_args = rp->rp->n_args};
-	int rc = rule_call_via(L, name, pushed_trampoline, &pc, NULL, &res, err);
+	rc = rule_call_via(L, name, pushed_trampoline, &pc, NULL, &res, err);
 
 	return rule_call_finish(rp, name, rc, res, out, err);
 }
@@ -208,14 +222,12 @@ SOCLE_API int socle_rule_call_read(socle_service *svc, const char *name, socle_r
 {
 	if (svc == NULL || name == NULL || push == NULL || read == NULL)
 		return socle_err_set(err, SOCLE_E_INVAL, "appel de règle : arguments invalides");
-	const struct reg_rule_point *rp = registry_rule_point(&svc->core->reg, name);
-	if (rp == NULL)
-		return socle_err_set(err, SOCLE_E_INVAL, "règle « %s » non déclarée par un plugin",
-		                     name);
-	lua_State *L = lua_service_state(svc, err);
+	const struct reg_rule_point *rp;
+	lua_State *L;
+	int rc = declared_state(svc, name, &rp, &L, err);
 
-	if (L == NULL)
-		return err && err->code ? err->code : SOCLE_E_INTERNAL;
+	if (rc != 0)
+		return rc;
 	struct pushed_call pc = {.name = name, .push = push, .read = read, .ud = ud,
 	                         .n_args = rp->rp->n_args, .read_err = SOCLE_ERR_INIT};
 	int top = lua_gettop(L);
@@ -224,7 +236,7 @@ SOCLE_API int socle_rule_call_read(socle_service *svc, const char *name, socle_r
 		return socle_err_set(err, SOCLE_E_NOMEM, "pile Lua saturée");
 	lua_pushcfunction(L, pushed_trampoline);
 	lua_pushlightuserdata(L, &pc);
-	int rc = lua_host_call(L, 1, 0, err);
+	rc = lua_host_call(L, 1, 0, err);
 
 	lua_settop(L, top);
 	if (rc != 0)
