@@ -172,8 +172,12 @@ static void load_lua_limits(struct cfg_ctx *c, const char *path, const json_t *l
 	out->instructions = (uint64_t)get_int(c, path, lua, "instructions", 0, 1000000000LL,
 	                                      CONFIG_LUA_INSTRUCTIONS);
 	out->time_ms = get_int(c, path, lua, "time_ms", 1, 60000, CONFIG_LUA_TIME_MS);
-	if (out->instructions > 0 && out->instructions < 1000)
-		cfg_error(c, path, "instructions : 0 (non compté) ou au moins 1000");
+	if (out->instructions > 0 && out->instructions < 1000) {
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s%sinstructions", path, *path ? "." : "");
+		cfg_error(c, p, "0 (instructions non comptées) ou au moins 1000");
+	}
 }
 
 static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i, const json_t *s)

@@ -94,7 +94,8 @@ static void test_every_problem_with_its_path(void **state)
 	parse(&p, "{\"listen\": \"127.0.0.1\", \"port\": 70000, \"colour\": \"blue\",\n"
 	          " \"services\": [\n"
 	          "  {\"id\": \"Bad_Id\", \"name\": \"A\", \"database\": \"a.db\", \"databse\": 1},\n"
-	          "  {\"id\": \"b\", \"database\": \"a.db\", \"lua\": {\"memory_mb\": 0, \"time\": 5},\n"
+	          "  {\"id\": \"b\", \"database\": \"a.db\", \"lua\": {\"memory_mb\": 0, \"time\": 5,\n"
+	          "   \"instructions\": 500},\n"
 	          "   \"plugins\": {\"Not-A-Name\": {}, \"ok\": 3}},\n"
 	          "  {\"id\": \"b\", \"name\": \"B2\", \"database\": \"b2.db\", \"scripts\": \"nowhere\"}\n"
 	          " ]}");
@@ -107,6 +108,7 @@ static void test_every_problem_with_its_path(void **state)
 	assert_true(reported(&p.d, "services[1].database", "base partagée"));
 	assert_true(reported(&p.d, "services[1].lua.memory_mb", "entier entre 1 et 1024"));
 	assert_true(reported(&p.d, "services[1].lua.time", "clé inconnue"));
+	assert_true(reported(&p.d, "services[1].lua.instructions", "0 (instructions non comptées)"));
 	assert_true(reported(&p.d, "services[1].plugins.Not-A-Name", "nom de plugin invalide"));
 	assert_true(reported(&p.d, "services[1].plugins.ok", "objet"));
 	assert_true(reported(&p.d, "services[2].id", "déjà utilisé"));
