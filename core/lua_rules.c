@@ -205,8 +205,8 @@ SOCLE_API int socle_rule_call_pushed(socle_service *svc, const char *name, socle
 		*out = NULL;
 	if (svc == NULL || name == NULL || push == NULL)
 		return socle_err_set(err, SOCLE_E_INVAL, "appel de règle : arguments invalides");
-	const struct reg_rule_point *rp;
-	lua_State *L;
+	const struct reg_rule_point *rp = NULL;
+	lua_State *L = NULL;
 	int rc = declared_state(svc, name, &rp, &L, err);
 
 	if (rc != 0)
@@ -222,8 +222,8 @@ SOCLE_API int socle_rule_call_read(socle_service *svc, const char *name, socle_r
 {
 	if (svc == NULL || name == NULL || push == NULL || read == NULL)
 		return socle_err_set(err, SOCLE_E_INVAL, "appel de règle : arguments invalides");
-	const struct reg_rule_point *rp;
-	lua_State *L;
+	const struct reg_rule_point *rp = NULL;
+	lua_State *L = NULL;
 	int rc = declared_state(svc, name, &rp, &L, err);
 
 	if (rc != 0)
