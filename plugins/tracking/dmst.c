@@ -271,27 +271,6 @@ static int64_t user_id(socle_req *req)
 	return who ? socle_principal_user_id(who) : 0;
 }
 
-static int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
-{
-	if (payload == NULL)
-		return NOMEM(err);
-	int rc = socle_event_emit(wdb, event, payload, err);
-
-	json_decref(payload);
-	return rc;
-}
-
-static int audit(socle_db *wdb, socle_req *req, const char *action, const char *type, int64_t id,
-                 json_t *detail, socle_err *err)
-{
-	struct socle_audit_entry e = {.action = action, .object_type = type, .object_id = id,
-	                              .outcome = "ok", .detail = detail};
-	int rc = detail ? socle_audit(wdb, req, &e, err) : NOMEM(err);
-
-	json_decref(detail);
-	return rc;
-}
-
 /* ---- the medical gate ------------------------------------------------------------------ */
 
 /* Every route of this file passes here before touching the file. The worker's
@@ -477,16 +456,10 @@ static int dmst_get(socle_req *req, void *ud)
 	}
 	json_decref(rows);
 	json_t *body = json_pack("{s:o, s:o}", "dmst", dmst_view(file), "entries", entries);
-	size_t n = json_array_size(entries);
-	if (body && n == (size_t)limit) {
-		char cursor[32];
 
-		snprintf(cursor, sizeof(cursor), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(json_object_get(json_array_get(entries, n - 1), "id")));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	} else if (body) {
+	page_cursor(body, entries, limit, "id");
+	if (body && json_object_get(body, "next_cursor") == NULL)
 		json_object_set_new(body, "next_cursor", json_null());
-	}
 	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
 }
 

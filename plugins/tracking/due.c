@@ -933,13 +933,8 @@ static int due_visits_route(socle_req *req, void *ud)
 			json_decref(v);
 	}
 	json_t *body = json_pack("{s:o, s:o}", "items", items, "computed", run);
-	size_t n = json_array_size(items);
-	if (body && n == (size_t)limit) {
-		char next[32];
 
-		snprintf(next, sizeof(next), "%" PRId64, iget(json_array_get(items, n - 1), "worker_id"));
-		json_object_set_new(body, "next_cursor", json_string(next));
-	}
+	page_cursor(body, items, limit, "worker_id");
 	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
 }
 

@@ -404,28 +404,6 @@ static json_t *user_of(socle_req *req)
 	return who ? json_integer(socle_principal_user_id(who)) : json_null();
 }
 
-static int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
-{
-	if (payload == NULL)
-		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	int rc = socle_event_emit(wdb, event, payload, err);
-
-	json_decref(payload);
-	return rc;
-}
-
-static int audit(socle_db *wdb, socle_req *req, const char *action, int64_t id, json_t *detail,
-                 socle_err *err)
-{
-	struct socle_audit_entry e = {.action = action, .object_type = "sick_leave",
-	                              .object_id = id, .outcome = "ok", .detail = detail};
-	int rc = detail ? socle_audit(wdb, req, &e, err)
-	                : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-
-	json_decref(detail);
-	return rc;
-}
-
 struct leave_write {
 	socle_req *req;
 	const json_t *body;
@@ -503,7 +481,7 @@ static int declare_txn(socle_db *wdb, void *ud, socle_err *err)
 	                         (json_int_t)company, "cause", json_object_get(b, "cause"), "start",
 	                         json_object_get(b, "start")),
 	               err)) ||
-	    (rc = audit(wdb, lw->req, "tracking.leave.declare", lw->id,
+	    (rc = audit(wdb, lw->req, "tracking.leave.declare", "sick_leave", lw->id,
 	                json_pack("{s:I, s:O}", "company_id", (json_int_t)company, "worker_id",
 	                          json_object_get(b, "worker_id")),
 	                err)))
@@ -660,7 +638,7 @@ static int patch_txn(socle_db *wdb, void *ud, socle_err *err)
 	                         json_object_get(merged, "actual_end"), "return_date",
 	                         json_object_get(merged, "return_date"), "changes", changes),
 	               err)) ||
-	    (rc = audit(wdb, lw->req, "tracking.leave.update", lw->id,
+	    (rc = audit(wdb, lw->req, "tracking.leave.update", "sick_leave", lw->id,
 	                json_pack("{s:O, s:O}", "company_id", json_object_get(old, "company_id"),
 	                          "changes", changes),
 	                err)))
@@ -763,14 +741,8 @@ static int company_leaves(socle_req *req, void *ud)
 	if (items == NULL)
 		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
 	json_t *body = json_pack("{s:o}", "items", items);
-	size_t n = json_array_size(items);
-	if (body && n == (size_t)limit && n > 0) {
-		char cursor[32];
 
-		snprintf(cursor, sizeof(cursor), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(json_object_get(json_array_get(items, n - 1), "id")));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	}
+	page_cursor(body, items, limit, "id");
 	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
 }
 

@@ -153,42 +153,7 @@ static void french_date(const char *date, char *out, size_t n)
 	snprintf(out, n, "%d%s %s %d", d, d == 1 ? "er" : "", months[m - 1], y);
 }
 
-/* ---- visit types (the codes of GET /tracking/visit-types) ------------------------ */
-
-struct vtype {
-	const char *code;
-	const char *label;
-	bool medecin_only;
-	int ceiling_months; /* longest legal delay to the next visit after this one */
-	bool sir;           /* concludes with an avis d'aptitude */
-};
-
-static const struct vtype vtypes[] = {
-	{"vip_initiale", "Visite d'information et de prévention initiale", false, 60, false},
-	{"vip_periodique", "Renouvellement de la visite d'information et de prévention", false, 60,
-	 false},
-	{"suivi_adapte", "Visite de suivi individuel adapté", false, 36, false},
-	{"ema_initial", "Examen médical d'aptitude à l'embauche (suivi renforcé)", true, 24, true},
-	{"ema_periodique", "Renouvellement de l'examen médical d'aptitude", true, 24, true},
-	{"visite_intermediaire", "Visite intermédiaire du suivi renforcé", false, 24, false},
-	{"attestation_caces",
-	 "Examen d'absence de contre-indication (CACES, habilitation électrique)", true, 60, false},
-	{"visite_reprise", "Visite de reprise", true, 60, false},
-	{"pre_reprise", "Visite de pré-reprise", true, 60, false},
-	{"rendez_vous_liaison", "Rendez-vous de liaison (non médical)", false, 60, false},
-	{"mi_carriere", "Visite de mi-carrière", true, 60, false},
-	{"post_exposition", "Visite post-exposition ou de fin de carrière", true, 60, false},
-	{"orientation_medecin", "Orientation vers le médecin du travail", true, 60, false},
-	{"visite_a_la_demande", "Visite à la demande", false, 60, false},
-};
-
-static const struct vtype *vtype_of(const char *code)
-{
-	for (size_t i = 0; code && i < SOCLE_COUNT(vtypes); i++)
-		if (strcmp(vtypes[i].code, code) == 0)
-			return &vtypes[i];
-	return NULL;
-}
+/* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
 
 static const char *role_label(const char *role)
 {
@@ -203,27 +168,6 @@ static bool present(const json_t *o, const char *k)
 	const json_t *v = json_object_get(o, k);
 
 	return v != NULL && !json_is_null(v);
-}
-
-static int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
-{
-	if (payload == NULL)
-		return NOMEM(err);
-	int rc = socle_event_emit(wdb, event, payload, err);
-
-	json_decref(payload);
-	return rc;
-}
-
-static int audit(socle_db *wdb, socle_req *req, const char *action, const char *type, int64_t id,
-                 json_t *detail, socle_err *err)
-{
-	struct socle_audit_entry e = {.action = action, .object_type = type, .object_id = id,
-	                              .outcome = "ok", .detail = detail};
-	int rc = detail ? socle_audit(wdb, req, &e, err) : NOMEM(err);
-
-	json_decref(detail);
-	return rc;
 }
 
 /* A refusal: audited durably (outcome "denied"), then 403 with @p message. */
@@ -578,7 +522,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 }
 
 /* The employer's document of an outcome body: what the employer may read. */
-static json_t *employer_document(const json_t *b, const struct vtype *t, bool orient_medecin)
+static json_t *employer_document(const json_t *b, const struct tracking_visit_type *t, bool orient_medecin)
 {
 	const char *doc = sget(b, "document");
 	bool avis = strncmp(doc, "avis_", 5) == 0;
@@ -682,7 +626,7 @@ static int outcome_post(socle_req *req, void *ud)
 	}
 	const json_t *r = ow.request;
 	int64_t worker = iget(r, "worker_id");
-	const struct vtype *t = vtype_of(sget(r, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	int role = socle_principal_role(who);
 	ow.role = role == SOCLE_ROLE_MEDECIN ? "medecin" : "infirmier";
 	ow.professional = socle_principal_user_id(who);
@@ -712,7 +656,7 @@ static int outcome_post(socle_req *req, void *ud)
 		            "travail, en enregistre les conclusions.");
 		goto out;
 	}
-	if (role != SOCLE_ROLE_MEDECIN && t->medecin_only) {
+	if (role != SOCLE_ROLE_MEDECIN && strcmp(t->who, "medecin") == 0) {
 		rc = refuse(req, "tracking.visit.complete", worker, "medecin_only",
 		            "Cette visite relève du médecin du travail : un infirmier n'en enregistre "
 		            "pas les conclusions.");
@@ -875,7 +819,7 @@ static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
 static json_t *doc_common(socle_service *svc, const json_t *o, const char *kind,
                           const char *model, const char *title)
 {
-	const struct vtype *t = vtype_of(sget(o, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(o, "type"));
 
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:O, s:O, s:O, s:O, s:O}, s:{s:O, s:O},"
 	                 " s:{s:O, s:O, s:s, s:O}, s:{s:O, s:s, s:O}}",

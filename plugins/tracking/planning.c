@@ -139,52 +139,7 @@ const char tracking_sql_queue_indexes[] =
 	"CREATE INDEX tracking_request_worker ON tracking_visit_request (worker_id, type);";
 
 
-/* ---- visit types (the codes of GET /tracking/visit-types, visits.c) -------------- */
-
-struct vtype {
-	const char *code;
-	const char *label;   /* French, for the convocation */
-	const char *who;     /* "medecin", "professionnel_sante" or "service" */
-	const char *request; /* the request type of visit_request_allowed, or NULL */
-};
-
-static const struct vtype vtypes[] = {
-	{"vip_initiale", "Visite d'information et de prévention initiale", "professionnel_sante",
-	 "embauche"},
-	{"vip_periodique", "Renouvellement de la visite d'information et de prévention",
-	 "professionnel_sante", NULL},
-	{"suivi_adapte", "Visite de suivi individuel adapté", "professionnel_sante", NULL},
-	{"ema_initial", "Examen médical d'aptitude à l'embauche (suivi renforcé)", "medecin",
-	 "embauche"},
-	{"ema_periodique", "Renouvellement de l'examen médical d'aptitude", "medecin", NULL},
-	{"visite_intermediaire", "Visite intermédiaire du suivi renforcé", "professionnel_sante",
-	 NULL},
-	{"attestation_caces",
-	 "Examen d'absence de contre-indication (CACES, habilitation électrique)", "medecin", NULL},
-	{"visite_reprise", "Visite de reprise", "medecin", "reprise"},
-	{"pre_reprise", "Visite de pré-reprise", "medecin", "pre_reprise"},
-	{"rendez_vous_liaison", "Rendez-vous de liaison (non médical)", "service", NULL},
-	{"mi_carriere", "Visite de mi-carrière", "medecin", NULL},
-	{"post_exposition", "Visite post-exposition ou de fin de carrière", "medecin",
-	 "post_exposition"},
-	{"orientation_medecin", "Orientation vers le médecin du travail", "medecin", NULL},
-	{"visite_a_la_demande", "Visite à la demande", "professionnel_sante", "a_la_demande"},
-};
-
-static const char *const vtype_codes[] = {
-	"vip_initiale", "vip_periodique", "suivi_adapte", "ema_initial", "ema_periodique",
-	"visite_intermediaire", "attestation_caces", "visite_reprise", "pre_reprise",
-	"rendez_vous_liaison", "mi_carriere", "post_exposition", "orientation_medecin",
-	"visite_a_la_demande", NULL,
-};
-
-static const struct vtype *vtype_of(const char *code)
-{
-	for (size_t i = 0; code && i < SOCLE_COUNT(vtypes); i++)
-		if (strcmp(vtypes[i].code, code) == 0)
-			return &vtypes[i];
-	return NULL;
-}
+/* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
 
 static const char *role_label(const char *role)
 {
@@ -472,39 +427,12 @@ static bool planner(socle_req *req)
 	return socle_principal_can(socle_req_principal(req), "tracking.planning");
 }
 
-static int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
-{
-	if (payload == NULL)
-		return NOMEM(err);
-	int rc = socle_event_emit(wdb, event, payload, err);
-
-	json_decref(payload);
-	return rc;
-}
-
-static int audit(socle_db *wdb, socle_req *req, const char *action, const char *type, int64_t id,
-                 json_t *detail, socle_err *err)
-{
-	struct socle_audit_entry e = {.action = action, .object_type = type, .object_id = id,
-	                              .outcome = "ok", .detail = detail};
-	int rc = detail ? socle_audit(wdb, req, &e, err) : NOMEM(err);
-
-	json_decref(detail);
-	return rc;
-}
-
 /* {"items": items, "next_cursor": last id} when the page is full. */
 static int reply_page(socle_req *req, json_t *items, int limit, const char *id_key)
 {
 	json_t *body = json_pack("{s:o}", "items", items);
-	size_t n = json_array_size(items);
 
-	if (body && n == (size_t)limit && n > 0) {
-		char cursor[32];
-
-		snprintf(cursor, sizeof(cursor), "%" PRId64, iget(json_array_get(items, n - 1), id_key));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	}
+	page_cursor(body, items, limit, id_key);
 	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
 }
 
@@ -588,7 +516,7 @@ static json_t *request_load(socle_db *db, int64_t id, socle_err *err)
 /* What the rules see of a request. */
 static json_t *request_rule_view(const json_t *r)
 {
-	const struct vtype *t = vtype_of(sget(r, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	json_t *v = json_pack("{s:O, s:s, s:O, s:O, s:O, s:O}", "type", json_object_get(r, "type"),
 	                      "who", t ? t->who : "professionnel_sante", "requested_by",
 	                      json_object_get(r, "requested_by"), "requested_on",
@@ -884,12 +812,12 @@ static int slots_create(socle_req *req, void *ud)
 	else
 		json_incref(sw.types);
 	json_array_foreach(sw.types, i, t)
-		if (vtype_of(json_string_value(t)) == NULL)
+		if (tracking_visit_type(json_string_value(t)) == NULL)
 			socle_field_error(&errors, "visit_types", "Type de visite inconnu en position %zu "
 			                  "(voir GET /tracking/visit-types).", i + 1);
-	if (json_array_size(sw.types) > SOCLE_COUNT(vtypes))
+	if (json_array_size(sw.types) > TRACKING_VISIT_TYPES)
 		socle_field_error(&errors, "visit_types", "Au plus %zu types de visite.",
-		                  SOCLE_COUNT(vtypes));
+		                  TRACKING_VISIT_TYPES);
 	if (bad > 0) {
 		json_decref(sw.types);
 		return socle_reply_invalid(req, errors);
@@ -1018,7 +946,7 @@ static const char *const requester_choices[] = {"employer", "worker", "medecin",
 static const struct socle_field request_fields[] = {
 	{"worker_id", SOCLE_F_INT, true, 1, INT64_MAX, NULL, NULL},
 	{"company_id", SOCLE_F_INT, true, 1, INT64_MAX, NULL, NULL},
-	{"type", SOCLE_F_ENUM, true, 0, 0, vtype_codes, NULL},
+	{"type", SOCLE_F_ENUM, true, 0, 0, tracking_visit_type_codes, NULL},
 	{"due_before", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
 	{"reason", SOCLE_F_STRING, false, 1, 2000, NULL, NULL},
 	{"site", SOCLE_F_STRING, false, 1, 120, NULL, NULL},
@@ -1099,7 +1027,7 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 }
 
 /* Who asks, from the caller's role; NULL for staff who must say it. */
-static const char *requester_of(socle_req *req, const struct vtype *t, const char *given)
+static const char *requester_of(socle_req *req, const struct tracking_visit_type *t, const char *given)
 {
 	int role = socle_principal_role(socle_req_principal(req));
 
@@ -1146,7 +1074,7 @@ static int request_create(socle_req *req, void *ud)
 
 	if (socle_fields_check(b, request_fields, SOCLE_COUNT(request_fields), NULL, &errors) > 0)
 		return socle_reply_invalid(req, errors);
-	const struct vtype *t = vtype_of(sget(b, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(b, "type"));
 	const char *given = sget(b, "requested_by");
 	socle_date_today(rw.on);
 	if (given && (role == SOCLE_ROLE_EMPLOYER || role == SOCLE_ROLE_EMPLOYEE))
@@ -1368,7 +1296,7 @@ static int visits_to_plan(socle_req *req, void *ud)
 	size_t i;
 	json_t *it;
 	json_array_foreach(items, i, it) {
-		const struct vtype *t = vtype_of(sget(it, "type"));
+		const struct tracking_visit_type *t = tracking_visit_type(sget(it, "type"));
 
 		json_object_set_new(it, "label", json_string(t ? t->label : ""));
 		json_object_set_new(it, "who", json_string(t ? t->who : ""));
@@ -1482,7 +1410,7 @@ static int notice_prepare(socle_service *svc, socle_db *db, int64_t request_id, 
 		return err->code ? err->code : SOCLE_E_INTERNAL;
 	slot_view_ms(n->slot, true);
 	const json_t *r = n->request, *slot = n->slot;
-	const struct vtype *t = vtype_of(sget(r, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	json_t *info = q_one(db, "SELECT w.first_name, w.last_name, c.legal_name, c.contact_email"
 	                         " FROM membership_worker w JOIN membership_company c"
 	                         " ON c.id = w.company_id WHERE w.id = :w",
@@ -1908,7 +1836,7 @@ static int board_load(socle_db *db, struct board *b, socle_err *err)
 static void board_candidates(struct board *b, const json_t *r, int64_t now,
                              struct candidates *out)
 {
-	const struct vtype *t = vtype_of(sget(r, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	bool medecin = t && strcmp(t->who, "medecin") == 0;
 	const char *site = sget(r, "site"), *type = sget(r, "type");
 
@@ -2230,7 +2158,7 @@ static int assignments_unplaced(socle_req *req, void *ud)
  * does, else why not (French). */
 static const char *slot_misfit(const json_t *r, const json_t *slot, int64_t now)
 {
-	const struct vtype *t = vtype_of(sget(r, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	const char *due = sget(r, "due_before");
 
 	if (iget(slot, "starts_ms") <= now)
@@ -2274,7 +2202,7 @@ static int slots_offered(socle_req *req, void *ud)
 		json_decref(r);
 		return socle_reply_error(req, 409, "conflict", "Cette demande n'est plus en attente.");
 	}
-	const struct vtype *t = vtype_of(sget(r, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	char like[64], due_next[11] = "9999-12-31";
 	int y, m, d;
 	snprintf(like, sizeof(like), "%%\"%s\"%%", sget(r, "type"));
@@ -2465,7 +2393,7 @@ static int cancel_txn(socle_db *wdb, void *ud, socle_err *err)
 static json_t *cancel_mails(socle_service *svc, socle_db *db, const json_t *r, const json_t *slot,
                             socle_err *err)
 {
-	const struct vtype *t = vtype_of(sget(r, "type"));
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	char when[96], subject[300], *text = NULL;
 	json_t *to = q_all(db, "SELECT c.contact_email AS email FROM membership_company c"
 	                       " WHERE c.id = :c UNION ALL SELECT u.email FROM core_user_scope s"

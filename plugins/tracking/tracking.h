@@ -23,6 +23,9 @@
 #ifndef SOCLE_PLUGIN_TRACKING_H
 #define SOCLE_PLUGIN_TRACKING_H
 
+#include <inttypes.h>
+#include <stdio.h>
+
 #include <socle/socle.h>
 
 /* ---- schema: one migration per area, applied in this order ---- */
@@ -34,6 +37,22 @@ extern const char tracking_sql_outcome[]; /* v5 */
 extern const char tracking_sql_notices[]; /* v6, planning.c */
 extern const char tracking_sql_queue_indexes[]; /* v7, planning.c */
 extern const char tracking_sql_due[];    /* v8 */
+
+/* ---- the visit types (visits.c) ---- */
+struct tracking_visit_type {
+	const char *code;
+	const char *label;   /* French, for lists, convocations and documents */
+	const char *who;     /* "medecin", "professionnel_sante" or "service" (not medical) */
+	const char *basis;   /* the article that founds it */
+	const char *request; /* its request type for visit_request_allowed, or NULL */
+	int ceiling_months;  /* longest legal delay to the next visit after this one */
+	bool sir;            /* concludes with an avis d'aptitude */
+};
+#define TRACKING_VISIT_TYPES ((size_t)14)
+/* The codes, in the table's order, NULL-terminated (enum field checks). */
+extern const char *const tracking_visit_type_codes[TRACKING_VISIT_TYPES + 1];
+/* The type of @p code, or NULL. */
+const struct tracking_visit_type *tracking_visit_type(const char *code);
 
 /* ---- the contract of next_visits (visits.c) ---- */
 /* One visit of next_visits' answer as its contract sees it. Readers fill it
@@ -141,6 +160,45 @@ static inline int q_ok(socle_db *db, const char *sql, json_t *p, socle_err *err)
 	int rc = q_run(db, sql, p, err);
 
 	return rc < 0 ? rc : 0;
+}
+
+/* A full page of @p items (@p limit of them) gets "next_cursor" in @p body:
+ * the @p id_key of its last item, as text. */
+static inline void page_cursor(json_t *body, const json_t *items, int limit, const char *id_key)
+{
+	size_t n = json_array_size(items);
+
+	if (body != NULL && n > 0 && n == (size_t)limit) {
+		char cursor[32];
+
+		snprintf(cursor, sizeof(cursor), "%" PRId64, iget(json_array_get(items, n - 1), id_key));
+		json_object_set_new(body, "next_cursor", json_string(cursor));
+	}
+}
+
+/* Emit @p event with @p payload (stolen; NULL: its json_pack failed, out of
+ * memory) in the write transaction of @p wdb. */
+static inline int emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err)
+{
+	if (payload == NULL)
+		return NOMEM(err);
+	int rc = socle_event_emit(wdb, event, payload, err);
+
+	json_decref(payload);
+	return rc;
+}
+
+/* Audit a successful @p action on object @p type @p id with @p detail
+ * (stolen; NULL: out of memory) in the write transaction of @p wdb. */
+static inline int audit(socle_db *wdb, socle_req *req, const char *action, const char *type,
+                        int64_t id, json_t *detail, socle_err *err)
+{
+	struct socle_audit_entry e = {.action = action, .object_type = type, .object_id = id,
+	                              .outcome = "ok", .detail = detail};
+	int rc = detail ? socle_audit(wdb, req, &e, err) : NOMEM(err);
+
+	json_decref(detail);
+	return rc;
 }
 
 /* The reply of a failed read: the error, or 500 when no code was set. */

@@ -29,43 +29,51 @@ const char tracking_sql_visits[] =
 
 /* ---- visit types ------------------------------------------------------------ */
 
-struct visit_type {
-	const char *code;
-	const char *label; /* French, for people */
-	const char *who;   /* "medecin", "professionnel_sante", or "service" (not a medical visit) */
-	const char *basis;
-};
-
-static const struct visit_type visit_types[] = {
+/* The one table of visit types (tracking.h): GET /tracking/visit-types, the
+ * requests and their convocations (planning.c), the outcomes (outcome.c). */
+static const struct tracking_visit_type visit_types[TRACKING_VISIT_TYPES] = {
 	{"vip_initiale", "Visite d'information et de prévention initiale", "professionnel_sante",
-	 "R4624-10"},
+	 "R4624-10", "embauche", 60, false},
 	{"vip_periodique", "Renouvellement de la visite d'information et de prévention",
-	 "professionnel_sante", "R4624-16"},
-	{"suivi_adapte", "Visite de suivi individuel adapté", "professionnel_sante", "R4624-17"},
+	 "professionnel_sante", "R4624-16", NULL, 60, false},
+	{"suivi_adapte", "Visite de suivi individuel adapté", "professionnel_sante", "R4624-17",
+	 NULL, 36, false},
 	{"ema_initial", "Examen médical d'aptitude à l'embauche (suivi renforcé)", "medecin",
-	 "R4624-24"},
-	{"ema_periodique", "Renouvellement de l'examen médical d'aptitude", "medecin", "R4624-28"},
+	 "R4624-24", "embauche", 24, true},
+	{"ema_periodique", "Renouvellement de l'examen médical d'aptitude", "medecin", "R4624-28",
+	 NULL, 24, true},
 	{"visite_intermediaire", "Visite intermédiaire du suivi renforcé", "professionnel_sante",
-	 "R4624-28"},
+	 "R4624-28", NULL, 24, false},
 	{"attestation_caces",
 	 "Examen d'absence de contre-indication (CACES, habilitation électrique)", "medecin",
-	 "décret 2025-355"},
-	{"visite_reprise", "Visite de reprise", "medecin", "R4624-31"},
-	{"pre_reprise", "Visite de pré-reprise", "medecin", "R4624-29"},
-	{"rendez_vous_liaison", "Rendez-vous de liaison (non médical)", "service", "L1226-1-3"},
-	{"mi_carriere", "Visite de mi-carrière", "medecin", "L4624-2-2"},
-	{"post_exposition", "Visite post-exposition ou de fin de carrière", "medecin", "L4624-2-1"},
+	 "décret 2025-355", NULL, 60, false},
+	{"visite_reprise", "Visite de reprise", "medecin", "R4624-31", "reprise", 60, false},
+	{"pre_reprise", "Visite de pré-reprise", "medecin", "R4624-29", "pre_reprise", 60, false},
+	{"rendez_vous_liaison", "Rendez-vous de liaison (non médical)", "service", "L1226-1-3", NULL,
+	 60, false},
+	{"mi_carriere", "Visite de mi-carrière", "medecin", "L4624-2-2", NULL, 60, false},
+	{"post_exposition", "Visite post-exposition ou de fin de carrière", "medecin", "L4624-2-1",
+	 "post_exposition", 60, false},
 	{"orientation_medecin", "Orientation sans délai vers le médecin du travail", "medecin",
-	 "L4624-1"},
-	{"visite_a_la_demande", "Visite à la demande", "professionnel_sante", "R4624-34"},
+	 "L4624-1", NULL, 60, false},
+	{"visite_a_la_demande", "Visite à la demande", "professionnel_sante", "R4624-34",
+	 "a_la_demande", 60, false},
 };
 
-static const char *const visit_type_codes[] = {
+const char *const tracking_visit_type_codes[TRACKING_VISIT_TYPES + 1] = {
 	"vip_initiale", "vip_periodique", "suivi_adapte", "ema_initial", "ema_periodique",
 	"visite_intermediaire", "attestation_caces", "visite_reprise", "pre_reprise",
 	"rendez_vous_liaison", "mi_carriere", "post_exposition", "orientation_medecin",
 	"visite_a_la_demande", NULL,
 };
+
+const struct tracking_visit_type *tracking_visit_type(const char *code)
+{
+	for (size_t i = 0; code && i < SOCLE_COUNT(visit_types); i++)
+		if (strcmp(visit_types[i].code, code) == 0)
+			return &visit_types[i];
+	return NULL;
+}
 
 static const char *who_label(const char *who)
 {
@@ -102,14 +110,6 @@ static int check_texts_view(const struct tracking_texts_view *t, const char *wha
 	return 0;
 }
 
-static bool known_type(const char *t)
-{
-	for (size_t i = 0; t && visit_type_codes[i]; i++)
-		if (strcmp(visit_type_codes[i], t) == 0)
-			return true;
-	return false;
-}
-
 int tracking_visit_check(const struct tracking_visit_view *v, size_t n, socle_err *err)
 {
 	char what[48];
@@ -117,7 +117,7 @@ int tracking_visit_check(const struct tracking_visit_view *v, size_t n, socle_er
 
 	if (!v->is_table)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu] doit être une table", n);
-	if (!known_type(v->type))
+	if (tracking_visit_type(v->type) == NULL)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "visits[%zu].type inconnu : %s (voir GET "
 		                     "/tracking/visit-types)", n, v->type ? v->type : "absent");
 	if (v->who == NULL ||
@@ -427,7 +427,7 @@ static const struct socle_field protocol_fields[] = {
 	{.name = "next_visit_on", .type = SOCLE_F_DATE},
 };
 static const struct socle_field history_fields[] = {
-	{.name = "type", .type = SOCLE_F_ENUM, .required = true, .choices = visit_type_codes},
+	{.name = "type", .type = SOCLE_F_ENUM, .required = true, .choices = tracking_visit_type_codes},
 	{.name = "date", .type = SOCLE_F_DATE, .required = true},
 	{.name = "by", .type = SOCLE_F_ENUM, .choices = by_choices},
 	{.name = "avis", .type = SOCLE_F_ENUM, .choices = avis_choices},
@@ -601,7 +601,7 @@ static int list_visit_types(socle_req *req, void *ud)
 	(void)ud;
 
 	for (size_t i = 0; items && i < SOCLE_COUNT(visit_types); i++) {
-		const struct visit_type *t = &visit_types[i];
+		const struct tracking_visit_type *t = &visit_types[i];
 
 		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", t->code,
 		                                       "label", t->label, "who", t->who, "who_label",
