@@ -168,6 +168,21 @@ static int ins_check(const json_t *v, char *msg, size_t size)
 
 /* ---- retention -------------------------------------------------------------------- */
 
+/* The retention date alone (tracking.h): also kept by outcome.c when a visit
+ * updates the file. */
+void tracking_dmst_retention_until(const char *last_visit, const char *death,
+                                   const char *created_on, char until[11])
+{
+	char cap[11];
+
+	date_add_years(last_visit ? last_visit : created_on, 40, true, until);
+	if (death != NULL) {
+		date_add_years(death, 10, false, cap);
+		if (strcmp(cap, until) < 0)
+			snprintf(until, 11, "%s", cap);
+	}
+}
+
 /* The retention date of a file and the sentence that explains it. */
 static json_t *retention(const char *last_visit, const char *death, const char *created_on,
                          char until[11])
@@ -176,7 +191,7 @@ static json_t *retention(const char *last_visit, const char *death, const char *
 	const char *base = last_visit ? last_visit : created_on;
 
 	date_add_years(base, 40, true, floor_date);
-	snprintf(until, 11, "%s", floor_date);
+	tracking_dmst_retention_until(last_visit, death, created_on, until);
 	int n = snprintf(text, sizeof(text), "Conservation au moins 40 ans après %s (%s), soit "
 	                 "jusqu'au %s",
 	                 last_visit ? "la dernière visite" : "la création du dossier, aucune visite "
@@ -184,7 +199,6 @@ static json_t *retention(const char *last_visit, const char *death, const char *
 	if (death != NULL) {
 		date_add_years(death, 10, false, cap);
 		if (strcmp(cap, floor_date) < 0) {
-			snprintf(until, 11, "%s", cap);
 			snprintf(text + n, sizeof(text) - (size_t)n,
 			         ", limitée à 10 ans après le décès (%s) : jusqu'au %s.", death, cap);
 		} else {

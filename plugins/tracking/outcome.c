@@ -102,19 +102,6 @@ const char tracking_sql_outcome[] =
 
 /* ---- dates ("YYYY-MM-DD" text; they sort as they compare) ----------------------- */
 
-/* The date that starts @p s (a date, or a date and time), through the core's
- * calendar (socle/date.h). */
-static bool date_parts(const char *s, int *y, int *m, int *d)
-{
-	char day[SOCLE_DATE_SIZE];
-
-	if (s == NULL || strnlen(s, 10) < 10)
-		return false;
-	memcpy(day, s, 10);
-	day[10] = '\0';
-	return socle_date_parts(day, y, m, d);
-}
-
 /* @p date plus @p months, the day clamped to the month's end (a ceiling);
  * 9999-12-31 when out of range. */
 static void date_add_months(const char *date, int months, char out[11])
@@ -123,34 +110,16 @@ static void date_add_months(const char *date, int months, char out[11])
 		snprintf(out, 11, "%s", "9999-12-31");
 }
 
-/* @p date plus @p years; a 29 February missing in the target year becomes
- * 1 March when @p round_up (a floor), 28 February otherwise (a cap). The same
- * rule as dmst.c's retention. */
-static void date_add_years(const char *date, int years, bool round_up, char out[11])
-{
-	int y, m, d;
-
-	if (!socle_date_parts(date, &y, &m, &d) || !socle_date_add_months(date, 12 * years, out)) {
-		snprintf(out, 11, "%s", "9999-12-31");
-		return;
-	}
-	if (round_up && m == 2 && d == 29 && strcmp(out + 5, "02-28") == 0)
-		socle_date_add_days(out, 1, out);
-}
-
 /* "12 mars 2025" from "2025-03-12". */
 static void french_date(const char *date, char *out, size_t n)
 {
-	static const char *const months[12] = {"janvier", "février", "mars", "avril", "mai", "juin",
-	                                       "juillet", "août", "septembre", "octobre",
-	                                       "novembre", "décembre"};
 	int y, m, d;
 
 	if (!date_parts(date, &y, &m, &d)) {
 		snprintf(out, n, "%s", date ? date : "");
 		return;
 	}
-	snprintf(out, n, "%d%s %s %d", d, d == 1 ? "er" : "", months[m - 1], y);
+	snprintf(out, n, "%d%s %s %d", d, d == 1 ? "er" : "", month_fr(m), y);
 }
 
 /* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
@@ -280,21 +249,6 @@ struct outcome_write {
 	json_t *result;       /* the reply (owned) */
 };
 
-/* The retention date of a DMST (40 years after the last visit, at most 10 years
- * after death), as dmst.c computes it. */
-static void retention_until(const char *last_visit, const char *death, const char *created_on,
-                            char until[11])
-{
-	char cap[11];
-
-	date_add_years(last_visit ? last_visit : created_on, 40, true, until);
-	if (death != NULL) {
-		date_add_years(death, 10, false, cap);
-		if (strcmp(cap, until) < 0)
-			snprintf(until, 11, "%s", cap);
-	}
-}
-
 /* The DMST follows the visit: last visit and retention, the file created if the
  * worker has none, and the notes as entries (dated the day of the visit). */
 static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, const char *held,
@@ -312,7 +266,7 @@ static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, 
 	if (file == NULL && e2.code != SOCLE_E_NOTFOUND)
 		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
 	if (file == NULL) {
-		retention_until(held, NULL, now, until);
+		tracking_dmst_retention_until(held, NULL, now, until);
 		rc = q_ok(wdb,
 			"INSERT INTO tracking_dmst (worker_id, opposition_other_professionals,"
 			" opposition_transfer, last_visit_on, retention_until, created_on, created_at,"
@@ -331,7 +285,8 @@ static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, 
 		const char *last = sget(file, "last_visit_on");
 
 		if (last == NULL || strcmp(last, held) < 0) {
-			retention_until(held, sget(file, "death_on"), sget(file, "created_on"), until);
+			tracking_dmst_retention_until(held, sget(file, "death_on"),
+			                              sget(file, "created_on"), until);
 			rc = q_ok(wdb, "UPDATE tracking_dmst SET last_visit_on = :lv,"
 			                " retention_until = :until, updated_at = :now, updated_by = :by"
 			                " WHERE worker_id = :w",

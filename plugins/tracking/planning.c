@@ -157,19 +157,6 @@ static bool digits(const char *s, size_t n)
 	return true;
 }
 
-/* The date that starts @p s ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM") into its
- * parts, through the core's calendar (socle/date.h). */
-static bool date_parts(const char *s, int *y, int *m, int *d)
-{
-	char day[SOCLE_DATE_SIZE];
-
-	if (s == NULL || strnlen(s, 10) < 10)
-		return false;
-	memcpy(day, s, 10);
-	day[10] = '\0';
-	return socle_date_parts(day, y, m, d);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -255,9 +242,6 @@ static void french_when(const char *starts_at, char *out, size_t n)
 {
 	static const char *const days[7] = {"lundi", "mardi", "mercredi", "jeudi",
 	                                    "vendredi", "samedi", "dimanche"};
-	static const char *const months[12] = {"janvier", "février", "mars", "avril", "mai", "juin",
-	                                       "juillet", "août", "septembre", "octobre",
-	                                       "novembre", "décembre"};
 	int y, m, d;
 
 	if (!date_parts(starts_at, &y, &m, &d) || strlen(starts_at) != 16) {
@@ -265,7 +249,7 @@ static void french_when(const char *starts_at, char *out, size_t n)
 		return;
 	}
 	int64_t z = socle_date_from_civil(y, m, d);
-	snprintf(out, n, "%s %d %s %d à %.2s h %.2s", days[((z % 7) + 7 + 3) % 7], d, months[m - 1],
+	snprintf(out, n, "%s %d %s %d à %.2s h %.2s", days[((z % 7) + 7 + 3) % 7], d, month_fr(m),
 	         y, starts_at + 11, starts_at + 14);
 }
 

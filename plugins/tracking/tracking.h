@@ -25,6 +25,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <socle/socle.h>
 
@@ -53,6 +54,12 @@ struct tracking_visit_type {
 extern const char *const tracking_visit_type_codes[TRACKING_VISIT_TYPES + 1];
 /* The type of @p code, or NULL. */
 const struct tracking_visit_type *tracking_visit_type(const char *code);
+
+/* ---- the DMST's retention (dmst.c) ---- */
+/* At least 40 years after the last visit (or the file's creation), at most
+ * 10 years after death (L4624-8, décret 2022-1434). */
+void tracking_dmst_retention_until(const char *last_visit, const char *death,
+                                   const char *created_on, char until[11]);
 
 /* ---- the contract of next_visits (visits.c) ---- */
 /* One visit of next_visits' answer as its contract sees it. Readers fill it
@@ -160,6 +167,29 @@ static inline int q_ok(socle_db *db, const char *sql, json_t *p, socle_err *err)
 	int rc = q_run(db, sql, p, err);
 
 	return rc < 0 ? rc : 0;
+}
+
+/* The date that starts @p s ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM") into its
+ * parts, through the core's calendar (socle/date.h). */
+static inline bool date_parts(const char *s, int *y, int *m, int *d)
+{
+	char day[SOCLE_DATE_SIZE];
+
+	if (s == NULL || strnlen(s, 10) < 10)
+		return false;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	return socle_date_parts(day, y, m, d);
+}
+
+/* The month @p m (1 to 12) in French, lower case. */
+static inline const char *month_fr(int m)
+{
+	static const char *const months[12] = {"janvier", "février", "mars", "avril", "mai", "juin",
+	                                       "juillet", "août", "septembre", "octobre",
+	                                       "novembre", "décembre"};
+
+	return m >= 1 && m <= 12 ? months[m - 1] : "?";
 }
 
 /* A full page of @p items (@p limit of them) gets "next_cursor" in @p body:
