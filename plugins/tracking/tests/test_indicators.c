@@ -20,8 +20,8 @@
 #include "clock.h"
 #include "core.h"
 #include "fsutil.h"
+#include "tracking_world.h"
 
-extern const struct socle_plugin_desc socle_plugin_entry_tracking;
 
 int tracking_indicators_compute(socle_db *db, int64_t company, const char *from, const char *to,
                                 unsigned which, json_t **out, socle_err *err);
@@ -160,31 +160,19 @@ static int seed_txn(socle_db *wdb, void *ud, socle_err *err)
 
 static int setup_core(void **state)
 {
-	static const struct socle_plugin_desc *const statics[] = {&socle_plugin_entry_tracking,
-	                                                           NULL};
-	struct socle_core_opts opts = {.static_plugins = statics};
-	struct diag d = {0};
 	socle_err err = SOCLE_ERR_INIT;
 	(void)state;
 
 	W.dir = fs_tempdir("tracking-indicators");
-	fs_write(W.dir, "socle.json",
+	W.core = core_world_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
 	         " \"plugin_dirs\": [\"" TRACKING_PLUGIN_DIR "\"],"
 	         " \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
 	         " \"clock\": \"2025-07-01T09:00:00Z\","
 	         " \"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
 	         "   \"plugins\": {\"membership\": {\"fee_per_worker\": 105.0}, \"tracking\": {}}}]}");
-	char *path = fs_join(W.dir, "socle.json");
-	int rc = core_open(path, &opts, &d, &W.core);
-
-	free(path);
-	if (rc != 0) {
-		diag_print(&d);
-		diag_fini(&d);
+	if (W.core == NULL)
 		return -1;
-	}
-	diag_fini(&d);
 	W.svc = socle_core_service(W.core, "demo");
 	if (W.svc == NULL)
 		return -1;
@@ -198,10 +186,7 @@ static int setup_core(void **state)
 static int teardown_core(void **state)
 {
 	(void)state;
-	core_close(W.core);
-	clock_thaw();
-	fs_rmtree(W.dir);
-	free(W.dir);
+	core_world_close(W.core, W.dir);
 	return 0;
 }
 

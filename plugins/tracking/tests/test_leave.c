@@ -34,7 +34,6 @@
 #include "server.h"
 #include "tracking_world.h"
 
-extern const struct socle_plugin_desc socle_plugin_entry_tracking;
 
 /* ==== 1. the rule points, in process ======================================== */
 
@@ -46,10 +45,6 @@ static struct {
 
 static int setup_core(void **state)
 {
-	static const struct socle_plugin_desc *const statics[] = {&socle_plugin_entry_tracking,
-	                                                           NULL};
-	struct socle_core_opts opts = {.static_plugins = statics};
-	struct diag d = {0};
 	(void)state;
 
 	W.dir = fs_tempdir("tracking-leave");
@@ -62,7 +57,7 @@ static int setup_core(void **state)
 	         "socle.rule('visit_request_allowed', function(request)\n"
 	         "  return { allowed = 'oui', reason = '', basis = {} }\n"
 	         "end)\n");
-	fs_write(W.dir, "socle.json",
+	W.core = core_world_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
 	         " \"plugin_dirs\": [\"" TRACKING_PLUGIN_DIR "\"],"
 	         " \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
@@ -71,16 +66,8 @@ static int setup_core(void **state)
 	         "   \"plugins\": {\"membership\": {\"fee_per_worker\": 105.0}, \"tracking\": {}}},"
 	         "  {\"id\": \"est\", \"name\": \"Est\", \"database\": \"est.db\", \"scripts\": \"est\","
 	         "   \"plugins\": {\"membership\": {\"fee_per_worker\": 105.0}, \"tracking\": {}}}]}");
-	char *path = fs_join(W.dir, "socle.json");
-	int rc = core_open(path, &opts, &d, &W.core);
-
-	free(path);
-	if (rc != 0) {
-		diag_print(&d);
-		diag_fini(&d);
+	if (W.core == NULL)
 		return -1;
-	}
-	diag_fini(&d);
 	W.svc = socle_core_service(W.core, "demo");
 	W.est = socle_core_service(W.core, "est");
 	return W.svc && W.est ? 0 : -1;
@@ -89,10 +76,7 @@ static int setup_core(void **state)
 static int teardown_core(void **state)
 {
 	(void)state;
-	core_close(W.core);
-	clock_thaw();
-	fs_rmtree(W.dir);
-	free(W.dir);
+	core_world_close(W.core, W.dir);
 	return 0;
 }
 

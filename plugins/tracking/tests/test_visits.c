@@ -19,11 +19,11 @@
 #include "clock.h"
 #include "core.h"
 #include "fsutil.h"
+#include "tracking_world.h"
 #include "http_client.h"
 #include "server.h"
 #include "tracking.h"
 
-extern const struct socle_plugin_desc socle_plugin_entry_tracking;
 
 static struct {
 	char *dir;
@@ -33,10 +33,6 @@ static struct {
 
 static int setup(void **state)
 {
-	static const struct socle_plugin_desc *const statics[] = {&socle_plugin_entry_tracking,
-	                                                           NULL};
-	struct socle_core_opts opts = {.static_plugins = statics};
-	struct diag d = {0};
 	(void)state;
 
 	W.dir = fs_tempdir("tracking-visits");
@@ -59,7 +55,7 @@ static int setup(void **state)
 	         "  if on_date == '2025-01-05' then v.explanation = '' end\n"
 	         "  return { visits = { v } }\n"
 	         "end)\n");
-	fs_write(W.dir, "socle.json",
+	W.core = core_world_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
 	         " \"plugin_dirs\": [\"" TRACKING_PLUGIN_DIR "\"],"
 	         " \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
@@ -72,16 +68,8 @@ static int setup(void **state)
 	         "  {\"id\": \"ouest\", \"name\": \"Ouest\", \"database\": \"ouest.db\","
 	         "   \"scripts\": \"ouest\","
 	         "   \"plugins\": {\"membership\": {\"fee_per_worker\": 105.0}, \"tracking\": {}}}]}");
-	char *path = fs_join(W.dir, "socle.json");
-	int rc = core_open(path, &opts, &d, &W.core);
-
-	free(path);
-	if (rc != 0) {
-		diag_print(&d);
-		diag_fini(&d);
+	if (W.core == NULL)
 		return -1;
-	}
-	diag_fini(&d);
 	W.svc = socle_core_service(W.core, "demo");
 	W.est = socle_core_service(W.core, "est");
 	W.ouest = socle_core_service(W.core, "ouest");
@@ -91,10 +79,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	core_close(W.core);
-	clock_thaw();
-	fs_rmtree(W.dir);
-	free(W.dir);
+	core_world_close(W.core, W.dir);
 	return 0;
 }
 
