@@ -28,20 +28,10 @@
 #include "server.h"
 #include "tracking_world.h"
 
-static json_t *config(const char *clock)
-{
-	return json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:s, s:[i, i]}}}]}",
-	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
-	                 SOCLE_SOURCE_DIR "/scripts/default", "clock", clock, "services", "id", "svc",
-	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
-	                 "fee_per_worker", 105.0, "tracking", "service_email", "suivi@svc.test",
-	                 "reminders_days", 7, 1);
-}
-
 static int setup_http(void **state)
 {
 	(void)state;
-	json_t *cfg = config("2025-03-12T08:00:00Z");
+	json_t *cfg = world_config("2025-03-12T08:00:00Z");
 
 	if (test_deploy_create(&D, "tracking-e2e", cfg) != 0)
 		return -1;

@@ -21,6 +21,10 @@
 extern struct test_deploy D;
 extern struct test_server S;
 
+/* The deployment of the follow-up programs: service "svc" with membership
+ * and tracking (service mail suivi@svc.test, reminders 7 and 1 day before),
+ * its business clock frozen at @p clock. */
+json_t *world_config(const char *clock);
 void user_add(const char *email, const char *role, const char *password, const char *extra);
 json_t *call(const char *auth, const char *method, const char *path, json_t *body, int *status);
 /* call() that checks the status and returns the body. */
