@@ -12,6 +12,7 @@
 set -eu
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC/bench/lib.sh"
 DURATION=${DURATION:-10s}
 SOCLE="$BUILD/socle"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-bench-XXXXXX")
@@ -34,22 +35,7 @@ cat > "$WORK/socle.json" <<JSON
   ]
 }
 JSON
-printf 'banc-essai-motdepasse\n' | "$SOCLE" user add --config "$WORK/socle.json" --service bench \
-	--email bench@bench.example --role service_admin >/dev/null
-"$SOCLE" serve --config "$WORK/socle.json" 2>"$WORK/server.log" &
-PID=$!
-PORT=""
-for _ in $(seq 1 100); do
-	PORT=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -1)
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$WORK/server.log" >&2; exit 1; }
-BASE="http://127.0.0.1:$PORT/api/v1/bench"
-LOGIN='{"email":"bench@bench.example","password":"banc-essai-motdepasse"}'
-TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'Content-Type: application/json' -d "$LOGIN" |
-	sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
-[ -n "$TOKEN" ] || { echo "login failed" >&2; exit 1; }
+serve_bench
 for i in $(seq 1 20); do
 	curl -sf -X POST "$BASE/hello/greetings" -H "Authorization: Bearer $TOKEN" \
 		-H 'Content-Type: application/json' -d "{\"name\":\"seed $i\"}" >/dev/null

@@ -14,6 +14,7 @@
 #    (target p99 <= 10 ms).
 # Figures are printed, never asserted.
 set -eu
+. "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 BUILD=${1:?usage: bench/membership/run.sh BUILD_DIR}
 DURATION=${DURATION:-10s}
 COMPANIES=${COMPANIES:-50000}
@@ -52,22 +53,7 @@ echo "Membership benchmark — $(nproc) cores"
 
 # 3. The workforce page. Company 1 gets 40 more workers (50 in all) through
 #    the HTTP API, then wrk reads its first page of 50.
-printf 'banc-essai-motdepasse\n' | "$SOCLE" user add --config "$WORK/socle.json" --service bench \
-	--email bench@bench.example --role service_admin >/dev/null 2>&1
-"$SOCLE" serve --config "$WORK/socle.json" 2>"$WORK/server.log" &
-PID=$!
-PORT=""
-for _ in $(seq 1 100); do
-	PORT=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -1)
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$WORK/server.log" >&2; exit 1; }
-BASE="http://127.0.0.1:$PORT/api/v1/bench"
-TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'Content-Type: application/json' \
-	-d '{"email":"bench@bench.example","password":"banc-essai-motdepasse"}' |
-	sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
-[ -n "$TOKEN" ] || { echo "login failed" >&2; exit 1; }
+serve_bench
 for i in $(seq 11 50); do
 	curl -sf -o /dev/null -X POST "$BASE/membership/companies/1/workers" \
 		-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \

@@ -24,6 +24,7 @@ BUILD=${1:?usage: bench/tracking/run.sh BUILD_DIR}
 COMPANIES=${COMPANIES:-50000}
 DURATION=${DURATION:-10s}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/bench/lib.sh"
 SOCLE="$BUILD/socle"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-bench-tracking-XXXXXX")
 PID=""
@@ -56,22 +57,7 @@ echo "Tracking benchmark — $(nproc) cores"
 	{ cat "$WORK/bench.log" >&2; exit 1; }
 
 # 2. The assignment, through the API of a running server.
-printf 'banc-essai-motdepasse\n' | "$SOCLE" user add --config "$WORK/socle.json" --service bench \
-	--email bench@bench.example --role service_admin >/dev/null 2>&1
-"$SOCLE" serve --config "$WORK/socle.json" 2>"$WORK/server.log" &
-PID=$!
-PORT=""
-for _ in $(seq 1 100); do
-	PORT=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -1)
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$WORK/server.log" >&2; exit 1; }
-BASE="http://127.0.0.1:$PORT/api/v1/bench"
-TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'Content-Type: application/json' \
-	-d '{"email":"bench@bench.example","password":"banc-essai-motdepasse"}' |
-	sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
-[ -n "$TOKEN" ] || { echo "login failed" >&2; exit 1; }
+serve_bench
 # Every event and due job done first: what is measured is the run alone.
 quiescent() {
 	waited=0
