@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "core.h"
+#include "core_world.h"
 #include "fsutil.h"
 #include "membership.h"
 
@@ -47,8 +48,6 @@ static int setup(void **state)
 {
 	static const struct socle_plugin_desc *const statics[] = {&socle_plugin_entry_membership,
 	                                                           NULL};
-	struct socle_core_opts opts = {.static_plugins = statics};
-	struct diag d = {0};
 	(void)state;
 
 	W.dir = fs_tempdir("membership-category");
@@ -57,24 +56,17 @@ static int setup(void **state)
 	         "socle.rule('follow_up_category', function(worker, on_date)\n"
 	         "  return { category = 'SIR+', reasons = {} }\n"
 	         "end)\n");
-	fs_write(W.dir, "socle.json",
+	W.core = test_core_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
 	         " \"plugin_dirs\": [], \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
 	         " \"clock\": \"2025-11-03T09:00:00Z\","
 	         " \"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
 	         "   \"plugins\": {\"membership\": {}}},"
 	         "  {\"id\": \"est\", \"name\": \"Est\", \"database\": \"est.db\", \"scripts\": \"est\","
-	         "   \"plugins\": {\"membership\": {}}}]}");
-	char *path = fs_join(W.dir, "socle.json");
-	int rc = core_open(path, &opts, &d, &W.core);
-
-	free(path);
-	if (rc != 0) {
-		diag_print(&d);
-		diag_fini(&d);
+	         "   \"plugins\": {\"membership\": {}}}]}",
+	                        statics);
+	if (W.core == NULL)
 		return -1;
-	}
-	diag_fini(&d);
 	W.svc = socle_core_service(W.core, "demo");
 	W.est = socle_core_service(W.core, "est");
 	return W.svc && W.est ? 0 : -1;
@@ -83,10 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	core_close(W.core);
-	clock_thaw();
-	fs_rmtree(W.dir);
-	free(W.dir);
+	test_core_close(W.core, W.dir);
 	return 0;
 }
 

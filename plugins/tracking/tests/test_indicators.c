@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "core.h"
 #include "fsutil.h"
+#include "core_world.h"
 #include "tracking_world.h"
 
 
@@ -186,7 +187,7 @@ static int setup_core(void **state)
 static int teardown_core(void **state)
 {
 	(void)state;
-	core_world_close(W.core, W.dir);
+	test_core_close(W.core, W.dir);
 	return 0;
 }
 

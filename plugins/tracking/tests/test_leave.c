@@ -32,6 +32,7 @@
 #include "fsutil.h"
 #include "http_client.h"
 #include "server.h"
+#include "core_world.h"
 #include "tracking_world.h"
 
 
@@ -76,7 +77,7 @@ static int setup_core(void **state)
 static int teardown_core(void **state)
 {
 	(void)state;
-	core_world_close(W.core, W.dir);
+	test_core_close(W.core, W.dir);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "core.h"
 #include "fsutil.h"
+#include "core_world.h"
 #include "tracking_world.h"
 #include "http_client.h"
 #include "server.h"
@@ -79,7 +80,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	core_world_close(W.core, W.dir);
+	test_core_close(W.core, W.dir);
 	return 0;
 }
 

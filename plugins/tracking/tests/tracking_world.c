@@ -12,9 +12,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "clock.h"
-#include "core.h"
-#include "diag.h"
+#include "core_world.h"
 #include "fsutil.h"
 #include "outbox.h"
 #include "http_client.h"
@@ -260,30 +258,8 @@ socle_core *core_world_open(const char *dir, const char *config)
 {
 	static const struct socle_plugin_desc *const statics[] = {&socle_plugin_entry_tracking,
 	                                                           NULL};
-	struct socle_core_opts opts = {.static_plugins = statics};
-	struct diag d = {0};
-	socle_core *core = NULL;
 
-	fs_write(dir, "socle.json", config);
-	char *path = fs_join(dir, "socle.json");
-	int rc = core_open(path, &opts, &d, &core);
-
-	free(path);
-	if (rc != 0) {
-		diag_print(&d);
-		core = NULL;
-	}
-	diag_fini(&d);
-	return core;
-}
-
-void core_world_close(socle_core *core, char *dir)
-{
-	if (core != NULL)
-		core_close(core);
-	clock_thaw();
-	fs_rmtree(dir);
-	free(dir);
+	return test_core_open(dir, config, statics);
 }
 
 json_t *world_config(const char *clock)

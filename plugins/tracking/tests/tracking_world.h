@@ -55,13 +55,9 @@ void restart_at(const char *clock);
  * remove the deployment (kept when SOCLE_TEST_KEEP is set). */
 int world_teardown(void **state);
 
-/* The in-process programs (no server): write @p config (JSON text) as
- * socle.json in @p dir and open that deployment with the tracking plugin
- * linked in; NULL after printing the diagnostics. */
+/* The in-process programs (no server): test_core_open (core_world.h) with
+ * the tracking plugin linked in; close with test_core_close. */
 struct socle_core *core_world_open(const char *dir, const char *config);
-/* Close @p core (may be NULL), thaw the business clock, remove @p dir and
- * free it. */
-void core_world_close(struct socle_core *core, char *dir);
 
 long long db_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Run @p sql on the service's database beside the server (asserts success). */
