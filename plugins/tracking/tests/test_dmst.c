@@ -22,37 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
-#include "fsutil.h"
-#include "outbox.h"
-#include "http_client.h"
 #include "server.h"
-
-#define PASSWORD "motdepasse-du-service-42"
-#define EMPLOYER_PASSWORD "motdepasse-employeur-2025"
-
-static struct test_deploy D;
-static struct test_server S;
-
-static int add_user(const char *service, const char *email, const char *role, const char *extra)
-{
-	char cmd[2048], *out = NULL;
-
-	snprintf(cmd, sizeof(cmd),
-	         "printf '%%s\\n' '" PASSWORD "' | " SOCLE_BINARY_DIR "/socle user add"
-	         " --config %s --service %s --email %s --role %s %s",
-	         D.config_path, service, email, role, extra ? extra : "");
-	int rc = fs_run(cmd, &out);
-
-	if (rc != 0)
-		fprintf(stderr, "%s", out ? out : "");
-	free(out);
-	return rc;
-}
+#include "tracking_world.h"
 
 static int setup_http(void **state)
 {
@@ -77,27 +51,8 @@ static int setup_http(void **state)
 		{"est", "medecin@est.test", "medecin"},
 	};
 	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
-		if (add_user(users[i][0], users[i][1], users[i][2], NULL) != 0)
-			return -1;
+		user_add_to(users[i][0], users[i][1], users[i][2], STAFF_PASSWORD, NULL);
 	return test_server_start_deploy(&S, &D);
-}
-
-static int teardown_http(void **state)
-{
-	(void)state;
-	int rc = test_server_stop(&S, 10000);
-	test_deploy_remove(&D);
-	return rc == 0 ? 0 : -1;
-}
-
-static json_t *call(const char *auth, const char *method, const char *path, json_t *body,
-                    int *status)
-{
-	const char *headers[] = {auth, NULL};
-	json_t *r = hc_json(S.port, method, path, auth ? headers : NULL, body, status);
-
-	json_decref(body);
-	return r;
 }
 
 /* The status only (the body is dropped). */
@@ -107,70 +62,6 @@ static int status_of(const char *auth, const char *method, const char *path, jso
 
 	json_decref(call(auth, method, path, body, &status));
 	return status;
-}
-
-static char *login_to(const char *service, const char *email, const char *password)
-{
-	char path[128];
-	int status = 0;
-	char *h = NULL;
-
-	snprintf(path, sizeof(path), "/api/v1/%s/auth/login", service);
-	json_t *r = call(NULL, "POST", path,
-	                 json_pack("{s:s, s:s}", "email", email, "password", password), &status);
-
-	assert_int_equal(status, 200);
-	assert_true(asprintf(&h, "Authorization: Bearer %s",
-	                     json_string_value(json_object_get(r, "token"))) > 0);
-	json_decref(r);
-	return h;
-}
-
-static char *login(const char *email)
-{
-	return login_to("svc", email, PASSWORD);
-}
-
-static json_t *application(const char *siret, const char *name, const char *email)
-{
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:i, s:{s:s, s:s, s:s}, s:[s],"
-		" s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:{s:s}}",
-		"siret", siret, "legal_name", name, "naf_code", "43.22A", "naf_version", "NAFrev2",
-		"address", "line", "3 quai Perrache", "postcode", "69002", "city", "Lyon", "headcount", 4,
-		"contact", "name", "Inès Garnier", "email", email, "phone", "04 78 00 00 00",
-		"exposures", "bruit", "prevention_answers", "duerp", 1, "duerp_with_workers", 1,
-		"action_plan", 1, "action_plan_reviewed", 0, "staff_representation", 0, "onboarding", 1,
-		"payment", "mode", "transfer");
-}
-
-/* The token of the invitation mailed to @p to, once the loop has sent it. */
-static bool invitation_token(const char *to, char token[65])
-{
-	return test_outbox_after(D.dir, "svc", to, "invitation?token=", token, 64);
-}
-
-/* A member company with its employer administrator logged in. */
-static json_int_t member_company(const char *staff, const char *siret, const char *name,
-                                 const char *email, char **employer)
-{
-	char path[256], token[65];
-	int status = 0;
-	json_t *r = call(NULL, "POST", "/api/v1/svc/membership/applications",
-	                 application(siret, name, email), &status);
-
-	assert_int_equal(status, 201);
-	json_int_t id = json_integer_value(json_object_get(r, "id"));
-	json_decref(r);
-	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/approve", (long long)id);
-	assert_int_equal(status_of(staff, "POST", path, json_object()), 200);
-	assert_true(invitation_token(email, token));
-	assert_int_equal(status_of(NULL, "POST", "/api/v1/svc/membership/invitations/accept",
-	                           json_pack("{s:s, s:s}", "token", token, "password",
-	                                     EMPLOYER_PASSWORD)),
-	                 200);
-	*employer = login_to("svc", email, EMPLOYER_PASSWORD);
-	return id;
 }
 
 static json_int_t add_worker(const char *staff, json_int_t company, const char *ref,
@@ -191,29 +82,6 @@ static json_int_t add_worker(const char *staff, json_int_t company, const char *
 	json_int_t id = json_integer_value(json_object_get(r, "id"));
 	json_decref(r);
 	return id;
-}
-
-/* One value of the service's database (read-only, beside the running server). */
-static long long db_count(const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	char *path = fs_join(D.dir, "svc.db");
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long n = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	free(path);
-	return n;
 }
 
 /* The field names of a 422 reply, comma-separated, in order. */
@@ -284,10 +152,12 @@ static const char *until_of(const json_t *file)
 
 static void test_dmst(void **state)
 {
-	char *admin = login("admin@svc.test"), *med = login("medecin@svc.test");
-	char *inf = login("infirmier@svc.test"), *iprp = login("iprp@svc.test");
-	char *asst = login("assistant@svc.test"), *emp = NULL;
-	char *est_med = login_to("est", "medecin@est.test", PASSWORD);
+	char *admin = login("admin@svc.test", STAFF_PASSWORD);
+	char *med = login("medecin@svc.test", STAFF_PASSWORD);
+	char *inf = login("infirmier@svc.test", STAFF_PASSWORD);
+	char *iprp = login("iprp@svc.test", STAFF_PASSWORD);
+	char *asst = login("assistant@svc.test", STAFF_PASSWORD), *emp = NULL;
+	char *est_med = login_to("est", "medecin@est.test", STAFF_PASSWORD);
 	char path[128], entries[192], accesses[192], buf[512];
 	int status = 0;
 	json_t *r;
@@ -300,8 +170,8 @@ static void test_dmst(void **state)
 	/* The employee bound to the worker (the server is running: WAL lets the
 	 * command write beside it). */
 	snprintf(buf, sizeof(buf), "--worker %lld", (long long)w);
-	assert_int_equal(add_user("svc", "ines.salariee@garnier.test", "employee", buf), 0);
-	char *self = login("ines.salariee@garnier.test");
+	user_add("ines.salariee@garnier.test", "employee", STAFF_PASSWORD, buf);
+	char *self = login("ines.salariee@garnier.test", STAFF_PASSWORD);
 
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/dmst/%lld", (long long)w);
 	snprintf(entries, sizeof(entries), "%s/entries", path);
@@ -698,5 +568,5 @@ int main(void)
 		cmocka_unit_test(test_dmst),
 	};
 
-	return cmocka_run_group_tests_name("dmst", http, setup_http, teardown_http);
+	return cmocka_run_group_tests_name("dmst", http, setup_http, world_teardown);
 }

@@ -21,17 +21,23 @@
 struct test_deploy D;
 struct test_server S;
 
-void user_add(const char *email, const char *role, const char *password, const char *extra)
+void user_add_to(const char *service, const char *email, const char *role, const char *password,
+                 const char *extra)
 {
 	char cmd[2048], *out = NULL;
 
 	snprintf(cmd, sizeof(cmd),
-	         "printf '%%s\\n' '%s' | " SOCLE_BINARY_DIR "/socle user add --config %s --service svc"
+	         "printf '%%s\\n' '%s' | " SOCLE_BINARY_DIR "/socle user add --config %s --service %s"
 	         " --email %s --role %s %s",
-	         password, D.config_path, email, role, extra ? extra : "");
+	         password, D.config_path, service, email, role, extra ? extra : "");
 	if (fs_run(cmd, &out) != 0)
 		fail_msg("socle user add %s : %s", email, out ? out : "");
 	free(out);
+}
+
+void user_add(const char *email, const char *role, const char *password, const char *extra)
+{
+	user_add_to("svc", email, role, password, extra);
 }
 
 json_t *call(const char *auth, const char *method, const char *path, json_t *body,
@@ -61,8 +67,15 @@ json_t *expect(int want, const char *auth, const char *method, const char *path,
 
 char *login(const char *email, const char *password)
 {
-	char *h = NULL;
-	json_t *r = expect(200, NULL, "POST", "/api/v1/svc/auth/login",
+	return login_to("svc", email, password);
+}
+
+char *login_to(const char *service, const char *email, const char *password)
+{
+	char *h = NULL, path[128];
+
+	snprintf(path, sizeof(path), "/api/v1/%s/auth/login", service);
+	json_t *r = expect(200, NULL, "POST", path,
 	                   json_pack("{s:s, s:s}", "email", email, "password", password));
 
 	assert_true(asprintf(&h, "Authorization: Bearer %s",

@@ -25,11 +25,16 @@ extern struct test_server S;
  * and tracking (service mail suivi@svc.test, reminders 7 and 1 day before),
  * its business clock frozen at @p clock. */
 json_t *world_config(const char *clock);
+/* `socle user add` on service "svc" (user_add_to: on @p service). */
 void user_add(const char *email, const char *role, const char *password, const char *extra);
+void user_add_to(const char *service, const char *email, const char *role, const char *password,
+                 const char *extra);
 json_t *call(const char *auth, const char *method, const char *path, json_t *body, int *status);
 /* call() that checks the status and returns the body. */
 json_t *expect(int want, const char *auth, const char *method, const char *path, json_t *body);
+/* The Authorization header of a session on "svc" (login_to: on @p service). */
 char *login(const char *email, const char *password);
+char *login_to(const char *service, const char *email, const char *password);
 json_t *application(const char *siret, const char *name, const char *email);
 /* How many mails of the outbox go to @p to, of @p category, containing
  * @p needle (may be NULL). */
