@@ -17,46 +17,13 @@
 #include <cmocka.h>
 #include <socle/socle.h>
 
-#include "fsutil.h"
 #include "http_client.h"
 #include "server.h"
+#include "tracking_world.h"
 
-#define PASSWORD "motdepasse-du-service-42"
 #define BASE "/api/v1/svc"
 
-static struct test_deploy D;
-static struct test_server S;
 static char *admin, *medecin, *employer;
-
-static void add_user(const char *email, const char *role, const char *extra)
-{
-	char cmd[2048], *out = NULL;
-
-	snprintf(cmd, sizeof(cmd),
-	         "printf '%%s\\n' '" PASSWORD "' | " SOCLE_BINARY_DIR "/socle user add --config %s"
-	         " --service svc --email %s --role %s %s", D.config_path, email, role,
-	         extra ? extra : "");
-	int rc = fs_run(cmd, &out);
-	if (rc != 0)
-		fprintf(stderr, "%s\n%s\n", cmd, out ? out : "");
-	assert_int_equal(rc, 0);
-	free(out);
-}
-
-static char *login(const char *email)
-{
-	int status = 0;
-	char *h = NULL;
-	json_t *body = json_pack("{s:s, s:s}", "email", email, "password", PASSWORD);
-	json_t *r = hc_json(S.port, "POST", BASE "/auth/login", NULL, body, &status);
-
-	json_decref(body);
-	assert_int_equal(status, 200);
-	assert_true(asprintf(&h, "Authorization: Bearer %s",
-	                     json_string_value(json_object_get(r, "token"))) > 0);
-	json_decref(r);
-	return h;
-}
 
 static int setup(void **state)
 {
@@ -69,26 +36,23 @@ static int setup(void **state)
 	if (cfg == NULL || test_deploy_create(&D, "tracking-simulate", cfg) != 0)
 		return -1;
 	json_decref(cfg);
-	add_user("admin@svc.test", "service_admin", NULL);
-	add_user("medecin@svc.test", "medecin", NULL);
-	add_user("patron@svc.test", "employer", "--company 1");
+	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
+	user_add("medecin@svc.test", "medecin", STAFF_PASSWORD, NULL);
+	user_add("patron@svc.test", "employer", STAFF_PASSWORD, "--company 1");
 	if (test_server_start_deploy(&S, &D) != 0)
 		return -1;
-	admin = login("admin@svc.test");
-	medecin = login("medecin@svc.test");
-	employer = login("patron@svc.test");
+	admin = login("admin@svc.test", STAFF_PASSWORD);
+	medecin = login("medecin@svc.test", STAFF_PASSWORD);
+	employer = login("patron@svc.test", STAFF_PASSWORD);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	(void)state;
 	free(admin);
 	free(medecin);
 	free(employer);
-	int rc = test_server_stop(&S, 10000);
-	test_deploy_remove(&D);
-	return rc == 0 ? 0 : -1;
+	return world_teardown(state);
 }
 
 /* POST /tracking/simulate with @p body_json as @p auth (NULL: anonymous). */
