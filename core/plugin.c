@@ -42,6 +42,14 @@ socle_plugin *plugins_find(const socle_core *core, const char *name)
 	return NULL;
 }
 
+const char *const *plugin_desc_optional(const struct socle_plugin_desc *desc)
+{
+	/* A descriptor built before 1.4 ends before the member: never read past it. */
+	if (desc->desc_size < offsetof(struct socle_plugin_desc, optional) + sizeof(desc->optional))
+		return NULL;
+	return desc->optional;
+}
+
 static const struct socle_plugin_desc *find_static(const socle_core *core, const char *name)
 {
 	for (const struct socle_plugin_desc *const *s = core->opts.static_plugins; s && *s; s++)
@@ -181,24 +189,28 @@ static int order_visit(socle_core *core, size_t i, int *state, socle_plugin **ou
 		return SOCLE_E_DEPEND;
 	}
 	state[i] = 1;
-	for (const char *const *r = p->desc->requires; r && *r; r++) {
-		size_t j;
+	/* Required plugins, then optional ones that are loaded: both init first. */
+	const char *const *lists[2] = {p->desc->requires, plugin_desc_optional(p->desc)};
 
-		for (j = 0; j < core->n_plugins; j++)
-			if (strcmp(core->plugins[j]->desc->name, *r) == 0)
-				break;
-		if (j == core->n_plugins)
-			continue; /* reported by the caller */
-		if (state[j] == 1) {
-			plugin_problem(d, p->desc->name, "dépendance circulaire avec %s%s", *r, "");
-			state[i] = 2;
-			return SOCLE_E_DEPEND;
+	for (size_t l = 0; l < 2; l++)
+		for (const char *const *r = lists[l]; r && *r; r++) {
+			size_t j;
+
+			for (j = 0; j < core->n_plugins; j++)
+				if (strcmp(core->plugins[j]->desc->name, *r) == 0)
+					break;
+			if (j == core->n_plugins)
+				continue; /* required: reported by the caller; optional: fine */
+			if (state[j] == 1) {
+				plugin_problem(d, p->desc->name, "dépendance circulaire avec %s%s", *r, "");
+				state[i] = 2;
+				return SOCLE_E_DEPEND;
+			}
+			if (order_visit(core, j, state, out, n_out, d) != 0) {
+				state[i] = 2;
+				return SOCLE_E_DEPEND;
+			}
 		}
-		if (order_visit(core, j, state, out, n_out, d) != 0) {
-			state[i] = 2;
-			return SOCLE_E_DEPEND;
-		}
-	}
 	state[i] = 2;
 	out[(*n_out)++] = p;
 	return 0;

@@ -17,6 +17,8 @@ int plugins_init(socle_core *core, struct diag *d);
 int plugins_start(socle_core *core, struct diag *d);
 void plugins_stop(socle_core *core);
 void plugins_fini(socle_core *core);
+/* The descriptor's `optional` list (ABI 1.4), NULL for an older descriptor. */
+const char *const *plugin_desc_optional(const struct socle_plugin_desc *desc);
 /* The loaded plugin named @p name, or NULL. */
 socle_plugin *plugins_find(const socle_core *core, const char *name);
 

@@ -105,6 +105,19 @@ int registry_add_rule_point(struct registry *r, const struct reg_rule_point *rec
 	return 0;
 }
 
+int registry_add_export(struct registry *r, const struct reg_export *rec)
+{
+	char *name = strdup(rec->name);
+
+	if (name == NULL || VEC_RESERVE(r->exports)) {
+		free(name);
+		return SOCLE_E_NOMEM;
+	}
+	r->exports.v[r->exports.n] = *rec;
+	r->exports.v[r->exports.n++].name = name;
+	return 0;
+}
+
 /* Keep the records of @p vec not owned by @p owner, in order; @p str_member
  * frees the strings a dropped record owns. */
 #define VEC_REVOKE(vec, owner_, str_member)                                          \
@@ -135,6 +148,7 @@ void registry_revoke(struct registry *r, const socle_plugin *owner)
 	VEC_REVOKE(r->capabilities, owner, FREE_NAME);
 	VEC_REVOKE(r->lua_libs, owner, FREE_NOTHING);
 	VEC_REVOKE(r->rule_points, owner, FREE_NOTHING);
+	VEC_REVOKE(r->exports, owner, FREE_NAME);
 }
 
 void registry_fini(struct registry *r)
@@ -145,6 +159,8 @@ void registry_fini(struct registry *r)
 		free(r->jobs.v[i].kind);
 	for (size_t i = 0; i < r->capabilities.n; i++)
 		free(r->capabilities.v[i].name);
+	for (size_t i = 0; i < r->exports.n; i++)
+		free(r->exports.v[i].name);
 	free(r->routes.v);
 	free(r->handlers.v);
 	free(r->jobs.v);
@@ -153,6 +169,7 @@ void registry_fini(struct registry *r)
 	free(r->capabilities.v);
 	free(r->lua_libs.v);
 	free(r->rule_points.v);
+	free(r->exports.v);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -181,4 +198,14 @@ uint32_t registry_capability_roles(const struct registry *r, const char *name)
 		if (strcmp(r->capabilities.v[i].name, name) == 0)
 			roles |= r->capabilities.v[i].roles;
 	return roles;
+}
+
+const struct reg_export *registry_export(const struct registry *r, const char *name,
+                                         unsigned major)
+{
+	for (size_t i = 0; i < r->exports.n; i++)
+		if (strcmp(r->exports.v[i].name, name) == 0 &&
+		    (major == 0 || r->exports.v[i].major == major))
+			return &r->exports.v[i];
+	return NULL;
 }

@@ -56,6 +56,14 @@ struct reg_rule_point {
 	const struct socle_rule_point *rp;
 };
 
+struct reg_export {
+	socle_plugin *owner;
+	char *name;                       /* "membership" */
+	unsigned major;                   /* 1 for "membership.v1" */
+	const void *table;                /* borrowed, static in the exporter */
+	size_t size;                      /* sizeof the table when the exporter was built */
+};
+
 /* A growable array of one record type. */
 #define REG_VEC(type) struct { type *v; size_t n, cap; }
 
@@ -68,6 +76,7 @@ struct registry {
 	REG_VEC(struct reg_capability) capabilities;
 	REG_VEC(struct reg_lua_lib) lua_libs;
 	REG_VEC(struct reg_rule_point) rule_points;
+	REG_VEC(struct reg_export) exports;
 };
 
 /* Adders copy the record (and strdup its strings). They return 0 or SOCLE_E_NOMEM. */
@@ -79,6 +88,7 @@ int registry_add_migrations(struct registry *r, const struct reg_migrations *rec
 int registry_add_capability(struct registry *r, const struct reg_capability *rec);
 int registry_add_lua_lib(struct registry *r, const struct reg_lua_lib *rec);
 int registry_add_rule_point(struct registry *r, const struct reg_rule_point *rec);
+int registry_add_export(struct registry *r, const struct reg_export *rec);
 
 /* Remove every record owned by @p owner. */
 void registry_revoke(struct registry *r, const socle_plugin *owner);
@@ -87,6 +97,10 @@ void registry_fini(struct registry *r);
 /* Lookups used at run time. */
 const struct reg_job *registry_job(const struct registry *r, const char *kind);
 const struct reg_rule_point *registry_rule_point(const struct registry *r, const char *name);
+/* The export of @p name version @p major (NULL when none); with major 0, the
+ * first export of that name whatever its version. */
+const struct reg_export *registry_export(const struct registry *r, const char *name,
+                                         unsigned major);
 /* Roles holding capability @p name (0 when unknown). */
 uint32_t registry_capability_roles(const struct registry *r, const char *name);
 

@@ -3,6 +3,9 @@
  * Plugin ABI: the descriptor a plugin exports and its lifecycle.
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
+ *   1.4  interfaces between plugins (socle/export.h): socle_plugin_export,
+ *        socle_plugin_import, socle_import_for; descriptor member `optional`
+ *        (plugins used when loaded, ordered first, never required).
  *   1.3  socle_rule_call_read (socle/lua.h): a pushed rule call whose result a
  *        function reads from the Lua stack instead of a JSON conversion;
  *        socle_stmt_reset (socle/store.h): run a statement again.
@@ -34,7 +37,7 @@
 #include <socle/err.h>
 
 #define SOCLE_ABI_MAJOR 1u /* must equal the host's: bump on removal or change */
-#define SOCLE_ABI_MINOR 3u /* must be <= the host's: bump when appending */
+#define SOCLE_ABI_MINOR 4u /* must be <= the host's: bump when appending */
 #define SOCLE_PLUGIN_MAGIC 0x534f434cu /* "SOCL" */
 
 struct socle_plugin_desc {
@@ -55,6 +58,9 @@ struct socle_plugin_desc {
 	/** Release what init() allocated. Called only if init() succeeded. */
 	void (*fini)(socle_plugin *p);
 	/* ABI 1.0 ends here; new members are appended below. */
+	/** NULL-terminated names of plugins this one uses when they are loaded
+	 * (optional imports): initialised before it, never required. (1.4) */
+	const char *const *optional;
 };
 
 /** Define the descriptor of plugin @p pname (a bare identifier).

@@ -6,6 +6,7 @@
 #include <socle/defs.h>
 #include <socle/err.h>
 #include <socle/plugin.h>
+#include <socle/export.h>
 #include <socle/store.h>
 #include <socle/bus.h>
 #include <socle/http.h>

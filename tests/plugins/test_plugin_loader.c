@@ -2,6 +2,7 @@
 /* Plugin loader: real .so fixtures loaded through config, dlopen, ABI checks,
  * dependency order, init failing halfway (revocation), duplicates, and the
  * registration window. */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "core.h"
 #include "fsutil.h"
 #include "plugin.h"
+#include "fixtures/fx_exporter.h"
 
 struct loaded {
 	char *dir;
@@ -25,16 +27,14 @@ struct loaded {
 
 /* Write a one-service config enabling @p plugins (JSON object text) with the
  * given plugin_dirs (JSON array text), then load and init like core_open does. */
-static void load(struct loaded *l, const char *plugin_dirs, const char *plugins)
+static void load_services(struct loaded *l, const char *plugin_dirs, const char *services)
 {
-	char cfg[2048];
+	char cfg[4096];
 
 	memset(l, 0, sizeof(*l));
 	l->dir = fs_tempdir("loader");
-	snprintf(cfg, sizeof(cfg),
-	         "{\"plugin_dirs\": %s, \"services\": [{\"id\": \"s1\", \"name\": \"S1\","
-	         " \"database\": \"s1.db\", \"plugins\": %s}]}",
-	         plugin_dirs, plugins);
+	snprintf(cfg, sizeof(cfg), "{\"plugin_dirs\": %s, \"services\": %s}", plugin_dirs,
+	         services);
 	fs_write(l->dir, "socle.json", cfg);
 	char *path = fs_join(l->dir, "socle.json");
 	l->core = calloc(1, sizeof(*l->core));
@@ -42,6 +42,16 @@ static void load(struct loaded *l, const char *plugin_dirs, const char *plugins)
 	free(path);
 	l->load_rc = plugins_load(l->core, &l->d);
 	l->init_rc = l->load_rc == 0 ? plugins_init(l->core, &l->d) : 0;
+}
+
+static void load(struct loaded *l, const char *plugin_dirs, const char *plugins)
+{
+	char services[2048];
+
+	snprintf(services, sizeof(services),
+	         "[{\"id\": \"s1\", \"name\": \"S1\", \"database\": \"s1.db\", \"plugins\": %s}]",
+	         plugins);
+	load_services(l, plugin_dirs, services);
 }
 
 static void unload(struct loaded *l)
@@ -248,6 +258,145 @@ static void test_registration_only_in_init(void **state)
 	unload(&l);
 }
 
+
+/* ---- interfaces between plugins (socle/export.h) ---- */
+
+/* The table the fixture @p name imported in its init (its global, by dlsym). */
+static const void *imported_by(const struct loaded *l, const char *name)
+{
+	socle_plugin *p = plugins_find(l->core, name);
+	char sym[128];
+
+	assert_non_null(p);
+	snprintf(sym, sizeof(sym), "%s_imported", name);
+	const void *const *slot = dlsym(p->handle, sym);
+	assert_non_null(slot);
+	return *slot;
+}
+
+static void test_import_ok(void **state)
+{
+	struct loaded l;
+	(void)state;
+
+	load(&l, FIXTURES, "{\"fx_importer\": {\"mode\": \"ok\"}, \"fx_exporter\": {}}");
+	assert_int_equal(l.init_rc, 0);
+	assert_int_equal(diag_count(&l.d), 0);
+	const struct fx_exporter_v1 *api = imported_by(&l, "fx_importer");
+	assert_non_null(api);
+	assert_int_equal(api->answer(), 42);
+	assert_string_equal(api->greeting(), "bonjour");
+	assert_ptr_equal(socle_import_for(l.core->services[0], api), api);
+	unload(&l);
+}
+
+static void test_import_unknown_name(void **state)
+{
+	struct loaded l;
+	(void)state;
+
+	load(&l, FIXTURES, "{\"fx_importer\": {\"mode\": \"unknown\"}, \"fx_exporter\": {}}");
+	assert_true(l.init_rc < 0);
+	assert_true(diag_mentions(&l.d, "plugin fx_importer", "fx_nothing.v1", NULL));
+	assert_false(plugins_find(l.core, "fx_importer")->initialized);
+	unload(&l);
+}
+
+static void test_import_too_old(void **state)
+{
+	struct loaded l;
+	(void)state;
+
+	load(&l, FIXTURES, "{\"fx_importer\": {\"mode\": \"too_old\"}, \"fx_exporter\": {}}");
+	assert_true(l.init_rc < 0);
+	assert_true(diag_mentions(&l.d, "plugin fx_importer", "fx_exporter.v1", "trop ancien",
+	                          "le plugin fx_exporter", NULL));
+	unload(&l);
+}
+
+static void test_import_wrong_major(void **state)
+{
+	struct loaded l;
+	(void)state;
+
+	load(&l, FIXTURES, "{\"fx_importer\": {\"mode\": \"major\"}, \"fx_exporter\": {}}");
+	assert_true(l.init_rc < 0);
+	assert_true(diag_mentions(&l.d, "plugin fx_importer", "fx_exporter.v2", "v1",
+	                          "le plugin fx_exporter", NULL));
+	unload(&l);
+}
+
+static void test_import_undeclared_names_both(void **state)
+{
+	struct loaded l;
+	(void)state;
+
+	/* Loaded and exporting, but fx_stranger never declared it needs it. */
+	load(&l, FIXTURES, "{\"fx_stranger\": {}, \"fx_exporter\": {}}");
+	assert_true(l.init_rc < 0);
+	assert_true(diag_mentions(&l.d, "plugin fx_stranger", "du plugin fx_exporter", "requires",
+	                          NULL));
+	unload(&l);
+
+	/* Declared optional but imported as required: refused too. */
+	load(&l, FIXTURES, "{\"fx_importer_optional\": {\"mode\": \"ok\"}, \"fx_exporter\": {}}");
+	assert_true(l.init_rc < 0);
+	assert_true(diag_mentions(&l.d, "plugin fx_importer_optional", "le plugin fx_exporter",
+	                          "SOCLE_IMPORT_OPTIONAL", NULL));
+	unload(&l);
+}
+
+static void test_import_optional(void **state)
+{
+	struct loaded l;
+	(void)state;
+
+	/* Not loaded at all: NULL, and no error. */
+	load(&l, FIXTURES, "{\"fx_importer_optional\": {\"mode\": \"optional\"}}");
+	assert_int_equal(l.init_rc, 0);
+	assert_int_equal(diag_count(&l.d), 0);
+	assert_null(imported_by(&l, "fx_importer_optional"));
+	unload(&l);
+
+	/* Loaded for s2 only, listed after the importer: ordered first, imported,
+	 * and per service the table is there on s2 and NULL on s1. */
+	load_services(&l, FIXTURES,
+	              "[{\"id\": \"s1\", \"name\": \"S1\", \"database\": \"s1.db\", \"plugins\":"
+	              " {\"fx_importer_optional\": {\"mode\": \"optional\"}}},"
+	              " {\"id\": \"s2\", \"name\": \"S2\", \"database\": \"s2.db\", \"plugins\":"
+	              " {\"fx_importer_optional\": {}, \"fx_exporter\": {}}}]");
+	assert_int_equal(l.init_rc, 0);
+	assert_string_equal(l.core->plugins[0]->desc->name, "fx_exporter");
+	const struct fx_exporter_v1 *api = imported_by(&l, "fx_importer_optional");
+	assert_non_null(api);
+	assert_null(socle_import_for(l.core->services[0], api));
+	assert_ptr_equal(socle_import_for(l.core->services[1], api), api);
+	unload(&l);
+}
+
+static void test_export_only_in_init_and_once(void **state)
+{
+	static const int table = 1;
+	struct loaded l;
+	socle_err err = SOCLE_ERR_INIT;
+	(void)state;
+
+	load(&l, FIXTURES, "{\"fx_exporter\": {}}");
+	assert_int_equal(l.init_rc, 0);
+	socle_plugin *p = plugins_find(l.core, "fx_exporter");
+	assert_int_equal(socle_plugin_export(p, "late", 1, &table, sizeof(table), &err),
+	                 SOCLE_E_PHASE);
+	assert_null(socle_plugin_import(p, "fx_exporter", 1, 1, 0, &err));
+	assert_int_equal(err.code, SOCLE_E_PHASE);
+	/* A second export of the same name and version is refused (in init). */
+	l.core->phase = PHASE_INIT;
+	l.core->current_plugin = p;
+	assert_int_equal(socle_plugin_export(p, "fx_exporter", 1, &table, sizeof(table), &err),
+	                 SOCLE_E_EXISTS);
+	l.core->current_plugin = NULL;
+	unload(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +410,13 @@ int main(void)
 		cmocka_unit_test(test_cycle_names_both),
 		cmocka_unit_test(test_unknown_plugin),
 		cmocka_unit_test(test_registration_only_in_init),
+		cmocka_unit_test(test_import_ok),
+		cmocka_unit_test(test_import_unknown_name),
+		cmocka_unit_test(test_import_too_old),
+		cmocka_unit_test(test_import_wrong_major),
+		cmocka_unit_test(test_import_undeclared_names_both),
+		cmocka_unit_test(test_import_optional),
+		cmocka_unit_test(test_export_only_in_init_and_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
