@@ -100,6 +100,18 @@ SOCLE_API int socle_user_unbind(socle_db *wdb, int64_t user_id, const char *kind
 SOCLE_API int socle_user_set_password(socle_db *wdb, int64_t user_id, const char *password,
                                       socle_err *err);
 
+/* ---- reading users (ABI 1.4): plugins never run SQL on the core's tables ---- */
+/** Active users of the service whose role is in @p role_mask (SOCLE_ROLE_BIT(...)
+ * | ...; 0: any role) and, when @p scope_kind ("company", "worker") is not NULL,
+ * bound to (scope_kind, scope_ref). A new JSON array of {"id", "email",
+ * "display_name", "role" (slug)} in id order, after @p after_id, at most
+ * @p limit (1..1000; 0 gives 100). NULL with @p err set on failure. */
+SOCLE_API json_t *socle_users_list(socle_db *db, uint32_t role_mask, const char *scope_kind,
+                                   int64_t scope_ref, int64_t after_id, int limit, socle_err *err);
+/** One user, disabled or not: {"id", "email", "display_name", "role", "disabled"};
+ * NULL with SOCLE_E_NOTFOUND when there is none. */
+SOCLE_API json_t *socle_user_get(socle_db *db, int64_t user_id, socle_err *err);
+
 /* ---- audit log: append-only, hash-chained, one per service ---- */
 struct socle_audit_entry {
 	const char *action;      /* "auth.login", "dmst.read", "company.approve"... */
@@ -114,5 +126,15 @@ SOCLE_API int socle_audit(socle_db *wdb, socle_req *req, const struct socle_audi
                           socle_err *err);
 /** Append an entry in its own durable transaction. */
 SOCLE_API int socle_audit_now(socle_req *req, const struct socle_audit_entry *e, socle_err *err);
+/** The entries about one subject (@p object_type, @p object_id), newest first:
+ * those whose action starts with @p action_prefix ("dmst."; NULL: any) and whose
+ * outcome is @p outcome (NULL: any), before entry @p before_id (0: from the
+ * newest), at most @p limit (1..1000). A new JSON array of {"id", "at_ms",
+ * "user_id", "role", "action", "outcome"}: who did what when, never the detail,
+ * the address or the chain's hashes. This is how a worker's access list is
+ * read. (ABI 1.4) */
+SOCLE_API json_t *socle_audit_about(socle_db *db, const char *object_type, int64_t object_id,
+                                    const char *action_prefix, const char *outcome,
+                                    int64_t before_id, int limit, socle_err *err);
 
 #endif

@@ -1166,6 +1166,95 @@ static void test_http_audit_listing(void **state)
 	assert_true(audit_verify_chain(socle_service_reader(W.svc, &err), &err) > 10);
 }
 
+/* ------------------------------------------------------------ core reads for plugins */
+
+static int audit_about_tx(socle_db *wdb, void *ud, socle_err *err)
+{
+	static const struct socle_audit_entry entries[] = {
+		{"dmst.read", "worker", 555, "ok", NULL},
+		{"dmst.write", "worker", 555, "ok", NULL},
+		{"dmst.read", "worker", 555, "denied", NULL},
+		{"dmst.read", "worker", 556, "ok", NULL},
+		{"visit.book", "worker", 555, "ok", NULL},
+	};
+	(void)ud;
+	for (size_t i = 0; i < SOCLE_COUNT(entries); i++)
+		if (socle_audit(wdb, NULL, &entries[i], err) != 0)
+			return err->code;
+	return 0;
+}
+
+static void test_directory_reads(void **state)
+{
+	(void)state;
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t a = mk_user("dir-medecin@example.org", SOCLE_ROLE_MEDECIN);
+	int64_t b = mk_user("dir-rh@example.org", SOCLE_ROLE_EMPLOYER);
+	int64_t c = mk_user("dir-rh2@example.org", SOCLE_ROLE_EMPLOYER);
+	struct bind_args b1 = {b, "company", 99}, b2 = {c, "company", 99}, b3 = {a, "company", 99};
+
+	assert_int_equal(socle_service_write(W.svc, bind_tx, &b1, &err), 0);
+	assert_int_equal(socle_service_write(W.svc, bind_tx, &b2, &err), 0);
+	assert_int_equal(socle_service_write(W.svc, bind_tx, &b3, &err), 0);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "UPDATE core_user SET disabled = 1 WHERE id = %lld", (long long)c);
+	assert_int_equal(socle_service_write(W.svc, exec_tx, sql, &err), 0);
+	socle_db *db = socle_service_reader(W.svc, &err);
+
+	/* By scope and role: the active employer of company 99 only. */
+	json_t *l = socle_users_list(db, SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYER), "company", 99, 0, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(json_array_size(l), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "id")), b);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "role")),
+	                    "employer");
+	assert_null(json_object_get(json_array_get(l, 0), "password_hash"));
+	json_decref(l);
+	/* Any role bound to the scope: the médecin too. */
+	l = socle_users_list(db, 0, "company", 99, 0, 0, &err);
+	assert_int_equal(json_array_size(l), 2);
+	json_decref(l);
+	/* By role, paged with after_id. */
+	l = socle_users_list(db, SOCLE_ROLES_HEALTH, NULL, 0, 0, 0, &err);
+	size_t health = json_array_size(l);
+	assert_true(health >= 3); /* medecin, infirmier, dir-medecin */
+	int64_t first = json_integer_value(json_object_get(json_array_get(l, 0), "id"));
+	json_decref(l);
+	l = socle_users_list(db, SOCLE_ROLES_HEALTH, NULL, 0, first, 1, &err);
+	assert_int_equal(json_array_size(l), 1);
+	assert_true(json_integer_value(json_object_get(json_array_get(l, 0), "id")) > first);
+	json_decref(l);
+	assert_null(socle_users_list(db, 0, "team", 1, 0, 0, &err));
+	assert_int_equal(err.code, SOCLE_E_INVAL);
+
+	/* One user, disabled or not. */
+	json_t *u = socle_user_get(db, c, &err);
+	assert_non_null(u);
+	assert_string_equal(json_string_value(json_object_get(u, "email")), "dir-rh2@example.org");
+	assert_true(json_is_true(json_object_get(u, "disabled")));
+	json_decref(u);
+	assert_null(socle_user_get(db, 999999, &err));
+	assert_int_equal(err.code, SOCLE_E_NOTFOUND);
+
+	/* Audit entries about one worker, filtered by prefix and outcome, paged. */
+	assert_int_equal(socle_service_write(W.svc, audit_about_tx, NULL, &err), 0);
+	json_t *e = socle_audit_about(db, "worker", 555, "dmst.", "ok", 0, 0, &err);
+	assert_non_null(e);
+	assert_int_equal(json_array_size(e), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "action")),
+	                    "dmst.write"); /* newest first */
+	assert_true(json_integer_value(json_object_get(json_array_get(e, 0), "at_ms")) >= T0);
+	assert_null(json_object_get(json_array_get(e, 0), "ip"));
+	int64_t newest = json_integer_value(json_object_get(json_array_get(e, 0), "id"));
+	json_decref(e);
+	e = socle_audit_about(db, "worker", 555, "dmst.", "ok", newest, 0, &err);
+	assert_int_equal(json_array_size(e), 1);
+	json_decref(e);
+	e = socle_audit_about(db, "worker", 555, NULL, NULL, 0, 0, &err);
+	assert_int_equal(json_array_size(e), 4);
+	json_decref(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1187,6 +1276,7 @@ int main(void)
 		cmocka_unit_test(test_http_throttled),
 		cmocka_unit_test(test_http_expired_session),
 		cmocka_unit_test(test_http_audit_listing),
+		cmocka_unit_test(test_directory_reads),
 		/* Last: it breaks the chain on purpose. */
 		cmocka_unit_test(test_audit_append_only_and_chain),
 	};
