@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "identity.h"
 
 struct cfg_ctx {
 	const char *file;
@@ -180,9 +181,15 @@ static void load_lua_limits(struct cfg_ctx *c, const char *path, const json_t *l
 	}
 }
 
+static void identity_report(void *ctx, const char *path, const char *msg)
+{
+	cfg_error(ctx, path, "%s", msg);
+}
+
 static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i, const json_t *s)
 {
-	static const char *const keys[] = {"id", "name", "database", "scripts", "plugins", "lua", NULL};
+	static const char *const keys[] = {"id",      "name", "database", "scripts",
+	                                   "plugins", "lua",  "identity", NULL};
 	char path[64];
 	socle_service *svc;
 
@@ -248,6 +255,10 @@ static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i
 
 	snprintf(lpath, sizeof(lpath), "%s.lua", path);
 	load_lua_limits(c, lpath, json_object_get(s, "lua"), &svc->lua_limits);
+	char ipath[96];
+
+	snprintf(ipath, sizeof(ipath), "%s.identity", path);
+	identity_load(svc, json_object_get(s, "identity"), ipath, identity_report, c);
 	return svc;
 }
 

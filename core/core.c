@@ -21,6 +21,7 @@
 #include "bus.h"
 #include "config.h"
 #include "core.h"
+#include "identity.h"
 #include "http.h"
 #include "loop.h"
 #include "mail.h"
@@ -44,7 +45,8 @@ static int register_core_modules(socle_core *core, struct diag *d)
 	if (registry_add_migrations(&core->reg, &store_rec) != 0 ||
 	    registry_add_migrations(&core->reg, &parcours_rec) != 0 ||
 	    auth_register_core(core, &err) != 0 || parcours_register_core(core, &err) != 0 ||
-	    mail_register_core(core, &err) != 0 || offer_register_core(core, &err) != 0) {
+	    mail_register_core(core, &err) != 0 || offer_register_core(core, &err) != 0 ||
+	    identity_register_core(core, &err) != 0) {
 		diag_add(d, "core", "enregistrement du cœur impossible : %s",
 		         err.msg[0] ? err.msg : "mémoire insuffisante");
 		return SOCLE_E_INTERNAL;
@@ -200,6 +202,7 @@ void core_close(socle_core *core)
 		free(svc->scripts_dir);
 		free(svc->plugin_enabled);
 		json_decref(svc->plugin_settings);
+		json_decref(svc->identity);
 		free(svc);
 	}
 	free(core->services);

@@ -44,6 +44,7 @@ struct socle_service {
 	char *scripts_dir;        /* the service's own Lua files; may be NULL */
 	bool *plugin_enabled;     /* indexed like core->plugins */
 	json_t *plugin_settings;  /* object: plugin name -> settings object */
+	json_t *identity;         /* identity.c: name, address, colours... (defaults filled) */
 	struct socle_lua_limits lua_limits;
 	struct store *store;
 	struct lua_service *lua;

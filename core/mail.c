@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "identity.h"
 #include "mail.h"
 
 #define MAIL_SUBJECT_MAX 300
@@ -43,9 +44,20 @@ SOCLE_API int64_t socle_mail_queue(socle_db *wdb, const struct socle_mail *mail,
 		return socle_err_set(err, SOCLE_E_INVAL, "corps du courriel absent ou trop long");
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
+	/* Every mail ends with the service's identity, so a worker or an employer
+	 * always knows who wrote and how to answer (not a no-reply address). */
+	char *signature = identity_mail_signature(socle_db_service(wdb));
+	char *text = NULL;
+
+	if (signature == NULL || asprintf(&text, "%s%s", mail->text, signature) < 0) {
+		free(signature);
+		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
+	}
+	free(signature);
 	json_t *payload = json_pack("{s:s, s:s, s:s, s:s, s:s}", "message_id", id, "to", mail->to,
-	                            "subject", mail->subject, "text", mail->text, "category",
+	                            "subject", mail->subject, "text", text, "category",
 	                            mail->category ? mail->category : "general");
+	free(text);
 	if (payload == NULL)
 		return socle_err_set(err, SOCLE_E_INVAL, "courriel non UTF-8");
 	int64_t job = socle_job_enqueue(wdb, "mail.send", payload, send_at_ms, 0, err);
@@ -140,6 +152,9 @@ static int mail_send_file(socle_service *svc, const json_t *payload, socle_err *
 		return socle_err_set(err, SOCLE_E_IO, "écriture de %s : %s", tmp, strerror(errno));
 	}
 	fprintf(f, "From: %s\r\n", svc->core->mail_from);
+	const char *reply_to = json_string_value(json_object_get(svc->identity, "email"));
+	if (reply_to != NULL)
+		fprintf(f, "Reply-To: %s\r\n", reply_to);
 	fprintf(f, "To: %s\r\n", to);
 	write_subject(f, subject);
 	fprintf(f, "Date: %s\r\n", date);

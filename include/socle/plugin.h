@@ -5,7 +5,10 @@
  * ABI history (newest first; one line per change; descriptors only grow at the end):
  *   1.4  interfaces between plugins (socle/export.h): socle_plugin_export,
  *        socle_plugin_import, socle_import_for; descriptor member `optional`
- *        (plugins used when loaded, ordered first, never required).
+ *        (plugins used when loaded, ordered first, never required);
+ *        socle_users_list, socle_user_get, socle_audit_about (socle/auth.h);
+ *        socle_service_identity, socle_service_url; every mail carries the
+ *        service's signature.
  *   1.3  socle_rule_call_read (socle/lua.h): a pushed rule call whose result a
  *        function reads from the Lua stack instead of a JSON conversion;
  *        socle_stmt_reset (socle/store.h): run a statement again.
@@ -113,6 +116,17 @@ SOCLE_API bool socle_service_enables(const socle_service *svc, const char *name)
  * an empty object when the config gives none). Declared as void * here so
  * that this header does not pull jansson in; http.h and store.h do. */
 SOCLE_API const void *socle_service_settings(const socle_service *svc, const socle_plugin *p);
+
+/** The service's identity (config "identity", ABI 1.4): a borrowed jansson
+ * object with "name", "legal_name" and "colors" {"primary", "accent"} always
+ * set, and, when the config gives them, "address" (lines), "phone", "email",
+ * "public_url" (no trailing slash), "health_contact", "privacy_contact".
+ * Mails, documents and pages read who the service is from here only. */
+SOCLE_API const void *socle_service_identity(const socle_service *svc);
+/** The absolute URL of @p path ("/demo/espace/invitation?t=...") under the
+ * service's public_url, or @p path itself when none is configured. The caller
+ * frees it; NULL when out of memory. (ABI 1.4) */
+SOCLE_API char *socle_service_url(const socle_service *svc, const char *path);
 
 /** Logging to the process log (stderr, one JSON object a line). */
 enum socle_log_level { SOCLE_LOG_DEBUG, SOCLE_LOG_INFO, SOCLE_LOG_WARN, SOCLE_LOG_ERROR };

@@ -1389,7 +1389,7 @@ static int64_t invite_user(socle_db *wdb, const struct invite *iv, socle_err *er
 
 	gmtime_r(&t, &tm);
 	strftime(expires, sizeof(expires), "%d/%m/%Y", &tm);
-	const char *base = json_string_value(json_object_get(membership_settings(svc), "public_url"));
+	const char *base = json_string_value(json_object_get(socle_service_identity(svc), "public_url"));
 	char subject[300], *text = NULL, intro[1200], joined[11], due[11];
 
 	if (iv->member_number != NULL) {

@@ -23,6 +23,16 @@ static int membership_init(socle_plugin *p, socle_err *err)
 	int rc;
 
 	membership_plugin = p;
+	/* Moved to the service's identity with wave 2: refused rather than
+	 * silently ignored, so links in mails never lose their base unnoticed. */
+	for (size_t i = 0; i < socle_core_service_count(socle_plugin_core(p)); i++) {
+		socle_service *svc = socle_core_service_at(socle_plugin_core(p), i);
+
+		if (json_object_get(socle_service_settings(svc, p), "public_url"))
+			return socle_err_set(err, SOCLE_E_INVAL, "service %s : le réglage public_url de "
+			                     "membership est désormais identity.public_url du service",
+			                     socle_service_id(svc));
+	}
 	if ((rc = socle_plugin_add_migrations(p, membership_migrations,
 	                                      SOCLE_COUNT(membership_migrations), err)) ||
 	    (rc = membership_company_init(p, err)) || (rc = membership_workforce_init(p, err)) ||

@@ -847,8 +847,7 @@ static json_t *doc_ordonnance(socle_service *svc, const json_t *o)
 	const json_t *ord = json_object_get(o, "ordonnance");
 	json_t *d = doc_common(svc, o, "ordonnance", "ordonnance_prevention",
 	                       "Ordonnance de prévention");
-	const json_t *setting = json_object_get(socle_service_settings(svc, tracking_plugin),
-	                                        "health_contact");
+	const json_t *setting = json_object_get(socle_service_identity(svc), "health_contact");
 	char contact[1200];
 
 	if (d == NULL)

@@ -22,6 +22,14 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	int rc;
 
 	tracking_plugin = p;
+	for (size_t i = 0; i < socle_core_service_count(socle_plugin_core(p)); i++) {
+		socle_service *svc = socle_core_service_at(socle_plugin_core(p), i);
+
+		if (json_object_get(socle_service_settings(svc, p), "health_contact"))
+			return socle_err_set(err, SOCLE_E_INVAL, "service %s : le réglage health_contact "
+			                     "de tracking est désormais identity.health_contact du service",
+			                     socle_service_id(svc));
+	}
 	if ((rc = socle_plugin_add_migrations(p, tracking_migrations,
 	                                      SOCLE_COUNT(tracking_migrations), err)) ||
 	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)) ||

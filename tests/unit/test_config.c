@@ -14,10 +14,11 @@
 #include "config.h"
 #include "core.h"
 #include "fsutil.h"
+#include "identity.h"
 
 int header_defs_ok(void), header_err_ok(void), header_plugin_ok(void), header_store_ok(void),
 	header_bus_ok(void), header_http_ok(void), header_auth_ok(void), header_lua_ok(void),
-	header_socle_ok(void), header_date_ok(void), header_mail_ok(void);
+	header_socle_ok(void), header_date_ok(void), header_mail_ok(void), header_export_ok(void);
 
 struct parsed {
 	char *dir;
@@ -60,7 +61,7 @@ static void test_public_headers_stand_alone(void **state)
 	(void)state;
 	assert_true(header_defs_ok() && header_err_ok() && header_plugin_ok() && header_store_ok() &&
 	            header_bus_ok() && header_http_ok() && header_auth_ok() && header_lua_ok() &&
-	            header_socle_ok() && header_date_ok() && header_mail_ok());
+	            header_socle_ok() && header_date_ok() && header_mail_ok() && header_export_ok());
 }
 
 static void test_minimal_config_and_defaults(void **state)
@@ -171,6 +172,58 @@ static void test_trusted_proxies_and_mail(void **state)
 	done(&p);
 }
 
+static void test_identity(void **state)
+{
+	struct parsed p;
+	(void)state;
+
+	/* Defaults: the name, a legal name equal to it, colours that pass AA. */
+	parse(&p, "{\"services\": [{\"id\": \"a\", \"name\": \"SPSTI A\", \"database\": \"a.db\"}]}");
+	assert_int_equal(p.rc, 0);
+	const json_t *id = socle_service_identity(p.core->services[0]);
+	assert_string_equal(json_string_value(json_object_get(id, "legal_name")), "SPSTI A");
+	assert_null(json_object_get(id, "public_url"));
+	const char *primary = json_string_value(json_object_get(json_object_get(id, "colors"), "primary"));
+	assert_true(identity_contrast(primary, "#ffffff") >= 4.5);
+	char *url = socle_service_url(p.core->services[0], "/x?t=1");
+	assert_string_equal(url, "/x?t=1"); /* no public_url: the path alone */
+	free(url);
+	done(&p);
+
+	parse(&p, "{\"services\": [{\"id\": \"a\", \"name\": \"A\", \"database\": \"a.db\","
+	          " \"identity\": {\"phone\": \"04 78 00 00 00\", \"public_url\": \"https://a.example\","
+	          " \"address\": \"1 rue A\\n69001 Lyon\", \"colors\": {\"primary\": \"#1D4F91\"}}}]}");
+	assert_int_equal(p.rc, 0);
+	id = socle_service_identity(p.core->services[0]);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(id, "colors"), "primary")),
+	                    "#1d4f91");
+	url = socle_service_url(p.core->services[0], "/x");
+	assert_string_equal(url, "https://a.example/x");
+	free(url);
+	char *sig = identity_mail_signature(p.core->services[0]);
+	assert_non_null(strstr(sig, "1 rue A\n69001 Lyon\nTél. 04 78 00 00 00\nhttps://a.example"));
+	free(sig);
+	done(&p);
+
+	/* Every problem with its path: a pale colour (contrast), a URL with a
+	 * trailing slash, a bad e-mail, a two-line phone, a missing logo, an
+	 * unknown key. */
+	parse(&p, "{\"services\": [{\"id\": \"a\", \"name\": \"A\", \"database\": \"a.db\","
+	          " \"identity\": {\"colors\": {\"primary\": \"#ffcc00\", \"accent\": \"red\", \"x\": 1},"
+	          " \"public_url\": \"https://a.example/\", \"email\": \"nope\","
+	          " \"phone\": \"04\\n78\", \"logo\": \"absent.png\", \"slogan\": \"x\"}}]}");
+	assert_true(p.rc < 0);
+	assert_true(reported(&p.d, "services[0].identity.colors.primary", "contraste"));
+	assert_true(reported(&p.d, "services[0].identity.colors.accent", "#rrggbb"));
+	assert_true(reported(&p.d, "services[0].identity.colors.x", "clé inconnue"));
+	assert_true(reported(&p.d, "services[0].identity.public_url", "barre oblique"));
+	assert_true(reported(&p.d, "services[0].identity.email", "courriel"));
+	assert_true(reported(&p.d, "services[0].identity.phone", "une seule ligne"));
+	assert_true(reported(&p.d, "services[0].identity.logo", "introuvable"));
+	assert_true(reported(&p.d, "services[0].identity.slogan", "clé inconnue"));
+	done(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_keys_refused),
 		cmocka_unit_test(test_static_dirs_and_clock),
 		cmocka_unit_test(test_trusted_proxies_and_mail),
+		cmocka_unit_test(test_identity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

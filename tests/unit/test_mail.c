@@ -31,7 +31,9 @@ static int setup(void **state)
 	         "{\"mail\": {\"transport\": \"file\", \"outbox\": \"boite\","
 	         " \"from\": \"Service <contact@service.test>\"},"
 	         " \"plugin_dirs\": [],"
-	         " \"services\": [{\"id\": \"s\", \"name\": \"S\", \"database\": \"s.db\"}]}");
+	         " \"services\": [{\"id\": \"s\", \"name\": \"S\", \"database\": \"s.db\","
+	         " \"identity\": {\"email\": \"accueil@service.test\", \"phone\": \"01 23 45 67 89\","
+	         " \"address\": \"1 rue A\\n75001 Paris\"}}]}");
 	char *cfg = fs_join(e.dir, "socle.json");
 	int rc = core_open(cfg, NULL, &d, &e.core);
 	free(cfg);
@@ -124,6 +126,10 @@ static void test_mail_written_after_commit(void **state)
 	assert_non_null(strstr(text, "Subject: =?UTF-8?B?"));
 	assert_non_null(strstr(text, "X-Socle-Category: invitation\r\n"));
 	assert_non_null(strstr(text, "\r\n\r\nBonjour,\r\nvoici votre invitation.\r\n"));
+	/* Who wrote and how to answer: the service's identity, not a no-reply. */
+	assert_non_null(strstr(text, "Reply-To: accueil@service.test\r\n"));
+	assert_non_null(strstr(text, "\r\n-- \r\nS\r\n1 rue A\r\n75001 Paris\r\nTél. 01 23 45 67 89\r\n"
+	                             "Courriel : accueil@service.test\r\n"));
 	free(text);
 	free(outbox);
 }
