@@ -110,13 +110,15 @@ char *core_resolve_path(const socle_core *core, const char *path)
 }
 
 /* Without "plugin_dirs", a build tree's socle finds the plugins built beside it
- * (<dir of the executable>/plugins), and an installed one the installed plugins.
- * Each build (release, test) then runs its own plugins with one example config. */
+ * (<dir of the executable>/plugins), and an installed one the plugins of its
+ * own prefix (<prefix>/bin/socle -> <prefix>/lib/socle/plugins): found from
+ * the executable, not from the prefix given at configure time, so a tree
+ * installed with `cmake --install --prefix P` anywhere works as it is. */
 static char *exe_plugin_dir(void)
 {
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *dir;
+	static const char *const beside[] = {"plugins", "../" SOCLE_INSTALL_PLUGIN_DIR};
 
 	if (n <= 0)
 		return NULL;
@@ -125,13 +127,18 @@ static char *exe_plugin_dir(void)
 	if (slash == NULL)
 		return NULL;
 	*slash = '\0';
-	if (asprintf(&dir, "%s/plugins", exe) < 0)
-		return NULL;
-	if (access(dir, R_OK | X_OK) != 0) {
+	for (size_t i = 0; i < SOCLE_COUNT(beside); i++) {
+		char *dir, *real;
+
+		if (asprintf(&dir, "%s/%s", exe, beside[i]) < 0)
+			return NULL;
+		real = realpath(dir, NULL);
 		free(dir);
-		return NULL;
+		if (real != NULL && access(real, R_OK | X_OK) == 0)
+			return real;
+		free(real);
 	}
-	return dir;
+	return NULL;
 }
 
 static bool valid_service_id(const char *id)
@@ -383,13 +390,11 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 		}
 	}
 
+	/* A deployment-wide layer between the plugins' own packs and each
+	 * service's files (optional: each plugin ships its default pack). */
 	const char *sdef = get_string(&c, "", root, "scripts_default", false);
 	if (sdef)
 		core->default_scripts_dir = core_resolve_path(core, sdef);
-	else if (access(SOCLE_SOURCE_SCRIPTS_DIR, R_OK) == 0)
-		core->default_scripts_dir = strdup(SOCLE_SOURCE_SCRIPTS_DIR);
-	else
-		core->default_scripts_dir = strdup(SOCLE_DEFAULT_SCRIPTS_DIR);
 
 	json_t *dirs = json_object_get(root, "plugin_dirs");
 	json_t *resolved = json_array();
@@ -414,7 +419,9 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 	} else {
 		char *own = exe_plugin_dir();
 
-		json_array_append_new(resolved, json_string(own ? own : SOCLE_DEFAULT_PLUGIN_DIR));
+		/* None found: an unknown plugin is then reported with the empty list. */
+		if (own != NULL)
+			json_array_append_new(resolved, json_string(own));
 		free(own);
 	}
 	json_object_set_new(root, "_plugin_dirs_resolved", resolved);

@@ -57,6 +57,7 @@ struct socle_plugin {
 	const struct socle_plugin_desc *desc;  /* from the library or statically linked */
 	char *path;                            /* .so path, NULL when linked statically */
 	void *handle;                          /* dlopen handle, never closed */
+	char *assets_dir;                      /* its scripts/ and web/, NULL when none */
 	void *data;                            /* socle_plugin_set_data */
 	bool initialized;                      /* init() succeeded: fini() is owed */
 	bool started;
@@ -76,7 +77,7 @@ struct socle_core {
 	json_t *config;                /* the parsed deployment config */
 	char *config_path;
 	char *config_dir;              /* relative paths in the config are resolved from here */
-	char *default_scripts_dir;     /* scripts/default of the installation */
+	char *default_scripts_dir;     /* "scripts_default": a deployment-wide layer, or NULL */
 	char *listen_address;
 	int port;
 	char *access_log_path;         /* NULL: stderr */

@@ -67,55 +67,97 @@ static int cmp_prefix_len(const void *a, const void *b)
 	return lx < ly ? 1 : lx > ly ? -1 : 0; /* longest first */
 }
 
+/* Add folder @p dir under URL @p prefix (checked by the caller). */
+static int add_dir(struct http_statics *st, const char *prefix, const char *dir, const char *what,
+                   socle_err *err)
+{
+	struct http_static_dir *d = &st->v[st->n];
+	/* The config reader already resolved dir against the config's folder. */
+	char *real = realpath(dir, NULL);
+	int e_no = errno;
+
+	if (!real)
+		return socle_err_set(err, SOCLE_E_IO, "%s : dossier %s : %s", what, dir, strerror(e_no));
+	d->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (d->root_fd < 0) {
+		e_no = errno;
+		free(real);
+		return socle_err_set(err, SOCLE_E_IO, "%s : dossier %s : %s", what, dir, strerror(e_no));
+	}
+	d->root = real;
+	d->prefix = strdup(prefix);
+	st->n++;
+	if (!d->prefix)
+		return socle_err_set(err, SOCLE_E_NOMEM, "%s : mémoire insuffisante", what);
+	return 0;
+}
+
+/* Each plugin's web/ folder, under /{service}/{plugin}/ for each service that
+ * enables it: a plugin ships its pages, and a service that does not enable
+ * the plugin serves none of them. */
+static int add_plugin_webs(struct http_statics *st, const socle_core *core, socle_err *err)
+{
+	for (size_t s = 0; s < core->n_services; s++) {
+		const socle_service *svc = core->services[s];
+
+		for (size_t i = 0; i < core->n_plugins; i++) {
+			const socle_plugin *p = core->plugins[i];
+			char *web = NULL, *prefix = NULL;
+			struct stat sb;
+			int rc = 0;
+
+			if (!svc->plugin_enabled || !svc->plugin_enabled[i] || p->assets_dir == NULL)
+				continue;
+			if (asprintf(&web, "%s/web", p->assets_dir) < 0)
+				return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+			if (stat(web, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+				if (asprintf(&prefix, "/%s/%s/", svc->id, p->desc->name) < 0)
+					prefix = NULL;
+				rc = prefix ? add_dir(st, prefix, web, p->desc->name, err)
+				            : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+			}
+			free(prefix);
+			free(web);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 int http_statics_open(struct http_statics *st, const socle_core *core, socle_err *err)
 {
+	size_t count = json_array_size(core->static_dirs);
+	int rc = 0;
+
 	st->v = NULL;
 	st->n = 0;
-	if (!core->static_dirs || json_array_size(core->static_dirs) == 0)
-		return 0;
-	if (!json_is_array(core->static_dirs))
+	if (core->static_dirs && !json_is_array(core->static_dirs))
 		return socle_err_set(err, SOCLE_E_INVAL, "static_dirs : une liste est attendue");
-	size_t count = json_array_size(core->static_dirs);
-	st->v = calloc(count, sizeof(*st->v));
+	st->v = calloc(count + core->n_services * core->n_plugins + 1, sizeof(*st->v));
 	if (!st->v)
 		return socle_err_set(err, SOCLE_E_NOMEM, "static_dirs : mémoire insuffisante");
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; rc == 0 && i < count; i++) {
 		const json_t *e = json_array_get(core->static_dirs, i);
 		const char *prefix = json_string_value(json_object_get(e, "prefix"));
 		const char *dir = json_string_value(json_object_get(e, "dir"));
-		struct http_static_dir *d = &st->v[st->n];
+		char what[48];
 
+		snprintf(what, sizeof(what), "static_dirs[%zu]", i);
 		if (!prefix || !dir || prefix[0] != '/' || prefix[strlen(prefix) - 1] != '/' ||
 		    strncmp(prefix, HTTP_API_PREFIX, strlen(HTTP_API_PREFIX)) == 0 ||
-		    strstr(prefix, "/.") || strstr(prefix, "//")) {
-			http_statics_close(st);
-			return socle_err_set(err, SOCLE_E_INVAL,
-			                     "static_dirs[%zu] : « prefix » (/…/, hors de /api/v1/) "
-			                     "et « dir » sont attendus", i);
-		}
-		/* The config reader already resolved dir against the config's folder. */
-		char *real = realpath(dir, NULL);
-		int e_no = errno;
-		if (!real) {
-			http_statics_close(st);
-			return socle_err_set(err, SOCLE_E_IO, "static_dirs[%zu] : dossier %s : %s", i,
-			                     dir, strerror(e_no));
-		}
-		d->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (d->root_fd < 0) {
-			e_no = errno;
-			free(real);
-			http_statics_close(st);
-			return socle_err_set(err, SOCLE_E_IO, "static_dirs[%zu] : dossier %s : %s", i,
-			                     dir, strerror(e_no));
-		}
-		d->root = real;
-		d->prefix = strdup(prefix);
-		st->n++;
-		if (!d->prefix) {
-			http_statics_close(st);
-			return socle_err_set(err, SOCLE_E_NOMEM, "static_dirs : mémoire insuffisante");
-		}
+		    strstr(prefix, "/.") || strstr(prefix, "//"))
+			rc = socle_err_set(err, SOCLE_E_INVAL,
+			                   "static_dirs[%zu] : « prefix » (/…/, hors de /api/v1/) "
+			                   "et « dir » sont attendus", i);
+		else
+			rc = add_dir(st, prefix, dir, what, err);
+	}
+	if (rc == 0)
+		rc = add_plugin_webs(st, core, err);
+	if (rc != 0) {
+		http_statics_close(st);
+		return rc;
 	}
 	qsort(st->v, st->n, sizeof(*st->v), cmp_prefix_len);
 	return 0;

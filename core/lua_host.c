@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The Lua host of each service: its script set (scripts/default layered with
+/* The Lua host of each service: its script set (the plugins' packs layered with
  * the service's folder), the validation load that reports every problem with
  * file:line, and the per-thread states built lazily from the same texts.
  *
@@ -318,10 +318,10 @@ static int default_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* The default pack of a service: the files at the top of scripts/default
- * (shared by every service), plus scripts/default/<plugin>/ for each plugin
- * the service enables, so that a plugin's rule pack never loads (nor runs its
- * test vectors) where the plugin is off. Sorted by name; one name, one file. */
+/* The default pack of a service: the deployment-wide folder (config
+ * "scripts_default", when set), plus the scripts/ of each plugin the service
+ * enables, so that a plugin's rule pack never loads (nor runs its test
+ * vectors) where the plugin is off. Sorted by name; one name, one file. */
 static int collect_defaults(struct lua_service *ls, char **dirs, size_t n_dirs,
                             struct default_file **out, size_t *n_out, struct diag *d)
 {
@@ -376,29 +376,31 @@ static int collect_scripts(struct lua_service *ls, struct diag *d)
 	struct default_file *dn = NULL;
 	int rc = 0;
 
-	if (ddir) {
-		dirs = calloc(svc->core->n_plugins + 1, sizeof(*dirs));
-		if (dirs == NULL) {
-			diag_add(d, svc->id, "mémoire insuffisante");
-			return SOCLE_E_NOMEM;
-		}
-		dirs[n_dirs++] = strdup(ddir);
-		for (size_t i = 0; i < svc->core->n_plugins; i++) {
-			struct stat st;
-			char *pdir = NULL;
-
-			if (svc->plugin_enabled == NULL || !svc->plugin_enabled[i])
-				continue;
-			if (asprintf(&pdir, "%s/%s", ddir, svc->core->plugins[i]->desc->name) < 0)
-				continue;
-			if (stat(pdir, &st) == 0 && S_ISDIR(st.st_mode))
-				dirs[n_dirs++] = pdir;
-			else
-				free(pdir);
-		}
-		if (collect_defaults(ls, dirs, n_dirs, &dn, &n_d, d) != 0)
-			rc = SOCLE_E_IO;
+	/* The default layer: the deployment-wide folder when configured, then
+	 * the scripts/ of each plugin the service enables (its own pack). */
+	dirs = calloc(svc->core->n_plugins + 1, sizeof(*dirs));
+	if (dirs == NULL) {
+		diag_add(d, svc->id, "mémoire insuffisante");
+		return SOCLE_E_NOMEM;
 	}
+	if (ddir && (dirs[n_dirs] = strdup(ddir)) != NULL)
+		n_dirs++;
+	for (size_t i = 0; i < svc->core->n_plugins; i++) {
+		const socle_plugin *p = svc->core->plugins[i];
+		struct stat st;
+		char *pdir = NULL;
+
+		if (svc->plugin_enabled == NULL || !svc->plugin_enabled[i] || p->assets_dir == NULL)
+			continue;
+		if (asprintf(&pdir, "%s/scripts", p->assets_dir) < 0)
+			continue;
+		if (stat(pdir, &st) == 0 && S_ISDIR(st.st_mode))
+			dirs[n_dirs++] = pdir;
+		else
+			free(pdir);
+	}
+	if (n_dirs > 0 && collect_defaults(ls, dirs, n_dirs, &dn, &n_d, d) != 0)
+		rc = SOCLE_E_IO;
 	if (sdir && list_dir(sdir, &sn, &n_s, d) != 0)
 		rc = SOCLE_E_IO;
 	if (rc == 0 && n_d + n_s > 0) {
@@ -411,6 +413,7 @@ static int collect_scripts(struct lua_service *ls, struct diag *d)
 	for (size_t i = 0; rc == 0 && i < n_d; i++) {
 		if (name_in(sn, n_s, dn[i].name))
 			continue;
+		ls->scripts[ls->n_scripts].default_layer = true;
 		if (read_script(&ls->scripts[ls->n_scripts++], dn[i].dir, dn[i].name, d) != 0)
 			rc = SOCLE_E_IO;
 	}

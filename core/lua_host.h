@@ -34,6 +34,7 @@ struct lua_script {
 	char *path;  /* path as opened, used as the chunk name */
 	char *src;
 	size_t len;
+	bool default_layer; /* from a plugin's pack or the deployment-wide folder */
 };
 
 struct lua_tstate; /* one thread's state for one service (lua_host.c) */

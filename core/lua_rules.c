@@ -283,7 +283,7 @@ static int check_defined_protected(lua_State *L)
 
 		snprintf(where, sizeof(where), "service %s", ls->svc->id);
 		diag_add(cd->d, where, "point de règle « %s » du plugin %s non défini par les scripts "
-		         "(ni scripts/default ni %s)", rp->rp->name,
+		         "(ni le pack du plugin ni %s)", rp->rp->name,
 		         rp->owner ? rp->owner->desc->name : "core",
 		         ls->svc->scripts_dir ? ls->svc->scripts_dir : "le dossier du service");
 		cd->missing++;
@@ -308,10 +308,14 @@ int lua_rules_check_defined(lua_State *L, struct lua_service *ls, struct diag *d
 /* Is @p where ("path:line") a file of the default layer? */
 static bool in_default_layer(const struct lua_service *ls, const char *where)
 {
-	const char *dir = ls->svc->core->default_scripts_dir;
-	size_t n = dir ? strlen(dir) : 0;
+	for (size_t i = 0; i < ls->n_scripts; i++) {
+		const struct lua_script *s = &ls->scripts[i];
+		size_t n = strlen(s->path);
 
-	return n > 0 && strncmp(where, dir, n) == 0 && where[n] == '/';
+		if (s->default_layer && strncmp(where, s->path, n) == 0 && where[n] == ':')
+			return true;
+	}
+	return false;
 }
 
 /* A vector of the default pack only states what the default rule returns:

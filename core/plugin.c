@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -116,6 +117,44 @@ static char *find_library(const socle_core *core, const char *name, struct diag 
 	return found;
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Where a plugin's own files (scripts/, web/) are: the folder named after it
+ * beside its .so, which socle_add_plugin fills in a build tree and at install
+ * (lib/socle/plugins/<name>/), so an installed tree needs no path in the
+ * config. A plugin linked into a test binary has no .so: its source folder. */
+static char *find_assets(const char *so_path, const char *name)
+{
+	char *dir = NULL;
+
+	if (so_path != NULL) {
+		const char *slash = strrchr(so_path, '/');
+		int n = slash ? (int)(slash - so_path) : 1;
+
+		if (asprintf(&dir, "%.*s/%s", n, slash ? so_path : ".", name) < 0)
+			return NULL;
+		if (is_dir(dir))
+			return dir;
+		free(dir);
+		return NULL;
+	}
+	static const char *const source_homes[] = {SOCLE_SOURCE_DIR "/plugins",
+	                                           SOCLE_SOURCE_DIR "/examples/plugins"};
+	for (size_t i = 0; i < SOCLE_COUNT(source_homes); i++) {
+		if (asprintf(&dir, "%s/%s", source_homes[i], name) < 0)
+			return NULL;
+		if (is_dir(dir))
+			return dir;
+		free(dir);
+	}
+	return NULL;
+}
+
 static int add_plugin(socle_core *core, const char *name, struct diag *d)
 {
 	const struct socle_plugin_desc *desc = find_static(core, name);
@@ -172,6 +211,7 @@ static int add_plugin(socle_core *core, const char *name, struct diag *d)
 	p->desc = desc;
 	p->path = path;
 	p->handle = handle;
+	p->assets_dir = find_assets(path, name);
 	core->plugins[core->n_plugins++] = p;
 	return 0;
 }
@@ -393,6 +433,7 @@ void plugins_fini(socle_core *core)
 			p->desc->fini(p);
 		p->initialized = false;
 		free(p->path);
+		free(p->assets_dir);
 		free(p);
 	}
 	free(core->plugins);

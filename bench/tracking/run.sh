@@ -43,7 +43,6 @@ cat > "$WORK/socle.json" <<JSON
 {
   "port": 0,
   "access_log": "access.log",
-  "scripts_default": "$SRC/scripts/default",
   "services": [
     { "id": "bench", "name": "Banc d'essai suivi individuel", "database": "bench.db",
       "plugins": { "membership": { "fee_per_worker": 105.0 }, "tracking": {} } }

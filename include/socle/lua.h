@@ -3,9 +3,10 @@
  * The Lua layer seen from a plugin: Lua libraries, rule points, calling them.
  *
  * Each service has its own sandboxed Lua 5.4 states (one per thread that needs
- * one), loaded from scripts/default layered with the service's scripts folder.
- * A rule point is a named function with a documented contract; the default
- * implementation lives in scripts/default and a service may redefine it with
+ * one), loaded from each enabled plugin's own pack (plugins/<name>/scripts/)
+ * layered with the service's scripts folder. A rule point is a named function
+ * with a documented contract; the default implementation lives in the
+ * plugin's pack and a service may redefine it with
  * socle.rule(name, fn) in its own files. See docs/lua-api.md.
  */
 #ifndef SOCLE_LUA_H

@@ -3,10 +3,10 @@
  * 3.1 and 3.2.1.3; L4622-6, D4622-27-4 to -6).
  *
  *  - prevention_score(answers): a rule point (default in
- *    scripts/default/membership/membership_score.lua) computing a 0-5 score from the six
+ *    membership/scripts/membership_score.lua) computing a 0-5 score from the six
  *    questions of the seed; each computation is stored with its explanation.
  *  - membership_fee(company, year): a rule point (default in
- *    scripts/default/membership/membership_fee.lua), per capita. Whatever the service's
+ *    membership/scripts/membership_fee.lua), per capita. Whatever the service's
  *    script returns, this file then checks the national band (80-120 % of the
  *    national average cost of the year, an effective-dated table below): a
  *    fee outside it is refused unless the service recorded a general-assembly

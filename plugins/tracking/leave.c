@@ -2,7 +2,7 @@
 /* Sick leave (arrêts de travail) and visit requests (issue 4, items 3 and 4):
  *   - rule point leave_obligations(leave, on_date): the reprise, pré-reprise and
  *     rendez-vous de liaison an arrêt gives rise to, with windows, who acts,
- *     basis and explanation (default: scripts/default/tracking/tracking_leave.lua);
+ *     basis and explanation (default: tracking/scripts/tracking_leave.lua);
  *   - rule point visit_request_allowed(request): may this person ask for this
  *     visit, and why (the employer's pré-reprise request is refused, L4624-2-4);
  *   - table tracking_leave and its routes: employers (bound to the company) and

@@ -4,7 +4,7 @@
  * simulator POST /tracking/simulate that staff use to see, with their
  * explanations and articles, the visits a worker would owe.
  *
- * The default implementation is scripts/default/tracking/tracking_visits.lua
+ * The default implementation is tracking/scripts/tracking_visits.lua
  * (inputs documented at its top). Dates are "YYYY-MM-DD" text; the business
  * date is the core clock's (socle_now_ms), so a frozen clock freezes it. */
 #include <stdio.h>

@@ -1,11 +1,15 @@
 #!/bin/sh
 # Acceptance: a plugin built OUTSIDE the tree, from the INSTALLED headers,
-# following docs/writing-a-plugin.md only, loads and serves a route.
+# following docs/writing-a-plugin.md only, loads and serves a route; and the
+# installed tree serves the demo deployment with no path outside its prefix.
 #   1. cmake --install this build into a temporary prefix
 #   2. build examples/plugins/hello from a copy outside the tree, twice: with the
-#      installed CMake package, and with pkg-config + cc
+#      installed CMake package, and with pkg-config + cc (its rule pack copied
+#      beside the .so, as docs/writing-a-plugin.md says)
 #   3. serve a deployment using the installed socle and each plugin; log in,
 #      call GET and POST /hello/greetings
+#   4. serve a copy of the demo config with the installed socle alone: its
+#      plugins, their rule packs and web assets come from the prefix
 # Usage: out_of_tree_plugin.sh BUILD_DIR SOURCE_DIR
 set -eu
 BUILD=$1
@@ -22,9 +26,10 @@ fail() { echo "FAIL: $*" >&2; [ -f "$WORK/server.log" ] && tail -20 "$WORK/serve
 
 cmake --install "$BUILD" --prefix "$PREFIX" >/dev/null
 
-# Only the plugin's own two files leave the tree.
+# Only the plugin's own files leave the tree: its source, CMake file and rule pack.
 mkdir -p "$WORK/hello"
 cp "$SRC/examples/plugins/hello/hello.c" "$SRC/examples/plugins/hello/CMakeLists.txt" "$WORK/hello/"
+cp -R "$SRC/examples/plugins/hello/scripts" "$WORK/hello/"
 
 # (a) the CMake package
 cmake -S "$WORK/hello" -B "$WORK/hello-cmake" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null \
@@ -39,8 +44,28 @@ export PKG_CONFIG_PATH
 cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
 	$(pkg-config --cflags socle) -o "$WORK/hello-pc/hello.so" "$WORK/hello/hello.c" \
 	|| fail "pkg-config build"
+mkdir -p "$WORK/hello-pc/hello"
+cp -R "$WORK/hello/scripts" "$WORK/hello-pc/hello/"
 
 SOCLE="$PREFIX/bin/socle"
+# Start "$SOCLE" serve on config $1; sets SERVER_PID and port.
+serve() {
+	"$SOCLE" serve --config "$1" 2>"$WORK/server.log" &
+	SERVER_PID=$!
+	port=""
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -1)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || fail "$1: server did not start"
+}
+stop() {
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+}
+
 run_with() { # plugin_dir label
 	dir=$1 label=$2
 	mkdir -p "$WORK/dep-$label"
@@ -48,7 +73,6 @@ run_with() { # plugin_dir label
 {
   "port": 0,
   "plugin_dirs": ["$dir"],
-  "scripts_default": "$PREFIX/share/socle/scripts/default",
   "services": [
     { "id": "tiers", "name": "Service tiers", "database": "tiers.db", "plugins": { "hello": {} } }
   ]
@@ -58,15 +82,7 @@ JSON
 	"$SOCLE" check --config "$cfg" >/dev/null 2>&1 || fail "$label: socle check"
 	printf 'motdepasse-solide-42\n' | "$SOCLE" user add --config "$cfg" --service tiers \
 		--email admin@tiers.example --role service_admin >/dev/null 2>&1 || fail "$label: user add"
-	"$SOCLE" serve --config "$cfg" 2>"$WORK/server.log" &
-	SERVER_PID=$!
-	port=""
-	for _ in $(seq 1 100); do
-		port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -1)
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
-	[ -n "$port" ] || fail "$label: server did not start"
+	serve "$cfg"
 	base="http://127.0.0.1:$port/api/v1/tiers"
 	token=$(curl -sf -X POST "$base/auth/login" -H 'Content-Type: application/json' \
 		-d '{"email":"admin@tiers.example","password":"motdepasse-solide-42"}' |
@@ -77,10 +93,31 @@ JSON
 	echo "$created" | grep -q '"Bonjour, Tiers !"' || fail "$label: rule point result: $created"
 	listed=$(curl -sf "$base/hello/greetings" -H "Authorization: Bearer $token") || fail "$label: GET"
 	echo "$listed" | grep -q '"Tiers"' || fail "$label: listed greetings: $listed"
-	kill "$SERVER_PID"
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=""
+	stop
 	echo "ok: $label plugin loaded and served"
 }
 run_with "$WORK/hello-cmake" cmake
 run_with "$WORK/hello-pc" pkgconfig
+
+# 4. The demo deployment served by the installed tree alone.
+cp -R "$SRC/examples/deployment" "$WORK/demo"
+rm -rf "$WORK/demo/data" && mkdir "$WORK/demo/data"
+sed -i 's/"port": 8080/"port": 0/' "$WORK/demo/socle.json"
+grep -q '"plugin_dirs"\|"scripts_default"' "$WORK/demo/socle.json" && fail "demo config names a path"
+"$SOCLE" migrate --config "$WORK/demo/socle.json" >/dev/null 2>&1 || fail "installed: migrate"
+serve "$WORK/demo/socle.json"
+offer=$(curl -sf "http://127.0.0.1:$port/api/v1/demo/offer") || fail "installed: GET /offer"
+echo "$offer" | grep -q '"membership"' || fail "installed: membership not served: $offer"
+echo "$offer" | grep -q '"tracking"' || fail "installed: tracking not served: $offer"
+# A tracking route (login required: 401, not 404) and a public membership one.
+types=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/demo/tracking/visit-types")
+[ "$types" = 401 ] || fail "installed: tracking route answered $types"
+curl -sf "http://127.0.0.1:$port/api/v1/demo/membership/application-form" | grep -q "\"risks\"" ||
+	fail "installed: membership application form"
+# Every file the server opened from a build or source tree would be a path
+# outside the prefix: the plugins it mapped must all be the prefix's.
+grep -o '/[^ ]*\.so' /proc/"$SERVER_PID"/maps | grep '/socle/plugins/' | sort -u > "$WORK/maps"
+[ -s "$WORK/maps" ] || fail "installed: no plugin mapped"
+grep -v "^$PREFIX/" "$WORK/maps" && fail "installed: plugin loaded from outside the prefix"
+stop
+echo "ok: installed tree serves the demo deployment from its prefix"

@@ -5,7 +5,7 @@
  *   - a capability (hello.write, held by staff),
  *   - two routes: GET and POST /api/v1/{service}/hello/greetings,
  *   - a rule point (greeting(name) -> {message}), whose default lives in
- *     scripts/default/hello/hello.lua and which a service may override,
+ *     hello/scripts/hello.lua and which a service may override,
  *   - a Lua function (socle.hello.shout),
  *   - an event handler (hello.greeted -> counts greetings per name).
  * docs/writing-a-plugin.md walks through this file. */

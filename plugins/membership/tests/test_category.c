@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The default follow_up_category (scripts/default/membership/membership_category.lua)
+/* The default follow_up_category (membership/scripts/membership_category.lua)
  * against ../shared/domain/rules-and-figures.md §1.1 and §2: table tests
  * through socle_rule_call on a core opened in-process with the membership
  * plugin linked statically, the contract check refusing a broken override of
@@ -58,7 +58,7 @@ static int setup(void **state)
 	         "end)\n");
 	W.core = test_core_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
-	         " \"plugin_dirs\": [], \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
+	         " \"plugin_dirs\": [],"
 	         " \"clock\": \"2025-11-03T09:00:00Z\","
 	         " \"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
 	         "   \"plugins\": {\"membership\": {}}},"

@@ -158,7 +158,7 @@ static int setup_core(void **state)
 	W.dir = fs_tempdir("membership-csv");
 	W.core = test_core_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
-	         " \"plugin_dirs\": [], \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
+	         " \"plugin_dirs\": [],"
 	         " \"clock\": \"2025-11-03T09:00:00Z\","
 	         " \"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
 	         "   \"plugins\": {\"membership\": {}}}]}",

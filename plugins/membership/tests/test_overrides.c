@@ -279,7 +279,7 @@ static void test_check_catches_broken_overrides(void **state)
 	                     "socle.rule('prevention_score', function(answers)\n"
 	                     "  return { score = -1, details = {}, explanation = 'négatif' }\n"
 	                     "end)\n",
-	                     "prevention_score", "scripts/default/membership/membership_score.lua",
+	                     "prevention_score", "membership/scripts/membership_score.lua",
 	                     "(reçu -1)");
 }
 

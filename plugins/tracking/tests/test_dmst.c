@@ -32,9 +32,9 @@ static int setup_http(void **state)
 {
 	(void)state;
 	json_t *cfg = json_pack(
-		"{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}, {s:s, s:s, s:s, s:{s:{s:f},"
+		"{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}, {s:s, s:s, s:s, s:{s:{s:f},"
 		" s:{}}}]}",
-		"plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default", SOCLE_SOURCE_DIR "/scripts/default",
+		"plugin_dirs", TRACKING_PLUGIN_DIR,
 		"clock", "2025-06-02T08:00:00Z", "services", "id", "svc", "name", "SPSTI du Rhône",
 		"database", "svc.db", "plugins", "membership", "fee_per_worker", 105.0, "tracking", "id",
 		"est", "name", "SPSTI de l'Est", "database", "est.db", "plugins", "membership",

@@ -25,9 +25,8 @@
 static int setup_http(void **state)
 {
 	(void)state;
-	json_t *cfg = json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
-	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
-	                        SOCLE_SOURCE_DIR "/scripts/default", "clock", "2025-07-01T08:00:00Z",
+	json_t *cfg = json_pack("{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
+	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "clock", "2025-07-01T08:00:00Z",
 	                        "services", "id", "svc", "name", "SPSTI du Rhône", "database",
 	                        "svc.db", "plugins", "membership", "fee_per_worker", 105.0,
 	                        "tracking");

@@ -2,7 +2,7 @@
 /* Sick leave and visit requests (issue 4, items 3 and 4) against
  * ../shared/domain/rules-and-figures.md §1.1 and §2:
  *   1. table tests of the default leave_obligations and visit_request_allowed
- *      (scripts/default/tracking/tracking_leave.lua) through socle_rule_call on
+ *      (tracking/scripts/tracking_leave.lua) through socle_rule_call on
  *      a core opened in process (tracking linked statically, membership loaded
  *      from the build's plugins folder): each cause at and around each
  *      threshold, the former rules for leaves started on or before 2022-03-31,
@@ -61,7 +61,6 @@ static int setup_core(void **state)
 	W.core = core_world_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
 	         " \"plugin_dirs\": [\"" TRACKING_PLUGIN_DIR "\"],"
-	         " \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
 	         " \"clock\": \"2025-03-12T09:00:00Z\","
 	         " \"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
 	         "   \"plugins\": {\"membership\": {\"fee_per_worker\": 105.0}, \"tracking\": {}}},"
@@ -572,9 +571,8 @@ static int setup_http(void **state)
 {
 	(void)state;
 
-	json_t *cfg = json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
-	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
-	                        SOCLE_SOURCE_DIR "/scripts/default", "clock",
+	json_t *cfg = json_pack("{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
+	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "clock",
 	                        HTTP_TODAY HTTP_CLOCK_TIME, "services", "id", "svc", "name",
 	                        "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
 	                        "fee_per_worker", 105.0, "tracking");

@@ -39,9 +39,8 @@
 
 static json_t *config(const char *clock)
 {
-	return json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:i, s:[i, i]}}}]}",
-	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
-	                 SOCLE_SOURCE_DIR "/scripts/default", "clock", clock, "services", "id", "svc",
+	return json_pack("{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:i, s:[i, i]}}}]}",
+	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "clock", clock, "services", "id", "svc",
 	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
 	                 "fee_per_worker", 105.0, "tracking", "cancel_cutoff_hours", 130,
 	                 "reminders_days", 7, 1);

@@ -36,7 +36,6 @@ static int setup_core(void **state)
 	W.core = core_world_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
 	         " \"plugin_dirs\": [\"" TRACKING_PLUGIN_DIR "\"],"
-	         " \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
 	         " \"clock\": \"2025-03-12T09:00:00Z\","
 	         " \"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
 	         "   \"plugins\": {\"membership\": {\"fee_per_worker\": 105.0}, \"tracking\": {}}},"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The default next_visits (scripts/default/tracking/tracking_visits.lua)
+/* The default next_visits (tracking/scripts/tracking_visits.lua)
  * against ../shared/domain/rules-and-figures.md §1.1 and the worked cases of
  * §2 about visits (TC01–TC33), with exact dates: table tests through
  * socle_rule_call on a core opened in process (tracking linked statically,
@@ -59,7 +59,6 @@ static int setup(void **state)
 	W.core = core_world_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
 	         " \"plugin_dirs\": [\"" TRACKING_PLUGIN_DIR "\"],"
-	         " \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
 	         " \"clock\": \"2025-06-01T09:00:00Z\","
 	         " \"services\": ["
 	         "  {\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
@@ -433,9 +432,8 @@ static void test_table_over_http(void **state)
 	int status = 0;
 	(void)state;
 
-	json_t *cfg = json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
-	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
-	                        SOCLE_SOURCE_DIR "/scripts/default", "clock", "2025-06-01T09:00:00Z",
+	json_t *cfg = json_pack("{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{}}}]}",
+	                        "plugin_dirs", TRACKING_PLUGIN_DIR, "clock", "2025-06-01T09:00:00Z",
 	                        "services", "id", "svc", "name", "SPSTI", "database", "svc.db",
 	                        "plugins", "membership", "fee_per_worker", 105.0, "tracking");
 	assert_int_equal(test_deploy_create(&d, "visits-http", cfg), 0);

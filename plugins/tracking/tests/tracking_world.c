@@ -277,9 +277,8 @@ socle_core *core_world_open(const char *dir, const char *config)
 
 json_t *world_config(const char *clock)
 {
-	return json_pack("{s:[s], s:s, s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:s, s:[i, i]}}}]}",
-	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "scripts_default",
-	                 SOCLE_SOURCE_DIR "/scripts/default", "clock", clock, "services", "id", "svc",
+	return json_pack("{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:s, s:[i, i]}}}]}",
+	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "clock", clock, "services", "id", "svc",
 	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
 	                 "fee_per_worker", 105.0, "tracking", "service_email", "suivi@svc.test",
 	                 "reminders_days", 7, 1);

@@ -1,5 +1,5 @@
 -- The Est service greets differently: it redefines the greeting rule point
--- on top of the default pack (scripts/default/hello/hello.lua stays loaded).
+-- on top of the default pack (hello/scripts/hello.lua stays loaded).
 socle.rule("greeting", function(name)
   return { message = "Salut " .. socle.hello.shout(name) .. " !" }
 end)

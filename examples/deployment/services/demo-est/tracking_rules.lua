@@ -1,5 +1,5 @@
 -- demo-est: this service's own order of the visits to plan. The file name
--- differs from the default pack's (scripts/default/tracking/tracking_planning.lua),
+-- differs from the default pack's (tracking/scripts/tracking_planning.lua),
 -- so the default pack loads first (assign_slot, convocation_text stay the
 -- defaults) and the socle.rule below replaces visit_priority for this service
 -- only.
