@@ -142,7 +142,8 @@ static int set_response(socle_req *req, unsigned status, struct MHD_Response *re
 	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
 	    /* the web spaces show health documents: never inside another site's frame */
 	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
-	    MHD_add_response_header(resp, "Referrer-Policy", "same-origin") != MHD_YES ||
+	    /* invitation and activation links carry tokens: no Referer ever leaks them */
+	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
 	    (cache_control &&
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES))
 		goto nomem;

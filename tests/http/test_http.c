@@ -393,6 +393,8 @@ static void test_params_and_query(void **state)
 	assert_string_equal(hc_header(&r, "Cache-Control"), "no-store");
 	assert_string_equal(hc_header(&r, "X-Content-Type-Options"), "nosniff");
 	assert_string_equal(hc_header(&r, "X-Frame-Options"), "DENY");
+	/* Tokens travel in invitation and activation URLs: never in a Referer. */
+	assert_string_equal(hc_header(&r, "Referrer-Policy"), "no-referrer");
 	json_decref(j);
 	hc_response_free(&r);
 
