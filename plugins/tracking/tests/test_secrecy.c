@@ -66,12 +66,11 @@ static struct {
 static char *raw_body(const char *auth, const char *method, const char *path, const char *body,
                       int *status)
 {
-	const char *headers[] = {auth, NULL};
+	const char *headers[] = {auth, body ? "Content-Type: application/json" : NULL, NULL};
 	struct hc_response r = {0};
 
 	*status = 0;
-	if (hc_request(S.port, method, path, auth ? headers : NULL, body, body ? strlen(body) : 0,
-	               &r) != 0)
+	if (hc_request(S.port, method, path, headers, body, body ? strlen(body) : 0, &r) != 0)
 		fail_msg("%s %s : pas de réponse", method, path);
 	*status = r.status;
 	char *out = strdup(r.body ? r.body : "");
@@ -300,11 +299,18 @@ static void test_opposition(void **state)
  * sources: a route added later is walked too, or this test fails. */
 static json_t *get_routes(void)
 {
-	static const char *const dirs[] = {"core", "plugins/membership", "plugins/tracking"};
-	json_t *out = json_array();
+	json_t *out = json_array(), *dirs = json_pack("[s]", "core");
+	char *plugins = fs_join(SOCLE_SOURCE_DIR, "plugins");
+	DIR *ph = opendir(plugins);
 
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
-		char *dir = fs_join(SOCLE_SOURCE_DIR, dirs[d]);
+	assert_non_null(ph);
+	for (struct dirent *de; (de = readdir(ph)) != NULL;)
+		if (de->d_name[0] != '.' && strchr(de->d_name, '.') == NULL)
+			json_array_append_new(dirs, json_sprintf("plugins/%s", de->d_name));
+	closedir(ph);
+	free(plugins);
+	for (size_t d = 0; d < json_array_size(dirs); d++) {
+		char *dir = fs_join(SOCLE_SOURCE_DIR, json_string_value(json_array_get(dirs, d)));
 		DIR *dh = opendir(dir);
 
 		assert_non_null(dh);
@@ -333,6 +339,7 @@ static json_t *get_routes(void)
 		closedir(dh);
 		free(dir);
 	}
+	json_decref(dirs);
 	assert_true(json_array_size(out) > 40);
 	return out;
 }
@@ -520,6 +527,23 @@ static void test_employer(void **state)
 	wait_none("SELECT COUNT(*) FROM core_job WHERE kind = 'mail.send' AND state <> 'done'");
 	assert_int_equal(count_mails("ines@garnier.test", "annulation", NULL), 0);
 
+	/* Reminders a former version planned for the company's address (one of
+	 * them rendered at booking time): they are not sent. */
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO core_job (kind, payload, run_at, max_attempts, created_at, updated_at)"
+	         " SELECT 'tracking.reminder', json_object('request_id', id, 'slot_id', slot_id,"
+	         " 'to', 'ines@garnier.test', 'days', 1), 0, 3, 0, 0 FROM tracking_visit_request"
+	         " WHERE id = %lld", (long long)T.rp);
+	db_exec(sql);
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO core_job (kind, payload, run_at, max_attempts, created_at, updated_at)"
+	         " SELECT 'tracking.reminder', json_object('request_id', id, 'slot_id', slot_id,"
+	         " 'to', 'ines@garnier.test', 'days', 7, 'subject', 'Rappel de convocation', 'text',"
+	         " 'Rappel : Visite de pré-reprise de Marc Petit'), 0, 3, 0, 0"
+	         " FROM tracking_visit_request WHERE id = %lld", (long long)T.rp);
+	db_exec(sql);
+
 	/* ---- the day of the visits: the reminders went out (to the workers) ---- */
 	restart_at("2025-06-11T12:00:00Z");
 	free(staff);
@@ -536,6 +560,9 @@ static void test_employer(void **state)
 	assert_int_equal(wait_mails("marc.petit@mail.test", "rappel", "Visite de pré-reprise", 2), 2);
 	assert_int_equal(wait_mails("zoe.faure@mail.test", "rappel", "Visite à la demande", 2), 2);
 	assert_int_equal(count_mails("marc.petit@mail.test", "rappel", "temps de travail"), 0);
+	wait_none("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder' AND state <> 'done'"
+	          " AND payload LIKE '%ines@garnier.test%'");
+	wait_none("SELECT COUNT(*) FROM core_job WHERE kind = 'mail.send' AND state <> 'done'");
 	assert_int_equal(count_mails("ines@garnier.test", "rappel", NULL), 0);
 
 	/* The médecin holds them: notes for the file; no document for the
@@ -607,7 +634,8 @@ static void test_employer(void **state)
 			snprintf(docs, sizeof(docs), "/visits/%lld/documents/", (long long)reqs[k]);
 			snprintf(offered, sizeof(offered), "request_id=%lld", (long long)reqs[k]);
 			size_t n = strlen(url), l = strlen(one);
-			bool avis = reqs[k] == T.ad && strstr(url, "/documents/avis") != NULL;
+			bool avis = reqs[k] == T.ad && strstr(url, docs) != NULL &&
+			            strstr(url, "/documents/avis") != NULL;
 			if ((n >= l && strcmp(url + n - l, one) == 0) || strstr(url, offered) ||
 			    (strstr(url, docs) && !avis)) {
 				if (status != 404)
