@@ -584,6 +584,27 @@ static void test_employer(void **state)
 	                             "document", "avis_inaptitude", "reclassement",
 	                             "Poste sans exposition aux solvants.", "notes", "kind",
 	                             "observation", "text", SECRET "NOTE-AD")));
+	/* A rendez-vous de liaison during Marc's leave: the employer takes part
+	 * and is convoked, to a meeting that is not said to be on working time. */
+	json_int_t liaison = request(staff, json_pack("{s:I, s:I, s:s}", "worker_id", T.w2,
+	                                              "company_id", T.company, "type",
+	                                              "rendez_vous_liaison"));
+	r = expect(201, staff, "POST", "/api/v1/svc/tracking/slots",
+	           json_pack("{s:I, s:s, s:i}", "professional_id", T.pro_inf, "starts_at",
+	                     "2025-06-11T17:00", "duration_min", 30));
+	json_int_t slot_1700 = id_of(json_array_get(json_object_get(r, "items"), 0));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book",
+	         (long long)liaison);
+	json_decref(expect(200, staff, "POST", path, json_pack("{s:I}", "slot_id", slot_1700)));
+	assert_int_equal(wait_mails("ines@garnier.test", "convocation",
+	                            "Type de visite : Rendez-vous de liaison", 1), 1);
+	assert_int_equal(wait_mails("marc.petit@mail.test", "convocation",
+	                            "Type de visite : Rendez-vous de liaison", 1), 1);
+	assert_int_equal(count_mails("ines@garnier.test", "convocation",
+	                             "pendant l'arrêt de travail du salarié"), 1);
+	assert_int_equal(count_mails("ines@garnier.test", "convocation", "temps de travail"), 2);
+
 	/* The due visits recomputed after these outcomes. */
 	wait_sql(1, "SELECT COUNT(*) FROM tracking_due_run WHERE state = 'done'"
 	            " AND on_date = '2025-06-11'");
@@ -636,12 +657,14 @@ static void test_employer(void **state)
 			size_t n = strlen(url), l = strlen(one);
 			bool avis = reqs[k] == T.ad && strstr(url, docs) != NULL &&
 			            strstr(url, "/documents/avis") != NULL;
-			if ((n >= l && strcmp(url + n - l, one) == 0) || strstr(url, offered) ||
-			    (strstr(url, docs) && !avis)) {
-				if (status != 404)
-					fail_msg("l'employeur, GET %s : %d au lieu de 404 : %s", url, status,
-					         body);
-			}
+			/* 404 with the very message of a request that does not exist. */
+			if (((n >= l && strcmp(url + n - l, one) == 0) || strstr(url, offered)) &&
+			    (status != 404 || !strstr(body, "Demande de visite introuvable.")))
+				fail_msg("l'employeur, GET %s : %d au lieu de 404 : %s", url, status, body);
+			if (strstr(url, docs) && !avis &&
+			    (status != 404 ||
+			     !strstr(body, "Aucune conclusion n'est enregistrée pour cette visite.")))
+				fail_msg("l'employeur, GET %s : %d au lieu de 404 : %s", url, status, body);
 			if (avis && status != 200)
 				fail_msg("l'employeur, GET %s : %d au lieu de 200 (avis d'inaptitude) : %s",
 				         url, status, body);
@@ -736,7 +759,7 @@ static void test_employer(void **state)
 		if (strstr(buf, SECRET))
 			fail_msg("%s : un marqueur dans le courriel", file);
 		if (strstr(buf, "To: ines@garnier.test\r\n") &&
-		    (strstr(buf, "pré-reprise") || strstr(buf, "Visite à la demande")))
+		    (strstr(buf, "Visite de pré-reprise") || strstr(buf, "Visite à la demande")))
 			fail_msg("%s : l'employeur informé d'une visite qui ne le regarde pas", file);
 		free(file);
 	}
