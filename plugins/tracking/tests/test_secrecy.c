@@ -586,6 +586,7 @@ static void test_employer(void **state)
 	                             "observation", "text", SECRET "NOTE-AD")));
 	/* A rendez-vous de liaison during Marc's leave: the employer takes part
 	 * and is convoked, to a meeting that is not said to be on working time. */
+	int working_time = count_mails("ines@garnier.test", "convocation", "temps de travail");
 	json_int_t liaison = request(staff, json_pack("{s:I, s:I, s:s}", "worker_id", T.w2,
 	                                              "company_id", T.company, "type",
 	                                              "rendez_vous_liaison"));
@@ -603,7 +604,8 @@ static void test_employer(void **state)
 	                            "Type de visite : Rendez-vous de liaison", 1), 1);
 	assert_int_equal(count_mails("ines@garnier.test", "convocation",
 	                             "pendant l'arrêt de travail du salarié"), 1);
-	assert_int_equal(count_mails("ines@garnier.test", "convocation", "temps de travail"), 2);
+	assert_int_equal(count_mails("ines@garnier.test", "convocation", "temps de travail"),
+	                 working_time);
 
 	/* The due visits recomputed after these outcomes. */
 	wait_sql(1, "SELECT COUNT(*) FROM tracking_due_run WHERE state = 'done'"
