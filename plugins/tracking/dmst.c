@@ -24,7 +24,11 @@
  * professionals who follow him under the médecin du travail's authority. When
  * opposition_other_professionals is set, only the médecin du travail reads or
  * writes the file: an infirmier is refused (403, audited as denied, before
- * socle_access_medical records any access).
+ * socle_access_medical records any access). The check is
+ * tracking_medical_access (tracking.h), the one gate of every route of the
+ * plugin that returns medical content: this file's, the documents of a visit
+ * and the notes of an outcome (outcome.c), the reason of a request
+ * (planning.c).
  *
  * Retention (décret 2022-1434): kept at least 40 years after the last visit
  * (the file's creation date while no visit is recorded), and at most 10 years
@@ -287,29 +291,26 @@ static int64_t user_id(socle_req *req)
 
 /* ---- the medical gate ------------------------------------------------------------------ */
 
-/* Every route of this file passes here before touching the file. The worker's
- * opposition first (an infirmier is refused when the worker opposed access by
- * the professionals working under the médecin's authority: the refusal is
- * audited), then socle_access_medical (role check and durable trace). Returns 0
- * when allowed, or a negative code once an error reply is queued. */
-static int medical_gate(socle_req *req, int64_t worker, const char *action)
+/* tracking.h. The worker's opposition first: a health professional other than
+ * the médecin du travail is refused when the worker opposed access by the
+ * professionals working under the médecin's authority (the refusal audited),
+ * then socle_access_medical (role check and durable trace). */
+int tracking_medical_access(socle_req *req, int64_t worker, const char *action, socle_err *err)
 {
-	socle_err err = SOCLE_ERR_INIT;
 	const socle_principal *who = socle_req_principal(req);
+	int role = who ? socle_principal_role(who) : 0;
 
-	if (who != NULL && socle_principal_role(who) == SOCLE_ROLE_INFIRMIER) {
-		socle_db *db = socle_req_reader(req, &err);
+	if ((SOCLE_ROLE_BIT(role) & SOCLE_ROLES_HEALTH) && role != SOCLE_ROLE_MEDECIN) {
+		socle_db *db = socle_req_reader(req, err);
 		json_t *p = json_pack("{s:I}", "w", (json_int_t)worker);
 		json_t *rows = db && p ? socle_db_query(db, "SELECT opposition_other_professionals AS o"
 		                                        " FROM tracking_dmst WHERE worker_id = :w", p,
-		                                        &err)
+		                                        err)
 		                       : NULL;
 
 		json_decref(p);
-		if (rows == NULL) {
-			socle_reply_err(req, &err);
-			return err.code ? err.code : SOCLE_E_NOMEM;
-		}
+		if (rows == NULL)
+			return err->code ? err->code : NOMEM(err);
 		bool opposed = json_integer_value(json_object_get(json_array_get(rows, 0), "o")) != 0;
 		json_decref(rows);
 		if (opposed) {
@@ -317,22 +318,30 @@ static int medical_gate(socle_req *req, int64_t worker, const char *action)
 			struct socle_audit_entry e = {.action = action, .object_type = "worker",
 			                              .object_id = worker, .outcome = "denied",
 			                              .detail = detail};
-			int rc = socle_audit_now(req, &e, &err);
+			int rc = socle_audit_now(req, &e, err);
 
 			json_decref(detail);
-			if (rc < 0) {
-				socle_reply_err(req, &err);
+			if (rc < 0)
 				return rc;
-			}
-			socle_reply_error(req, 403, "forbidden",
-			                  "Le salarié s'est opposé à l'accès à son dossier médical par les "
-			                  "professionnels de santé autres que le médecin du travail.");
-			return SOCLE_E_FORBIDDEN;
+			return socle_err_set(err, SOCLE_E_FORBIDDEN,
+			                     "Le salarié s'est opposé à l'accès à son dossier médical par "
+			                     "les professionnels de santé autres que le médecin du travail "
+			                     "(L4624-8).");
 		}
 	}
-	if (socle_access_medical(req, worker, action, &err) != 0) {
+	return socle_access_medical(req, worker, action, err);
+}
+
+/* Every route of this file passes here before touching the file: 0 when
+ * allowed, or a negative code once an error reply is queued. */
+static int medical_gate(socle_req *req, int64_t worker, const char *action)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int rc = tracking_medical_access(req, worker, action, &err);
+
+	if (rc != 0) {
 		socle_reply_err(req, &err);
-		return err.code ? err.code : SOCLE_E_FORBIDDEN;
+		return rc;
 	}
 	return 0;
 }

@@ -47,6 +47,14 @@
  * each company); overdue_follow_ups stays on the legal ceilings and the
  * protocol, over any period.
  *
+ * A company's indicators (read by its employer users) leave out the visits
+ * kept from the employer (tracking_hidden_from_employer: a pré-reprise, a
+ * visite à la demande the worker asked for): their requests are not in the
+ * backlog nor in the requests due, their outcomes do not make a worker seen
+ * nor restart his follow-up, and a DMST they alone opened is not counted, so
+ * that no count tells the employer they exist. The service's indicators
+ * (staff only) count them.
+ *
  * Every indicator gives numerator, denominator, rate (percentage, one decimal,
  * null when the denominator is 0) and its definition in French. Reads only; no
  * medical content leaves: counts of the company's own workers. */
@@ -58,6 +66,11 @@
 #include "tracking.h"
 
 /* Dates: the core's calendar (socle/date.h), as socle.date in the rule packs. */
+
+/* An outcome @p o of a visit kept from the employer (TRACKING_HIDDEN_SQL). */
+#define HIDDEN_OUTCOME(o)                                                                     \
+	"EXISTS (SELECT 1 FROM tracking_visit_request hr WHERE hr.id = " o ".request_id AND "    \
+	TRACKING_HIDDEN_SQL("hr") ")"
 
 /* ---- the indicators ------------------------------------------------------------- */
 
@@ -200,24 +213,38 @@ static int worker_pass(socle_db *db, int64_t company, const char *from, const ch
 	/* Four variants of one query: with or without the outcome columns, the
 	 * overdue inputs, and the company filter (no "OR :x = 0" that would defeat
 	 * the indexes). */
-	char sql[2048];
+	/* A company's figures leave out the visits kept from its employer (see the
+	 * head of the file): their outcomes, and a DMST that only they opened. */
+	const char *kept = company > 0 ? " AND NOT " HIDDEN_OUTCOME("o") : "";
+	char sql[4096];
 	snprintf(sql, sizeof(sql),
-	         "SELECT w.id, %s, %s, %s"
+	         "SELECT w.id, %s%s, %s%s%s, %s%s%s"
 	         " FROM membership_worker w%s"
 	         " WHERE w.start_date <= :to AND (w.end_date IS NULL OR w.end_date >= :from)%s",
 	         which & IND_DMST
-	                 ? "(SELECT 1 FROM tracking_dmst d WHERE d.worker_id = w.id) AS has_dmst"
+	                 ? "(SELECT 1 FROM tracking_dmst d WHERE d.worker_id = w.id"
 	                 : "NULL AS has_dmst",
+	         which & IND_DMST
+	                 ? (company > 0 ? " AND (EXISTS (SELECT 1 FROM tracking_visit_outcome o"
+	                                  " WHERE o.worker_id = w.id AND NOT " HIDDEN_OUTCOME("o")
+	                                  ") OR NOT EXISTS (SELECT 1 FROM tracking_visit_outcome o"
+	                                  " WHERE o.worker_id = w.id))) AS has_dmst"
+	                                : ") AS has_dmst")
+	                 : "",
 	         need_outcome ? "(SELECT MAX(o.held_on) FROM tracking_visit_outcome o"
-	                        " WHERE o.worker_id = w.id AND o.held_on <= :to) AS last_held"
+	                        " WHERE o.worker_id = w.id AND o.held_on <= :to"
 	                      : "NULL AS last_held",
+	         need_outcome ? kept : "", need_outcome ? ") AS last_held" : "",
 	         need_overdue
 	                 ? "(SELECT o.next_visit_on FROM tracking_visit_outcome o"
 	                   " WHERE o.worker_id = w.id AND o.held_on <= :to"
-	                   " ORDER BY o.held_on DESC, o.id DESC LIMIT 1) AS last_next,"
+	                 : "NULL AS last_next",
+	         need_overdue ? kept : "",
+	         need_overdue
+	                 ? " ORDER BY o.held_on DESC, o.id DESC LIMIT 1) AS last_next,"
 	                   " w.category, w.contract_type, w.start_date, w.birth_date,"
 	                   " w.night_worker, p.periodicity_months, p.next_visit_on"
-	                 : "NULL AS last_next",
+	                 : "",
 	         need_overdue ? " LEFT JOIN tracking_protocol p ON p.worker_id = w.id" : "",
 	         company > 0 ? " AND w.company_id = :company" : "");
 	socle_stmt *st = prepare_scoped(db, sql, company, from, to, err);
@@ -268,7 +295,7 @@ static int worker_pass(socle_db *db, int64_t company, const char *from, const ch
 static int delay_indicator(socle_db *db, int64_t company, const char *from, const char *to,
                            json_t *out, socle_err *err)
 {
-	char sql[1024];
+	char sql[2048];
 
 	/* A slot's starts_at is local "YYYY-MM-DDTHH:MM": on or before the due day
 	 * means before due_before || 'T99'. */
@@ -282,7 +309,7 @@ static int delay_indicator(socle_db *db, int64_t company, const char *from, cons
 	         " LEFT JOIN tracking_visit_outcome o ON o.request_id = r.id"
 	         " LEFT JOIN tracking_slot s ON s.id = r.slot_id"
 	         " WHERE r.due_before >= :from AND r.due_before <= :to AND r.status <> 'cancelled'%s",
-	         company > 0 ? " AND r.company_id = :company" : "");
+	         company > 0 ? " AND r.company_id = :company AND NOT " TRACKING_HIDDEN_SQL("r") : "");
 	socle_stmt *st = prepare_scoped(db, sql, company, from, to, err);
 	if (st == NULL)
 		return err && err->code ? err->code : SOCLE_E_STORE;
@@ -303,13 +330,13 @@ static int delay_indicator(socle_db *db, int64_t company, const char *from, cons
 static int backlog_indicator(socle_db *db, int64_t company, const char *to, json_t *out,
                              socle_err *err)
 {
-	char sql[512];
+	char sql[1024];
 
 	snprintf(sql, sizeof(sql),
 	         "SELECT r.type, COUNT(*) FROM tracking_visit_request r"
 	         " WHERE r.status = 'queued' AND r.requested_on <= :to%s"
 	         " GROUP BY r.type ORDER BY r.type",
-	         company > 0 ? " AND r.company_id = :company" : "");
+	         company > 0 ? " AND r.company_id = :company AND NOT " TRACKING_HIDDEN_SQL("r") : "");
 	socle_stmt *st = prepare_scoped(db, sql, company, NULL, to, err);
 	if (st == NULL)
 		return err && err->code ? err->code : SOCLE_E_STORE;

@@ -19,10 +19,15 @@
  *   - GET /tracking/visits/{request_id}/documents/{attestation|avis|ordonnance}
  *     [.html]: each document as JSON or as a printable French HTML page.
  *     Access: the employer users of the company receive the attestation or the
- *     avis, never the ordonnance, the notes or the DMST; the employee bound to
- *     the worker receives all three; health professionals read all (their
- *     access is traced as "dmst.document.read", visible to the worker);
- *     anyone else is refused (403, audited).
+ *     avis, never the ordonnance, the notes or the DMST, and nothing of a
+ *     visit kept from them (tracking_hidden_from_employer: a pré-reprise, a
+ *     visite à la demande the worker asked for) but an avis d'inaptitude (404
+ *     otherwise, as for a visit without outcome, the refusal audited); the
+ *     employee bound to the worker receives all three; health professionals
+ *     read all through the medical gate (tracking_medical_access: the
+ *     worker's opposition shuts the infirmier out; each access traced as
+ *     "dmst.document.read", visible to the worker); anyone else is refused
+ *     (403, audited).
  *   - the reprise warning: on sick_leave.declared and sick_leave.updated, when
  *     leave_obligations says a visite de reprise is required on a known return
  *     (not provisional), one warning per leave and latest date is stored and a
@@ -679,27 +684,12 @@ static int outcome_post(socle_req *req, void *ud)
 		goto out;
 	}
 
-	/* Notes are written to the DMST: a worker's opposition binds the infirmier
-	 * (L4624-8), and the access is traced before anything is written. */
-	if (role == SOCLE_ROLE_INFIRMIER && json_array_size(json_object_get(b, "notes")) > 0) {
-		json_t *f = q_all(db, "SELECT opposition_other_professionals AS o FROM tracking_dmst"
-		                      " WHERE worker_id = :w",
-		                  json_pack("{s:I}", "w", (json_int_t)worker), &err);
-		if (f == NULL) {
-			rc = err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
-			goto out;
-		}
-		bool opposed = iget(json_array_get(f, 0), "o") != 0;
-		json_decref(f);
-		if (opposed) {
-			rc = refuse(req, "dmst.write", worker, "opposition",
-			            "Le salarié s'est opposé à l'accès à son dossier médical par les "
-			            "professionnels de santé autres que le médecin du travail : les notes "
-			            "relèvent du médecin.");
-			goto out;
-		}
-	}
-	if (socle_access_medical(req, worker, "dmst.write", &err) != 0) {
+	/* Notes are written to the DMST: the medical gate, so that a worker's
+	 * opposition binds the infirmier (L4624-8); the access is traced before
+	 * anything is written. */
+	if ((json_array_size(json_object_get(b, "notes")) > 0
+	             ? tracking_medical_access(req, worker, "dmst.write", &err)
+	             : socle_access_medical(req, worker, "dmst.write", &err)) != 0) {
 		rc = socle_reply_err(req, &err);
 		goto out;
 	}
@@ -748,8 +738,9 @@ static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
 		"SELECT o.id, o.request_id, o.worker_id, o.company_id, o.type, o.held_on,"
 		" o.professional_id, o.role, o.attestation, o.avis, o.adjustments, o.orientation,"
 		" o.ordonnance, o.next_visit_on, w.first_name, w.last_name, w.birth_date, w.job_title,"
-		" c.legal_name, u.display_name AS professional_name"
+		" c.legal_name, u.display_name AS professional_name, r.requested_by"
 		" FROM tracking_visit_outcome o"
+		" JOIN tracking_visit_request r ON r.id = o.request_id"
 		" JOIN membership_worker w ON w.id = o.worker_id"
 		" JOIN membership_company c ON c.id = o.company_id"
 		" LEFT JOIN core_user u ON u.id = o.professional_id"
@@ -1082,7 +1073,7 @@ static int document_get(socle_req *req, void *ud)
 
 	/* Access: see the head of the file. */
 	if (role == SOCLE_ROLE_MEDECIN || role == SOCLE_ROLE_INFIRMIER) {
-		if (socle_access_medical(req, worker, "dmst.document.read", &err) != 0) {
+		if (tracking_medical_access(req, worker, "dmst.document.read", &err) != 0) {
 			rc = socle_reply_err(req, &err);
 			goto out;
 		}
@@ -1095,6 +1086,16 @@ static int document_get(socle_req *req, void *ud)
 	} else if (role == SOCLE_ROLE_EMPLOYER) {
 		if (socle_access_company(req, company, &err) != 0) {
 			rc = socle_reply_err(req, &err);
+			goto out;
+		}
+		/* A visit kept from the employer: as if it had no outcome, but for
+		 * its avis d'inaptitude. */
+		const char *avis_of = sget(o, "avis");
+		if (!(kind == DOC_AVIS && avis_of && strcmp(avis_of, "inaptitude") == 0) &&
+		    tracking_employer_kept_out(req, worker, sget(o, "type"), sget(o, "requested_by"),
+		                               "tracking.document.read")) {
+			rc = socle_reply_error(req, 404, "not_found", "Aucune conclusion n'est "
+			                       "enregistrée pour cette visite.");
 			goto out;
 		}
 		if (kind == DOC_ORDONNANCE) {

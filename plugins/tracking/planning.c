@@ -17,6 +17,11 @@
  *     steps (rule point convocation_text(visit)), mailed to the company's
  *     contact and to the worker's own account, with reminders (service setting
  *     reminders_days) sent by the job queue only while the visit still holds;
+ *     a visit kept from the employer (a pré-reprise, a visite à la demande the
+ *     worker asked for: tracking_hidden_from_employer) is mailed to the worker
+ *     only, and an employer user can neither read, book nor cancel it nor see
+ *     it in the visits to plan (README, "Secret"); the reason the worker or a
+ *     physician gave is read by the worker and through the medical gate only;
  *   - cancellation (cut-off: setting cancel_cutoff_hours, for employers) with
  *     an optional return to the queue, and no-show recording.
  *
@@ -36,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tracking.h"
 
@@ -518,13 +524,56 @@ static json_t *request_rule_view(const json_t *r)
 	return v;
 }
 
-/* A request as the caller may see it: an employer never reads the reason the
- * worker or a physician gave (it may touch on health). Returns @p r. */
+/* ---- who is told what (tracking.h, README "Secret") ---- */
+
+bool tracking_hidden_from_employer(const char *type, const char *requested_by)
+{
+	if (type == NULL)
+		return false;
+	return strcmp(type, "pre_reprise") == 0 ||
+	       (strcmp(type, "visite_a_la_demande") == 0 && requested_by != NULL &&
+	        strcmp(requested_by, "worker") == 0);
+}
+
+bool tracking_employer_kept_out(socle_req *req, int64_t worker, const char *type,
+                                const char *requested_by, const char *action)
+{
+	if (socle_principal_role(socle_req_principal(req)) != SOCLE_ROLE_EMPLOYER ||
+	    !tracking_hidden_from_employer(type, requested_by))
+		return false;
+	json_t *detail = json_pack("{s:s, s:s}", "reason", "hidden_from_employer", "type", type);
+	struct socle_audit_entry e = {.action = action, .object_type = "worker",
+	                              .object_id = worker, .outcome = "denied", .detail = detail};
+
+	socle_audit_now(req, &e, NULL); /* the refusal stands even if its trace failed */
+	json_decref(detail);
+	return true;
+}
+
+/* A request as the caller may see it. The reason the worker or a physician
+ * gave may touch on health: only the worker himself and the health
+ * professionals who pass the medical gate read it (tracking_medical_access:
+ * the access traced, the worker's opposition binding the infirmier); an
+ * employer, an assistant or an administrator never does. Returns @p r. */
 static json_t *request_for(socle_req *req, json_t *r)
 {
-	if (r && socle_principal_role(socle_req_principal(req)) == SOCLE_ROLE_EMPLOYER &&
-	    strcmp(sget(r, "requested_by") ? sget(r, "requested_by") : "", "employer") != 0)
-		json_object_del(r, "reason");
+	const socle_principal *who = socle_req_principal(req);
+	int role = socle_principal_role(who);
+	const json_t *reason = r ? json_object_get(r, "reason") : NULL;
+	int64_t worker = r ? iget(r, "worker_id") : 0;
+
+	if (reason == NULL || json_is_null(reason) ||
+	    strcmp(sget(r, "requested_by") ? sget(r, "requested_by") : "", "employer") == 0)
+		return r;
+	if (role == SOCLE_ROLE_EMPLOYEE && socle_principal_has_scope(who, "worker", worker))
+		return r;
+	if (SOCLE_ROLE_BIT(role) & SOCLE_ROLES_HEALTH) {
+		socle_err err = SOCLE_ERR_INIT;
+
+		if (tracking_medical_access(req, worker, "dmst.request.read", &err) == 0)
+			return r;
+	}
+	json_object_del(r, "reason");
 	return r;
 }
 
@@ -959,12 +1008,16 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 	socle_err e2 = SOCLE_ERR_INIT;
 	int rc;
 
-	/* One open request per worker and visit type. */
+	/* One open request per worker and visit type; the employer's own request
+	 * does not collide with one kept from him (he would learn of it). */
 	json_t *dup = q_one(wdb, "SELECT id FROM tracking_visit_request WHERE worker_id = :w"
 	                         " AND type = :t AND (status = 'queued' OR status = 'scheduled')"
+	                         " AND (:employer = 0 OR NOT "
+	                         TRACKING_HIDDEN_SQL("tracking_visit_request") ")"
 	                         " ORDER BY id LIMIT 1",
-	                    json_pack("{s:O, s:O}", "w", json_object_get(b, "worker_id"), "t",
-	                              json_object_get(b, "type")),
+	                    json_pack("{s:O, s:O, s:b}", "w", json_object_get(b, "worker_id"), "t",
+	                              json_object_get(b, "type"), "employer",
+	                              strcmp(rw->by, "employer") == 0),
 	                    &e2);
 	if (dup != NULL) {
 		rw->duplicate = iget(dup, "id");
@@ -1217,6 +1270,13 @@ static json_t *request_param(socle_req *req, const char *name, bool company_only
 		socle_reply_err(req, &err);
 		return NULL;
 	}
+	/* A request kept from the employer: as if it did not exist. */
+	if (tracking_employer_kept_out(req, iget(r, "worker_id"), sget(r, "type"),
+	                               sget(r, "requested_by"), "tracking.visit_request.read")) {
+		json_decref(r);
+		socle_reply_error(req, 404, "not_found", "Demande de visite introuvable.");
+		return NULL;
+	}
 	return r;
 }
 
@@ -1244,7 +1304,8 @@ static int request_get(socle_req *req, void *ud)
 }
 
 /* GET /tracking/companies/{id}/visits-to-plan: the queued requests of the
- * company, in the order of visit_priority (then deadline, then request date). */
+ * company, in the order of visit_priority (then deadline, then request date);
+ * an employer does not see those kept from him (tracking_hidden_from_employer). */
 static int visits_to_plan(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
@@ -1268,12 +1329,14 @@ static int visits_to_plan(socle_req *req, void *ud)
 		" FROM tracking_visit_request r JOIN membership_worker w ON w.id = r.worker_id"
 		" LEFT JOIN c ON 1 = 1"
 		" WHERE r.company_id = :company AND r.status = 'queued'"
+		" AND (:employer = 0 OR NOT " TRACKING_HIDDEN_SQL("r") ")"
 		" AND (:after = 0 OR r.priority < c.cp OR (r.priority = c.cp"
 		"   AND (COALESCE(r.due_before, '9999-12-31') > c.cd"
 		"   OR (COALESCE(r.due_before, '9999-12-31') = c.cd AND r.id > c.ci))))"
 		" ORDER BY r.priority DESC, COALESCE(r.due_before, '9999-12-31'), r.id LIMIT :limit",
-		json_pack("{s:I, s:I, s:i}", "company", (json_int_t)company, "after", (json_int_t)after,
-		          "limit", limit),
+		json_pack("{s:I, s:I, s:i, s:b}", "company", (json_int_t)company, "after",
+		          (json_int_t)after, "limit", limit, "employer",
+		          socle_principal_role(socle_req_principal(req)) == SOCLE_ROLE_EMPLOYER),
 		&err) : NULL;
 	if (items == NULL)
 		return reply_fail(req, &err);
@@ -1339,9 +1402,26 @@ static char *convocation_body(const json_t *ctx, const json_t *text, int days_be
 	fprintf(f, "Objectifs de la visite\n%s\n\nDéroulement\n", sget(text, "objectives"));
 	json_array_foreach(json_object_get(text, "steps"), i, s)
 		fprintf(f, "%zu. %s\n", i + 1, json_string_value(s));
-	fprintf(f, "\nLa visite a lieu pendant le temps de travail ; le temps passé et les frais de "
-	           "transport sont pris en charge par l'employeur (R4624-39).\n"
-	           "En cas d'empêchement, prévenez le service au plus tôt, et au moins %" PRId64
+	const char *type = sget(ctx, "type") ? sget(ctx, "type") : "";
+	if (strcmp(type, "pre_reprise") == 0)
+		/* The worker is on sick leave: not "pendant le temps de travail". */
+		fprintf(f, "\nCette visite a lieu pendant votre arrêt de travail, qu'elle n'interrompt "
+		           "pas. Votre employeur n'en est pas informé par le service : seules les "
+		           "recommandations du médecin du travail pour votre retour peuvent lui être "
+		           "transmises, et seulement si vous ne vous y opposez pas (R4624-29, "
+		           "R4624-30).\n");
+	else if (strcmp(type, "rendez_vous_liaison") == 0)
+		fprintf(f, "\nCe rendez-vous a lieu pendant l'arrêt de travail du salarié, qu'il "
+		           "n'interrompt pas ; le salarié peut le refuser sans conséquence (L1226-1-3, "
+		           "D1226-8-1).\n");
+	else
+		fprintf(f, "\nLa visite a lieu pendant le temps de travail ; le temps passé et les frais "
+		           "de transport sont pris en charge par l'employeur (R4624-39).%s\n",
+		        json_is_true(json_object_get(ctx, "hidden"))
+		                ? " Votre employeur n'est pas informé de votre demande par le service "
+		                  "(R4624-34)."
+		                : "");
+	fprintf(f, "En cas d'empêchement, prévenez le service au plus tôt, et au moins %" PRId64
 	           " heures avant la visite.\n\nRéférence de la demande : %" PRId64 "\n",
 	        iget(ctx, "cutoff_hours"), iget(ctx, "request_id"));
 	if (fclose(f) != 0) {
@@ -1371,6 +1451,26 @@ static void notice_clear(struct notice *n)
 	json_decref(n->text);
 	json_decref(n->recipients);
 	memset(n, 0, sizeof(*n));
+}
+
+/* Who is told of a visit (its convocation, reminders and cancellation): the
+ * worker's own accounts, and the company's contact unless the visit is kept
+ * from the employer (tracking_hidden_from_employer). [{email}], the company's
+ * contact first; NULL on error. */
+static json_t *notice_recipients(socle_db *db, const json_t *r, socle_err *err)
+{
+	bool hidden = tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by"));
+
+	return q_all(db, "SELECT c.contact_email AS email FROM membership_company c"
+	                 " WHERE c.id = :c AND :hidden = 0 AND c.contact_email IS NOT NULL"
+	                 " UNION ALL SELECT email FROM (SELECT u.email FROM core_user_scope s"
+	                 " JOIN core_user u ON u.id = s.user_id WHERE s.kind = 'worker'"
+	                 " AND s.ref = :w AND u.role = :role AND u.disabled = 0 ORDER BY u.id"
+	                 " LIMIT 5)",
+	             json_pack("{s:I, s:I, s:i, s:b}", "c", (json_int_t)iget(r, "company_id"), "w",
+	                       (json_int_t)iget(r, "worker_id"), "role", SOCLE_ROLE_EMPLOYEE,
+	                       "hidden", hidden),
+	             err);
 }
 
 /* Load the visit of @p request_id if it is still scheduled on @p slot_id and
@@ -1412,24 +1512,24 @@ static int notice_prepare(socle_service *svc, socle_db *db, int64_t request_id, 
 	json_decref(args);
 	if (rc != 0)
 		goto out;
-	n->ctx = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:I}", "service",
+	bool hidden = tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by"));
+	n->ctx = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:I, s:O, s:b}", "service",
 	                   socle_service_name(svc), "first_name", json_object_get(info, "first_name"),
 	                   "last_name", json_object_get(info, "last_name"), "company",
 	                   json_object_get(info, "legal_name"), "label", t ? t->label : "", "slot",
 	                   slot, "cutoff_hours", (json_int_t)cutoff_hours(svc), "request_id",
-	                   (json_int_t)request_id);
-	n->recipients = q_all(db, "SELECT u.email FROM core_user_scope s JOIN core_user u"
-	                          " ON u.id = s.user_id WHERE s.kind = 'worker' AND s.ref = :w"
-	                          " AND u.role = :role AND u.disabled = 0 ORDER BY u.id LIMIT 5",
-	                      json_pack("{s:I, s:i}", "w", (json_int_t)iget(r, "worker_id"), "role",
-	                                SOCLE_ROLE_EMPLOYEE),
-	                      err);
-	if (n->ctx == NULL || n->recipients == NULL ||
-	    json_array_insert_new(n->recipients, 0,
-	                          json_pack("{s:O}", "email", json_object_get(info, "contact_email")))) {
+	                   (json_int_t)request_id, "type", json_object_get(r, "type"), "hidden",
+	                   hidden);
+	n->recipients = notice_recipients(db, r, err);
+	if (n->ctx == NULL || n->recipients == NULL) {
 		rc = err->code ? err->code : NOMEM(err);
 		goto out;
 	}
+	if (json_array_size(n->recipients) == 0)
+		socle_log(SOCLE_LOG_WARN, "service %s : la demande %" PRId64 " (%s) n'est adressée qu'au "
+		          "salarié, qui n'a pas de compte : personne n'en reçoit la convocation ni les "
+		          "rappels ; prévenez-le autrement", socle_service_id(svc), request_id,
+		          t ? t->label : "visite");
 	char when[96];
 	french_when(sget(slot, "starts_at"), when, sizeof(when));
 	snprintf(n->subject, sizeof(n->subject), "%s : %s, %s",
@@ -1673,14 +1773,32 @@ static int reminder_job(socle_service *svc, const json_t *payload, void *ud, soc
 
 	if (rw.request_id <= 0 || rw.slot_id <= 0 || rw.to == NULL || rw.days < 1 || rw.days > 90)
 		return socle_err_set(err, SOCLE_E_INVAL, "tracking.reminder : charge utile invalide");
-	if (sget(payload, "text") && sget(payload, "subject")) {
+	socle_db *db = socle_service_reader(svc, err);
+	rc = db ? notice_prepare(svc, db, rw.request_id, rw.slot_id, rw.days, &n, err) : SOCLE_E_STORE;
+	if (rc == 1 && json_is_true(json_object_get(n.ctx, "hidden"))) {
+		/* A visit kept from the employer: its reminders go to the worker's
+		 * accounts only, whatever an earlier version planned. */
+		bool listed = false;
+		size_t i;
+		const json_t *to;
+
+		json_array_foreach(n.recipients, i, to)
+			listed |= sget(to, "email") && strcasecmp(sget(to, "email"), rw.to) == 0;
+		if (!listed) {
+			socle_log(SOCLE_LOG_WARN, "service %s : rappel de la demande %" PRId64 " non "
+			          "envoyé à « %s » : cette visite n'est adressée qu'au salarié",
+			          socle_service_id(svc), rw.request_id, rw.to);
+			rc = 0;
+		}
+	}
+	if (rc == 1 && sget(payload, "text") && sget(payload, "subject")) {
 		/* Queued by a version that rendered reminders at booking time. */
 		rw.subject = sget(payload, "subject");
 		rw.text = sget(payload, "text");
-		return socle_service_write(svc, reminder_txn, &rw, err);
+		rc = socle_service_write(svc, reminder_txn, &rw, err);
+		notice_clear(&n);
+		return rc < 0 ? rc : 0;
 	}
-	socle_db *db = socle_service_reader(svc, err);
-	rc = db ? notice_prepare(svc, db, rw.request_id, rw.slot_id, rw.days, &n, err) : SOCLE_E_STORE;
 	if (rc == 1 && iget(n.slot, "starts_ms") <= socle_now_ms()) {
 		/* Run late (the service was down at its time) after the visit began:
 		 * "the visit is in n days" would be false. */
@@ -2178,7 +2296,9 @@ static int slots_offered(socle_req *req, void *ud)
 	json_t *r = db ? request_load(db, rid, &err) : NULL;
 	if (r == NULL)
 		return reply_fail(req, &err);
-	if (iget(r, "company_id") != company) {
+	if (iget(r, "company_id") != company ||
+	    tracking_employer_kept_out(req, iget(r, "worker_id"), sget(r, "type"),
+	                               sget(r, "requested_by"), "tracking.visit_request.read")) {
 		json_decref(r);
 		return socle_reply_error(req, 404, "not_found", "Demande de visite introuvable.");
 	}
@@ -2373,19 +2493,14 @@ static int cancel_txn(socle_db *wdb, void *ud, socle_err *err)
 	return 0;
 }
 
-/* The cancellation notices of a scheduled visit (same recipients as the convocation). */
+/* The cancellation notices of a scheduled visit (same recipients as the
+ * convocation: notice_recipients). */
 static json_t *cancel_mails(socle_service *svc, socle_db *db, const json_t *r, const json_t *slot,
                             socle_err *err)
 {
 	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	char when[96], subject[300], *text = NULL;
-	json_t *to = q_all(db, "SELECT c.contact_email AS email FROM membership_company c"
-	                       " WHERE c.id = :c UNION ALL SELECT u.email FROM core_user_scope s"
-	                       " JOIN core_user u ON u.id = s.user_id WHERE s.kind = 'worker'"
-	                       " AND s.ref = :w AND u.role = :role AND u.disabled = 0",
-	                   json_pack("{s:I, s:I, s:i}", "c", (json_int_t)iget(r, "company_id"), "w",
-	                             (json_int_t)iget(r, "worker_id"), "role", SOCLE_ROLE_EMPLOYEE),
-	                   err);
+	json_t *to = notice_recipients(db, r, err);
 	if (to == NULL)
 		return NULL;
 	french_when(sget(slot, "starts_at"), when, sizeof(when));

@@ -61,6 +61,39 @@ const struct tracking_visit_type *tracking_visit_type(const char *code);
 void tracking_dmst_retention_until(const char *last_visit, const char *death,
                                    const char *created_on, char until[11]);
 
+/* ---- medical secrecy: who reads what (dmst.c, planning.c; README "Secret") ---- */
+/* The one gate of every route that reads or writes medical content of
+ * @p worker: the DMST and its entries, the documents of a visit, the notes of
+ * an outcome, the reason a worker or a physician gave for a request. Health
+ * professionals only (socle_access_medical: the access is written durably to
+ * the audit log before anything leaves, and shows in the worker's access
+ * list), and of them only the médecin du travail when the worker opposed
+ * access by the other professionals (L4624-8: the refusal is audited as
+ * denied, reason "opposition"). @p action names the access ("dmst.read",
+ * "dmst.document.read"...). 0 when allowed; otherwise a negative code with
+ * @p err set (SOCLE_E_FORBIDDEN: a 403 with its French message). */
+int tracking_medical_access(socle_req *req, int64_t worker, const char *action, socle_err *err);
+
+/* Is a visit of @p type asked by @p requested_by kept from the employer? A
+ * pré-reprise, whoever asked for it (L4624-2-4, R4624-29, R4624-30: the
+ * employer learns at most the médecin's recommendations, and only unless the
+ * worker objects), and a visite à la demande the worker asked for (R4624-34).
+ * The employer is then not convoked, reminded nor told of a cancellation,
+ * cannot read, book or cancel the request, finds it in no list or count, and
+ * receives no document of it but an avis d'inaptitude (R4624-42: he took part
+ * in the exchange that precedes it). */
+bool tracking_hidden_from_employer(const char *type, const char *requested_by);
+/* The same rule in SQL, on the visit request aliased @p r (a string literal). */
+#define TRACKING_HIDDEN_SQL(r)                                                                \
+	"(" r ".type = 'pre_reprise' OR (" r ".type = 'visite_a_la_demande' AND " r              \
+	".requested_by = 'worker'))"
+/* An employer user asks about a visit kept from him: the refusal is audited
+ * (@p action on the worker, reason "hidden_from_employer") and true is
+ * returned; the caller then answers as for a visit that does not exist
+ * (404). False for anyone else, or for a visit the employer may know of. */
+bool tracking_employer_kept_out(socle_req *req, int64_t worker, const char *type,
+                                const char *requested_by, const char *action);
+
 /* ---- the contract of next_visits (visits.c) ---- */
 /* One visit of next_visits' answer as its contract sees it. Readers fill it
  * from JSON (the rule point's check) or from the Lua stack (the

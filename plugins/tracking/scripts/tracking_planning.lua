@@ -184,11 +184,12 @@ local TEXTS = {
   },
   pre_reprise = {
     objectives = "Préparer votre retour au travail pendant votre arrêt : aménagements, "
-      .. "formation, reclassement si nécessaire (R4624-30). Votre employeur n'est informé "
-      .. "des recommandations qu'avec votre accord.",
+      .. "formation, reclassement si nécessaire (R4624-30). Votre employeur n'est pas informé "
+      .. "de cette visite ; il ne reçoit que les recommandations du médecin du travail, et "
+      .. "seulement si vous ne vous y opposez pas.",
     steps = { WELCOME, DOCS, INTERVIEW, EXAM,
-              "Recommandations pour votre retour, transmises à votre employeur avec votre "
-                .. "accord." },
+              "Recommandations pour votre retour, transmises à votre employeur sauf si vous "
+                .. "vous y opposez (R4624-30)." },
   },
   rendez_vous_liaison = {
     objectives = "Vous informer, pendant votre arrêt, des actions de prévention de la "
