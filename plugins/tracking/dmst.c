@@ -45,9 +45,8 @@
  * Several workers (one person employed by two members) may share an INS.
  *
  * Coupling: the worker must exist in membership_worker (plain SELECT id, like
- * leave.c); the access lists read the core's audit table core_audit (plain
- * SELECT of successful "dmst.*" accesses to the worker): there is no audit
- * reading function in the plugin API yet. */
+ * leave.c); the access lists are the core's audit entries of successful
+ * "dmst.*" accesses to the worker (socle_audit_about). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -914,16 +913,9 @@ static int dmst_accesses(socle_req *req, void *ud)
 	if (!own && medical_gate(req, worker, "dmst.accesses.read") != 0)
 		return 0;
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *p = db ? json_pack("{s:I, s:I, s:i}", "w", (json_int_t)worker, "before",
-	                           (json_int_t)before, "limit", limit)
-	               : NULL;
-	json_t *rows = p ? socle_db_query(db, "SELECT id, at, role, action FROM core_audit"
-	                                  " WHERE object_type = 'worker' AND object_id = :w"
-	                                  " AND outcome = 'ok' AND action LIKE 'dmst.%'"
-	                                  " AND (:before = 0 OR id < :before)"
-	                                  " ORDER BY id DESC LIMIT :limit", p, &err)
-	                 : NULL;
-	json_decref(p);
+	/* The core's audit entries about this worker: who read or wrote the DMST. */
+	json_t *rows = db ? socle_audit_about(db, "worker", worker, "dmst.", "ok", before, limit, &err)
+	                  : NULL;
 	if (rows == NULL)
 		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
 	json_t *items = json_array();
@@ -932,13 +924,13 @@ static int dmst_accesses(socle_req *req, void *ud)
 	int64_t last = 0;
 	json_array_foreach(rows, i, row) {
 		char at[32];
-		const char *role = socle_role_name((int)json_integer_value(json_object_get(row, "role")));
 
 		last = json_integer_value(json_object_get(row, "id"));
-		iso_instant(json_integer_value(json_object_get(row, "at")), at);
-		json_array_append_new(items, json_pack("{s:I, s:s, s:O, s:s?}", "id", (json_int_t)last,
+		iso_instant(json_integer_value(json_object_get(row, "at_ms")), at);
+		json_array_append_new(items, json_pack("{s:I, s:s, s:O, s:O}", "id", (json_int_t)last,
 		                                       "at", at, "action",
-		                                       json_object_get(row, "action"), "role", role));
+		                                       json_object_get(row, "action"), "role",
+		                                       json_object_get(row, "role")));
 	}
 	json_t *next = json_null();
 	if (json_array_size(rows) == (size_t)limit && last > 0) {

@@ -738,17 +738,23 @@ static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
 		"SELECT o.id, o.request_id, o.worker_id, o.company_id, o.type, o.held_on,"
 		" o.professional_id, o.role, o.attestation, o.avis, o.adjustments, o.orientation,"
 		" o.ordonnance, o.next_visit_on, w.first_name, w.last_name, w.birth_date, w.job_title,"
-		" c.legal_name, u.display_name AS professional_name, r.requested_by"
+		" c.legal_name, r.requested_by"
 		" FROM tracking_visit_outcome o"
 		" JOIN tracking_visit_request r ON r.id = o.request_id"
 		" JOIN membership_worker w ON w.id = o.worker_id"
 		" JOIN membership_company c ON c.id = o.company_id"
-		" LEFT JOIN core_user u ON u.id = o.professional_id"
 		" WHERE o.request_id = :r",
 		json_pack("{s:I}", "r", (json_int_t)request_id), err);
 
 	if (o == NULL)
 		return NULL;
+	/* The professional who held the visit, by the core's user directory. */
+	socle_err e2 = SOCLE_ERR_INIT;
+	json_t *pro = socle_user_get(db, iget(o, "professional_id"), &e2);
+
+	json_object_set_new(o, "professional_name",
+	                    pro ? json_incref(json_object_get(pro, "display_name")) : json_null());
+	json_decref(pro);
 	static const char *const json_cols[] = {"attestation", "adjustments", "ordonnance"};
 	for (size_t i = 0; i < SOCLE_COUNT(json_cols); i++) {
 		const char *s = sget(o, json_cols[i]);
@@ -1285,9 +1291,8 @@ static int warn_send_txn(socle_db *wdb, void *ud, socle_err *err)
 	                                        "service_email");
 	json_t *to = json_is_string(setting)
 	                     ? json_pack("[{s:O}]", "email", setting)
-	                     : q_all(wdb, "SELECT email FROM core_user WHERE role = :role"
-	                                  " AND disabled = 0 ORDER BY id LIMIT 5",
-	                             json_pack("{s:i}", "role", SOCLE_ROLE_SERVICE_ADMIN), err);
+	                     : socle_users_list(wdb, SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN), NULL, 0,
+	                                        0, 5, err);
 	if (to == NULL) {
 		json_decref(w);
 		return err->code ? err->code : NOMEM(err);
