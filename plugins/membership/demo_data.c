@@ -614,50 +614,73 @@ static int generate(socle_db *wdb, void *ud, socle_err *err)
 /* Employer users the core binds to a company (socle user add --company N)
  * but that membership_company_user does not know yet: administrateur (and
  * the other roles) of that company, so the demo login is meaningful. */
+/* Bind one employer user the core knows for company @p company_id (row
+ * {"id", "email", "display_name"} from socle_users_list) unless already there. */
+static int bind_one(socle_db *wdb, int64_t company_id, const json_t *user, int *bound,
+                    socle_err *err)
+{
+	json_t *p = json_pack("{s:I, s:O, s:O, s:O, s:I}", "company_id", (json_int_t)company_id,
+	                      "user_id", json_object_get(user, "id"), "email",
+	                      json_object_get(user, "email"), "display_name",
+	                      json_object_get(user, "display_name"), "now",
+	                      (json_int_t)socle_now_ms());
+	int rc = p ? socle_db_run(wdb,
+		"INSERT INTO membership_company_user (company_id, user_id, email, name, role_admin,"
+		" role_declaration, role_convocation, role_billing, invited_at, invited_by)"
+		" VALUES (:company_id, :user_id, :email, :display_name, 1, 1, 1, 1, :now, NULL)"
+		" ON CONFLICT (company_id, user_id) DO NOTHING", p, err)
+	           : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+
+	json_decref(p);
+	if (rc <= 0) /* 0 rows: bound already */
+		return rc;
+	json_t *detail = json_pack("{s:O, s:s}", "user_id", json_object_get(user, "id"), "role",
+	                           MEMBERSHIP_ROLE_ADMIN);
+	struct socle_audit_entry e = {.action = "membership.demo_data", .object_type = "company",
+	                              .object_id = company_id, .outcome = "ok", .detail = detail};
+
+	rc = socle_audit(wdb, NULL, &e, err);
+	json_decref(detail);
+	if (rc == 0)
+		(*bound)++;
+	return rc;
+}
+
+/* Employer users the core binds to a company (socle user add --company N)
+ * but that membership_company_user does not know yet: administrateur (and
+ * the other roles) of that company, so the demo login is meaningful. The
+ * core's users are read through its API (socle_users_list), never its tables. */
 static int bind_employers(socle_db *wdb, void *ud, socle_err *err)
 {
 	int *bound = ud;
-	json_t *p = json_pack("{s:i, s:I}", "employer", SOCLE_ROLE_EMPLOYER, "now",
-	                      (json_int_t)socle_now_ms());
-	json_t *rows = socle_db_query(wdb,
-		"SELECT u.id AS user_id, u.email, u.display_name, s.ref AS company_id"
-		" FROM core_user u JOIN core_user_scope s ON s.user_id = u.id AND s.kind = 'company'"
-		" JOIN membership_company c ON c.id = s.ref"
-		" WHERE u.role = :employer AND u.disabled = 0 AND NOT EXISTS (SELECT 1 FROM"
-		" membership_company_user m WHERE m.company_id = s.ref AND m.user_id = u.id)"
-		" ORDER BY u.id LIMIT 100", p, err);
-
-	if (rows == NULL) {
-		json_decref(p);
-		return err->code ? err->code : SOCLE_E_STORE;
-	}
+	json_t *companies = socle_db_query(wdb, "SELECT id FROM membership_company ORDER BY id",
+	                                   NULL, err);
 	size_t i;
-	json_t *r;
+	json_t *c;
 	int rc = 0;
 
-	json_array_foreach(rows, i, r) {
-		json_object_set(r, "now", json_object_get(p, "now"));
-		rc = socle_db_run(wdb,
-			"INSERT INTO membership_company_user (company_id, user_id, email, name, role_admin,"
-			" role_declaration, role_convocation, role_billing, invited_at, invited_by)"
-			" VALUES (:company_id, :user_id, :email, :display_name, 1, 1, 1, 1, :now, NULL)"
-			" ON CONFLICT (company_id, user_id) DO NOTHING", r, err);
+	if (companies == NULL)
+		return err->code ? err->code : SOCLE_E_STORE;
+	json_array_foreach(companies, i, c) {
+		int64_t company_id = json_integer_value(json_object_get(c, "id"));
+		json_t *users = socle_users_list(wdb, SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYER), "company",
+		                                 company_id, 0, 100, err);
+		size_t j;
+		json_t *u;
+
+		if (users == NULL) {
+			rc = err->code ? err->code : SOCLE_E_STORE;
+			break;
+		}
+		json_array_foreach(users, j, u) {
+			if ((rc = bind_one(wdb, company_id, u, bound, err)) < 0)
+				break;
+		}
+		json_decref(users);
 		if (rc < 0)
 			break;
-		json_t *detail = json_pack("{s:O, s:s}", "user_id", json_object_get(r, "user_id"), "role",
-		                           MEMBERSHIP_ROLE_ADMIN);
-		struct socle_audit_entry e = {.action = "membership.demo_data", .object_type = "company",
-		                              .object_id = json_integer_value(json_object_get(r, "company_id")),
-		                              .outcome = "ok", .detail = detail};
-
-		rc = socle_audit(wdb, NULL, &e, err);
-		json_decref(detail);
-		if (rc != 0)
-			break;
-		(*bound)++;
 	}
-	json_decref(rows);
-	json_decref(p);
+	json_decref(companies);
 	return rc < 0 ? rc : 0;
 }
 
