@@ -1063,7 +1063,7 @@ static json_t *company_view(socle_db *db, int64_t id, socle_err *err)
 	return out;
 }
 
-static int company_status(socle_db *db, int64_t id, char *status, size_t size, socle_err *err)
+int membership_company_status(socle_db *db, int64_t id, char *status, size_t size, socle_err *err)
 {
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)id);
 	json_t *r = socle_db_query_one(db, "SELECT status FROM membership_company WHERE id = :id", p,
@@ -1080,9 +1080,8 @@ static int company_status(socle_db *db, int64_t id, char *status, size_t size, s
 	return 0;
 }
 
-/* Does the user hold @p role (a MEMBERSHIP_ROLE_*) in the company? 1, 0 or < 0. */
-static int user_has_role(socle_db *db, int64_t company_id, int64_t user_id, const char *role,
-                         socle_err *err)
+int membership_user_has_role(socle_db *db, int64_t company_id, int64_t user_id,
+                              const char *role, socle_err *err)
 {
 	char sql[200];
 	const char *column = NULL;
@@ -1130,7 +1129,7 @@ int membership_company_access(socle_req *req, int64_t company_id, const char *em
 
 	if (db == NULL)
 		return fail(err);
-	if ((rc = company_status(db, company_id, status, sizeof(status), err)) != 0)
+	if ((rc = membership_company_status(db, company_id, status, sizeof(status), err)) != 0)
 		return rc;
 	if ((rc = socle_access_company(req, company_id, err)) != 0)
 		return rc;
@@ -1138,7 +1137,8 @@ int membership_company_access(socle_req *req, int64_t company_id, const char *em
 
 	if (employer_role == NULL || socle_principal_role(who) != SOCLE_ROLE_EMPLOYER)
 		return 0;
-	rc = user_has_role(db, company_id, socle_principal_user_id(who), employer_role, err);
+	rc = membership_user_has_role(db, company_id, socle_principal_user_id(who), employer_role,
+	                              err);
 	if (rc < 0)
 		return rc;
 	if (rc == 1)
@@ -1872,7 +1872,7 @@ static int users_manage_access(socle_req *req, int64_t company_id, socle_err *er
 	return membership_company_access(req, company_id, MEMBERSHIP_ROLE_ADMIN, err);
 }
 
-static json_t *users_list(socle_db *db, int64_t company_id, socle_err *err)
+json_t *membership_company_users(socle_db *db, int64_t company_id, socle_err *err)
 {
 	int64_t now = socle_now_ms();
 	json_t *p = json_pack("{s:I, s:I}", "company_id", (json_int_t)company_id, "now",
@@ -1917,7 +1917,7 @@ static int route_users(socle_req *req, void *ud)
 	if (membership_company_access(req, id, MEMBERSHIP_ROLE_ADMIN, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *rows = db ? users_list(db, id, &err) : NULL;
+	json_t *rows = db ? membership_company_users(db, id, &err) : NULL;
 
 	return rows ? socle_reply_json(req, 200, json_pack("{s:o}", "items", rows))
 	            : socle_reply_err(req, &err);
@@ -2011,7 +2011,7 @@ static int route_user_add(socle_req *req, void *ud)
 	if (rc != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *rows = db ? users_list(db, t.company_id, &err) : NULL;
+	json_t *rows = db ? membership_company_users(db, t.company_id, &err) : NULL;
 
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
@@ -2169,7 +2169,7 @@ static int user_change(socle_req *req, socle_write_fn fn)
 		return socle_reply_json(req, 200, json_pack("{s:I, s:b}", "user_id",
 		                                            (json_int_t)t.user_id, "removed", 1));
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *rows = db ? users_list(db, t.company_id, &err) : NULL;
+	json_t *rows = db ? membership_company_users(db, t.company_id, &err) : NULL;
 
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
@@ -2268,7 +2268,8 @@ static int route_satisfaction(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
 
-	if (db == NULL || company_status(db, t.company_id, status, sizeof(status), &err) != 0)
+	if (db == NULL ||
+	    membership_company_status(db, t.company_id, status, sizeof(status), &err) != 0)
 		return socle_reply_err(req, &err);
 	if (strcmp(status, "member") != 0)
 		return socle_reply_error(req, 409, "conflict",

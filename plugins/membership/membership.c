@@ -2,7 +2,10 @@
 /* membership: the first offer category of the cahier des charges (3.1):
  * online membership, workforce declaration, follow-up categories, prevention
  * score, membership fee. This file only assembles the plugin: the migrations
- * of each area in order, then each area's registrations. */
+ * of each area in order, then each area's registrations, then the export of
+ * membership.v1 (<socle/membership.h>, service.c). */
+#include <socle/membership.h>
+
 #include "membership.h"
 
 socle_plugin *membership_plugin;
@@ -38,7 +41,10 @@ static int membership_init(socle_plugin *p, socle_err *err)
 	    (rc = membership_company_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
 	    (rc = membership_billing_init(p, err)))
 		return rc;
-	return 0;
+	/* What other plugins may use of membership (service.c): they import it
+	 * rather than read membership's tables. */
+	return socle_plugin_export(p, MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR, &membership_v1_api,
+	                           sizeof(membership_v1_api), err);
 }
 
 SOCLE_PLUGIN_DEFINE(membership,

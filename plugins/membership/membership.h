@@ -8,6 +8,8 @@
  *   csv_import.c  whole-workforce CSV import (all or nothing, idempotent)
  *   billing.c     prevention score, membership fee, national band, invoices
  *   demo_data.c   deterministic sample companies and workforces (setting demo_data)
+ *   service.c     membership.v1, the interface other plugins import
+ *                 (include/socle/membership.h)
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_MEMBERSHIP_H
 #define SOCLE_PLUGIN_MEMBERSHIP_H
@@ -38,6 +40,19 @@ int membership_demo_start(socle_plugin *p, socle_err *err);
  * are audited by the core. (company.c) */
 int membership_company_access(socle_req *req, int64_t company_id, const char *employer_role,
                               socle_err *err);
+/* The status of company @p id ("applied", "member", "rejected" or "left") into
+ * @p status: 0, or SOCLE_E_NOTFOUND for an unknown company. (company.c) */
+int membership_company_status(socle_db *db, int64_t id, char *status, size_t size,
+                              socle_err *err);
+/* Does user @p user_id hold employer role @p role (a MEMBERSHIP_ROLE_*) in
+ * company @p company_id? 1, 0 (also when not bound to it), or < 0
+ * (SOCLE_E_INTERNAL for an unknown role). (company.c) */
+int membership_user_has_role(socle_db *db, int64_t company_id, int64_t user_id,
+                              const char *role, socle_err *err);
+/* The employer users of company @p company_id by user id, 500 at most (new
+ * array): [{user_id, email, name, invited_at, roles: [MEMBERSHIP_ROLE_*...],
+ * invitation_pending}]; NULL with @p err. (company.c) */
+json_t *membership_company_users(socle_db *db, int64_t company_id, socle_err *err);
 
 /* ---- identifiers (siret.c) ---- */
 /* 14 digits, Luhn check, with the La Poste exception (SIREN 356000000: the sum
@@ -92,6 +107,15 @@ int membership_worker_insert(socle_db *wdb, socle_req *req, int64_t company_id, 
  * nothing changed (no history, no event), 1 when changed, < 0 on error. */
 int membership_worker_update(socle_db *wdb, socle_req *req, const json_t *old, const json_t *w,
                              const char *today, const char *source, socle_err *err);
+/* Worker @p id (new object, as the API shows it) of company @p company_id, or
+ * of any company when @p company_id <= 0; NULL with SOCLE_E_NOTFOUND. */
+json_t *membership_worker_load(socle_db *db, int64_t company_id, int64_t id, socle_err *err);
+/* Up to @p limit workers of company @p company_id after id @p after_id, in id
+ * order, as the API shows them (new array): @p category "SI", "SIA", "SIR",
+ * "none" (not computed) or NULL (any); @p active 1 (employed today), 0 (gone)
+ * or -1 (any). NULL with @p err. */
+json_t *membership_workers_page(socle_db *db, int64_t company_id, int64_t after_id, int limit,
+                                const char *category, int active, socle_err *err);
 /* The worker of a company with this external_ref (new object, as the API
  * shows it), or NULL with SOCLE_E_NOTFOUND. */
 json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *external_ref,
@@ -131,6 +155,12 @@ int membership_import_route(socle_req *req, void *ud);
  * exists already. Audited, event company.prevention_scored. */
 int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t company_id,
                                    socle_err *err);
+
+/* ---- membership.v1 (service.c) ---- */
+/* The table exported in init as MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR
+ * (struct membership_v1 of <socle/membership.h>). */
+struct membership_v1;
+extern const struct membership_v1 membership_v1_api;
 
 /* ---- the settings of the plugin for a service (borrowed JSON object) ---- */
 const json_t *membership_settings(socle_service *svc);

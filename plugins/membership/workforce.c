@@ -458,13 +458,12 @@ static json_t *worker_from_stmt(socle_stmt *st, const char *today, struct json_m
 	return w;
 }
 
-/* One worker of one company (new object), or NULL with SOCLE_E_NOTFOUND. */
-static json_t *worker_load(socle_db *db, int64_t company_id, int64_t id, socle_err *err)
+json_t *membership_worker_load(socle_db *db, int64_t company_id, int64_t id, socle_err *err)
 {
 	char today[11];
 	socle_stmt *st = socle_db_prepare(db,
-		"SELECT " WORKER_COLUMNS " FROM membership_worker WHERE id = :id AND company_id = :company",
-		err);
+		"SELECT " WORKER_COLUMNS " FROM membership_worker WHERE id = :id"
+		" AND (:company <= 0 OR company_id = :company)", err);
 
 	if (st == NULL)
 		return NULL;
@@ -476,7 +475,8 @@ static json_t *worker_load(socle_db *db, int64_t company_id, int64_t id, socle_e
 
 	socle_stmt_release(st);
 	if (rc == 0)
-		socle_err_set(err, SOCLE_E_NOTFOUND, "Salarié introuvable dans cette entreprise.");
+		socle_err_set(err, SOCLE_E_NOTFOUND, company_id > 0
+		              ? "Salarié introuvable dans cette entreprise." : "Salarié introuvable.");
 	else if (rc == 1 && w == NULL)
 		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	return w;
@@ -504,6 +504,52 @@ json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *ext
 	else if (rc == 1 && w == NULL)
 		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	return w;
+}
+
+json_t *membership_workers_page(socle_db *db, int64_t company_id, int64_t after_id, int limit,
+                                const char *category, int active, socle_err *err)
+{
+	char today[11];
+	socle_stmt *st = socle_db_prepare(db,
+		"SELECT " WORKER_COLUMNS " FROM membership_worker WHERE company_id = :company"
+		" AND id > :after"
+		" AND (:cat = '' OR (:cat = 'none' AND category IS NULL) OR category = :cat)"
+		" AND (:active = -1"
+		"      OR (:active = 1 AND (end_date IS NULL OR end_date >= :today))"
+		"      OR (:active = 0 AND end_date < :today))"
+		" ORDER BY id LIMIT :limit", err);
+
+	if (st == NULL)
+		return NULL;
+	socle_date_today(today);
+	socle_stmt_bind_int(st, ":company", company_id);
+	socle_stmt_bind_int(st, ":after", after_id);
+	socle_stmt_bind_text(st, ":cat", category ? category : "");
+	socle_stmt_bind_int(st, ":active", active);
+	socle_stmt_bind_text(st, ":today", today);
+	socle_stmt_bind_int(st, ":limit", limit);
+	json_t *items = json_array();
+	struct json_memo memo = {0};
+	int rc = 0;
+	while (items && (rc = socle_stmt_step(st, err)) == 1) {
+		json_t *w = worker_from_stmt(st, today, &memo);
+
+		if (w == NULL || json_array_append_new(items, w) != 0) {
+			rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+			break;
+		}
+	}
+	socle_stmt_release(st);
+	json_memo_fini(&memo);
+	if (items == NULL) {
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		return NULL;
+	}
+	if (rc < 0) {
+		json_decref(items);
+		return NULL;
+	}
+	return items;
 }
 
 /* ---- the follow-up category ----------------------------------------------- */
@@ -1145,7 +1191,6 @@ static int workers_list(socle_req *req, void *ud)
 	socle_err err = SOCLE_ERR_INIT;
 	int64_t company_id, after;
 	int limit, active = -1;
-	char today[11];
 	(void)ud;
 
 	if (company_param(req, MEMBERSHIP_ROLE_DECLARATION, &company_id) != 0)
@@ -1167,36 +1212,9 @@ static int workers_list(socle_req *req, void *ud)
 	socle_db *db = socle_req_reader(req, &err);
 	if (db == NULL)
 		return socle_reply_err(req, &err);
-	socle_date_today(today);
-	socle_stmt *st = socle_db_prepare(db,
-		"SELECT " WORKER_COLUMNS " FROM membership_worker WHERE company_id = :company"
-		" AND id > :after"
-		" AND (:cat = '' OR (:cat = 'none' AND category IS NULL) OR category = :cat)"
-		" AND (:active = -1"
-		"      OR (:active = 1 AND (end_date IS NULL OR end_date >= :today))"
-		"      OR (:active = 0 AND end_date < :today))"
-		" ORDER BY id LIMIT :limit", &err);
-	if (st == NULL)
-		return socle_reply_err(req, &err);
-	socle_stmt_bind_int(st, ":company", company_id);
-	socle_stmt_bind_int(st, ":after", after);
-	socle_stmt_bind_text(st, ":cat", cat ? cat : "");
-	socle_stmt_bind_int(st, ":active", active);
-	socle_stmt_bind_text(st, ":today", today);
-	socle_stmt_bind_int(st, ":limit", limit);
-	json_t *items = json_array();
-	struct json_memo memo = {0};
-	int rc = 0;
-	while (items && (rc = socle_stmt_step(st, &err)) == 1)
-		json_array_append_new(items, worker_from_stmt(st, today, &memo));
-	socle_stmt_release(st);
-	json_memo_fini(&memo);
+	json_t *items = membership_workers_page(db, company_id, after, limit, cat, active, &err);
 	if (items == NULL)
-		return SOCLE_E_NOMEM;
-	if (rc < 0) {
-		json_decref(items);
 		return socle_reply_err(req, &err);
-	}
 	json_t *body = json_pack("{s:o}", "items", items);
 	next_cursor(body, items, limit);
 	return socle_reply_json(req, 200, body);
@@ -1214,7 +1232,7 @@ struct worker_write {
 
 static int worker_reload(socle_db *wdb, struct worker_write *ww, socle_err *err)
 {
-	ww->result = worker_load(wdb, ww->company_id, ww->worker_id, err);
+	ww->result = membership_worker_load(wdb, ww->company_id, ww->worker_id, err);
 	return ww->result ? 0 : (err && err->code ? err->code : SOCLE_E_INTERNAL);
 }
 
@@ -1319,7 +1337,7 @@ static int worker_get(socle_req *req, void *ud)
 	if (worker_param(req, &company_id, &id) != 0)
 		return 0;
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *w = db ? worker_load(db, company_id, id, &err) : NULL;
+	json_t *w = db ? membership_worker_load(db, company_id, id, &err) : NULL;
 	if (w == NULL)
 		return socle_reply_err(req, &err);
 	return socle_reply_json(req, 200, w);
@@ -1333,7 +1351,7 @@ static int patch_txn(socle_db *wdb, void *ud, socle_err *err)
 	socle_date_today(today);
 	if (membership_company_writable(wdb, ww->company_id, err) != 0)
 		return err->code;
-	json_t *old = worker_load(wdb, ww->company_id, ww->worker_id, err);
+	json_t *old = membership_worker_load(wdb, ww->company_id, ww->worker_id, err);
 	if (old == NULL)
 		return err->code ? err->code : SOCLE_E_NOTFOUND;
 	json_t *w = membership_worker_normalize(ww->body, old);
@@ -1383,7 +1401,7 @@ static int exit_txn(socle_db *wdb, void *ud, socle_err *err)
 	socle_date_today(today);
 	if (membership_company_writable(wdb, ww->company_id, err) != 0)
 		return err->code;
-	json_t *old = worker_load(wdb, ww->company_id, ww->worker_id, err);
+	json_t *old = membership_worker_load(wdb, ww->company_id, ww->worker_id, err);
 	if (old == NULL)
 		return err->code ? err->code : SOCLE_E_NOTFOUND;
 	const char *end = json_string_value(json_object_get(ww->body, "end_date"));
@@ -1438,7 +1456,7 @@ static int worker_history(socle_req *req, void *ud)
 	if (socle_req_page(req, &limit, &after, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *w = db ? worker_load(db, company_id, id, &err) : NULL;
+	json_t *w = db ? membership_worker_load(db, company_id, id, &err) : NULL;
 	if (w == NULL)
 		return socle_reply_err(req, &err);
 	json_decref(w);

@@ -47,6 +47,18 @@ cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
 mkdir -p "$WORK/hello-pc/hello"
 cp -R "$WORK/hello/scripts" "$WORK/hello-pc/hello/"
 
+# The interfaces plugins export are installed with the core's headers: a
+# third-party importer of membership.v1 compiles against <socle/membership.h>.
+[ -f "$PREFIX/include/socle/membership.h" ] || fail "socle/membership.h not installed"
+cat > "$WORK/importer.c" <<'C'
+#include <socle/membership.h>
+#include <socle/socle.h>
+int importer_ok(const struct membership_v1 *m);
+int importer_ok(const struct membership_v1 *m) { return m->company_get != NULL; }
+C
+cc -std=c11 -Wall -Wextra -Werror -fPIC -c $(pkg-config --cflags socle) \
+	-o "$WORK/importer.o" "$WORK/importer.c" || fail "<socle/membership.h> from the installed headers"
+
 SOCLE="$PREFIX/bin/socle"
 # Start "$SOCLE" serve on config $1; sets SERVER_PID and port.
 serve() {
