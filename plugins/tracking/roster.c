@@ -231,3 +231,78 @@ int tracking_roster_init(socle_plugin *p, socle_err *err)
 			return rc;
 	return 0;
 }
+
+/* Migration 10: tracking's tables lose their foreign keys into membership's
+ * (REFERENCES membership_worker): a plugin's schema names only its own
+ * tables. SQLite cannot drop a constraint, so each table is rebuilt with the
+ * same columns, rows and indexes. Other tracking tables reference some of
+ * these (leave_id, request_id...): with foreign keys deferred, dropping the
+ * table counts their rows as violations and inserting the same rows back
+ * clears them before the commit (a rename would rewrite those references
+ * instead). The definitions are the stored texts of migrations 1 to 5. */
+const char tracking_sql_own_keys[] =
+	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TEMP TABLE tracking_protocol_copy AS SELECT * FROM tracking_protocol;"
+	"DROP TABLE tracking_protocol;"
+	"CREATE TABLE tracking_protocol (  worker_id INTEGER PRIMARY KEY,  periodicity_months "
+	"INTEGER CHECK (periodicity_months BETWEEN 1 AND 60),  next_visit_on TEXT,  set_by INTEGER "
+	"NOT NULL,  set_on TEXT NOT NULL,  updated_at INTEGER NOT NULL);"
+	"INSERT INTO tracking_protocol SELECT * FROM temp.tracking_protocol_copy;"
+	"DROP TABLE temp.tracking_protocol_copy;"
+	"CREATE TEMP TABLE tracking_leave_copy AS SELECT * FROM tracking_leave;"
+	"DROP TABLE tracking_leave;"
+	"CREATE TABLE tracking_leave (  id INTEGER PRIMARY KEY,  worker_id INTEGER NOT NULL,  "
+	"company_id INTEGER NOT NULL,  cause TEXT NOT NULL CHECK (cause = 'maladie' OR cause = "
+	"'accident_non_professionnel'    OR cause = 'accident_trajet' OR cause = 'accident_travail'"
+	"    OR cause = 'maladie_professionnelle' OR cause = 'maternite'),  start_date TEXT NOT "
+	"NULL,  expected_end TEXT,  actual_end TEXT,  return_date TEXT,  declared_by INTEGER,  "
+	"declared_at INTEGER NOT NULL,  updated_at INTEGER NOT NULL);"
+	"INSERT INTO tracking_leave SELECT * FROM temp.tracking_leave_copy;"
+	"DROP TABLE temp.tracking_leave_copy;"
+	"CREATE INDEX tracking_leave_company ON tracking_leave (company_id, id);"
+	"CREATE INDEX tracking_leave_worker ON tracking_leave (worker_id, start_date);"
+	"CREATE TEMP TABLE tracking_visit_request_copy AS SELECT * FROM tracking_visit_request;"
+	"DROP TABLE tracking_visit_request;"
+	"CREATE TABLE tracking_visit_request (  id INTEGER PRIMARY KEY,  worker_id INTEGER NOT "
+	"NULL,  company_id INTEGER NOT NULL,  type TEXT NOT NULL,  requested_by TEXT NOT NULL CHECK"
+	" (requested_by IN ('employer', 'worker', 'medecin',    'medecin_traitant', "
+	"'medecin_conseil', 'service')),  requested_on TEXT NOT NULL,  due_before TEXT,  reason "
+	"TEXT,  site TEXT,  leave_id INTEGER REFERENCES tracking_leave(id),  priority DOUBLE "
+	"PRECISION NOT NULL,  priority_reason TEXT NOT NULL,  status TEXT NOT NULL CHECK (status IN"
+	" ('queued', 'scheduled', 'cancelled', 'done',    'missed')),  slot_id INTEGER REFERENCES "
+	"tracking_slot(id),  unplaced_reason TEXT,  unplaced_at BIGINT,  scheduled_at BIGINT,  "
+	"cancel_reason TEXT,  created_by INTEGER,  created_at BIGINT NOT NULL,  updated_at BIGINT "
+	"NOT NULL);"
+	"INSERT INTO tracking_visit_request SELECT * FROM temp.tracking_visit_request_copy;"
+	"DROP TABLE temp.tracking_visit_request_copy;"
+	"CREATE INDEX tracking_request_due ON tracking_visit_request (due_before);"
+	"CREATE INDEX tracking_request_plan ON tracking_visit_request  (company_id, priority DESC, "
+	"COALESCE(due_before, '9999-12-31'), id)  WHERE status = 'queued';"
+	"CREATE INDEX tracking_request_queue ON tracking_visit_request  (priority DESC, "
+	"COALESCE(due_before, '9999-12-31'), id) WHERE status = 'queued';"
+	"CREATE INDEX tracking_request_worker ON tracking_visit_request (worker_id, type);"
+	"CREATE TEMP TABLE tracking_dmst_copy AS SELECT * FROM tracking_dmst;"
+	"DROP TABLE tracking_dmst;"
+	"CREATE TABLE tracking_dmst (  worker_id INTEGER PRIMARY KEY,  ins TEXT CHECK (ins IS NULL "
+	"OR LENGTH(ins) = 15),  medecin_traitant TEXT,  opposition_other_professionals INTEGER NOT "
+	"NULL DEFAULT 0    CHECK (opposition_other_professionals IN (0, 1)),  opposition_transfer "
+	"INTEGER NOT NULL DEFAULT 0 CHECK (opposition_transfer IN (0, 1)),  last_visit_on TEXT,  "
+	"death_on TEXT,  retention_until TEXT NOT NULL,  created_on TEXT NOT NULL,  created_at "
+	"INTEGER NOT NULL,  created_by INTEGER NOT NULL,  updated_at INTEGER NOT NULL,  updated_by "
+	"INTEGER NOT NULL);"
+	"INSERT INTO tracking_dmst SELECT * FROM temp.tracking_dmst_copy;"
+	"DROP TABLE temp.tracking_dmst_copy;"
+	"CREATE TEMP TABLE tracking_visit_outcome_copy AS SELECT * FROM tracking_visit_outcome;"
+	"DROP TABLE tracking_visit_outcome;"
+	"CREATE TABLE tracking_visit_outcome (  id INTEGER PRIMARY KEY,  request_id INTEGER NOT "
+	"NULL UNIQUE REFERENCES tracking_visit_request(id),  worker_id INTEGER NOT NULL,  "
+	"company_id INTEGER NOT NULL,  type TEXT NOT NULL,  held_on TEXT NOT NULL,  professional_id"
+	" INTEGER NOT NULL,  role TEXT NOT NULL CHECK (role = 'medecin' OR role = 'infirmier'),  "
+	"attestation TEXT,  avis TEXT CHECK (avis IS NULL OR avis = 'aptitude' OR avis = "
+	"'inaptitude'),  adjustments TEXT NOT NULL DEFAULT '[]',  orientation TEXT CHECK "
+	"(orientation IS NULL OR orientation = 'medecin'    OR orientation = 'soins'),  ordonnance "
+	"TEXT,  next_visit_on TEXT,  created_at BIGINT NOT NULL);"
+	"INSERT INTO tracking_visit_outcome SELECT * FROM temp.tracking_visit_outcome_copy;"
+	"DROP TABLE temp.tracking_visit_outcome_copy;"
+	"CREATE INDEX tracking_outcome_worker ON tracking_visit_outcome (worker_id, held_on);"
+	"CREATE INDEX tracking_outcome_company ON tracking_visit_outcome (company_id, held_on);";

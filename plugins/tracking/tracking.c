@@ -16,6 +16,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{7, tracking_sql_queue_indexes},
 	{8, tracking_sql_due},
 	{9, tracking_sql_roster},
+	{10, tracking_sql_own_keys},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)
