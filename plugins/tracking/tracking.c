@@ -15,6 +15,8 @@ static const struct socle_migration tracking_migrations[] = {
 	{6, tracking_sql_notices},
 	{7, tracking_sql_queue_indexes},
 	{8, tracking_sql_due},
+	{9, tracking_sql_roster},
+	{10, tracking_sql_own_keys},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)
@@ -32,6 +34,7 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	}
 	if ((rc = socle_plugin_add_migrations(p, tracking_migrations,
 	                                      SOCLE_COUNT(tracking_migrations), err)) ||
+	    (rc = tracking_roster_init(p, err)) ||
 	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)) ||
 	    (rc = tracking_planning_init(p, err)) || (rc = tracking_dmst_init(p, err)) ||
 	    (rc = tracking_outcome_init(p, err)) || (rc = tracking_indicators_init(p, err)) ||
@@ -40,12 +43,21 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	return 0;
 }
 
-/* The services are open: queue the day's recomputation of due visits where
- * it is missing (due.c; a timer does it again each day). */
+/* The services are open: bring each service's copy of membership's workers
+ * up to date (roster.c), then queue the day's recomputation of due visits
+ * where it is missing (due.c; a timer does it again each day). */
 static int tracking_start(socle_plugin *p, socle_err *err)
 {
-	(void)err;
-	tracking_due_schedule(socle_plugin_core(p));
+	socle_core *core = socle_plugin_core(p);
+
+	for (size_t i = 0; i < socle_core_service_count(core); i++) {
+		socle_service *svc = socle_core_service_at(core, i);
+		int rc = socle_service_enables(svc, "tracking") ? tracking_roster_open(svc, err) : 0;
+
+		if (rc != 0)
+			return rc;
+	}
+	tracking_due_schedule(core);
 	return 0;
 }
 

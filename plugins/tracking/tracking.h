@@ -19,6 +19,8 @@
  *   indicators.c the indicators of seed 3.3.1.4, per company and service
  *   due.c        every worker's next visits recomputed (job, daily timer) and
  *                kept; the due visits of a company; one worker's next visits
+ *   roster.c     membership.v1 (the only door into membership's data) and
+ *                tracking_worker, tracking's copy of the workers it follows
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_TRACKING_H
 #define SOCLE_PLUGIN_TRACKING_H
@@ -28,6 +30,7 @@
 #include <string.h>
 
 #include <socle/socle.h>
+#include <socle/membership.h>
 
 /* ---- schema: one migration per area, applied in this order ---- */
 extern const char tracking_sql_visits[]; /* v1 */
@@ -38,6 +41,20 @@ extern const char tracking_sql_outcome[]; /* v5 */
 extern const char tracking_sql_notices[]; /* v6, planning.c */
 extern const char tracking_sql_queue_indexes[]; /* v7, planning.c */
 extern const char tracking_sql_due[];    /* v8 */
+extern const char tracking_sql_roster[]; /* v9, roster.c */
+extern const char tracking_sql_own_keys[]; /* v10, roster.c */
+
+/* ---- roster.c: membership.v1, and tracking's own copy of the workers ---- */
+extern const struct membership_v1 *tracking_membership;
+int tracking_roster_init(socle_plugin *p, socle_err *err);
+/* Copy membership's workers again when the copy's count differs. */
+int tracking_roster_open(socle_service *svc, socle_err *err);
+/* Copy one worker again (after one of membership's worker.* events). */
+int tracking_roster_sync_worker(socle_service *svc, int64_t worker_id, int64_t company_id,
+                                socle_err *err);
+/* 0 when the copy holds as many workers as membership, 1 when not (counts
+ * in *copy and *source), or a negative code. */
+int tracking_roster_check(socle_service *svc, int64_t *copy, int64_t *source, socle_err *err);
 
 /* ---- the visit types (visits.c) ---- */
 struct tracking_visit_type {
