@@ -197,7 +197,7 @@ static int setup(void **state)
 	W.dir = fs_tempdir("membership-service");
 	W.core = test_core_open(W.dir,
 	         "{\"listen\": \"127.0.0.1\", \"port\": 0, \"access_log\": \"access.log\","
-	         " \"plugin_dirs\": [], \"scripts_default\": \"" SOCLE_SOURCE_DIR "/scripts/default\","
+	         " \"plugin_dirs\": [],"
 	         " \"clock\": \"2025-11-03T09:00:00Z\","
 	         " \"services\": [{\"id\": \"demo\", \"name\": \"Démo\", \"database\": \"demo.db\","
 	         "   \"plugins\": {\"membership\": {}, \"mprobe\": {}}}]}",
