@@ -265,17 +265,13 @@ static json_t *dmst_view(json_t *row)
 static int worker_exists(socle_db *db, int64_t worker, socle_err *err)
 {
 	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *p = json_pack("{s:I}", "id", (json_int_t)worker);
-	json_t *w = p ? socle_db_query_one(db, "SELECT id FROM membership_worker WHERE id = :id", p,
-	                                   &e2)
-	              : NULL;
+	json_t *w = tracking_membership->worker_get(db, worker, &e2);
 
-	json_decref(p);
 	if (w != NULL) {
 		json_decref(w);
 		return 1;
 	}
-	if (p != NULL && e2.code == SOCLE_E_NOTFOUND)
+	if (e2.code == SOCLE_E_NOTFOUND)
 		return 0;
 	return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s",
 	                     e2.msg[0] ? e2.msg : "mémoire insuffisante");

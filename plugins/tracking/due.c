@@ -98,7 +98,7 @@ enum {
 	" w.caces_or_electrical, w.ionising_category_a, w.minor_regulated_work,"                    \
 	" p.periodicity_months, p.next_visit_on, d.digest,"                                         \
 	" o.type, o.held_on, o.role, o.attestation, o.avis, o.adjustments"                          \
-	" FROM membership_worker w"                                                                 \
+	" FROM tracking_worker w"                                                                 \
 	" LEFT JOIN tracking_protocol p ON p.worker_id = w.id"                                      \
 	" LEFT JOIN tracking_due d ON d.company_id = w.company_id AND d.worker_id = w.id"           \
 	" LEFT JOIN tracking_visit_outcome o ON o.worker_id = w.id"
@@ -645,7 +645,7 @@ int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_
 	socle_db *db = socle_service_reader(svc, err);
 	json_t *range = db ? socle_db_query_one(db, "SELECT COALESCE(MIN(id), 0) AS lo,"
 	                                             " COALESCE(MAX(id), 0) AS hi"
-	                                             " FROM membership_worker", NULL, err)
+	                                             " FROM tracking_worker", NULL, err)
 	                   : NULL;
 	int rc = 0;
 
@@ -910,7 +910,7 @@ static int due_visits_route(socle_req *req, void *ud)
 		"   WHERE worker_id = :after AND company_id = :company)"
 		" SELECT d.worker_id, w.last_name, w.first_name, w.category, d.visits, d.next_type,"
 		" d.next_due, d.overdue, d.error"
-		" FROM tracking_due d JOIN membership_worker w ON w.id = d.worker_id"
+		" FROM tracking_due d JOIN tracking_worker w ON w.id = d.worker_id"
 		" LEFT JOIN c ON 1 = 1"
 		" WHERE d.company_id = :company AND (:overdue = 0 OR d.overdue > 0)"
 		" AND (:after = 0 OR COALESCE(d.next_due, '9999-99-99') > c.cd"

@@ -219,7 +219,7 @@ static int worker_pass(socle_db *db, int64_t company, const char *from, const ch
 	char sql[4096];
 	snprintf(sql, sizeof(sql),
 	         "SELECT w.id, %s%s, %s%s%s, %s%s%s"
-	         " FROM membership_worker w%s"
+	         " FROM tracking_worker w%s"
 	         " WHERE w.start_date <= :to AND (w.end_date IS NULL OR w.end_date >= :from)%s",
 	         which & IND_DMST
 	                 ? "(SELECT 1 FROM tracking_dmst d WHERE d.worker_id = w.id"
@@ -509,17 +509,12 @@ static int company_indicators(socle_req *req, void *ud)
 	if (socle_access_company(req, company, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *p = db ? json_pack("{s:I}", "id", (json_int_t)company) : NULL;
-	json_t *row = p ? socle_db_query_one(db, "SELECT id FROM membership_company WHERE id = :id",
-	                                     p, &err)
-	                : NULL;
-	json_decref(p);
-	if (row == NULL) {
-		if (err.code == SOCLE_E_NOTFOUND)
-			return socle_reply_error(req, 404, "not_found", "Entreprise introuvable.");
+	int exists = db ? tracking_membership->company_exists(db, company, &err) : -1;
+
+	if (exists == 0)
+		return socle_reply_error(req, 404, "not_found", "Entreprise introuvable.");
+	if (exists < 0)
 		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
-	}
-	json_decref(row);
 	return indicators_reply(req, company);
 }
 

@@ -424,12 +424,9 @@ static int declare_txn(socle_db *wdb, void *ud, socle_err *err)
 	socle_err e2 = SOCLE_ERR_INIT;
 	int rc;
 
-	/* The worker, from membership's own table (see the head of this file). */
-	json_t *p = json_pack("{s:O}", "id", json_object_get(b, "worker_id"));
-	json_t *w = p ? socle_db_query_one(wdb, "SELECT id, company_id, end_date"
-	                                   " FROM membership_worker WHERE id = :id", p, &e2)
-	              : NULL;
-	json_decref(p);
+	/* The worker, from membership (membership.v1, in this transaction). */
+	json_t *w = tracking_membership->worker_get(
+		wdb, json_integer_value(json_object_get(b, "worker_id")), &e2);
 	if (w == NULL && e2.code != SOCLE_E_NOTFOUND)
 		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
 	if (w == NULL || json_integer_value(json_object_get(w, "company_id")) != company) {
@@ -459,7 +456,7 @@ static int declare_txn(socle_db *wdb, void *ud, socle_err *err)
 	}
 
 	int64_t now = socle_now_ms();
-	p = json_pack("{s:O, s:I, s:O, s:O, s:O?, s:O?, s:O?, s:o, s:I}", "worker",
+	json_t *p = json_pack("{s:O, s:I, s:O, s:O, s:O?, s:O?, s:O?, s:o, s:I}", "worker",
 	              json_object_get(b, "worker_id"), "company", (json_int_t)company, "cause",
 	              json_object_get(b, "cause"), "start", json_object_get(b, "start"), "exp",
 	              json_object_get(b, "expected_end"), "act", json_object_get(b, "actual_end"),

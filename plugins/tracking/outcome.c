@@ -46,9 +46,9 @@
  * months otherwise (R4624-16). The engine still applies the legal ceiling when
  * it is earlier (a protocol date only wins when earlier).
  *
- * Coupling (plain SELECTs, like planning.c): membership_worker and
- * membership_company for names and the contact address, core_user for the
- * professional's name and the service_admin addresses. */
+ * Other owners' data: the worker and its company through membership.v1
+ * (roster.c: tracking_worker_card), the professional's name and the service
+ * administrators' addresses through the core's user directory. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -737,17 +737,26 @@ static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
 	json_t *o = q_one(db,
 		"SELECT o.id, o.request_id, o.worker_id, o.company_id, o.type, o.held_on,"
 		" o.professional_id, o.role, o.attestation, o.avis, o.adjustments, o.orientation,"
-		" o.ordonnance, o.next_visit_on, w.first_name, w.last_name, w.birth_date, w.job_title,"
-		" c.legal_name, r.requested_by"
+		" o.ordonnance, o.next_visit_on, r.requested_by"
 		" FROM tracking_visit_outcome o"
 		" JOIN tracking_visit_request r ON r.id = o.request_id"
-		" JOIN membership_worker w ON w.id = o.worker_id"
-		" JOIN membership_company c ON c.id = o.company_id"
 		" WHERE o.request_id = :r",
 		json_pack("{s:I}", "r", (json_int_t)request_id), err);
 
 	if (o == NULL)
 		return NULL;
+	/* Names for the documents: the worker and its company from membership.v1. */
+	json_t *card = tracking_worker_card(db, iget(o, "worker_id"), err);
+
+	if (card == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	static const char *const named[] = {"first_name", "last_name", "birth_date", "job_title",
+	                                    "legal_name"};
+	for (size_t i = 0; i < SOCLE_COUNT(named); i++)
+		json_object_set(o, named[i], json_object_get(card, named[i]));
+	json_decref(card);
 	/* The professional who held the visit, by the core's user directory. */
 	socle_err e2 = SOCLE_ERR_INIT;
 	json_t *pro = socle_user_get(db, iget(o, "professional_id"), &e2);
@@ -1274,14 +1283,19 @@ static int warn_send_txn(socle_db *wdb, void *ud, socle_err *err)
 	int rc;
 
 	json_t *w = q_one(wdb,
-		"SELECT r.id, r.leave_id, r.worker_id, r.company_id, r.earliest, r.latest, r.sent_at,"
-		" w.first_name, w.last_name, c.legal_name, c.contact_email"
-		" FROM tracking_reprise_warning r"
-		" JOIN membership_worker w ON w.id = r.worker_id"
-		" JOIN membership_company c ON c.id = r.company_id WHERE r.id = :id",
+		"SELECT r.id, r.leave_id, r.worker_id, r.company_id, r.earliest, r.latest, r.sent_at"
+		" FROM tracking_reprise_warning r WHERE r.id = :id",
 		json_pack("{s:I}", "id", (json_int_t)id), &e2);
 	if (w == NULL)
 		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	json_t *card = tracking_worker_card(wdb, iget(w, "worker_id"), &e2);
+
+	if (card == NULL) {
+		json_decref(w);
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	}
+	json_object_update_missing(w, card);
+	json_decref(card);
 	if (present(w, "sent_at")) { /* a retry after the commit: already sent */
 		json_decref(w);
 		return 0;

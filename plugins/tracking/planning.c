@@ -30,12 +30,11 @@
  * or a fixed offset "+04:00"); instants are integer milliseconds of the core
  * clock (socle_now_ms), so a frozen clock freezes the planning too.
  *
- * Coupling (this plugin requires membership; to be replaced by an exported
- * service or an event-fed projection): the worker's company and name are read
- * from membership_worker, the company's name and contact address from
- * membership_company, and the worker's own account (an employee user bound
- * to the worker) from the core's core_user and core_user_scope, all with
- * plain SELECTs. Nothing of these tables is written here. */
+ * Other owners' data: the worker, its company's name and contact address come
+ * through membership.v1 (roster.c: tracking_worker_card), the names in the
+ * queue listings from tracking's own copy tracking_worker, and the worker's own
+ * accounts through the core's socle_users_list. No SQL here names another
+ * owner's table. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -1138,9 +1137,8 @@ static int request_create(socle_req *req, void *ud)
 	socle_db *db = socle_req_reader(req, &err);
 	if (db == NULL)
 		return reply_fail(req, &err);
-	/* The worker belongs to the company (membership's table, see the head). */
-	json_t *w = q_one(db, "SELECT id, company_id, end_date FROM membership_worker WHERE id = :id",
-	                  json_pack("{s:I}", "id", (json_int_t)worker), &err);
+	/* The worker belongs to the company (membership.v1). */
+	json_t *w = tracking_membership->worker_get(db, worker, &err);
 	if (w == NULL && err.code != SOCLE_E_NOTFOUND)
 		return reply_fail(req, &err);
 	if (w == NULL || iget(w, "company_id") != company || sget(w, "end_date") != NULL) {
@@ -1326,7 +1324,7 @@ static int visits_to_plan(socle_req *req, void *ud)
 		" SELECT r.id, r.worker_id, r.type, r.requested_by, r.requested_on, r.due_before,"
 		"   r.site, r.priority, r.priority_reason, r.unplaced_reason,"
 		"   w.last_name, w.first_name"
-		" FROM tracking_visit_request r JOIN membership_worker w ON w.id = r.worker_id"
+		" FROM tracking_visit_request r JOIN tracking_worker w ON w.id = r.worker_id"
 		" LEFT JOIN c ON 1 = 1"
 		" WHERE r.company_id = :company AND r.status = 'queued'"
 		" AND (:employer = 0 OR NOT " TRACKING_HIDDEN_SQL("r") ")"
@@ -1460,17 +1458,21 @@ static void notice_clear(struct notice *n)
 static json_t *notice_recipients(socle_db *db, const json_t *r, socle_err *err)
 {
 	bool hidden = tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by"));
+	json_t *to = tracking_worker_accounts(db, iget(r, "worker_id"), err);
 
-	return q_all(db, "SELECT c.contact_email AS email FROM membership_company c"
-	                 " WHERE c.id = :c AND :hidden = 0 AND c.contact_email IS NOT NULL"
-	                 " UNION ALL SELECT email FROM (SELECT u.email FROM core_user_scope s"
-	                 " JOIN core_user u ON u.id = s.user_id WHERE s.kind = 'worker'"
-	                 " AND s.ref = :w AND u.role = :role AND u.disabled = 0 ORDER BY u.id"
-	                 " LIMIT 5)",
-	             json_pack("{s:I, s:I, s:i, s:b}", "c", (json_int_t)iget(r, "company_id"), "w",
-	                       (json_int_t)iget(r, "worker_id"), "role", SOCLE_ROLE_EMPLOYEE,
-	                       "hidden", hidden),
-	             err);
+	if (to == NULL || hidden)
+		return to;
+	json_t *company = tracking_membership->company_get(db, iget(r, "company_id"), err);
+	const char *contact = company ? sget(json_object_get(company, "contact"), "email") : NULL;
+
+	if (company == NULL) {
+		json_decref(to);
+		return NULL;
+	}
+	if (contact != NULL)
+		json_array_insert_new(to, 0, json_pack("{s:s}", "email", contact));
+	json_decref(company);
+	return to;
 }
 
 /* Load the visit of @p request_id if it is still scheduled on @p slot_id and
@@ -1495,10 +1497,7 @@ static int notice_prepare(socle_service *svc, socle_db *db, int64_t request_id, 
 	slot_view_ms(n->slot, true);
 	const json_t *r = n->request, *slot = n->slot;
 	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
-	json_t *info = q_one(db, "SELECT w.first_name, w.last_name, c.legal_name, c.contact_email"
-	                         " FROM membership_worker w JOIN membership_company c"
-	                         " ON c.id = w.company_id WHERE w.id = :w",
-	                     json_pack("{s:I}", "w", (json_int_t)iget(r, "worker_id")), err);
+	json_t *info = tracking_worker_card(db, iget(r, "worker_id"), err);
 	if (info == NULL)
 		return err->code ? err->code : SOCLE_E_INTERNAL;
 	json_t *visit = json_pack("{s:O, s:s, s:s, s:O, s:O, s:O, s:O, s:O}", "type",

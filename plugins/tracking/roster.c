@@ -186,6 +186,17 @@ int tracking_roster_check(socle_service *svc, int64_t *copy, int64_t *source, so
 	return *copy == *source ? 0 : 1;
 }
 
+int tracking_roster_resync(socle_service *svc, socle_err *err)
+{
+	struct sync_args a = {0};
+	int rc = socle_service_write(svc, sync_all_tx, &a, err);
+
+	if (rc == 0)
+		socle_log(SOCLE_LOG_INFO, "service %s : copie des salariés suivis refaite (%" PRId64
+		          " copiés)", socle_service_id(svc), a.copied);
+	return rc;
+}
+
 int tracking_roster_open(socle_service *svc, socle_err *err)
 {
 	int64_t copy = 0, source = 0;
@@ -193,14 +204,9 @@ int tracking_roster_open(socle_service *svc, socle_err *err)
 
 	if (rc <= 0)
 		return rc;
-	struct sync_args a = {0};
-
-	rc = socle_service_write(svc, sync_all_tx, &a, err);
-	if (rc == 0)
-		socle_log(SOCLE_LOG_INFO, "service %s : copie des salariés suivis refaite (%" PRId64
-		          " dans la copie, %" PRId64 " chez membership ; %" PRId64 " copiés)",
-		          socle_service_id(svc), copy, source, a.copied);
-	return rc;
+	socle_log(SOCLE_LOG_INFO, "service %s : la copie des salariés suivis en compte %" PRId64
+	          ", membership %" PRId64 " : copie refaite", socle_service_id(svc), copy, source);
+	return tracking_roster_resync(svc, err);
 }
 
 /* worker.declared, worker.updated, worker.left, worker.category_changed. */
@@ -233,7 +239,7 @@ int tracking_roster_init(socle_plugin *p, socle_err *err)
 }
 
 /* Migration 10: tracking's tables lose their foreign keys into membership's
- * (REFERENCES membership_worker): a plugin's schema names only its own
+ * (their foreign keys into membership's worker table): a plugin's schema names only its own
  * tables. SQLite cannot drop a constraint, so each table is rebuilt with the
  * same columns, rows and indexes. Other tracking tables reference some of
  * these (leave_id, request_id...): with foreign keys deferred, dropping the
@@ -306,3 +312,42 @@ const char tracking_sql_own_keys[] =
 	"DROP TABLE temp.tracking_visit_outcome_copy;"
 	"CREATE INDEX tracking_outcome_worker ON tracking_visit_outcome (worker_id, held_on);"
 	"CREATE INDEX tracking_outcome_company ON tracking_visit_outcome (company_id, held_on);";
+
+/* ---- reads of one worker and its company through membership.v1 ---- */
+
+json_t *tracking_worker_card(socle_db *db, int64_t worker_id, socle_err *err)
+{
+	json_t *w = tracking_membership->worker_get(db, worker_id, err);
+
+	if (w == NULL)
+		return NULL;
+	json_t *c = tracking_membership->company_get(db, iget(w, "company_id"), err);
+
+	if (c == NULL) {
+		json_decref(w);
+		return NULL;
+	}
+	const json_t *contact = json_object_get(c, "contact");
+	json_t *card = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}",
+	                         "worker_id", json_object_get(w, "id"),
+	                         "company_id", json_object_get(w, "company_id"),
+	                         "first_name", json_object_get(w, "first_name"),
+	                         "last_name", json_object_get(w, "last_name"),
+	                         "birth_date", json_object_get(w, "birth_date"),
+	                         "job_title", json_object_get(w, "job_title"),
+	                         "end_date", json_object_get(w, "end_date"),
+	                         "legal_name", json_object_get(c, "legal_name"),
+	                         "contact_email", json_object_get(contact, "email"));
+
+	json_decref(w);
+	json_decref(c);
+	if (card == NULL)
+		NOMEM(err);
+	return card;
+}
+
+json_t *tracking_worker_accounts(socle_db *db, int64_t worker_id, socle_err *err)
+{
+	return socle_users_list(db, SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYEE), "worker", worker_id, 0, 5,
+	                        err);
+}

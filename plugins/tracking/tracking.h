@@ -55,6 +55,15 @@ int tracking_roster_sync_worker(socle_service *svc, int64_t worker_id, int64_t c
 /* 0 when the copy holds as many workers as membership, 1 when not (counts
  * in *copy and *source), or a negative code. */
 int tracking_roster_check(socle_service *svc, int64_t *copy, int64_t *source, socle_err *err);
+/* Copy every worker again, whatever the counts say. */
+int tracking_roster_resync(socle_service *svc, socle_err *err);
+/* One worker and its company, as mails and documents name them:
+ * {"worker_id", "company_id", "first_name", "last_name", "birth_date",
+ * "job_title", "end_date", "legal_name", "contact_email"}; NULL with
+ * SOCLE_E_NOTFOUND for an unknown worker. */
+json_t *tracking_worker_card(socle_db *db, int64_t worker_id, socle_err *err);
+/* The worker's own active accounts (employee users bound to it), [{"email"...}]. */
+json_t *tracking_worker_accounts(socle_db *db, int64_t worker_id, socle_err *err);
 
 /* ---- the visit types (visits.c) ---- */
 struct tracking_visit_type {

@@ -11,7 +11,7 @@
 # Usage: sql_ownership.sh SOURCE_DIR
 set -eu
 SRC=${1:?usage: sql_ownership.sh SOURCE_DIR}
-ALLOW="$(dirname "$0")/sql_ownership.allow"
+ALLOW="$SRC/tests/lint/sql_ownership.allow"
 allowed() { # file table
 	grep -q "^$1:$2 " "$ALLOW" 2>/dev/null
 }
