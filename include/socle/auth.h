@@ -18,7 +18,7 @@
 #include <socle/defs.h>
 #include <socle/err.h>
 
-/* Roles of design.md §6. The numbers are stored in databases: append only. */
+/* Roles (docs/roles.md). The numbers are stored in databases: append only. */
 enum socle_role {
 	SOCLE_ROLE_OPERATOR = 1,          /* runs the deployment */
 	SOCLE_ROLE_SERVICE_ADMIN = 2,     /* administers one service */
@@ -49,8 +49,14 @@ SOCLE_API int socle_role_parse(const char *name);
 #define SOCLE_CAP_STAFF "staff" /* any staff member of the service */
 
 /** Declare capability @p name held by the roles in @p role_mask
- * (SOCLE_ROLE_BIT(...) | ...). init() only. The operator's deployment config may
- * not widen medical capabilities: the core refuses it. */
+ * (SOCLE_ROLE_BIT(...) | ...). init() only. Capabilities are granted here and
+ * by the core's own table, never by the deployment config (it has no key for
+ * them). A capability declared by several plugins is held by the union of
+ * their roles. Refused: a medical.* capability for any role but the health
+ * professionals (SOCLE_E_FORBIDDEN), a core capability (staff, audit.read,
+ * users.manage, medical.*) extended to more roles (SOCLE_E_FORBIDDEN), the
+ * reserved name "authenticated", names outside [a-z][a-z0-9._-]* (64 at
+ * most) and an empty or unknown role mask (SOCLE_E_INVAL). See docs/roles.md. */
 SOCLE_API int socle_plugin_add_capability(socle_plugin *p, const char *name, uint32_t role_mask,
                                           socle_err *err);
 
