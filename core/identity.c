@@ -5,7 +5,7 @@
  * Mails, documents and pages read it from here and nowhere else, so a
  * service that moves changes one config key and every convocation, ordonnance
  * and page follows. The colours reach pages only through the stylesheet
- * GET /identity.css builds: pages carry no inline style (the CSP forbids it),
+ * GET /identity.css builds: pages carry no inline style (a strict Content-Security-Policy is to forbid it),
  * and the colours are checked at load against WCAG 2.1 AA, since a service
  * that picks a pale brand colour would otherwise ship unreadable buttons. */
 #include <ctype.h>

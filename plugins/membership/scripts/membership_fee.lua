@@ -8,7 +8,7 @@
 --
 -- company, as the plugin passes it: { id, legal_name, siren, naf_code, headcount,
 --   joined_on, status, workers = integer (workers present at some point of the
---   year: start_date..end_date overlaps it), workers_by_contract = { CDI = n, ... },
+--   year: start_date..end_date overlaps it), workers_by_contract = { cdi = n, cdd = n, ... } (the stored contract codes),
 --   fee_per_worker = number (the service's "fee_per_worker" setting, € per worker) }
 --
 -- Rule (L4622-6; décret 2022-1749, D4622-27-4 to -6; in force 1 Jan 2025): the
