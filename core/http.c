@@ -144,6 +144,9 @@ static int set_response(socle_req *req, unsigned status, struct MHD_Response *re
 	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
 	    /* invitation and activation links carry tokens: no Referer ever leaks them */
 	    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
+	    /* pages load only this server's files: no inline script or style (an
+	     * injected one never runs), no other host, never framed */
+	    MHD_add_response_header(resp, "Content-Security-Policy", HTTP_CSP) != MHD_YES ||
 	    (cache_control &&
 	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES))
 		goto nomem;

@@ -20,6 +20,11 @@ struct MHD_Response;
 #define HTTP_MAX_SEGMENTS 32                       /* path segments after /api/v1/{service} */
 #define HTTP_MAX_PARAMS 8                          /* {param} captures per route */
 #define HTTP_REQUEST_ID_LEN 32                     /* 16 random bytes, hex */
+/* The Content-Security-Policy of every answer (docs/http.md). */
+#define HTTP_CSP                                                                           \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"    \
+	" font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none';"         \
+	" form-action 'self'; frame-ancestors 'none'"
 #define HTTP_API_PREFIX "/api/v1/"
 
 /* One path parameter of the matched route. */

@@ -32,6 +32,12 @@
 #include "registry.h"
 #include "server.h"
 
+/* The policy every answer carries (core/http.c). */
+#define SOCLE_CSP                                                                         \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"   \
+	" font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none';"        \
+	" form-action 'self'; frame-ancestors 'none'"
+
 /* ---- the hand-built deployment ---- */
 
 static socle_core core;
@@ -395,6 +401,7 @@ static void test_params_and_query(void **state)
 	assert_string_equal(hc_header(&r, "X-Frame-Options"), "DENY");
 	/* Tokens travel in invitation and activation URLs: never in a Referer. */
 	assert_string_equal(hc_header(&r, "Referrer-Policy"), "no-referrer");
+	assert_string_equal(hc_header(&r, "Content-Security-Policy"), SOCLE_CSP);
 	json_decref(j);
 	hc_response_free(&r);
 
@@ -742,6 +749,7 @@ static void test_request_ids(void **state)
 
 /* ---- tests: static files ---- */
 
+
 static void expect_static(const char *path, int status, const char *body, const char *type)
 {
 	struct hc_response r;
@@ -756,6 +764,9 @@ static void expect_static(const char *path, int status, const char *body, const 
 		assert_string_equal(hc_header(&r, "Content-Type"), type);
 	if (status == 404)
 		assert_non_null(strstr(r.body, "\"not_found\""));
+	/* Pages, files and errors alike: same-origin only, no inline script or
+	 * style, never framed. */
+	assert_string_equal(hc_header(&r, "Content-Security-Policy"), SOCLE_CSP);
 	hc_response_free(&r);
 }
 
