@@ -74,7 +74,7 @@ struct lua_ctx {
 	int call_depth;            /* nested lua_host_call */
 	_Atomic bool in_call;      /* budgets armed */
 	_Atomic bool counted;      /* this call counts instructions (count hook armed) */
-	_Atomic bool expired;      /* deadline passed, seen by the watchdog (uncounted calls) */
+	_Atomic bool expired;      /* deadline passed, seen by the watchdog's signal */
 	bool exhausted;
 	enum lua_budget_reason reason;
 	uint64_t steps_left;       /* instructions left in this call (counted calls) */

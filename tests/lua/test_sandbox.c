@@ -285,6 +285,8 @@ static void run_escape_table(struct lfx *f)
 		int rc = lfx_call(f, name, "[]", &out, &err);
 
 		hang_guard(NULL);
+		if (getenv("SOCLE_TEST_VERBOSE"))
+			print_message("  -> %d %s\n", rc, err.msg);
 		if (rc != e->want && (e->alt == 0 || rc != e->alt))
 			fail_msg("escape %s: got %d (%s), want %d", e->name, rc, err.msg, e->want);
 		if (rc != 0)
@@ -566,6 +568,61 @@ static void test_patterns_semantics(void **state)
 	lfx_free(f);
 }
 
+/* The guarded table.insert, table.remove and coroutine.close keep the
+ * library's semantics, proxies with metamethods included. */
+static void test_guarded_library_semantics(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *out = NULL;
+
+	lfx_write(f, "service", "t.lua",
+	          "socle.rule('t', function()\n"
+	          "  local r = {}\n"
+	          "  local t = {1, 2, 3}\n"
+	          "  table.insert(t, 4) table.insert(t, 1, 0) table.insert(t, 3, 'x')\n"
+	          "  r[1] = table.concat(t, ',')\n"
+	          "  r[2] = table.remove(t) .. table.remove(t, 1) .. table.remove(t, 2)\n"
+	          "  r[3] = table.concat(t, ',')\n"
+	          "  r[4] = table.remove({}) == nil and #t\n"
+	          "  r[5] = select(2, pcall(table.insert, t, 9, 'y')):match('position out of bounds') ~= nil\n"
+	          "  r[6] = select(2, pcall(table.insert, t, 1, 2, 3)):match('wrong number') ~= nil\n"
+	          "  r[7] = select(2, pcall(table.remove, t, 7)):match('position out of bounds') ~= nil\n"
+	          "  local store = {10, 20}\n"
+	          "  local p = setmetatable({}, {__index = store, __newindex = store,\n"
+	          "                             __len = function() return #store end})\n"
+	          "  table.insert(p, 1, 5) r[8] = table.concat(store, ',')\n"
+	          "  r[9] = table.remove(p, 2) .. ':' .. table.concat(store, ',')\n"
+	          "  local co = coroutine.create(function() coroutine.yield() end)\n"
+	          "  coroutine.resume(co)\n"
+	          "  r[10] = coroutine.close(co) and coroutine.status(co)\n"
+	          "  local bad = coroutine.create(function() error('e', 0) end)\n"
+	          "  coroutine.resume(bad)\n"
+	          "  local ok, e = coroutine.close(bad)\n"
+	          "  r[11] = tostring(ok) .. ':' .. e\n"
+	          "  r[12] = select(2, pcall(coroutine.close, coroutine.running())) ~= nil\n"
+	          "  return r\n"
+	          "end)\n");
+	assert_int_equal(lfx_open(f), 0);
+	int rc = lfx_call(f, "t", "[]", &out, &err);
+
+	if (rc != 0)
+		fail_msg("%s", err.msg);
+	json_t *want = json_loads("[\"0,1,x,2,3,4\", \"40x\", \"1,2,3\", 3, true, true, true, "
+	                          "\"5,10,20\", \"10:5,20\", \"dead\", \"false:e\", true]", 0, NULL);
+
+	assert_non_null(want);
+	if (!json_equal(out, want)) {
+		char *got = json_dumps(out, 0);
+
+		fail_msg("got %s", got);
+	}
+	json_decref(want);
+	json_decref(out);
+	lfx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_load_time_attacks),
 		cmocka_unit_test(test_budget_resets_and_random),
 		cmocka_unit_test(test_patterns_semantics),
+		cmocka_unit_test(test_guarded_library_semantics),
 		cmocka_unit_test(test_pool_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
