@@ -130,7 +130,7 @@ void lua_budget_check(lua_State *L);
  * raises budget_exceeded when spent or past the deadline. */
 void lua_budget_charge(lua_State *L, uint64_t steps);
 /* From the watchdog's signal handler, on the call's own thread: the deadline
- * passed; install the hook that raises at the next instruction. Only
+ * passed; install the hook that raises at the next instruction or call. Only
  * async-signal-safe operations. */
 void lua_budget_expire(struct lua_ctx *c);
 
