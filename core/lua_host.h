@@ -75,7 +75,7 @@ struct lua_ctx {
 	int call_depth;            /* nested lua_host_call */
 	_Atomic bool in_call;      /* budgets armed */
 	_Atomic bool counted;      /* this call counts instructions (count hook armed) */
-	_Atomic bool expired;      /* deadline passed, seen by the watchdog (uncounted calls) */
+	_Atomic bool expired;      /* deadline passed, seen by the watchdog's signal */
 	bool exhausted;
 	enum lua_budget_reason reason;
 	uint64_t steps_left;       /* instructions left in this call (counted calls) */
@@ -131,7 +131,7 @@ void lua_budget_check(lua_State *L);
  * raises budget_exceeded when spent or past the deadline. */
 void lua_budget_charge(lua_State *L, uint64_t steps);
 /* From the watchdog's signal handler, on the call's own thread: the deadline
- * passed; install the hook that raises at the next instruction. Only
+ * passed; install the hook that raises at the next instruction or call. Only
  * async-signal-safe operations. */
 void lua_budget_expire(struct lua_ctx *c);
 

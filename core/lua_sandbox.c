@@ -3,8 +3,14 @@
  * cap, an instruction and wall-clock budget enforced by a count hook that a
  * script's own pcall cannot swallow, an allow-listed read-only environment,
  * guarded library functions (pattern matching with a step budget, string.rep,
- * table.move, coroutine resumption, setmetatable without finalizers, a
- * deterministic math.random), and the one wrapper through which C calls Lua.
+ * table.move, table.insert, table.remove, coroutine resumption and closing,
+ * setmetatable without finalizers, a deterministic math.random), and the one
+ * wrapper through which C calls Lua.
+ *
+ * No script code runs outside the call that armed the budgets: not after it
+ * (results and errors are read raw), not from the collector (no finalizers),
+ * not at teardown (lua_sandbox_close), and inside it every Lua thread it runs
+ * code on is known to the watchdog (guard_call_upvalue).
  *
  * The pattern functions are our own matcher rather than the library's: the
  * library matcher backtracks inside C where no hook ever fires, so a single
@@ -215,11 +221,23 @@ static int sandbox_msgh(lua_State *L)
  * every LUA_HOOK_STEP instructions, but Lua then traps every instruction
  * (13 % of a rule evaluation, see lua_watchdog.c). Without one, calls run
  * with no hook and the watchdog enforces the deadline; the hook is installed
- * only once the deadline has passed. Either way, once the budget is spent the
- * hook traps every instruction of the running thread and of the main thread,
- * so that a pcall in the script cannot catch the error and carry on. */
+ * only once the deadline has passed. The watchdog also watches counted calls:
+ * a count hook never fires while C code runs, and a C function of the
+ * libraries may loop over C metamethods (table.concat with __index =
+ * table.concat) without running one instruction.
+ *
+ * Either way, once the budget is spent the hook traps every instruction and
+ * every function call (LUA_HOOKS_SPENT) of the running thread and of the main
+ * thread, so that a pcall in the script cannot catch the error and carry on,
+ * and a C loop that calls C functions stops at its next call, as lua.c does on
+ * SIGINT. The C loops of the libraries that call nothing (table.insert and
+ * table.remove moving nils over a length a __len chose) are replaced below by
+ * versions that charge each element. */
+#define LUA_HOOKS_SPENT (LUA_MASKCOUNT | LUA_MASKCALL)
 
 static void budget_hook(lua_State *L, lua_Debug *ar);
+static int sandbox_msgh(lua_State *L);
+static int xpcall_handler(lua_State *L);
 
 static void budget_exhaust(lua_State *L, struct lua_ctx *c, enum lua_budget_reason why)
 {
@@ -227,9 +245,9 @@ static void budget_exhaust(lua_State *L, struct lua_ctx *c, enum lua_budget_reas
 		c->exhausted = true;
 		c->reason = why;
 	}
-	lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+	lua_sethook(L, budget_hook, LUA_HOOKS_SPENT, 1);
 	if (L != c->main)
-		lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, 1);
+		lua_sethook(c->main, budget_hook, LUA_HOOKS_SPENT, 1);
 	const struct socle_lua_limits *lim = &c->ls->svc->lua_limits;
 
 	if (c->reason == LUA_BUDGET_TIME)
@@ -239,25 +257,40 @@ static void budget_exhaust(lua_State *L, struct lua_ctx *c, enum lua_budget_reas
 	          (lua_Integer)lim->instructions);
 }
 
+/* Is the function a call event is about to run one of the message handlers?
+ * They run no script code once the budget is spent, and raising in them would
+ * only nest errors in error handling until the C stack gives up ("error in
+ * error handling" instead of the budget's message). */
+static bool calling_handler(lua_State *L, lua_Debug *ar)
+{
+	if (!lua_getinfo(L, "f", ar))
+		return false;
+	lua_CFunction f = lua_tocfunction(L, -1);
+
+	lua_pop(L, 1);
+	return f == sandbox_msgh || f == xpcall_handler;
+}
+
 static void budget_hook(lua_State *L, lua_Debug *ar)
 {
 	struct lua_ctx *c = lua_ctx_of(L);
 
-	(void)ar;
 	if (!c->in_call)
 		return;
-	if (c->exhausted)
-		budget_exhaust(L, c, c->reason);
-	if (c->expired)
-		budget_exhaust(L, c, LUA_BUDGET_TIME);
+	if (c->exhausted || c->expired) {
+		if (ar->event == LUA_HOOKCALL && calling_handler(L, ar))
+			return;
+		budget_exhaust(L, c, c->exhausted ? c->reason : LUA_BUDGET_TIME);
+	}
 	if (!c->counted) {
 		/* A coroutine hooked by an earlier call. */
 		lua_sethook(L, NULL, 0, 0);
 		return;
 	}
-	if (lua_gethookcount(L) != c->hook_step) {
-		/* A coroutine hooked by an earlier call, or created with the
-		 * hook of another count. */
+	if (ar->event != LUA_HOOKCOUNT || lua_gethookmask(L) != LUA_MASKCOUNT ||
+	    lua_gethookcount(L) != c->hook_step) {
+		/* A coroutine hooked by an earlier call (possibly one whose budget
+		 * was spent), or created with the hook of another count. */
 		lua_sethook(L, budget_hook, LUA_MASKCOUNT, c->hook_step);
 		return;
 	}
@@ -274,8 +307,8 @@ void lua_budget_expire(struct lua_ctx *c)
 
 	c->expired = true;
 	if (running != NULL)
-		lua_sethook(running, budget_hook, LUA_MASKCOUNT, 1);
-	lua_sethook(c->main, budget_hook, LUA_MASKCOUNT, 1);
+		lua_sethook(running, budget_hook, LUA_HOOKS_SPENT, 1);
+	lua_sethook(c->main, budget_hook, LUA_HOOKS_SPENT, 1);
 }
 
 void lua_budget_check(lua_State *L)
@@ -394,15 +427,21 @@ int lua_host_call(lua_State *L, int nargs, int nres, socle_err *err)
 	int code = SOCLE_E_SCRIPT;
 	const char *msg = NULL;
 
+	/* The error object is sandbox_msgh's table or a string Lua made (memory,
+	 * error in error handling): read raw all the same, since this runs after
+	 * the call, where no script code may run. */
 	if (lua_type(L, -1) == LUA_TTABLE) {       /* e */
-		if (lua_getfield(L, -1, "code") == LUA_TSTRING)
+		lua_pushliteral(L, "code");
+		if (lua_rawget(L, -2) == LUA_TSTRING)
 			code = code_from_slug(lua_tostring(L, -1));
 		lua_pop(L, 1);
-		lua_getfield(L, -1, "where");
+		lua_pushliteral(L, "where");
+		lua_rawget(L, -2);
 		snprintf(c->where, sizeof(c->where), "%s",
 		         lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "");
 		lua_pop(L, 1);
-		lua_getfield(L, -1, "message");        /* e msg */
+		lua_pushliteral(L, "message");
+		lua_rawget(L, -2);                     /* e msg */
 	} else {
 		c->where[0] = '\0';
 		lua_pushvalue(L, -1);                  /* e msg */
@@ -472,7 +511,13 @@ static int env_newindex(lua_State *L)
 
 /* ---- guarded base and library functions --------------------------------- */
 
-/* setmetatable without __gc: finalizers would run outside any budget. */
+/* setmetatable without __gc: finalizers would run outside any budget. The
+ * collector runs them at any allocation, in whatever call (or teardown) is
+ * running then, and with hooks off (Lua's GCTM), so neither the count hook
+ * nor the watchdog could ever stop one. Lua marks an object for finalization
+ * only when its metatable has __gc at the time it is set (raw field), so a
+ * __gc added to the metatable later, or reached through the metatable's own
+ * __index, never runs: checking here is enough. */
 static int guard_setmetatable(lua_State *L)
 {
 	if (lua_type(L, 2) == LUA_TTABLE) {
@@ -493,7 +538,9 @@ static int guard_setmetatable(lua_State *L)
  * budget is spent: it would loop with no hook to stop it. */
 static int xpcall_handler(lua_State *L)
 {
-	if (lua_ctx_of(L)->exhausted)
+	struct lua_ctx *c = lua_ctx_of(L);
+
+	if (c->exhausted || c->expired)
 		return 1; /* the error object, unchanged */
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
@@ -528,10 +575,16 @@ static int guard_xpcall(lua_State *L)
 	return xpcall_finish(L, status, 2);
 }
 
-/* coroutine.resume and the functions of coroutine.wrap: refuse once the
- * budget is spent, and tell the watchdog which coroutine runs (its hook goes
- * on that one). Upvalue 1: the library function; upvalue 2: true for a
- * wrap function (its coroutine is the library closure's own upvalue). */
+/* Every library function that runs code on another coroutine:
+ * coroutine.resume, the functions of coroutine.wrap (which also close their
+ * coroutine's to-be-closed variables when it fails) and coroutine.close
+ * (which runs the pending __close metamethods of the coroutine it closes).
+ * Refuse once the budget is spent, and tell the watchdog which coroutine runs:
+ * its hook goes on that one, since a hook belongs to one Lua thread and a
+ * coroutine created without one (calls with no instruction count) would
+ * otherwise never see it. Upvalue 1: the library function; upvalue 2: true
+ * for a wrap function (its coroutine is the library closure's own upvalue),
+ * otherwise the coroutine is the first argument. */
 static int guard_call_upvalue(lua_State *L)
 {
 	lua_State *co;
@@ -619,6 +672,93 @@ static int guard_sort(lua_State *L)
 	lua_insert(L, 1);
 	lua_call(L, lua_gettop(L) - 1, 0);
 	return 0;
+}
+
+/* table.insert and table.remove, as the library has them, with each moved
+ * element charged to the budget. The library's loops run over a length that
+ * a __len metamethod chooses (math.maxinteger) and, when the table has no
+ * other metamethod, move nils with no call at all: no hook ever fires there,
+ * and the call would run for ever. */
+#define TABLE_CHARGE_EVERY 256 /* moved elements between budget charges */
+
+/* The library's checktab for a read-write table with a length. */
+static lua_Integer table_rw_len(lua_State *L)
+{
+	if (lua_type(L, 1) != LUA_TTABLE) {
+		static const char *const need[] = {"__index", "__newindex", "__len"};
+		bool ok = lua_getmetatable(L, 1);
+
+		for (size_t i = 0; ok && i < sizeof(need) / sizeof(need[0]); i++) {
+			lua_pushstring(L, need[i]);
+			ok = lua_rawget(L, -2) != LUA_TNIL; /* raw: no metamethod of the metatable */
+			lua_pop(L, 1);
+		}
+		if (ok)
+			lua_pop(L, 1);
+		else
+			luaL_checktype(L, 1, LUA_TTABLE); /* raises */
+	}
+	return luaL_len(L, 1);
+}
+
+/* One element moved: charge the budget every TABLE_CHARGE_EVERY. */
+static void table_step(lua_State *L, unsigned *steps)
+{
+	if (++*steps >= TABLE_CHARGE_EVERY) {
+		lua_budget_charge(L, *steps);
+		*steps = 0;
+	}
+}
+
+static int guard_insert(lua_State *L)
+{
+	lua_Integer e = table_rw_len(L);
+	lua_Integer pos;
+	unsigned steps = 0;
+
+	e = (lua_Integer)((lua_Unsigned)e + 1u); /* first empty element */
+	switch (lua_gettop(L)) {
+	case 2:
+		pos = e;
+		break;
+	case 3:
+		pos = luaL_checkinteger(L, 2);
+		luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+		for (lua_Integer i = e; i > pos; i--) {
+			lua_geti(L, 1, i - 1);
+			lua_seti(L, 1, i);
+			table_step(L, &steps);
+		}
+		break;
+	default:
+		return luaL_error(L, "wrong number of arguments to 'insert'");
+	}
+	if (steps > 0) /* an append moves nothing: no clock read on that hot path */
+		lua_budget_charge(L, steps);
+	lua_seti(L, 1, pos);
+	return 0;
+}
+
+static int guard_remove(lua_State *L)
+{
+	lua_Integer size = table_rw_len(L);
+	lua_Integer pos = luaL_optinteger(L, 2, size);
+	unsigned steps = 0;
+
+	if (pos != size)
+		luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2,
+		              "position out of bounds");
+	lua_geti(L, 1, pos);
+	for (; pos < size; pos++) {
+		lua_geti(L, 1, pos + 1);
+		lua_seti(L, 1, pos);
+		table_step(L, &steps);
+	}
+	if (steps > 0)
+		lua_budget_charge(L, steps);
+	lua_pushnil(L);
+	lua_seti(L, 1, pos);
+	return 1;
 }
 
 /* Deterministic math.random: xorshift64*, reseeded at each call from C. */
@@ -1319,6 +1459,8 @@ static int sandbox_setup(lua_State *L)
 	lua_getfield(L, 1, LUA_TABLIBNAME);            /* G table */
 	replace_field(L, 2, "move", guard_move);
 	replace_field(L, 2, "sort", guard_sort);
+	set_fn(L, 2, "insert", guard_insert);
+	set_fn(L, 2, "remove", guard_remove);
 	lua_pop(L, 1);
 	lua_getfield(L, 1, LUA_MATHLIBNAME);
 	set_fn(L, 2, "random", sandbox_random);
@@ -1327,6 +1469,7 @@ static int sandbox_setup(lua_State *L)
 	lua_getfield(L, 1, LUA_COLIBNAME);
 	replace_field(L, 2, "resume", guard_call_upvalue);
 	replace_field(L, 2, "wrap", guard_wrap);
+	replace_field(L, 2, "close", guard_call_upvalue);
 	lua_pop(L, 1);
 
 	/* Host-side tables of the script set. */
@@ -1438,6 +1581,19 @@ void lua_sandbox_close(lua_State *L)
 	struct lua_ctx *c = lua_ctx_of(L);
 
 	lua_watchdog_unregister(c);
+	/* Teardown runs no script code. lua_close runs the pending __gc
+	 * finalizers, with hooks off: setmetatable refuses them, the only way a
+	 * script could have one. It also closes the main thread's pending
+	 * to-be-closed variables (none outside a call, as lua_host_call's pcall
+	 * closes them; coroutines' are never closed by lua_close): should one be
+	 * there, it meets a spent budget and stops at its first instruction or
+	 * call. */
+	if (c->ls != NULL) {
+		c->in_call = true;
+		c->exhausted = true;
+		c->reason = LUA_BUDGET_TIME;
+		lua_sethook(L, budget_hook, LUA_HOOKS_SPENT, 1);
+	}
 	lua_close(L);
 	lua_pool_release(&c->pool);
 	free(c);

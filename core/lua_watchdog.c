@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The wall-clock deadline of Lua calls that run without an instruction count.
+/* The wall-clock deadline of Lua calls.
  *
  * Why not the count hook: Lua 5.4 traps every VM instruction of a state that
  * has a count hook, whatever the count (luaG_traceexec runs before each
  * instruction to decrement it). Measured with callgrind on the tracking
  * recomputation, that is 13 % of a next_visits evaluation. A service that sets
  * no instruction budget therefore runs its calls with no hook at all, and this
- * watchdog enforces their deadline instead:
+ * watchdog enforces their deadline instead. It watches counted calls too: their
+ * hook checks the clock every LUA_HOOK_STEP instructions, but no count hook
+ * fires while a C function runs, and a library function may loop in C over C
+ * metamethods for as long as it likes (table.sort of a __len-sized table whose
+ * __index and __newindex are C functions).
+ *
+ * How:
  *
  * - every sandboxed state is registered here while it lives;
  * - a call arms its state (in_call, deadline, calling thread) at no cost
@@ -15,16 +21,23 @@
  *   LUA_WATCHDOG_TICK_MS while calls run, and signals the thread of a call
  *   that is past its deadline;
  * - the signal handler does what lua.c does on SIGINT: lua_sethook, which Lua
- *   documents as callable from a signal handler, installs a count hook of 1
- *   on the running coroutine and on the main thread, and the hook raises the
- *   budget error at the next instruction (lua_budget_expire). The handler
- *   checks the deadline itself, on its own thread: a signal that arrives after
- *   the call ended, or during a later call, does nothing.
+ *   documents as callable from a signal handler, installs a hook on every
+ *   instruction and every function call of the running coroutine and of the
+ *   main thread, and the hook raises the budget error at the next instruction
+ *   or call, C functions included (lua_budget_expire). The handler checks the
+ *   deadline itself, on its own thread: a signal that arrives after the call
+ *   ended, or during a later call, does nothing;
+ * - the running coroutine is the one the call last switched to: every library
+ *   function that runs code on another coroutine (resume, wrap functions,
+ *   close) records it (lua_sandbox.c).
  *
  * The deadline is thus late by at most one tick. C functions of the sandbox
- * (pattern matching, string.rep, table.move) still check the clock themselves
- * (lua_budget_charge), as hooks never fire inside C. After LUA_WATCHDOG_IDLE
- * ticks without a call, the watchdog sleeps until the next call wakes it. */
+ * that loop without calling anything (pattern matching, string.rep,
+ * table.move, table.insert, table.remove) still check the clock themselves
+ * (lua_budget_charge). Code that runs with hooks off cannot be stopped at all:
+ * Lua runs __gc finalizers so, which is why setmetatable refuses them. After
+ * LUA_WATCHDOG_IDLE ticks without a call, the watchdog sleeps until the next
+ * call wakes it. */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -64,7 +77,7 @@ static void on_signal(int sig)
 	struct lua_ctx *c = current;
 
 	(void)sig;
-	if (c != NULL && c->in_call && !c->counted && now_ns() >= c->deadline_ns)
+	if (c != NULL && c->in_call && now_ns() >= c->deadline_ns)
 		lua_budget_expire(c);
 	errno = saved;
 }
@@ -76,7 +89,7 @@ static bool scan(void)
 	bool busy = false;
 
 	for (struct lua_ctx *c = wd_states; c != NULL; c = c->wd_next) {
-		if (!c->in_call || c->counted)
+		if (!c->in_call)
 			continue;
 		busy = true;
 		/* Signalled again at each tick until the call ends: a hook set while

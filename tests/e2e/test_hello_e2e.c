@@ -4,8 +4,10 @@
  * point overridden by one service, an audited durable write with its event,
  * the event delivered to a C handler, a Lua handler and the parcours engine,
  * and the refusals (401, 403, 422) a person would try. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,16 @@ static int setup(void **state)
 	test_deploy_write(&W.d, "est/greeting.lua",
 	                  "socle.rule('greeting', function(name)\n"
 	                  "  if name == 'Boucle' then while true do end end\n"
+	                  "  if name == 'Fermeture' then\n"
+	                  "    local co = coroutine.create(function()\n"
+	                  "      local x <close> = setmetatable({}, {__close = function()\n"
+	                  "        while true do end\n"
+	                  "      end})\n"
+	                  "      coroutine.yield()\n"
+	                  "    end)\n"
+	                  "    coroutine.resume(co)\n"
+	                  "    coroutine.close(co)\n"
+	                  "  end\n"
 	                  "  return { message = 'Salut ' .. socle.hello.shout(name) .. ' !' }\n"
 	                  "end)\n");
 	add_user("demo", "admin@demo.test", "service_admin", NULL);
@@ -216,6 +228,105 @@ static void test_endless_rule_stopped(void **state)
 	free(admin);
 }
 
+/* Requests whose rule runs code outside the watched call today's watchdog
+ * knew of: a __close that never returns, run by coroutine.close on another
+ * coroutine (issue 11). */
+#define HOSTILE_CLIENTS 4 /* more than the HTTP threads of a 2-core machine */
+#define HOSTILE_REQUESTS 3
+
+struct hostile {
+	const char *auth;
+	int status[HOSTILE_REQUESTS];
+	atomic_int *done;
+};
+
+/* On its own thread: no cmocka assertion here, the statuses are checked after. */
+static void *hostile_client(void *arg)
+{
+	struct hostile *h = arg;
+
+	for (int i = 0; i < HOSTILE_REQUESTS; i++) {
+		int status = 0;
+		const char *headers[] = {h->auth, NULL};
+		json_t *body = json_pack("{s:s}", "name", "Fermeture");
+		json_t *r = hc_json(W.s.port, "POST", "/api/v1/est/hello/greetings", headers, body,
+		                    &status);
+
+		json_decref(body);
+		json_decref(r);
+		h->status[i] = status;
+	}
+	atomic_fetch_add(h->done, 1);
+	return NULL;
+}
+
+static void start_hostile(struct hostile *h, pthread_t *tid, const char *auth, atomic_int *done)
+{
+	for (int i = 0; i < HOSTILE_CLIENTS; i++) {
+		h[i] = (struct hostile){.auth = auth, .done = done};
+		assert_int_equal(pthread_create(&tid[i], NULL, hostile_client, &h[i]), 0);
+	}
+}
+
+/* GET /healthz answers 200 within @p timeout_ms. */
+static bool healthz_answers(int timeout_ms)
+{
+	struct hc_response r;
+
+	if (hc_request_timeout(W.s.port, "GET", "/healthz", NULL, NULL, 0, timeout_ms, &r) != 0)
+		return false;
+	bool ok = r.status == 200;
+
+	hc_response_free(&r);
+	return ok;
+}
+
+/* While more hostile requests run than the server has HTTP threads, every
+ * one is answered (the rule fails at its deadline), /healthz keeps
+ * answering, and the service serves normal requests after them. Then the
+ * server stops on SIGTERM with hostile requests in flight (restarted for the
+ * tests that follow). Each client and /healthz wait a bounded time: a pinned
+ * thread is a failure, not a stuck test. */
+static void test_hostile_rule_keeps_serving(void **state)
+{
+	/* Static: a failed assertion leaves this frame while the clients still
+	 * write their statuses (they end at their own timeout). */
+	static struct hostile h[HOSTILE_CLIENTS];
+	static pthread_t tid[HOSTILE_CLIENTS];
+	static atomic_int done;
+	static char *admin;
+	int status = 0, probes = 0;
+	(void)state;
+
+	admin = login("est", "admin@est.test");
+	atomic_store(&done, 0);
+
+	start_hostile(h, tid, admin, &done);
+	do {
+		if (!healthz_answers(3000))
+			fail_msg("/healthz ne répond plus pendant les requêtes hostiles (sonde %d)", probes);
+		probes++;
+	} while (atomic_load(&done) < HOSTILE_CLIENTS && probes < 10000);
+	for (int i = 0; i < HOSTILE_CLIENTS; i++) {
+		pthread_join(tid[i], NULL);
+		for (int k = 0; k < HOSTILE_REQUESTS; k++)
+			if (h[i].status[k] != 500)
+				fail_msg("requête hostile %d.%d : statut %d (0 : sans réponse)", i, k,
+				         h[i].status[k]);
+	}
+	json_decref(call(admin, "POST", "/api/v1/est/hello/greetings",
+	                 json_pack("{s:s}", "name", "Léa"), &status));
+	assert_int_equal(status, 201);
+
+	atomic_store(&done, 0);
+	start_hostile(h, tid, admin, &done);
+	assert_int_equal(test_server_stop(&W.s, 10000), 0);
+	for (int i = 0; i < HOSTILE_CLIENTS; i++)
+		pthread_join(tid[i], NULL);
+	free(admin);
+	assert_int_equal(test_server_start_deploy(&W.s, &W.d), 0);
+}
+
 static void test_refusals(void **state)
 {
 	char *employer = login("demo", "patron@demo.test");
@@ -352,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_write_is_audited_and_event_starts_parcours),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_endless_rule_stopped),
+		cmocka_unit_test(test_hostile_rule_keeps_serving),
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_public_offer),
 		cmocka_unit_test(test_forwarded_client_address),

@@ -8,12 +8,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "lua_fixture.h"
 
 #define ANY_BUDGET_OR_SCRIPT 1 /* recursion may end on the stack limit or on memory */
+#define LOOP "function() while true do end end"
+/* A suspended coroutine holding a to-be-closed value whose __close never returns. */
+#define CLOSING_COROUTINE                                                                  \
+	"local co = coroutine.create(function() local x <close> = setmetatable({}, "        \
+	"{__close = " LOOP "}) coroutine.yield() end) "
+/* Seconds after which a case that has not returned fails the whole test: a
+ * hang must be a failure, never a stuck suite. Generous for sanitizer builds;
+ * a case stops at its 2 s deadline at worst. */
+#define HANG_SECONDS 20
 
 static const struct escape {
 	const char *name;
@@ -86,6 +97,77 @@ static const struct escape {
 	                  "while true do end end}))", SOCLE_E_BUDGET, 0},
 	{"sort_loop", "local t = {} for i = 1, 100 do t[i] = i end "
 	              "table.sort(t, function(a, b) while true do end end)", SOCLE_E_BUDGET, 0},
+	/* to-be-closed variables: __close runs at a block's end, while an error
+	 * unwinds, and on another coroutine at coroutine.close or when a wrap
+	 * function's coroutine fails */
+	{"close_block", "do local x <close> = setmetatable({}, {__close = " LOOP "}) end return 1",
+	 SOCLE_E_BUDGET, 0},
+	{"close_error", "local x <close> = setmetatable({}, {__close = " LOOP "}) error('x')",
+	 SOCLE_E_BUDGET, 0},
+	{"close_pcall", "pcall(function() local x <close> = setmetatable({}, {__close = " LOOP "}) "
+	                "error('x') end) return 1", SOCLE_E_BUDGET, 0},
+	{"close_coroutine_close", CLOSING_COROUTINE "coroutine.resume(co) coroutine.close(co) return 1",
+	 SOCLE_E_BUDGET, 0},
+	{"close_coroutine_close_pcall", "while true do " CLOSING_COROUTINE "coroutine.resume(co) "
+	                                "pcall(coroutine.close, co) end", SOCLE_E_BUDGET, 0},
+	{"close_coroutine_close_nested", "coroutine.wrap(function() " CLOSING_COROUTINE
+	                                 "coroutine.resume(co) coroutine.close(co) end)() return 1",
+	 SOCLE_E_BUDGET, 0},
+	{"close_coroutine_dead", "local co = coroutine.create(function() local x <close> = "
+	                         "setmetatable({}, {__close = " LOOP "}) error('x') end) "
+	                         "coroutine.resume(co) coroutine.close(co) return 1", SOCLE_E_BUDGET, 0},
+	{"close_wrap_error", "coroutine.wrap(function() local x <close> = setmetatable({}, "
+	                     "{__close = " LOOP "}) error('x') end)() return 1", SOCLE_E_BUDGET, 0},
+	{"close_error_tostring", "pcall(function() local x <close> = setmetatable({}, "
+	                         "{__close = function(_, e) return tostring(e) end}) "
+	                         "error(setmetatable({}, {__tostring = " LOOP "})) end) return 1",
+	 SOCLE_E_BUDGET, 0},
+	/* finalizers: refused, since the collector runs them with hooks off */
+	{"finalizer_false", "setmetatable({}, {__gc = false}) return 1", SOCLE_E_SCRIPT, 0},
+	{"finalizer_added_later", "local mt = {} local t = setmetatable({}, mt) mt.__gc = " LOOP " "
+	                          "t = nil for i = 1, 1e5 do local g = {i} end return 1", 0, 0},
+	{"finalizer_inherited", "setmetatable({}, setmetatable({}, {__index = {__gc = " LOOP "}})) "
+	                        "for i = 1, 1e5 do local g = {i} end return 1", 0, 0},
+	/* metamethods run by the VM and by the libraries' C functions, Lua ones
+	 * or C ones (a C function runs no instruction: no count hook ever fires
+	 * inside it), and C loops whose length a __len metamethod chose */
+	{"eq_loop", "local mt = {__eq = " LOOP "} return setmetatable({}, mt) == setmetatable({}, mt)",
+	 SOCLE_E_BUDGET, 0},
+	{"lt_loop", "local mt = {__lt = " LOOP "} return setmetatable({}, mt) < setmetatable({}, mt)",
+	 SOCLE_E_BUDGET, 0},
+	{"le_loop", "local mt = {__le = " LOOP "} return setmetatable({}, mt) <= setmetatable({}, mt)",
+	 SOCLE_E_BUDGET, 0},
+	{"concat_mm_loop", "return setmetatable({}, {__concat = " LOOP "}) .. 'x'", SOCLE_E_BUDGET, 0},
+	{"len_loop", "return #setmetatable({}, {__len = " LOOP "})", SOCLE_E_BUDGET, 0},
+	{"sort_lt_loop", "local mt = {__lt = " LOOP "} local t = {} for i = 1, 3 do "
+	                 "t[i] = setmetatable({}, mt) end table.sort(t) return 1", SOCLE_E_BUDGET, 0},
+	{"sort_c_metamethods", "table.sort(setmetatable({}, {__len = function() return 0x7ffffffe end, "
+	                       "__index = rawlen, __newindex = rawequal})) return 1", SOCLE_E_BUDGET, 0},
+	{"concat_index_loop", "return table.concat(setmetatable({}, {__index = " LOOP "}), '', 1, 2)",
+	 SOCLE_E_BUDGET, 0},
+	{"concat_c_index", "return #table.concat(setmetatable({}, {__index = table.concat}), '', 1, "
+	                   "math.maxinteger)", SOCLE_E_BUDGET, 0},
+	{"insert_index_loop", "table.insert(setmetatable({}, {__len = function() return 3 end, "
+	                      "__index = " LOOP "}), 1, 'x') return 1", SOCLE_E_BUDGET, 0},
+	{"insert_huge_len", "table.insert(setmetatable({}, {__len = function() "
+	                    "return math.maxinteger - 1 end}), 1, 'x') return 1", SOCLE_E_BUDGET, 0},
+	{"remove_huge_len", "return table.remove(setmetatable({}, {__len = function() "
+	                    "return math.maxinteger end}), 1)", SOCLE_E_BUDGET, 0},
+	{"unpack_c_index", "while true do table.unpack(setmetatable({}, {__index = rawlen}), 1, 1e5) end",
+	 SOCLE_E_BUDGET, 0},
+	/* error objects and __tostring: the host formats errors without running
+	 * them; a script that does runs under its budget */
+	{"error_index_loop", "error(setmetatable({}, {__index = " LOOP ", __len = " LOOP ", "
+	                     "__tostring = " LOOP ", __name = 'x'}))", SOCLE_E_SCRIPT, 0},
+	{"error_tostring_wrap", "coroutine.wrap(function() error(setmetatable({}, {__tostring = " LOOP
+	                        "})) end)() return 1", SOCLE_E_SCRIPT, 0},
+	{"error_tostring_xpcall", "xpcall(error, function(e) return tostring(e) end, "
+	                          "setmetatable({}, {__tostring = " LOOP "})) return 1", SOCLE_E_BUDGET, 0},
+	{"log_tostring_loop", "socle.log.info(setmetatable({}, {__tostring = " LOOP "})) return 1",
+	 SOCLE_E_BUDGET, 0},
+	/* a result is read raw: none of its metamethods runs after the call */
+	{"result_metamethods", "return setmetatable({}, {__index = " LOOP ", __pairs = " LOOP ", "
+	                       "__len = " LOOP ", __tostring = " LOOP "})", 0, 0},
 	/* memory */
 	{"rep_huge", "return string.rep('x', 1e9)", SOCLE_E_BUDGET, 0},
 	{"rep_sep_huge", "return string.rep('x', 1e7, 'yyyyyyyy')", SOCLE_E_BUDGET, 0},
@@ -116,9 +198,42 @@ static const struct escape {
 	 SOCLE_E_SCRIPT, SOCLE_E_BUDGET},
 };
 
+/* The case running, for the alarm's message. */
+static const char *volatile hang_case;
+
+static void on_hang(int sig)
+{
+	static const char pre[] = "\n[  FAILED  ] no return after " ;
+	const char *name = hang_case ? hang_case : "?";
+
+	(void)sig;
+	(void)!write(2, pre, sizeof(pre) - 1);
+	(void)!write(2, name, strlen(name));
+	(void)!write(2, "\n", 1);
+	_exit(1);
+}
+
+/* Arm (what != NULL) or disarm the alarm that turns a hang into a failure. */
+static void hang_guard(const char *what)
+{
+	static bool installed;
+
+	if (!installed) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_hang;
+		sigemptyset(&sa.sa_mask);
+		assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+		installed = true;
+	}
+	hang_case = what;
+	alarm(what ? HANG_SECONDS : 0);
+}
+
 static char *build_scripts(void)
 {
-	size_t cap = 1 << 16, len = 0;
+	size_t cap = 1 << 17, len = 0;
 	char *src = malloc(cap);
 
 	assert_non_null(src);
@@ -166,8 +281,12 @@ static void run_escape_table(struct lfx *f)
 			continue;
 		if (getenv("SOCLE_TEST_VERBOSE"))
 			print_message("escape %s\n", e->name);
+		hang_guard(e->name);
 		int rc = lfx_call(f, name, "[]", &out, &err);
 
+		hang_guard(NULL);
+		if (getenv("SOCLE_TEST_VERBOSE"))
+			print_message("  -> %d %s\n", rc, err.msg);
 		if (rc != e->want && (e->alt == 0 || rc != e->alt))
 			fail_msg("escape %s: got %d (%s), want %d", e->name, rc, err.msg, e->want);
 		if (rc != 0)
@@ -196,6 +315,53 @@ static void test_escape_table_deadline(void **state)
 	f->svc->lua_limits.instructions = 0;
 	f->svc->lua_limits.time_ms = 300;
 	run_escape_table(f);
+}
+
+/* Code of a call that outlives it: a coroutine left suspended by the loading
+ * call with a pending __close that never returns, closed by a later call or
+ * left to the state's teardown, and an object whose metatable gains a __gc
+ * after setmetatable. Neither the later call nor closing the state (which
+ * runs pending finalizers) may hang. */
+static void leftovers(bool counted)
+{
+	struct lfx *f = lfx_new();
+	socle_err err = SOCLE_ERR_INIT;
+
+	if (!counted) {
+		f->svc->lua_limits.instructions = 0;
+		f->svc->lua_limits.time_ms = 300;
+	}
+	lfx_write(f, "service", "left.lua",
+	          "local function closing()\n"
+	          "  local co = coroutine.create(function()\n"
+	          "    local x <close> = setmetatable({}, {__close = " LOOP "})\n"
+	          "    coroutine.yield()\n"
+	          "  end)\n"
+	          "  coroutine.resume(co)\n"
+	          "  return co\n"
+	          "end\n"
+	          "local for_call, for_teardown = closing(), closing()\n"
+	          "local mt = {}\n"
+	          "local keep = setmetatable({}, mt)\n"
+	          "mt.__gc = " LOOP "\n"
+	          "socle.rule('close', function() coroutine.close(for_call) return 1 end)\n"
+	          "socle.rule('ok', function() return for_teardown ~= nil and keep ~= nil end)\n");
+	hang_guard(counted ? "leftovers (counted)" : "leftovers (deadline)");
+	assert_int_equal(lfx_open(f), 0);
+	assert_int_equal(lfx_call(f, "close", "[]", NULL, &err), SOCLE_E_BUDGET);
+	json_t *out = NULL;
+	assert_int_equal(lfx_call(f, "ok", "[]", &out, &err), 0);
+	assert_true(json_is_true(out));
+	json_decref(out);
+	lfx_free(f);
+	hang_guard(NULL);
+}
+
+static void test_leftovers(void **state)
+{
+	(void)state;
+	leftovers(true);
+	leftovers(false);
 }
 
 /* A bytecode file is refused at load with its file name. */
@@ -402,15 +568,72 @@ static void test_patterns_semantics(void **state)
 	lfx_free(f);
 }
 
+/* The guarded table.insert, table.remove and coroutine.close keep the
+ * library's semantics, proxies with metamethods included. */
+static void test_guarded_library_semantics(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *out = NULL;
+
+	lfx_write(f, "service", "t.lua",
+	          "socle.rule('t', function()\n"
+	          "  local r = {}\n"
+	          "  local t = {1, 2, 3}\n"
+	          "  table.insert(t, 4) table.insert(t, 1, 0) table.insert(t, 3, 'x')\n"
+	          "  r[1] = table.concat(t, ',')\n"
+	          "  r[2] = table.remove(t) .. table.remove(t, 1) .. table.remove(t, 2)\n"
+	          "  r[3] = table.concat(t, ',')\n"
+	          "  r[4] = table.remove({}) == nil and #t\n"
+	          "  r[5] = select(2, pcall(table.insert, t, 9, 'y')):match('position out of bounds') ~= nil\n"
+	          "  r[6] = select(2, pcall(table.insert, t, 1, 2, 3)):match('wrong number') ~= nil\n"
+	          "  r[7] = select(2, pcall(table.remove, t, 7)):match('position out of bounds') ~= nil\n"
+	          "  local store = {10, 20}\n"
+	          "  local p = setmetatable({}, {__index = store, __newindex = store,\n"
+	          "                             __len = function() return #store end})\n"
+	          "  table.insert(p, 1, 5) r[8] = table.concat(store, ',')\n"
+	          "  r[9] = table.remove(p, 2) .. ':' .. table.concat(store, ',')\n"
+	          "  local co = coroutine.create(function() coroutine.yield() end)\n"
+	          "  coroutine.resume(co)\n"
+	          "  r[10] = coroutine.close(co) and coroutine.status(co)\n"
+	          "  local bad = coroutine.create(function() error('e', 0) end)\n"
+	          "  coroutine.resume(bad)\n"
+	          "  local ok, e = coroutine.close(bad)\n"
+	          "  r[11] = tostring(ok) .. ':' .. e\n"
+	          "  r[12] = select(2, pcall(coroutine.close, coroutine.running())) ~= nil\n"
+	          "  return r\n"
+	          "end)\n");
+	assert_int_equal(lfx_open(f), 0);
+	int rc = lfx_call(f, "t", "[]", &out, &err);
+
+	if (rc != 0)
+		fail_msg("%s", err.msg);
+	json_t *want = json_loads("[\"0,1,x,2,3,4\", \"40x\", \"1,2,3\", 3, true, true, true, "
+	                          "\"5,10,20\", \"10:5,20\", \"dead\", \"false:e\", true]", 0, NULL);
+
+	assert_non_null(want);
+	if (!json_equal(out, want)) {
+		char *got = json_dumps(out, 0);
+
+		fail_msg("got %s", got);
+	}
+	json_decref(want);
+	json_decref(out);
+	lfx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_table_counted),
 		cmocka_unit_test(test_escape_table_deadline),
+		cmocka_unit_test(test_leftovers),
 		cmocka_unit_test(test_bytecode_file),
 		cmocka_unit_test(test_load_time_attacks),
 		cmocka_unit_test(test_budget_resets_and_random),
 		cmocka_unit_test(test_patterns_semantics),
+		cmocka_unit_test(test_guarded_library_semantics),
 		cmocka_unit_test(test_pool_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,6 +73,60 @@ static void test_broken_deployment_reports_everything(void **state)
 	free(dir);
 }
 
+/* A script whose code never returns outside the watched call (issue 11: a
+ * __close run by coroutine.close on another coroutine), at load in one
+ * service and in a test vector in another: check returns, with an error
+ * naming each file. Run under timeout(1): a hang fails (exit 124) instead of
+ * blocking the suite. */
+#define CLOSING_COROUTINE                                                        \
+	"  local co = coroutine.create(function()\n"                              \
+	"    local x <close> = setmetatable({}, {__close = function()\n"          \
+	"      while true do end\n"                                                \
+	"    end})\n"                                                              \
+	"    coroutine.yield()\n"                                                  \
+	"  end)\n"                                                                 \
+	"  coroutine.resume(co)\n"                                                 \
+	"  coroutine.close(co)\n"
+
+static void test_hostile_scripts_do_not_hang(void **state)
+{
+	char *dir = fs_tempdir("check"), *out = NULL, cmd[1024];
+	(void)state;
+
+	fs_write(dir, "socle.json",
+	         "{\n"
+	         "  \"plugin_dirs\": [\"" SOCLE_BINARY_DIR "/plugins\"],\n"
+	         "  \"services\": [\n"
+	         "    {\"id\": \"un\", \"name\": \"Un\", \"database\": \"un.db\",\n"
+	         "     \"scripts\": \"un\", \"plugins\": {\"hello\": {}}},\n"
+	         "    {\"id\": \"deux\", \"name\": \"Deux\", \"database\": \"deux.db\",\n"
+	         "     \"scripts\": \"deux\", \"plugins\": {\"hello\": {}}}\n"
+	         "  ]\n"
+	         "}\n");
+	fs_write(dir, "un/chargement.lua", "do\n" CLOSING_COROUTINE "end\n");
+	fs_write(dir, "deux/vecteur.lua",
+	         "socle.rule('greeting', function(name)\n"
+	         CLOSING_COROUTINE
+	         "  return { message = 'Bonjour ' .. name }\n"
+	         "end)\n"
+	         "socle.test{rule = 'greeting', name = 'fermeture', args = {'Léa'},\n"
+	         "           expect = { message = 'Bonjour Léa' }}\n");
+	snprintf(cmd, sizeof(cmd), "timeout -s KILL 30 " SOCLE " check --config %s/socle.json", dir);
+	int rc = fs_run(cmd, &out);
+	if (rc == 124 || rc == 137 || rc == -1) {
+		fprintf(stderr, "%s\n", out);
+		free(out);
+		fail_msg("socle check ne rend pas la main (code %d)", rc);
+	}
+	assert_int_not_equal(rc, 0);
+	expect_in(out, "chargement.lua");
+	expect_in(out, "vecteur.lua");
+	expect_in(out, "délai");
+	free(out);
+	fs_rmtree(dir);
+	free(dir);
+}
+
 static void test_help_and_usage(void **state)
 {
 	char *out = NULL;
@@ -101,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_deployment_is_clean),
 		cmocka_unit_test(test_broken_deployment_reports_everything),
+		cmocka_unit_test(test_hostile_scripts_do_not_hang),
 		cmocka_unit_test(test_help_and_usage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
