@@ -3,6 +3,7 @@
  * eras (146097 days each) from 0000-03-01, so that the leap day falls at the
  * end of each counted year and the month lengths from March on follow the
  * simple (153 * m + 2) / 5 progression. */
+#include <stdio.h>
 #include <string.h>
 
 #include <socle/bus.h>
@@ -217,4 +218,38 @@ SOCLE_API void socle_date_today(char out[SOCLE_DATE_SIZE])
 {
 	if (!date_format(date_from_ms(socle_now_ms()), out))
 		out[0] = '\0';
+}
+
+SOCLE_API const char *socle_month_fr(int month)
+{
+	static const char *const months[12] = {"janvier", "février", "mars", "avril", "mai", "juin",
+	                                       "juillet", "août", "septembre", "octobre",
+	                                       "novembre", "décembre"};
+
+	return month >= 1 && month <= 12 ? months[month - 1] : "?";
+}
+
+SOCLE_API bool socle_date_fr(const char *text, char out[SOCLE_DATE_FR_SIZE])
+{
+	char day[SOCLE_DATE_SIZE];
+	int y, m, d;
+
+	if (text == NULL || strnlen(text, 10) < 10) {
+		snprintf(out, SOCLE_DATE_FR_SIZE, "%s", text ? text : "");
+		return false;
+	}
+	memcpy(day, text, 10);
+	day[10] = '\0';
+	if (!socle_date_parts(day, &y, &m, &d)) {
+		snprintf(out, SOCLE_DATE_FR_SIZE, "%s", text);
+		return false;
+	}
+	/* The first of the month is "1er" in French dates. */
+	snprintf(out, SOCLE_DATE_FR_SIZE, "%d%s %s %d", d, d == 1 ? "er" : "", socle_month_fr(m), y);
+	return true;
+}
+
+SOCLE_API void socle_time_fr(int hour, int minute, char out[16])
+{
+	snprintf(out, 16, "%d h %02d", hour % 100, (minute % 60 + 60) % 60);
 }

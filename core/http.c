@@ -208,6 +208,29 @@ int socle_reply_json(socle_req *req, unsigned status, json_t *body)
 	return set_response(req, status, resp, "application/json; charset=utf-8", "no-store", len);
 }
 
+json_t *socle_page_cursor(const json_t *items, int limit, const char *id_key)
+{
+	size_t n = json_array_size(items);
+	const json_t *id = n > 0 ? json_object_get(json_array_get(items, n - 1), id_key) : NULL;
+	char cursor[32];
+
+	/* Only a full page may have a next one; the cursor is always text. */
+	if (limit <= 0 || n != (size_t)limit || !json_is_integer(id))
+		return json_null();
+	snprintf(cursor, sizeof(cursor), "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	return json_string(cursor);
+}
+
+int socle_reply_page(socle_req *req, json_t *items, int limit, const char *id_key)
+{
+	if (items == NULL)
+		return socle_reply_json(req, 200, NULL);
+	json_t *cursor = socle_page_cursor(items, limit, id_key);
+
+	return socle_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
+	                                            cursor));
+}
+
 /* {"error": {"code", "message", "fields"?, "request_id"}} */
 static json_t *error_body(socle_req *req, const char *code, const char *message, json_t *fields)
 {

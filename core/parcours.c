@@ -513,12 +513,7 @@ static int route_instances(socle_req *req, void *ud)
 	json_decref(p);
 	if (rows == NULL)
 		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
-	size_t n = json_array_size(rows);
-	json_t *next = n == (size_t)limit
-	                       ? json_integer(json_integer_value(json_object_get(json_array_get(rows, n - 1), "id")))
-	                       : json_null();
-
-	return socle_reply_json(req, 200, json_pack("{so so}", "items", rows, "next_cursor", next));
+	return socle_reply_page(req, rows, limit, "id");
 }
 
 static int route_instance(socle_req *req, void *ud)

@@ -495,3 +495,35 @@ SOCLE_API socle_service *socle_db_service(const socle_db *db)
 {
 	return db != NULL ? db->svc : NULL;
 }
+
+/* ---- the stealing variants (ABI 1.4) ---- */
+
+SOCLE_API json_t *socle_db_query_new(socle_db *db, const char *sql, json_t *params, socle_err *err)
+{
+	json_t *r = params ? socle_db_query(db, sql, params, err) : NULL;
+
+	if (params == NULL)
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	json_decref(params);
+	return r;
+}
+
+SOCLE_API json_t *socle_db_query_one_new(socle_db *db, const char *sql, json_t *params,
+                                         socle_err *err)
+{
+	json_t *r = params ? socle_db_query_one(db, sql, params, err) : NULL;
+
+	if (params == NULL)
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	json_decref(params);
+	return r;
+}
+
+SOCLE_API int socle_db_run_new(socle_db *db, const char *sql, json_t *params, socle_err *err)
+{
+	int rc = params ? socle_db_run(db, sql, params, err)
+	                : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+
+	json_decref(params);
+	return rc;
+}

@@ -34,4 +34,15 @@ SOCLE_API bool socle_date_diff_days(const char *a, const char *b, int64_t *out);
 /** Today's date (UTC) from the core's clock, socle_now_ms(). */
 SOCLE_API void socle_date_today(char out[SOCLE_DATE_SIZE]);
 
+/* ---- dates and times as people read them, in French (ABI 1.4) ---- */
+#define SOCLE_DATE_FR_SIZE 32 /* "1er septembre 2025" and its NUL, with room */
+/** "10 mars 2025", "1er mai 2026" from "YYYY-MM-DD" (or the date that starts
+ * "YYYY-MM-DDTHH:MM..."); false, with @p text copied as is, when it is not a
+ * date. */
+SOCLE_API bool socle_date_fr(const char *text, char out[SOCLE_DATE_FR_SIZE]);
+/** "9 h 00", "14 h 30" (the French typographic form: no leading zero). */
+SOCLE_API void socle_time_fr(int hour, int minute, char out[16]);
+/** The month @p month (1-12) in French, lower case ("?" outside). */
+SOCLE_API const char *socle_month_fr(int month);
+
 #endif

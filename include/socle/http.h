@@ -92,6 +92,12 @@ SOCLE_API int socle_req_page(socle_req *req, int *out_limit, int64_t *out_after_
  * Every reply carries X-Request-Id; JSON replies are not cacheable. */
 /** Reply with @p body (reference stolen). */
 SOCLE_API int socle_reply_json(socle_req *req, unsigned status, json_t *body);
+/** The "next_cursor" of a page: the @p id_key of the last of @p items, as
+ * text, when the page is full (@p limit items), else JSON null. A new
+ * reference. Every list of the API pages this way. (ABI 1.4) */
+SOCLE_API json_t *socle_page_cursor(const json_t *items, int limit, const char *id_key);
+/** Reply 200 {"items": @p items (stolen), "next_cursor": socle_page_cursor}. (ABI 1.4) */
+SOCLE_API int socle_reply_page(socle_req *req, json_t *items, int limit, const char *id_key);
 /** Reply with an error body; @p message is for people, in French. */
 SOCLE_API int socle_reply_error(socle_req *req, unsigned status, const char *code,
                                 const char *message);

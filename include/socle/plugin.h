@@ -8,7 +8,10 @@
  *        (plugins used when loaded, ordered first, never required);
  *        socle_users_list, socle_user_get, socle_audit_about (socle/auth.h);
  *        socle_service_identity, socle_service_url; every mail carries the
- *        service's signature.
+ *        service's signature; socle_page_cursor and socle_reply_page (one
+ *        pagination: next_cursor always present, text, null at the end);
+ *        socle_db_query_new, _query_one_new, _run_new (parameters stolen);
+ *        socle_date_fr, socle_time_fr, socle_month_fr (dates for people).
  *   1.3  socle_rule_call_read (socle/lua.h): a pushed rule call whose result a
  *        function reads from the Lua stack instead of a JSON conversion;
  *        socle_stmt_reset (socle/store.h): run a statement again.

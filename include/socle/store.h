@@ -77,6 +77,13 @@ SOCLE_API int socle_db_run(socle_db *db, const char *sql, const json_t *params, 
 /** Run a query and return every row as an array of objects (caller owns), or
  * NULL on error. Callers bound the size with LIMIT. */
 SOCLE_API json_t *socle_db_query(socle_db *db, const char *sql, const json_t *params, socle_err *err);
+/* The same three with @p params stolen, so that a json_pack can be passed as
+ * it is built; a NULL @p params (the json_pack failed) is SOCLE_E_NOMEM.
+ * (ABI 1.4) */
+SOCLE_API json_t *socle_db_query_new(socle_db *db, const char *sql, json_t *params, socle_err *err);
+SOCLE_API json_t *socle_db_query_one_new(socle_db *db, const char *sql, json_t *params,
+                                         socle_err *err);
+SOCLE_API int socle_db_run_new(socle_db *db, const char *sql, json_t *params, socle_err *err);
 /** The first row as an object (caller owns); NULL with err->code SOCLE_E_NOTFOUND if none. */
 SOCLE_API json_t *socle_db_query_one(socle_db *db, const char *sql, const json_t *params,
                                      socle_err *err);

@@ -983,16 +983,7 @@ static int route_exception_list(socle_req *req, void *ud)
 			json_object_get(r, "amount_per_worker_cents"))));
 		json_object_del(r, "amount_per_worker_cents");
 	}
-	json_t *body = json_pack("{s:o}", "items", rows);
-
-	if (json_array_size(rows) == (size_t)limit) {
-		char cursor[32];
-
-		snprintf(cursor, sizeof(cursor), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(json_object_get(json_array_get(rows, (size_t)limit - 1), "id")));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	}
-	return socle_reply_json(req, 200, body);
+	return socle_reply_page(req, rows, limit, "id");
 }
 
 /* GET /membership/fee-band?year=Y */
@@ -1275,16 +1266,7 @@ static int route_invoice_list(socle_req *req, void *ud)
 		json_object_del(r, "amount_per_worker_cents");
 		json_object_del(r, "total_cents");
 	}
-	json_t *body = json_pack("{s:o}", "items", rows);
-
-	if (json_array_size(rows) == (size_t)limit) {
-		char cursor[32];
-
-		snprintf(cursor, sizeof(cursor), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(json_object_get(json_array_get(rows, (size_t)limit - 1), "id")));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	}
-	return socle_reply_json(req, 200, body);
+	return socle_reply_page(req, rows, limit, "id");
 }
 
 static int route_invoice_get(socle_req *req, void *ud)

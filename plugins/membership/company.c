@@ -226,12 +226,6 @@ static const struct {
 
 /* ------------------------------------------------------------------ helpers */
 
-/* "2026-03-02" as people read it in a letter: "02/03/2026". */
-static void fr_date(const char *iso, char out[11])
-{
-	snprintf(out, 11, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
-}
-
 /* @p date plus @p years, 29 February becoming 28 February in a common year
  * (the core's calendar, as socle.date.add_years). */
 static void add_years(const char *date, int years, char out[11])
@@ -286,17 +280,9 @@ static json_t *json_column(const char *text)
 
 static json_t *page_reply(json_t *rows, int limit)
 {
-	json_t *body = json_pack("{s:o}", "items", rows);
-	size_t n = json_array_size(rows);
+	json_t *cursor = socle_page_cursor(rows, limit, "id");
 
-	if (body != NULL && n == (size_t)limit) {
-		char cursor[32];
-
-		snprintf(cursor, sizeof(cursor), "%" PRId64,
-		         (int64_t)json_integer_value(json_object_get(json_array_get(rows, n - 1), "id")));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	}
-	return body;
+	return json_pack("{s:o, s:o}", "items", rows, "next_cursor", cursor);
 }
 
 static int audit(socle_db *wdb, socle_req *req, const char *action, int64_t company_id,
@@ -1390,11 +1376,12 @@ static int64_t invite_user(socle_db *wdb, const struct invite *iv, socle_err *er
 	gmtime_r(&t, &tm);
 	strftime(expires, sizeof(expires), "%d/%m/%Y", &tm);
 	const char *base = json_string_value(json_object_get(socle_service_identity(svc), "public_url"));
-	char subject[300], *text = NULL, intro[1200], joined[11], due[11];
+	char subject[300], *text = NULL, intro[1200], joined[SOCLE_DATE_FR_SIZE],
+	     due[SOCLE_DATE_FR_SIZE];
 
 	if (iv->member_number != NULL) {
-		fr_date(iv->joined_on, joined);
-		fr_date(iv->fiche_due_on, due);
+		socle_date_fr(iv->joined_on, joined);
+		socle_date_fr(iv->fiche_due_on, due);
 		snprintf(subject, sizeof(subject), "Bienvenue à %s : votre adhésion est acceptée",
 		         socle_service_name(svc));
 		snprintf(intro, sizeof(intro),

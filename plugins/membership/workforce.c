@@ -1172,19 +1172,6 @@ static int company_param(socle_req *req, const char *role, int64_t *company_id)
 	return 0;
 }
 
-static void next_cursor(json_t *body, json_t *items, int limit)
-{
-	size_t n = json_array_size(items);
-
-	if (n == (size_t)limit && n > 0) {
-		char cursor[32];
-
-		snprintf(cursor, sizeof(cursor), "%lld", (long long)json_integer_value(
-			json_object_get(json_array_get(items, n - 1), "id")));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	}
-}
-
 /* GET /membership/companies/{id}/workers?category=&active=&limit=&cursor= */
 static int workers_list(socle_req *req, void *ud)
 {
@@ -1216,7 +1203,7 @@ static int workers_list(socle_req *req, void *ud)
 	if (items == NULL)
 		return socle_reply_err(req, &err);
 	json_t *body = json_pack("{s:o}", "items", items);
-	next_cursor(body, items, limit);
+	json_object_set_new(body, "next_cursor", socle_page_cursor(items, limit, "id"));
 	return socle_reply_json(req, 200, body);
 }
 
@@ -1491,7 +1478,7 @@ static int worker_history(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	}
 	json_t *body = json_pack("{s:I, s:o}", "worker_id", (json_int_t)id, "items", items);
-	next_cursor(body, items, limit);
+	json_object_set_new(body, "next_cursor", socle_page_cursor(items, limit, "id"));
 	return socle_reply_json(req, 200, body);
 }
 

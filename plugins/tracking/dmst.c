@@ -475,9 +475,7 @@ static int dmst_get(socle_req *req, void *ud)
 	json_decref(rows);
 	json_t *body = json_pack("{s:o, s:o}", "dmst", dmst_view(file), "entries", entries);
 
-	page_cursor(body, entries, limit, "id");
-	if (body && json_object_get(body, "next_cursor") == NULL)
-		json_object_set_new(body, "next_cursor", json_null());
+	json_object_set_new(body, "next_cursor", socle_page_cursor(entries, limit, "id"));
 	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
 }
 

@@ -934,7 +934,7 @@ static int due_visits_route(socle_req *req, void *ud)
 	}
 	json_t *body = json_pack("{s:o, s:o}", "items", items, "computed", run);
 
-	page_cursor(body, items, limit, "worker_id");
+	json_object_set_new(body, "next_cursor", socle_page_cursor(items, limit, "worker_id"));
 	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
 }
 

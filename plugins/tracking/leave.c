@@ -737,10 +737,7 @@ static int company_leaves(socle_req *req, void *ud)
 	json_decref(p);
 	if (items == NULL)
 		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
-	json_t *body = json_pack("{s:o}", "items", items);
-
-	page_cursor(body, items, limit, "id");
-	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
+	return socle_reply_page(req, items, limit, "id");
 }
 
 /* ---- POST /tracking/visit-requests/check ------------------------------------------------ */

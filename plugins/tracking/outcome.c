@@ -115,18 +115,6 @@ static void date_add_months(const char *date, int months, char out[11])
 		snprintf(out, 11, "%s", "9999-12-31");
 }
 
-/* "12 mars 2025" from "2025-03-12". */
-static void french_date(const char *date, char *out, size_t n)
-{
-	int y, m, d;
-
-	if (!date_parts(date, &y, &m, &d)) {
-		snprintf(out, n, "%s", date ? date : "");
-		return;
-	}
-	snprintf(out, n, "%d%s %s %d", d, d == 1 ? "er" : "", month_fr(m), y);
-}
-
 /* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
 
 static const char *role_label(const char *role)
@@ -265,7 +253,7 @@ static int dmst_follow(socle_db *wdb, struct outcome_write *ow, int64_t worker, 
 	int rc;
 
 	socle_date_today(now);
-	json_t *file = q_one(wdb, "SELECT last_visit_on, death_on, created_on FROM tracking_dmst"
+	json_t *file = socle_db_query_one_new(wdb, "SELECT last_visit_on, death_on, created_on FROM tracking_dmst"
 	                          " WHERE worker_id = :w",
 	                     json_pack("{s:I}", "w", (json_int_t)worker), &e2);
 	if (file == NULL && e2.code != SOCLE_E_NOTFOUND)
@@ -350,7 +338,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 	int rc;
 
 	/* The request may have moved since it was read. */
-	json_t *cur = q_one(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
+	json_t *cur = socle_db_query_one_new(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
 	                    json_pack("{s:I}", "id", (json_int_t)ow->request_id), &e2);
 	if (cur == NULL)
 		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
@@ -573,7 +561,7 @@ static int outcome_post(socle_req *req, void *ud)
 
 	/* The request, the slot, the caller. */
 	socle_db *db = socle_req_reader(req, &err);
-	ow.request = db ? q_one(db, "SELECT r.id, r.worker_id, r.company_id, r.type, r.status,"
+	ow.request = db ? socle_db_query_one_new(db, "SELECT r.id, r.worker_id, r.company_id, r.type, r.status,"
 	                            " r.slot_id, s.professional_id, s.starts_at"
 	                            " FROM tracking_visit_request r"
 	                            " LEFT JOIN tracking_slot s ON s.id = r.slot_id WHERE r.id = :id",
@@ -734,7 +722,7 @@ enum doc_kind { DOC_ATTESTATION, DOC_AVIS, DOC_ORDONNANCE };
 /* Everything a document shows, from the stored outcome (NULL when none). */
 static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
 {
-	json_t *o = q_one(db,
+	json_t *o = socle_db_query_one_new(db,
 		"SELECT o.id, o.request_id, o.worker_id, o.company_id, o.type, o.held_on,"
 		" o.professional_id, o.role, o.attestation, o.avis, o.adjustments, o.orientation,"
 		" o.ordonnance, o.next_visit_on, r.requested_by"
@@ -958,12 +946,12 @@ static char *render_html(const json_t *d)
 	snprintf(name, sizeof(name), "%s %s", sget(w, "first_name") ? sget(w, "first_name") : "",
 	         sget(w, "last_name") ? sget(w, "last_name") : "");
 	row(f, "Salarié(e)", name);
-	french_date(sget(w, "birth_date"), date, sizeof(date));
+	socle_date_fr(sget(w, "birth_date"), date);
 	row(f, "Né(e) le", date);
 	row(f, "Poste", sget(w, "job_title"));
 	row(f, "Entreprise", sget(json_object_get(d, "company"), "legal_name"));
 	row(f, "Visite", sget(v, "label"));
-	french_date(sget(v, "held_on"), date, sizeof(date));
+	socle_date_fr(sget(v, "held_on"), date);
 	row(f, "Date de la visite", date);
 	char by[300];
 	snprintf(by, sizeof(by), "%s%s%s", sget(pro, "role_label"), sget(pro, "name") ? ", " : "",
@@ -1025,7 +1013,7 @@ static char *render_html(const json_t *d)
 		fputs("</p>\n", f);
 	}
 	if (sget(d, "next_visit_on")) {
-		french_date(sget(d, "next_visit_on"), date, sizeof(date));
+		socle_date_fr(sget(d, "next_visit_on"), date);
 		fputs("<p>Prochaine visite au plus tard le ", f);
 		esc(f, date);
 		fputs(".</p>\n", f);
@@ -1186,7 +1174,7 @@ static int warn_enqueue_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct warn_ctx *w = ud;
 	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *old = q_one(wdb, "SELECT id FROM tracking_reprise_warning"
+	json_t *old = socle_db_query_one_new(wdb, "SELECT id FROM tracking_reprise_warning"
 	                         " WHERE leave_id = :l AND latest = :latest",
 	                    json_pack("{s:I, s:s}", "l", (json_int_t)w->leave_id, "latest", w->latest),
 	                    &e2);
@@ -1235,7 +1223,7 @@ static int on_leave(socle_service *svc, const char *event, const json_t *payload
 	socle_db *db = socle_service_reader(svc, err);
 	if (db == NULL)
 		return err && err->code ? err->code : SOCLE_E_STORE;
-	json_t *l = q_one(db, "SELECT worker_id, company_id, cause, start_date, expected_end,"
+	json_t *l = socle_db_query_one_new(db, "SELECT worker_id, company_id, cause, start_date, expected_end,"
 	                      " actual_end, return_date FROM tracking_leave WHERE id = :id",
 	                  json_pack("{s:I}", "id", (json_int_t)id), &e2);
 	if (l == NULL)
@@ -1282,7 +1270,7 @@ static int warn_send_txn(socle_db *wdb, void *ud, socle_err *err)
 	int64_t id = iget(payload, "warning_id");
 	int rc;
 
-	json_t *w = q_one(wdb,
+	json_t *w = socle_db_query_one_new(wdb,
 		"SELECT r.id, r.leave_id, r.worker_id, r.company_id, r.earliest, r.latest, r.sent_at"
 		" FROM tracking_reprise_warning r WHERE r.id = :id",
 		json_pack("{s:I}", "id", (json_int_t)id), &e2);
@@ -1316,9 +1304,8 @@ static int warn_send_txn(socle_db *wdb, void *ud, socle_err *err)
 		                                       json_object_get(w, "contact_email")));
 	char latest[64], earliest[64], subject[300], *text = NULL;
 	size_t len = 0;
-	french_date(sget(w, "latest"), latest, sizeof(latest));
-	french_date(sget(w, "earliest") ? sget(w, "earliest") : sget(w, "latest"), earliest,
-	            sizeof(earliest));
+	socle_date_fr(sget(w, "latest"), latest);
+	socle_date_fr(sget(w, "earliest") ? sget(w, "earliest") : sget(w, "latest"), earliest);
 	FILE *f = open_memstream(&text, &len);
 	if (f == NULL) {
 		json_decref(w);

@@ -242,11 +242,12 @@ static int64_t wall_to_ms(socle_service *svc, int64_t minutes)
 	return wall - 3600000;
 }
 
-/* "mercredi 19 mars 2025 à 09 h 30" from "2025-03-19T09:30". */
+/* "mercredi 19 mars 2025 à 9 h 30" from "2025-03-19T09:30". */
 static void french_when(const char *starts_at, char *out, size_t n)
 {
 	static const char *const days[7] = {"lundi", "mardi", "mercredi", "jeudi",
 	                                    "vendredi", "samedi", "dimanche"};
+	char date[SOCLE_DATE_FR_SIZE], time[16];
 	int y, m, d;
 
 	if (!date_parts(starts_at, &y, &m, &d) || strlen(starts_at) != 16) {
@@ -254,8 +255,10 @@ static void french_when(const char *starts_at, char *out, size_t n)
 		return;
 	}
 	int64_t z = socle_date_from_civil(y, m, d);
-	snprintf(out, n, "%s %d %s %d à %.2s h %.2s", days[((z % 7) + 7 + 3) % 7], d, month_fr(m),
-	         y, starts_at + 11, starts_at + 14);
+
+	socle_date_fr(starts_at, date);
+	socle_time_fr(atoi(starts_at + 11), atoi(starts_at + 14), time);
+	snprintf(out, n, "%s %s à %s", days[((z % 7) + 7 + 3) % 7], date, time);
 }
 
 /* ---- settings --------------------------------------------------------------------------- */
@@ -416,15 +419,6 @@ static bool planner(socle_req *req)
 	return socle_principal_can(socle_req_principal(req), "tracking.planning");
 }
 
-/* {"items": items, "next_cursor": last id} when the page is full. */
-static int reply_page(socle_req *req, json_t *items, int limit, const char *id_key)
-{
-	json_t *body = json_pack("{s:o}", "items", items);
-
-	page_cursor(body, items, limit, id_key);
-	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
-}
-
 /* A positive integer query argument (0 when absent), or -1 when malformed. */
 static int64_t query_id(socle_req *req, const char *name)
 {
@@ -484,7 +478,7 @@ static bool slot_allows(const json_t *slot, const char *type)
 
 static json_t *slot_load(socle_db *db, int64_t id, socle_err *err)
 {
-	json_t *r = q_one(db, "SELECT " SLOT_COLUMNS " FROM tracking_slot WHERE id = :id",
+	json_t *r = socle_db_query_one_new(db, "SELECT " SLOT_COLUMNS " FROM tracking_slot WHERE id = :id",
 	                  json_pack("{s:I}", "id", (json_int_t)id), err);
 
 	if (r == NULL && err->code == SOCLE_E_NOTFOUND)
@@ -494,7 +488,7 @@ static json_t *slot_load(socle_db *db, int64_t id, socle_err *err)
 
 static json_t *request_load(socle_db *db, int64_t id, socle_err *err)
 {
-	json_t *r = q_one(db, "SELECT " REQUEST_COLUMNS " FROM tracking_visit_request WHERE id = :id",
+	json_t *r = socle_db_query_one_new(db, "SELECT " REQUEST_COLUMNS " FROM tracking_visit_request WHERE id = :id",
 	                  json_pack("{s:I}", "id", (json_int_t)id), err);
 
 	if (r == NULL && err->code == SOCLE_E_NOTFOUND)
@@ -613,7 +607,7 @@ static int professional_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct pro_write *pw = ud;
 	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *old = q_one(wdb, "SELECT user_id FROM tracking_professional WHERE user_id = :id",
+	json_t *old = socle_db_query_one_new(wdb, "SELECT user_id FROM tracking_professional WHERE user_id = :id",
 	                    json_pack("{s:I}", "id", (json_int_t)pw->user_id), &e2);
 	int rc;
 
@@ -625,7 +619,7 @@ static int professional_txn(socle_db *wdb, void *ud, socle_err *err)
 	                      pw->role, "site", json_object_get(pw->body, "site"), "tele",
 	                      json_is_true(json_object_get(pw->body, "teleconsultation")), "now",
 	                      (json_int_t)socle_now_ms());
-	rc = q_run(wdb, pw->created
+	rc = socle_db_run_new(wdb, pw->created
 	                ? "INSERT INTO tracking_professional (user_id, role, site, teleconsultation,"
 	                  " created_at, updated_at) VALUES (:id, :role, :site, :tele, :now, :now)"
 	                : "UPDATE tracking_professional SET role = :role, site = :site,"
@@ -641,7 +635,7 @@ static int professional_txn(socle_db *wdb, void *ud, socle_err *err)
 	                          json_is_true(json_object_get(pw->body, "teleconsultation"))),
 	                err)))
 		return rc;
-	pw->row = q_one(wdb, "SELECT user_id, role, site, teleconsultation FROM tracking_professional"
+	pw->row = socle_db_query_one_new(wdb, "SELECT user_id, role, site, teleconsultation FROM tracking_professional"
 	                     " WHERE user_id = :id",
 	                json_pack("{s:I}", "id", (json_int_t)pw->user_id), err);
 	return pw->row ? 0 : (err->code ? err->code : SOCLE_E_INTERNAL);
@@ -691,7 +685,7 @@ static int professional_list(socle_req *req, void *ud)
 	if (socle_req_page(req, &limit, &after, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *items = db ? q_all(db, "SELECT user_id, role, site, teleconsultation"
+	json_t *items = db ? socle_db_query_new(db, "SELECT user_id, role, site, teleconsultation"
 	                               " FROM tracking_professional WHERE user_id > :after"
 	                               " ORDER BY user_id LIMIT :limit",
 	                           json_pack("{s:I, s:i}", "after", (json_int_t)after, "limit", limit),
@@ -704,7 +698,7 @@ static int professional_list(socle_req *req, void *ud)
 		return reply_fail(req, &err);
 	json_array_foreach(items, i, it)
 		json_object_set_new(it, "teleconsultation", json_boolean(iget(it, "teleconsultation")));
-	return reply_page(req, items, limit, "user_id");
+	return socle_reply_page(req, items, limit, "user_id");
 }
 
 /* ---- slots ------------------------------------------------------------------------------------ */
@@ -768,7 +762,7 @@ static int slots_txn(socle_db *wdb, void *ud, socle_err *err)
 
 		wall_format(sw->starts[i], at);
 		socle_err e2 = SOCLE_ERR_INIT;
-		json_t *clash = q_one(wdb, "SELECT id FROM tracking_slot WHERE professional_id = :pro"
+		json_t *clash = socle_db_query_one_new(wdb, "SELECT id FROM tracking_slot WHERE professional_id = :pro"
 		                           " AND status <> 'cancelled' AND starts_ms < :e"
 		                           " AND ends_ms > :s ORDER BY starts_ms LIMIT 1",
 		                      json_pack("{s:I, s:I, s:I}", "pro",
@@ -788,7 +782,7 @@ static int slots_txn(socle_db *wdb, void *ud, socle_err *err)
 			rc = socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
 			goto out;
 		}
-		rc = q_run(wdb,
+		rc = socle_db_run_new(wdb,
 		           "INSERT INTO tracking_slot (professional_id, role, site, starts_at, starts_ms,"
 		           " ends_ms, duration_min, visit_types, mode, offered, status, created_by,"
 		           " created_at, updated_at) VALUES (:pro, :role, :site, :at, :s, :e, :dur,"
@@ -870,7 +864,7 @@ static int slots_create(socle_req *req, void *ud)
 		return socle_reply_invalid(req, errors);
 	}
 	socle_db *db = socle_req_reader(req, &err);
-	sw.pro = db ? q_one(db, "SELECT user_id, role, site, teleconsultation"
+	sw.pro = db ? socle_db_query_one_new(db, "SELECT user_id, role, site, teleconsultation"
 	                        " FROM tracking_professional WHERE user_id = :id",
 	                    json_pack("{s:O}", "id", json_object_get(sw.body, "professional_id")),
 	                    &err)
@@ -947,7 +941,7 @@ static int slots_list(socle_req *req, void *ud)
 		socle_date_format(socle_date_from_civil(y, m, d) + 1, to_excl);
 	}
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *items = db ? q_all(db,
+	json_t *items = db ? socle_db_query_new(db,
 		"WITH c AS (SELECT starts_at AS cs, id AS ci FROM tracking_slot WHERE id = :after)"
 		" SELECT " SLOT_COLUMNS " FROM tracking_slot LEFT JOIN c ON 1 = 1"
 		" WHERE starts_at >= :from AND starts_at < :to"
@@ -966,7 +960,7 @@ static int slots_list(socle_req *req, void *ud)
 		return reply_fail(req, &err);
 	json_array_foreach(items, i, it)
 		slot_view(it);
-	return reply_page(req, items, limit, "id");
+	return socle_reply_page(req, items, limit, "id");
 }
 
 /* ---- visit requests ------------------------------------------------------------------------- */
@@ -1009,7 +1003,7 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 
 	/* One open request per worker and visit type; the employer's own request
 	 * does not collide with one kept from him (he would learn of it). */
-	json_t *dup = q_one(wdb, "SELECT id FROM tracking_visit_request WHERE worker_id = :w"
+	json_t *dup = socle_db_query_one_new(wdb, "SELECT id FROM tracking_visit_request WHERE worker_id = :w"
 	                         " AND type = :t AND (status = 'queued' OR status = 'scheduled')"
 	                         " AND (:employer = 0 OR NOT "
 	                         TRACKING_HIDDEN_SQL("tracking_visit_request") ")"
@@ -1028,7 +1022,7 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 	if (e2.code != SOCLE_E_NOTFOUND)
 		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
 	int64_t now = socle_now_ms();
-	rc = q_run(wdb,
+	rc = socle_db_run_new(wdb,
 	           "INSERT INTO tracking_visit_request (worker_id, company_id, type, requested_by,"
 	           " requested_on, due_before, reason, site, leave_id, priority, priority_reason,"
 	           " status, created_by, created_at, updated_at) VALUES (:w, :c, :t, :by, :on, :due,"
@@ -1170,7 +1164,7 @@ static int request_create(socle_req *req, void *ud)
 			if (json_object_get(b, keys[i]) && !json_is_null(json_object_get(b, keys[i])))
 				json_object_set(r, keys[i], json_object_get(b, keys[i]));
 		if (r && json_is_integer(json_object_get(b, "leave_id"))) {
-			json_t *l = q_one(db, "SELECT worker_id, cause, start_date, expected_end,"
+			json_t *l = socle_db_query_one_new(db, "SELECT worker_id, cause, start_date, expected_end,"
 			                      " actual_end, return_date FROM tracking_leave WHERE id = :id",
 			                  json_pack("{s:O}", "id", json_object_get(b, "leave_id")), &err);
 			if (l == NULL || iget(l, "worker_id") != worker) {
@@ -1318,7 +1312,7 @@ static int visits_to_plan(socle_req *req, void *ud)
 	if (socle_access_company(req, company, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *items = db ? q_all(db,
+	json_t *items = db ? socle_db_query_new(db,
 		"WITH c AS (SELECT priority AS cp, COALESCE(due_before, '9999-12-31') AS cd, id AS ci"
 		"   FROM tracking_visit_request WHERE id = :after AND company_id = :company)"
 		" SELECT r.id, r.worker_id, r.type, r.requested_by, r.requested_on, r.due_before,"
@@ -1346,7 +1340,7 @@ static int visits_to_plan(socle_req *req, void *ud)
 		json_object_set_new(it, "label", json_string(t ? t->label : ""));
 		json_object_set_new(it, "who", json_string(t ? t->who : ""));
 	}
-	return reply_page(req, items, limit, "id");
+	return socle_reply_page(req, items, limit, "id");
 }
 
 /* ---- scheduling: booking, convocation, reminders -------------------------------------------- */
@@ -1545,7 +1539,7 @@ out:
 static int visit_holds(socle_db *wdb, int64_t request_id, int64_t slot_id, socle_err *err)
 {
 	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *r = q_one(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
+	json_t *r = socle_db_query_one_new(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
 	                  json_pack("{s:I}", "id", (json_int_t)request_id), &e2);
 
 	if (r == NULL)
@@ -1561,7 +1555,7 @@ static int visit_holds(socle_db *wdb, int64_t request_id, int64_t slot_id, socle
 static int notice_record(socle_db *wdb, int64_t request_id, int64_t slot_id, int days_before,
                          const char *recipient, socle_err *err)
 {
-	return q_run(wdb, "INSERT OR IGNORE INTO tracking_notice (request_id, slot_id, days_before,"
+	return socle_db_run_new(wdb, "INSERT OR IGNORE INTO tracking_notice (request_id, slot_id, days_before,"
 	                  " recipient, mailed_at) VALUES (:r, :s, :d, :to, :now)",
 	             json_pack("{s:I, s:I, s:i, s:s, s:I}", "r", (json_int_t)request_id, "s",
 	                       (json_int_t)slot_id, "d", days_before, "to", recipient, "now",
@@ -1881,7 +1875,7 @@ static int board_load(socle_db *db, struct board *b, socle_err *err)
 	socle_date_today(today);
 	if (!socle_date_add_days(today, -1, since))
 		memcpy(since, today, sizeof(since));
-	json_t *rows = q_all(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT " SLOT_COLUMNS " FROM tracking_slot"
 		" WHERE status <> 'booked' AND status <> 'cancelled' AND starts_at >= :since"
 		" AND starts_ms > :now ORDER BY starts_at, id LIMIT :limit",
@@ -1975,7 +1969,7 @@ static int run_txn(socle_db *wdb, void *ud, socle_err *err)
 			return rc;
 	}
 	for (size_t i = 0; i < rb->n_unplaced; i++)
-		if ((rc = q_run(wdb, "UPDATE tracking_visit_request SET unplaced_reason = :why,"
+		if ((rc = socle_db_run_new(wdb, "UPDATE tracking_visit_request SET unplaced_reason = :why,"
 		                     " unplaced_at = :now, updated_at = :now"
 		                     " WHERE id = :id AND status = 'queued'",
 		                json_pack("{s:s, s:I, s:I}", "why", rb->unplaced_why[i], "now",
@@ -2157,7 +2151,7 @@ static int assignments_run(socle_req *req, void *ud)
 	while ((int64_t)considered < max) {
 		int64_t want = max - (int64_t)considered < RUN_BATCH ? max - (int64_t)considered
 		                                                      : RUN_BATCH;
-		json_t *reqs = q_all(db,
+		json_t *reqs = socle_db_query_new(db,
 			/* What the run uses of a request (assign_slot's view, the booking,
 			 * the cursor): a third of REQUEST_COLUMNS, converted 10,000 times. */
 			"SELECT id, worker_id, company_id, type, requested_by, requested_on, due_before,"
@@ -2240,7 +2234,7 @@ static int assignments_unplaced(socle_req *req, void *ud)
 	if (socle_req_page(req, &limit, &after, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *items = db ? q_all(db, "SELECT id, worker_id, company_id, type, requested_by,"
+	json_t *items = db ? socle_db_query_new(db, "SELECT id, worker_id, company_id, type, requested_by,"
 	                               " requested_on, due_before, site, priority, unplaced_reason,"
 	                               " unplaced_at FROM tracking_visit_request"
 	                               " WHERE status = 'queued' AND unplaced_reason IS NOT NULL"
@@ -2250,7 +2244,7 @@ static int assignments_unplaced(socle_req *req, void *ud)
 	                   : NULL;
 	if (items == NULL)
 		return reply_fail(req, &err);
-	return reply_page(req, items, limit, "id");
+	return socle_reply_page(req, items, limit, "id");
 }
 
 /* ---- the employer's choice among offered slots ---------------------------------------------- */
@@ -2312,7 +2306,7 @@ static int slots_offered(socle_req *req, void *ud)
 	/* The deadline's day is allowed: slots start before the next day. */
 	if (date_parts(sget(r, "due_before"), &y, &m, &d))
 		socle_date_format(socle_date_from_civil(y, m, d) + 1, due_next);
-	json_t *rows = q_all(db,
+	json_t *rows = socle_db_query_new(db,
 		"WITH c AS (SELECT starts_at AS cs, id AS ci FROM tracking_slot WHERE id = :after)"
 		" SELECT " SLOT_COLUMNS " FROM tracking_slot LEFT JOIN c ON 1 = 1"
 		" WHERE status = 'offered' AND starts_ms > :now AND starts_at < :due"
@@ -2338,7 +2332,7 @@ static int slots_offered(socle_req *req, void *ud)
 	}
 	json_decref(rows);
 	json_decref(r);
-	return reply_page(req, items, limit, "id");
+	return socle_reply_page(req, items, limit, "id");
 }
 
 static const struct socle_field book_fields[] = {
@@ -2448,14 +2442,14 @@ static int cancel_txn(socle_db *wdb, void *ud, socle_err *err)
 		return socle_err_set(err, SOCLE_E_CONFLICT, "La demande a changé entre-temps : "
 		                     "rechargez-la.");
 	if (vw->slot &&
-	    (rc = q_run(wdb, "UPDATE tracking_slot SET status = CASE WHEN offered = 1"
+	    (rc = socle_db_run_new(wdb, "UPDATE tracking_slot SET status = CASE WHEN offered = 1"
 	                     " THEN 'offered' ELSE 'free' END, request_id = NULL, updated_at = :now"
 	                     " WHERE id = :s AND request_id = :r",
 	                json_pack("{s:I, s:I, s:I}", "s", (json_int_t)iget(vw->slot, "id"), "r",
 	                          (json_int_t)rid, "now", (json_int_t)now),
 	                err)) < 0)
 		return rc;
-	if ((rc = q_run(wdb, "UPDATE tracking_visit_request SET status = :st, slot_id = NULL,"
+	if ((rc = socle_db_run_new(wdb, "UPDATE tracking_visit_request SET status = :st, slot_id = NULL,"
 	                     " cancel_reason = :why, scheduled_at = NULL, updated_at = :now"
 	                     " WHERE id = :r",
 	                json_pack("{s:s, s:O?, s:I, s:I}", "st", again ? "queued" : "cancelled",
@@ -2593,7 +2587,7 @@ static int noshow_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct visit_write *vw = ud;
 	int64_t rid = iget(vw->request, "id"), now = socle_now_ms();
-	int rc = q_run(wdb, "UPDATE tracking_visit_request SET status = 'missed', updated_at = :now"
+	int rc = socle_db_run_new(wdb, "UPDATE tracking_visit_request SET status = 'missed', updated_at = :now"
 	                    " WHERE id = :r AND status = 'scheduled' AND slot_id = :s",
 	               json_pack("{s:I, s:I, s:I}", "r", (json_int_t)rid, "s",
 	                         (json_int_t)iget(vw->slot, "id"), "now", (json_int_t)now),

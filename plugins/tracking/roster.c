@@ -173,7 +173,7 @@ int tracking_roster_sync_worker(socle_service *svc, int64_t worker_id, int64_t c
 int tracking_roster_check(socle_service *svc, int64_t *copy, int64_t *source, socle_err *err)
 {
 	socle_db *db = socle_service_reader(svc, err);
-	json_t *row = db ? q_one(db, "SELECT COUNT(*) AS n FROM tracking_worker", json_object(), err)
+	json_t *row = db ? socle_db_query_one_new(db, "SELECT COUNT(*) AS n FROM tracking_worker", json_object(), err)
 	                 : NULL;
 
 	if (row == NULL)

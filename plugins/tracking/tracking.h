@@ -189,41 +189,10 @@ static inline const char *sget(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* socle_db_query / _query_one / _run with the parameters @p p stolen (NULL:
- * the json_pack that built them failed, reported as out of memory). */
-static inline json_t *q_all(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	json_t *r = p ? socle_db_query(db, sql, p, err) : NULL;
-
-	if (p == NULL)
-		NOMEM(err);
-	json_decref(p);
-	return r;
-}
-
-static inline json_t *q_one(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	json_t *r = p ? socle_db_query_one(db, sql, p, err) : NULL;
-
-	if (p == NULL)
-		NOMEM(err);
-	json_decref(p);
-	return r;
-}
-
-/* The number of rows changed, or a negative code. */
-static inline int q_run(socle_db *db, const char *sql, json_t *p, socle_err *err)
-{
-	int rc = p ? socle_db_run(db, sql, p, err) : NOMEM(err);
-
-	json_decref(p);
-	return rc;
-}
-
 /* q_run for a write that must only succeed: 0, or a negative code. */
 static inline int q_ok(socle_db *db, const char *sql, json_t *p, socle_err *err)
 {
-	int rc = q_run(db, sql, p, err);
+	int rc = socle_db_run_new(db, sql, p, err);
 
 	return rc < 0 ? rc : 0;
 }
@@ -239,30 +208,6 @@ static inline bool date_parts(const char *s, int *y, int *m, int *d)
 	memcpy(day, s, 10);
 	day[10] = '\0';
 	return socle_date_parts(day, y, m, d);
-}
-
-/* The month @p m (1 to 12) in French, lower case. */
-static inline const char *month_fr(int m)
-{
-	static const char *const months[12] = {"janvier", "février", "mars", "avril", "mai", "juin",
-	                                       "juillet", "août", "septembre", "octobre",
-	                                       "novembre", "décembre"};
-
-	return m >= 1 && m <= 12 ? months[m - 1] : "?";
-}
-
-/* A full page of @p items (@p limit of them) gets "next_cursor" in @p body:
- * the @p id_key of its last item, as text. */
-static inline void page_cursor(json_t *body, const json_t *items, int limit, const char *id_key)
-{
-	size_t n = json_array_size(items);
-
-	if (body != NULL && n > 0 && n == (size_t)limit) {
-		char cursor[32];
-
-		snprintf(cursor, sizeof(cursor), "%" PRId64, iget(json_array_get(items, n - 1), id_key));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	}
 }
 
 /* Emit @p event with @p payload (stolen; NULL: its json_pack failed, out of

@@ -57,6 +57,46 @@ static void test_arithmetic(void **state)
 	assert_string_equal(out, "1969-12-31");
 }
 
+static void test_french_forms(void **state)
+{
+	char out[SOCLE_DATE_FR_SIZE], t[16];
+	(void)state;
+
+	assert_true(socle_date_fr("2025-03-10", out));
+	assert_string_equal(out, "10 mars 2025");
+	assert_true(socle_date_fr("2026-05-01T09:30", out)); /* the date of an instant */
+	assert_string_equal(out, "1er mai 2026");
+	assert_true(socle_date_fr("2025-08-31", out));
+	assert_string_equal(out, "31 août 2025");
+	assert_false(socle_date_fr("2025-02-30", out)); /* not a date: kept as is */
+	assert_string_equal(out, "2025-02-30");
+	assert_false(socle_date_fr(NULL, out));
+	assert_string_equal(out, "");
+	socle_time_fr(9, 0, t);
+	assert_string_equal(t, "9 h 00");
+	socle_time_fr(14, 5, t);
+	assert_string_equal(t, "14 h 05");
+	assert_string_equal(socle_month_fr(12), "décembre");
+	assert_string_equal(socle_month_fr(13), "?");
+}
+
+static void test_page_cursor(void **state)
+{
+	json_t *items = json_pack("[{s:i}, {s:i}]", "id", 4, "id", 9);
+	(void)state;
+
+	json_t *c = socle_page_cursor(items, 2, "id"); /* full page: the last id, as text */
+	assert_string_equal(json_string_value(c), "9");
+	json_decref(c);
+	c = socle_page_cursor(items, 3, "id"); /* short page: the end */
+	assert_true(json_is_null(c));
+	json_decref(c);
+	c = socle_page_cursor(items, 2, "worker_id"); /* no such key: no cursor */
+	assert_true(json_is_null(c));
+	json_decref(c);
+	json_decref(items);
+}
+
 static void test_today_follows_the_clock(void **state)
 {
 	char out[SOCLE_DATE_SIZE];
@@ -77,6 +117,8 @@ int main(void)
 		cmocka_unit_test(test_valid_and_parts),
 		cmocka_unit_test(test_arithmetic),
 		cmocka_unit_test(test_today_follows_the_clock),
+		cmocka_unit_test(test_french_forms),
+		cmocka_unit_test(test_page_cursor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
