@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bus.h"
+#include "catalog.h"
 #include "clock.h"
 #include "json_text.h"
 #include "store.h"
@@ -115,6 +116,13 @@ SOCLE_API int socle_event_emit(socle_db *wdb, const char *event, const json_t *p
 		                     event != NULL ? event : "(null)");
 	if (payload != NULL && !json_is_object(payload))
 		return socle_err_set(err, SOCLE_E_INVAL, "payload of %s must be a JSON object", event);
+	if (catalog_event(socle_db_service(wdb)->core, event) == NULL) {
+		/* A consumer relies on the name and payload: docs/events.md. */
+		socle_log(SOCLE_LOG_WARN, "événement %s non déclaré (socle_plugin_declare_events)",
+		          event);
+		if (CATALOG_STRICT)
+			return socle_err_set(err, SOCLE_E_INVAL, "événement %s non déclaré", event);
+	}
 	text = payload != NULL ? json_text(payload, 0, &len) : strdup("{}");
 	if (text == NULL)
 		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");

@@ -36,6 +36,7 @@
 
 #include "access_log.h"
 #include "auth.h"
+#include "catalog.h"
 #include "http.h"
 #include "json_text.h"
 
@@ -254,10 +255,23 @@ static json_t *error_body(socle_req *req, const char *code, const char *message,
 	return o;
 }
 
+/* Every code a route answers with is in the catalogue (docs/errors.md). */
+static void check_catalogued(socle_req *req, unsigned status, const char *code)
+{
+	if (req->core == NULL || catalog_error_known(req->core, code, status))
+		return;
+	socle_log(SOCLE_LOG_ERROR, "http: %s %s : code d'erreur « %s » (%u) absent du catalogue "
+	          "(socle_plugin_declare_errors, docs/errors.md)", req->method_name, req->path,
+	          code ? code : "(null)", status);
+	if (CATALOG_STRICT)
+		abort();
+}
+
 int socle_reply_error(socle_req *req, unsigned status, const char *code, const char *message)
 {
 	if (!may_reply(req))
 		return SOCLE_E_INTERNAL;
+	check_catalogued(req, status, code);
 	json_t *body = error_body(req, code, message, NULL);
 	if (!body)
 		return SOCLE_E_NOMEM;
@@ -272,6 +286,7 @@ int socle_reply_invalid(socle_req *req, json_t *fields)
 	}
 	if (!fields)
 		fields = json_array();
+	check_catalogued(req, 422, "validation_failed");
 	json_t *body = error_body(req, "validation_failed",
 	                          "Certains champs sont invalides : corrigez-les et réessayez.",
 	                          fields);

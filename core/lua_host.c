@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "catalog.h"
 #include "lua_host.h"
 
 #define SCRIPT_SIZE_MAX ((size_t)1 << 20)
@@ -432,6 +433,29 @@ static int collect_scripts(struct lua_service *ls, struct diag *d)
 	return rc;
 }
 
+/* Every socle.on of the scripts names an event that an enabled plugin
+ * declares (docs/events.md): a misspelt or foreign event would otherwise wait
+ * forever, silently. Raw traversal of the host's own table: no script code
+ * runs. */
+static void check_handlers(struct lua_service *ls, lua_State *L, struct diag *d)
+{
+	if (!lua_checkstack(L, 3))
+		return;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &lua_key_handlers);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING && !catalog_event_for(ls->svc, lua_tostring(L, -1)))
+			diag_add(d, ls->svc->id, "socle.on('%s') : aucun plugin activé pour ce service ne "
+			         "déclare cet événement (docs/events.md)", lua_tostring(L, -1));
+	}
+	lua_pop(L, 1);
+}
+
 static int parcours_cmp(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -522,6 +546,7 @@ int lua_service_open(socle_service *svc, struct diag *d)
 	}
 	lua_rules_check_defined(L, ls, d);
 	collect_parcours(ls, L, d);
+	check_handlers(ls, L, d);
 	if (diag_count(d) > before || adopt_state(ls, L, &err) != 0) {
 		if (err.code)
 			diag_add(d, svc->id, "%s", err.msg);

@@ -118,6 +118,22 @@ int registry_add_export(struct registry *r, const struct reg_export *rec)
 	return 0;
 }
 
+int registry_add_event_decl(struct registry *r, const struct reg_event_decl *rec)
+{
+	if (VEC_RESERVE(r->event_decls))
+		return SOCLE_E_NOMEM;
+	r->event_decls.v[r->event_decls.n++] = *rec;
+	return 0;
+}
+
+int registry_add_error_decl(struct registry *r, const struct reg_error_decl *rec)
+{
+	if (VEC_RESERVE(r->error_decls))
+		return SOCLE_E_NOMEM;
+	r->error_decls.v[r->error_decls.n++] = *rec;
+	return 0;
+}
+
 /* Keep the records of @p vec not owned by @p owner, in order; @p str_member
  * frees the strings a dropped record owns. */
 #define VEC_REVOKE(vec, owner_, str_member)                                          \
@@ -149,6 +165,8 @@ void registry_revoke(struct registry *r, const socle_plugin *owner)
 	VEC_REVOKE(r->lua_libs, owner, FREE_NOTHING);
 	VEC_REVOKE(r->rule_points, owner, FREE_NOTHING);
 	VEC_REVOKE(r->exports, owner, FREE_NAME);
+	VEC_REVOKE(r->event_decls, owner, FREE_NOTHING);
+	VEC_REVOKE(r->error_decls, owner, FREE_NOTHING);
 }
 
 void registry_fini(struct registry *r)
@@ -170,6 +188,8 @@ void registry_fini(struct registry *r)
 	free(r->lua_libs.v);
 	free(r->rule_points.v);
 	free(r->exports.v);
+	free(r->event_decls.v);
+	free(r->error_decls.v);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -64,6 +64,16 @@ struct reg_export {
 	size_t size;                      /* sizeof the table when the exporter was built */
 };
 
+struct reg_event_decl {
+	socle_plugin *owner;
+	const struct socle_event_decl *decl; /* borrowed, static */
+};
+
+struct reg_error_decl {
+	socle_plugin *owner;                 /* NULL: the core's */
+	const struct socle_error_decl *decl; /* borrowed, static */
+};
+
 /* A growable array of one record type. */
 #define REG_VEC(type) struct { type *v; size_t n, cap; }
 
@@ -77,6 +87,8 @@ struct registry {
 	REG_VEC(struct reg_lua_lib) lua_libs;
 	REG_VEC(struct reg_rule_point) rule_points;
 	REG_VEC(struct reg_export) exports;
+	REG_VEC(struct reg_event_decl) event_decls;
+	REG_VEC(struct reg_error_decl) error_decls;
 };
 
 /* Adders copy the record (and strdup its strings). They return 0 or SOCLE_E_NOMEM. */
@@ -89,6 +101,8 @@ int registry_add_capability(struct registry *r, const struct reg_capability *rec
 int registry_add_lua_lib(struct registry *r, const struct reg_lua_lib *rec);
 int registry_add_rule_point(struct registry *r, const struct reg_rule_point *rec);
 int registry_add_export(struct registry *r, const struct reg_export *rec);
+int registry_add_event_decl(struct registry *r, const struct reg_event_decl *rec);
+int registry_add_error_decl(struct registry *r, const struct reg_error_decl *rec);
 
 /* Remove every record owned by @p owner. */
 void registry_revoke(struct registry *r, const socle_plugin *owner);

@@ -34,9 +34,23 @@ SOCLE_API int socle_plugin_on(socle_plugin *p, const char *event, socle_event_fn
                               socle_err *err);
 
 /** Record @p event with @p payload (borrowed JSON object) in the transaction of
- * @p wdb; delivered once the transaction commits. */
+ * @p wdb; delivered once the transaction commits. The event must be declared
+ * (socle_plugin_declare_events) by a plugin: an undeclared one is refused
+ * (SOCLE_E_INVAL) in test builds and logged as a warning otherwise. */
 SOCLE_API int socle_event_emit(socle_db *wdb, const char *event, const json_t *payload,
                                socle_err *err);
+
+/** An event a plugin emits, for the catalogue (docs/events.md) and the checks:
+ * emitting an undeclared event, or a script's socle.on of an event no enabled
+ * plugin declares (socle check). (ABI 1.4) */
+struct socle_event_decl {
+	const char *name;    /* "worker.declared": domain.verb_past */
+	const char *payload; /* the payload's fields, comma-separated: "worker_id, company_id" */
+	const char *summary; /* when it is emitted, in French */
+};
+/** Declare the events this plugin emits (array borrowed, static). init() only. */
+SOCLE_API int socle_plugin_declare_events(socle_plugin *p, const struct socle_event_decl *events,
+                                          size_t count, socle_err *err);
 
 typedef int (*socle_job_fn)(socle_service *svc, const json_t *payload, void *ud, socle_err *err);
 

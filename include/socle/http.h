@@ -111,6 +111,19 @@ SOCLE_API int socle_req_add_header(socle_req *req, const char *name, const char 
 /** Reply with the status and error body matching @p err (code and message). */
 SOCLE_API int socle_reply_err(socle_req *req, const socle_err *err);
 
+/** An error code a plugin's routes answer with, beyond the core's own
+ * (docs/errors.md lists both). Replying with a code no one declared, or with
+ * a status the code was not declared with, aborts a test build (a route's
+ * answer must be in the catalogue) and is logged otherwise. (ABI 1.4) */
+struct socle_error_decl {
+	const char *code;   /* stable snake_case: "cutoff_passed" */
+	unsigned status;    /* the HTTP status it goes with */
+	const char *meaning; /* what it tells the client, in French */
+};
+/** Declare error codes (array borrowed, static). init() only. */
+SOCLE_API int socle_plugin_declare_errors(socle_plugin *p, const struct socle_error_decl *errors,
+                                          size_t count, socle_err *err);
+
 /* ---- declarative validation ---- */
 enum socle_field_type {
 	SOCLE_F_STRING = 1,

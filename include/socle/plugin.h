@@ -11,7 +11,9 @@
  *        service's signature; socle_page_cursor and socle_reply_page (one
  *        pagination: next_cursor always present, text, null at the end);
  *        socle_db_query_new, _query_one_new, _run_new (parameters stolen);
- *        socle_date_fr, socle_time_fr, socle_month_fr (dates for people).
+ *        socle_date_fr, socle_time_fr, socle_month_fr (dates for people);
+ *        socle_plugin_declare_events, socle_plugin_declare_errors (the
+ *        catalogues docs/events.md and docs/errors.md).
  *   1.3  socle_rule_call_read (socle/lua.h): a pushed rule call whose result a
  *        function reads from the Lua stack instead of a JSON conversion;
  *        socle_stmt_reset (socle/store.h): run a statement again.

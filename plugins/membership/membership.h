@@ -26,6 +26,7 @@ int membership_company_init(socle_plugin *p, socle_err *err);
 int membership_workforce_init(socle_plugin *p, socle_err *err);
 int membership_billing_init(socle_plugin *p, socle_err *err);
 int membership_demo_start(socle_plugin *p, socle_err *err);
+int membership_catalog_init(socle_plugin *p, socle_err *err);
 
 /* ---- employer roles inside a company (seed 3.6: what services use today) ---- */
 #define MEMBERSHIP_ROLE_ADMIN "administrateur"

@@ -34,7 +34,7 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	}
 	if ((rc = socle_plugin_add_migrations(p, tracking_migrations,
 	                                      SOCLE_COUNT(tracking_migrations), err)) ||
-	    (rc = tracking_roster_init(p, err)) ||
+	    (rc = tracking_roster_init(p, err)) || (rc = tracking_catalog_init(p, err)) ||
 	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)) ||
 	    (rc = tracking_planning_init(p, err)) || (rc = tracking_dmst_init(p, err)) ||
 	    (rc = tracking_outcome_init(p, err)) || (rc = tracking_indicators_init(p, err)) ||

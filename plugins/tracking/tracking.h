@@ -158,6 +158,7 @@ int tracking_dmst_init(socle_plugin *p, socle_err *err);
 int tracking_outcome_init(socle_plugin *p, socle_err *err);
 int tracking_indicators_init(socle_plugin *p, socle_err *err);
 int tracking_due_init(socle_plugin *p, socle_err *err);
+int tracking_catalog_init(socle_plugin *p, socle_err *err);
 
 /* ---- due visits (due.c) ---- */
 struct tracking_due_stats {

@@ -27,6 +27,10 @@ struct lfx *lfx_new(void)
 	assert_non_null(f->core);
 	assert_non_null(f->svc);
 	f->core->default_scripts_dir = strdup(f->default_dir);
+	/* The events the Lua tests listen for, declared as a plugin would. */
+	static const struct socle_event_decl events[] = {{"company.joined", "company_id", "test"}};
+	struct reg_event_decl rec = {.owner = NULL, .decl = &events[0]};
+	assert_int_equal(registry_add_event_decl(&f->core->reg, &rec), 0);
 	f->core->phase = PHASE_START;
 	f->core->services = calloc(1, sizeof(*f->core->services));
 	f->core->services[0] = f->svc;

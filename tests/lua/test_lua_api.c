@@ -664,6 +664,23 @@ static void *thread_call(void *arg)
 	return (void *)ok;
 }
 
+/* A script listening for an event no enabled plugin declares (a typo, or
+ * another plugin's) is reported at load: socle check and socle serve. */
+static void test_on_undeclared_event(void **state)
+{
+	(void)state;
+	struct lfx *f = lfx_new();
+
+	lfx_write(f, "service", "ecoute.lua",
+	          "socle.on('company.joined', function() end)\n"
+	          "socle.on('company.joinde', function() end)\n");
+	assert_int_not_equal(lfx_open(f), 0);
+	assert_true(lfx_diag_has(f, "socle.on('company.joinde')"));
+	assert_true(lfx_diag_has(f, "aucun plugin"));
+	assert_false(lfx_diag_has(f, "socle.on('company.joined')"));
+	lfx_free(f);
+}
+
 static void test_threads(void **state)
 {
 	(void)state;
@@ -736,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_registration_window_and_globals),
 		cmocka_unit_test(test_budgets_configurable),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_on_undeclared_event),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_plugin_libs),
 	};

@@ -31,6 +31,16 @@ struct fixture *fixture_new(size_t n_plugins)
 	f->core = calloc(1, sizeof(*f->core));
 	assert_non_null(f->core);
 	f->core->phase = PHASE_INIT;
+	/* The events these tests emit, declared as a plugin would (catalog.c). */
+	static const struct socle_event_decl test_events[] = {
+		{"kv.created", "", "test"}, {"load.done", "i", "test"}, {"kill.ticked", "txn", "test"},
+		{"visit.completed", "worker_id", "test"}, {"company.joined", "company_id", "test"},
+	};
+	for (size_t i = 0; i < SOCLE_COUNT(test_events); i++) {
+		struct reg_event_decl rec = {.owner = NULL, .decl = &test_events[i]};
+
+		assert_int_equal(registry_add_event_decl(&f->core->reg, &rec), 0);
+	}
 	f->core->services = calloc(1, sizeof(socle_service *));
 	f->svc = calloc(1, sizeof(*f->svc));
 	assert_non_null(f->core->services);

@@ -930,6 +930,12 @@ static void test_events(void **state)
 		struct emit_args bad = {"pas un nom", 0, false};
 
 		assert_int_equal(socle_service_write(f->svc, emit_fn, &bad, &err), SOCLE_E_INVAL);
+		/* A well-formed name no plugin declared (docs/events.md): refused in
+		 * the test build, and nothing of the transaction is kept. */
+		struct emit_args undeclared = {"nobody.declared_it", 0, false};
+
+		assert_int_equal(socle_service_write(f->svc, emit_fn, &undeclared, &err), SOCLE_E_INVAL);
+		assert_non_null(strstr(err.msg, "non déclaré"));
 	}
 }
 

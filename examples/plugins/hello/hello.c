@@ -211,6 +211,11 @@ static const luaL_Reg hello_lua[] = {
 	{NULL, NULL},
 };
 
+/* The events the plugin emits, for the catalogue (docs/events.md). */
+static const struct socle_event_decl hello_events[] = {
+	{"hello.greeted", "greeting_id, name", "Une salutation est enregistrée."},
+};
+
 static int hello_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -220,6 +225,7 @@ static int hello_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_add_routes(p, hello_routes, SOCLE_COUNT(hello_routes), err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &hello_rule_greeting, err)) ||
 	    (rc = socle_plugin_add_lua_lib(p, hello_lua, err)) ||
+	    (rc = socle_plugin_declare_events(p, hello_events, SOCLE_COUNT(hello_events), err)) ||
 	    (rc = socle_plugin_on(p, "hello.greeted", hello_on_greeted, NULL, err)))
 		return rc;
 	return 0;
