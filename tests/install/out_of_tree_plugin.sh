@@ -48,16 +48,54 @@ mkdir -p "$WORK/hello-pc/hello"
 cp -R "$WORK/hello/scripts" "$WORK/hello-pc/hello/"
 
 # The interfaces plugins export are installed with the core's headers: a
-# third-party importer of membership.v1 compiles against <socle/membership.h>.
+# third-party plugin built from them imports membership.v1 and reads a company
+# through it (served in step 5).
 [ -f "$PREFIX/include/socle/membership.h" ] || fail "socle/membership.h not installed"
-cat > "$WORK/importer.c" <<'C'
-#include <socle/membership.h>
+mkdir -p "$WORK/reader"
+cat > "$WORK/reader/reader.c" <<'C'
+/* A third party's plugin: one route that reads a company through membership.v1. */
 #include <socle/socle.h>
-int importer_ok(const struct membership_v1 *m);
-int importer_ok(const struct membership_v1 *m) { return m->company_get != NULL; }
+#include <socle/membership.h>
+
+static const struct membership_v1 *M;
+
+static int company(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t id;
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &id) != 0)
+		return socle_reply_error(req, 404, "not_found", "Entreprise introuvable.");
+	if (socle_access_company(req, id, &err) != 0)
+		return socle_reply_err(req, &err);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *c = db ? M->company_get(db, id, &err) : NULL;
+
+	if (c == NULL)
+		return socle_reply_err(req, &err);
+	json_t *out = json_pack("{s:O, s:O}", "legal_name", json_object_get(c, "legal_name"),
+	                        "status", json_object_get(c, "status"));
+	json_decref(c);
+	return socle_reply_json(req, 200, out);
+}
+
+static const struct socle_route routes[] = {
+	{SOCLE_GET, "/reader/companies/{id}", SOCLE_CAP_AUTHENTICATED, 0, company, NULL},
+};
+
+static int reader_init(socle_plugin *p, socle_err *err)
+{
+	M = socle_plugin_import(p, MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR, sizeof(*M), 0, err);
+	return M ? socle_plugin_add_routes(p, routes, 1, err) : err->code;
+}
+
+SOCLE_PLUGIN_DEFINE(reader, .version = "1", .init = reader_init,
+                    .requires = (const char *const[]){"membership", NULL});
 C
-cc -std=c11 -Wall -Wextra -Werror -fPIC -c $(pkg-config --cflags socle) \
-	-o "$WORK/importer.o" "$WORK/importer.c" || fail "<socle/membership.h> from the installed headers"
+cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden $(pkg-config --cflags socle) \
+	-o "$WORK/reader/reader.so" "$WORK/reader/reader.c" ||
+	fail "a membership.v1 importer from the installed headers"
 
 SOCLE="$PREFIX/bin/socle"
 # Start "$SOCLE" serve on config $1; sets SERVER_PID and port.
@@ -133,3 +171,24 @@ grep -o '/[^ ]*\.so' /proc/"$SERVER_PID"/maps | grep '/socle/plugins/' | sort -u
 grep -v "^$PREFIX/" "$WORK/maps" && fail "installed: plugin loaded from outside the prefix"
 stop
 echo "ok: installed tree serves the demo deployment from its prefix"
+
+# 5. The third party's reader beside the installed plugins reads a demo company.
+sed -i 's|"port": 0,|"port": 0, "plugin_dirs": ["'"$WORK/reader"'", "'"$PREFIX/lib/socle/plugins"'"],|' \
+	"$WORK/demo/socle.json"
+sed -i '0,/"tracking": {}/s//"tracking": {}, "reader": {}/' "$WORK/demo/socle.json"
+"$SOCLE" check --config "$WORK/demo/socle.json" >"$WORK/check.log" 2>&1 || {
+	cat "$WORK/check.log" >&2
+	fail "reader: socle check"
+}
+printf 'motdepasse-solide-42\n' | "$SOCLE" user add --config "$WORK/demo/socle.json" --service demo \
+	--email admin@reader.example --role service_admin >/dev/null 2>&1 || fail "reader: user add"
+serve "$WORK/demo/socle.json"
+token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/demo/auth/login" -H 'Content-Type: application/json' \
+	-d '{"email":"admin@reader.example","password":"motdepasse-solide-42"}' |
+	sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+[ -n "$token" ] || fail "reader: login"
+company=$(curl -sf "http://127.0.0.1:$port/api/v1/demo/reader/companies/1" -H "Authorization: Bearer $token") ||
+	fail "reader: GET /reader/companies/1"
+echo "$company" | grep -q '"legal_name"' || fail "reader: $company"
+stop
+echo "ok: a third party's plugin reads a company through membership.v1"
