@@ -2370,6 +2370,10 @@ static int request_book(socle_req *req, void *ud)
 	bw.bk.request = request_param(req, "id", true);
 	if (bw.bk.request == NULL)
 		return 0;
+	if (tracking_convocation_refused(req, iget(bw.bk.request, "company_id"))) {
+		booking_clear(&bw.bk);
+		return 0;
+	}
 	if (strcmp(sget(bw.bk.request, "status"), "queued") != 0) {
 		booking_clear(&bw.bk);
 		return socle_reply_error(req, 409, "conflict", "Cette demande n'est plus en attente.");
@@ -2534,6 +2538,10 @@ static int visit_cancel(socle_req *req, void *ud)
 	vw.request = request_param(req, "request_id", true);
 	if (vw.request == NULL)
 		return 0;
+	if (tracking_convocation_refused(req, iget(vw.request, "company_id"))) {
+		json_decref(vw.request);
+		return 0;
+	}
 	const char *st = sget(vw.request, "status");
 	if (strcmp(st, "queued") != 0 && strcmp(st, "scheduled") != 0) {
 		json_decref(vw.request);

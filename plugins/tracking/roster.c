@@ -351,3 +351,35 @@ json_t *tracking_worker_accounts(socle_db *db, int64_t worker_id, socle_err *err
 	return socle_users_list(db, SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYEE), "worker", worker_id, 0, 5,
 	                        err);
 }
+
+bool tracking_convocation_refused(socle_req *req, int64_t company_id)
+{
+	const socle_principal *who = socle_req_principal(req);
+	socle_err err = SOCLE_ERR_INIT;
+
+	if (who == NULL || socle_principal_role(who) != SOCLE_ROLE_EMPLOYER)
+		return false; /* staff act by their capability */
+	socle_db *db = socle_req_reader(req, &err);
+	int may = db ? tracking_membership->employer_may(db, socle_principal_user_id(who), company_id,
+	                                                MEMBERSHIP_EMPLOYER_CONVOCATION, &err)
+	             : -1;
+
+	if (may == 1)
+		return false;
+	if (may < 0) {
+		socle_reply_err(req, &err);
+		return true;
+	}
+	/* The company gave this user other roles (déclaration, facturation...),
+	 * not the convocations: membership's employer roles, enforced here. */
+	json_t *detail = json_pack("{s:s}", "missing_role", MEMBERSHIP_EMPLOYER_CONVOCATION);
+	struct socle_audit_entry e = {.action = "tracking.convocation", .object_type = "company",
+	                              .object_id = company_id, .outcome = "denied", .detail = detail};
+
+	socle_audit_now(req, &e, NULL);
+	json_decref(detail);
+	socle_reply_error(req, 403, "forbidden",
+	                  "Votre compte n'a pas le rôle « convocations » pour cette entreprise : "
+	                  "demandez-le à l'administrateur de votre espace adhérent.");
+	return true;
+}

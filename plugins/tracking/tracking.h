@@ -62,6 +62,10 @@ int tracking_roster_resync(socle_service *svc, socle_err *err);
  * "job_title", "end_date", "legal_name", "contact_email"}; NULL with
  * SOCLE_E_NOTFOUND for an unknown worker. */
 json_t *tracking_worker_card(socle_db *db, int64_t worker_id, socle_err *err);
+/* For an employer user without membership's "convocation" role for
+ * @p company_id: reply 403 (audited) and return true. Staff and the worker
+ * pass (their capability and the record checks decide). */
+bool tracking_convocation_refused(socle_req *req, int64_t company_id);
 /* The worker's own active accounts (employee users bound to it), [{"email"...}]. */
 json_t *tracking_worker_accounts(socle_db *db, int64_t worker_id, socle_err *err);
 

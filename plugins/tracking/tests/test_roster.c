@@ -100,11 +100,61 @@ static void test_schema_names_no_other_owner(void **state)
 	                 1);
 }
 
+/* membership's employer roles hold on tracking's routes: a user the company
+ * gave "déclaration" only may not book, cancel or move its visits (audited);
+ * one with "convocation" may. */
+static void test_convocation_role(void **state)
+{
+	char *staff = login("admin@svc.test", STAFF_PASSWORD), *admin = NULL, path[256],
+	     token[65];
+	(void)state;
+
+	json_int_t company = member_company(staff, "44321876300003", "Boulangerie Petit",
+	                                    "contact@petit.test", &admin);
+	json_int_t w = worker(admin, company, "P-1", "Petit", "Louise");
+	json_t *r = expect(201, admin, "POST", "/api/v1/svc/tracking/visit-requests",
+	                   json_pack("{s:I, s:I, s:s}", "worker_id", w, "company_id", company, "type",
+	                             "vip_periodique"));
+	json_int_t request = id_of(r);
+	json_decref(r);
+
+	/* The administrator invites a colleague for the declarations only. */
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/users", (long long)company);
+	json_decref(expect(201, admin, "POST", path,
+	                   json_pack("{s:s, s:s, s:[s]}", "email", "rh@petit.test", "name",
+	                             "Rémi Hoarau", "roles", "declaration")));
+	assert_true(invitation_token("rh@petit.test", token));
+	json_decref(expect(200, NULL, "POST", "/api/v1/svc/membership/invitations/accept",
+	                   json_pack("{s:s, s:s}", "token", token, "password", EMPLOYER_PASSWORD)));
+	char *decl = login("rh@petit.test", EMPLOYER_PASSWORD);
+
+	long long denied = db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
+	                            " 'tracking.convocation' AND outcome = 'denied'");
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/cancel", (long long)request);
+	r = expect(403, decl, "POST", path, json_pack("{s:s}", "reason", "Plus utile"));
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"),
+	                                                         "message")), "convocations"));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book", (long long)request);
+	json_decref(expect(403, decl, "POST", path, json_pack("{s:i}", "slot_id", 1)));
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
+	                          " 'tracking.convocation' AND outcome = 'denied'"), denied + 2);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request WHERE id = %lld AND"
+	                          " status = 'queued'", (long long)request), 1);
+	/* The administrator holds every role: the same cancellation goes through. */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/cancel", (long long)request);
+	json_decref(expect(200, admin, "POST", path, json_pack("{s:s}", "reason", "Plus utile")));
+	free(decl);
+	free(admin);
+	free(staff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copy_follows_membership),
 		cmocka_unit_test(test_schema_names_no_other_owner),
+		cmocka_unit_test(test_convocation_role),
 	};
 	return cmocka_run_group_tests_name("tracking_roster", tests, setup_http, world_teardown);
 }
