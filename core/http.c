@@ -980,6 +980,84 @@ static enum MHD_Result queue(struct http_server *srv, socle_req *req)
 	return r;
 }
 
+/* What a connection's request line told us before the handler runs. One per
+ * TCP connection (MHD's socket context), reset by each request's first call. */
+struct conn_flags {
+	bool nul_in_url; /* a %00 in the path or the query */
+};
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct conn_flags));
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* The usual %HH decoding, noting a decoded NUL: the handler receives the URL
+ * as a C string, so "/tracking/dmst/1%00x" would silently become
+ * "/tracking/dmst/1". Such a request is refused with 400 instead. */
+static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *s)
+{
+	size_t len = MHD_http_unescape(s);
+	(void)cls;
+
+	if (strlen(s) != len) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		struct conn_flags *flags = ci ? ci->socket_context : NULL;
+
+		if (flags)
+			flags->nul_in_url = true;
+	}
+	return len;
+}
+
+/* Framing or URL the request line and headers make ambiguous (RFC 9112 §6.3:
+ * Content-Length fields that disagree; a NUL byte in the URL): the reason for
+ * a 400, or NULL. */
+struct cl_count {
+	const char *first;
+	bool differ;
+};
+
+static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	struct cl_count *c = cls;
+	(void)kind;
+
+	if (key && strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (c->first == NULL)
+			c->first = value ? value : "";
+		else if (strcmp(c->first, value ? value : "") != 0)
+			c->differ = true;
+	}
+	return MHD_YES;
+}
+
+static const char *ambiguous_request(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_flags *flags = ci ? ci->socket_context : NULL;
+	struct cl_count c = {NULL, false};
+
+	if (flags && flags->nul_in_url) {
+		flags->nul_in_url = false;
+		return "L'adresse contient un octet nul (%00).";
+	}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_lengths, &c);
+	if (c.differ)
+		return "En-têtes Content-Length contradictoires.";
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -997,6 +1075,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		*con_cls = req;
 		req->started = true;
+		const char *ambiguous = ambiguous_request(conn);
+
+		if (ambiguous != NULL) {
+			/* answered at once; MHD closes rather than guess where the body ends */
+			socle_reply_error(req, 400, "invalid", ambiguous);
+			return queue(srv, req);
+		}
 		begin(srv, req);
 		/* an early answer goes out now when a body is still coming: MHD then
 		 * closes the connection rather than reading a body we refused */
@@ -1210,6 +1295,8 @@ int http_server_start(socle_core *core, socle_err *err)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conn_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, srv,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		rc = socle_err_set(err, SOCLE_E_IO,

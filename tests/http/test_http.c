@@ -535,6 +535,62 @@ static void test_body_limits(void **state)
 	expect_error("GET", "/api/v1/demo/items/1", json_ct, "{}", 400, "invalid");
 }
 
+/* Send @p raw on a new connection and read the answer's status (0 on timeout). */
+static int raw_status(const char *raw, int timeout_ms)
+{
+	struct hc_response r;
+	int fd = hc_connect(port, 5000);
+	int status = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(hc_send_all(fd, raw, strlen(raw), 5000), 0);
+	if (hc_read_response(fd, false, timeout_ms, &r) == 0) {
+		status = r.status;
+		hc_response_free(&r);
+	}
+	close(fd);
+	return status;
+}
+
+/* RFC 9112 §6.3: Content-Length fields that disagree make the framing
+ * unknowable: 400, whichever comes first, and nothing is created. A NUL byte
+ * in the URL is refused, not cut (the path would otherwise name another
+ * resource). */
+static void test_ambiguous_requests(void **state)
+{
+	(void)state;
+	assert_int_equal(raw_status("POST /api/v1/demo/items HTTP/1.1\r\nHost: t\r\n"
+	                            "Content-Type: application/json\r\nContent-Length: 12\r\n"
+	                            "Content-Length: 40\r\n\r\n{\"name\":\"a\"}",
+	                            5000),
+	                 400);
+	assert_int_equal(raw_status("POST /api/v1/demo/items HTTP/1.1\r\nHost: t\r\n"
+	                            "Content-Type: application/json\r\nContent-Length: 40\r\n"
+	                            "Content-Length: 12\r\n\r\n{\"name\":\"a\"}",
+	                            5000),
+	                 400);
+	/* The same length twice is one length (RFC 9112 allows it). */
+	assert_int_equal(raw_status("POST /api/v1/demo/items HTTP/1.1\r\nHost: t\r\n"
+	                            "Connection: close\r\nContent-Type: application/json\r\n"
+	                            "Content-Length: 12\r\nContent-Length: 12\r\n\r\n"
+	                            "{\"name\":\"a\"}",
+	                            5000) != 400,
+	                 true);
+	assert_int_equal(raw_status("GET /espace-adherent/index.html%00anything HTTP/1.1\r\n"
+	                            "Host: t\r\nConnection: close\r\n\r\n", 5000),
+	                 400);
+	assert_int_equal(raw_status("GET /api/v1/demo/items/1%00 HTTP/1.1\r\nHost: t\r\n"
+	                            "Connection: close\r\n\r\n", 5000),
+	                 400);
+	assert_int_equal(raw_status("GET /api/v1/demo/items/1?x=%00 HTTP/1.1\r\nHost: t\r\n"
+	                            "Connection: close\r\n\r\n", 5000),
+	                 400);
+	/* A request after a refused one on another connection is served. */
+	assert_int_equal(raw_status("GET /espace-adherent/index.html HTTP/1.1\r\nHost: t\r\n"
+	                            "Connection: close\r\n\r\n", 5000),
+	                 200);
+}
+
 static void test_bad_json(void **state)
 {
 	const char *ct[] = {"Content-Type: application/json", NULL};
@@ -1362,6 +1418,7 @@ int main(void)
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_request_ids),
 		cmocka_unit_test(test_static_files),
+		cmocka_unit_test(test_ambiguous_requests),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_slow_clients),
 		cmocka_unit_test(test_access_log),
