@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev
-libjansson-dev libsodium-dev libcmocka-dev sqlite3 wrk curl"
+libjansson-dev libsodium-dev libcmocka-dev sqlite3 wrk curl lua-check"
 
 missing=""
 for p in $PACKAGES; do

@@ -60,7 +60,7 @@ socle.rule("prevention_score", function(answers)
   local score, details, parts = 0, {}, {}
   for _, q in ipairs(QUESTIONS) do
     local a = answer_of(answers, q.key)
-    local pts, why = 0, nil
+    local pts, why = 0
     if a == nil then
       why = q.label .. " : non renseigné (0)"
     elseif q.parent and answer_of(answers, q.parent) ~= true then

@@ -1,0 +1,584 @@
+-- SPDX-License-Identifier: AGPL-3.0-or-later
+-- Test vectors of tracking_visits.lua (beside it, as SQLite keeps its tests beside
+-- the code): `socle check` runs each one against the rule the service has,
+-- and a service that redefines a rule keeps only its contract check.
+
+-- ---- test vectors (socle check runs them; rules-and-figures.md §2, worked cases) ----
+
+socle.test {
+  rule = "next_visits",
+  name = "TC01 CDI sans risque, prise de poste le 2025-03-10 : VIP au plus tard "
+    .. "le 2025-06-10",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      contract_type = "cdi",
+      category = "SI",
+    },
+    {},
+    "2025-03-10",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-03-10",
+        latest = "2025-06-10",
+        who = "professionnel_sante",
+        basis = { "R4624-10", "L4624-1" },
+        explanation = "Visite d'information et de prévention dans les 3 mois de la prise de "
+          .. "poste du 10 mars 2025, au plus tard le 10 juin 2025, par un "
+          .. "professionnel de santé ; attestation de suivi.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC02 VIP faite le 2025-04-01, protocole muet : renouvellement au plus "
+    .. "tard le 2030-04-01",
+  args = {
+    { birth_date = "1990-04-12", start_date = "2025-03-10", category = "SI" },
+    {
+      {
+        type = "vip_initiale",
+        date = "2025-04-01",
+        by = "infirmier",
+        attestation = true,
+      },
+    },
+    "2025-04-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_periodique",
+        earliest = "2025-04-02",
+        latest = "2030-04-01",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le "
+          .. "1er avril 2030 ; plafond : 5 ans au plus après la visite du 1er avril "
+          .. "2025 (R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC03 le médecin fixe 3 ans : au plus tard le 2028-04-01",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SI",
+      protocol = { periodicity_months = 36 },
+    },
+    {
+      {
+        type = "vip_initiale",
+        date = "2025-04-01",
+        by = "infirmier",
+        attestation = true,
+      },
+    },
+    "2025-04-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_periodique",
+        earliest = "2025-04-02",
+        latest = "2028-04-01",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le "
+          .. "1er avril 2028 (périodicité de 36 mois fixée par le protocole du "
+          .. "médecin du travail, plus tôt que le plafond légal du 1er avril 2030) "
+          .. "; plafond : 5 ans au plus après la visite du 1er avril 2025 "
+          .. "(R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC05 apprenti de 19 ans embauché le 2025-09-01 : VIP au plus tard le "
+    .. "2025-11-01",
+  args = {
+    {
+      birth_date = "2006-05-01",
+      start_date = "2025-09-01",
+      contract_type = "apprentissage",
+      category = "SI",
+    },
+    {},
+    "2025-08-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-09-01",
+        latest = "2025-11-01",
+        who = "professionnel_sante",
+        basis = { "R4624-10", "L4624-1", "R6222-40-1" },
+        explanation = "Apprenti : visite d'information et de prévention dans les 2 mois de "
+          .. "l'embauche du 1er septembre 2025, au plus tard le 1er novembre 2025, "
+          .. "par un professionnel de santé ; attestation de suivi.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC07 RQTH déclarée à la VIP du 2025-05-02 : orientation sans délai, "
+    .. "SIA au plus tard le 2028-05-02",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SIA",
+      rqth = true,
+    },
+    { { type = "vip_initiale", date = "2025-05-02", by = "infirmier" } },
+    "2025-05-02",
+  },
+  expect = {
+    visits = {
+      {
+        type = "orientation_medecin",
+        earliest = "2025-05-02",
+        latest = "2025-05-02",
+        who = "medecin",
+        basis = { "L4624-1", "R4624-20" },
+        explanation = "Orientation sans délai vers le médecin du travail à l'issue de la "
+          .. "visite du 2 mai 2025 (travailleur handicapé (RQTH) ou titulaire d'une "
+          .. "pension d'invalidité) ; le médecin fixe ensuite les modalités du "
+          .. "suivi.",
+        overdue = false,
+      },
+      {
+        type = "suivi_adapte",
+        earliest = "2025-05-03",
+        latest = "2028-05-02",
+        who = "professionnel_sante",
+        basis = { "R4624-17" },
+        explanation = "Suivi individuel adapté : visite à renouveler au plus tard le 2 mai "
+          .. "2028 ; plafond : 3 ans au plus après la visite du 2 mai 2025 "
+          .. "(R4624-17).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC08 salariée enceinte à la VIP du 2025-05-02 : orientation sans délai",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SI",
+      pregnant = true,
+    },
+    { { type = "vip_initiale", date = "2025-05-02", by = "infirmier" } },
+    "2025-05-02",
+  },
+  expect = {
+    visits = {
+      {
+        type = "orientation_medecin",
+        earliest = "2025-05-02",
+        latest = "2025-05-02",
+        who = "medecin",
+        basis = { "R4624-19" },
+        explanation = "Orientation sans délai vers le médecin du travail à l'issue de la "
+          .. "visite du 2 mai 2025 (travailleuse enceinte, venant d'accoucher ou "
+          .. "allaitante) ; le médecin fixe ensuite les modalités du suivi.",
+        overdue = false,
+      },
+      {
+        type = "vip_periodique",
+        earliest = "2025-05-03",
+        latest = "2030-05-02",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le 2 "
+          .. "mai 2030 ; plafond : 5 ans au plus après la visite du 2 mai 2025 "
+          .. "(R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC09 agents biologiques du groupe 2 : VIP avant l'affectation",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-03-10",
+      category = "SI",
+      exposures = { "agents_biologiques_2" },
+    },
+    {},
+    "2025-02-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-02-20",
+        before = "2025-03-10",
+        who = "professionnel_sante",
+        basis = { "R4426-7 (à vérifier)", "R4624-10", "L4624-1" },
+        explanation = "Visite d'information et de prévention avant l'affectation au poste, "
+          .. "prévue le 10 mars 2025 (exposition à des agents biologiques du groupe "
+          .. "2), par un professionnel de santé ; elle donne lieu à une attestation "
+          .. "de suivi.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC10 désamiantage : EMA par le médecin avant le 2025-03-10",
+  args = {
+    {
+      birth_date = "1985-01-01",
+      start_date = "2025-03-10",
+      category = "SIR",
+      exposures = { "amiante" },
+    },
+    {},
+    "2025-02-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "ema_initial",
+        earliest = "2025-02-20",
+        before = "2025-03-10",
+        who = "medecin",
+        basis = { "R4624-22", "R4624-24", "R4624-23" },
+        explanation = "Suivi individuel renforcé : examen médical d'aptitude par le médecin "
+          .. "du travail avant l'affectation au poste, prévue le 10 mars 2025 ; il "
+          .. "remplace la visite d'information et de prévention et donne lieu à un "
+          .. "avis d'aptitude.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC11 EMA du 2025-03-05 : intermédiaire au plus tard le 2027-03-05, "
+    .. "EMA le 2029-03-05",
+  args = {
+    {
+      birth_date = "1985-01-01",
+      start_date = "2025-03-10",
+      category = "SIR",
+      exposures = { "amiante" },
+    },
+    { { type = "ema_initial", date = "2025-03-05", by = "medecin", avis = "aptitude" } },
+    "2025-03-10",
+  },
+  expect = {
+    visits = {
+      {
+        type = "visite_intermediaire",
+        earliest = "2025-03-06",
+        latest = "2027-03-05",
+        who = "professionnel_sante",
+        basis = { "R4624-28" },
+        explanation = "Suivi individuel renforcé : visite intermédiaire par un professionnel "
+          .. "de santé au plus tard le 5 mars 2027 ; plafond : 2 ans au plus après "
+          .. "l'examen d'aptitude du 5 mars 2025 (R4624-28).",
+        overdue = false,
+      },
+      {
+        type = "ema_periodique",
+        earliest = "2025-03-06",
+        latest = "2029-03-05",
+        who = "medecin",
+        basis = { "R4624-28" },
+        explanation = "Suivi individuel renforcé : examen médical d'aptitude par le médecin "
+          .. "du travail à renouveler au plus tard le 5 mars 2029 ; plafond : 4 ans "
+          .. "au plus après l'examen d'aptitude du 5 mars 2025 (R4624-28).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC13 mineur sur travaux réglementés, avis du 2025-09-01 : nouvel avis "
+    .. "au plus tard le 2026-09-01",
+  args = {
+    {
+      birth_date = "2009-01-10",
+      start_date = "2025-09-01",
+      category = "SIR",
+      minor_regulated_work = true,
+    },
+    { { type = "ema_initial", date = "2025-09-01", by = "medecin", avis = "aptitude" } },
+    "2025-09-02",
+  },
+  expect = {
+    visits = {
+      {
+        type = "ema_periodique",
+        earliest = "2025-09-02",
+        latest = "2026-09-01",
+        who = "medecin",
+        basis = { "R4153-40", "R4624-23 II" },
+        explanation = "Mineur affecté à des travaux réglementés : avis d'aptitude médicale "
+          .. "annuel à renouveler au plus tard le 1er septembre 2026 ; plafond : 1 "
+          .. "an au plus après l'examen d'aptitude du 1er septembre 2025 (R4153-40 "
+          .. "; R4624-23 II).",
+        overdue = false,
+      },
+    },
+    notes = {
+      "Le salarié aura 18 ans le 10 janvier 2027 : l'avis annuel des travaux "
+        .. "réglementés ne s'appliquera plus ensuite.",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC14 cariste (CACES) embauché le 2025-11-03 : VIP et examen du "
+    .. "médecin, attestation jusqu'au 2030-11-03",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2025-11-03",
+      category = "SI",
+      caces_or_electrical = true,
+    },
+    { { type = "attestation_caces", date = "2025-11-03", by = "medecin" } },
+    "2025-11-04",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-11-03",
+        latest = "2026-02-03",
+        who = "professionnel_sante",
+        basis = { "R4624-10", "L4624-1" },
+        explanation = "Visite d'information et de prévention dans les 3 mois de la prise de "
+          .. "poste du 3 novembre 2025, au plus tard le 3 février 2026, par un "
+          .. "professionnel de santé ; attestation de suivi.",
+        overdue = false,
+      },
+      {
+        type = "attestation_caces",
+        earliest = "2025-11-04",
+        latest = "2030-11-03",
+        who = "medecin",
+        basis = { "décret 2025-355" },
+        explanation = "Conduite d'engins (CACES) ou habilitation électrique : l'attestation "
+          .. "d'absence de contre-indication du 3 novembre 2025 est valable 5 ans, "
+          .. "jusqu'au 3 novembre 2030 ; nouvel examen par le médecin du travail au "
+          .. "plus tard à cette date.",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC16 VIP du 2022-01-15 pour un poste équivalent : pas de nouvelle VIP",
+  args = {
+    { birth_date = "1990-04-12", start_date = "2025-03-10", category = "SI" },
+    {
+      {
+        type = "vip_initiale",
+        date = "2022-01-15",
+        previous_employer = true,
+        equivalent_job = true,
+        attestation = true,
+      },
+    },
+    "2025-03-10",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_periodique",
+        earliest = "2022-01-16",
+        latest = "2027-01-15",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le 15 "
+          .. "janvier 2027 ; plafond : 5 ans au plus après la visite du 15 janvier "
+          .. "2022 (R4624-16).",
+        overdue = false,
+      },
+    },
+    notes = {
+      "Pas de nouvelle visite d'information et de prévention à l'embauche : "
+        .. "visite du 15 janvier 2022 pour un poste équivalent, moins de 5 ans "
+        .. "avant la prise de poste, attestation détenue et aucune mesure ni "
+        .. "inaptitude depuis (R4624-15).",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC29 né le 1981-06-15 : mi-carrière du 2026-01-01 au 2026-12-31, "
+    .. "couplable dès 2024",
+  args = {
+    { birth_date = "1981-06-15", start_date = "2010-01-04", category = "SI" },
+    { { type = "vip_periodique", date = "2023-02-01", by = "infirmier" } },
+    "2025-06-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "mi_carriere",
+        earliest = "2026-01-01",
+        latest = "2026-12-31",
+        who = "medecin",
+        basis = { "L4624-2-2" },
+        explanation = "Visite de mi-carrière pendant l'année civile des 45 ans (2026), du "
+          .. "1er janvier 2026 au 31 décembre 2026 ; elle peut être avancée et "
+          .. "couplée à une autre visite du médecin du travail à partir du 1er "
+          .. "janvier 2024 ; par le médecin du travail ou un infirmier en pratique "
+          .. "avancée.",
+        overdue = false,
+        combinable_from = "2024-01-01",
+      },
+      {
+        type = "vip_periodique",
+        earliest = "2023-02-02",
+        latest = "2028-02-01",
+        who = "professionnel_sante",
+        basis = { "R4624-16" },
+        explanation = "Visite d'information et de prévention à renouveler au plus tard le "
+          .. "1er février 2028 ; plafond : 5 ans au plus après la visite du 1er "
+          .. "février 2023 (R4624-16).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC31 salarié en SIR, retraite le 2025-09-30 : post-exposition du "
+    .. "2025-08-31 au 2026-03-31",
+  args = {
+    {
+      birth_date = "1962-04-01",
+      start_date = "2000-01-03",
+      category = "SIR",
+      exposures = { "amiante" },
+      retirement_date = "2025-09-30",
+    },
+    {
+      { type = "ema_periodique", date = "2022-10-01", by = "medecin", avis = "aptitude" },
+      { type = "visite_intermediaire", date = "2024-09-02", by = "infirmier" },
+    },
+    "2025-09-01",
+  },
+  expect = {
+    visits = {
+      {
+        type = "post_exposition",
+        earliest = "2025-08-31",
+        latest = "2026-03-31",
+        who = "medecin",
+        basis = { "L4624-2-1", "R4624-28-1", "R4624-28-2", "R4624-28-3" },
+        explanation = "Visite post-exposition (salarié en suivi individuel renforcé) : fin "
+          .. "de l'exposition ou départ le 30 septembre 2025 ; l'employeur en "
+          .. "informe le service et le salarié, la visite a lieu dès que possible ; "
+          .. "le salarié peut la demander lui-même du 31 août 2025 au 31 mars 2026. "
+          .. "Le médecin du travail établit un état des lieux des expositions.",
+        overdue = false,
+      },
+    },
+    notes = {
+      "La visite « ema_periodique » (au plus tard le 1er octobre 2026) n'est "
+        .. "pas due : le salarié quitte son poste le 30 septembre 2025.",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC32 ni SIR ni exposé, retraite : pas de visite post-exposition",
+  args = {
+    {
+      birth_date = "1962-04-01",
+      start_date = "2000-01-03",
+      category = "SI",
+      retirement_date = "2025-09-30",
+    },
+    { { type = "vip_periodique", date = "2024-03-01" } },
+    "2025-09-01",
+  },
+  expect = {
+    visits = socle.array({}),
+    notes = {
+      "Aucune visite post-exposition : le salarié n'est pas en suivi "
+        .. "renforcé, ne l'a pas été et n'a pas été exposé aux risques de "
+        .. "l'article R4624-23 I (R4624-28-1).",
+      "La visite « vip_periodique » (au plus tard le 1er mars 2029) n'est "
+        .. "pas due : le salarié quitte son poste le 30 septembre 2025.",
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "TC33 plomb sous les seuils le 2026-05-01, catégorie SIR : EMA avant "
+    .. "l'affectation",
+  args = {
+    {
+      birth_date = "1985-01-01",
+      start_date = "2026-05-01",
+      category = "SIR",
+      exposures = { "plomb_sous_seuils" },
+    },
+    {},
+    "2026-04-20",
+  },
+  expect = {
+    visits = {
+      {
+        type = "ema_initial",
+        earliest = "2026-04-20",
+        before = "2026-05-01",
+        who = "medecin",
+        basis = { "R4624-22", "R4624-24", "R4624-23" },
+        explanation = "Suivi individuel renforcé : examen médical d'aptitude par le médecin "
+          .. "du travail avant l'affectation au poste, prévue le 1er mai 2026 ; il "
+          .. "remplace la visite d'information et de prévention et donne lieu à un "
+          .. "avis d'aptitude.",
+        overdue = false,
+      },
+    },
+  },
+}
