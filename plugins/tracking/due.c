@@ -686,6 +686,22 @@ int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_
 	return rc;
 }
 
+int tracking_due_recompute_worker(socle_service *svc, int64_t worker_id, socle_err *err)
+{
+	char today[SOCLE_DATE_SIZE];
+
+	socle_date_today(today);
+	/* The same path as the nightly run, on one worker: run 0 marks a row
+	 * written between runs (the next run rewrites it when it changed). */
+	struct due_share sh = {.svc = svc, .on_date = today, .run_id = 0, .lo = worker_id,
+	                       .hi = worker_id + 1, .err = SOCLE_ERR_INIT};
+
+	due_share_run(&sh);
+	if (sh.rc != 0)
+		return socle_err_set(err, sh.rc, "%s", sh.err.msg[0] ? sh.err.msg : "échec du calcul");
+	return 0;
+}
+
 /* ---- the job and its daily schedule ---------------------------------------------------------- */
 
 static int online_cpus(void)

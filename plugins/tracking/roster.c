@@ -219,7 +219,21 @@ static int on_worker(socle_service *svc, const char *event, const json_t *payloa
 
 	if (worker_id <= 0)
 		return 0;
-	return tracking_roster_sync_worker(svc, worker_id, iget(payload, "company_id"), err);
+	int rc = tracking_roster_sync_worker(svc, worker_id, iget(payload, "company_id"), err);
+
+	/* What the employer sees follows at once (the nightly run stays). */
+	return rc ? rc : tracking_due_recompute_worker(svc, worker_id, err);
+}
+
+/* visit.completed (tracking's own): the visit held moves the next one. */
+static int on_visit_completed(socle_service *svc, const char *event, const json_t *payload,
+                              void *ud, socle_err *err)
+{
+	int64_t worker_id = iget(payload, "worker_id");
+	(void)event;
+	(void)ud;
+
+	return worker_id > 0 ? tracking_due_recompute_worker(svc, worker_id, err) : 0;
 }
 
 int tracking_roster_init(socle_plugin *p, socle_err *err)
@@ -235,7 +249,7 @@ int tracking_roster_init(socle_plugin *p, socle_err *err)
 	for (size_t i = 0; i < SOCLE_COUNT(events); i++)
 		if ((rc = socle_plugin_on(p, events[i], on_worker, NULL, err)) != 0)
 			return rc;
-	return 0;
+	return socle_plugin_on(p, "visit.completed", on_visit_completed, NULL, err);
 }
 
 /* Migration 10: tracking's tables lose their foreign keys into membership's

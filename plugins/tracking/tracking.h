@@ -177,6 +177,10 @@ struct tracking_due_stats {
 void tracking_due_schedule(socle_core *core);
 int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_id, int threads,
                            struct tracking_due_stats *stats, socle_err *err);
+/* One worker's next visits recomputed today and written (after a change of
+ * the worker or a visit held), so the employer's view is current between the
+ * nightly runs. */
+int tracking_due_recompute_worker(socle_service *svc, int64_t worker_id, socle_err *err);
 
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;

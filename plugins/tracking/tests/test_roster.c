@@ -100,6 +100,32 @@ static void test_schema_names_no_other_owner(void **state)
 	                 1);
 }
 
+/* Issue 10 item 7: what the employer sees is current. A worker declared now
+ * is in the company's due visits at once (no wait for the nightly run), and
+ * a change of the worker moves its next visit. */
+static void test_due_visits_follow_declarations(void **state)
+{
+	char *staff = login("admin@svc.test", STAFF_PASSWORD), *employer = NULL, path[256];
+	(void)state;
+
+	json_int_t company = member_company(staff, "81234567600017", "Atelier Morel",
+	                                    "contact@morel.test", &employer);
+	json_int_t w = hire(employer, company, "M-1", "Morel", "Anna", "cdi", "2025-06-16");
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM tracking_due WHERE worker_id = %lld"
+	         " AND next_due IS NOT NULL", (long long)w);
+	assert_int_equal(wait_count(1, sql), 1);
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/companies/%lld/due-visits", (long long)company);
+	json_t *r = get(employer, "%s", path);
+	const json_t *items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "worker_id")), w);
+	json_decref(r);
+	free(employer);
+	free(staff);
+}
+
 /* membership's employer roles hold on tracking's routes: a user the company
  * gave "déclaration" only may not book, cancel or move its visits (audited);
  * one with "convocation" may. */
@@ -155,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_copy_follows_membership),
 		cmocka_unit_test(test_schema_names_no_other_owner),
 		cmocka_unit_test(test_convocation_role),
+		cmocka_unit_test(test_due_visits_follow_declarations),
 	};
 	return cmocka_run_group_tests_name("tracking_roster", tests, setup_http, world_teardown);
 }
