@@ -211,6 +211,19 @@ static int request_contract(const json_t *r, socle_err *err)
 	if ((rc = check_text(json_object_get(r, "reason"), "reason", err)) ||
 	    (rc = check_texts(json_object_get(r, "basis"), "basis", 50, err)))
 		return rc;
+	/* The window the visit must fall in, when the rule knows it. */
+	const json_t *w = json_object_get(r, "window");
+	if (w != NULL && !json_is_null(w)) {
+		const char *from = json_string_value(json_object_get(w, "earliest"));
+		const char *to = json_string_value(json_object_get(w, "latest"));
+
+		if (!json_is_object(w) || (json_object_get(w, "earliest") && !socle_date_valid(from)) ||
+		    (json_object_get(w, "latest") && !socle_date_valid(to)) ||
+		    (from && to && strcmp(from, to) > 0))
+			return socle_err_set(err, SOCLE_E_CONTRACT, "window doit être { earliest = "
+			                     "\"AAAA-MM-JJ\"?, latest = \"AAAA-MM-JJ\"? }, earliest <= "
+			                     "latest");
+	}
 	return 0;
 }
 
@@ -218,7 +231,9 @@ static const struct socle_rule_point request_rule = {
 	.name = "visit_request_allowed",
 	.contract =
 		"visit_request_allowed(request) -> { allowed = booléen, reason = phrase en français "
-		"(le motif du refus, ou ce qui autorise la demande), basis = { articles, non vide } }. "
+		"(le motif du refus, ou ce qui autorise la demande), basis = { articles, non vide }, "
+		"window = { earliest?, latest? }? (les dates entre lesquelles la visite doit avoir lieu, "
+		"quand la règle les connaît : la réservation s'y tient) }. "
 		"request = { type = \"embauche\" | \"reprise\" | \"a_la_demande\" | \"pre_reprise\" | "
 		"\"post_exposition\", requested_by = \"employer\" | \"worker\" | \"medecin\" (du "
 		"travail) | \"medecin_traitant\" | \"medecin_conseil\", date = \"AAAA-MM-JJ\"?, leave = "

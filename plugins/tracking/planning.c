@@ -129,6 +129,12 @@ const char tracking_sql_notices[] =
  * was most of the cost of the assignment's write (bench/tracking). Every query
  * of these indexes says status = 'queued' as the partial index does; the check
  * of one open request per worker and type reads the worker's few rows. */
+/* Migration 11: the first day a visit may take place (a reprise: the day of
+ * return, R4624-31), given by the rule visit_request_allowed. Assignment and
+ * booking take no slot before it. */
+const char tracking_sql_request_window[] =
+	"ALTER TABLE tracking_visit_request ADD COLUMN not_before TEXT;";
+
 const char tracking_sql_queue_indexes[] =
 	"DROP INDEX tracking_request_plan;"
 	"DROP INDEX tracking_request_queue;"
@@ -440,7 +446,7 @@ static int64_t query_id(socle_req *req, const char *name)
 #define REQUEST_COLUMNS                                                                        \
 	"id, worker_id, company_id, type, requested_by, requested_on, due_before, reason, site,"   \
 	" leave_id, priority, priority_reason, status, slot_id, unplaced_reason, unplaced_at,"     \
-	" scheduled_at, cancel_reason, created_by, created_at, updated_at"
+	" scheduled_at, cancel_reason, created_by, created_at, updated_at, not_before"
 
 /* A slot row for replies and rules: visit_types as an array, offered as a
  * boolean, the internal instant removed. */
@@ -992,7 +998,17 @@ struct request_write {
 	int64_t id;
 	int64_t duplicate;
 	json_t *row;
+	json_t *window; /* visit_request_allowed's {earliest?, latest?}, or NULL */
 };
+
+/* The request's deadline: the one the requester typed, else the last day of
+ * the window the rule gives (a reprise: 8 days after the return). */
+static const json_t *request_due(const json_t *body, const json_t *window)
+{
+	const json_t *typed = json_object_get(body, "due_before");
+
+	return typed && !json_is_null(typed) ? typed : json_object_get(window, "latest");
+}
 
 static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 {
@@ -1025,15 +1041,17 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 	rc = socle_db_run_new(wdb,
 	           "INSERT INTO tracking_visit_request (worker_id, company_id, type, requested_by,"
 	           " requested_on, due_before, reason, site, leave_id, priority, priority_reason,"
-	           " status, created_by, created_at, updated_at) VALUES (:w, :c, :t, :by, :on, :due,"
-	           " :reason, :site, :leave, :prio, :why, 'queued', :user, :now, :now)",
-	           json_pack("{s:O, s:O, s:O, s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:f, s:s, s:o, s:I}",
+	           " status, created_by, created_at, updated_at, not_before) VALUES (:w, :c, :t, :by,"
+	           " :on, :due, :reason, :site, :leave, :prio, :why, 'queued', :user, :now, :now, :nb)",
+	           json_pack("{s:O, s:O, s:O, s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:f, s:s, s:o, s:I,"
+	                     " s:O?}",
 	                     "w", json_object_get(b, "worker_id"), "c",
 	                     json_object_get(b, "company_id"), "t", json_object_get(b, "type"), "by",
-	                     rw->by, "on", rw->on, "due", json_object_get(b, "due_before"), "reason",
+	                     rw->by, "on", rw->on, "due", request_due(b, rw->window), "reason",
 	                     json_object_get(b, "reason"), "site", json_object_get(b, "site"),
 	                     "leave", json_object_get(b, "leave_id"), "prio", rw->priority, "why",
-	                     rw->priority_reason, "user", user_of(rw->req), "now", (json_int_t)now),
+	                     rw->priority_reason, "user", user_of(rw->req), "now", (json_int_t)now,
+	                     "nb", json_object_get(rw->window, "earliest")),
 	           err);
 	if (rc < 0)
 		return rc;
@@ -1043,7 +1061,7 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 	                         (json_int_t)rw->id, "worker_id", json_object_get(b, "worker_id"),
 	                         "company_id", json_object_get(b, "company_id"), "type",
 	                         json_object_get(b, "type"), "requested_by", rw->by, "requested_on",
-	                         rw->on, "due_before", json_object_get(b, "due_before")),
+	                         rw->on, "due_before", request_due(b, rw->window)),
 	               err)) ||
 	    (rc = audit(wdb, rw->req, "tracking.visit_request.create", "visit_request", rw->id,
 	                json_pack("{s:O, s:O, s:O, s:s}", "company_id",
@@ -1200,6 +1218,8 @@ static int request_create(socle_req *req, void *ud)
 			json_decref(out);
 			return rc;
 		}
+		if (json_is_object(json_object_get(out, "window")))
+			rw.window = json_incref(json_object_get(out, "window"));
 		json_decref(out);
 	}
 
@@ -1225,6 +1245,7 @@ static int request_create(socle_req *req, void *ud)
 	}
 	rc = socle_service_write(socle_req_service(req), request_txn, &rw, &err);
 	free(rw.priority_reason);
+	json_decref(rw.window);
 	if (rc != 0) {
 		json_decref(rw.row);
 		if (rc == SOCLE_E_CONFLICT)
@@ -1934,6 +1955,7 @@ static void board_candidates(struct board *b, const json_t *r, int64_t now,
 	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
 	bool medecin = t && strcmp(t->who, "medecin") == 0;
 	const char *site = sget(r, "site"), *type = sget(r, "type");
+	const char *from = sget(r, "not_before"); /* a reprise: the day of return */
 
 	out->n = 0;
 	while (b->first_open < b->n && b->s[b->first_open].taken)
@@ -1942,6 +1964,7 @@ static void board_candidates(struct board *b, const json_t *r, int64_t now,
 		const struct board_slot *s = &b->s[i];
 
 		if (s->taken || s->starts_ms <= now || (medecin && !s->medecin) ||
+		    (from && strncmp(s->starts_at, from, 10) < 0) ||
 		    (site && *site && strcmp(site, s->site) != 0) ||
 		    (!s->any_type && !slot_allows(s->view, type)))
 			continue;
@@ -2155,7 +2178,7 @@ static int assignments_run(socle_req *req, void *ud)
 			/* What the run uses of a request (assign_slot's view, the booking,
 			 * the cursor): a third of REQUEST_COLUMNS, converted 10,000 times. */
 			"SELECT id, worker_id, company_id, type, requested_by, requested_on, due_before,"
-			" site, priority, COALESCE(due_before, '9999-12-31') AS due_key"
+			" site, priority, COALESCE(due_before, '9999-12-31') AS due_key, not_before"
 			" FROM tracking_visit_request WHERE status = 'queued'"
 			" AND (:company = 0 OR company_id = :company)"
 			" AND (:first = 1 OR priority < :cp OR (priority = :cp"
@@ -2264,6 +2287,10 @@ static const char *slot_misfit(const json_t *r, const json_t *slot, int64_t now)
 		return "Ce créneau n'admet pas ce type de visite.";
 	if (due && strncmp(sget(slot, "starts_at"), due, 10) > 0)
 		return "Ce créneau est postérieur à l'échéance de la demande.";
+	const char *from = sget(r, "not_before");
+	if (from && strncmp(sget(slot, "starts_at"), from, 10) < 0)
+		return "Ce créneau tombe avant la date à partir de laquelle la visite peut avoir lieu "
+		       "(pour une reprise : le jour du retour au travail).";
 	return NULL;
 }
 

@@ -17,6 +17,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{8, tracking_sql_due},
 	{9, tracking_sql_roster},
 	{10, tracking_sql_own_keys},
+	{11, tracking_sql_request_window},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)

@@ -43,6 +43,7 @@ extern const char tracking_sql_queue_indexes[]; /* v7, planning.c */
 extern const char tracking_sql_due[];    /* v8 */
 extern const char tracking_sql_roster[]; /* v9, roster.c */
 extern const char tracking_sql_own_keys[]; /* v10, roster.c */
+extern const char tracking_sql_request_window[]; /* v11, planning.c */
 
 /* ---- roster.c: membership.v1, and tracking's own copy of the workers ---- */
 extern const struct membership_v1 *tracking_membership;

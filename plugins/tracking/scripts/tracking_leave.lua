@@ -485,20 +485,28 @@ function REQUEST.reprise(req, date)
                       .. "dès qu'il connaît la date de fin de l'arrêt, ou par le salarié en "
                       .. "avertissant l'employeur.", { "R4624-31" })
   end
+  -- The window the visit must fall in: from the day of return, at the latest
+  -- 8 days after (R4624-31). The host books no slot outside it.
+  local window
   if req.leave ~= nil then
     local o = obligation_of(req.leave, date, "visite_reprise")
     if not o.required then
       return answer(false, "Pas d'examen de reprise obligatoire pour cet arrêt. "
                         .. o.explanation, o.basis)
     end
+    if o.earliest then window = { earliest = o.earliest, latest = o.latest } end
   end
+  local a
   if by == "employer" then
-    return answer(true, "L'employeur saisit le service de prévention et de santé au travail, qui "
-                     .. "organise l'examen de reprise le jour de la reprise et au plus tard dans "
-                     .. "les 8 jours.", { "R4624-31" })
+    a = answer(true, "L'employeur saisit le service de prévention et de santé au travail, qui "
+                  .. "organise l'examen de reprise le jour de la reprise et au plus tard dans "
+                  .. "les 8 jours.", { "R4624-31" })
+  else
+    a = answer(true, "Le salarié peut solliciter lui-même l'examen de reprise auprès du service, "
+                  .. "en avertissant préalablement l'employeur.", { "R4624-31" })
   end
-  return answer(true, "Le salarié peut solliciter lui-même l'examen de reprise auprès du service, "
-                   .. "en avertissant préalablement l'employeur.", { "R4624-31" })
+  a.window = window
+  return a
 end
 
 function REQUEST.a_la_demande(req)
