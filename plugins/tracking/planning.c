@@ -283,6 +283,38 @@ static int64_t cutoff_hours(socle_service *svc)
 	return 48;
 }
 
+/* The least notice an automatic booking gives, in hours: the worker and the
+ * employer are warned before the visit, and may still cancel online. The
+ * setting "min_notice_hours", by default the cancellation cut-off. */
+static int64_t min_notice_hours(socle_service *svc)
+{
+	const json_t *v = json_object_get(socle_service_settings(svc, tracking_plugin),
+	                                  "min_notice_hours");
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 720)
+		return json_integer_value(v);
+	if (v != NULL)
+		socle_log(SOCLE_LOG_WARN, "service %s : réglage tracking.min_notice_hours invalide "
+		          "(entier de 0 à 720) : le délai d'annulation s'applique", socle_service_id(svc));
+	return cutoff_hours(svc);
+}
+
+/* How a person reaches the service, for every refusal that sends them to it:
+ * the phone and e-mail of the service's identity (docs/config.md). */
+static void service_contact(socle_service *svc, char *out, size_t size)
+{
+	const json_t *id = socle_service_identity(svc);
+	const char *phone = sget(id, "phone"), *email = sget(id, "email");
+
+	if (phone && email)
+		snprintf(out, size, "appelez le service au %s ou écrivez à %s", phone, email);
+	else if (phone || email)
+		snprintf(out, size, "%s le service %s %s", phone ? "appelez" : "écrivez à",
+		         phone ? "au" : "à l'adresse", phone ? phone : email);
+	else
+		snprintf(out, size, "contactez le service %s", socle_service_name(svc));
+}
+
 #define MAX_REMINDERS 8
 
 /* The reminders' days before the visit (setting reminders_days, default [7, 1]). */
@@ -1948,7 +1980,9 @@ static int board_load(socle_db *db, struct board *b, socle_err *err)
 }
 
 /* Candidates for a request: the earliest slots of the board not yet taken
- * that admit its type, of the role it needs, at the site it asks for. */
+ * that admit its type, of the role it needs, at the site it asks for,
+ * starting after @p now (the caller adds the minimum notice) and not before
+ * the request's first possible day. */
 static void board_candidates(struct board *b, const json_t *r, int64_t now,
                              struct candidates *out)
 {
@@ -2208,7 +2242,7 @@ static int assignments_run(socle_req *req, void *ud)
 			char why[512];
 
 			considered++;
-			board_candidates(&board, r, now, &cands);
+			board_candidates(&board, r, now + min_notice_hours(svc) * 3600000, &cands);
 			long chosen = run_choose(svc, r, &board, &cands, why, sizeof(why));
 			if (chosen >= 0) {
 				struct booking *bk = &rb->bk[rb->n++];
@@ -2588,11 +2622,12 @@ static int visit_cancel(socle_req *req, void *ud)
 		}
 		int64_t limit = iget(vw.slot, "starts_ms") - cutoff_hours(svc) * 3600000;
 		if (!planner(req) && socle_now_ms() >= limit) {
-			char msg[256];
+			char msg[512], contact[300];
 
+			service_contact(svc, contact, sizeof(contact));
 			snprintf(msg, sizeof(msg), "La visite a lieu dans moins de %" PRId64 " heures : "
-			         "elle ne peut plus être annulée en ligne ; contactez le service.",
-			         cutoff_hours(svc));
+			         "elle ne peut plus être annulée en ligne ; %s.", cutoff_hours(svc),
+			         contact);
 			json_decref(vw.request);
 			json_decref(vw.slot);
 			return socle_reply_error(req, 409, "cutoff_passed", msg);

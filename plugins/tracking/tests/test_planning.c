@@ -39,11 +39,14 @@
 
 static json_t *config(const char *clock)
 {
-	return json_pack("{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:i, s:[i, i]}}}]}",
+	/* A long cut-off (130 h) with no minimum notice for automatic bookings:
+	 * the assignments below book slots a few days ahead (test_calendar tests
+	 * the notice). */
+	return json_pack("{s:[s], s:s, s:[{s:s, s:s, s:s, s:{s:{s:f}, s:{s:i, s:i, s:[i, i]}}}]}",
 	                 "plugin_dirs", TRACKING_PLUGIN_DIR, "clock", clock, "services", "id", "svc",
 	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
 	                 "fee_per_worker", 105.0, "tracking", "cancel_cutoff_hours", 130,
-	                 "reminders_days", 7, 1);
+	                 "min_notice_hours", 0, "reminders_days", 7, 1);
 }
 
 static int setup_http(void **state)
