@@ -27,6 +27,8 @@ static const struct socle_error_decl core_errors[] = {
 	{"unsupported_media_type", 415, "Type de contenu non accepté (JSON, ou CSV pour les imports)."},
 	{"validation_failed", 422, "Des champs sont invalides : la liste « fields » dit lesquels."},
 	{"throttled", 429, "Trop de tentatives : réessayez après le délai de Retry-After."},
+	{"rule_failed", 500, "Une règle du service (son script Lua) a échoué, dépassé son budget ou "
+	                     "répondu hors contrat ; le détail, chemin et ligne, est dans le journal."},
 	{"internal_error", 500, "Erreur du serveur lui-même ; le détail est dans son journal."},
 };
 

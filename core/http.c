@@ -108,13 +108,27 @@ static const char *default_message(int errc)
 	case SOCLE_E_CONFLICT: return "L'état actuel ne permet pas cette opération.";
 	case SOCLE_E_TOOBIG: return "Requête trop volumineuse.";
 	case SOCLE_E_THROTTLED: return "Trop de requêtes : réessayez plus tard.";
+	case SOCLE_E_SCRIPT:
+	case SOCLE_E_BUDGET:
+	case SOCLE_E_CONTRACT:
+		return "Une règle de calcul du service a échoué : l'équipe du service en est "
+		       "informée ; réessayez plus tard ou contactez le service.";
 	default: return "Erreur interne du serveur.";
 	}
+}
+
+/* A service's rule failed (its script raised, ran out of budget, or answered
+ * outside its contract): still a 500, but not the server's own bug. */
+static bool rule_failure(int errc)
+{
+	return errc == SOCLE_E_SCRIPT || errc == SOCLE_E_BUDGET || errc == SOCLE_E_CONTRACT;
 }
 
 /* Slug of an error code; the numbers outside socle_errc are HTTP-only. */
 static const char *slug_of(int errc)
 {
+	if (rule_failure(errc))
+		return "rule_failed";
 	if (http_status_of(errc) == 500)
 		return "internal_error";
 	return socle_strerror(errc);

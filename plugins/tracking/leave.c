@@ -520,8 +520,12 @@ static json_t *leave_with_obligations(socle_service *svc, json_t *row)
 		socle_log(SOCLE_LOG_WARN, "service %s : leave_obligations en échec : %s",
 		          socle_service_id(svc), err.msg);
 		json_object_set_new(row, "obligations", json_null());
+		/* Who reads the leave (an employer) learns that the rule failed, not
+		 * the script's path or its Lua error: those stay in the log. */
 		json_object_set_new(row, "obligations_error",
-		                    json_string(err.msg[0] ? err.msg : "erreur de la règle"));
+		                    json_string("Les obligations de cet arrêt n'ont pas pu être "
+		                                "calculées : la règle du service a échoué. L'équipe du "
+		                                "service en est informée."));
 		return row;
 	}
 	json_object_set(row, "obligations", json_object_get(res, "obligations"));
