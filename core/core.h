@@ -94,6 +94,7 @@ struct socle_core {
 	enum socle_phase phase;
 	socle_plugin *current_plugin;  /* the plugin whose init() is running */
 	struct loop *loop;
+	struct job_pool *job_pool;     /* job_pool.c: long jobs, off the loop thread */
 	struct http_server *http;
 	struct socle_core_opts opts;
 };

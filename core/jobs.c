@@ -27,10 +27,11 @@ int64_t jobs_backoff_ms(int attempts)
 	return d < JOBS_BACKOFF_MAX_MS ? d : JOBS_BACKOFF_MAX_MS;
 }
 
-SOCLE_API int socle_plugin_add_job(socle_plugin *p, const char *kind, socle_job_fn fn, void *ud,
-                                   socle_err *err)
+static int add_job(socle_plugin *p, const char *kind, socle_job_fn fn, void *ud, bool long_running,
+                   socle_err *err)
 {
-	struct reg_job rec = {.owner = p, .kind = (char *)kind, .fn = fn, .ud = ud};
+	struct reg_job rec = {.owner = p, .kind = (char *)kind, .fn = fn, .ud = ud,
+	                      .long_running = long_running};
 
 	if (p == NULL || p->core == NULL || p->core->phase != PHASE_INIT)
 		return socle_err_set(err, SOCLE_E_PHASE, "job handlers are registered in init() only");
@@ -42,6 +43,18 @@ SOCLE_API int socle_plugin_add_job(socle_plugin *p, const char *kind, socle_job_
 	if (registry_add_job(&p->core->reg, &rec) != 0)
 		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
 	return 0;
+}
+
+SOCLE_API int socle_plugin_add_job(socle_plugin *p, const char *kind, socle_job_fn fn, void *ud,
+                                   socle_err *err)
+{
+	return add_job(p, kind, fn, ud, false, err);
+}
+
+SOCLE_API int socle_plugin_add_long_job(socle_plugin *p, const char *kind, socle_job_fn fn,
+                                        void *ud, socle_err *err)
+{
+	return add_job(p, kind, fn, ud, true, err);
 }
 
 SOCLE_API int64_t socle_job_enqueue(socle_db *wdb, const char *kind, const json_t *payload,
@@ -102,13 +115,6 @@ SOCLE_API int64_t socle_job_enqueue(socle_db *wdb, const char *kind, const json_
 	return id;
 }
 
-struct claimed_job {
-	int64_t id;
-	char *kind;
-	char *payload;
-	int attempts; /* including this one */
-	int max_attempts;
-};
 
 struct claim {
 	int64_t now;
@@ -198,8 +204,9 @@ static int record_outcome(socle_db *w, void *ud, socle_err *err)
 	return rc < 0 ? rc : 0;
 }
 
-/* Run one claimed job and record what became of it. */
-static int run_job(socle_core *core, socle_service *svc, const struct claimed_job *j)
+/* Run one claimed job and record what became of it (the loop thread, or a
+ * thread of the job pool for a long one). */
+int jobs_run_one(socle_core *core, socle_service *svc, const struct claimed_job *j)
 {
 	const struct reg_job *h = registry_job(&core->reg, j->kind);
 	socle_err herr = SOCLE_ERR_INIT, err = SOCLE_ERR_INIT;
@@ -268,7 +275,12 @@ static int run_service(socle_core *core, socle_service *svc, int *ran)
 			break;
 		}
 		for (size_t i = 0; i < c->n; i++) {
-			int jrc = run_job(core, svc, &c->jobs[i]);
+			const struct reg_job *h = registry_job(&core->reg, c->jobs[i].kind);
+			/* A long job goes to the pool, which owns it from now on: the
+			 * loop goes on delivering events and mails meanwhile. */
+			int jrc = h != NULL && h->long_running && job_pool_submit(core, svc, &c->jobs[i])
+			                  ? 0
+			                  : jobs_run_one(core, svc, &c->jobs[i]);
 
 			(*ran)++;
 			if (jrc < 0 && rc == 0)

@@ -16,6 +16,29 @@
 #define JOBS_BACKOFF_BASE_MS (30 * 1000LL)
 #define JOBS_BACKOFF_MAX_MS (6 * 3600 * 1000LL)
 
+/* A job claimed from core_job ('running'), to be run once. */
+struct claimed_job {
+	int64_t id;
+	char *kind;
+	char *payload;
+	int attempts; /* including this one */
+	int max_attempts;
+};
+
+/* Run @p j's handler and record its outcome ('done', 'queued' again, 'dead'). */
+int jobs_run_one(socle_core *core, socle_service *svc, const struct claimed_job *j);
+
+/* The job pool (job_pool.c): long jobs (socle_plugin_add_long_job) run on
+ * JOB_POOL_THREADS threads of their own, so that the loop thread keeps
+ * delivering events and mails while, say, a nightly recomputation runs. */
+#define JOB_POOL_THREADS 2
+int job_pool_start(socle_core *core, socle_err *err);
+/* Wait for the jobs the pool holds (running or waiting), then stop it. */
+void job_pool_stop(socle_core *core);
+/* Hand @p j to the pool, which takes its strings (the caller's copy is
+ * emptied). False when no pool runs: the caller runs the job itself. */
+bool job_pool_submit(socle_core *core, socle_service *svc, struct claimed_job *j);
+
 /* Delay before the next attempt after @p attempts failed attempts (>= 1). */
 int64_t jobs_backoff_ms(int attempts);
 /* Run every job due now on every service whose queue this process owns

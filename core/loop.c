@@ -219,8 +219,16 @@ int loop_start(socle_core *core, socle_err *err)
 	for (size_t i = 0; i < core->reg.timers.n; i++)
 		core->reg.timers.v[i].next_ms = now + core->reg.timers.v[i].interval_ms;
 	core->loop = l;
+	if (job_pool_start(core, err) != 0) {
+		core->loop = NULL;
+		pthread_cond_destroy(&l->cv);
+		pthread_mutex_destroy(&l->mu);
+		free(l);
+		return err && err->code ? err->code : SOCLE_E_INTERNAL;
+	}
 	rc = pthread_create(&l->thread, NULL, loop_main, l);
 	if (rc != 0) {
+		job_pool_stop(core);
 		core->loop = NULL;
 		pthread_cond_destroy(&l->cv);
 		pthread_mutex_destroy(&l->mu);
@@ -242,6 +250,8 @@ void loop_stop(socle_core *core)
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->thread, NULL);
+	/* After the loop: nothing claims more; the pool finishes what it holds. */
+	job_pool_stop(core);
 	core->loop = NULL;
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mu);

@@ -23,6 +23,7 @@ struct reg_job {
 	char *kind;
 	socle_job_fn fn;
 	void *ud;
+	bool long_running;                /* runs on the job pool, off the loop thread */
 };
 
 struct reg_timer {

@@ -59,6 +59,14 @@ typedef int (*socle_job_fn)(socle_service *svc, const json_t *payload, void *ud,
 SOCLE_API int socle_plugin_add_job(socle_plugin *p, const char *kind, socle_job_fn fn, void *ud,
                                    socle_err *err);
 
+/** Handle jobs of @p kind that take seconds (a nightly recomputation): they
+ * run on the core's job pool, not on the loop thread, so events and mails
+ * keep flowing meanwhile. Same durability and retries as any job; the handler
+ * must be thread-safe (another long job may run at the same time). init()
+ * only. (ABI 1.4) */
+SOCLE_API int socle_plugin_add_long_job(socle_plugin *p, const char *kind, socle_job_fn fn,
+                                        void *ud, socle_err *err);
+
 /** Enqueue a job in the transaction of @p wdb. @p run_at_ms 0 means now;
  * @p max_attempts 0 means the default (8). Returns the job id (>0) or a negative code. */
 SOCLE_API int64_t socle_job_enqueue(socle_db *wdb, const char *kind, const json_t *payload,

@@ -13,7 +13,8 @@
  *        socle_db_query_new, _query_one_new, _run_new (parameters stolen);
  *        socle_date_fr, socle_time_fr, socle_month_fr (dates for people);
  *        socle_plugin_declare_events, socle_plugin_declare_errors (the
- *        catalogues docs/events.md and docs/errors.md).
+ *        catalogues docs/events.md and docs/errors.md);
+ *        socle_plugin_add_long_job (socle/bus.h): jobs run off the loop thread.
  *   1.3  socle_rule_call_read (socle/lua.h): a pushed rule call whose result a
  *        function reads from the Lua stack instead of a JSON conversion;
  *        socle_stmt_reset (socle/store.h): run a statement again.

@@ -1030,7 +1030,7 @@ int tracking_due_init(socle_plugin *p, socle_err *err)
 	int rc;
 
 	if ((rc = socle_plugin_add_routes(p, due_routes, SOCLE_COUNT(due_routes), err)) ||
-	    (rc = socle_plugin_add_job(p, "tracking.recompute", recompute_job, NULL, err)) ||
+	    (rc = socle_plugin_add_long_job(p, "tracking.recompute", recompute_job, NULL, err)) ||
 	    (rc = socle_plugin_add_timer(p, DUE_TIMER_MS, due_timer, NULL, err)))
 		return rc;
 	return 0;
