@@ -4,8 +4,8 @@
 # account per role in each service. Accounts that exist are kept. Prints the
 # logins. Usage: tools/demo.sh BUILD_DIR [DEMO_DIR]
 #   BUILD_DIR  where the socle binary was built (build/release)
-#   DEMO_DIR   where to create the deployment (default BUILD_DIR/demo; a test
-#              gives a temporary folder)
+#   DEMO_DIR   where to create the deployment (default BUILD_DIR/demo; the
+#              walkthroughs' test gives a temporary folder)
 set -eu
 BUILD=${1:?usage: tools/demo.sh BUILD_DIR [DEMO_DIR]}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +16,9 @@ mkdir -p "$DEMO/data"
 cp "$SRC/examples/deployment/socle.json" "$DEMO/socle.json"
 rm -rf "$DEMO/services" "$DEMO/web"
 cp -R "$SRC/examples/deployment/services" "$SRC/examples/deployment/web" "$DEMO/"
+# The curl walkthroughs, linked from the home page (served as downloads).
+mkdir -p "$DEMO/web/walkthroughs"
+cp "$SRC"/examples/walkthroughs/*.sh "$DEMO/web/walkthroughs/"
 
 "$SOCLE" migrate --config "$DEMO/socle.json" >/dev/null
 
@@ -60,4 +63,7 @@ Essai :
   curl -s -X POST http://127.0.0.1:8080/api/v1/demo/auth/login \\
        -H 'Content-Type: application/json' \\
        -d '{"email":"admin@demo.example","password":"$PASSWORD"}'
+Parcours commentés avec curl (la démo lancée, depuis la racine du dépôt) :
+  OUTBOX=$DEMO/outbox sh examples/walkthroughs/01-adhesion-a-declaration.sh
+  OUTBOX=$DEMO/outbox sh examples/walkthroughs/02-declaration-aux-documents.sh
 INFO
