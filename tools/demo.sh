@@ -2,17 +2,23 @@
 # Create (or refresh) the demo deployment under <build>/demo from
 # examples/deployment: config, scripts, web files, databases migrated, and one
 # account per role in each service. Accounts that exist are kept. Prints the
-# logins. Usage: tools/demo.sh build/release
+# logins. Usage: tools/demo.sh BUILD_DIR [DEMO_DIR]
+#   BUILD_DIR  where the socle binary was built (build/release)
+#   DEMO_DIR   where to create the deployment (default BUILD_DIR/demo; the
+#              walkthroughs' test gives a temporary folder)
 set -eu
-BUILD=${1:?usage: tools/demo.sh BUILD_DIR}
+BUILD=${1:?usage: tools/demo.sh BUILD_DIR [DEMO_DIR]}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-DEMO="$BUILD/demo"
+DEMO=${2:-"$BUILD/demo"}
 SOCLE="$BUILD/socle"
 
 mkdir -p "$DEMO/data"
 cp "$SRC/examples/deployment/socle.json" "$DEMO/socle.json"
 rm -rf "$DEMO/services" "$DEMO/web"
 cp -R "$SRC/examples/deployment/services" "$SRC/examples/deployment/web" "$DEMO/"
+# The curl walkthroughs, linked from the home page (served as downloads).
+mkdir -p "$DEMO/web/walkthroughs"
+cp "$SRC"/examples/walkthroughs/*.sh "$DEMO/web/walkthroughs/"
 
 "$SOCLE" migrate --config "$DEMO/socle.json" >/dev/null
 
@@ -37,7 +43,8 @@ for svc in demo demo-est; do
 	add_user "$svc" "iprp@$svc.example" iprp "Nadia Roux"
 	add_user "$svc" "assistante@$svc.example" assistant_medical "Sophie Bernard"
 	add_user "$svc" "employeur@$svc.example" employer "Marc Durand (Boulangerie Durand)" --company 1
-	add_user "$svc" "salarie@$svc.example" employee "Léa Moreau" --worker 1
+	# Worker 1 of membership's demo data (deterministic): Sébastien Benali.
+	add_user "$svc" "salarie@$svc.example" employee "Sébastien Benali" --worker 1
 done
 
 cat <<INFO
@@ -51,9 +58,12 @@ Comptes de démonstration (mot de passe commun : $PASSWORD), pour chaque service
   iprp@SVC.example         IPRP
   assistante@SVC.example   assistante médicale
   employeur@SVC.example    employeur (entreprise 1)
-  salarie@SVC.example      salarié (travailleur 1)
+  salarie@SVC.example      salarié (travailleur 1, Sébastien Benali)
 Essai :
   curl -s -X POST http://127.0.0.1:8080/api/v1/demo/auth/login \\
        -H 'Content-Type: application/json' \\
        -d '{"email":"admin@demo.example","password":"$PASSWORD"}'
+Parcours commentés avec curl (la démo lancée, depuis la racine du dépôt) :
+  OUTBOX=$DEMO/outbox sh examples/walkthroughs/01-adhesion-a-declaration.sh
+  OUTBOX=$DEMO/outbox sh examples/walkthroughs/02-declaration-aux-documents.sh
 INFO
