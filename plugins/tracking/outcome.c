@@ -932,12 +932,11 @@ static char *render_html(const json_t *d)
 	esc(f, sget(d, "title"));
 	fputs(" — ", f);
 	esc(f, sget(json_object_get(d, "service"), "name"));
-	fputs("</title>\n<style>body{font-family:serif;max-width:46em;margin:2em auto;color:#000}"
-	      "table{border-collapse:collapse;width:100%}th{text-align:left;width:35%;"
-	      "vertical-align:top;padding:.2em .5em .2em 0}td{padding:.2em 0}"
-	      ".service{font-weight:bold}footer{margin-top:2em;font-size:.9em}"
-	      "@media print{body{margin:0}}</style>\n</head>\n<body>\n<header>\n<p class=\"service\">",
-	      f);
+	/* The plugin's own stylesheet (web/documents.css): the server's CSP
+	 * allows no inline style. */
+	fputs("</title>\n<link rel=\"stylesheet\" href=\"/", f);
+	esc(f, sget(json_object_get(d, "service"), "id"));
+	fputs("/tracking/documents.css\">\n</head>\n<body>\n<header>\n<p class=\"service\">", f);
 	esc(f, sget(json_object_get(d, "service"), "name"));
 	fputs("</p>\n<h1>", f);
 	esc(f, sget(d, "title"));

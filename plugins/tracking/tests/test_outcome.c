@@ -332,6 +332,16 @@ static void test_outcome(void **state)
 	assert_non_null(strstr(html, "orienté vers le médecin du travail"));
 	assert_null(strstr(html, "<ergonomique>"));
 	assert_null(strstr(html, "Lombalgies"));
+	/* Styled by a stylesheet of this server: the CSP (style-src 'self')
+	 * drops inline style, and the page must still print cleanly. */
+	assert_null(strstr(html, "<style"));
+	assert_null(strstr(html, "style=\""));
+	assert_non_null(strstr(html, "<link rel=\"stylesheet\" href=\"/svc/tracking/documents.css\">"));
+	free(type);
+	free(html);
+	assert_int_equal(get_raw(emp_a, "/svc/tracking/documents.css", &type, &html), 200);
+	assert_non_null(strstr(type, "text/css"));
+	assert_non_null(strstr(html, "@media print"));
 	free(type);
 	free(html);
 	snprintf(q, sizeof(q), "%s/ordonnance", base);
