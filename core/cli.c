@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "cli.h"
+#include "lua_host.h"
 #include "core.h"
 #include "diag.h"
 #include "store.h"
@@ -32,13 +33,14 @@ struct cli_args {
 	size_t n_companies;
 	int64_t worker;
 	bool help;
+	bool check; /* serve --check: the rule packs' test vectors first */
 };
 
 static const char usage_main[] =
 	"Usage : socle <commande> [options]\n"
 	"\n"
 	"Commandes :\n"
-	"  serve    --config FICHIER [--listen ADRESSE] [--port N]\n"
+	"  serve    --config FICHIER [--listen ADRESSE] [--port N] [--check]\n"
 	"           sert l'API et les espaces web du déploiement\n"
 	"  check    --config FICHIER\n"
 	"           charge configuration, plugins et scripts, exécute les vecteurs de test\n"
@@ -67,6 +69,7 @@ static int parse_args(int argc, char **argv, struct cli_args *a)
 		{"to", required_argument, NULL, 't'},      {"listen", required_argument, NULL, 'l'},
 		{"port", required_argument, NULL, 'P'},    {"company", required_argument, NULL, 'C'},
 		{"worker", required_argument, NULL, 'w'},  {"help", no_argument, NULL, 'h'},
+		{"check", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0}};
 	int c;
 
@@ -88,6 +91,7 @@ static int parse_args(int argc, char **argv, struct cli_args *a)
 			break;
 		case 'w': a->worker = strtoll(optarg, NULL, 10); break;
 		case 'h': a->help = true; break;
+		case 'K': a->check = true; break;
 		default: return EXIT_USAGE;
 		}
 	}
@@ -138,8 +142,10 @@ static void raise_fd_limit(void)
 static int cmd_serve(const struct cli_args *a)
 {
 	if (a->help) {
-		fputs("Usage : socle serve --config FICHIER [--listen ADRESSE] [--port N]\n"
-		      "Sert l'API HTTP/JSON et les espaces web ; s'arrête proprement sur SIGINT ou SIGTERM.\n",
+		fputs("Usage : socle serve --config FICHIER [--listen ADRESSE] [--port N] [--check]\n"
+		      "Sert l'API HTTP/JSON et les espaces web ; s'arrête proprement sur SIGINT ou SIGTERM.\n"
+		      "--check : exécute d'abord les vecteurs de test des règles de chaque service et\n"
+		      "refuse de servir si l'un d'eux échoue.\n",
 		      stdout);
 		return 0;
 	}
@@ -149,6 +155,22 @@ static int cmd_serve(const struct cli_args *a)
 	socle_core *core = open_deployment(a, false);
 	if (core == NULL)
 		return EXIT_PROBLEM;
+	if (a->check) {
+		struct diag d = {0};
+
+		for (size_t i = 0; i < core->n_services; i++)
+			if (core->services[i]->lua != NULL)
+				lua_service_check(core->services[i], &d);
+		if (diag_count(&d) > 0) {
+			diag_print(&d);
+			fprintf(stderr, "socle : %zu vecteur(s) de test en échec : le service n'est pas "
+			        "servi\n", diag_count(&d));
+			diag_fini(&d);
+			core_close(core);
+			return EXIT_PROBLEM;
+		}
+		diag_fini(&d);
+	}
 	int rc = core_serve(core);
 	core_close(core);
 	return rc == 0 ? 0 : EXIT_PROBLEM;

@@ -161,7 +161,11 @@ static lua_State *build_state(struct lua_service *ls, struct diag *d, socle_err 
 		diag_add(d, where, "%s", strip_where(serr.msg, where));
 	}
 	c->loading = false;
-	if (failures) {
+	/* `socle check` reports everything at once: the files that loaded still
+	 * run their test vectors (lua_service_open), so a syntax error in one
+	 * file hides nothing of the others. A serving process keeps no partial
+	 * state. */
+	if (failures && !(d != NULL && ls->svc->core->opts.check_only)) {
 		lua_sandbox_close(L);
 		return NULL;
 	}
@@ -547,6 +551,10 @@ int lua_service_open(socle_service *svc, struct diag *d)
 	lua_rules_check_defined(L, ls, d);
 	collect_parcours(ls, L, d);
 	check_handlers(ls, L, d);
+	/* socle check: the vectors of every file that loaded, even when another
+	 * one did not (the problems so far are already reported). */
+	if (svc->core->opts.check_only && diag_count(d) > before)
+		lua_rules_run_tests(L, ls, d);
 	if (diag_count(d) > before || adopt_state(ls, L, &err) != 0) {
 		if (err.code)
 			diag_add(d, svc->id, "%s", err.msg);

@@ -340,6 +340,24 @@ static bool rule_overridden_for(lua_State *L, const struct lua_service *ls, cons
 	return overridden;
 }
 
+/* "path:line" where the rule @p rule in force was defined (socle.rule), or ""
+ * when unknown. Raw reads of the host's own table: no script code runs. */
+static void rule_defined_at(lua_State *L, const char *rule, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (!lua_checkstack(L, 2))
+		return;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &lua_key_rule_where);
+	if (lua_istable(L, -1)) {
+		lua_pushstring(L, rule);
+		lua_rawget(L, -2);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			snprintf(out, size, "%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
 int lua_rules_run_tests(lua_State *L, struct lua_service *ls, struct diag *d)
 {
 	const struct registry *reg = &ls->svc->core->reg;
@@ -386,10 +404,19 @@ int lua_rules_run_tests(lua_State *L, struct lua_service *ls, struct diag *d)
 			         ls->svc->id, name, rule, err.msg);
 			goto next_fail;
 		}
-		if (rule_call_in(L, rule, args, &got, &err) != 0 ||
-		    contract_check(registry_rule_point(reg, rule), rule, got, &err) != 0) {
+		if (rule_call_in(L, rule, args, &got, &err) != 0) {
 			diag_add(d, where, "service %s, test « %s » de la règle %s : %s", ls->svc->id, name,
 			         rule, err.msg);
+			goto next_fail;
+		}
+		if (contract_check(registry_rule_point(reg, rule), rule, got, &err) != 0) {
+			/* The answer is the rule's fault, not the vector's: name the file
+			 * and line where the rule in force (an override, often) is defined. */
+			char defined[256];
+
+			rule_defined_at(L, rule, defined, sizeof(defined));
+			diag_add(d, defined[0] ? defined : where, "service %s, règle %s (test « %s » en %s) "
+			         ": %s", ls->svc->id, rule, name, where, err.msg);
 			goto next_fail;
 		}
 		if (has_expect && !rule_overridden_for(L, ls, rule, where) &&

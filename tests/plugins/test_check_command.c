@@ -55,9 +55,17 @@ static void test_broken_deployment_reports_everything(void **state)
 	         "}\n");
 	/* A syntax error on line 3. */
 	fs_write(dir, "un/broken.lua", "-- a comment\nlocal x = 1\nlocal y = = 2\n");
-	/* An override that breaks the greeting rule point's contract. */
+	/* An override that breaks the greeting rule point's contract: the
+	 * problem names the override's own file and line, not only the
+	 * default pack's vector that found it. */
 	fs_write(dir, "deux/greeting.lua",
+	         "-- the service's own greeting\n"
 	         "socle.rule(\"greeting\", function(name) return { msg = 42 } end)\n");
+	/* Beside the syntax error of service un, a vector of its own that fails:
+	 * reported too (a broken file hides nothing of the others). */
+	fs_write(dir, "un/vecteur.lua",
+	         "socle.test{rule = \"greeting\", name = \"salut\", args = {\"Léa\"},\n"
+	         "           expect = {message = \"Salut\"}}\n");
 	snprintf(cmd, sizeof(cmd), SOCLE " check --config %s/socle.json", dir);
 	int rc = fs_run(cmd, &out);
 	assert_int_not_equal(rc, 0);
@@ -68,6 +76,8 @@ static void test_broken_deployment_reports_everything(void **state)
 	expect_in(out, "broken.lua:3");                     /* broken script, file:line */
 	expect_in(out, "greeting");                         /* contract broken in service deux */
 	expect_in(out, "deux");
+	expect_in(out, "deux/greeting.lua:2");              /* ...at the override's own line */
+	expect_in(out, "vecteur.lua:1");                    /* un's vector, despite broken.lua */
 	free(out);
 	fs_rmtree(dir);
 	free(dir);
@@ -127,6 +137,32 @@ static void test_hostile_scripts_do_not_hang(void **state)
 	free(dir);
 }
 
+/* serve --check runs the vectors before serving, and refuses to serve when
+ * one fails (under timeout(1): serving would never return). */
+static void test_serve_check(void **state)
+{
+	char *dir = fs_tempdir("serve-check"), *out = NULL, cmd[1024];
+	(void)state;
+
+	fs_write(dir, "socle.json",
+	         "{\"port\": 0, \"plugin_dirs\": [\"" SOCLE_BINARY_DIR "/plugins\"],"
+	         " \"services\": [{\"id\": \"un\", \"name\": \"Un\", \"database\": \"un.db\","
+	         " \"scripts\": \"un\", \"plugins\": {\"hello\": {}}}]}\n");
+	fs_write(dir, "un/vecteur.lua",
+	         "socle.test{rule = \"greeting\", name = \"salut\", args = {\"Léa\"},\n"
+	         "           expect = {message = \"Salut\"}}\n");
+	snprintf(cmd, sizeof(cmd), "timeout -s KILL 60 " SOCLE " serve --check --config %s/socle.json",
+	         dir);
+	int rc = fs_run(cmd, &out);
+	assert_int_not_equal(rc, 0);
+	assert_int_not_equal(rc, 137); /* returned, not killed */
+	expect_in(out, "vecteur.lua:1");
+	expect_in(out, "n'est pas servi");
+	free(out);
+	fs_rmtree(dir);
+	free(dir);
+}
+
 static void test_help_and_usage(void **state)
 {
 	char *out = NULL;
@@ -156,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_example_deployment_is_clean),
 		cmocka_unit_test(test_broken_deployment_reports_everything),
 		cmocka_unit_test(test_hostile_scripts_do_not_hang),
+		cmocka_unit_test(test_serve_check),
 		cmocka_unit_test(test_help_and_usage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
