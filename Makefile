@@ -5,7 +5,7 @@ RELEASE := build/release
 TEST := build/test
 DEMO_CONFIG := $(RELEASE)/demo/socle.json
 
-.PHONY: run test deps build build-test bench install clean demo
+.PHONY: run test deps deps-test build build-test bench install clean demo
 
 deps:
 	@sh tools/deps.sh
@@ -19,7 +19,10 @@ run: build
 	sh tools/demo.sh $(RELEASE)
 	$(RELEASE)/socle serve --config $(DEMO_CONFIG)
 
-build-test: deps
+deps-test:
+	@sh tools/deps.sh --test
+
+build-test: deps-test
 	cmake -S . -B $(TEST) -DCMAKE_BUILD_TYPE=Debug -DSOCLE_SANITIZE=ON -DSOCLE_WERROR=ON >/dev/null
 	cmake --build $(TEST) -j $(JOBS)
 

@@ -260,6 +260,18 @@ int auth_capability_grant_check(const char *name, uint32_t role_mask, socle_err 
 extern const struct socle_route auth_routes[];
 extern const size_t auth_routes_count;
 extern const struct socle_migration auth_migrations[];
+/* Shared by the login routes (auth_routes.c) and the one-time codes (auth_code.c). */
+json_t *auth_iso_json(int64_t ms);
+void auth_set_session_cookie(socle_req *req, const char *token, int64_t max_age_s);
+void auth_audit_login(socle_req *req, int64_t user_id, int role, const char *outcome,
+                      json_t *detail /* stolen */);
+int auth_reply_throttled(socle_req *req, int64_t left_ms);
+/* auth_code.c: sign-in by a one-time code sent by mail, forgotten password,
+ * password change. */
+int auth_route_code_send(socle_req *req, void *ud);
+int auth_route_code_verify(socle_req *req, void *ud);
+int auth_route_password_reset(socle_req *req, void *ud);
+int auth_route_password_change(socle_req *req, void *ud);
 extern const size_t auth_migrations_count;
 
 #endif

@@ -77,15 +77,29 @@ static const char migration_1[] =
 	"CREATE TRIGGER core_audit_no_delete BEFORE DELETE ON core_audit\n"
 	"BEGIN SELECT RAISE(ABORT, 'core_audit is append-only'); END;\n";
 
+/* One-time sign-in codes (auth_code.c): only a hash is kept, each is used once. */
+static const char migration_2[] =
+	"CREATE TABLE core_login_code (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  user_id INTEGER NOT NULL REFERENCES core_user (id),\n"
+	"  code_hash TEXT NOT NULL,\n"             /* SHA-256 of user id and code, hex */
+	"  purpose TEXT NOT NULL CHECK (purpose IN ('login', 'reset')),\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  expires_at INTEGER NOT NULL,\n"
+	"  used_at INTEGER\n"
+	");\n"
+	"CREATE INDEX core_login_code_user ON core_login_code (user_id, created_at);\n";
+
 const struct socle_migration auth_migrations[] = {
 	{1, migration_1},
+	{2, migration_2},
 };
 const size_t auth_migrations_count = SOCLE_COUNT(auth_migrations);
 
 /* ---------------------------------------------------------------- helpers */
 
 /* "2024-03-01T08:30:00.000Z" */
-static json_t *iso_json(int64_t ms)
+json_t *auth_iso_json(int64_t ms)
 {
 	char day[DATE_TEXT_SIZE];
 	char buf[40];
@@ -99,7 +113,7 @@ static json_t *iso_json(int64_t ms)
 	return json_string(buf);
 }
 
-static void set_session_cookie(socle_req *req, const char *token, int64_t max_age_s)
+void auth_set_session_cookie(socle_req *req, const char *token, int64_t max_age_s)
 {
 	char cookie[256];
 	const struct auth_service *a = req->service->auth;
@@ -113,7 +127,7 @@ static void set_session_cookie(socle_req *req, const char *token, int64_t max_ag
 
 /* Audit a login attempt durably; a failed write is logged (the answer to the
  * client does not depend on it). */
-static void audit_login(socle_req *req, int64_t user_id, int role, const char *outcome,
+void auth_audit_login(socle_req *req, int64_t user_id, int role, const char *outcome,
                         json_t *detail /* stolen */)
 {
 	struct audit_who who;
@@ -216,7 +230,7 @@ static int login_commit(socle_db *wdb, void *ud, socle_err *err)
 	return id < 0 ? (int)id : 0;
 }
 
-static int reply_throttled(socle_req *req, int64_t left_ms)
+int auth_reply_throttled(socle_req *req, int64_t left_ms)
 {
 	char secs[24];
 	int64_t s = (left_ms + 999) / 1000;
@@ -284,11 +298,11 @@ static int route_login(socle_req *req, void *ud)
 	if (left_acct > 0 || left_addr > 0) {
 		int64_t left = left_acct > left_addr ? left_acct : left_addr;
 
-		audit_login(req, 0, 0, "denied",
+		auth_audit_login(req, 0, 0, "denied",
 		            json_pack("{s:s, s:s, s:s, s:I}", "reason", "throttled", "email", email,
 		                      "key", left_acct > 0 ? "account" : "address", "retry_after_s",
 		                      (json_int_t)((left + 999) / 1000)));
-		return reply_throttled(req, left);
+		return auth_reply_throttled(req, left);
 	}
 
 	struct login_user u;
@@ -321,7 +335,7 @@ static int route_login(socle_req *req, void *ud)
 			json_object_set_new(detail, "locked_for_s",
 			                    json_integer((lock_acct > lock_addr ? lock_acct : lock_addr) /
 			                                 1000));
-		audit_login(req, rc == 1 ? u.id : 0, rc == 1 ? u.role : 0, "failed", detail);
+		auth_audit_login(req, rc == 1 ? u.id : 0, rc == 1 ? u.role : 0, "failed", detail);
 		sodium_memzero(u.hash, sizeof(u.hash));
 		return socle_reply_error(req, 401, "invalid_credentials",
 		                         "Adresse e-mail ou mot de passe incorrect.");
@@ -350,11 +364,15 @@ static int route_login(socle_req *req, void *ud)
 		auth_principal_unref(who);
 	}
 	json_t *out = json_pack("{s:s, s:s, s:o, s:o*}", "token", t.s.token, "csrf_token",
-	                        t.s.csrf_token, "expires_at", iso_json(t.s.expires_at_ms), "user",
+	                        t.s.csrf_token, "expires_at", auth_iso_json(t.s.expires_at_ms), "user",
 	                        user);
 
-	set_session_cookie(req, t.s.token, (t.s.expires_at_ms - t.s.created_at_ms) / 1000);
+	auth_set_session_cookie(req, t.s.token, (t.s.expires_at_ms - t.s.created_at_ms) / 1000);
 	sodium_memzero(t.s.token, sizeof(t.s.token));
+	/* The web spaces warn before the session closes for inactivity. */
+	if (out != NULL && req->service->auth)
+		json_object_set_new(out, "idle_timeout_s",
+		                    json_integer(req->service->auth->settings.idle_ms / 1000));
 	if (out == NULL)
 		return SOCLE_E_NOMEM;
 	return socle_reply_json(req, 200, out);
@@ -400,7 +418,7 @@ static int route_logout(socle_req *req, void *ud)
 	if (rc < 0)
 		return socle_reply_err(req, &err);
 	auth_session_drop(req->service, hash);
-	set_session_cookie(req, "", 0);
+	auth_set_session_cookie(req, "", 0);
 	return socle_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }
 
@@ -416,10 +434,16 @@ static int route_me(socle_req *req, void *ud)
 	                        socle_role_name(who->role), "capabilities",
 	                        auth_principal_capabilities(who), "scopes", scopes, "csrf_token",
 	                        who->csrf_token, "expires_at",
-	                        who->expires_at_ms ? iso_json(who->expires_at_ms) : json_null());
+	                        who->expires_at_ms ? auth_iso_json(who->expires_at_ms) : json_null());
 
 	if (out == NULL)
 		return SOCLE_E_NOMEM;
+	/* The server's clock: a page measures the session's end against it, not
+	 * against the machine it runs on. */
+	json_object_set_new(out, "now", auth_iso_json(socle_now_ms()));
+	if (req->service->auth)
+		json_object_set_new(out, "idle_timeout_s",
+		                    json_integer(req->service->auth->settings.idle_ms / 1000));
 	return socle_reply_json(req, 200, out);
 }
 
@@ -597,6 +621,12 @@ const struct socle_route auth_routes[] = {
 	{SOCLE_GET, "/auth/me", SOCLE_CAP_AUTHENTICATED, 0, route_me, NULL},
 	{SOCLE_GET, "/auth/me/accesses", SOCLE_CAP_AUTHENTICATED, 0, route_my_accesses, NULL},
 	{SOCLE_GET, "/audit", SOCLE_CAP_AUDIT_READ, 0, route_audit, NULL},
+	{SOCLE_POST, "/auth/code", SOCLE_CAP_PUBLIC, 1024, auth_route_code_send, NULL},
+	{SOCLE_POST, "/auth/code/verify", SOCLE_CAP_PUBLIC, 1024, auth_route_code_verify, NULL},
+	{SOCLE_POST, "/auth/password/reset", SOCLE_CAP_PUBLIC, 4096, auth_route_password_reset,
+	 NULL},
+	{SOCLE_PUT, "/auth/me/password", SOCLE_CAP_AUTHENTICATED, 4096, auth_route_password_change,
+	 NULL},
 };
 const size_t auth_routes_count = SOCLE_COUNT(auth_routes);
 

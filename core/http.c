@@ -28,6 +28,8 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+
+#include "core.h"
 #include <time.h>
 #include <unistd.h>
 
@@ -871,6 +873,19 @@ static void begin(struct http_server *srv, socle_req *req)
 			socle_req_add_header(req, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 			socle_reply_error(req, 405, "method_not_allowed", "Méthode non autorisée.");
 		}
+		return;
+	}
+	/* The deployment's services, for its home page (which lists them, or
+	 * opens the only one): ids and names only, public. */
+	if (strcmp(req->path, "/services.json") == 0 && (req->method == SOCLE_GET || head)) {
+		json_t *list = json_array();
+
+		for (size_t i = 0; req->core && i < req->core->n_services; i++)
+			json_array_append_new(list,
+			                      json_pack("{s:s, s:s}", "id",
+			                                socle_service_id(req->core->services[i]), "name",
+			                                socle_service_name(req->core->services[i])));
+		socle_reply_json(req, 200, json_pack("{s:o}", "services", list));
 		return;
 	}
 	if (strncmp(req->path, HTTP_API_PREFIX, strlen(HTTP_API_PREFIX)) == 0) {

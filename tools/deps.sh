@@ -2,10 +2,35 @@
 # Install what building, testing and benchmarking Socle needs, from Debian 12
 # packages only. As root it runs apt-get; otherwise it prints the exact line to
 # run and fails, so that nothing half-works.
+#   tools/deps.sh          building and running (make run)
+#   tools/deps.sh --test   also the browser tests (make test): Debian's chromium,
+#                          node and npm (the machine's when present, Debian's
+#                          nodejs and npm otherwise: never both, a NodeSource
+#                          node conflicts with Debian's npm), then the pinned
+#                          npm packages of tests/browser (npm ci).
 set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PACKAGES="build-essential cmake pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev
 libjansson-dev libsodium-dev libcmocka-dev sqlite3 wrk curl lua-check"
+if [ "${1:-}" = "--test" ]; then
+	PACKAGES="$PACKAGES chromium"
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		PACKAGES="$PACKAGES nodejs npm"
+	fi
+fi
+
+# The npm packages of the browser tests, exactly as package-lock.json pins them;
+# reinstalled only when the lock changed.
+browser_packages() {
+	[ "${1:-}" = "--test" ] || return 0
+	dir="$ROOT/tests/browser"
+	if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.socle-lock" 2>/dev/null; then
+		echo "Installation des paquets npm des tests navigateur (tests/browser)"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+		cp "$dir/package-lock.json" "$dir/node_modules/.socle-lock"
+	fi
+}
 
 missing=""
 for p in $PACKAGES; do
@@ -13,7 +38,10 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	browser_packages "${1:-}"
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "Paquets manquants :$missing" >&2
@@ -25,3 +53,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+browser_packages "${1:-}"

@@ -33,6 +33,8 @@ static const struct socle_event_decl tracking_events[] = {
 	{"dmst.created", "worker_id", "Le dossier médical en santé au travail d'un salarié est ouvert."},
 	{"dmst.updated", "worker_id, entry_id, request_id, entries",
 	 "Le dossier médical change (sans son contenu : secret médical)."},
+	{"dmst.oppositions_changed", "worker_id",
+	 "Le salarié a changé lui-même ses oppositions (L4624-8) depuis son espace."},
 };
 
 /* Beyond the core's own codes (docs/errors.md), which they also answer with. */

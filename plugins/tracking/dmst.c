@@ -726,6 +726,87 @@ static int dmst_put(socle_req *req, void *ud)
 	return write_reply(req, put_txn, &dw);
 }
 
+/* tracking.h: the worker's own change of its oppositions (worker_space.c).
+ * The same write as the médecin's PUT, restricted to the two flags, plus the
+ * médecins told by mail (without the worker's name: a mail is less guarded
+ * than the file) and the event dmst.oppositions_changed. */
+struct oppositions_write {
+	struct dmst_write dw;
+	json_t *flags;
+};
+
+static int oppositions_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct oppositions_write *ow = ud;
+	int rc = put_txn(wdb, &ow->dw, err);
+
+	if (rc != 0)
+		return rc;
+	json_t *medecins = socle_users_list(wdb, SOCLE_ROLE_BIT(SOCLE_ROLE_MEDECIN), NULL, 0, 0,
+	                                    100, err);
+	size_t i;
+	json_t *m;
+	char text[1024];
+
+	if (medecins == NULL)
+		return err->code ? err->code : NOMEM(err);
+	snprintf(text, sizeof(text),
+	         "Bonjour,\n\nUn salarié suivi par le service a modifié lui-même ses choix "
+	         "d'accès à son dossier médical en santé au travail (L4624-8), depuis son espace "
+	         "salarié.\n\nDossier n° %" PRId64 " : opposition à l'accès par les autres "
+	         "professionnels de santé : %s ; opposition à la transmission de son dossier : "
+	         "%s.\n\nCes choix s'appliquent dès maintenant.\n",
+	         ow->dw.worker,
+	         json_is_true(json_object_get(ow->dw.row, "opposition_other_professionals")) ? "oui"
+	                                                                                    : "non",
+	         json_is_true(json_object_get(ow->dw.row, "opposition_transfer")) ? "oui" : "non");
+	json_array_foreach(medecins, i, m) {
+		struct socle_mail mail = {
+			.to = json_string_value(json_object_get(m, "email")),
+			.subject = "Un salarié a modifié ses choix d'accès à son dossier médical",
+			.text = text,
+			.category = "information",
+		};
+		int64_t job = mail.to ? socle_mail_queue(wdb, &mail, 0, err) : 0;
+
+		if (job < 0) {
+			json_decref(medecins);
+			return (int)job;
+		}
+	}
+	json_decref(medecins);
+	rc = audit(wdb, ow->dw.req, "tracking.dmst.oppositions", "dmst", ow->dw.worker,
+	           json_pack("{s:I, s:O}", "worker_id", (json_int_t)ow->dw.worker, "flags",
+	                     ow->flags),
+	           err);
+	if (rc == 0)
+		rc = emit(wdb, "dmst.oppositions_changed",
+		          json_pack("{s:I}", "worker_id", (json_int_t)ow->dw.worker), err);
+	return rc;
+}
+
+json_t *tracking_dmst_set_oppositions(socle_req *req, int64_t worker, const json_t *flags,
+                                      socle_err *err)
+{
+	struct oppositions_write ow = {.dw = {.req = req, .worker = worker, .body = flags},
+	                               .flags = (json_t *)flags};
+	int rc = socle_service_write(socle_req_service(req), oppositions_txn, &ow, err);
+
+	json_decref(ow.dw.errors);
+	if (rc != 0) {
+		json_decref(ow.dw.row);
+		return NULL;
+	}
+	json_t *out = json_pack("{s:I, s:b, s:b}", "worker_id", (json_int_t)worker,
+	                        "opposition_other_professionals",
+	                        json_is_true(json_object_get(ow.dw.row,
+	                                                     "opposition_other_professionals")),
+	                        "opposition_transfer",
+	                        json_is_true(json_object_get(ow.dw.row, "opposition_transfer")));
+	json_decref(ow.dw.row);
+	return out;
+}
+
 /* ---- POST /tracking/dmst/{worker_id}/entries --------------------------------------------------------- */
 
 static int data_check(const json_t *v, char *msg, size_t size)

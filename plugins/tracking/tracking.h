@@ -125,6 +125,14 @@ bool tracking_hidden_from_employer(const char *type, const char *requested_by);
 bool tracking_employer_kept_out(socle_req *req, int64_t worker, const char *type,
                                 const char *requested_by, const char *action);
 
+/* The worker's own change of its two opposition flags (dmst.c), audited, the
+ * médecins told by mail: {"worker_id", "opposition_other_professionals",
+ * "opposition_transfer"}, or NULL with @p err set. */
+json_t *tracking_dmst_set_oppositions(socle_req *req, int64_t worker, const json_t *flags,
+                                      socle_err *err);
+/* The worker's and the company's visit lists, the worker's oppositions (worker_space.c). */
+int tracking_space_init(socle_plugin *p, socle_err *err);
+
 /* ---- the contract of next_visits (visits.c) ---- */
 /* One visit of next_visits' answer as its contract sees it. Readers fill it
  * from JSON (the rule point's check) or from the Lua stack (the
