@@ -87,7 +87,8 @@ static int status_filter(socle_req *req, const char **out)
 	return -1;
 }
 
-static int reply_items(socle_req *req, json_t *rows, bool employer_view, bool health_view)
+static int reply_items(socle_req *req, json_t *rows, bool employer_view, bool health_view,
+                       int64_t company)
 {
 	json_t *items = json_array();
 	size_t i;
@@ -96,7 +97,12 @@ static int reply_items(socle_req *req, json_t *rows, bool employer_view, bool he
 	json_array_foreach(rows, i, row)
 		json_array_append_new(items, visit_item(row, employer_view, health_view));
 	json_decref(rows);
-	return socle_reply_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+	json_t *out = json_pack("{s:o, s:n}", "items", items, "next_cursor");
+
+	/* The worker's company: what a visit request by the worker names. */
+	if (out && company > 0)
+		json_object_set_new(out, "company_id", json_integer(company));
+	return socle_reply_json(req, 200, out);
 }
 
 /* GET /tracking/workers/{id}/visits?status= */
@@ -141,7 +147,7 @@ static int worker_visits(socle_req *req, void *ud)
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	/* A staff member who is not a health professional sees what the employer sees. */
-	return reply_items(req, rows, employer || (staff && !health), health);
+	return reply_items(req, rows, employer || (staff && !health), health, company);
 }
 
 /* GET /tracking/companies/{id}/visits?status= */
@@ -181,7 +187,7 @@ static int company_visits(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	/* The company's list is the employer's view for everyone: a health
 	 * professional reads a worker's ordonnance from the worker's own list. */
-	return reply_items(req, rows, true, false);
+	return reply_items(req, rows, true, false, company);
 }
 
 /* The worker's own account, and nobody else: the oppositions are the

@@ -117,12 +117,15 @@ function watchPage(page, problems) {
   page.on('pageerror', (e) => problems.push(`script error on ${page.url()}: ${e.message}`));
 }
 
-export const SHOTS = path.join(process.env.SOCLE_BUILD || '.', 'browser-screenshots');
+// Screenshots: kept by the test run, never committed (the build folder).
+export const SHOTS = path.join(process.env.SOCLE_BUILD || os.tmpdir(), 'browser-screenshots');
 
 // Every page of a journey: loaded, readable, accessible.
 export async function checkPage(page, name, { axe = true } = {}) {
-  await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => !document.body.textContent.includes('Chargement…'), null, { timeout: 10000 });
+  await page.waitForLoadState('load');
+  // A portal page says when it is built (portal.js marks <html data-ready>).
+  await page.waitForFunction(() => !document.querySelector('script[type=module][src*="js/"]')
+    || document.documentElement.dataset.ready === '1', null, { timeout: 15000 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 0) throw new Error(`${name}: horizontal scroll of ${overflow} px at ${page.viewportSize().width} px wide`);
   fs.mkdirSync(SHOTS, { recursive: true });

@@ -114,7 +114,9 @@ export function showErrors(form, err) {
       input.setAttribute('aria-invalid', 'true');
       input.setAttribute('aria-describedby', id);
       input.closest('.field').append(h('p', { class: 'field-error', id }, f.message));
-      list.append(h('li', {}, h('a', { href: `#${input.id}` }, f.message)));
+      const name = (form.querySelector(`label[for="${input.id}"]`) || {}).firstChild;
+      const label = name && name.textContent ? `${name.textContent.trim()} : ` : '';
+      list.append(h('li', {}, h('a', { href: `#${input.id}` }, `${label}${f.message}`)));
     } else {
       list.append(h('li', {}, `${f.field} : ${f.message}`));
     }
@@ -280,7 +282,7 @@ export async function page({ space, title, current }) {
       me = await api('/auth/me');
       rememberSession(me);
     } catch (err) {
-      if (err.status === 401) return signInAgain();
+      if (err.status === 401) { signInAgain(); throw new Refused(); }
       throw err;
     }
     const wanted = space === 'adherent' ? 'employer' : 'employee';
@@ -346,13 +348,19 @@ export async function run(fn) {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof Refused) return;
+    if (err instanceof Refused) return markReady();
     if (err instanceof ApiError && err.status === 401) return signInAgain();
     const main = document.querySelector('main') || document.body;
     main.append(notice('error', err instanceof ApiError && err.status === 403
       ? `Accès refusé : ${err.message}`
       : err.message || 'Une erreur est survenue.'));
   }
+  markReady();
+}
+
+// The page is built (tests wait for it; a person sees "Chargement…" go).
+function markReady() {
+  document.documentElement.dataset.ready = '1';
 }
 
 // The employee's worker id (the scope of the account).

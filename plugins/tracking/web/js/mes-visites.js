@@ -9,8 +9,10 @@ run(async () => {
   const worker = workerOf(me);
   const status = h('div', { tabindex: '-1' });
   const list = h('section', { 'aria-labelledby': 'mine' });
+  let company = 0;
   async function refresh() {
     const visits = await api(`/tracking/workers/${worker}/visits`);
+    company = visits.company_id;
     list.replaceChildren(h('h2', { id: 'mine' }, 'Mes visites'),
       visits.items.length ? table('Mes visites', ['Visite', 'État', 'Date', 'Documents'],
         visits.items.map((v) => [v.type_label || v.type, STATUS[v.status] || v.status,
@@ -26,7 +28,7 @@ run(async () => {
       field('type', 'Visite demandée', { required: true, choices: [['visite_a_la_demande', 'Visite à ma demande'], ['pre_reprise', 'Visite de pré-reprise (pendant un arrêt de travail)']] }),
       field('reason', 'Motif (facultatif)', { type: 'textarea', hint: 'Ce que vous souhaitez aborder. Seuls les professionnels de santé le lisent.' }),
     ], 'Envoyer ma demande', async (v, f) => {
-      const body = { worker_id: worker, type: v.type, requested_by: 'worker' };
+      const body = { worker_id: worker, company_id: company, type: v.type };
       if (v.reason) body.reason = v.reason;
       await api('/tracking/visit-requests', { method: 'POST', body });
       f.reset();

@@ -104,7 +104,7 @@ run(async () => {
     field('type', 'Visite', { required: true, choices: types.filter((t) => EMPLOYER_TYPES.includes(t.type)).map((t) => [t.type, t.label]) }),
     field('reason', 'Motif (facultatif)', { type: 'textarea', hint: 'Pour une visite à votre demande : ce qui vous amène, sans information médicale.' }),
   ], 'Demander la visite', async (v, f) => {
-    const body = { worker_id: Number(v.worker_id), type: v.type, requested_by: 'employer' };
+    const body = { worker_id: Number(v.worker_id), company_id: company.id, type: v.type };
     if (v.reason) body.reason = v.reason;
     await api('/tracking/visit-requests', { method: 'POST', body });
     f.reset();

@@ -1,0 +1,241 @@
+// The employer's and the employee's journeys in a real browser, and the
+// refusals (issue 12, acceptance 1). Every page met is checked by axe-core
+// (0 serious or critical violations), for horizontal scroll, other hosts and
+// CSP violations, and photographed into <build>/browser-screenshots/.
+// Usage: node journeys.test.mjs BUILD_DIR SOURCE_DIR
+import assert from 'node:assert/strict';
+import { startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS } from './lib.mjs';
+
+const [build, src] = process.argv.slice(2);
+process.env.SOCLE_BUILD = build;
+const demo = await startDemo(build, src);
+const browser = await launch();
+const base = demo.base;
+const API = `${base}/api/v1/demo`;
+let exitCode = 0;
+
+const CSV_BAD = 'external_ref;last_name;first_name;birth_date;job_title;contract_type;start_date\n'
+  + 'T-101;Martin;Léa;1992-04-02;Vendeuse;cdi;2026-02-01\n'
+  + 'T-102;Petit;Hugo;1991-13-45;Livreur;cdi;2026-02-15\n';
+const CSV_GOOD = CSV_BAD.replace('1991-13-45', '1991-11-05');
+
+try {
+  const planner = await apiAs(base, 'assistante@demo.example');
+  const doctor = await apiAs(base, 'medecin@demo.example');
+  const infirmier = await apiAs(base, 'infirmier@demo.example');
+  // The service opens two offered slots this afternoon (the clock is frozen at 08:00 in Paris).
+  const pro = await planner('POST', '/tracking/professionals', { email: 'medecin@demo.example', site: 'Lyon' });
+  for (const t of ['14:00', '15:00']) {
+    await planner('POST', '/tracking/slots', { professional_id: pro.user_id, starts_at: `2026-03-10T${t}`, duration_min: 30, site: 'Lyon', offered: true });
+  }
+
+  const employer = await watchedContext(browser, base);
+  const ep = await employer.newPage();
+  let workerId = 0;
+  let requestId = 0;
+
+  await runSteps('employer', [
+    ['sign in with a code read from the mail outbox', async () => {
+      await ep.goto(`${base}/`);
+      await checkPage(ep, 'employeur-01-accueil-deploiement');
+      await ep.getByRole('link', { name: 'SPSTI de démonstration', exact: true }).click();
+      await checkPage(ep, 'employeur-02-accueil-service');
+      await ep.getByRole('link', { name: 'Se connecter à l\'espace adhérent' }).click();
+      await checkPage(ep, 'employeur-03-connexion');
+      await ep.getByRole('form', { name: 'Recevoir un code par courriel' }).getByLabel('Adresse e-mail').fill('employeur@demo.example');
+      await ep.getByRole('button', { name: 'Recevoir un code' }).click();
+      await ep.getByLabel('Code reçu par courriel (6 chiffres)').waitFor();
+      let mail = null;
+      for (let i = 0; i < 50 && !mail; i++) {
+        mail = readMail(demo.outbox, 'employeur@demo.example', /code de connexion/);
+        if (!mail) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(mail, 'the code mail reached the outbox');
+      const code = /^\s+(\d{6})\s*$/m.exec(mail)[1];
+      await ep.getByLabel('Code reçu par courriel (6 chiffres)').fill(code);
+      await ep.getByRole('button', { name: 'Se connecter', exact: true }).first().click();
+      await ep.waitForURL(/portal\/adherent\.html/);
+      await checkPage(ep, 'employeur-04-accueil-adherent');
+      await ep.getByText('Score de culture de prévention').waitFor();
+    }],
+    ['declare a worker', async () => {
+      await ep.getByRole('link', { name: 'Mes effectifs' }).click();
+      await checkPage(ep, 'employeur-05-effectifs');
+      const f = ep.getByRole('form', { name: 'Déclarer un salarié' });
+      await f.getByLabel(/^Nom /).fill('Testeur');
+      await f.getByLabel('Prénom').fill('Camille');
+      await f.getByLabel('Date de naissance').fill('1990-01-15');
+      await f.getByLabel('Matricule').fill('T-001');
+      await f.getByLabel('Poste occupé').fill('Cariste');
+      await f.getByLabel('Date d\'embauche').fill('2026-03-09');
+      await f.getByLabel('Travailleur de nuit').check();
+      await f.getByRole('button', { name: 'Déclarer le salarié' }).click();
+      await ep.getByText('Camille Testeur est déclaré(e)').waitFor();
+      await checkPage(ep, 'employeur-06-salarie-declare');
+    }],
+    ['a form error is shown beside its field', async () => {
+      const f = ep.getByRole('form', { name: 'Déclarer un salarié' });
+      await f.getByRole('button', { name: 'Déclarer le salarié' }).click();
+      await f.locator('.error-summary').waitFor();
+      assert.ok(await f.locator('[aria-invalid="true"]').count() > 0, 'fields marked invalid');
+      await checkPage(ep, 'employeur-07-erreurs-formulaire');
+    }],
+    ['upload a CSV with one bad line, see the error in place, fix it', async () => {
+      const input = ep.getByLabel('Fichier CSV', { exact: true });
+      await input.setInputFiles({ name: 'salaries.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV_BAD) });
+      await ep.getByRole('button', { name: 'Envoyer le fichier' }).click();
+      const errors = ep.getByRole('table', { name: 'Erreurs du fichier, ligne par ligne' });
+      await errors.waitFor();
+      assert.match(await errors.textContent(), /ligne 3/);
+      assert.match(await errors.textContent(), /birth_date/);
+      await checkPage(ep, 'employeur-08-csv-erreur');
+      await input.setInputFiles({ name: 'salaries.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV_GOOD) });
+      await ep.getByRole('button', { name: 'Envoyer le fichier' }).click();
+      await ep.getByText('Fichier accepté').waitFor();
+      await ep.getByRole('rowheader', { name: 'Petit Hugo' }).waitFor();
+    }],
+    ['see the distribution chart and its table', async () => {
+      assert.equal(await ep.locator('svg.chart').count(), 1);
+      const t = ep.getByRole('table', { name: /Répartition par catégorie/ });
+      assert.match(await t.textContent(), /Suivi individuel adapté \(SIA\)/);
+      await checkPage(ep, 'employeur-09-repartition');
+    }],
+    ['ask for a visit and choose a slot', async () => {
+      await ep.getByRole('link', { name: 'Mes visites' }).click();
+      await checkPage(ep, 'employeur-10-visites');
+      const f = ep.getByRole('form', { name: 'Demander une visite' });
+      await f.getByLabel('Salarié').selectOption({ label: 'Testeur Camille' });
+      await f.getByLabel(/^Visite /).selectOption('vip_initiale');
+      await f.getByRole('button', { name: 'Demander la visite' }).click();
+      await ep.getByText('Demande enregistrée').waitFor();
+      await ep.getByRole('button', { name: /Choisir un créneau/ }).first().click();
+      await ep.getByRole('form', { name: /Choisir un créneau/ }).waitFor();
+      await checkPage(ep, 'employeur-11-creneaux');
+      await ep.getByRole('button', { name: 'Réserver ce créneau' }).click();
+      await ep.getByText('Créneau réservé').waitFor();
+      await ep.getByRole('table', { name: 'Visites programmées' }).getByText('Testeur Camille').waitFor();
+      await checkPage(ep, 'employeur-12-visite-programmee');
+      const sched = await (await fetch(`${API}/tracking/companies/1/visits?status=scheduled`, { headers: { Cookie: (await employer.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).json();
+      const v = sched.items.find((x) => x.worker && x.worker.last_name === 'Testeur');
+      assert.ok(v, 'the scheduled visit is listed by the API');
+      requestId = v.id;
+      workerId = v.worker_id;
+    }],
+  ]);
+
+  // The employee: a code from the service, the account activated by the worker.
+  const code = (await planner('POST', `/portal/workers/${workerId}/activation-code`)).code;
+  const employee = await watchedContext(browser, base);
+  const wp = await employee.newPage();
+  await runSteps('employee, before the visit', [
+    ['activate the account with the code handed by the service', async () => {
+      await wp.goto(`${base}/demo/portal/`);
+      await wp.getByRole('link', { name: 'Activer mon espace salarié' }).click();
+      await checkPage(wp, 'salarie-01-activation');
+      await wp.getByLabel('Code d\'activation').fill(code.toLowerCase());
+      await wp.getByLabel('Date de naissance').fill('1990-01-15');
+      await wp.getByLabel('Votre adresse e-mail').fill('camille.testeur@perso.example');
+      await wp.getByLabel('Mot de passe').fill('un mot de passe assez long');
+      await wp.getByRole('button', { name: 'Activer mon espace' }).click();
+      await wp.getByText('Votre espace salarié est ouvert').waitFor();
+      await wp.getByRole('link', { name: 'Se connecter' }).click();
+      const pw = wp.getByRole('form', { name: 'Se connecter avec un mot de passe' });
+      await pw.getByLabel('Adresse e-mail').fill('camille.testeur@perso.example');
+      await pw.getByLabel('Mot de passe').fill('un mot de passe assez long');
+      await pw.getByRole('button', { name: 'Se connecter' }).click();
+      await wp.waitForURL(/portal\/salarie\.html/);
+    }],
+    ['see the next visit and why', async () => {
+      await wp.getByText('10 mars 2026 à 14 h 00').waitFor();
+      await wp.getByText('Pourquoi et quand mes prochaines visites ?').waitFor();
+      await checkPage(wp, 'salarie-02-accueil');
+    }],
+  ]);
+
+  // The médecin holds the visit (API), with an ordonnance and medical notes.
+  await doctor('POST', `/tracking/visits/${requestId}/outcome`, {
+    held_on: '2026-03-10', document: 'attestation', remarks: 'Pas de contre-indication au poste.',
+    ordonnance: { risks: ['Port de charges'], advice: ['Utiliser le transpalette électrique'] },
+    notes: [{ kind: 'observation', text: 'MARQUEUR-MEDICAL-7731' }],
+  });
+
+  await runSteps('employer, after the visit', [
+    ['download the attestation', async () => {
+      await ep.reload();
+      const link = ep.getByRole('link', { name: 'Attestation de suivi de Camille Testeur' });
+      await link.waitFor();
+      await checkPage(ep, 'employeur-13-visites-realisees');
+      await link.click();
+      await ep.waitForLoadState();
+      const text = await ep.textContent('body');
+      assert.match(text, /[Aa]ttestation de suivi/);
+      assert.doesNotMatch(text, /MARQUEUR-MEDICAL-7731|transpalette/);
+      await checkPage(ep, 'employeur-14-attestation');
+      await ep.goBack();
+    }],
+  ]);
+
+  await runSteps('employee, after the visit', [
+    ['read the ordonnance', async () => {
+      await wp.getByRole('link', { name: 'Mes visites et documents' }).click();
+      await checkPage(wp, 'salarie-03-visites');
+      await wp.getByRole('link', { name: /Ordonnance de prévention/ }).click();
+      await wp.waitForLoadState();
+      assert.match(await wp.textContent('body'), /transpalette/);
+      await checkPage(wp, 'salarie-04-ordonnance');
+      await wp.goBack();
+    }],
+    ['see the access list and oppose access', async () => {
+      await wp.getByRole('link', { name: 'Mon dossier : accès et oppositions' }).click();
+      const table = wp.getByRole('table', { name: 'Consultations de mon dossier' });
+      await table.waitFor();
+      assert.match(await table.textContent(), /médecin du travail/);
+      await checkPage(wp, 'salarie-05-dossier');
+      await wp.getByLabel('Je m\'oppose à l\'accès des autres professionnels de santé que le médecin du travail').check();
+      await wp.getByRole('button', { name: 'Enregistrer mes choix' }).click();
+      await wp.getByText('Vos choix sont enregistrés').waitFor();
+      await checkPage(wp, 'salarie-06-opposition');
+      // The infirmier is now shut out of the file; the médecin is told by mail.
+      await infirmier('GET', `/tracking/dmst/${workerId}`, undefined, [403]);
+      assert.ok(readMail(demo.outbox, 'medecin@demo.example', /modifié lui-même ses choix/), 'the médecin is told');
+    }],
+  ]);
+
+  await runSteps('refusals', [
+    ['an employer on another company\'s URL: told so, shown nothing', async () => {
+      for (const p of ['portal/adherent.html', 'membership/effectifs.html', 'tracking/visites.html']) {
+        await ep.goto(`${base}/demo/${p}?entreprise=2`);
+        await ep.getByText('Vous n\'avez pas accès à cette entreprise').waitFor();
+        assert.equal(await ep.locator('main table').count(), 0, `${p} shows no table`);
+      }
+      await checkPage(ep, 'employeur-15-refus-autre-entreprise');
+    }],
+    ['an employee on another worker\'s document: told so, shown nothing', async () => {
+      // Worker 1's visits are not Camille's: ask for one of its documents.
+      const resp = await wp.goto(`${API}/tracking/visits/${requestId + 1000}/documents/ordonnance.html`);
+      assert.ok([403, 404].includes(resp.status()));
+      const other = await wp.goto(`${base}/demo/portal/adherent.html`);
+      assert.equal(other.status(), 200);
+      await wp.getByText('Cette page est réservée à l\'espace adhérent').waitFor();
+      assert.equal(await wp.locator('main table').count(), 0);
+    }],
+    ['no page asked another host, broke the CSP or threw', async () => {
+      assert.deepEqual([...employer.problems, ...employee.problems], []);
+    }],
+  ]);
+} catch (err) {
+  exitCode = 1;
+  console.error(err);
+  // What the pages showed when it failed.
+  for (const ctx of browser.contexts()) {
+    for (const [i, pg] of ctx.pages().entries()) {
+      await pg.screenshot({ path: `${SHOTS}/ECHEC-${i}-${Date.now()}.png`, fullPage: true }).catch(() => {});
+      console.error(`--- page ${pg.url()}\n${(await pg.textContent('main').catch(() => '')).slice(0, 1500)}`);
+    }
+  }
+  console.error('--- server log (tail)\n' + demo.log().split('\n').slice(-30).join('\n'));
+} finally {
+  await browser.close();
+  await demo.stop();
+}
+process.exit(exitCode);
