@@ -4,6 +4,7 @@
  * record-level checks, the append-only hash-chained audit log, the CSRF rule,
  * and end to end through a real server: login, bad password, throttling,
  * expired session, logout, CSRF, bearer clients, and 401/403 in GET /audit. */
+#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,6 +23,7 @@
 #include "fsutil.h"
 #include "http.h"
 #include "http_client.h"
+#include "outbox.h"
 
 #define T0 1741597200000LL /* 2025-03-10T09:00:00Z */
 #define MIN_MS (60 * 1000LL)
@@ -1038,6 +1041,176 @@ static void test_http_expired_session(void **state)
 	assert_int_equal(audit_count("auth.session", "denied", "%idle%"), expired + 1);
 }
 
+/* ------------------------------------------------- sign-in by a code sent by mail */
+
+/* The newest code mailed to @p to whose mail contains @p marker (6 digits). */
+static void mailed_code(const char *to, const char *marker, char code[7])
+{
+	char after[24];
+
+	assert_true(test_outbox_after(W.dir, "demo", to, marker, after, 16));
+	const char *p = after;
+
+	while (*p && (*p < '0' || *p > '9'))
+		p++;
+	assert_true(strlen(p) >= 6);
+	memcpy(code, p, 6);
+	code[6] = '\0';
+	/* Read once: the next code read is a newer mail's. */
+	char *dir = fs_join(W.dir, "outbox/demo"), want[128];
+	DIR *dh = opendir(dir);
+
+	snprintf(want, sizeof(want), "To: %s\r\n", to);
+	for (struct dirent *de; dh && (de = readdir(dh)) != NULL;) {
+		char *path = fs_join(dir, de->d_name), buf[8192];
+		FILE *f = strstr(de->d_name, ".eml") ? fopen(path, "r") : NULL;
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		if (f && strstr(buf, want))
+			unlink(path);
+		free(path);
+	}
+	if (dh)
+		closedir(dh);
+	free(dir);
+}
+
+static int code_verify(const char *email, const char *code, struct hc_response *r)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"email\": \"%s\", \"code\": \"%s\"}", email, code);
+	return http("POST", "/auth/code/verify", NULL, body, r);
+}
+
+static void test_http_login_code(void **state)
+{
+	(void)state;
+	struct hc_response r, r2;
+	char code[7], wrong[16], msg_a[256];
+
+	clock_freeze(T0 + 600 * MIN_MS);
+	int64_t sent = audit_count("auth.code.sent", "ok", NULL);
+
+	/* Known and unknown addresses get the same answer; only the known one a mail. */
+	assert_int_equal(http("POST", "/auth/code", NULL, "{\"email\": \"iprp@example.org\"}", &r),
+	                 202);
+	assert_int_equal(http("POST", "/auth/code", NULL, "{\"email\": \"personne@example.org\"}",
+	                      &r2),
+	                 202);
+	json_t *a = hc_body_json(&r), *b = hc_body_json(&r2);
+
+	snprintf(msg_a, sizeof(msg_a), "%s", json_string_value(json_object_get(a, "message")));
+	assert_string_equal(msg_a, json_string_value(json_object_get(b, "message")));
+	json_decref(a);
+	json_decref(b);
+	hc_response_free(&r);
+	hc_response_free(&r2);
+	assert_int_equal(audit_count("auth.code.sent", "ok", NULL), sent + 1);
+	assert_int_equal(http("POST", "/auth/code", NULL, "{\"email\": \"pas une adresse\"}", &r), 422);
+	hc_response_free(&r);
+
+	mailed_code("iprp@example.org", "\r\n\r\n    ", code);
+	/* Only a hash is stored: the code appears nowhere in the database. */
+	json_t *rows = socle_db_query(socle_service_reader(W.svc, NULL),
+	                              "SELECT code_hash FROM core_login_code", NULL, NULL);
+	char *dump = json_dumps(rows, 0);
+
+	assert_null(strstr(dump, code));
+	free(dump);
+	json_decref(rows);
+
+	/* A wrong code: a field error, counted by the login throttling. */
+	snprintf(wrong, sizeof(wrong), "%06d", (atoi(code) + 1) % 1000000);
+	assert_int_equal(code_verify("iprp@example.org", wrong, &r), 422);
+	hc_response_free(&r);
+	assert_int_equal(code_verify("iprp@example.org", "12ab", &r), 422);
+	hc_response_free(&r);
+	/* The right code opens a session, once. */
+	assert_int_equal(code_verify("iprp@example.org", code, &r), 200);
+	json_t *j = hc_body_json(&r);
+	char bearer[192];
+
+	snprintf(bearer, sizeof(bearer), "Authorization: Bearer %s",
+	         json_string_value(json_object_get(j, "token")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "user"), "email")),
+	                    "iprp@example.org");
+	json_decref(j);
+	hc_response_free(&r);
+	const char *h[] = {bearer, NULL};
+
+	assert_int_equal(http("GET", "/auth/me", h, NULL, &r), 200);
+	hc_response_free(&r);
+	assert_int_equal(code_verify("iprp@example.org", code, &r), 422);
+	hc_response_free(&r);
+
+	/* A code is valid 10 minutes. */
+	clock_advance(2 * MIN_MS);
+	assert_int_equal(http("POST", "/auth/code", NULL, "{\"email\": \"iprp@example.org\"}", &r),
+	                 202);
+	hc_response_free(&r);
+	char code2[7];
+
+	mailed_code("iprp@example.org", "\r\n\r\n    ", code2);
+	assert_string_not_equal(code2, code);
+	clock_advance(10 * MIN_MS + 1000);
+	assert_int_equal(code_verify("iprp@example.org", code2, &r), 422);
+	hc_response_free(&r);
+}
+
+static void test_http_password_reset_and_change(void **state)
+{
+	(void)state;
+	struct hc_response r;
+	char code[7], body[512];
+
+	clock_freeze(T0 + 700 * MIN_MS);
+	assert_int_equal(http("POST", "/auth/code", NULL,
+	                      "{\"email\": \"medecin@example.org\", \"purpose\": \"reset\"}", &r),
+	                 202);
+	hc_response_free(&r);
+	mailed_code("medecin@example.org", "\r\n\r\n    ", code);
+	/* Too short a password: refused, the code still usable. */
+	snprintf(body, sizeof(body),
+	         "{\"email\": \"medecin@example.org\", \"code\": \"%s\", \"password\": \"court\"}",
+	         code);
+	assert_int_equal(http("POST", "/auth/password/reset", NULL, body, &r), 422);
+	hc_response_free(&r);
+	/* A reset code does not sign in on the login route. */
+	assert_int_equal(code_verify("medecin@example.org", code, &r), 422);
+	hc_response_free(&r);
+	snprintf(body, sizeof(body),
+	         "{\"email\": \"medecin@example.org\", \"code\": \"%s\","
+	         " \"password\": \"une toute nouvelle phrase secrète\"}",
+	         code);
+	assert_int_equal(http("POST", "/auth/password/reset", NULL, body, &r), 200);
+	hc_response_free(&r);
+	assert_int_equal(login("medecin@example.org", PASSWORD, NULL, NULL), 401);
+	struct login l;
+
+	assert_int_equal(login("medecin@example.org", "une toute nouvelle phrase secrète", &l, NULL),
+	                 200);
+	/* The change, signed in: the current password is asked. */
+	const char *h[] = {l.bearer, NULL};
+
+	assert_int_equal(http("PUT", "/auth/me/password", h,
+	                      "{\"current_password\": \"faux\", \"password\": \"" PASSWORD "\"}", &r),
+	                 422);
+	hc_response_free(&r);
+	assert_int_equal(http("PUT", "/auth/me/password", h,
+	                      "{\"current_password\": \"une toute nouvelle phrase secrète\","
+	                      " \"password\": \"" PASSWORD "\"}",
+	                      &r),
+	                 200);
+	hc_response_free(&r);
+	assert_int_equal(login("medecin@example.org", PASSWORD, NULL, NULL), 200);
+	assert_true(audit_count("auth.password.reset", "ok", NULL) >= 1);
+	assert_true(audit_count("auth.password.changed", "ok", NULL) >= 1);
+}
+
 static void test_http_audit_listing(void **state)
 {
 	(void)state;
@@ -1275,6 +1448,8 @@ int main(void)
 		cmocka_unit_test(test_http_bad_credentials),
 		cmocka_unit_test(test_http_throttled),
 		cmocka_unit_test(test_http_expired_session),
+		cmocka_unit_test(test_http_login_code),
+		cmocka_unit_test(test_http_password_reset_and_change),
 		cmocka_unit_test(test_http_audit_listing),
 		cmocka_unit_test(test_directory_reads),
 		/* Last: it breaks the chain on purpose. */
