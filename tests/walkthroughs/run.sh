@@ -75,7 +75,7 @@ links=$(grep -o 'href="[^"]*"' "$WORK/index.html" | sed 's/^href="\(.*\)"$/\1/')
 [ -n "$links" ] || fail "the home page links nothing"
 for link in $links; do
 	case $link in
-	http*:* | //*) continue ;;
+	http*:* | //* | data:*) continue ;;
 	/*) url="$BASE$link" ;;
 	*) url="$BASE/$link" ;;
 	esac
