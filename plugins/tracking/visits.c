@@ -613,7 +613,9 @@ static int list_visit_types(socle_req *req, void *ud)
 }
 
 static const struct socle_route visits_routes[] = {
-	{SOCLE_POST, "/tracking/simulate", SOCLE_CAP_STAFF, 131072, simulate, NULL},
+	/* tracking.request: the espace adhérent simulates a planned hire; the
+	 * route reads nothing stored, only the worker it is given. */
+	{SOCLE_POST, "/tracking/simulate", "tracking.request", 131072, simulate, NULL},
 	{SOCLE_GET, "/tracking/visit-types", SOCLE_CAP_AUTHENTICATED, 0, list_visit_types, NULL},
 };
 

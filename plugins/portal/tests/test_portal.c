@@ -223,11 +223,31 @@ static void test_lists_and_oppositions(void **state)
 	free(worker_auth);
 }
 
+/* The what-if simulator for a planned hire: the employer plans a hire in the
+ * espace adhérent. It reads nothing stored, only the hypothetical worker. */
+static void test_simulator_for_employers(void **state)
+{
+	(void)state;
+	json_t *r = expect(200, T.employer, "POST", "/api/v1/svc/tracking/simulate",
+	                   json_pack("{s:{s:s, s:s, s:s, s:b}}", "worker", "birth_date", "2008-09-01",
+	                             "start_date", "2025-07-01", "contract_type", "apprentissage",
+	                             "night_worker", 0));
+	json_t *visits = json_object_get(r, "visits");
+
+	if (visits == NULL)
+		visits = json_object_get(json_object_get(r, "result"), "visits");
+	assert_true(json_array_size(visits) >= 1);
+	json_decref(r);
+	json_decref(expect(422, T.employer, "POST", "/api/v1/svc/tracking/simulate",
+	                   json_pack("{s:{s:s}}", "worker", "birth_date", "hier")));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_activation),
 		cmocka_unit_test(test_lists_and_oppositions),
+		cmocka_unit_test(test_simulator_for_employers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

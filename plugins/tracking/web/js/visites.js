@@ -124,7 +124,26 @@ run(async () => {
     f.reset();
     say('ok', 'Arrêt de travail enregistré.');
   });
-  main.append(status, toPlan, scheduled, held, owed, ask, leave);
+  const simResult = h('div', { tabindex: '-1' });
+  const simulate = form('Simuler une embauche', [
+    h('p', {}, 'Avant d\'embaucher : quelles visites seront dues, et quand ? Rien n\'est enregistré.'),
+    field('birth_date', 'Date de naissance', { type: 'date', required: true }),
+    field('start_date', 'Date d\'embauche prévue', { type: 'date', required: true }),
+    field('contract_type', 'Contrat', { required: true, choices: [['cdi', 'CDI'], ['cdd', 'CDD'], ['interim', 'Intérim'], ['apprentissage', 'Apprentissage']] }),
+    field('night_worker', 'Travail de nuit', { type: 'checkbox' }),
+    field('sir_post', 'Poste à risque (SIR)', { type: 'checkbox' }),
+  ], 'Simuler', async (v) => {
+    const r = await api('/tracking/simulate', { method: 'POST', body: { worker: {
+      birth_date: v.birth_date, start_date: v.start_date, contract_type: v.contract_type,
+      night_worker: v.night_worker, sir_post: v.sir_post } } });
+    const visits = r.visits || (r.result && r.result.visits) || [];
+    simResult.replaceChildren(h('h3', {}, 'Résultat de la simulation'),
+      visits.length ? h('ul', {}, visits.map((x) => h('li', {}, x.explanation || label(x.type))))
+        : h('p', {}, 'Aucune visite ne serait due.'));
+    simResult.focus();
+  });
+  simulate.append(simResult);
+  main.append(status, toPlan, scheduled, held, owed, ask, leave, simulate);
   await refresh();
   await refreshOwed();
   // The visit request form's errors name "worker_id"/"type": already fields of the form.
