@@ -40,6 +40,7 @@ export async function startDemo(build, src) {
   const base = `http://127.0.0.1:${port}`;
   return {
     base,
+    config: cfgPath,
     outbox: path.join(work, 'demo', 'outbox', 'demo'),
     log: () => log,
     async stop() {

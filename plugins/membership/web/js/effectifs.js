@@ -79,30 +79,57 @@ run(async () => {
   const listBox = h('section', { 'aria-labelledby': 'list' });
   const say = (kind, text) => { status.replaceChildren(notice(kind, text)); status.focus(); };
 
-  async function refresh() {
-    const dist = await api(`/membership/companies/${company.id}/workforce/distribution`);
-    distBox.replaceChildren(h('h2', { id: 'dist' }, 'Répartition par catégorie de suivi'),
-      h('p', {}, `${dist.total} salarié(s) actif(s) au ${dateFr(dist.on_date)}.`), chart(dist),
-      table('Répartition par catégorie (mêmes chiffres que le graphique)', ['Catégorie', 'Salariés', 'Part'],
-        ['SI', 'SIA', 'SIR'].map((c) => [CATEGORY[c], String(dist.categories[c] || 0), `${dist.percent[c] ?? 0} %`])));
-    const items = [];
-    let cursor = null;
-    do {
-      const p = await api(`/membership/companies/${company.id}/workers?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
-      items.push(...p.items);
-      cursor = p.next_cursor;
-    } while (cursor);
-    const active = items.filter((w) => !w.end_date);
-    listBox.replaceChildren(h('h2', { id: 'list' }, `Salariés déclarés (${active.length})`),
+  // A large company: the list shows 100 rows at a time, with a search by name.
+  const PAGE_ROWS = 100;
+  let active = [];
+  let shownRows = PAGE_ROWS;
+  let filter = '';
+  const rowsBox = h('div');
+  const search = h('input', { type: 'search', id: 'recherche-salarie', 'aria-describedby': 'recherche-aide' });
+  search.addEventListener('input', () => { filter = search.value.trim().toLowerCase(); shownRows = PAGE_ROWS; renderRows(); });
+
+  function renderRows() {
+    const match = filter ? active.filter((w) => `${w.last_name} ${w.first_name} ${w.job_title}`.toLowerCase().includes(filter)) : active;
+    const rows = match.slice(0, shownRows);
+    const more = match.length - rows.length;
+    rowsBox.replaceChildren(
+      h('p', { role: 'status' }, filter ? `${match.length} salarié(s) correspondent à « ${search.value.trim()} ».` : ''),
       table('Salariés actifs', ['Salarié', 'Poste', 'Contrat', 'Catégorie', 'Actions'],
-        active.map((w) => [`${w.last_name} ${w.first_name}`, w.job_title,
+        rows.map((w) => [`${w.last_name} ${w.first_name}`, w.job_title,
           `${(CONTRACTS.find((c) => c[0] === w.contract_type) || [0, w.contract_type])[1]} depuis le ${dateFr(w.start_date)}`,
           h('details', {}, h('summary', {}, `${w.category || 'à calculer'} : pourquoi ?`),
             h('ul', {}, (w.category_reasons || []).map((r) => h('li', {}, r))),
             w.category_basis ? h('p', { class: 'hint' }, `Références : ${w.category_basis.join(', ')}`) : null),
           h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'secondary', onclick: () => editWorker(w) }, `Modifier ${w.first_name} ${w.last_name}`),
-            h('button', { type: 'button', class: 'secondary', onclick: () => exitWorker(w) }, `Sortie de ${w.first_name} ${w.last_name}`))])));
+            h('button', { type: 'button', class: 'secondary', onclick: () => exitWorker(w) }, `Sortie de ${w.first_name} ${w.last_name}`))])),
+      more > 0 ? h('button', { type: 'button', class: 'secondary', onclick: () => { shownRows += PAGE_ROWS; renderRows(); } },
+        `Afficher ${Math.min(more, PAGE_ROWS)} salariés de plus (${more} restants)`) : null);
+  }
+
+  async function refresh() {
+    const workers = (async () => {
+      const items = [];
+      let cursor = null;
+      do {
+        const p = await api(`/membership/companies/${company.id}/workers?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+        items.push(...p.items);
+        cursor = p.next_cursor;
+      } while (cursor);
+      return items;
+    })();
+    const [dist, items] = await Promise.all([api(`/membership/companies/${company.id}/workforce/distribution`), workers]);
+    distBox.replaceChildren(h('h2', { id: 'dist' }, 'Répartition par catégorie de suivi'),
+      h('p', {}, `${dist.total} salarié(s) actif(s) au ${dateFr(dist.on_date)}.`), chart(dist),
+      table('Répartition par catégorie (mêmes chiffres que le graphique)', ['Catégorie', 'Salariés', 'Part'],
+        ['SI', 'SIA', 'SIR'].map((c) => [CATEGORY[c], String(dist.categories[c] || 0), `${dist.percent[c] ?? 0} %`])));
+    active = items.filter((w) => !w.end_date);
+    listBox.replaceChildren(h('h2', { id: 'list' }, `Salariés déclarés (${active.length})`),
+      active.length > PAGE_ROWS ? h('div', { class: 'field' },
+        h('label', { for: 'recherche-salarie' }, 'Rechercher un salarié'),
+        h('p', { class: 'hint', id: 'recherche-aide' }, 'Nom, prénom ou poste.'), search) : null,
+      rowsBox);
+    renderRows();
   }
 
   const dialog = h('div');
