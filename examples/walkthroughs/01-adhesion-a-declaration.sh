@@ -168,16 +168,16 @@ echo "→ numéro d'adhérent : $(json_val member_number)"
 
 # ---------------------------------------------------------------------------
 # Étape 5. Le contact reçoit le courriel d'invitation. Il contient un lien
-# .../espace-adherent/invitation?token=... ; la page qu'il ouvre (l'espace
-# adhérent, pas encore dans la démo) enverrait le jeton et le mot de passe
-# choisi à POST /membership/invitations/accept, ce que nous faisons ici. Le
+# .../{service}/portal/invitation.html?token=... ; la page qu'il ouvre (dans
+# l'espace adhérent) envoie le jeton et le mot de passe choisi à
+# POST /membership/invitations/accept, ce que nous faisons ici. Le
 # jeton est lu dans le fichier du courriel ; il ne sert qu'une fois (410
 # ensuite).
 step "5. Le contact lit l'invitation ($OUTBOX/$SERVICE/) et active son compte"
-find_mail "$CONTACT" invitation "invitation?token="
+find_mail "$CONTACT" invitation "invitation.html?token="
 echo "courriel : $MAIL"
-grep -F "invitation?token=" "$MAIL" | sed 's/token=\(.\{8\}\).*/token=\1… (tronqué ici)/'
-INVITATION=$(sed -n 's/.*invitation?token=\([A-Za-z0-9_-]*\).*/\1/p' "$MAIL" | head -n 1)
+grep -F "invitation.html?token=" "$MAIL" | sed 's/token=\(.\{8\}\).*/token=\1… (tronqué ici)/'
+INVITATION=$(sed -n 's/.*invitation\.html?token=\([A-Za-z0-9_-]*\).*/\1/p' "$MAIL" | head -n 1)
 call 200 POST /membership/invitations/accept "" \
 	"{\"token\":\"$INVITATION\",\"password\":\"$PASSWORD\"}"
 

@@ -1389,7 +1389,7 @@ static int64_t invite_user(socle_db *wdb, const struct invite *iv, socle_err *er
 		         "Numéro d'adhérent : %s\n"
 		         "Date d'adhésion : %s\n\n"
 		         "Votre espace adhérent présente l'offre du service et ce que comprend votre\n"
-		         "cotisation : %s/api/v1/%s/offer\n\n"
+		         "cotisation : %s/%s/portal/\n\n"
 		         "L'équipe pluridisciplinaire établira la fiche d'entreprise au plus tard le %s\n"
 		         "(dans l'année qui suit l'adhésion, article R4624-47 du code du travail).\n",
 		         iv->legal_name, socle_service_name(svc), iv->member_number, joined,
@@ -1405,12 +1405,12 @@ static int64_t invite_user(socle_db *wdb, const struct invite *iv, socle_err *er
 	             "Bonjour %s,\n\n%s\n"
 	             "Pour activer votre compte, choisissez votre mot de passe en suivant ce lien,\n"
 	             "valable jusqu'au %s (%d jours) :\n"
-	             "%s/espace-adherent/invitation?token=%s\n\n"
+	             "%s/%s/portal/invitation.html?token=%s\n\n"
 	             "Votre identifiant est votre adresse : %s\n\n"
 	             "Si vous n'attendiez pas ce message, ignorez-le : rien ne sera activé.\n\n"
 	             "%s\n",
-	             iv->name, intro, expires, days, base ? base : "", token, iv->email,
-	             socle_service_name(svc)) < 0)
+	             iv->name, intro, expires, days, base ? base : "", socle_service_id(svc), token,
+	             iv->email, socle_service_name(svc)) < 0)
 		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	struct socle_mail mail = {.to = iv->email, .subject = subject, .text = text,
 	                          .category = "invitation"};

@@ -123,6 +123,53 @@ try {
     }],
   ]);
 
+  // A colleague invited with one role: the link of the mail, then a menu cut to that role.
+  await runSteps('colleague', [
+    ['the administrator invites a colleague with the role Déclaration', async () => {
+      await ep.goto(`${base}/demo/portal/adherent.html`);
+      await ep.getByRole('link', { name: 'Utilisateurs' }).click();
+      await checkPage(ep, 'employeur-16-utilisateurs');
+      const f = ep.getByRole('form', { name: 'Inviter un collègue' });
+      await f.getByLabel('Nom et prénom').fill('Julie Comptable');
+      await f.getByLabel('Adresse e-mail').fill('julie@boulangerie.example');
+      await f.getByLabel(/^Déclaration/).check();
+      await f.getByRole('button', { name: 'Envoyer l\'invitation' }).click();
+      await ep.getByText('Invitation envoyée à julie@boulangerie.example').waitFor();
+    }],
+    ['the colleague follows the mail\'s link, chooses a password, sees only what the role allows', async () => {
+      let mail = null;
+      for (let i = 0; i < 50 && !mail; i++) {
+        mail = readMail(demo.outbox, 'julie@boulangerie.example', /invitation\.html\?token=/);
+        if (!mail) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(mail, 'the invitation reached the outbox');
+      // The mail carries the service's public address; the test server has its own port.
+      const link = new URL(/(https?:\/\/\S+invitation\.html\?token=[A-Za-z0-9_-]+)/.exec(mail)[1]);
+      assert.equal(link.pathname, '/demo/portal/invitation.html');
+      const colleague = await watchedContext(browser, base);
+      const cp = await colleague.newPage();
+      await cp.goto(`${base}${link.pathname}${link.search}`);
+      await checkPage(cp, 'collegue-01-invitation');
+      assert.equal(new URL(cp.url()).search, '', 'the token leaves the address bar');
+      await cp.getByLabel(/^Mot de passe/).fill('la phrase de passe de Julie');
+      await cp.getByRole('button', { name: 'Activer mon compte' }).click();
+      await cp.getByRole('link', { name: 'Se connecter à l\'espace adhérent' }).click();
+      const pw = cp.getByRole('form', { name: 'Se connecter avec un mot de passe' });
+      await pw.getByLabel('Adresse e-mail').fill('julie@boulangerie.example');
+      await pw.getByLabel('Mot de passe').fill('la phrase de passe de Julie');
+      await pw.getByRole('button', { name: 'Se connecter' }).click();
+      await cp.waitForURL(/portal\/adherent\.html/);
+      await checkPage(cp, 'collegue-02-accueil');
+      const menu = await cp.getByRole('navigation', { name: 'Menu principal' }).textContent();
+      assert.match(menu, /Mes effectifs/);
+      assert.doesNotMatch(menu, /Utilisateurs|Cotisation/);
+      await cp.goto(`${base}/demo/membership/facturation.html`);
+      await cp.getByText('ne comprend pas la facturation').waitFor();
+      assert.deepEqual(colleague.problems, []);
+      await colleague.close();
+    }],
+  ]);
+
   // The employee: a code from the service, the account activated by the worker.
   const code = (await planner('POST', `/portal/workers/${workerId}/activation-code`)).code;
   const employee = await watchedContext(browser, base);
@@ -161,7 +208,7 @@ try {
 
   await runSteps('employer, after the visit', [
     ['download the attestation', async () => {
-      await ep.reload();
+      await ep.getByRole('link', { name: 'Mes visites' }).click();
       const link = ep.getByRole('link', { name: 'Attestation de suivi de Camille Testeur' });
       await link.waitFor();
       await checkPage(ep, 'employeur-13-visites-realisees');

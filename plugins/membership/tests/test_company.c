@@ -179,9 +179,9 @@ static bool outbox_token(const char *to, char token[65])
 			if (f)
 				fclose(f);
 			buf[n] = '\0';
-			const char *link = strstr(buf, "/espace-adherent/invitation?token=");
+			const char *link = strstr(buf, "/portal/invitation.html?token=");
 			if (strstr(buf, want) && strstr(buf, "X-Socle-Category: invitation") && link) {
-				memcpy(token, link + strlen("/espace-adherent/invitation?token="), 64);
+				memcpy(token, link + strlen("/portal/invitation.html?token="), 64);
 				token[64] = '\0';
 				found = strspn(token, "0123456789abcdef") == 64;
 			}

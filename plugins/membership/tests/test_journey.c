@@ -100,7 +100,7 @@ static json_t *application(const char *siret, const char *name, const char *emai
 /* The token of the invitation mailed to @p to, once the loop has sent it. */
 static bool invitation_token(const char *to, char token[65])
 {
-	return test_outbox_after(D.dir, "svc", to, "invitation?token=", token, 64);
+	return test_outbox_after(D.dir, "svc", to, "invitation.html?token=", token, 64);
 }
 
 static int post_csv(const char *auth, const char *path, const char *csv, json_t **out)

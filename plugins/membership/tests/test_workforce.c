@@ -75,7 +75,7 @@ static json_t *call(const char *auth, const char *method, const char *path, json
 /* The invitation mail sent to @p to (written by the loop thread): its token. */
 static bool outbox_token(const char *to, char token[65])
 {
-	static const char mark[] = "/espace-adherent/invitation?token=";
+	static const char mark[] = "/portal/invitation.html?token=";
 	char *dir = fs_join(W.d.dir, "outbox/demo"), want[300];
 	bool found = false;
 

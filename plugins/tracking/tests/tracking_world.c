@@ -139,7 +139,7 @@ int wait_mails(const char *to, const char *category, const char *needle, int wan
 
 bool invitation_token(const char *to, char token[65])
 {
-	return test_outbox_after(D.dir, "svc", to, "invitation?token=", token, 64);
+	return test_outbox_after(D.dir, "svc", to, "invitation.html?token=", token, 64);
 }
 
 json_int_t member_company(const char *staff, const char *siret, const char *name,
