@@ -283,11 +283,69 @@ static void check_catalogued(socle_req *req, unsigned status, const char *code)
 		abort();
 }
 
+/* A printable document asked as a page ("....html" under the API, read with
+ * GET) that cannot be given: a person opened it from a web space, so the
+ * answer is a short French page, not a JSON text shown raw by the browser. */
+static bool wants_html_page(const socle_req *req)
+{
+	size_t n = strlen(req->path);
+
+	return (req->method == SOCLE_GET || strcmp(req->method_name, "HEAD") == 0) && n > 5 &&
+	       strcmp(req->path + n - 5, ".html") == 0 &&
+	       strncmp(req->path, HTTP_API_PREFIX, strlen(HTTP_API_PREFIX)) == 0;
+}
+
+static void html_escaped(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static int reply_html_error(socle_req *req, unsigned status, const char *message)
+{
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&page, &len);
+
+	if (f == NULL)
+		return SOCLE_E_NOMEM;
+	fputs("<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<title>Document indisponible</title>\n</head>\n<body>\n<main>\n"
+	      "<h1>Document indisponible</h1>\n<p>", f);
+	html_escaped(f, message);
+	fputs("</p>\n", f);
+	if (req->service != NULL) {
+		fputs("<p><a href=\"/", f);
+		html_escaped(f, socle_service_id(req->service));
+		fputs("/portal/\">Retour à votre espace</a></p>\n", f);
+	}
+	fprintf(f, "<p>Référence de la demande : %s</p>\n</main>\n</body>\n</html>\n",
+	        req->request_id);
+	if (fclose(f) != 0) {
+		free(page);
+		return SOCLE_E_NOMEM;
+	}
+	int rc = socle_reply_bytes(req, status, "text/html; charset=utf-8", page, len);
+
+	free(page);
+	return rc;
+}
+
 int socle_reply_error(socle_req *req, unsigned status, const char *code, const char *message)
 {
 	if (!may_reply(req))
 		return SOCLE_E_INTERNAL;
 	check_catalogued(req, status, code);
+	if (status >= 400 && status != 405 && wants_html_page(req))
+		return reply_html_error(req, status, message);
 	json_t *body = error_body(req, code, message, NULL);
 	if (!body)
 		return SOCLE_E_NOMEM;

@@ -259,10 +259,15 @@ try {
     }],
     ['an employee on another worker\'s document: told so, shown nothing', async () => {
       // Worker 1's visits are not Camille's: ask for one of its documents.
-      const resp = await wp.goto(`${API}/tracking/visits/${requestId + 1000}/documents/ordonnance.html`);
+      // A visit of worker 1 (Sébastien Benali), asked by the service.
+      const other = await planner('POST', '/tracking/visit-requests', { worker_id: 1, company_id: 1, type: 'visite_a_la_demande', requested_by: 'medecin' });
+      const resp = await wp.goto(`${API}/tracking/visits/${other.id}/documents/ordonnance.html`);
       assert.ok([403, 404].includes(resp.status()));
-      const other = await wp.goto(`${base}/demo/portal/adherent.html`);
-      assert.equal(other.status(), 200);
+      await wp.getByRole('heading', { name: 'Document indisponible' }).waitFor();
+      assert.doesNotMatch(await wp.textContent('body'), /Benali|"error"/);
+      await checkPage(wp, 'salarie-07-document-refuse');
+      const adherent = await wp.goto(`${base}/demo/portal/adherent.html`);
+      assert.equal(adherent.status(), 200);
       await wp.getByText('Cette page est réservée à l\'espace adhérent').waitFor();
       assert.equal(await wp.locator('main table').count(), 0);
     }],

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "http_client.h"
 #include "server.h"
 #include "tracking_world.h"
 
@@ -242,12 +243,44 @@ static void test_simulator_for_employers(void **state)
 	                   json_pack("{s:{s:s}}", "worker", "birth_date", "hier")));
 }
 
+/* A printable document (.html) refused is a page that says so in French,
+ * not a JSON text in the browser; the JSON variant keeps its JSON error. */
+static void test_document_refusal_is_a_page(void **state)
+{
+	(void)state;
+	char *worker_auth = login("lea.roux@perso.test", WORKER_PASSWORD);
+	json_t *r = expect(201, T.employer, "POST", "/api/v1/svc/tracking/visit-requests",
+	                   json_pack("{s:I, s:I, s:s}", "worker_id", T.w2, "company_id", T.company,
+	                             "type", "vip_periodique"));
+	char path[160];
+
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/documents/ordonnance.html",
+	         (long long)json_integer_value(json_object_get(r, "id")));
+	json_decref(r);
+	const char *headers[] = {worker_auth, NULL};
+	struct hc_response resp;
+
+	assert_int_equal(hc_request(S.port, "GET", path, headers, NULL, 0, &resp), 0);
+	assert_true(resp.status == 403 || resp.status == 404);
+	assert_non_null(strstr(hc_header(&resp, "Content-Type"), "text/html"));
+	assert_non_null(strstr(resp.body, "<html lang=\"fr\">"));
+	assert_non_null(strstr(resp.body, "Document indisponible"));
+	assert_null(strstr(resp.body, "\"error\""));
+	hc_response_free(&resp);
+	path[strlen(path) - 5] = '\0'; /* the JSON variant */
+	assert_int_equal(hc_request(S.port, "GET", path, headers, NULL, 0, &resp), 0);
+	assert_non_null(strstr(hc_header(&resp, "Content-Type"), "application/json"));
+	hc_response_free(&resp);
+	free(worker_auth);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_activation),
 		cmocka_unit_test(test_lists_and_oppositions),
 		cmocka_unit_test(test_simulator_for_employers),
+		cmocka_unit_test(test_document_refusal_is_a_page),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
