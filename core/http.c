@@ -844,6 +844,69 @@ static bool has_dot_segment(const char *p)
 }
 
 /* Route an API request: service, route, body announcements. */
+#define HTTP_QUERY_VALUE_MAX 2048 /* bytes of one decoded query parameter */
+
+struct query_check {
+	json_t *fields; /* [{field, message}] */
+};
+
+static bool text_clean(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void query_error(struct query_check *q, const char *key, const char *message)
+{
+	if (q->fields == NULL)
+		q->fields = json_array();
+	/* A key that is not text is named by its position, not echoed. */
+	json_t *name = utf8_ok((const unsigned char *)key) && text_clean(key)
+		? json_string(key) : json_string("(paramètre illisible)");
+
+	json_array_append_new(q->fields, json_pack("{s:o, s:s}", "field", name, "message", message));
+}
+
+static enum MHD_Result query_check_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+	struct query_check *q = cls;
+	(void)kind;
+
+	if (!utf8_ok((const unsigned char *)key) || !text_clean(key))
+		query_error(q, key, "Nom de paramètre invalide : des caractères UTF-8 lisibles sont "
+		                    "attendus.");
+	else if (value && !utf8_ok((const unsigned char *)value))
+		query_error(q, key, "Valeur invalide : des caractères UTF-8 sont attendus (encodage "
+		                    "de l'adresse incorrect).");
+	else if (value && !text_clean(value))
+		query_error(q, key, "Valeur invalide : pas de caractère de contrôle (retour à la "
+		                    "ligne, tabulation...).");
+	else if (value && strlen(value) > HTTP_QUERY_VALUE_MAX)
+		query_error(q, key, "Valeur trop longue : 2 048 caractères au plus.");
+	return MHD_YES;
+}
+
+/* Every query parameter is text before any handler sees it (a handler
+ * binds them to SQL and echoes them in JSON): false once a 400 is queued. */
+static bool query_ok(socle_req *req)
+{
+	struct query_check q = {NULL};
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_check_one, &q);
+	if (q.fields == NULL)
+		return true;
+	json_t *body = error_body(req, "invalid",
+	                          "Paramètres d'adresse invalides : corrigez-les et réessayez.",
+	                          q.fields);
+
+	if (body != NULL)
+		socle_reply_json(req, 400, body);
+	return false;
+}
+
 static void begin_api(struct http_server *srv, socle_req *req)
 {
 	const char *p = req->path + strlen(HTTP_API_PREFIX);
@@ -867,6 +930,8 @@ static void begin_api(struct http_server *srv, socle_req *req)
 		return;
 	}
 	req->route_path = slash;
+	if (!query_ok(req))
+		return;
 
 	int allow = 0;
 	switch (http_routes_match(&srv->routes, req, &allow)) {

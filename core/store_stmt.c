@@ -385,24 +385,25 @@ SOCLE_API int socle_db_exec(socle_db *db, const char *sql, socle_err *err)
 
 /* Bind every parameter of @p st from @p params: each named parameter must
  * have its key (":id" takes "id"); a missing one is an error, so a typo never
- * silently writes NULL. */
+ * silently writes NULL. It is the program's error, not the client's
+ * (SOCLE_E_INTERNAL: its text goes to the log, never into a reply). */
 static int bind_params(socle_stmt *st, const json_t *params, socle_err *err)
 {
 	int n = sqlite3_bind_parameter_count(st->h);
 
 	if (n > 0 && params != NULL && !json_is_object(params))
-		return socle_err_set(err, SOCLE_E_INVAL, "parameters must be a JSON object");
+		return socle_err_set(err, SOCLE_E_INTERNAL, "parameters must be a JSON object");
 	for (int i = 1; i <= n; i++) {
 		const char *name = sqlite3_bind_parameter_name(st->h, i);
 		const json_t *v;
 		int rc;
 
 		if (name == NULL)
-			return socle_err_set(err, SOCLE_E_INVAL,
+			return socle_err_set(err, SOCLE_E_INTERNAL,
 			                     "SQL parameter %d has no name: use :name parameters", i);
 		v = params != NULL ? json_object_get(params, name + 1) : NULL;
 		if (v == NULL)
-			return socle_err_set(err, SOCLE_E_INVAL, "missing SQL parameter %s", name);
+			return socle_err_set(err, SOCLE_E_INTERNAL, "missing SQL parameter %s", name);
 		rc = bind_json_at(st, i, v);
 		if (rc != 0)
 			return socle_err_set(err, rc, "cannot bind SQL parameter %s", name);

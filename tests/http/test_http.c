@@ -413,6 +413,49 @@ static void test_params_and_query(void **state)
 	json_decref(j);
 }
 
+/* Query parameters are checked as bodies are (issue 11 item 2): not UTF-8,
+ * a control character or too long is a 400 naming the parameter, in French,
+ * before any handler runs; nothing internal reaches the client. */
+static void test_query_validation(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"/api/v1/demo/echo/abc/items/42?x=%FF",
+		"/api/v1/demo/echo/abc/items/42?x=%C3",
+		"/api/v1/demo/echo/abc/items/42?x=ok&q=%C3%28",
+		"/api/v1/demo/echo/abc/items/42?x=a%0Ab",
+		"/api/v1/demo/echo/abc/items/42?%FF=1",
+	};
+	struct hc_response r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(hc_request(port, "GET", bad[i], NULL, NULL, 0, &r), 0);
+		if (r.status != 400)
+			fail_msg("%s: %d %s", bad[i], r.status, r.body);
+		json_t *j = hc_body_json(&r);
+		json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
+
+		assert_true(json_array_size(fields) >= 1);
+		assert_non_null(strstr(json_string_value(json_object_get(json_array_get(fields, 0),
+		                                                         "message")),
+		                       "caract"));
+		json_decref(j);
+		hc_response_free(&r);
+	}
+	char longq[2200] = "/api/v1/demo/echo/abc/items/42?x=";
+
+	memset(longq + strlen(longq), 'a', 2100);
+	longq[sizeof(longq) - 1] = '\0';
+	assert_int_equal(hc_request(port, "GET", longq, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 400);
+	hc_response_free(&r);
+	/* Accented text, properly encoded, passes. */
+	assert_int_equal(hc_request(port, "GET", "/api/v1/demo/echo/abc/items/42?x=%C3%A9t%C3%A9",
+	                            NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	hc_response_free(&r);
+}
+
 static void test_specific_route_wins(void **state)
 {
 	int status;
@@ -1406,6 +1449,7 @@ int main(void)
 	const struct CMUnitTest server[] = {
 		cmocka_unit_test(test_healthz),
 		cmocka_unit_test(test_params_and_query),
+		cmocka_unit_test(test_query_validation),
 		cmocka_unit_test(test_specific_route_wins),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_plugin_enablement),

@@ -369,10 +369,12 @@ static void test_run_query(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "name")), "b");
 	json_decref(rows);
 	json_decref(p);
-	/* A missing parameter is an error, not a silent NULL. */
+	/* A missing parameter is an error, not a silent NULL; the program's own
+	 * (SOCLE_E_INTERNAL: a 500 whose text stays in the log), never a client's
+	 * 400 carrying "missing SQL parameter" (issue 11 item 2). */
 	rows = socle_db_query(r, "SELECT name FROM kv WHERE v >= :min", NULL, &err);
 	assert_null(rows);
-	assert_int_equal(err.code, SOCLE_E_INVAL);
+	assert_int_equal(err.code, SOCLE_E_INTERNAL);
 	assert_non_null(strstr(err.msg, ":min"));
 	/* query_one */
 	p = json_pack("{s:s}", "name", "a");
