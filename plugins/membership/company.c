@@ -1605,7 +1605,30 @@ static int reject_write(socle_db *wdb, void *ud, socle_err *err)
 
 	if (c == NULL)
 		return fail(err);
+	/* The applicant is told the decision and its reason, with the transaction. */
+	socle_service *svc = socle_db_service(wdb);
+	char subject[300], *text = NULL;
+
+	snprintf(subject, sizeof(subject), "%s : votre demande d'adhésion", socle_service_name(svc));
+	if (asprintf(&text,
+	             "Bonjour %s,\n\n"
+	             "Nous avons examiné la demande d'adhésion de %s à %s. Nous ne pouvons pas "
+	             "l'accepter, pour la raison suivante :\n\n%s\n\n"
+	             "Pour en parler, ou si votre situation change, répondez à ce message ou "
+	             "appelez le service : une nouvelle demande reste possible.\n",
+	             str(c, "contact_name"), str(c, "legal_name"), socle_service_name(svc),
+	             t->reason) < 0) {
+		json_decref(c);
+		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	}
+	struct socle_mail mail = {.to = str(c, "contact_email"), .subject = subject, .text = text,
+	                          .category = "adhesion"};
+	int64_t job = socle_mail_queue(wdb, &mail, 0, err);
+
+	free(text);
 	json_decref(c);
+	if (job < 0)
+		return (int)job;
 	json_t *p = json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)t->id, "reason", t->reason,
 	                      "by", (json_int_t)principal_id(t->req), "now",
 	                      (json_int_t)socle_now_ms());

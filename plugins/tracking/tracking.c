@@ -39,7 +39,8 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	    (rc = tracking_visits_init(p, err)) || (rc = tracking_leave_init(p, err)) ||
 	    (rc = tracking_planning_init(p, err)) || (rc = tracking_dmst_init(p, err)) ||
 	    (rc = tracking_outcome_init(p, err)) || (rc = tracking_indicators_init(p, err)) ||
-	    (rc = tracking_due_init(p, err)) || (rc = tracking_space_init(p, err)))
+	    (rc = tracking_due_init(p, err)) || (rc = tracking_space_init(p, err)) ||
+	    (rc = tracking_staff_init(p, err)))
 		return rc;
 	return 0;
 }

@@ -132,6 +132,8 @@ json_t *tracking_dmst_set_oppositions(socle_req *req, int64_t worker, const json
                                       socle_err *err);
 /* The worker's and the company's visit lists, the worker's oppositions (worker_space.c). */
 int tracking_space_init(socle_plugin *p, socle_err *err);
+/* The staff workspace's agenda (staff_space.c). */
+int tracking_staff_init(socle_plugin *p, socle_err *err);
 
 /* ---- the contract of next_visits (visits.c) ---- */
 /* One visit of next_visits' answer as its contract sees it. Readers fill it

@@ -25,30 +25,50 @@ export async function startDemo(build, src) {
   cfg.port = 0;
   cfg.clock = CLOCK;
   fs.writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
-  const server = spawn(path.join(build, 'socle'), ['serve', '--config', cfgPath],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
   let log = '';
-  const port = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`the server did not start:\n${log}`)), 30000);
-    server.stderr.on('data', (d) => {
-      log += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
-      if (m) { clearTimeout(t); resolve(Number(m[1])); }
+  let server = null;
+  const serve = async () => {
+    server = spawn(path.join(build, 'socle'), ['serve', '--config', cfgPath],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+    let mine = '';
+    const port = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`the server did not start:\n${log}`)), 30000);
+      server.stderr.on('data', (d) => {
+        log += d;
+        mine += d;
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(mine);
+        if (m) { clearTimeout(t); resolve(Number(m[1])); }
+      });
+      server.on('exit', (code) => { clearTimeout(t); reject(new Error(`the server stopped (${code}):\n${log}`)); });
     });
-    server.on('exit', (code) => { clearTimeout(t); reject(new Error(`the server stopped (${code}):\n${log}`)); });
-  });
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    base,
+    return `http://127.0.0.1:${port}`;
+  };
+  const halt = async () => {
+    server.removeAllListeners('exit');
+    server.kill('SIGTERM');
+    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
+  };
+  const demo = {
+    base: await serve(),
     config: cfgPath,
     outbox: path.join(work, 'demo', 'outbox', 'demo'),
     log: () => log,
+    // The same deployment served again with its business clock at `clock`
+    // (a running server's clock cannot move): a new port, sessions kept.
+    async restartAt(clock) {
+      await halt();
+      const c = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
+      c.clock = clock;
+      fs.writeFileSync(cfgPath, JSON.stringify(c, null, 2));
+      demo.base = await serve();
+      return demo.base;
+    },
     async stop() {
-      server.kill('SIGTERM');
-      await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
+      await halt();
       fs.rmSync(work, { recursive: true, force: true });
     },
   };
+  return demo;
 }
 
 // The API as a client program: bearer token, JSON.

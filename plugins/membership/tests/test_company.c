@@ -19,6 +19,7 @@
 
 #include "fsutil.h"
 #include "http_client.h"
+#include "outbox.h"
 #include "server.h"
 
 #define PASSWORD "motdepasse-de-test-42"
@@ -455,6 +456,12 @@ static void test_review_and_approval(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "rejected");
 	assert_non_null(json_string_value(json_object_get(r, "rejection_reason")));
 	json_decref(r);
+	/* The applicant receives the decision and its reason (issue 15). */
+	char reason_seen[16];
+
+	assert_true(test_outbox_after(W.d.dir, "demo", "refus@example.test", "Entreprise hors du ",
+	                              reason_seen, 7));
+	assert_string_equal(reason_seen, "secteur");
 	/* a member cannot be rejected */
 	snprintf(path, sizeof(path), "/api/v1/demo/membership/companies/%lld/reject",
 	         (long long)W.company_a);

@@ -3,7 +3,7 @@ import { page, run, h, api, field, form, notice, workerOf } from './portal.js';
 
 run(async () => {
   const who = await api('/auth/me').catch(() => ({}));
-  const space = who.role === 'employee' ? 'salarie' : 'adherent';
+  const space = who.role === 'employee' ? 'salarie' : who.role === 'employer' ? 'adherent' : 'equipe';
   const { main, me } = await page({ space, title: 'Mon compte', current: 'portal/compte.html' });
   const status = h('div');
   main.append(status, h('dl', { class: 'facts' }, h('dt', {}, 'Nom'), h('dd', {}, me.user.display_name),

@@ -1,11 +1,11 @@
 // Sign-in: a code received by mail (the usual way) or the password.
-import { page, run, h, url, api, field, form, notice, rememberSession } from './portal.js';
+import { page, run, h, url, api, field, form, notice, rememberSession, homeOf } from './portal.js';
 
 function landing(answer) {
   const back = new URLSearchParams(location.search).get('retour');
   // Only a page of this site: never an address another site could pass.
   if (back && back.startsWith('/') && !back.startsWith('//')) return back;
-  return url('portal', answer.user.role === 'employee' ? 'salarie.html' : 'adherent.html');
+  return homeOf(answer.user.role);
 }
 
 run(async () => {

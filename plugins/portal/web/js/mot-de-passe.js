@@ -1,5 +1,5 @@
 // Forgotten password: a code by mail proves the address, then a new password.
-import { page, run, h, url, api, field, form, notice, rememberSession } from './portal.js';
+import { page, run, h, url, api, field, form, notice, rememberSession, homeOf } from './portal.js';
 
 run(async () => {
   const { main } = await page({ space: null, title: 'Mot de passe oublié' });
@@ -16,7 +16,7 @@ run(async () => {
     ], 'Enregistrer et me connecter', async (w) => {
       const s = await api('/auth/password/reset', { method: 'POST', body: { email: v.email, code: w.code, password: w.password } });
       rememberSession(s);
-      location.assign(url('portal', s.user.role === 'employee' ? 'salarie.html' : 'adherent.html'));
+      location.assign(homeOf(s.user.role));
     }));
     step2.querySelector('input').focus();
   }), step2);

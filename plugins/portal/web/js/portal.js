@@ -218,6 +218,7 @@ async function sections(space, me, roles) {
     for (const s of manifest.sections || []) {
       if (s.space !== space) continue;
       if (s.employer_role && me.role === 'employer' && !roles.includes(s.employer_role)) continue;
+      if (s.staff_roles && space === 'equipe' && !s.staff_roles.includes(me.role)) continue;
       found.push({ ...s, plugin: o.plugin });
     }
   }
@@ -285,8 +286,8 @@ export async function page({ space, title, current }) {
       if (err.status === 401) { signInAgain(); throw new Refused(); }
       throw err;
     }
-    const wanted = space === 'adherent' ? 'employer' : 'employee';
-    if (me.role !== wanted) refused = true;
+    const wanted = space === 'adherent' ? ['employer'] : space === 'salarie' ? ['employee'] : STAFF_ROLES;
+    if (!wanted.includes(me.role)) refused = true;
     if (space === 'adherent' && !refused) {
       const c = await companyOf(me);
       refused = !!c.refused;
@@ -307,7 +308,7 @@ export async function page({ space, title, current }) {
     }
     nav.append(list);
   }
-  const spaceName = space === 'adherent' ? 'Espace adhérent' : space === 'salarie' ? 'Espace salarié' : '';
+  const spaceName = { adherent: 'Espace adhérent', salarie: 'Espace salarié', equipe: 'Espace de l\'équipe' }[space] || '';
   const header = h('header', { class: 'site-header' },
     h('div', { class: 'brand' },
       identity.logo_url ? h('img', { src: identity.logo_url, alt: '', class: 'logo' }) : null,
@@ -323,6 +324,9 @@ export async function page({ space, title, current }) {
       }, 'Se déconnecter')) : null,
     nav);
   const main = h('main', { id: 'contenu', tabindex: '-1' }, h('h1', {}, title));
+  // Pages append optional parts (null when the role lacks them): skipped,
+  // never written as the text "null".
+  main.append = (...parts) => Element.prototype.append.apply(main, parts.filter((x) => x !== null && x !== undefined && x !== false));
   const footer = h('footer', { class: 'site-footer' },
     h('p', {}, identity.legal_name || serviceName),
     identity.address ? h('p', {}, identity.address.replace(/\n/g, ', ')) : null,
@@ -342,6 +346,16 @@ export async function page({ space, title, current }) {
 }
 
 export class Refused extends Error {}
+
+// The service's team: the roles of the staff workspace.
+export const STAFF_ROLES = ['service_admin', 'medecin', 'infirmier', 'iprp', 'assistant_social', 'assistant_medical'];
+export const ROLE_NAMES = {
+  service_admin: 'administration du service', medecin: 'médecin du travail', infirmier: 'infirmier en santé au travail',
+  iprp: 'intervenant en prévention (IPRP)', assistant_social: 'assistant de service social', assistant_medical: 'assistante médicale',
+  employer: 'employeur', employee: 'salarié',
+};
+// Where a person lands after signing in.
+export const homeOf = (role) => url('portal', role === 'employee' ? 'salarie.html' : role === 'employer' ? 'adherent.html' : 'equipe.html');
 
 // Run a page's body; show errors as the page's alert (never a blank page).
 export async function run(fn) {

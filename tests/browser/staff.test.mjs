@@ -1,0 +1,197 @@
+// The staff workspace in a real browser (issue 15, the parts built): the
+// médecin's agenda and visit (DMST entry, outcome with an adjustment and an
+// ordonnance, documents, no-show), the assistante's planning (unplaced
+// request, a series of slots, placing it by hand), the admin's review of
+// applications (the applicant receives the reason), an IPRP who sees no
+// medical content, an infirmier shut out by the worker's opposition. axe-core
+// on every page, no other host, no CSP violation, no script error.
+// Usage: node staff.test.mjs BUILD_DIR SOURCE_DIR
+import assert from 'node:assert/strict';
+import { startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS, PASSWORD } from './lib.mjs';
+
+const [build, src] = process.argv.slice(2);
+process.env.SOCLE_BUILD = build;
+const demo = await startDemo(build, src);
+const browser = await launch();
+const base = demo.base;
+let exitCode = 0;
+
+// A section, from the menu.
+const menu = (p, name) => p.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name }).click();
+
+async function signIn(ctx, email) {
+  const p = await ctx.newPage();
+  await p.goto(`${demo.base}/demo/portal/`);
+  await p.getByRole('link', { name: 'Se connecter à l\'espace de l\'équipe' }).click();
+  const f = p.getByRole('form', { name: 'Se connecter avec un mot de passe' });
+  await f.getByLabel('Adresse e-mail').fill(email);
+  await f.getByLabel('Mot de passe').fill(PASSWORD);
+  await f.getByRole('button', { name: 'Se connecter' }).click();
+  await p.waitForURL(/portal\/equipe\.html/);
+  await checkPage(p, `equipe-${email.split('@')[0]}-accueil`);
+  p.on('dialog', (d) => d.accept());
+  return p;
+}
+
+try {
+  const planner = await apiAs(base, 'assistante@demo.example');
+  const employer = await apiAs(base, 'employeur@demo.example');
+  const pro = await planner('POST', '/tracking/professionals', { email: 'medecin@demo.example', site: 'Lyon' });
+  // Two visits today for the médecin: worker 2 (held), worker 3 (no-show).
+  const slots = await planner('POST', '/tracking/slots', { professional_id: pro.user_id, starts_at: '2026-03-10T14:00', duration_min: 30, site: 'Lyon', count: 2 });
+  const held = await employer('POST', '/tracking/visit-requests', { worker_id: 2, company_id: 1, type: 'vip_initiale' });
+  const missed = await employer('POST', '/tracking/visit-requests', { worker_id: 3, company_id: 1, type: 'vip_initiale' });
+  await planner('POST', `/tracking/visit-requests/${held.id}/book`, { slot_id: slots.items[0].id });
+  await planner('POST', `/tracking/visit-requests/${missed.id}/book`, { slot_id: slots.items[1].id });
+
+  const ctx = await watchedContext(browser, base);
+  await runSteps('médecin', [
+    ['the agenda lists the day\'s visits with why they are due', async () => {
+      const p = await signIn(ctx, 'medecin@demo.example');
+      await menu(p, 'Mon agenda');
+      await checkPage(p, 'equipe-medecin-agenda');
+      const t = p.getByRole('table', { name: /Agenda du 10 mars 2026/ });
+      assert.match(await t.textContent(), /Visite d'information et de prévention initiale/);
+      assert.match(await t.textContent(), /R4624-10/);
+      ctx.medecin = p;
+    }],
+    ['holds a visit: DMST entry, outcome with an adjustment and an ordonnance, documents', async () => {
+      const p = ctx.medecin;
+      await p.getByRole('row', { name: /14 h 00/ }).getByRole('link').click();
+      await checkPage(p, 'equipe-medecin-visite');
+      await p.getByText('Pas encore de dossier').waitFor();
+      const e = p.getByRole('form', { name: 'Ajouter une entrée au dossier' });
+      await e.getByLabel(/^Texte/).fill('Douleurs lombaires à l\'effort, examen normal.');
+      await e.getByRole('button', { name: 'Ajouter l\'entrée' }).click();
+      await p.getByRole('table', { name: 'Entrées du dossier' }).getByText('Douleurs lombaires').waitFor();
+      const o = p.getByRole('form', { name: 'Conclusions de la visite' });
+      await o.getByLabel(/^Aménagement proposé/).selectOption('materiel');
+      await o.getByLabel(/^Description de l'aménagement/).fill('Transpalette électrique pour les charges de plus de 15 kg.');
+      await o.getByLabel(/risques \(un par ligne\)/).fill('Port de charges');
+      await o.getByLabel(/conseils \(un par ligne\)/).fill('Utiliser le transpalette\nPauses régulières');
+      await o.getByRole('button', { name: 'Enregistrer les conclusions' }).click();
+      await p.getByText('Conclusions enregistrées').waitFor();
+      await checkPage(p, 'equipe-medecin-visite-faite');
+      await p.getByRole('link', { name: /Ordonnance de prévention/ }).click();
+      assert.match(await p.textContent('body'), /Utiliser le transpalette/);
+      await checkPage(p, 'equipe-medecin-ordonnance');
+      await p.goBack();
+    }],
+  ]);
+
+  await runSteps('assistante', [
+    ['an unplaced request, a series of slots, placed by hand', async () => {
+      const queued = await employer('POST', '/tracking/visit-requests', { worker_id: 4, company_id: 1, type: 'vip_initiale' });
+      const p = await signIn(ctx, 'assistante@demo.example');
+      await menu(p, 'Planning');
+      await checkPage(p, 'equipe-assistante-planning');
+      await p.getByRole('button', { name: 'Lancer l\'affectation' }).click();
+      await p.getByText('Affectation terminée').waitFor();
+      await p.getByRole('table', { name: /n'a pas placées/ }).getByText(`n° ${queued.id}`).waitFor();
+      const f = p.getByRole('form', { name: 'Ouvrir des créneaux' });
+      await f.getByLabel(/^Premier créneau/).fill('2026-03-13T09:00');
+      await f.getByLabel(/^Nombre de créneaux/).fill('3');
+      await f.getByRole('button', { name: 'Ouvrir les créneaux' }).click();
+      await p.getByText('3 créneau(x) ouvert(s)').waitFor();
+      await p.getByRole('button', { name: `Placer la demande n° ${queued.id}` }).click();
+      await p.getByText(`Demande n° ${queued.id} placée`).waitFor();
+      await checkPage(p, 'equipe-assistante-place');
+      const r = await planner('GET', `/tracking/visit-requests/${queued.id}`);
+      assert.equal((r.request || r).status, 'scheduled');
+    }],
+  ]);
+
+  await runSteps('administration', [
+    ['approves one application and rejects another; the applicant receives the reason', async () => {
+      const app = (siret, name, email) => fetch(`${base}/api/v1/demo/membership/applications`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ siret, legal_name: name, naf_code: '47.11B', naf_version: 'NAFrev2',
+          address: { line: '1 rue du Port', postcode: '69002', city: 'Lyon' }, headcount: 3,
+          contact: { name: 'Contact', email, phone: '0478000000' }, exposures: [],
+          prevention_answers: { duerp: true, duerp_with_workers: false, action_plan: false, action_plan_reviewed: false, staff_representation: false, onboarding: true },
+          payment: { mode: 'transfer' } }) }).then(async (r) => { assert.equal(r.status, 201, await r.text()); });
+      await app('73282932000074', 'Épicerie Lumière', 'contact@epicerie.example');
+      await app('44306184100047', 'Garage Soleil', 'contact@garage.example');
+      const p = await signIn(ctx, 'admin@demo.example');
+      await menu(p, 'Demandes d\'adhésion');
+      await checkPage(p, 'equipe-admin-adhesions');
+      await p.getByRole('button', { name: 'Accepter Épicerie Lumière' }).click();
+      await p.getByText('Épicerie Lumière est adhérente').waitFor();
+      await p.getByLabel('Motif du refus pour Garage Soleil').fill('Votre établissement relève du service interentreprises du département voisin.');
+      await p.getByRole('button', { name: 'Refuser Garage Soleil' }).click();
+      await p.getByText('Demande de Garage Soleil refusée').waitFor();
+      let mail = null;
+      for (let i = 0; i < 50 && !mail; i++) {
+        mail = readMail(demo.outbox, 'contact@garage.example', /département voisin/);
+        if (!mail) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(mail, 'the applicant receives the reason');
+    }],
+  ]);
+
+  await runSteps('secrecy', [
+    ['an IPRP opening the visit page sees no medical content', async () => {
+      const p = await signIn(ctx, 'iprp@demo.example');
+      await p.goto(`${base}/demo/tracking/visite.html?id=${held.id}`);
+      await p.getByText('Votre rôle ne donne pas accès').waitFor();
+      const text = await p.textContent('main');
+      assert.doesNotMatch(text, /lombaires|transpalette|Port de charges/);
+      await checkPage(p, 'equipe-iprp-visite');
+    }],
+    ['the worker opposed: the médecin is served, the infirmier is not', async () => {
+      const worker = await apiAs(base, 'salarie@demo.example');
+      const doctor = await apiAs(base, 'medecin@demo.example');
+      await doctor('POST', '/tracking/dmst/1/entries', { kind: 'observation', date: '2026-03-10', text: 'Antécédent noté.' });
+      await worker('PUT', '/tracking/workers/1/oppositions', { opposition_other_professionals: true });
+      const r1 = await employer('POST', '/tracking/visit-requests', { worker_id: 1, company_id: 1, type: 'visite_a_la_demande' });
+      const nurse = await watchedContext(browser, base);
+      const p = await signIn(nurse, 'infirmier@demo.example');
+      await p.goto(`${base}/demo/tracking/visite.html?id=${r1.id}`);
+      await p.getByText('L4624-8').waitFor();
+      assert.doesNotMatch(await p.textContent('main'), /Antécédent noté/);
+      assert.equal(await p.getByRole('form', { name: 'Ajouter une entrée au dossier' }).count(), 0);
+      await checkPage(p, 'equipe-infirmier-opposition');
+      assert.deepEqual(nurse.problems, []);
+      await nurse.close();
+      const doc = await watchedContext(browser, base);
+      ctx.medecin = await signIn(doc, 'medecin@demo.example');
+      await ctx.medecin.goto(`${base}/demo/tracking/visite.html?id=${r1.id}`);
+      await ctx.medecin.getByText('Antécédent noté.').waitFor();
+      await ctx.medecin.getByText('Le salarié s\'oppose').waitFor();
+    }],
+    ['no page asked another host, broke the CSP or threw', async () => {
+      assert.deepEqual(ctx.problems, []);
+    }],
+  ]);
+
+  // The afternoon: the 14 h 30 visit has passed without the worker.
+  await demo.restartAt('2026-03-10T15:00:00Z');
+  await runSteps('médecin, the afternoon', [
+    ['marks a no-show with one action', async () => {
+      const c2 = await watchedContext(browser, demo.base);
+      const p = await signIn(c2, 'medecin@demo.example');
+      await p.goto(`${demo.base}/demo/tracking/visite.html?id=${missed.id}`);
+      await checkPage(p, 'equipe-medecin-absent-avant');
+      await p.getByRole('button', { name: 'Salarié absent' }).click();
+      await p.waitForURL((u) => u.toString().includes(`id=${missed.id}`) && !u.toString().includes('fait'));
+      await p.getByText('État').waitFor();
+      const planner2 = await apiAs(demo.base, 'assistante@demo.example');
+      const r = await planner2('GET', `/tracking/visit-requests/${missed.id}`);
+      assert.equal((r.request || r).status, 'missed');
+      assert.deepEqual(c2.problems, []);
+    }],
+  ]);
+} catch (err) {
+  exitCode = 1;
+  console.error(err);
+  for (const c of browser.contexts()) {
+    for (const [i, pg] of c.pages().entries()) {
+      await pg.screenshot({ path: `${SHOTS}/ECHEC-equipe-${i}.png`, fullPage: true }).catch(() => {});
+      console.error(`--- page ${pg.url()}\n${(await pg.textContent('main').catch(() => '')).slice(0, 1200)}`);
+    }
+  }
+  console.error('--- server log (tail)\n' + demo.log().split('\n').slice(-20).join('\n'));
+} finally {
+  await browser.close();
+  await demo.stop();
+}
+process.exit(exitCode);
