@@ -227,6 +227,7 @@ static int retention_init(socle_plugin *p, socle_err *err)
 static int retention_start(socle_plugin *p, socle_err *err)
 {
 	(void)err;
+	retention_demo_data(socle_plugin_core(p));
 	retention_tasks_remind(socle_plugin_core(p));
 	return 0;
 }

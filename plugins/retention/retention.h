@@ -35,6 +35,9 @@ int retention_indicators_init(socle_plugin *p, socle_err *err);
 /* The reminders of due tasks, for every service that enables retention
  * (support.c): at start and from a timer. */
 void retention_tasks_remind(socle_core *core);
+/* A few cases, partners and a serious event where the setting demo_data is
+ * true and no case exists yet (demo.c). */
+void retention_demo_data(socle_core *core);
 
 /* ---- the case and who may read what (cases.c) ---- */
 /* What a step, a document or a field is about: who in the cell reads it. */

@@ -35,6 +35,7 @@
 
 static struct {
 	char *admin, *med, *inf, *social, *iprp, *iprp2, *emp, *emp_b, *lea;
+	json_int_t a, b, w, w2; /* the companies and workers of the first test */
 } A;
 
 static int setup(void **state)
@@ -167,6 +168,7 @@ static void test_retention(void **state)
 	                              "paul@blanc.test", &A.emp_b);
 	json_int_t w = worker(A.admin, a, "G-001", "Roux", "Léa");
 	json_int_t w2 = worker(A.admin, a, "G-002", "Moreau", "Hugo");
+	A.a = a, A.b = b, A.w = w, A.w2 = w2;
 	char extra[64];
 	snprintf(extra, sizeof(extra), "--worker %lld", (long long)w);
 	user_add("lea.roux@mail.test", "employee", WORKER_PASSWORD, extra);
@@ -481,6 +483,108 @@ static void test_retention(void **state)
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name LIKE 'retention.%%'"
 	                          " AND (payload LIKE '%%SECRET%%' OR payload LIKE '%%thérapeutique%%')"),
 	                 0);
+}
+
+/* Requests (the worker for itself, the employer for its worker), the job
+ * study and its summary given back to the company, the worker's opposition. */
+static void test_requests_study_opposition(void **state)
+{
+	char path[256];
+	json_t *r;
+	(void)state;
+
+	/* Requests: only for oneself, only for one's own company's workers. */
+	json_decref(expect(403, A.lea, "POST", "/api/v1/svc/retention/cases",
+	                   json_pack("{s:I, s:s}", "worker_id", A.w2, "reason", "Pour Hugo")));
+	json_decref(expect(403, A.emp_b, "POST", "/api/v1/svc/retention/cases",
+	                   json_pack("{s:I, s:s}", "worker_id", A.w2, "reason", "Autre entreprise")));
+	json_decref(expect(422, A.emp, "POST", "/api/v1/svc/retention/cases",
+	                   json_pack("{s:I}", "worker_id", A.w2)));
+	r = expect(201, A.emp, "POST", "/api/v1/svc/retention/cases",
+	           json_pack("{s:I, s:s}", "worker_id", A.w2, "reason",
+	                     "Difficultés au poste de câblage depuis son retour"));
+	assert_true(json_is_true(json_object_get(r, "created")));
+	json_int_t hugo = json_integer_value(json_object_get(r, "case_id"));
+	json_decref(r);
+	r = expect(201, A.lea, "POST", "/api/v1/svc/retention/cases",
+	           json_pack("{s:I, s:s}", "worker_id", A.w, "reason", "Je souhaite être aidée"));
+	assert_true(json_is_true(json_object_get(r, "created"))); /* her first case is closed */
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM retention_case WHERE status = 'proposed'"), 2);
+
+	/* Hugo's case opened with the IPRP and the infirmier. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/open", (long long)hugo);
+	json_decref(expect(200, A.med, "POST", path,
+	                   json_pack("{s:[I, I]}", "team", me(A.iprp), me(A.inf))));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld", (long long)hugo);
+	json_decref(expect(403, A.social, "GET", path, NULL)); /* not in this team */
+
+	/* The job study, by the IPRP of the team. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/study", (long long)hugo);
+	json_decref(expect(422, A.iprp, "POST", path,
+	                   json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}]}", "post", "Câbleur",
+	                             "observations", "x", "summary", "y", "on_date", "2026-04-01",
+	                             "proposals", "kind", "poste")));
+	r = expect(201, A.iprp, "POST", path,
+	           json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}", "post", "Câbleur en atelier",
+	                     "observations", "Postures penchées prolongées OBS-ETUDE", "summary",
+	                     "Poste compatible avec un plan de travail réglable en hauteur",
+	                     "on_date", "2026-04-01", "proposals", "kind", "materiel",
+	                     "description", "Plan de travail réglable en hauteur"));
+	json_int_t study = id_of(r);
+	json_decref(r);
+	/* The worker opposes the infirmier's access: the médecin records it. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/medical", (long long)hugo);
+	json_decref(expect(200, A.med, "PUT", path, json_pack("{s:b}", "opposition", 1)));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld", (long long)hugo);
+	r = expect(200, A.inf, "GET", path, NULL);
+	assert_false(body_has(r, "OBS-ETUDE"));
+	assert_false(body_has(r, "\"medical\""));
+	json_decref(r);
+	r = expect(200, A.iprp, "GET", path, NULL);
+	assert_true(body_has(r, "OBS-ETUDE"));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/steps", (long long)hugo);
+	json_t *step = json_pack("{s:s, s:s, s:s, s:s}", "kind", "entretien", "class", "medical",
+	                         "title", "Entretien médical", "content", "Douleurs MED-HUGO");
+	r = expect(403, A.inf, "POST", path, json_deep_copy(step));
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"),
+	                                                         "message")), "opposé"));
+	json_decref(r);
+	json_decref(expect(403, A.iprp, "POST", path, json_deep_copy(step)));
+	json_decref(expect(201, A.med, "POST", path, step));
+	assert_true(db_count("SELECT COUNT(*) FROM core_audit WHERE action LIKE 'retention.%%'"
+	                     " AND outcome = 'denied'") >= 4);
+
+	/* The study's summary given back to the company, with consent. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/send", (long long)hugo);
+	r = expect(409, A.med, "POST", path, json_pack("{s:[I]}", "study_ids", study));
+	assert_string_equal(error_code(r), "consent_required");
+	json_decref(r);
+	char consents[128];
+	snprintf(consents, sizeof(consents), "/api/v1/svc/retention/cases/%lld/consents",
+	         (long long)hugo);
+	json_decref(expect(422, A.med, "POST", consents,
+	                   json_pack("{s:s, s:b}", "scope", "employer", "given", 1)));
+	json_decref(expect(201, A.med, "POST", consents,
+	                   json_pack("{s:s, s:b, s:s}", "scope", "employer", "given", 1, "how",
+	                             "ecrit")));
+	json_decref(expect(200, A.med, "POST", path, json_pack("{s:[I]}", "study_ids", study)));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/companies/%lld/proposals", (long long)A.a);
+	r = expect(200, A.emp, "GET", path, NULL);
+	assert_int_equal(json_array_size(json_object_get(r, "documents")), 1);
+	assert_true(body_has(r, "plan de travail réglable"));
+	assert_false(body_has(r, "OBS-ETUDE"));
+	assert_false(body_has(r, "MED-HUGO"));
+	json_decref(r);
+	/* Consent withdrawn: nothing more goes to the employer. */
+	json_decref(expect(201, A.med, "POST", consents,
+	                   json_pack("{s:s, s:b, s:s}", "scope", "employer", "given", 0, "how",
+	                             "oral")));
+	json_int_t p = db_count("SELECT id FROM retention_proposal WHERE case_id = %lld",
+	                        (long long)hugo);
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/send", (long long)hugo);
+	json_decref(expect(409, A.med, "POST", path, json_pack("{s:[I]}", "proposal_ids", p)));
 	logout_all();
 }
 
@@ -488,6 +592,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_requests_study_opposition),
 	};
 
 	return cmocka_run_group_tests_name("maintien en emploi", tests, setup, world_teardown);
