@@ -51,8 +51,12 @@ static int open_txn(socle_db *wdb, void *ud, socle_err *err)
 	int rc;
 
 	socle_date_today(today);
-	if ((rc = socle_db_run_new(wdb, "UPDATE retention_case SET status = 'open', opened_on = :d,"
-	                                " updated_at = :now WHERE id = :id AND status = 'proposed'",
+	/* A proposed case, or an open one no médecin leads yet. */
+	if ((rc = socle_db_run_new(wdb, "UPDATE retention_case SET status = 'open', opened_on ="
+	                                " COALESCE(opened_on, :d), updated_at = :now WHERE id = :id"
+	                                " AND (status = 'proposed' OR (status = 'open' AND NOT EXISTS"
+	                                " (SELECT 1 FROM retention_team t WHERE t.case_id = :id AND"
+	                                " t.role = 'medecin')))",
 	                           json_pack("{s:s, s:I, s:I}", "d", today, "now",
 	                                     (json_int_t)socle_now_ms(), "id", (json_int_t)id),
 	                           err)) < 0)
@@ -60,7 +64,7 @@ static int open_txn(socle_db *wdb, void *ud, socle_err *err)
 	if (rc == 0)
 		return socle_err_set(err, SOCLE_E_CONFLICT, "Ce dossier n'est plus à décider.");
 	if ((rc = q_ok(wdb, "INSERT INTO retention_team (case_id, user_id, role) VALUES (:c, :u,"
-	                    " 'medecin')",
+	                    " 'medecin') ON CONFLICT (case_id, user_id) DO NOTHING",
 	               json_pack("{s:I, s:I}", "c", (json_int_t)id, "u", (json_int_t)user_of(w->req)),
 	               err)))
 		return rc;

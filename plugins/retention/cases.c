@@ -92,16 +92,21 @@ bool retention_in_team(socle_req *req, const json_t *c)
 
 	if (db == NULL)
 		return false;
-	/* A proposed case has no team yet: the médecins of the service decide. */
+	/* A proposed case, or an open one no médecin leads yet (a signal or a
+	 * professional opened it): the médecins of the service decide. */
 	if (role == SOCLE_ROLE_MEDECIN && strcmp(sget(c, "status"), "proposed") == 0)
 		return true;
-	json_t *r = socle_db_query_one_new(db, "SELECT 1 AS x FROM retention_team WHERE case_id = :c"
-	                                       " AND user_id = :u",
+	json_t *r = socle_db_query_one_new(db, "SELECT MAX(CASE WHEN user_id = :u THEN 1 ELSE 0 END)"
+	                                       " AS mine, SUM(CASE WHEN role = 'medecin' THEN 1"
+	                                       " ELSE 0 END) AS leads FROM retention_team"
+	                                       " WHERE case_id = :c",
 	                                   json_pack("{s:I, s:I}", "c", (json_int_t)iget(c, "id"),
 	                                             "u", (json_int_t)user_of(req)),
 	                                   &err);
+	bool in = r && (iget(r, "mine") == 1 ||
+	                (iget(r, "leads") == 0 && role == SOCLE_ROLE_MEDECIN));
 	json_decref(r);
-	return r != NULL;
+	return in;
 }
 
 static const char *const class_names[] = {"general", "medical", "social", "study"};
@@ -259,17 +264,21 @@ static int signal_txn(socle_db *wdb, void *ud, socle_err *err)
 		if (rc == 0) {
 			case_id = socle_db_last_insert_id(wdb);
 			s->created = true;
-			rc = emit(wdb, open ? "retention.case_opened" : "retention.case_proposed",
-			          open ? json_pack("{s:I, s:I, s:I, s:O}", "case_id", (json_int_t)case_id,
-			                           "worker_id", (json_int_t)s->worker_id, "company_id",
-			                           (json_int_t)s->company_id, "origin",
-			                           json_object_get(s->event, "name"))
-			               : json_pack("{s:I, s:I, s:I, s:O, s:s}", "case_id",
-			                           (json_int_t)case_id, "worker_id",
-			                           (json_int_t)s->worker_id, "company_id",
-			                           (json_int_t)s->company_id, "origin",
-			                           json_object_get(s->event, "name"), "reason", reason),
+			/* A case opened at once was signalled too: both events, so the
+			 * parcours starts at A and moves to B as for any case. */
+			rc = emit(wdb, "retention.case_proposed",
+			          json_pack("{s:I, s:I, s:I, s:O, s:s}", "case_id", (json_int_t)case_id,
+			                    "worker_id", (json_int_t)s->worker_id, "company_id",
+			                    (json_int_t)s->company_id, "origin",
+			                    json_object_get(s->event, "name"), "reason", reason),
 			          err);
+			if (rc == 0 && open)
+				rc = emit(wdb, "retention.case_opened",
+				          json_pack("{s:I, s:I, s:I, s:O}", "case_id", (json_int_t)case_id,
+				                    "worker_id", (json_int_t)s->worker_id, "company_id",
+				                    (json_int_t)s->company_id, "origin",
+				                    json_object_get(s->event, "name")),
+				          err);
 		}
 	}
 	if (rc == 0 && case_id > 0 && s->step_kind)
@@ -488,7 +497,9 @@ static int case_list(socle_req *req, void *ud)
 		db, "SELECT c.id, c.worker_id, c.company_id, c.status, c.origin, c.reason,"
 		    " c.proposed_on, c.opened_on, c.reprise_on FROM retention_case c"
 		    " WHERE c.id > :after AND (EXISTS (SELECT 1 FROM retention_team t WHERE"
-		    " t.case_id = c.id AND t.user_id = :u) OR (:medecin = 1 AND c.status = 'proposed'))"
+		    " t.case_id = c.id AND t.user_id = :u) OR (:medecin = 1 AND (c.status = 'proposed'"
+		    " OR (c.status = 'open' AND NOT EXISTS (SELECT 1 FROM retention_team t2 WHERE"
+		    " t2.case_id = c.id AND t2.role = 'medecin')))))"
 		    " ORDER BY c.id LIMIT :lim",
 		json_pack("{s:I, s:I, s:b, s:i}", "after", (json_int_t)after, "u",
 		          (json_int_t)user_of(req), "medecin", role_of(req) == SOCLE_ROLE_MEDECIN,
@@ -522,8 +533,17 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 	struct retention_write *w = ud;
 	struct request_write *rw = w->extra;
 	int rc = signal_txn(wdb, &rw->s, err);
+	int role = role_of(w->req);
 
 	if (rc)
+		return rc;
+	/* A professional of the cell who opens a case is in its team. */
+	if (rw->s.created && (role == SOCLE_ROLE_MEDECIN || role == SOCLE_ROLE_INFIRMIER ||
+	                      role == SOCLE_ROLE_ASSISTANT_SOCIAL || role == SOCLE_ROLE_IPRP) &&
+	    (rc = q_ok(wdb, "INSERT INTO retention_team (case_id, user_id, role) VALUES (:c, :u, :r)",
+	               json_pack("{s:I, s:I, s:s}", "c", (json_int_t)rw->s.case_id, "u",
+	                         (json_int_t)user_of(w->req), "r", socle_role_name(role)),
+	               err)))
 		return rc;
 	w->result = json_pack("{s:I, s:I, s:b}", "worker_id", (json_int_t)rw->s.worker_id, "case_id",
 	                      (json_int_t)rw->s.case_id, "created", rw->s.created);

@@ -577,6 +577,23 @@ static void test_requests_study_opposition(void **state)
 	assert_false(body_has(r, "OBS-ETUDE"));
 	assert_false(body_has(r, "MED-HUGO"));
 	json_decref(r);
+	/* A professional's request opens a case at once, the infirmier in its
+	 * team; the médecins see it until one of them takes the lead. */
+	json_int_t w3 = worker(A.admin, A.a, "G-003", "Petit", "Zoé");
+	r = expect(201, A.inf, "POST", "/api/v1/svc/retention/cases",
+	           json_pack("{s:I, s:s}", "worker_id", w3, "reason", "Repérée en visite"));
+	json_int_t zoe = json_integer_value(json_object_get(r, "case_id"));
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM retention_case WHERE id = %lld AND status ="
+	                          " 'open'", (long long)zoe), 1);
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld", (long long)zoe);
+	json_decref(expect(200, A.inf, "GET", path, NULL));
+	json_decref(expect(200, A.med, "GET", path, NULL));
+	json_decref(expect(403, A.iprp, "GET", path, NULL));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/open", (long long)zoe);
+	json_decref(expect(200, A.med, "POST", path, json_object()));
+	json_decref(expect(409, A.med, "POST", path, json_object()));
+
 	/* Consent withdrawn: nothing more goes to the employer. */
 	json_decref(expect(201, A.med, "POST", consents,
 	                   json_pack("{s:s, s:b, s:s}", "scope", "employer", "given", 0, "how",
