@@ -42,6 +42,7 @@ for svc in demo demo-est; do
 	add_user "$svc" "infirmier@$svc.example" infirmier "Julien Petit"
 	add_user "$svc" "iprp@$svc.example" iprp "Nadia Roux"
 	add_user "$svc" "assistante@$svc.example" assistant_medical "Sophie Bernard"
+	add_user "$svc" "social@$svc.example" assistant_social "Léa Fontaine"
 	add_user "$svc" "employeur@$svc.example" employer "Marc Durand (Boulangerie Durand)" --company 1
 	# Worker 1 of membership's demo data (deterministic): Sébastien Benali.
 	add_user "$svc" "salarie@$svc.example" employee "Sébastien Benali" --worker 1
@@ -57,6 +58,7 @@ Comptes de démonstration (mot de passe commun : $PASSWORD), pour chaque service
   infirmier@SVC.example    infirmier en santé au travail
   iprp@SVC.example         IPRP
   assistante@SVC.example   assistante médicale
+  social@SVC.example       assistante de service social (cellule PDP)
   employeur@SVC.example    employeur (entreprise 1)
   salarie@SVC.example      salarié (travailleur 1, Sébastien Benali)
 Essai :

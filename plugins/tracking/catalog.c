@@ -10,6 +10,9 @@ static const struct socle_event_decl tracking_events[] = {
 	 "leave_id, worker_id, company_id, cause, start, expected_end, actual_end, return_date, "
 	 "changes",
 	 "Un arrêt de travail change (prolongation, fin, reprise)."},
+	{"sick_leave.threshold_reached",
+	 "leave_id, worker_id, company_id, cause, start, threshold, reached_on",
+	 "Un arrêt atteint 30 ou 60 jours d'absence (calcul quotidien ; une fois par seuil)."},
 	{"follow_up.due", "worker_id, company_id, type, earliest, latest, leave_id",
 	 "Une visite devient due après un arrêt (reprise, R4624-31)."},
 	{"visit.requested",
@@ -30,6 +33,10 @@ static const struct socle_event_decl tracking_events[] = {
 	 "Les documents d'une visite sont émis (attestation, avis, ordonnance)."},
 	{"job_adjustment.proposed", "adjustment_id, outcome_id, request_id, worker_id, company_id, kind",
 	 "Le médecin propose un aménagement de poste (L4624-3)."},
+	{"job_adjustment.proposals_issued",
+	 "outcome_id, request_id, worker_id, company_id, visit_type, held_on, avis, proposals",
+	 "Une visite se conclut par des propositions d'aménagement de poste ou un avis "
+	 "d'inaptitude : les propositions (adjustment_id, kind, description), sans les notes."},
 	{"dmst.created", "worker_id", "Le dossier médical en santé au travail d'un salarié est ouvert."},
 	{"dmst.updated", "worker_id, entry_id, request_id, entries",
 	 "Le dossier médical change (sans son contenu : secret médical)."},

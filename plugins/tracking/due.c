@@ -815,6 +815,11 @@ static int recompute_job(socle_service *svc, const json_t *payload, void *ud, so
 	          stats.workers, stats.changed, stats.failed, (double)(socle_now_ms() - t0) / 1000.0,
 	          rc == 0 ? "" : " : ", rc == 0 ? "" : err->msg);
 	socle_err e2 = SOCLE_ERR_INIT;
+	/* The day's thresholds of absence, whatever the recomputation gave (leave.c). */
+	if (tracking_leave_thresholds(svc, today, NULL, &e2) != 0)
+		socle_log(SOCLE_LOG_WARN, "service %s : seuils d'arrêt non annoncés : %s",
+		          socle_service_id(svc), e2.msg);
+	e2 = (socle_err)SOCLE_ERR_INIT;
 	if (socle_service_write(svc, due_mark_txn, &m, &e2) != 0 && rc == 0)
 		return socle_err_set(err, e2.code, "%s", e2.msg);
 	/* A failed run is recorded as such; the timer queues another one. */

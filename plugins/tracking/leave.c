@@ -42,6 +42,17 @@ const char tracking_sql_leave[] =
 	"CREATE INDEX tracking_leave_company ON tracking_leave (company_id, id);"
 	"CREATE INDEX tracking_leave_worker ON tracking_leave (worker_id, start_date);";
 
+/* Migration 12: which thresholds of a leave were announced (issue 17), so
+ * that the daily run, at least once a day and again on request, emits each
+ * sick_leave.threshold_reached once. */
+const char tracking_sql_leave_thresholds[] =
+	"CREATE TABLE tracking_leave_threshold ("
+	"  leave_id INTEGER NOT NULL REFERENCES tracking_leave(id),"
+	"  threshold INTEGER NOT NULL,"
+	"  reached_on TEXT NOT NULL,"
+	"  emitted_at BIGINT NOT NULL,"
+	"  PRIMARY KEY (leave_id, threshold));";
+
 /* Dates: the core's calendar (socle/date.h), the same arithmetic as socle.date. */
 
 /* ---- rule point contracts ---------------------------------------------------- */
@@ -875,6 +886,92 @@ static int request_check(socle_req *req, void *ud)
 }
 
 /* ---- registration ------------------------------------------------------------------------ */
+
+/* ---- thresholds of absence (the daily run) ------------------------------------------------ */
+
+/* Days of absence that open a prevention of professional exclusion:
+ * R4624-31 (reprise after 30 days of absence since 2022) and the 60 days of
+ * the rendez-vous de liaison's and the PDP cell's signal (seed 3.5.1 A). */
+static const int leave_thresholds[] = {30, 60};
+
+struct threshold_run {
+	const char *on_date;
+	int64_t emitted;
+};
+
+/* In one write: every leave that has lasted at least a threshold by
+ * @p on_date (its first day counted, its last day the actual end, the day
+ * before the return, or the expected end) and whose threshold was not
+ * announced yet: the row and the event, together. */
+static int thresholds_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct threshold_run *t = ud;
+
+	for (size_t k = 0; k < SOCLE_COUNT(leave_thresholds); k++) {
+		char since[11];
+		int n = leave_thresholds[k];
+
+		/* Started at least n days ago: the only leaves worth a look. */
+		if (!socle_date_add_days(t->on_date, -n, since))
+			return socle_err_set(err, SOCLE_E_INVAL, "date invalide : %s", t->on_date);
+		json_t *rows = socle_db_query_new(
+			wdb,
+			"SELECT l.id, l.worker_id, l.company_id, l.cause, l.start_date AS start,"
+			" l.expected_end, l.actual_end, l.return_date FROM tracking_leave l"
+			" WHERE l.start_date <= :since AND NOT EXISTS (SELECT 1 FROM"
+			" tracking_leave_threshold t WHERE t.leave_id = l.id AND t.threshold = :n)"
+			" ORDER BY l.id",
+			json_pack("{s:s, s:i}", "since", since, "n", n), err);
+		size_t i;
+		json_t *l;
+
+		if (rows == NULL)
+			return err->code ? err->code : NOMEM(err);
+		json_array_foreach(rows, i, l) {
+			char last[11], reached[11];
+			int64_t lasted = 0;
+
+			leave_last_day(l, last);
+			if (!socle_date_add_days(sget(l, "start"), n, reached) ||
+			    !socle_date_diff_days(sget(l, "start"), last, &lasted) || lasted + 1 < n)
+				continue; /* ended before the threshold */
+			int rc = q_ok(wdb, "INSERT INTO tracking_leave_threshold (leave_id, threshold,"
+			                   " reached_on, emitted_at) VALUES (:id, :n, :on, :now)",
+			              json_pack("{s:I, s:i, s:s, s:I}", "id", (json_int_t)iget(l, "id"),
+			                        "n", n, "on", reached, "now",
+			                        (json_int_t)socle_now_ms()),
+			              err);
+			if (rc == 0)
+				rc = emit(wdb, "sick_leave.threshold_reached",
+				          json_pack("{s:I, s:I, s:I, s:O, s:O, s:i, s:s}", "leave_id",
+				                    (json_int_t)iget(l, "id"), "worker_id",
+				                    (json_int_t)iget(l, "worker_id"), "company_id",
+				                    (json_int_t)iget(l, "company_id"), "cause",
+				                    json_object_get(l, "cause"), "start",
+				                    json_object_get(l, "start"), "threshold", n, "reached_on",
+				                    reached),
+				          err);
+			if (rc) {
+				json_decref(rows);
+				return rc;
+			}
+			t->emitted++;
+		}
+		json_decref(rows);
+	}
+	return 0;
+}
+
+int tracking_leave_thresholds(socle_service *svc, const char *on_date, int64_t *emitted,
+                              socle_err *err)
+{
+	struct threshold_run t = {.on_date = on_date};
+	int rc = socle_service_write(svc, thresholds_txn, &t, err);
+
+	if (emitted)
+		*emitted = t.emitted;
+	return rc;
+}
 
 static const struct socle_route leave_routes[] = {
 	{SOCLE_POST, "/tracking/leaves", "tracking.leave", 4096, leave_declare, NULL},

@@ -367,9 +367,14 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 		return rc;
 	ow->outcome_id = socle_db_last_insert_id(wdb);
 
-	/* Proposals of job adjustment, for the job-retention plugin. */
+	/* Proposals of job adjustment, for the job-retention plugin: one row and
+	 * one event each, and all of them in one event with the avis (issue 17),
+	 * so that the PDP cell hears them without reading tracking's tables. */
 	const json_t *a;
 	size_t i;
+	json_t *proposals = json_array();
+	if (proposals == NULL)
+		return NOMEM(err);
 	json_array_foreach(adj, i, a) {
 		if ((rc = q_ok(wdb,
 		                "INSERT INTO tracking_job_adjustment (outcome_id, request_id, worker_id,"
@@ -382,18 +387,40 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 		                          json_object_get(a, "kind"), "d",
 		                          json_object_get(a, "description"), "on", held, "by",
 		                          (json_int_t)ow->professional, "now", (json_int_t)ms),
-		                err)))
+		                err))) {
+			json_decref(proposals);
 			return rc;
+		}
 		int64_t id = socle_db_last_insert_id(wdb);
+		json_array_append_new(proposals,
+		                      json_pack("{s:I, s:O, s:O}", "adjustment_id", (json_int_t)id,
+		                                "kind", json_object_get(a, "kind"), "description",
+		                                json_object_get(a, "description")));
 		if ((rc = emit(wdb, "job_adjustment.proposed",
 		               json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}", "adjustment_id",
 		                         (json_int_t)id, "outcome_id", (json_int_t)ow->outcome_id,
 		                         "request_id", (json_int_t)ow->request_id, "worker_id",
 		                         (json_int_t)worker, "company_id", (json_int_t)company, "kind",
 		                         json_object_get(a, "kind")),
-		               err)))
+		               err))) {
+			json_decref(proposals);
 			return rc;
+		}
 	}
+	if (json_array_size(proposals) > 0 || (ow->avis && strcmp(ow->avis, "inaptitude") == 0)) {
+		if ((rc = emit(wdb, "job_adjustment.proposals_issued",
+		               json_pack("{s:I, s:I, s:I, s:I, s:O, s:s, s:s?, s:O}", "outcome_id",
+		                         (json_int_t)ow->outcome_id, "request_id",
+		                         (json_int_t)ow->request_id, "worker_id", (json_int_t)worker,
+		                         "company_id", (json_int_t)company, "visit_type",
+		                         json_object_get(r, "type"), "held_on", held, "avis", ow->avis,
+		                         "proposals", proposals),
+		               err))) {
+			json_decref(proposals);
+			return rc;
+		}
+	}
+	json_decref(proposals);
 
 	if ((rc = q_ok(wdb, "UPDATE tracking_visit_request SET status = 'done', updated_at = :now"
 	                     " WHERE id = :id",

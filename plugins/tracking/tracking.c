@@ -18,6 +18,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{9, tracking_sql_roster},
 	{10, tracking_sql_own_keys},
 	{11, tracking_sql_request_window},
+	{12, tracking_sql_leave_thresholds},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)

@@ -44,6 +44,14 @@ extern const char tracking_sql_due[];    /* v8 */
 extern const char tracking_sql_roster[]; /* v9, roster.c */
 extern const char tracking_sql_own_keys[]; /* v10, roster.c */
 extern const char tracking_sql_request_window[]; /* v11, planning.c */
+extern const char tracking_sql_leave_thresholds[]; /* v12, leave.c */
+
+/* ---- leave.c: the thresholds of absence, from the daily run ---- */
+/* Emit sick_leave.threshold_reached for each leave that reached 30 or 60 days
+ * of absence by @p on_date and was not announced yet (once per leave and
+ * threshold); *emitted (may be NULL) receives how many. 0 or a negative code. */
+int tracking_leave_thresholds(socle_service *svc, const char *on_date, int64_t *emitted,
+                              socle_err *err);
 
 /* ---- roster.c: membership.v1, and tracking's own copy of the workers ---- */
 extern const struct membership_v1 *tracking_membership;

@@ -264,6 +264,16 @@ static void test_outcome(void **state)
 	                 1);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'job_adjustment.proposed'"),
 	                 1);
+	/* The proposals of the outcome in one event, for the job-retention plugin
+	 * (issue 17): what the employer is to read, never the notes. */
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name ="
+	                          " 'job_adjustment.proposals_issued'"
+	                          " AND payload LIKE '%%\"request_id\":%lld%%'"
+	                          " AND payload LIKE '%%\"visit_type\":\"vip_periodique\"%%'"
+	                          " AND payload LIKE '%%\"kind\":\"poste\"%%'"
+	                          " AND payload LIKE '%%Alterner les tâches debout et assises%%'",
+	                          (long long)r1),
+	                 1);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE payload LIKE '%%Lombalgies%%'"
 	                          " OR payload LIKE '%%charges%%'"), 0);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE detail LIKE '%%Lombalgies%%'"),

@@ -39,6 +39,11 @@ static int setup_http(void **state)
 	(void)state;
 	json_t *cfg = world_config("2025-06-02T08:00:00Z");
 
+	/* The job-retention plugin too: its routes are walked as the employer's
+	 * (issue 17: a pré-reprise is never shown to the employer there either). */
+	json_object_set_new(json_object_get(json_array_get(json_object_get(cfg, "services"), 0),
+	                                    "plugins"), "retention", json_object());
+
 	if (test_deploy_create(&D, "tracking-secrecy", cfg) != 0)
 		return -1;
 	json_decref(cfg);
@@ -365,6 +370,8 @@ static json_t *values_of(const char *name, const char *prev)
 		json_array_append_new(v, json_pack("[s, s, s, s, s, s]", "attestation",
 		                                   "attestation.html", "avis", "avis.html",
 		                                   "ordonnance", "ordonnance.html"));
+	else if (strcmp(name, "id") == 0 && strcmp(prev, "cases") == 0)
+		json_array_append_new(v, json_pack("[i, i]", 1, 2)); /* retention's cases */
 	else if ((strcmp(name, "id") == 0 && strcmp(prev, "instances") == 0) ||
 	         strcmp(name, "iid") == 0)
 		json_array_append_new(v, json_integer(1));
