@@ -20,6 +20,14 @@ const SPACES = {
     pages: ['portal/adherent.html', 'membership/effectifs.html', 'membership/facturation.html', 'tracking/visites.html',
       'tracking/activite.html', 'portal/utilisateurs.html', 'portal/compte.html'],
   },
+  medecin: {
+    email: 'medecin@demo.example', signIn: 'Se connecter à l\'espace de l\'équipe',
+    pages: ['portal/equipe.html', 'tracking/agenda.html', 'tracking/planning.html', 'portal/compte.html'],
+  },
+  admin: {
+    email: 'admin@demo.example', signIn: 'Se connecter à l\'espace de l\'équipe',
+    pages: ['portal/equipe.html', 'tracking/planning.html', 'membership/adhesions.html', 'portal/compte.html'],
+  },
   employee: {
     email: 'salarie@demo.example', signIn: 'Se connecter à l\'espace salarié',
     pages: ['portal/salarie.html', 'tracking/mes-visites.html', 'tracking/mon-dossier.html', 'portal/compte.html'],
@@ -153,6 +161,10 @@ try {
     ['employee, mouse, 360 px wide', () => crawl('employee', 'mouse')],
     ['employer, keyboard alone', () => crawl('employer', 'keyboard')],
     ['employee, keyboard alone', () => crawl('employee', 'keyboard')],
+    ['médecin, mouse, 360 px wide', () => crawl('medecin', 'mouse')],
+    ['médecin, keyboard alone', () => crawl('medecin', 'keyboard')],
+    ['administration, mouse, 360 px wide', () => crawl('admin', 'mouse')],
+    ['administration, keyboard alone', () => crawl('admin', 'keyboard')],
   ]);
 } catch (err) {
   exitCode = 1;
