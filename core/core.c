@@ -46,7 +46,7 @@ static int register_core_modules(socle_core *core, struct diag *d)
 	    registry_add_migrations(&core->reg, &parcours_rec) != 0 ||
 	    auth_register_core(core, &err) != 0 || parcours_register_core(core, &err) != 0 ||
 	    mail_register_core(core, &err) != 0 || offer_register_core(core, &err) != 0 ||
-	    identity_register_core(core, &err) != 0) {
+	    identity_register_core(core, &err) != 0 || openapi_register_core(core, &err) != 0) {
 		diag_add(d, "core", "enregistrement du cœur impossible : %s",
 		         err.msg[0] ? err.msg : "mémoire insuffisante");
 		return SOCLE_E_INTERNAL;

@@ -26,6 +26,14 @@ static int vec_grow(void **v, size_t *cap, size_t elem)
 	return 0;
 }
 
+int registry_add_route_doc(struct registry *r, const struct socle_route_doc *doc)
+{
+	if (VEC_RESERVE(r->route_docs))
+		return SOCLE_E_NOMEM;
+	r->route_docs.v[r->route_docs.n++] = doc;
+	return 0;
+}
+
 int registry_add_route(struct registry *r, const struct reg_route *rec)
 {
 	if (VEC_RESERVE(r->routes))
@@ -190,6 +198,7 @@ void registry_fini(struct registry *r)
 	free(r->exports.v);
 	free(r->event_decls.v);
 	free(r->error_decls.v);
+	free(r->route_docs.v);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -90,6 +90,7 @@ struct registry {
 	REG_VEC(struct reg_export) exports;
 	REG_VEC(struct reg_event_decl) event_decls;
 	REG_VEC(struct reg_error_decl) error_decls;
+	REG_VEC(const struct socle_route_doc *) route_docs; /* borrowed, static */
 };
 
 /* Adders copy the record (and strdup its strings). They return 0 or SOCLE_E_NOMEM. */
@@ -104,6 +105,7 @@ int registry_add_rule_point(struct registry *r, const struct reg_rule_point *rec
 int registry_add_export(struct registry *r, const struct reg_export *rec);
 int registry_add_event_decl(struct registry *r, const struct reg_event_decl *rec);
 int registry_add_error_decl(struct registry *r, const struct reg_error_decl *rec);
+int registry_add_route_doc(struct registry *r, const struct socle_route_doc *doc);
 
 /* Remove every record owned by @p owner. */
 void registry_revoke(struct registry *r, const socle_plugin *owner);

@@ -150,6 +150,24 @@ struct socle_field {
 	socle_field_check_fn check; /* optional */
 };
 
+/* ---- route descriptions: the OpenAPI document (ABI 1.4) ----
+ * GET /api/v1/{service}/openapi.json lists every route; a plugin describes
+ * its own so that the document says what each does and takes. The route
+ * table itself is unchanged (an array of struct socle_route never grows). */
+struct socle_route_doc {
+	unsigned method;                /* as in the route (SOCLE_GET...) */
+	const char *path;               /* the route's path, as registered */
+	const char *summary;            /* a short French sentence */
+	const struct socle_field *body; /* the fields the handler validates, or NULL */
+	size_t n_body;
+	const struct socle_field *query; /* query parameters, or NULL */
+	size_t n_query;
+	const char *response;           /* the success answer, in French */
+};
+/** Describe routes for the OpenAPI document (array borrowed, static). init() only. */
+SOCLE_API int socle_plugin_describe_routes(socle_plugin *p, const struct socle_route_doc *docs,
+                                           size_t count, socle_err *err);
+
 /** Check @p obj against @p fields: unknown keys, missing required fields, types,
  * bounds, choices and custom checks. Appends one {"field","message"} object per
  * problem to @p out_errors (created if *out_errors is NULL). Returns the number

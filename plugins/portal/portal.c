@@ -439,6 +439,20 @@ static const struct socle_route portal_routes[] = {
 	 NULL},
 };
 
+static const struct socle_route_doc portal_docs[] = {
+	{SOCLE_POST, "/portal/workers/{id}/activation-code",
+	 "Créer le code d'activation de l'espace salarié, à remettre au salarié.", NULL, 0, NULL, 0,
+	 "Le code (valable 60 jours, une fois) et la phrase à donner au salarié."},
+	{SOCLE_POST, "/portal/activate",
+	 "Ouvrir son espace salarié avec le code remis par le service.", activate_fields,
+	 SOCLE_COUNT(activate_fields), NULL, 0, "Le compte est créé, rattaché au salarié."},
+	{SOCLE_GET, "/portal/workers/{id}/contact", "Le téléphone du salarié et son accord pour les SMS.",
+	 NULL, 0, NULL, 0, NULL},
+	{SOCLE_PUT, "/portal/workers/{id}/contact",
+	 "Enregistrer le téléphone et l'accord pour les SMS (le salarié, ou le service de sa part).",
+	 contact_fields, SOCLE_COUNT(contact_fields), NULL, 0, NULL},
+};
+
 static const struct socle_event_decl portal_events[] = {
 	{"portal.employee_activated", "worker_id, user_id",
 	 "Un salarié a ouvert son espace avec le code remis par le service."},
@@ -461,6 +475,7 @@ static int portal_init(socle_plugin *p, socle_err *err)
 			     SOCLE_ROLE_BIT(SOCLE_ROLE_ASSISTANT_MEDICAL),
 		     err)) ||
 	    (rc = socle_plugin_add_routes(p, portal_routes, SOCLE_COUNT(portal_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, portal_docs, SOCLE_COUNT(portal_docs), err)) ||
 	    (rc = socle_plugin_declare_events(p, portal_events, SOCLE_COUNT(portal_events), err)))
 		return rc;
 	return 0;
