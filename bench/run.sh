@@ -104,3 +104,8 @@ sh "$SRC/bench/membership/run.sh" "$BUILD"
 # The tracking plugin's figures (next visits, indicators): bench/tracking/run.sh.
 echo
 sh "$SRC/bench/tracking/run.sh" "$BUILD"
+
+# The job-retention plugin's figures (retention_signal, indicators):
+# bench/retention/run.sh.
+echo
+sh "$SRC/bench/retention/run.sh" "$BUILD"

@@ -28,32 +28,9 @@ static json_t *ratio(int64_t n, int64_t d)
 	                 d > 0 ? json_real((double)((n * 1000 + d / 2) / d) / 10.0) : json_null());
 }
 
-static int indicators(socle_req *req, void *ud)
+json_t *retention_indicators_compute(socle_db *db, const char *from, const char *to,
+                                     int64_t co, const char *naf, socle_err *err)
 {
-	socle_err err = SOCLE_ERR_INIT;
-	socle_db *db = socle_req_reader(req, &err);
-	const char *from = socle_req_query(req, "from"), *to = socle_req_query(req, "to");
-	const char *company = socle_req_query(req, "company_id"), *naf = socle_req_query(req, "naf_division");
-	json_t *errors = NULL;
-	char *end = NULL;
-	long long co = company ? strtoll(company, &end, 10) : 0;
-	(void)ud;
-
-	if (db == NULL)
-		return reply_fail(req, &err);
-	if (!from || !socle_date_valid(from))
-		socle_field_error(&errors, "from", "Date de début attendue (AAAA-MM-JJ).");
-	if (!to || !socle_date_valid(to))
-		socle_field_error(&errors, "to", "Date de fin attendue (AAAA-MM-JJ).");
-	else if (from && socle_date_valid(from) && strcmp(from, to) > 0)
-		socle_field_error(&errors, "to", "La fin précède le début.");
-	if (company && (end == NULL || *end || co <= 0))
-		socle_field_error(&errors, "company_id", "Identifiant d'entreprise attendu.");
-	if (naf && (strlen(naf) != 2 || naf[0] < '0' || naf[0] > '9' || naf[1] < '0' || naf[1] > '9'))
-		socle_field_error(&errors, "naf_division", "Division NAF attendue (deux chiffres).");
-	if (errors)
-		return socle_reply_invalid(req, errors);
-
 	json_t *r = socle_db_query_one_new(
 		db,
 		"SELECT"
@@ -76,9 +53,9 @@ static int indicators(socle_req *req, void *ud)
 		"   AS requests",
 		json_pack("{s:s, s:s, s:I, s:s?}", "from", from, "to", to, "company", (json_int_t)co,
 		          "naf", naf),
-		&err);
+		err);
 	if (r == NULL)
-		return reply_fail(req, &err);
+		return NULL;
 	json_t *out = json_pack(
 		"{s:s, s:s, s:o, s:o, s:o, s:I, s:I}", "from", from, "to", to, "scope",
 		co ? json_pack("{s:I}", "company_id", (json_int_t)co)
@@ -88,6 +65,39 @@ static int indicators(socle_req *req, void *ud)
 		"social_support_people", (json_int_t)iget(r, "social"), "adjustment_requests",
 		(json_int_t)iget(r, "requests"));
 	json_decref(r);
+	if (out == NULL)
+		NOMEM(err);
+	return out;
+}
+
+static int indicators(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	socle_db *db = socle_req_reader(req, &err);
+	const char *from = socle_req_query(req, "from"), *to = socle_req_query(req, "to");
+	const char *company = socle_req_query(req, "company_id");
+	const char *naf = socle_req_query(req, "naf_division");
+	json_t *errors = NULL;
+	char *end = NULL;
+	long long co = company ? strtoll(company, &end, 10) : 0;
+	(void)ud;
+
+	if (db == NULL)
+		return reply_fail(req, &err);
+	if (!from || !socle_date_valid(from))
+		socle_field_error(&errors, "from", "Date de début attendue (AAAA-MM-JJ).");
+	if (!to || !socle_date_valid(to))
+		socle_field_error(&errors, "to", "Date de fin attendue (AAAA-MM-JJ).");
+	else if (from && socle_date_valid(from) && strcmp(from, to) > 0)
+		socle_field_error(&errors, "to", "La fin précède le début.");
+	if (company && (end == NULL || *end || co <= 0))
+		socle_field_error(&errors, "company_id", "Identifiant d'entreprise attendu.");
+	if (naf && (strlen(naf) != 2 || naf[0] < '0' || naf[0] > '9' || naf[1] < '0' || naf[1] > '9'))
+		socle_field_error(&errors, "naf_division", "Division NAF attendue (deux chiffres).");
+	if (errors)
+		return socle_reply_invalid(req, errors);
+
+	json_t *out = retention_indicators_compute(db, from, to, co, naf, &err);
 	struct socle_audit_entry e = {.action = "retention.indicators.read", .outcome = "ok"};
 	if (out == NULL || socle_audit_now(req, &e, &err)) {
 		json_decref(out);

@@ -76,6 +76,12 @@ int retention_proposals_from_visit(socle_db *wdb, int64_t case_id, const json_t 
 /* 409 consent_required, in French. */
 int retention_reply_consent(socle_req *req);
 
+/* The indicators over [from, to] for the service, one company (@p company
+ * > 0) or one NAF division (@p naf, two digits, may be NULL): a new object, or
+ * NULL with @p err set (indicators.c; the benchmark calls it too). */
+json_t *retention_indicators_compute(socle_db *db, const char *from, const char *to,
+                                     int64_t company, const char *naf, socle_err *err);
+
 /* ---- small helpers ---- */
 #define NOMEM(err) socle_err_set((err), SOCLE_E_NOMEM, "mémoire insuffisante")
 
