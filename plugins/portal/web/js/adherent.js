@@ -1,6 +1,7 @@
 // The member company's home: its membership, what to do next, its prevention score.
 import { page, run, h, url, api, dateFr, euros, notice, table } from './portal.js';
 
+const ROLE_LABELS = { administrateur: 'administrateur', declaration: 'déclaration des salariés', convocation: 'convocations', facturation: 'facturation' };
 const STATUS = { applied: 'demande d\'adhésion en cours d\'examen', member: 'adhérente', rejected: 'demande refusée', left: 'a quitté le service' };
 
 run(async () => {
@@ -22,7 +23,7 @@ run(async () => {
       h('dt', {}, 'N° d\'adhérent'), h('dd', {}, company.member_number || '—'),
       h('dt', {}, 'SIRET'), h('dd', {}, company.siret),
       h('dt', {}, 'Adhérente depuis le'), h('dd', {}, company.joined_on ? dateFr(company.joined_on) : '—'),
-      h('dt', {}, 'Vos rôles'), h('dd', {}, roles.join(', ') || 'aucun'))));
+      h('dt', {}, 'Vos rôles'), h('dd', {}, roles.map((r) => ROLE_LABELS[r] || r).join(', ') || 'aucun'))));
 
   const todo = h('ul');
   const todoCard = h('section', { class: 'card', 'aria-labelledby': 'todo' }, h('h2', { id: 'todo' }, 'À faire'), todo);

@@ -3,6 +3,7 @@
 import { page, run, h, api, API, url, dateFr, dateTimeFr, field, form, notice, table, ApiError } from '../../portal/js/portal.js';
 
 const HEALTH = ['medecin', 'infirmier'];
+const STATUS = { queued: 'à planifier', scheduled: 'programmée', done: 'réalisée', cancelled: 'annulée', missed: 'salarié absent' };
 const KINDS = [['observation', 'Observation'], ['exam', 'Examen'], ['conclusion', 'Conclusion'], ['exposure_current', 'Exposition actuelle'],
   ['exposure_past', 'Exposition passée'], ['exchange', 'Échange'], ['info_given', 'Information donnée'], ['document', 'Document']];
 const KIND_NAMES = Object.fromEntries(KINDS);
@@ -31,6 +32,8 @@ run(async () => {
   const request = v.request || v;
   const w = await api(`/membership/companies/${request.company_id}/workers/${request.worker_id}`).catch(() => null);
   const types = (await api('/tracking/visit-types')).items;
+  const risks = (await api('/membership/risks').catch(() => ({ items: [] }))).items;
+  const riskLabel = (c) => (risks.find((r) => r.code === c) || {}).label || c;
   const label = (t) => (types.find((x) => x.type === t) || {}).label || t;
   document.querySelector('h1').textContent = `Visite : ${w ? `${w.first_name} ${w.last_name}` : `salarié n° ${request.worker_id}`}`;
   // The slot: from the professional's agenda when the request does not carry it.
@@ -43,10 +46,10 @@ run(async () => {
     h('dl', { class: 'facts' },
       h('dt', {}, 'Visite'), h('dd', {}, label(request.type)),
       h('dt', {}, 'Quand'), h('dd', {}, slot ? dateTimeFr(slot.starts_at) : 'non programmée'),
-      h('dt', {}, 'État'), h('dd', {}, request.status),
+      h('dt', {}, 'État'), h('dd', {}, STATUS[request.status] || request.status),
       w ? [h('dt', {}, 'Né(e) le'), h('dd', {}, dateFr(w.birth_date)), h('dt', {}, 'Poste'), h('dd', {}, w.job_title),
         h('dt', {}, 'Catégorie'), h('dd', {}, `${w.category || '—'} : ${(w.category_reasons || []).join(' ')}`),
-        h('dt', {}, 'Expositions déclarées'), h('dd', {}, (w.exposures || []).join(', ') || 'aucune')] : null)));
+        h('dt', {}, 'Expositions déclarées'), h('dd', {}, (w.exposures || []).map(riskLabel).join(', ') || 'aucune')] : null)));
   try {
     const nv = await api(`/tracking/workers/${request.worker_id}/next-visits`);
     main.append(h('section', { 'aria-labelledby': 'next' }, h('h2', { id: 'next' }, 'Prochaines visites dues'),
