@@ -17,6 +17,7 @@ build: deps
 # Build, create the demo deployment (data, sample accounts), serve it on 127.0.0.1:8080.
 run: build
 	sh tools/demo.sh $(RELEASE)
+	sh tools/demo_visits.sh $(RELEASE)/socle $(RELEASE)/demo
 	$(RELEASE)/socle serve --config $(DEMO_CONFIG)
 
 deps-test:
