@@ -24,7 +24,10 @@ CLOCK="${DAY}T07:00:00Z"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-demo-visits-XXXXXX")
 PID=""
 cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	if [ -n "$PID" ]; then
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+	fi
 	rm -rf "$WORK" "$DEMO/.demo-visits.json"
 }
 trap cleanup EXIT

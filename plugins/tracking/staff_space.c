@@ -130,7 +130,21 @@ static const struct socle_route staff_routes[] = {
 	{SOCLE_GET, "/tracking/agenda", "tracking.planning", 0, agenda, NULL},
 };
 
+static const struct socle_field agenda_query[] = {
+	{"professional_id", SOCLE_F_INT, false, 1, INT64_MAX, NULL, NULL},
+	{"from", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"to", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+};
+
+static const struct socle_route_doc staff_docs[] = {
+	{SOCLE_GET, "/tracking/agenda",
+	 "L'agenda d'un professionnel (le mien par défaut) : créneaux, visites, salariés, pourquoi.",
+	 NULL, 0, agenda_query, SOCLE_COUNT(agenda_query), "items : créneaux par ordre d'heure."},
+};
+
 int tracking_staff_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, staff_routes, SOCLE_COUNT(staff_routes), err);
+	int rc = socle_plugin_add_routes(p, staff_routes, SOCLE_COUNT(staff_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, staff_docs, SOCLE_COUNT(staff_docs), err);
 }

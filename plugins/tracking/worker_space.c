@@ -290,7 +290,28 @@ static const struct socle_route space_routes[] = {
 	 oppositions_put, NULL},
 };
 
+static const struct socle_field status_query[] = {
+	{"status", SOCLE_F_ENUM, false, 0, 0, status_choices, NULL},
+};
+
+static const struct socle_route_doc space_docs[] = {
+	{SOCLE_GET, "/tracking/workers/{id}/visits",
+	 "Les visites d'un salarié et leurs documents (l'employeur ne voit pas celles qui lui sont "
+	 "tenues secrètes).", NULL, 0, status_query, 1, "items : visites, du plus récent au plus ancien."},
+	{SOCLE_GET, "/tracking/companies/{id}/visits",
+	 "Les visites des salariés d'une entreprise, telles que l'employeur peut les voir.", NULL, 0,
+	 status_query, 1, NULL},
+	{SOCLE_GET, "/tracking/workers/{id}/oppositions",
+	 "Les oppositions du salarié (L4624-8) : le salarié ou un professionnel de santé.", NULL, 0,
+	 NULL, 0, NULL},
+	{SOCLE_PUT, "/tracking/workers/{id}/oppositions",
+	 "Le salarié change lui-même ses oppositions (L4624-8) ; le médecin est prévenu.",
+	 opposition_fields, SOCLE_COUNT(opposition_fields), NULL, 0, NULL},
+};
+
 int tracking_space_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, space_routes, SOCLE_COUNT(space_routes), err);
+	int rc = socle_plugin_add_routes(p, space_routes, SOCLE_COUNT(space_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, space_docs, SOCLE_COUNT(space_docs), err);
 }

@@ -8,7 +8,10 @@ SRC=$2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-demo-test-XXXXXX")
 PID=""
 cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	if [ -n "$PID" ]; then
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -44,3 +47,4 @@ request=$(echo "$visits" | sed -n 's/^{"items":\[{"id":\([0-9]*\),.*/\1/p')
 curl -sSf "$API/tracking/visits/$request/documents/ordonnance.html" -H "Authorization: Bearer $TOKEN" |
 	grep -q "diable" || fail "the ordonnance does not read as written"
 echo "ok: the demo employee reads the ordonnance of visit $request"
+exit 0
