@@ -48,7 +48,11 @@ static const struct socle_migration portal_migrations[] = {
 	    "  recorded_by TEXT NOT NULL CHECK (recorded_by IN ('worker', 'staff')),"
 	    "  recorded_by_user INTEGER NOT NULL,"
 	    "  updated_at INTEGER NOT NULL);"},
+	/* Wrong birth dates given with a valid code: the fifth burns the code. */
+	{2, "ALTER TABLE portal_activation ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;"},
 };
+
+#define ACTIVATION_TRIES 5
 
 /* The code without spaces or dashes, in capitals: what the worker typed, as
  * stored. false when it is not made of the alphabet's characters. */
@@ -191,6 +195,7 @@ struct activate_tx {
 	json_t *errors;
 	int64_t worker;
 	int64_t user_id;
+	bool wrong; /* no such code, or not this birth date: answered 422, the count kept */
 };
 
 static int activate_commit(socle_db *wdb, void *ud, socle_err *err)
@@ -215,16 +220,28 @@ static int activate_commit(socle_db *wdb, void *ud, socle_err *err)
 
 	/* A wrong code and a wrong birth date answer the same: the form does not
 	 * tell which of the two a guesser got right. */
-	if (w == NULL || strcmp(json_string_value(json_object_get(w, "birth_date")) ?: "",
-	                        t->birth_date) != 0) {
+	const char *born = w ? json_string_value(json_object_get(w, "birth_date")) : NULL;
+
+	if (w == NULL || born == NULL || strcmp(born, t->birth_date) != 0) {
 		json_decref(w);
-		if (id == 0 || err->code == 0 || err->code == SOCLE_E_NOTFOUND) {
-			socle_field_error(&t->errors, "code",
-			                  "Code ou date de naissance incorrects, ou code expiré : "
-			                  "vérifiez-les, ou demandez un nouveau code au service.");
-			return SOCLE_E_INVAL;
+		if (id != 0 && err->code != 0 && err->code != SOCLE_E_NOTFOUND)
+			return err->code;
+		/* Committed (the transaction returns 0): a valid code tried with
+		 * wrong birth dates is burnt at the fifth, so the date cannot be
+		 * guessed from many addresses. */
+		if (id != 0) {
+			int rc = socle_db_run_new(wdb,
+			                          "UPDATE portal_activation SET failed = failed + 1,"
+			                          " used_at = CASE WHEN failed + 1 >= :max THEN :now"
+			                          " ELSE used_at END WHERE id = :id",
+			                          json_pack("{s:i, s:I, s:I}", "max", ACTIVATION_TRIES,
+			                                    "now", (json_int_t)now, "id", (json_int_t)id),
+			                          err);
+			if (rc < 0)
+				return rc;
 		}
-		return err->code;
+		t->wrong = true;
+		return 0;
 	}
 	char name[256];
 
@@ -301,6 +318,12 @@ static int activate(socle_req *req, void *ud)
 	};
 	int rc = socle_service_write(socle_req_service(req), activate_commit, &t, &err);
 
+	if (rc == 0 && t.wrong) {
+		socle_field_error(&t.errors, "code",
+		                  "Code ou date de naissance incorrects, ou code expiré : "
+		                  "vérifiez-les, ou demandez un nouveau code au service.");
+		return socle_reply_invalid(req, t.errors);
+	}
 	if (rc == SOCLE_E_INVAL && t.errors)
 		return socle_reply_invalid(req, t.errors);
 	json_decref(t.errors);

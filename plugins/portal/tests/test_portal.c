@@ -274,10 +274,36 @@ static void test_document_refusal_is_a_page(void **state)
 	free(worker_auth);
 }
 
+/* A valid code tried with wrong birth dates is burnt at the fifth try. */
+static void test_activation_code_burnt(void **state)
+{
+	(void)state;
+	char path[128], code[16];
+
+	snprintf(path, sizeof(path), "/api/v1/svc/portal/workers/%lld/activation-code",
+	         (long long)T.w2);
+	json_t *r = expect(201, T.staff, "POST", path, json_object());
+
+	snprintf(code, sizeof(code), "%s", json_string_value(json_object_get(r, "code")));
+	json_decref(r);
+	for (int i = 0; i < 5; i++)
+		json_decref(expect(422, NULL, "POST", "/api/v1/svc/portal/activate",
+		                   json_pack("{s:s, s:s, s:s, s:s}", "code", code, "birth_date",
+		                             "1999-01-01", "email", "marc@perso.test", "password",
+		                             WORKER_PASSWORD)));
+	json_decref(expect(422, NULL, "POST", "/api/v1/svc/portal/activate",
+	                   json_pack("{s:s, s:s, s:s, s:s}", "code", code, "birth_date",
+	                             "1985-05-04", "email", "marc@perso.test", "password",
+	                             WORKER_PASSWORD)));
+	assert_int_equal(db_count("SELECT count(*) FROM core_user WHERE email = 'marc@perso.test'"),
+	                 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_activation),
+		cmocka_unit_test(test_activation_code_burnt),
 		cmocka_unit_test(test_lists_and_oppositions),
 		cmocka_unit_test(test_simulator_for_employers),
 		cmocka_unit_test(test_document_refusal_is_a_page),
