@@ -1000,7 +1000,8 @@ static int route_band_get(socle_req *req, void *ud)
 /* --------------------------------------------------------------- invoices */
 
 /* The invoice with its lines, as the API shows it (caller owns). */
-static json_t *invoice_load(socle_db *db, int64_t company_id, int64_t invoice_id, socle_err *err)
+json_t *membership_invoice_load(socle_db *db, int64_t company_id, int64_t invoice_id,
+                                socle_err *err)
 {
 	json_t *p = json_pack("{s:I, s:I}", "id", (json_int_t)invoice_id, "company",
 	                      (json_int_t)company_id);
@@ -1222,7 +1223,7 @@ static int route_invoice_post(socle_req *req, void *ud)
 	fee_free(&f);
 	if (rc != 0)
 		return socle_reply_err(req, &err);
-	json_t *inv = invoice_load(db, company_id, w.id, &err);
+	json_t *inv = membership_invoice_load(db, company_id, w.id, &err);
 
 	return inv ? socle_reply_json(req, 201, inv) : socle_reply_err(req, &err);
 }
@@ -1281,7 +1282,7 @@ static int route_invoice_get(socle_req *req, void *ud)
 	if (membership_company_access(req, company_id, MEMBERSHIP_ROLE_BILLING, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *inv = db ? invoice_load(db, company_id, invoice_id, &err) : NULL;
+	json_t *inv = db ? membership_invoice_load(db, company_id, invoice_id, &err) : NULL;
 
 	return inv ? socle_reply_json(req, 200, inv) : socle_reply_err(req, &err);
 }
@@ -1411,7 +1412,7 @@ static int invoice_change(socle_req *req, bool cancel)
 	if (rc != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *inv = db ? invoice_load(db, company_id, invoice_id, &err) : NULL;
+	json_t *inv = db ? membership_invoice_load(db, company_id, invoice_id, &err) : NULL;
 
 	return inv ? socle_reply_json(req, 200, inv) : socle_reply_err(req, &err);
 }

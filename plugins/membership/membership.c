@@ -39,7 +39,8 @@ static int membership_init(socle_plugin *p, socle_err *err)
 	if ((rc = socle_plugin_add_migrations(p, membership_migrations,
 	                                      SOCLE_COUNT(membership_migrations), err)) ||
 	    (rc = membership_company_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
-	    (rc = membership_billing_init(p, err)) || (rc = membership_catalog_init(p, err)))
+	    (rc = membership_billing_init(p, err)) ||
+	    (rc = membership_invoice_doc_init(p, err)) || (rc = membership_catalog_init(p, err)))
 		return rc;
 	/* What other plugins may use of membership (service.c): they import it
 	 * rather than read membership's tables. */

@@ -25,6 +25,12 @@ extern const char membership_sql_billing[];   /* v3: invoices, fee exceptions, s
 int membership_company_init(socle_plugin *p, socle_err *err);
 int membership_workforce_init(socle_plugin *p, socle_err *err);
 int membership_billing_init(socle_plugin *p, socle_err *err);
+/* One invoice of a company as the API gives it (amounts in euros, lines), or
+ * NULL with SOCLE_E_NOTFOUND (billing.c). */
+json_t *membership_invoice_load(socle_db *db, int64_t company_id, int64_t invoice_id,
+                                socle_err *err);
+/* GET .../invoices/{iid}/document: the invoice to print (invoice_doc.c). */
+int membership_invoice_doc_init(socle_plugin *p, socle_err *err);
 int membership_demo_start(socle_plugin *p, socle_err *err);
 int membership_catalog_init(socle_plugin *p, socle_err *err);
 

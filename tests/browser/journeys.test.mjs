@@ -100,6 +100,17 @@ try {
       assert.match(await t.textContent(), /Suivi individuel adapté \(SIA\)/);
       await checkPage(ep, 'employeur-09-repartition');
     }],
+    ['download an invoice from the billing page', async () => {
+      const admin = await apiAs(base, 'admin@demo.example');
+      const inv = await admin('POST', '/membership/companies/1/invoices', { year: 2026 });
+      await ep.getByRole('link', { name: 'Cotisation et factures' }).click();
+      await checkPage(ep, 'employeur-09b-facturation');
+      await ep.getByRole('link', { name: `Facture ${inv.number} à imprimer` }).click();
+      await ep.getByRole('heading', { name: `Facture ${inv.number}` }).waitFor();
+      assert.match(await ep.textContent('body'), /Boulangerie Durand/);
+      await checkPage(ep, 'employeur-09c-facture');
+      await ep.goBack();
+    }],
     ['ask for a visit and choose a slot', async () => {
       await ep.getByRole('link', { name: 'Mes visites' }).click();
       await checkPage(ep, 'employeur-10-visites');

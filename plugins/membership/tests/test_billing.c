@@ -557,7 +557,33 @@ static void test_access(void **state)
 	r = call(patron, "GET", "/api/v1/demo/membership/companies/1/invoices", NULL, &status);
 	assert_int_equal(status, 200);
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	json_int_t inv1 = json_integer_value(json_object_get(json_array_get(
+		json_object_get(r, "items"), 0), "id"));
 	json_decref(r);
+	/* The invoice to download and print (issue 12): a French page. */
+	{
+		char path[160];
+		const char *h[] = {patron, NULL};
+		struct hc_response doc;
+
+		snprintf(path, sizeof(path),
+		         "/api/v1/demo/membership/companies/1/invoices/%lld/document",
+		         (long long)inv1);
+		assert_int_equal(hc_request(S.port, "GET", path, h, NULL, 0, &doc), 0);
+		assert_int_equal(doc.status, 200);
+		assert_non_null(strstr(hc_header(&doc, "Content-Type"), "text/html"));
+		assert_non_null(strstr(doc.body, "Facture F-2026-"));
+		assert_non_null(strstr(doc.body, "Boulangerie"));
+		assert_non_null(strstr(doc.body, "€"));
+		assert_null(strstr(doc.body, "style="));
+		hc_response_free(&doc);
+		snprintf(path, sizeof(path),
+		         "/api/v1/demo/membership/companies/2/invoices/%lld/document",
+		         (long long)inv1);
+		assert_int_equal(hc_request(S.port, "GET", path, h, NULL, 0, &doc), 0);
+		assert_int_equal(doc.status, 403);
+		hc_response_free(&doc);
+	}
 	/* Issuing is staff work; another company is closed. */
 	r = call(patron, "POST", "/api/v1/demo/membership/companies/1/invoices",
 	         json_pack("{s:i}", "year", 2025), &status);

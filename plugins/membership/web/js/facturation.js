@@ -1,5 +1,5 @@
 // Billing: the year's fee and how it is computed, the invoices.
-import { page, run, h, api, dateFr, euros, notice, table } from '../../portal/js/portal.js';
+import { page, run, h, api, API, dateFr, euros, notice, table } from '../../portal/js/portal.js';
 
 const STATUS = { issued: 'à régler', paid: 'réglée', cancelled: 'annulée' };
 
@@ -20,8 +20,9 @@ run(async () => {
   }
   const inv = await api(`/membership/companies/${company.id}/invoices`);
   main.append(h('section', { 'aria-labelledby': 'inv' }, h('h2', { id: 'inv' }, 'Factures'),
-    inv.items.length ? table('Factures', ['Facture', 'Émise le', 'Échéance', 'Montant', 'État'],
-      inv.items.map((i) => [i.number, dateFr(i.issued_on), dateFr(i.due_on), euros(i.total), STATUS[i.status] || i.status]))
+    inv.items.length ? table('Factures', ['Facture', 'Émise le', 'Échéance', 'Montant', 'État', 'Document'],
+      inv.items.map((i) => [i.number, dateFr(i.issued_on), dateFr(i.due_date), euros(i.total), STATUS[i.status] || i.status,
+        h('a', { href: `${API}/membership/companies/${company.id}/invoices/${i.id}/document` }, `Facture ${i.number} à imprimer`)]))
       : h('p', {}, 'Aucune facture pour le moment.')),
   h('section', { class: 'card', 'aria-labelledby': 'sepa' }, h('h2', { id: 'sepa' }, 'Prélèvement SEPA'),
     h('p', {}, 'Le mandat de prélèvement n\'est pas encore géré en ligne : pour mettre en place ou modifier un prélèvement, contactez le service.')));

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The invoice as a document the member company downloads and prints
+ * (GET /membership/companies/{id}/invoices/{iid}/document): a French HTML
+ * page with the service's identity, the company, the lines and the total,
+ * styled by membership's own stylesheet (web/documents.css: the server's
+ * Content-Security-Policy allows no inline style). Readers: the company's
+ * users holding the facturation role, and the service's staff. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "membership.h"
+
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* 1234.5 -> "1 234,50 €" */
+static void euros(FILE *f, double v)
+{
+	char digits[32];
+	long long cents = (long long)(v * 100.0 + (v < 0 ? -0.5 : 0.5));
+	long long whole = llabs(cents) / 100;
+	int len = snprintf(digits, sizeof(digits), "%lld", whole);
+
+	if (cents < 0)
+		fputc('-', f);
+	for (int i = 0; i < len; i++) {
+		fputc(digits[i], f);
+		if ((len - i - 1) % 3 == 0 && i < len - 1)
+			fputs("\u202f", f); /* narrow no-break space, as French writes thousands */
+	}
+	fprintf(f, ",%02lld\u00a0€", llabs(cents) % 100);
+}
+
+static void date_fr(FILE *f, const char *iso)
+{
+	char out[SOCLE_DATE_FR_SIZE];
+
+	if (iso && socle_date_fr(iso, out))
+		esc(f, out);
+}
+
+static int invoice_document(socle_req *req, void *ud)
+{
+	(void)ud;
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t company_id, invoice_id;
+
+	if (socle_req_param_id(req, "id", &company_id) != 0 ||
+	    socle_req_param_id(req, "iid", &invoice_id) != 0)
+		return socle_reply_error(req, 404, "not_found", "Facture introuvable.");
+	if (membership_company_access(req, company_id, MEMBERSHIP_ROLE_BILLING, &err) != 0)
+		return socle_reply_err(req, &err);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *inv = db ? membership_invoice_load(db, company_id, invoice_id, &err) : NULL;
+
+	if (inv == NULL)
+		return socle_reply_err(req, &err);
+	json_t *c = socle_db_query_one_new(db,
+		"SELECT legal_name, siret, member_number, address_line, postcode, city"
+		" FROM membership_company WHERE id = :id",
+		json_pack("{s:I}", "id", (json_int_t)company_id), &err);
+
+	if (c == NULL) {
+		json_decref(inv);
+		return socle_reply_err(req, &err);
+	}
+	const socle_service *svc = socle_req_service(req);
+	const json_t *id = socle_service_identity(svc);
+	const char *status = json_string_value(json_object_get(inv, "status"));
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&page, &len);
+
+	if (f == NULL) {
+		json_decref(inv);
+		json_decref(c);
+		return SOCLE_E_NOMEM;
+	}
+	fputs("<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Facture ",
+	      f);
+	esc(f, json_string_value(json_object_get(inv, "number")));
+	fputs("</title>\n<link rel=\"stylesheet\" href=\"/", f);
+	esc(f, socle_service_id(svc));
+	fputs("/membership/documents.css\">\n</head>\n<body>\n<main>\n<header>\n<p class=\"service\">",
+	      f);
+	esc(f, json_string_value(json_object_get(id, "legal_name")) ?
+	               json_string_value(json_object_get(id, "legal_name")) : socle_service_name(svc));
+	fputs("</p>\n<p>", f);
+	esc(f, json_string_value(json_object_get(id, "address")));
+	fputs("</p>\n</header>\n<h1>Facture ", f);
+	esc(f, json_string_value(json_object_get(inv, "number")));
+	fputs("</h1>\n<table>\n<tr><th scope=\"row\">Adhérent</th><td>", f);
+	esc(f, json_string_value(json_object_get(c, "legal_name")));
+	fputs("<br>", f);
+	esc(f, json_string_value(json_object_get(c, "address_line")));
+	fputs("<br>", f);
+	esc(f, json_string_value(json_object_get(c, "postcode")));
+	fputc(' ', f);
+	esc(f, json_string_value(json_object_get(c, "city")));
+	fputs("</td></tr>\n<tr><th scope=\"row\">SIRET</th><td>", f);
+	esc(f, json_string_value(json_object_get(c, "siret")));
+	fputs("</td></tr>\n<tr><th scope=\"row\">N° d'adhérent</th><td>", f);
+	esc(f, json_string_value(json_object_get(c, "member_number")));
+	fputs("</td></tr>\n<tr><th scope=\"row\">Émise le</th><td>", f);
+	date_fr(f, json_string_value(json_object_get(inv, "issued_on")));
+	fputs("</td></tr>\n<tr><th scope=\"row\">À régler avant le</th><td>", f);
+	date_fr(f, json_string_value(json_object_get(inv, "due_date")));
+	fputs("</td></tr>\n<tr><th scope=\"row\">État</th><td>", f);
+	if (status && strcmp(status, "paid") == 0) {
+		fputs("acquittée le ", f);
+		date_fr(f, json_string_value(json_object_get(inv, "paid_on")));
+	} else if (status && strcmp(status, "cancelled") == 0) {
+		fputs("annulée", f);
+	} else {
+		fputs("à régler", f);
+	}
+	fputs("</td></tr>\n</table>\n<h2>Détail</h2>\n<table>\n<caption>Lignes de la facture"
+	      "</caption>\n<thead><tr><th scope=\"col\">Désignation</th><th scope=\"col\">Quantité"
+	      "</th><th scope=\"col\">Prix unitaire</th><th scope=\"col\">Montant</th></tr></thead>"
+	      "\n<tbody>\n",
+	      f);
+	size_t i;
+	json_t *line;
+
+	json_array_foreach(json_object_get(inv, "lines"), i, line) {
+		fputs("<tr><td>", f);
+		esc(f, json_string_value(json_object_get(line, "label")));
+		fprintf(f, "</td><td>%g</td><td>", json_number_value(json_object_get(line, "quantity")));
+		euros(f, json_number_value(json_object_get(line, "unit_price")));
+		fputs("</td><td>", f);
+		euros(f, json_number_value(json_object_get(line, "amount")));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n<p class=\"total\">Total : ", f);
+	euros(f, json_number_value(json_object_get(inv, "total")));
+	fputs("</p>\n<footer>\n<p>", f);
+	esc(f, json_string_value(json_object_get(id, "email")));
+	fputs(" — ", f);
+	esc(f, json_string_value(json_object_get(id, "phone")));
+	fputs("</p>\n</footer>\n</main>\n</body>\n</html>\n", f);
+	json_decref(inv);
+	json_decref(c);
+	if (fclose(f) != 0) {
+		free(page);
+		return SOCLE_E_NOMEM;
+	}
+	int rc = socle_reply_bytes(req, 200, "text/html; charset=utf-8", page, len);
+
+	free(page);
+	return rc;
+}
+
+static const struct socle_route invoice_doc_routes[] = {
+	{SOCLE_GET, "/membership/companies/{id}/invoices/{iid}/document", SOCLE_CAP_AUTHENTICATED, 0,
+	 invoice_document, NULL},
+};
+
+int membership_invoice_doc_init(socle_plugin *p, socle_err *err)
+{
+	return socle_plugin_add_routes(p, invoice_doc_routes, SOCLE_COUNT(invoice_doc_routes), err);
+}
