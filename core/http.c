@@ -28,10 +28,10 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-
-#include "core.h"
 #include <time.h>
 #include <unistd.h>
+
+#include "core.h"
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -843,7 +843,6 @@ static bool has_dot_segment(const char *p)
 	return false;
 }
 
-/* Route an API request: service, route, body announcements. */
 #define HTTP_QUERY_VALUE_MAX 2048 /* bytes of one decoded query parameter */
 
 struct query_check {
@@ -862,7 +861,7 @@ static void query_error(struct query_check *q, const char *key, const char *mess
 {
 	if (q->fields == NULL)
 		q->fields = json_array();
-	/* A key that is not text is named by its position, not echoed. */
+	/* A key that is not text is not echoed: it is named "(paramètre illisible)". */
 	json_t *name = utf8_ok((const unsigned char *)key) && text_clean(key)
 		? json_string(key) : json_string("(paramètre illisible)");
 
@@ -907,6 +906,7 @@ static bool query_ok(socle_req *req)
 	return false;
 }
 
+/* Route an API request: service, query parameters, route, body announcements. */
 static void begin_api(struct http_server *srv, socle_req *req)
 {
 	const char *p = req->path + strlen(HTTP_API_PREFIX);
