@@ -31,13 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core.h"
-
 #include <microhttpd.h>
 #include <sodium.h>
 
 #include "access_log.h"
 #include "auth.h"
+#include "core.h"
 #include "catalog.h"
 #include "http.h"
 #include "json_text.h"
