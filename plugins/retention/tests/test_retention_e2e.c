@@ -518,6 +518,13 @@ static void test_requests_study_opposition(void **state)
 	                   json_pack("{s:[I, I]}", "team", me(A.iprp), me(A.inf))));
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld", (long long)hugo);
 	json_decref(expect(403, A.social, "GET", path, NULL)); /* not in this team */
+	/* The médecin adds the assistant social; an employer account is refused. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/team", (long long)hugo);
+	json_decref(expect(422, A.med, "POST", path, json_pack("{s:I}", "user_id", me(A.emp))));
+	json_decref(expect(403, A.iprp, "POST", path, json_pack("{s:I}", "user_id", me(A.social))));
+	json_decref(expect(201, A.med, "POST", path, json_pack("{s:I}", "user_id", me(A.social))));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld", (long long)hugo);
+	json_decref(expect(200, A.social, "GET", path, NULL));
 
 	/* The job study, by the IPRP of the team. */
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/study", (long long)hugo);
