@@ -318,6 +318,16 @@ static void test_retention(void **state)
 	r = expect(201, A.social, "POST", q,
 	           json_pack("{s:I, s:s, s:s}", "partner_id", partner, "purpose",
 	                     "Aide au maintien dans l'emploi", "on_date", "2025-04-01"));
+	snprintf(q, sizeof(q), "/api/v1/svc/retention/referrals/%lld/outcome",
+	         (long long)id_of(r));
+	json_decref(r);
+	json_decref(expect(422, A.social, "POST", q, json_object()));
+	json_decref(expect(403, A.iprp2, "POST", q, json_pack("{s:s}", "outcome", "x")));
+	json_decref(expect(200, A.social, "POST", q,
+	                   json_pack("{s:s}", "outcome", "Étude de poste financée par Cap Emploi")));
+	snprintf(q, sizeof(q), "/api/v1/svc/retention/cases/%lld", (long long)cid);
+	r = expect(200, A.iprp, "GET", q, NULL);
+	assert_true(body_has(r, "financée par Cap Emploi"));
 	json_decref(r);
 
 	snprintf(q, sizeof(q), "/api/v1/svc/retention/companies/%lld/proposals", (long long)a);
