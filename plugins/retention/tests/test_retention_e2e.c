@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "http_client.h"
 #include "server.h"
 #include "tracking_world.h"
 
@@ -610,6 +611,32 @@ static void test_requests_study_opposition(void **state)
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/open", (long long)zoe);
 	json_decref(expect(200, A.med, "POST", path, json_object()));
 	json_decref(expect(409, A.med, "POST", path, json_object()));
+
+	/* The summary as a document: the company once sent, the worker, the
+	 * team's readers of the study; never the observations. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/studies/%lld/summary", (long long)study);
+	r = expect(200, A.emp, "GET", path, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "company")), "Électricité Garnier");
+	assert_false(body_has(r, "OBS-ETUDE"));
+	json_decref(r);
+	json_decref(expect(403, A.emp_b, "GET", path, NULL));
+	json_decref(expect(403, A.lea, "GET", path, NULL)); /* Hugo's, not Léa's */
+	json_decref(expect(403, A.inf, "GET", path, NULL)); /* opposed */
+	json_decref(expect(200, A.iprp, "GET", path, NULL));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/studies/%lld/summary.html",
+	         (long long)study);
+	{
+		const char *headers[] = {A.emp, NULL};
+		struct hc_response h = {0};
+		assert_int_equal(hc_request(S.port, "GET", path, headers, NULL, 0, &h), 0);
+		assert_int_equal(h.status, 200);
+		assert_non_null(strstr(hc_header(&h, "Content-Type"), "text/html"));
+		assert_non_null(strstr(h.body, "<h1>Synthèse de l'étude de poste</h1>"));
+		assert_non_null(strstr(h.body, "plan de travail réglable en hauteur"));
+		assert_null(strstr(h.body, "OBS-ETUDE"));
+		assert_null(strstr(h.body, "style="));
+		hc_response_free(&h);
+	}
 
 	/* Consent withdrawn: nothing more goes to the employer. */
 	json_decref(expect(201, A.med, "POST", consents,
