@@ -255,6 +255,35 @@ static int event_txn(socle_db *wdb, void *ud, socle_err *err)
 	              err);
 	int64_t id = socle_db_last_insert_id(wdb);
 
+	/* The cell hears of it at once: the médecins and the assistants sociaux
+	 * of the service are mailed the kind, the date and the deadline (the
+	 * description stays in the list). */
+	json_t *team = rc ? NULL
+	                  : socle_users_list(wdb, SOCLE_ROLE_BIT(SOCLE_ROLE_MEDECIN) |
+	                                              SOCLE_ROLE_BIT(SOCLE_ROLE_ASSISTANT_SOCIAL),
+	                                     NULL, 0, 0, 100, err);
+	const json_t *u;
+	size_t i;
+	char subject[160], text[512], occurred[SOCLE_DATE_FR_SIZE];
+	socle_date_fr(sget(b, "occurred_on"), occurred);
+	snprintf(subject, sizeof(subject), "Événement grave signalé par une entreprise (%s)",
+	         sget(b, "kind"));
+	snprintf(text, sizeof(text), "Bonjour,\n\nUne entreprise adhérente signale un événement "
+	         "grave (%s) survenu le %s. Le premier contact est à prendre dans les %" PRId64
+	         " heures : l'événement est dans la liste de la cellule (n° %" PRId64 ").\n",
+	         sget(b, "kind"), occurred, (due - now) / 3600000, id);
+	json_array_foreach(team, i, u) {
+		struct socle_mail m = {.to = sget(u, "email"), .subject = subject, .text = text,
+		                       .category = "evenement_grave"};
+		int64_t job = socle_mail_queue(wdb, &m, 0, err);
+		if (job < 0) {
+			rc = (int)job;
+			break;
+		}
+	}
+	if (team == NULL && rc == 0)
+		rc = err->code ? err->code : NOMEM(err);
+	json_decref(team);
 	if (rc || (rc = emit(wdb, "serious_event.reported",
 	                     json_pack("{s:I, s:I, s:O, s:O, s:I}", "event_id", (json_int_t)id,
 	                               "company_id", (json_int_t)w->id, "kind",

@@ -403,6 +403,9 @@ static void test_retention(void **state)
 	                 1743494400000LL + 48LL * 3600000LL);
 	json_decref(r);
 	json_decref(expect(422, A.emp, "POST", path, json_pack("{s:s}", "kind", "incendie")));
+	assert_int_equal(wait_mails("social@svc.test", "evenement_grave", "48 heures", 2), 2);
+	assert_int_equal(wait_mails("medecin@svc.test", "evenement_grave", "agression", 1), 1);
+	assert_int_equal(count_mails("iprp@svc.test", "evenement_grave", NULL), 0);
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/companies/%lld/serious-events",
 	         (long long)b);
 	json_decref(expect(403, A.emp, "POST", path,
