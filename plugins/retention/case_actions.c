@@ -149,6 +149,67 @@ static int case_open(socle_req *req, void *ud)
 	return retention_write_reply(req, open_txn, &w, 200);
 }
 
+/* POST /retention/cases/{id}/team {user_id}: the médecin of the team adds a
+ * member (a professional of the cell) to an open case. */
+static const struct socle_field member_fields[] = {
+	{"user_id", SOCLE_F_INT, true, 1, INT64_MAX, NULL, NULL},
+};
+
+static int member_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct retention_write *w = ud;
+	int64_t id = iget(w->c, "id"), user = iget(w->body, "user_id");
+	int rc = q_ok(wdb, "INSERT INTO retention_team (case_id, user_id, role) VALUES (:c, :u, :r)"
+	                   " ON CONFLICT (case_id, user_id) DO NOTHING",
+	              json_pack("{s:I, s:I, s:s}", "c", (json_int_t)id, "u", (json_int_t)user, "r",
+	                        (const char *)w->extra),
+	              err);
+
+	if (rc || (rc = audit(wdb, w->req, "retention.team.add", "retention_case", id,
+	                      json_pack("{s:I}", "user_id", (json_int_t)user), err)))
+		return rc;
+	w->result = json_pack("{s:I, s:I, s:s}", "case_id", (json_int_t)id, "user_id",
+	                      (json_int_t)user, "role", (const char *)w->extra);
+	return w->result ? 0 : NOMEM(err);
+}
+
+static int case_member(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	socle_db *db = socle_req_reader(req, &err);
+	(void)ud;
+
+	if (db == NULL)
+		return reply_fail(req, &err);
+	if (retention_invalid(req, member_fields, SOCLE_COUNT(member_fields)))
+		return 0;
+	if (role_of(req) != SOCLE_ROLE_MEDECIN)
+		return socle_reply_error(req, 403, "forbidden", "Le médecin du travail compose "
+		                         "l'équipe du dossier.");
+	socle_err e2 = SOCLE_ERR_INIT;
+	json_t *u = socle_user_get(db, iget(socle_req_body(req), "user_id"), &e2);
+	int role = u ? socle_role_parse(sget(u, "role")) : 0;
+	if (u == NULL || json_is_true(json_object_get(u, "disabled")) ||
+	    !(role == SOCLE_ROLE_MEDECIN || role == SOCLE_ROLE_INFIRMIER ||
+	      role == SOCLE_ROLE_ASSISTANT_SOCIAL || role == SOCLE_ROLE_IPRP)) {
+		json_t *f = NULL;
+		json_decref(u);
+		socle_field_error(&f, "user_id", "Ce compte n'est pas un professionnel actif de la "
+		                  "cellule (médecin, infirmier, assistant social, IPRP).");
+		return socle_reply_invalid(req, f);
+	}
+	json_decref(u);
+	json_t *c = case_for(req, RETENTION_GENERAL, "retention.team.add", &err);
+	if (c == NULL)
+		return reply_fail(req, &err);
+	if (strcmp(sget(c, "status"), "open") != 0) {
+		json_decref(c);
+		return socle_reply_error(req, 409, "conflict", "Le dossier n'est pas ouvert.");
+	}
+	struct retention_write w = {.c = c, .extra = (void *)socle_role_name(role)};
+	return retention_write_reply(req, member_txn, &w, 201);
+}
+
 /* ---- steps -------------------------------------------------------------------------------- */
 
 static const struct socle_field step_fields[] = {
@@ -391,6 +452,7 @@ static int my_cases(socle_req *req, void *ud)
 
 static const struct socle_route action_routes[] = {
 	{SOCLE_POST, "/retention/cases/{id}/open", "retention.cell", 8192, case_open, NULL},
+	{SOCLE_POST, "/retention/cases/{id}/team", "retention.cell", 1024, case_member, NULL},
 	{SOCLE_POST, "/retention/cases/{id}/steps", "retention.cell", 32768, case_step, NULL},
 	{SOCLE_POST, "/retention/cases/{id}/consents", "retention.cell", 4096, case_consent, NULL},
 	{SOCLE_PUT, "/retention/cases/{id}/medical", "retention.cell", 4096, case_medical, NULL},

@@ -649,8 +649,15 @@ static json_t *case_view(socle_req *req, socle_db *db, json_t *c, socle_err *err
 	json_t *consents = socle_db_query_new(
 		db, "SELECT scope, given, how, at FROM retention_consent WHERE case_id = :c ORDER BY id",
 		json_pack("{s:I}", "c", (json_int_t)iget(c, "id")), err);
+	json_t *referrals = socle_db_query_new(
+		db, "SELECT r.id, r.partner_id, p.name AS partner, r.on_date, r.purpose, r.outcome"
+		    " FROM retention_referral r JOIN retention_partner p ON p.id = r.partner_id"
+		    " WHERE r.case_id = :c ORDER BY r.id",
+		json_pack("{s:I}", "c", (json_int_t)iget(c, "id")), err);
 
-	if (!steps || !team || !props || !consents) {
+	if (referrals)
+		json_object_set_new(c, "referrals", referrals);
+	if (!steps || !team || !props || !consents || !referrals) {
 		json_decref(steps);
 		json_decref(team);
 		json_decref(props);

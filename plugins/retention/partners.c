@@ -171,6 +171,59 @@ static int referral_add(socle_req *req, void *ud)
 	return socle_reply_json(req, 201, w.result);
 }
 
+/* POST /retention/referrals/{id}/outcome {outcome}: what came of it. */
+static const struct socle_field outcome_fields[] = {
+	{"outcome", SOCLE_F_STRING, true, 1, 2000, NULL, NULL},
+};
+
+static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct retention_write *w = ud;
+	int rc = q_ok(wdb, "UPDATE retention_referral SET outcome = :o WHERE id = :id",
+	              json_pack("{s:O, s:I}", "o", json_object_get(w->body, "outcome"), "id",
+	                        (json_int_t)w->id),
+	              err);
+
+	if (rc || (rc = audit(wdb, w->req, "retention.referral.outcome", "retention_case",
+	                      iget(w->c, "id"), json_pack("{s:I}", "referral_id", (json_int_t)w->id),
+	                      err)))
+		return rc;
+	w->result = json_pack("{s:I, s:O}", "id", (json_int_t)w->id, "outcome",
+	                      json_object_get(w->body, "outcome"));
+	return w->result ? 0 : NOMEM(err);
+}
+
+static int referral_outcome(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	socle_db *db = socle_req_reader(req, &err);
+	int64_t id;
+	(void)ud;
+
+	if (db == NULL)
+		return reply_fail(req, &err);
+	if (retention_invalid(req, outcome_fields, SOCLE_COUNT(outcome_fields)))
+		return 0;
+	if (socle_req_param_id(req, "id", &id))
+		return socle_reply_error(req, 404, "not_found", "Orientation introuvable.");
+	json_t *ref = socle_db_query_one_new(db, "SELECT case_id FROM retention_referral WHERE"
+	                                         " id = :id",
+	                                     json_pack("{s:I}", "id", (json_int_t)id), &err);
+	if (ref == NULL)
+		return err.code == SOCLE_E_NOTFOUND
+		               ? socle_reply_error(req, 404, "not_found", "Orientation introuvable.")
+		               : reply_fail(req, &err);
+	json_t *c = retention_case_load(db, iget(ref, "case_id"), &err);
+	json_decref(ref);
+	if (c == NULL ||
+	    retention_access(req, c, RETENTION_GENERAL, "retention.referral.outcome", &err)) {
+		json_decref(c);
+		return reply_fail(req, &err);
+	}
+	struct retention_write w = {.c = c, .id = id};
+	return retention_write_reply(req, outcome_txn, &w, 200);
+}
+
 /* ---- serious events ----------------------------------------------------------------------- */
 
 static const struct socle_field event_fields[] = {
@@ -202,6 +255,35 @@ static int event_txn(socle_db *wdb, void *ud, socle_err *err)
 	              err);
 	int64_t id = socle_db_last_insert_id(wdb);
 
+	/* The cell hears of it at once: the médecins and the assistants sociaux
+	 * of the service are mailed the kind, the date and the deadline (the
+	 * description stays in the list). */
+	json_t *team = rc ? NULL
+	                  : socle_users_list(wdb, SOCLE_ROLE_BIT(SOCLE_ROLE_MEDECIN) |
+	                                              SOCLE_ROLE_BIT(SOCLE_ROLE_ASSISTANT_SOCIAL),
+	                                     NULL, 0, 0, 100, err);
+	const json_t *u;
+	size_t i;
+	char subject[160], text[512], occurred[SOCLE_DATE_FR_SIZE];
+	socle_date_fr(sget(b, "occurred_on"), occurred);
+	snprintf(subject, sizeof(subject), "Événement grave signalé par une entreprise (%s)",
+	         sget(b, "kind"));
+	snprintf(text, sizeof(text), "Bonjour,\n\nUne entreprise adhérente signale un événement "
+	         "grave (%s) survenu le %s. Le premier contact est à prendre dans les %" PRId64
+	         " heures : l'événement est dans la liste de la cellule (n° %" PRId64 ").\n",
+	         sget(b, "kind"), occurred, (due - now) / 3600000, id);
+	json_array_foreach(team, i, u) {
+		struct socle_mail m = {.to = sget(u, "email"), .subject = subject, .text = text,
+		                       .category = "evenement_grave"};
+		int64_t job = socle_mail_queue(wdb, &m, 0, err);
+		if (job < 0) {
+			rc = (int)job;
+			break;
+		}
+	}
+	if (team == NULL && rc == 0)
+		rc = err->code ? err->code : NOMEM(err);
+	json_decref(team);
 	if (rc || (rc = emit(wdb, "serious_event.reported",
 	                     json_pack("{s:I, s:I, s:O, s:O, s:I}", "event_id", (json_int_t)id,
 	                               "company_id", (json_int_t)w->id, "kind",
@@ -318,6 +400,8 @@ static const struct socle_route partner_routes[] = {
 	{SOCLE_GET, "/retention/partners", "retention.service", 0, partner_list, NULL},
 	{SOCLE_POST, "/retention/partners", "retention.service", 8192, partner_add, NULL},
 	{SOCLE_POST, "/retention/cases/{id}/referrals", "retention.cell", 8192, referral_add, NULL},
+	{SOCLE_POST, "/retention/referrals/{id}/outcome", "retention.cell", 4096, referral_outcome,
+	 NULL},
 	{SOCLE_POST, "/retention/companies/{id}/serious-events", "retention.employer", 16384,
 	 event_report, NULL},
 	{SOCLE_GET, "/retention/serious-events", "retention.service", 0, event_list, NULL},

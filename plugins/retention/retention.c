@@ -218,7 +218,7 @@ static int retention_init(socle_plugin *p, socle_err *err)
 	                                      err)) ||
 	    (rc = retention_cases_init(p, err)) || (rc = retention_proposals_init(p, err)) ||
 	    (rc = retention_support_init(p, err)) || (rc = retention_partners_init(p, err)) ||
-	    (rc = retention_indicators_init(p, err)))
+	    (rc = retention_indicators_init(p, err)) || (rc = retention_documents_init(p, err)))
 		return rc;
 	return 0;
 }

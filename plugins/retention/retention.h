@@ -31,6 +31,7 @@ int retention_proposals_init(socle_plugin *p, socle_err *err);
 int retention_support_init(socle_plugin *p, socle_err *err);
 int retention_partners_init(socle_plugin *p, socle_err *err);
 int retention_indicators_init(socle_plugin *p, socle_err *err);
+int retention_documents_init(socle_plugin *p, socle_err *err);
 
 /* The reminders of due tasks, for every service that enables retention
  * (support.c): at start and from a timer. */

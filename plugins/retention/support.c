@@ -350,8 +350,23 @@ void retention_tasks_remind(socle_core *core)
 		socle_service *svc = socle_core_service_at(core, i);
 		socle_err err = SOCLE_ERR_INIT;
 
-		if (socle_service_enables(svc, "retention") &&
-		    socle_service_write(svc, remind_txn, NULL, &err) != 0)
+		char today[SOCLE_DATE_SIZE];
+
+		if (!socle_service_enables(svc, "retention"))
+			continue;
+		/* A read first: the timer's write only when a task fell due. */
+		socle_db *db = socle_service_reader(svc, &err);
+		socle_date_today(today);
+		json_t *due = db ? socle_db_query_one_new(db, "SELECT id FROM retention_task WHERE"
+		                                              " status = 'open' AND reminded_on IS NULL"
+		                                              " AND due_on <= :d LIMIT 1",
+		                                          json_pack("{s:s}", "d", today), &err)
+		                 : NULL;
+		json_decref(due);
+		if (db != NULL && due == NULL && err.code == SOCLE_E_NOTFOUND)
+			continue;
+		err = (socle_err)SOCLE_ERR_INIT;
+		if (socle_service_write(svc, remind_txn, NULL, &err) != 0)
 			socle_log(SOCLE_LOG_WARN, "service %s : rappels de la cellule PDP non envoyés : %s",
 			          socle_service_id(svc), err.msg);
 	}

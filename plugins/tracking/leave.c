@@ -893,6 +893,7 @@ static int request_check(socle_req *req, void *ud)
  * R4624-31 (reprise after 30 days of absence since 2022) and the 60 days of
  * the rendez-vous de liaison's and the PDP cell's signal (seed 3.5.1 A). */
 static const int leave_thresholds[] = {30, 60};
+#define THRESHOLD_HORIZON_DAYS 400
 
 struct threshold_run {
 	const char *on_date;
@@ -907,6 +908,14 @@ static int thresholds_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct threshold_run *t = ud;
 
+	char horizon[11];
+
+	/* Leaves started more than THRESHOLD_HORIZON_DAYS ago had every daily run
+	 * since to be announced: older ones (history, or leaves already past
+	 * their thresholds when first declared long after) are not scanned again
+	 * each day, and their stale thresholds announce nothing. */
+	if (!socle_date_add_days(t->on_date, -THRESHOLD_HORIZON_DAYS, horizon))
+		return socle_err_set(err, SOCLE_E_INVAL, "date invalide : %s", t->on_date);
 	for (size_t k = 0; k < SOCLE_COUNT(leave_thresholds); k++) {
 		char since[11];
 		int n = leave_thresholds[k];
@@ -918,10 +927,10 @@ static int thresholds_txn(socle_db *wdb, void *ud, socle_err *err)
 			wdb,
 			"SELECT l.id, l.worker_id, l.company_id, l.cause, l.start_date AS start,"
 			" l.expected_end, l.actual_end, l.return_date FROM tracking_leave l"
-			" WHERE l.start_date <= :since AND NOT EXISTS (SELECT 1 FROM"
-			" tracking_leave_threshold t WHERE t.leave_id = l.id AND t.threshold = :n)"
-			" ORDER BY l.id",
-			json_pack("{s:s, s:i}", "since", since, "n", n), err);
+			" WHERE l.start_date <= :since AND l.start_date >= :horizon AND NOT EXISTS"
+			" (SELECT 1 FROM tracking_leave_threshold t WHERE t.leave_id = l.id AND"
+			" t.threshold = :n) ORDER BY l.id",
+			json_pack("{s:s, s:s, s:i}", "since", since, "horizon", horizon, "n", n), err);
 		size_t i;
 		json_t *l;
 

@@ -61,5 +61,5 @@ socle.rule("retention_signal", function(_worker, event, _on_date)
         or "Demande de l'employeur.",
       { "L4622-8-1" })
   end
-  return answer("none", "Signal sans suite pour la cellule.", {})
+  return answer("none", "Signal sans suite pour la cellule.", socle.array({}))
 end)

@@ -75,3 +75,14 @@ socle.test {
     basis = { "R4624-31" },
   },
 }
+
+socle.test {
+  rule = "retention_signal",
+  name = "signal inconnu : rien, liste d'articles vide",
+  args = { { id = 1, company_id = 2 }, { name = "autre" }, "2025-04-01" },
+  expect = {
+    decision = "none",
+    reason = "Signal sans suite pour la cellule.",
+    basis = socle.array({}),
+  },
+}

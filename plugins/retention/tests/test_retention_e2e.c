@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "http_client.h"
 #include "server.h"
 #include "tracking_world.h"
 
@@ -318,6 +319,16 @@ static void test_retention(void **state)
 	r = expect(201, A.social, "POST", q,
 	           json_pack("{s:I, s:s, s:s}", "partner_id", partner, "purpose",
 	                     "Aide au maintien dans l'emploi", "on_date", "2025-04-01"));
+	snprintf(q, sizeof(q), "/api/v1/svc/retention/referrals/%lld/outcome",
+	         (long long)id_of(r));
+	json_decref(r);
+	json_decref(expect(422, A.social, "POST", q, json_object()));
+	json_decref(expect(403, A.iprp2, "POST", q, json_pack("{s:s}", "outcome", "x")));
+	json_decref(expect(200, A.social, "POST", q,
+	                   json_pack("{s:s}", "outcome", "Étude de poste financée par Cap Emploi")));
+	snprintf(q, sizeof(q), "/api/v1/svc/retention/cases/%lld", (long long)cid);
+	r = expect(200, A.iprp, "GET", q, NULL);
+	assert_true(body_has(r, "financée par Cap Emploi"));
 	json_decref(r);
 
 	snprintf(q, sizeof(q), "/api/v1/svc/retention/companies/%lld/proposals", (long long)a);
@@ -392,6 +403,9 @@ static void test_retention(void **state)
 	                 1743494400000LL + 48LL * 3600000LL);
 	json_decref(r);
 	json_decref(expect(422, A.emp, "POST", path, json_pack("{s:s}", "kind", "incendie")));
+	assert_int_equal(wait_mails("social@svc.test", "evenement_grave", "48 heures", 2), 2);
+	assert_int_equal(wait_mails("medecin@svc.test", "evenement_grave", "agression", 1), 1);
+	assert_int_equal(count_mails("iprp@svc.test", "evenement_grave", NULL), 0);
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/companies/%lld/serious-events",
 	         (long long)b);
 	json_decref(expect(403, A.emp, "POST", path,
@@ -518,6 +532,13 @@ static void test_requests_study_opposition(void **state)
 	                   json_pack("{s:[I, I]}", "team", me(A.iprp), me(A.inf))));
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld", (long long)hugo);
 	json_decref(expect(403, A.social, "GET", path, NULL)); /* not in this team */
+	/* The médecin adds the assistant social; an employer account is refused. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/team", (long long)hugo);
+	json_decref(expect(422, A.med, "POST", path, json_pack("{s:I}", "user_id", me(A.emp))));
+	json_decref(expect(403, A.iprp, "POST", path, json_pack("{s:I}", "user_id", me(A.social))));
+	json_decref(expect(201, A.med, "POST", path, json_pack("{s:I}", "user_id", me(A.social))));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld", (long long)hugo);
+	json_decref(expect(200, A.social, "GET", path, NULL));
 
 	/* The job study, by the IPRP of the team. */
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/study", (long long)hugo);
@@ -593,6 +614,32 @@ static void test_requests_study_opposition(void **state)
 	snprintf(path, sizeof(path), "/api/v1/svc/retention/cases/%lld/open", (long long)zoe);
 	json_decref(expect(200, A.med, "POST", path, json_object()));
 	json_decref(expect(409, A.med, "POST", path, json_object()));
+
+	/* The summary as a document: the company once sent, the worker, the
+	 * team's readers of the study; never the observations. */
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/studies/%lld/summary", (long long)study);
+	r = expect(200, A.emp, "GET", path, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "company")), "Électricité Garnier");
+	assert_false(body_has(r, "OBS-ETUDE"));
+	json_decref(r);
+	json_decref(expect(403, A.emp_b, "GET", path, NULL));
+	json_decref(expect(403, A.lea, "GET", path, NULL)); /* Hugo's, not Léa's */
+	json_decref(expect(403, A.inf, "GET", path, NULL)); /* opposed */
+	json_decref(expect(200, A.iprp, "GET", path, NULL));
+	snprintf(path, sizeof(path), "/api/v1/svc/retention/studies/%lld/summary.html",
+	         (long long)study);
+	{
+		const char *headers[] = {A.emp, NULL};
+		struct hc_response h = {0};
+		assert_int_equal(hc_request(S.port, "GET", path, headers, NULL, 0, &h), 0);
+		assert_int_equal(h.status, 200);
+		assert_non_null(strstr(hc_header(&h, "Content-Type"), "text/html"));
+		assert_non_null(strstr(h.body, "<h1>Synthèse de l'étude de poste</h1>"));
+		assert_non_null(strstr(h.body, "plan de travail réglable en hauteur"));
+		assert_null(strstr(h.body, "OBS-ETUDE"));
+		assert_null(strstr(h.body, "style="));
+		hc_response_free(&h);
+	}
 
 	/* Consent withdrawn: nothing more goes to the employer. */
 	json_decref(expect(201, A.med, "POST", consents,

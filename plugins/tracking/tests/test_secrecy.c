@@ -370,8 +370,9 @@ static json_t *values_of(const char *name, const char *prev)
 		json_array_append_new(v, json_pack("[s, s, s, s, s, s]", "attestation",
 		                                   "attestation.html", "avis", "avis.html",
 		                                   "ordonnance", "ordonnance.html"));
-	else if (strcmp(name, "id") == 0 && strcmp(prev, "cases") == 0)
-		json_array_append_new(v, json_pack("[i, i]", 1, 2)); /* retention's cases */
+	else if (strcmp(name, "id") == 0 && (strcmp(prev, "cases") == 0 ||
+	                                     strcmp(prev, "studies") == 0))
+		json_array_append_new(v, json_pack("[i, i]", 1, 2)); /* retention's */
 	else if ((strcmp(name, "id") == 0 && strcmp(prev, "instances") == 0) ||
 	         strcmp(name, "iid") == 0)
 		json_array_append_new(v, json_integer(1));

@@ -103,6 +103,24 @@ static void test_thresholds(void **state)
 	         " AND payload LIKE '%%\"reached_on\":\"2025-03-07\"%%'");
 	assert_int_equal(thresholds(like), 1);
 	assert_int_equal(thresholds(NULL), 2);
+
+	/* A leave declared long after it started, beyond the daily run's horizon
+	 * (400 days): its old thresholds announce nothing. */
+	free(emp);
+	free(staff);
+	emp = login("ines@garnier.test", EMPLOYER_PASSWORD);
+	staff = login("admin@svc.test", STAFF_PASSWORD);
+	json_int_t w3 = worker(staff, a, "G-003", "Petit", "Zoé");
+	json_decref(expect(201, emp, "POST", "/api/v1/svc/tracking/leaves",
+	                   json_pack("{s:I, s:I, s:s, s:s, s:s}", "worker_id", w3, "company_id", a,
+	                             "cause", "maladie", "start", "2023-09-01", "actual_end",
+	                             "2024-01-31")));
+	json_decref(expect(202, staff, "POST", "/api/v1/svc/tracking/due/recompute", json_object()));
+	for (int i = 0; i < 200 && db_count("SELECT COUNT(*) FROM tracking_due_run WHERE state ="
+	                                    " 'done'") < 6; i++)
+		usleep(50000);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_due_run WHERE state = 'done'"), 6);
+	assert_int_equal(thresholds(NULL), 2);
 	free(emp);
 	free(staff);
 }
