@@ -18,7 +18,7 @@ const SPACES = {
   employer: {
     email: 'employeur@demo.example', signIn: 'Se connecter à l\'espace adhérent',
     pages: ['portal/adherent.html', 'membership/effectifs.html', 'membership/facturation.html', 'tracking/visites.html',
-      'tracking/activite.html', 'portal/utilisateurs.html', 'portal/compte.html'],
+      'tracking/activite.html', 'portal/utilisateurs.html', 'portal/compte.html', 'retention/propositions.html'],
   },
   medecin: {
     email: 'medecin@demo.example', signIn: 'Se connecter à l\'espace de l\'équipe',
@@ -30,7 +30,8 @@ const SPACES = {
   },
   employee: {
     email: 'salarie@demo.example', signIn: 'Se connecter à l\'espace salarié',
-    pages: ['portal/salarie.html', 'tracking/mes-visites.html', 'tracking/mon-dossier.html', 'portal/compte.html'],
+    pages: ['portal/salarie.html', 'tracking/mes-visites.html', 'tracking/mon-dossier.html', 'portal/compte.html',
+      'retention/accompagnement.html'],
   },
 };
 const PUBLIC = ['portal/', 'portal/connexion.html', 'portal/mot-de-passe.html', 'portal/activation.html'];

@@ -259,6 +259,27 @@ try {
     }],
   ]);
 
+  await runSteps('job retention (the plugin\'s sections)', [
+    ['the employee asks for support to stay in employment', async () => {
+      await wp.getByRole('link', { name: 'Mon accompagnement' }).click();
+      await checkPage(wp, 'salarie-08-accompagnement');
+      await wp.getByLabel(/^Ce qui vous amène/).fill('Mon dos me fait souffrir au poste de cariste.');
+      await wp.getByRole('button', { name: 'Envoyer ma demande' }).click();
+      await wp.getByText('Votre demande est transmise').waitFor();
+    }],
+    ['the employer reports a serious event', async () => {
+      await ep.goto(`${base}/demo/portal/adherent.html`);
+      await ep.getByRole('link', { name: 'Maintien en emploi' }).click();
+      await checkPage(ep, 'employeur-17-maintien');
+      const f = ep.getByRole('form', { name: 'Signaler un événement grave' });
+      await f.getByLabel(/^Événement/).selectOption('agression');
+      await f.getByLabel(/^Date/).fill('2026-03-09');
+      await f.getByLabel(/^Ce qui s'est passé/).fill('Une vendeuse agressée par un client au comptoir.');
+      await f.getByRole('button', { name: 'Signaler' }).click();
+      await ep.getByText('Signalement reçu').waitFor();
+    }],
+  ]);
+
   await runSteps('refusals', [
     ['an employer on another company\'s URL: told so, shown nothing', async () => {
       for (const p of ['portal/adherent.html', 'membership/effectifs.html', 'tracking/visites.html']) {
