@@ -342,6 +342,10 @@ export async function page({ space, title, current }) {
     throw new Refused();
   }
   if (me) sessionWatch(me);
+  if (space === 'adherent' && !company) {
+    main.append(notice('info', 'Votre compte n\'est rattaché à aucune entreprise pour le moment : le service ou l\'administrateur de votre entreprise vous y invitera.'));
+    throw new Refused();
+  }
   return { me, main, company, roles, identity, mine };
 }
 
@@ -365,9 +369,12 @@ export async function run(fn) {
     if (err instanceof Refused) return markReady();
     if (err instanceof ApiError && err.status === 401) return signInAgain();
     const main = document.querySelector('main') || document.body;
-    main.append(notice('error', err instanceof ApiError && err.status === 403
-      ? `Accès refusé : ${err.message}`
-      : err.message || 'Une erreur est survenue.'));
+    // The server's messages are French and meant for people; a fault of the
+    // page itself is not shown raw (its detail goes to the console).
+    if (!(err instanceof ApiError)) console.error(err);
+    main.append(notice('error', err instanceof ApiError
+      ? (err.status === 403 ? `Accès refusé : ${err.message}` : err.message)
+      : 'Une erreur inattendue est survenue dans la page : rechargez-la ; si elle revient, signalez-la au service.'));
   }
   markReady();
 }
