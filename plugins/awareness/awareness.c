@@ -135,7 +135,9 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_declare_events(p, awareness_events, SOCLE_COUNT(awareness_events),
 	                                      err)) ||
 	    (rc = socle_plugin_on(p, "company.prevention_scored", on_prevention_scored, NULL, err)) ||
-	    (rc = awareness_catalog_init(p, err)))
+	    (rc = awareness_catalog_init(p, err)) || (rc = awareness_sessions_init(p, err)) ||
+	    (rc = awareness_feedback_init(p, err)) || (rc = awareness_recommend_init(p, err)) ||
+	    (rc = awareness_mailing_init(p, err)))
 		return rc;
 	return 0;
 }

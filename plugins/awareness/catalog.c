@@ -183,7 +183,7 @@ static int route_action_list(socle_req *req, void *ud)
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *rows = db ? socle_db_query_new(db, "SELECT " ACTION_COLUMNS " FROM awareness_action"
 		" WHERE active = 1 AND id > :after AND (:kind IS NULL OR kind = :kind)"
-		" AND (:risk IS NULL OR EXISTS (SELECT 1 FROM json_each(risks) WHERE value = :risk))"
+		" AND (:risk IS NULL OR risks LIKE '%\"' || :risk || '\"%')"
 		" ORDER BY id LIMIT :limit",
 		json_pack("{s:I, s:s?, s:s?, s:i}", "after", (json_int_t)after, "kind", kind, "risk",
 		          risk, "limit", limit), &err) : NULL;
