@@ -82,8 +82,26 @@ static const char awareness_sql_v1[] =
 	"  sent_at INTEGER NOT NULL,\n"
 	"  sent_by INTEGER NOT NULL);\n";
 
+/* CSE expertise (cse.c). */
+static const char awareness_sql_v2[] =
+	"CREATE TABLE awareness_cse_request (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  company_id INTEGER NOT NULL,\n"
+	"  meeting_on TEXT NOT NULL,\n"
+	"  agenda TEXT NOT NULL,\n"            /* JSON array of the agenda's points */
+	"  status TEXT NOT NULL,\n"            /* requested, assigned, held */
+	"  professional_id INTEGER,\n"         /* the staff user assigned */
+	"  professional_name TEXT,\n"
+	"  presented TEXT,\n"                  /* what was presented, after the meeting */
+	"  requested_at INTEGER NOT NULL,\n"
+	"  requested_by INTEGER NOT NULL,\n"
+	"  assigned_at INTEGER,\n"
+	"  recorded_at INTEGER);\n"
+	"CREATE INDEX awareness_cse_request_company ON awareness_cse_request (company_id);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
+	{2, awareness_sql_v2},
 };
 
 static const struct socle_event_decl awareness_events[] = {
@@ -94,6 +112,8 @@ static const struct socle_event_decl awareness_events[] = {
 	 "La présence d'un participant à une session de sensibilisation est enregistrée."},
 	{"awareness.feedback", "registration_id, session_id, action_id, company_id",
 	 "Un participant a répondu au questionnaire de satisfaction et d'utilité perçue."},
+	{"cse_expertise.requested", "request_id, company_id, meeting_on",
+	 "Une entreprise demande un intervenant du service à une réunion de son CSE."},
 };
 
 /* Idempotent: the latest score wins whatever the order of redeliveries. */
@@ -137,7 +157,7 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_on(p, "company.prevention_scored", on_prevention_scored, NULL, err)) ||
 	    (rc = awareness_catalog_init(p, err)) || (rc = awareness_sessions_init(p, err)) ||
 	    (rc = awareness_feedback_init(p, err)) || (rc = awareness_recommend_init(p, err)) ||
-	    (rc = awareness_mailing_init(p, err)))
+	    (rc = awareness_mailing_init(p, err)) || (rc = awareness_cse_init(p, err)))
 		return rc;
 	return 0;
 }

@@ -14,6 +14,8 @@
  *                what it attended); the companies an action has not reached
  *   mailing.c    documents sent by mail through a link of the service whose
  *                clicks are counted (counts only, no per-person record)
+ *   cse.c        CSE expertise: a company's request, the professional
+ *                assigned, what was presented
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_AWARENESS_H
 #define SOCLE_PLUGIN_AWARENESS_H
@@ -65,6 +67,9 @@ int awareness_feedback_init(socle_plugin *p, socle_err *err);
 
 /* ---- recommend.c ---- */
 int awareness_recommend_init(socle_plugin *p, socle_err *err);
+
+/* ---- cse.c ---- */
+int awareness_cse_init(socle_plugin *p, socle_err *err);
 
 /* ---- mailing.c ---- */
 int awareness_mailing_init(socle_plugin *p, socle_err *err);

@@ -365,6 +365,12 @@ static json_t *values_of(const char *name, const char *prev)
 		json_array_append_new(v, json_pack("[s, s, s, s, s, s]", "attestation",
 		                                   "attestation.html", "avis", "avis.html",
 		                                   "ordonnance", "ordonnance.html"));
+	else if (strcmp(name, "id") == 0 && (strcmp(prev, "actions") == 0 ||
+	                                     strcmp(prev, "sessions") == 0 ||
+	                                     strcmp(prev, "cse-requests") == 0))
+		json_array_append_new(v, json_integer(1)); /* awareness's (not enabled here: 404) */
+	else if (strcmp(name, "token") == 0 && strcmp(prev, "links") == 0)
+		json_array_append_new(v, json_string("0123456789abcdef0123456789abcdef"));
 	else if ((strcmp(name, "id") == 0 && strcmp(prev, "instances") == 0) ||
 	         strcmp(name, "iid") == 0)
 		json_array_append_new(v, json_integer(1));
