@@ -99,9 +99,29 @@ static const char awareness_sql_v2[] =
 	"  recorded_at INTEGER);\n"
 	"CREATE INDEX awareness_cse_request_company ON awareness_cse_request (company_id);\n";
 
+/* Designated competent employees and the directory of training bodies (designated.c). */
+static const char awareness_sql_v3[] =
+	"CREATE TABLE awareness_designated (\n"
+	"  company_id INTEGER NOT NULL,\n"
+	"  worker_id INTEGER NOT NULL,\n"
+	"  designated_on TEXT NOT NULL,\n"
+	"  mission TEXT,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  created_by INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (company_id, worker_id));\n"
+	"CREATE TABLE awareness_training_body (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL,\n"
+	"  accreditation TEXT NOT NULL,\n"
+	"  city TEXT,\n"
+	"  email TEXT,\n"
+	"  url TEXT,\n"
+	"  created_at INTEGER NOT NULL);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
 	{2, awareness_sql_v2},
+	{3, awareness_sql_v3},
 };
 
 static const struct socle_event_decl awareness_events[] = {
@@ -157,7 +177,8 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_on(p, "company.prevention_scored", on_prevention_scored, NULL, err)) ||
 	    (rc = awareness_catalog_init(p, err)) || (rc = awareness_sessions_init(p, err)) ||
 	    (rc = awareness_feedback_init(p, err)) || (rc = awareness_recommend_init(p, err)) ||
-	    (rc = awareness_mailing_init(p, err)) || (rc = awareness_cse_init(p, err)))
+	    (rc = awareness_mailing_init(p, err)) || (rc = awareness_cse_init(p, err)) ||
+	    (rc = awareness_designated_init(p, err)))
 		return rc;
 	return 0;
 }

@@ -16,6 +16,8 @@
  *                clicks are counted (counts only, no per-person record)
  *   cse.c        CSE expertise: a company's request, the professional
  *                assigned, what was presented
+ *   designated.c designated competent employees and their trainings, the
+ *                directory of accredited training bodies, the passeport export
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_AWARENESS_H
 #define SOCLE_PLUGIN_AWARENESS_H
@@ -67,6 +69,9 @@ int awareness_feedback_init(socle_plugin *p, socle_err *err);
 
 /* ---- recommend.c ---- */
 int awareness_recommend_init(socle_plugin *p, socle_err *err);
+
+/* ---- designated.c ---- */
+int awareness_designated_init(socle_plugin *p, socle_err *err);
 
 /* ---- cse.c ---- */
 int awareness_cse_init(socle_plugin *p, socle_err *err);
