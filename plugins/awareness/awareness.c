@@ -118,10 +118,23 @@ static const char awareness_sql_v3[] =
 	"  url TEXT,\n"
 	"  created_at INTEGER NOT NULL);\n";
 
+/* The needs a company or its branch expresses (needs.c). */
+static const char awareness_sql_v4[] =
+	"CREATE TABLE awareness_need (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  company_id INTEGER NOT NULL,\n"
+	"  source TEXT NOT NULL,\n"            /* entreprise, branche */
+	"  expectations TEXT NOT NULL,\n"
+	"  risks TEXT NOT NULL,\n"             /* JSON array of risk codes */
+	"  recorded_at INTEGER NOT NULL,\n"
+	"  recorded_by INTEGER NOT NULL);\n"
+	"CREATE INDEX awareness_need_company ON awareness_need (company_id);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
 	{2, awareness_sql_v2},
 	{3, awareness_sql_v3},
+	{4, awareness_sql_v4},
 };
 
 static const struct socle_event_decl awareness_events[] = {
@@ -132,6 +145,9 @@ static const struct socle_event_decl awareness_events[] = {
 	 "La présence d'un participant à une session de sensibilisation est enregistrée."},
 	{"awareness.feedback", "registration_id, session_id, action_id, company_id",
 	 "Un participant a répondu au questionnaire de satisfaction et d'utilité perçue."},
+	{"awareness.need_expressed", "need_id, company_id",
+	 "Une entreprise (ou sa branche) exprime une attente de sensibilisation : le parcours 3.4.1 "
+	 "commence."},
 	{"cse_expertise.requested", "request_id, company_id, meeting_on",
 	 "Une entreprise demande un intervenant du service à une réunion de son CSE."},
 };
@@ -178,7 +194,7 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	    (rc = awareness_catalog_init(p, err)) || (rc = awareness_sessions_init(p, err)) ||
 	    (rc = awareness_feedback_init(p, err)) || (rc = awareness_recommend_init(p, err)) ||
 	    (rc = awareness_mailing_init(p, err)) || (rc = awareness_cse_init(p, err)) ||
-	    (rc = awareness_designated_init(p, err)))
+	    (rc = awareness_designated_init(p, err)) || (rc = awareness_needs_init(p, err)))
 		return rc;
 	return 0;
 }

@@ -16,6 +16,8 @@
  *                clicks are counted (counts only, no per-person record)
  *   cse.c        CSE expertise: a company's request, the professional
  *                assigned, what was presented
+ *   needs.c      the needs a company or its branch expresses; they start the
+ *                parcours of 3.4.1 (scripts/awareness_parcours.lua)
  *   designated.c designated competent employees and their trainings, the
  *                directory of accredited training bodies, the passeport export
  * Every symbol here is internal to the plugin (hidden visibility). */
@@ -72,6 +74,9 @@ int awareness_recommend_init(socle_plugin *p, socle_err *err);
 
 /* ---- designated.c ---- */
 int awareness_designated_init(socle_plugin *p, socle_err *err);
+
+/* ---- needs.c ---- */
+int awareness_needs_init(socle_plugin *p, socle_err *err);
 
 /* ---- cse.c ---- */
 int awareness_cse_init(socle_plugin *p, socle_err *err);

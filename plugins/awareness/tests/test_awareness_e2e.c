@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -101,9 +102,46 @@ static int status_of(const char *auth, const char *method, const char *path, jso
 	return status;
 }
 
+/* The "sensibilisation" parcours instance of @p company once its @p key is
+ * @p want; NULL after a bounded wait (events are delivered after the commit). */
+static json_t *parcours_instance(json_int_t company, const char *key, const char *want)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path),
+	         "/api/v1/svc/parcours/instances?parcours=sensibilisation&subject_id=%lld",
+	         (long long)company);
+	for (int tries = 0; tries < 100; tries++) {
+		json_t *r = expect(200, T.staff, "GET", path, NULL);
+		json_t *it = json_array_get(json_object_get(r, "items"), 0);
+		const char *v = json_string_value(json_object_get(it, key));
+
+		if (v && strcmp(v, want) == 0) {
+			json_incref(it);
+			json_decref(r);
+			return it;
+		}
+		json_decref(r);
+		usleep(50000);
+	}
+	return NULL;
+}
+
 static void test_recommended(void **state)
 {
 	(void)state;
+	char need[160];
+
+	/* A. the company's need, collected: the parcours of 3.4.1 starts. */
+	snprintf(need, sizeof(need), "/api/v1/svc/awareness/companies/%lld/needs", (long long)T.company);
+	assert_int_equal(status_of(T.employer, "POST", need, json_pack("{s:s, s:s}", "source",
+	                                                                 "voisin", "expectations", "")), 422);
+	json_decref(expect(201, T.employer, "POST", need, json_pack("{s:s, s:s, s:[s]}", "source",
+		"entreprise", "expectations", "Sensibiliser l'équipe chantier au bruit", "risks", "bruit")));
+	assert_int_equal(status_of(T.employer2, "GET", need, NULL), 403);
+	json_t *it = parcours_instance(T.company, "current_step", "besoin");
+	assert_non_null(it);
+	json_decref(it);
 	json_t *r = expect(201, T.staff, "POST", "/api/v1/svc/awareness/actions",
 		json_pack("{s:s, s:s, s:s, s:[s], s:i, s:s, s:[s], s:[], s:b}", "kind", "atelier",
 		          "title", "Le bruit au travail", "format", "service", "audience", "salaries",
@@ -294,6 +332,10 @@ static void test_after_workshop(void **state)
 	assert_int_equal(json_array_size(json_object_get(r, "participants")), 2);
 	json_decref(r);
 	assert_int_equal(db_count("SELECT count(*) FROM core_event WHERE name = 'awareness.feedback'"), 2);
+	/* C. satisfaction measured: the company's parcours is closed. */
+	json_t *it = parcours_instance(T.company, "status", "closed");
+	assert_non_null(it);
+	json_decref(it);
 }
 
 static void test_indicators_and_space(void **state)
