@@ -130,11 +130,25 @@ static const char awareness_sql_v4[] =
 	"  recorded_by INTEGER NOT NULL);\n"
 	"CREATE INDEX awareness_need_company ON awareness_need (company_id);\n";
 
+/* The relay network per company and per branch (relays.c). */
+static const char awareness_sql_v5[] =
+	"CREATE TABLE awareness_relay (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  company_id INTEGER,\n"              /* a company's relay, or */
+	"  naf_division TEXT,\n"               /* a branch's */
+	"  name TEXT NOT NULL,\n"
+	"  email TEXT NOT NULL,\n"
+	"  added_at INTEGER NOT NULL,\n"
+	"  added_by INTEGER NOT NULL);\n"
+	"CREATE INDEX awareness_relay_company ON awareness_relay (company_id);\n"
+	"CREATE INDEX awareness_relay_division ON awareness_relay (naf_division);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
 	{2, awareness_sql_v2},
 	{3, awareness_sql_v3},
 	{4, awareness_sql_v4},
+	{5, awareness_sql_v5},
 };
 
 static const struct socle_event_decl awareness_events[] = {
@@ -194,7 +208,8 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	    (rc = awareness_catalog_init(p, err)) || (rc = awareness_sessions_init(p, err)) ||
 	    (rc = awareness_feedback_init(p, err)) || (rc = awareness_recommend_init(p, err)) ||
 	    (rc = awareness_mailing_init(p, err)) || (rc = awareness_cse_init(p, err)) ||
-	    (rc = awareness_designated_init(p, err)) || (rc = awareness_needs_init(p, err)))
+	    (rc = awareness_designated_init(p, err)) || (rc = awareness_needs_init(p, err)) ||
+	    (rc = awareness_relays_init(p, err)))
 		return rc;
 	return 0;
 }

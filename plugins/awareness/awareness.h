@@ -18,6 +18,7 @@
  *                assigned, what was presented
  *   needs.c      the needs a company or its branch expresses; they start the
  *                parcours of 3.4.1 (scripts/awareness_parcours.lua)
+ *   relays.c     the relay network per company and per branch (mailings reach it)
  *   designated.c designated competent employees and their trainings, the
  *                directory of accredited training bodies, the passeport export
  * Every symbol here is internal to the plugin (hidden visibility). */
@@ -77,6 +78,12 @@ int awareness_designated_init(socle_plugin *p, socle_err *err);
 
 /* ---- needs.c ---- */
 int awareness_needs_init(socle_plugin *p, socle_err *err);
+
+/* ---- relays.c ---- */
+/* The relays' addresses of @p company (> 0) and of NAF division @p division
+ * (may be NULL), an array of texts; NULL with @p err set. */
+json_t *awareness_relay_emails(socle_db *db, int64_t company, const char *division, socle_err *err);
+int awareness_relays_init(socle_plugin *p, socle_err *err);
 
 /* ---- cse.c ---- */
 int awareness_cse_init(socle_plugin *p, socle_err *err);

@@ -2,19 +2,21 @@
 /* Documents sent by mail, and how often they are opened (seed 3.4.1.3:
  * "analyse du taux d'utilisation de chaque support de communication envoyé
  * par mail"). A mailing sends one action's link to the addresses of chosen
- * companies; the link goes through the service (/awareness/links/{token})
+ * companies (their contacts and relays) and of the relays of chosen
+ * branches; the link goes through the service (/awareness/links/{token})
  * which counts the click and redirects to the document. One token per
  * mailing, shared by all its recipients: the count is the mailing's, never a
  * person's or a company's (no tracking pixel, no per-person profile). */
 #include "awareness.h"
 
 static const struct socle_field mailing_fields[] = {
-	{.name = "company_ids", .type = SOCLE_F_ARRAY, .required = true, .min = 1, .max = 500},
+	{.name = "company_ids", .type = SOCLE_F_ARRAY, .max = 500},
+	{.name = "naf_divisions", .type = SOCLE_F_ARRAY, .max = 99},
 };
 
 struct mailing {
 	socle_req *req;
-	const json_t *action, *companies;
+	const json_t *action, *companies, *divisions;
 	char token[33];
 	int64_t id, mails;
 };
@@ -39,30 +41,48 @@ static int mailing_write(socle_db *wdb, void *ud, socle_err *err)
 	}
 	free(link);
 	snprintf(subject, sizeof(subject), "Prévention : %s", title);
+	/* Every address once: the companies' contacts and relays, the branches' relays. */
+	json_t *to = json_object();
 	int rc = 0;
 	json_array_foreach(m->companies, i, c) {
-		json_t *to = awareness_company_emails(wdb, json_integer_value(c), err);
-		size_t j;
-		json_t *addr;
-
-		if (to == NULL) {
+		json_t *a = awareness_company_emails(wdb, json_integer_value(c), err);
+		json_t *b = a ? awareness_relay_emails(wdb, json_integer_value(c), NULL, err) : NULL;
+		if (b == NULL) {
+			json_decref(a);
 			rc = err->code;
 			break;
 		}
-		json_array_foreach(to, j, addr) {
-			struct socle_mail mail = {.to = json_string_value(addr), .subject = subject,
-			                          .text = text, .category = "information"};
-			int64_t job = socle_mail_queue(wdb, &mail, 0, err);
-			if (job < 0) {
-				rc = (int)job;
-				break;
-			}
-			m->mails++;
-		}
-		json_decref(to);
-		if (rc)
-			break;
+		json_array_extend(a, b);
+		json_decref(b);
+		size_t j;
+		json_t *addr;
+		json_array_foreach(a, j, addr) json_object_set(to, json_string_value(addr), json_true());
+		json_decref(a);
 	}
+	json_array_foreach(rc ? NULL : m->divisions, i, c) {
+		json_t *b = awareness_relay_emails(wdb, 0, json_string_value(c), err);
+		size_t j;
+		json_t *addr;
+		if (b == NULL) {
+			rc = err->code;
+			break;
+		}
+		json_array_foreach(b, j, addr) json_object_set(to, json_string_value(addr), json_true());
+		json_decref(b);
+	}
+	const char *addr;
+	json_t *yes;
+	json_object_foreach(rc ? NULL : to, addr, yes) {
+		struct socle_mail mail = {.to = addr, .subject = subject, .text = text,
+		                          .category = "information"};
+		int64_t job = socle_mail_queue(wdb, &mail, 0, err);
+		if (job < 0) {
+			rc = (int)job;
+			break;
+		}
+		m->mails++;
+	}
+	json_decref(to);
 	free(text);
 	if (rc)
 		return rc;
@@ -120,6 +140,11 @@ static int route_mailing_create(socle_req *req, void *ud)
 				socle_field_error(&errors, field, "aucune entreprise n'a ce numéro");
 		}
 	}
+	if (!errors && json_array_size(json_object_get(b, "company_ids")) +
+	               json_array_size(json_object_get(b, "naf_divisions")) == 0)
+		socle_field_error(&errors, "company_ids", "au moins une entreprise ou une branche "
+		                  "(naf_divisions)");
+	awareness_check_texts(json_object_get(b, "naf_divisions"), "naf_divisions", NULL, &errors);
 	if (!json_is_string(json_object_get(action, "url")))
 		socle_field_error(&errors, "action", "cette action n'a pas de lien à envoyer");
 	if (errors) {
@@ -132,6 +157,7 @@ static int route_mailing_create(socle_req *req, void *ud)
 	}
 	m.action = action;
 	m.companies = json_object_get(b, "company_ids");
+	m.divisions = json_object_get(b, "naf_divisions");
 	int rc = socle_service_write(socle_req_service(req), mailing_write, &m, &err);
 	json_decref(action);
 	if (rc != 0)

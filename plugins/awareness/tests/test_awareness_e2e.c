@@ -407,11 +407,32 @@ static void test_document_clicks(void **state)
 	                 422);
 	assert_int_equal(status_of(T.employer, "POST", path,
 	                           json_pack("{s:[I]}", "company_ids", T.company)), 403);
-	json_t *r = expect(201, T.staff, "POST", path, json_pack("{s:[I, I]}", "company_ids", T.company,
-	                                                         T.company2));
-	assert_int_equal(json_integer_value(json_object_get(r, "clicks")), 0);
-	assert_true(json_integer_value(json_object_get(r, "mails")) >= 2);
+	/* The relays: the company's (named by it), the branch's (staff only). */
+	assert_int_equal(status_of(T.employer, "POST", "/api/v1/svc/awareness/relays",
+	                           json_pack("{s:s, s:s, s:s}", "naf_division", "43", "name", "x", "email",
+	                                     "x@btp.test")), 403);
+	assert_int_equal(status_of(T.employer2, "POST", "/api/v1/svc/awareness/relays",
+	                           json_pack("{s:I, s:s, s:s}", "company_id", T.company, "name", "x",
+	                                     "email", "x@garnier.test")), 403);
+	assert_int_equal(status_of(T.staff, "POST", "/api/v1/svc/awareness/relays",
+	                           json_pack("{s:s, s:s}", "name", "x", "email", "pas-une-adresse")), 422);
+	json_decref(expect(201, T.employer, "POST", "/api/v1/svc/awareness/relays",
+	                   json_pack("{s:I, s:s, s:s}", "company_id", T.company, "name", "Nadia Leroy",
+	                             "email", "relais@garnier.test")));
+	json_decref(expect(201, T.staff, "POST", "/api/v1/svc/awareness/relays",
+	                   json_pack("{s:s, s:s, s:s}", "naf_division", "43", "name",
+	                             "Fédération du bâtiment", "email", "relais@btp.test")));
+	json_t *r = get(T.employer, "/api/v1/svc/awareness/relays?company_id=%lld", (long long)T.company);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
 	json_decref(r);
+
+	r = expect(201, T.staff, "POST", path, json_pack("{s:[I, I], s:[s]}", "company_ids", T.company,
+	                                                 T.company2, "naf_divisions", "43"));
+	assert_int_equal(json_integer_value(json_object_get(r, "clicks")), 0);
+	assert_true(json_integer_value(json_object_get(r, "mails")) >= 4);
+	json_decref(r);
+	assert_int_equal(wait_mails("relais@garnier.test", "information", "/awareness/links/", 1), 1);
+	assert_int_equal(wait_mails("relais@btp.test", "information", "/awareness/links/", 1), 1);
 	assert_true(test_outbox_after(D.dir, "svc", "rh@garnier.test", "/awareness/links/", token, 32));
 	snprintf(link, sizeof(link), "/api/v1/svc/awareness/links/%s", token);
 	for (int i = 0; i < 2; i++) {
