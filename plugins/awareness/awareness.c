@@ -214,9 +214,15 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	return 0;
 }
 
+static int awareness_start(socle_plugin *p, socle_err *err)
+{
+	return awareness_demo_start(p, err);
+}
+
 SOCLE_PLUGIN_DEFINE(awareness,
 	.version = "0.1.0",
 	.summary = "Sensibilisation à la prévention : ateliers, e-learning et documents, sessions "
 	           "et inscriptions, questionnaires de satisfaction et quiz, indicateurs",
 	.requires = (const char *const[]){"membership", NULL},
-	.init = awareness_init);
+	.init = awareness_init,
+	.start = awareness_start);

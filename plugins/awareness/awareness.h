@@ -18,6 +18,7 @@
  *                assigned, what was presented
  *   needs.c      the needs a company or its branch expresses; they start the
  *                parcours of 3.4.1 (scripts/awareness_parcours.lua)
+ *   demo.c       demo data: a few actions and sessions (setting demo_data)
  *   relays.c     the relay network per company and per branch (mailings reach it)
  *   designated.c designated competent employees and their trainings, the
  *                directory of accredited training bodies, the passeport export
@@ -84,6 +85,10 @@ int awareness_needs_init(socle_plugin *p, socle_err *err);
  * (may be NULL), an array of texts; NULL with @p err set. */
 json_t *awareness_relay_emails(socle_db *db, int64_t company, const char *division, socle_err *err);
 int awareness_relays_init(socle_plugin *p, socle_err *err);
+
+/* ---- demo.c ---- */
+/* start(): a few actions and sessions where "demo_data" is true and the catalogue empty. */
+int awareness_demo_start(socle_plugin *p, socle_err *err);
 
 /* ---- cse.c ---- */
 int awareness_cse_init(socle_plugin *p, socle_err *err);
