@@ -7,7 +7,8 @@
  *     how many workers it concerns;
  *   - its NAF division (the first two digits of its NAF code);
  *   - its prevention score, kept from membership's company.prevention_scored;
- *   - what it attended, and when.
+ *   - what it attended, and when;
+ *   - the risks named in the needs it expressed (needs.c).
  * The catalogue is passed too: a rule pack reads no table. Staff also see, per
  * action, the companies it is recommended to and that have not registered. */
 #include <stdlib.h>
@@ -88,20 +89,42 @@ static json_t *company_context(socle_db *db, int64_t company, const char *on, so
 		" JOIN awareness_session s ON s.id = r.session_id WHERE r.company_id = :id"
 		" AND r.attended = 1 GROUP BY s.action_id ORDER BY s.action_id",
 		json_pack("{s:I}", "id", (json_int_t)company), err) : NULL;
-	if (attended == NULL) {
+	/* The risks named in the needs it expressed (needs.c), each once. */
+	json_t *needs = attended ? socle_db_query_new(db, "SELECT risks FROM awareness_need"
+		" WHERE company_id = :id ORDER BY id LIMIT 200",
+		json_pack("{s:I}", "id", (json_int_t)company), err) : NULL;
+	if (needs == NULL) {
 		json_decref(c);
 		json_decref(x.counts);
 		json_decref(score);
+		json_decref(attended);
 		return NULL;
 	}
+	json_t *expressed = json_array(), *seen = json_object();
+	size_t k;
+	json_t *need;
+	json_array_foreach(needs, k, need) {
+		json_t *list = awareness_json_column(json_string_value(json_object_get(need, "risks")));
+		size_t m;
+		json_t *v;
+		json_array_foreach(list, m, v) {
+			if (json_is_string(v) && !json_object_get(seen, json_string_value(v))) {
+				json_object_set(seen, json_string_value(v), json_true());
+				json_array_append(expressed, v);
+			}
+		}
+		json_decref(list);
+	}
+	json_decref(seen);
+	json_decref(needs);
 	json_t *risks = json_array();
 	const char *code;
 	json_t *n;
 	json_object_foreach(x.counts, code, n) json_array_append_new(risks, json_string(code));
-	json_t *ctx = json_pack("{s:I, s:O?, s:s, s:O?, s:o, s:o, s:o}", "id", (json_int_t)company,
-		"legal_name", json_object_get(c, "legal_name"), "naf_division", division,
-		"naf_code", json_object_get(c, "naf_code"), "risks", risks, "risk_workers", x.counts,
-		"attended", attended);
+	json_t *ctx = json_pack("{s:I, s:O?, s:s, s:O?, s:o, s:o, s:o, s:o}", "id",
+		(json_int_t)company, "legal_name", json_object_get(c, "legal_name"), "naf_division",
+		division, "naf_code", json_object_get(c, "naf_code"), "risks", risks, "risk_workers",
+		x.counts, "attended", attended, "expressed", expressed);
 	const json_t *s = json_object_get(json_array_get(score, 0), "score");
 	if (json_is_number(s))
 		json_object_set(ctx, "prevention_score", (json_t *)s);

@@ -12,12 +12,14 @@
 --   company = { id, naf_code, naf_division ("43"), risks = { codes },
 --               risk_workers = { code = number of workers exposed },
 --               prevention_score (0 to 5, absent when never scored),
---               attended = { { action_id, on = "YYYY-MM-DD" } } }
+--               attended = { { action_id, on = "YYYY-MM-DD" } },
+--               expressed = { risk codes named in the needs it expressed } }
 --   actions = the active catalogue: { id, kind, title, audience, risks, naf_divisions }
 --
 -- DECISION: an action counts when it addresses a risk the company's workers
 -- are exposed to (10 points a risk, 2 more a worker up to 10) or the
--- company's NAF division (5 points); a prevention score under 2.5 out of 5
+-- company's NAF division (5 points), or a risk named in a need the company
+-- expressed (8 points: it asked); a prevention score under 2.5 out of 5
 -- adds 5 points to the actions meant for employers (the culture of
 -- prevention starts with them). An action the company attended within the
 -- last 3 years is not proposed again (a refresher after that).
@@ -53,6 +55,7 @@ end
 
 socle.rule("recommend_actions", function(company, actions, on_date)
   local exposed = set_of(company.risks)
+  local asked = set_of(company.expressed)
   local counts = company.risk_workers or {}
   local recent = {}
   local since = socle.date.add_years(on_date, -REFRESH_YEARS)
@@ -73,6 +76,15 @@ socle.rule("recommend_actions", function(company, actions, on_date)
       if #matched > 0 then
         reasons[#reasons + 1] = "elle traite un risque auquel vos salariés sont exposés ("
           .. table.concat(matched, ", ") .. ")"
+      end
+      local wanted = {}
+      for _, r in ipairs(action.risks or {}) do
+        if asked[r] then wanted[#wanted + 1] = label(r) end
+      end
+      if #wanted > 0 then
+        priority = priority + 8
+        reasons[#reasons + 1] = "elle répond à l'attente que vous avez exprimée ("
+          .. table.concat(wanted, ", ") .. ")"
       end
       local sector = set_of(action.naf_divisions)[company.naf_division or ""]
       if sector then

@@ -54,3 +54,15 @@ socle.test {
              attended = socle.array({}) }, CATALOGUE, "2025-06-02" },
   expect = socle.array({}),
 }
+
+socle.test {
+  rule = "recommend_actions",
+  name = "une attente exprimée sur les écrans, sans salarié exposé",
+  args = { { id = 9, naf_division = "70", risks = socle.array({}), risk_workers = {},
+             expressed = { "travail_sur_ecran" }, attended = socle.array({}) }, CATALOGUE,
+           "2025-06-02" },
+  expect = {
+    { action_id = 3, priority = 8,
+      reason = "Elle répond à l'attente que vous avez exprimée (travail sur écran)." },
+  },
+}

@@ -166,6 +166,9 @@ static void test_recommended(void **state)
 	                 T.workshop);
 	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(items, 0), "reason")),
 	                       "exposés (bruit)"));
+	/* ... and the need it expressed is part of the reason. */
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(items, 0), "reason")),
+	                       "attente que vous avez exprimée (bruit)"));
 	json_decref(r);
 	/* The other company (no exposure) is offered nothing, and cannot look at the first's. */
 	r = get(T.employer2, "/api/v1/svc/awareness/companies/%lld/recommendations",
