@@ -143,12 +143,25 @@ static const char awareness_sql_v5[] =
 	"CREATE INDEX awareness_relay_company ON awareness_relay (company_id);\n"
 	"CREATE INDEX awareness_relay_division ON awareness_relay (naf_division);\n";
 
+/* Referrals of designated employees to accredited bodies (designated.c). */
+static const char awareness_sql_v6[] =
+	"CREATE TABLE awareness_referral (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  company_id INTEGER NOT NULL,\n"
+	"  worker_id INTEGER NOT NULL,\n"
+	"  body_id INTEGER NOT NULL REFERENCES awareness_training_body (id),\n"
+	"  topic TEXT NOT NULL,\n"
+	"  referred_on TEXT NOT NULL,\n"
+	"  referred_by INTEGER NOT NULL);\n"
+	"CREATE INDEX awareness_referral_worker ON awareness_referral (company_id, worker_id);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
 	{2, awareness_sql_v2},
 	{3, awareness_sql_v3},
 	{4, awareness_sql_v4},
 	{5, awareness_sql_v5},
+	{6, awareness_sql_v6},
 };
 
 static const struct socle_event_decl awareness_events[] = {

@@ -4,8 +4,8 @@
  *   - each company names its salariés désignés compétents (a worker of its
  *     own, from a date, with the mission given); the list shows the
  *     trainings each completed through the service (sessions attended);
- *   - the service keeps a directory of accredited training bodies it refers
- *     companies to;
+ *   - the service keeps a directory of accredited training bodies, and a
+ *     designated employee is referred to one of them for a topic;
  *   - the passeport export: per worker, the trainings completed through the
  *     service, designated employees first, as one CSV line each. The Caisse
  *     des Dépôts' bulk import format could not be checked from here: the
@@ -132,8 +132,93 @@ static int route_designated(socle_req *req, void *ud)
 		json_object_set(row, "last_name", json_object_get(w, "last_name"));
 		json_object_set_new(row, "trainings", t);
 		json_decref(w);
+		json_t *refs = socle_db_query_new(db, "SELECT f.topic, f.referred_on, b.name AS body,"
+			" b.accreditation FROM awareness_referral f JOIN awareness_training_body b"
+			" ON b.id = f.body_id WHERE f.company_id = :c AND f.worker_id = :w ORDER BY f.id"
+			" LIMIT 100", json_pack("{s:I, s:I}", "c", (json_int_t)company, "w", (json_int_t)wid),
+			&err);
+		if (refs == NULL) {
+			json_decref(rows);
+			return socle_reply_err(req, &err);
+		}
+		json_object_set_new(row, "referrals", refs);
 	}
 	return rows ? socle_reply_page(req, rows, 500, "worker_id") : socle_reply_err(req, &err);
+}
+
+/* ---- referrals of a designated employee to an accredited body ---- */
+
+static const struct socle_field referral_fields[] = {
+	{.name = "body_id", .type = SOCLE_F_INT, .required = true, .min = 1, .max = INT64_MAX},
+	{.name = "topic", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 500},
+};
+
+struct referral {
+	socle_req *req;
+	int64_t company, worker;
+	const json_t *body;
+	bool not_designated, unknown_body;
+};
+
+static int referral_write(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct referral *r = ud;
+	json_t *check = socle_db_query_one_new(wdb,
+		"SELECT EXISTS (SELECT 1 FROM awareness_designated WHERE company_id = :c"
+		" AND worker_id = :w) AS designated, EXISTS (SELECT 1 FROM awareness_training_body"
+		" WHERE id = :b) AS body", json_pack("{s:I, s:I, s:O}", "c", (json_int_t)r->company, "w",
+		(json_int_t)r->worker, "b", json_object_get(r->body, "body_id")), err);
+	if (check == NULL)
+		return err->code;
+	r->not_designated = json_integer_value(json_object_get(check, "designated")) != 1;
+	r->unknown_body = json_integer_value(json_object_get(check, "body")) != 1;
+	json_decref(check);
+	if (r->not_designated || r->unknown_body)
+		return SOCLE_E_CONFLICT;
+	char today[SOCLE_DATE_SIZE];
+	socle_date_today(today);
+	int rc = socle_db_run_new(wdb,
+		"INSERT INTO awareness_referral (company_id, worker_id, body_id, topic, referred_on,"
+		" referred_by) VALUES (:c, :w, :b, :topic, :on, :by)",
+		json_pack("{s:I, s:I, s:O, s:O, s:s, s:I}", "c", (json_int_t)r->company, "w",
+		          (json_int_t)r->worker, "b", json_object_get(r->body, "body_id"), "topic",
+		          json_object_get(r->body, "topic"), "on", today, "by",
+		          (json_int_t)socle_principal_user_id(socle_req_principal(r->req))), err);
+	struct socle_audit_entry e = {.action = "awareness.referral.add", .object_type = "company",
+	                              .object_id = r->company, .outcome = "ok"};
+	return rc < 0 ? rc : socle_audit(wdb, r->req, &e, err);
+}
+
+/* POST /awareness/companies/{id}/designated/{wid}/referrals {body_id, topic}:
+ * the designated employee is sent to an accredited body of the directory. */
+static int route_referral(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *errors = NULL;
+	struct referral r = {.req = req, .body = socle_req_body(req)};
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &r.company) != 0 ||
+	    socle_req_param_id(req, "wid", &r.worker) != 0)
+		return SOCLE_E_NOTFOUND;
+	if (socle_access_company(req, r.company, &err) != 0)
+		return socle_reply_err(req, &err);
+	if (socle_fields_check(r.body, referral_fields, SOCLE_COUNT(referral_fields), NULL,
+	                       &errors) > 0)
+		return socle_reply_invalid(req, errors);
+	int rc = socle_service_write(socle_req_service(req), referral_write, &r, &err);
+	if (rc == SOCLE_E_CONFLICT && r.unknown_body) {
+		socle_field_error(&errors, "body_id", "aucun organisme de l'annuaire n'a ce numéro");
+		return socle_reply_invalid(req, errors);
+	}
+	if (rc == SOCLE_E_CONFLICT && r.not_designated)
+		return awareness_conflict(req, "Ce salarié n'est pas désigné compétent dans cette "
+		                          "entreprise.");
+	if (rc != 0)
+		return socle_reply_err(req, &err);
+	return socle_reply_json(req, 201, json_pack("{s:I, s:I, s:O, s:O}", "company_id",
+		(json_int_t)r.company, "worker_id", (json_int_t)r.worker, "body_id",
+		json_object_get(r.body, "body_id"), "topic", json_object_get(r.body, "topic")));
 }
 
 /* ---- the directory of accredited training bodies ---- */
@@ -348,6 +433,8 @@ static const struct socle_route designated_routes[] = {
 	 route_designate, NULL},
 	{SOCLE_GET, "/awareness/companies/{id}/designated", SOCLE_CAP_AUTHENTICATED, 0,
 	 route_designated, NULL},
+	{SOCLE_POST, "/awareness/companies/{id}/designated/{wid}/referrals", SOCLE_CAP_AUTHENTICATED,
+	 0, route_referral, NULL},
 	{SOCLE_GET, "/awareness/companies/{id}/passeport.csv", SOCLE_CAP_AUTHENTICATED, 0,
 	 route_passeport, NULL},
 	{SOCLE_POST, "/awareness/training-bodies", AWARENESS_MANAGE, 0, route_body_create, NULL},

@@ -178,11 +178,34 @@ static void test_designated_and_passeport(void **state)
 	assert_int_equal(status_of(T.staff, "POST", "/api/v1/svc/awareness/training-bodies",
 	                           json_pack("{s:s, s:s, s:s}", "name", "Formasanté", "accreditation",
 	                                     "Qualiopi", "url", "ftp://x")), 422);
-	json_decref(expect(201, T.staff, "POST", "/api/v1/svc/awareness/training-bodies",
-	                   json_pack("{s:s, s:s, s:s}", "name", "Formasanté Rhône", "accreditation",
-	                             "Qualiopi, habilitation salarié désigné compétent", "city", "Lyon")));
+	r = expect(201, T.staff, "POST", "/api/v1/svc/awareness/training-bodies",
+	           json_pack("{s:s, s:s, s:s}", "name", "Formasanté Rhône", "accreditation",
+	                     "Qualiopi, habilitation salarié désigné compétent", "city", "Lyon"));
+	json_int_t body = id_of(r);
+	json_decref(r);
 	r = get(T.employer, "/api/v1/svc/awareness/training-bodies");
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+
+	/* The designated employee referred to it; not a worker who is not designated. */
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated/%lld/referrals",
+	         (long long)T.company, (long long)T.w2);
+	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:i, s:s}", "body_id", 999,
+	                                                                 "topic", "x")), 422);
+	assert_int_equal(status_of(T.employer2, "POST", path, json_pack("{s:I, s:s}", "body_id", body,
+	                                                                  "topic", "x")), 403);
+	json_decref(expect(201, T.employer, "POST", path,
+	                   json_pack("{s:I, s:s}", "body_id", body, "topic",
+	                             "Formation initiale du salarié désigné compétent")));
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated/%lld/referrals",
+	         (long long)T.company, (long long)T.w1);
+	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:I, s:s}", "body_id", body,
+	                                                                 "topic", "x")), 409);
+	r = get(T.employer, "/api/v1/svc/awareness/companies/%lld/designated", (long long)T.company);
+	json_t *refs = json_object_get(json_array_get(json_object_get(r, "items"), 0), "referrals");
+	assert_int_equal(json_array_size(refs), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(refs, 0), "body")),
+	                    "Formasanté Rhône");
 	json_decref(r);
 }
 
