@@ -373,6 +373,12 @@ static json_t *values_of(const char *name, const char *prev)
 	else if (strcmp(name, "id") == 0 && (strcmp(prev, "cases") == 0 ||
 	                                     strcmp(prev, "studies") == 0))
 		json_array_append_new(v, json_pack("[i, i]", 1, 2)); /* retention's */
+	else if (strcmp(name, "id") == 0 && (strcmp(prev, "actions") == 0 ||
+	                                     strcmp(prev, "sessions") == 0 ||
+	                                     strcmp(prev, "cse-requests") == 0))
+		json_array_append_new(v, json_integer(1)); /* awareness's (not enabled here: 404) */
+	else if (strcmp(name, "token") == 0 && strcmp(prev, "links") == 0)
+		json_array_append_new(v, json_string("0123456789abcdef0123456789abcdef"));
 	else if ((strcmp(name, "id") == 0 && strcmp(prev, "instances") == 0) ||
 	         strcmp(name, "iid") == 0)
 		json_array_append_new(v, json_integer(1));

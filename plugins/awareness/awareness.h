@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The awareness plugin's internal interface between its files (seed 3.4.1:
+ * informer, sensibiliser, conseiller pour agir en prévention):
+ *   awareness.c  descriptor, init: the schema, events, capability, each area
+ *   catalog.c    the catalogue of actions (ateliers, e-learning, webinaires,
+ *                documents) with audience, duration, objectives, risks and
+ *                NAF divisions addressed
+ *   sessions.c   sessions, registrations, waiting list moved up on a
+ *                cancellation, attendance, convocations and reminders
+ *   feedback.c   satisfaction and utility questionnaire, before/after quiz,
+ *                a session's results (the group's gain), the indicators
+ *   recommend.c  rule point recommend_actions and the company's context it
+ *                reads (risks of its workers, NAF division, prevention score,
+ *                what it attended); the companies an action has not reached
+ *   mailing.c    documents sent by mail through a link of the service whose
+ *                clicks are counted (counts only, no per-person record)
+ *   cse.c        CSE expertise: a company's request, the professional
+ *                assigned, what was presented
+ *   needs.c      the needs a company or its branch expresses; they start the
+ *                parcours of 3.4.1 (scripts/awareness_parcours.lua)
+ *   demo.c       demo data: a few actions and sessions (setting demo_data)
+ *   relays.c     the relay network per company and per branch (mailings reach it)
+ *   designated.c designated competent employees and their trainings, the
+ *                directory of accredited training bodies, the passeport export
+ * Every symbol here is internal to the plugin (hidden visibility). */
+#ifndef SOCLE_PLUGIN_AWARENESS_H
+#define SOCLE_PLUGIN_AWARENESS_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <socle/socle.h>
+#include <socle/membership.h>
+
+/* The staff capability of every management route (catalogue, sessions,
+ * attendance, quiz, indicators, mailings). */
+#define AWARENESS_MANAGE "awareness.manage"
+
+extern const struct membership_v1 *awareness_membership;
+extern socle_plugin *awareness_plugin;
+
+/* ---- util.c ---- */
+/* 409 conflict with a French message. */
+int awareness_conflict(socle_req *req, const char *message);
+/* Append to *errors a field error for each entry of the array @p list that is
+ * not one of @p choices (NULL: any non-empty text of at most 64 bytes). */
+void awareness_check_texts(const json_t *list, const char *field, const char *const *choices,
+                           json_t **errors);
+/* The JSON array stored as text @p text, parsed (an empty array when NULL or
+ * unreadable). */
+json_t *awareness_json_column(const char *text);
+/* Parse the stored JSON arrays of @p row's @p keys in place. */
+void awareness_parse_columns(json_t *row, const char *const *keys);
+/* 32 hex characters from the system's random source; false when it failed. */
+bool awareness_token(char out[33]);
+/* The company's mail addresses (membership.v1: the contact, then the
+ * employer users), an array of texts; NULL with @p err set. */
+json_t *awareness_company_emails(socle_db *db, int64_t company_id, socle_err *err);
+
+/* ---- catalog.c ---- */
+extern const char *const awareness_kinds[];
+extern const char *const awareness_audiences[];
+/* One action with its lists parsed, NULL with SOCLE_E_NOTFOUND. */
+json_t *awareness_action_load(socle_db *db, int64_t id, socle_err *err);
+int awareness_catalog_init(socle_plugin *p, socle_err *err);
+
+/* ---- sessions.c ---- */
+int awareness_sessions_init(socle_plugin *p, socle_err *err);
+
+/* ---- feedback.c ---- */
+int awareness_feedback_init(socle_plugin *p, socle_err *err);
+
+/* ---- recommend.c ---- */
+int awareness_recommend_init(socle_plugin *p, socle_err *err);
+
+/* ---- designated.c ---- */
+int awareness_designated_init(socle_plugin *p, socle_err *err);
+
+/* ---- needs.c ---- */
+int awareness_needs_init(socle_plugin *p, socle_err *err);
+
+/* ---- relays.c ---- */
+/* The relays' addresses of @p company (> 0) and of NAF division @p division
+ * (may be NULL), an array of texts; NULL with @p err set. */
+json_t *awareness_relay_emails(socle_db *db, int64_t company, const char *division, socle_err *err);
+int awareness_relays_init(socle_plugin *p, socle_err *err);
+
+/* ---- demo.c ---- */
+/* start(): a few actions and sessions where "demo_data" is true and the catalogue empty. */
+int awareness_demo_start(socle_plugin *p, socle_err *err);
+
+/* ---- cse.c ---- */
+int awareness_cse_init(socle_plugin *p, socle_err *err);
+
+/* ---- mailing.c ---- */
+int awareness_mailing_init(socle_plugin *p, socle_err *err);
+
+#endif

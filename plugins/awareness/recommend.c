@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Who should be offered what (seed 3.4.1.3): the rule point
+ * recommend_actions(company, actions, on_date) of the service's rule pack
+ * decides from what is known of the company, gathered here:
+ *   - its risks: the exposures of its workers employed on the date
+ *     (membership.v1; the company's own declaration is not in v1), each with
+ *     how many workers it concerns;
+ *   - its NAF division (the first two digits of its NAF code);
+ *   - its prevention score, kept from membership's company.prevention_scored;
+ *   - what it attended, and when;
+ *   - the risks named in the needs it expressed (needs.c).
+ * The catalogue is passed too: a rule pack reads no table. Staff also see, per
+ * action, the companies it is recommended to and that have not registered. */
+#include <stdlib.h>
+
+#include "awareness.h"
+
+static int check_recommendations(const json_t *r, socle_err *err)
+{
+	size_t i;
+	const json_t *v;
+
+	if (!json_is_array(r))
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "recommend_actions doit rendre une liste (socle.array)");
+	json_array_foreach(r, i, v) {
+		const json_t *id = json_object_get(v, "action_id"), *why = json_object_get(v, "reason");
+
+		if (!json_is_integer(id) || json_integer_value(id) <= 0 || !json_is_string(why) ||
+		    json_string_length(why) == 0 || !json_is_integer(json_object_get(v, "priority")))
+			return socle_err_set(err, SOCLE_E_CONTRACT, "recommend_actions : l'élément %zu doit "
+			                     "avoir action_id (entier), priority (entier) et reason (texte "
+			                     "non vide)", i + 1);
+	}
+	return 0;
+}
+
+static const struct socle_rule_point recommend_point = {
+	.name = "recommend_actions",
+	.contract = "recommend_actions(company, actions, on_date) -> liste de { action_id, priority, "
+	            "reason } : les actions à proposer à l'entreprise (ses risques, sa division NAF, "
+	            "son score de prévention, ce qu'elle a suivi), chacune avec sa raison en français, "
+	            "la plus prioritaire d'abord.",
+	.n_args = 3,
+	.check = check_recommendations,
+};
+
+struct exposures {
+	const char *on;
+	json_t *counts; /* code -> workers */
+};
+
+static int count_exposures(const struct membership_worker_row *w, void *ud)
+{
+	struct exposures *x = ud;
+
+	if (strcmp(w->start_date, x->on) > 0 || (w->end_date && strcmp(w->end_date, x->on) < 0))
+		return 0;
+	json_t *list = awareness_json_column(w->exposures);
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const char *code = json_string_value(v);
+		if (code)
+			json_object_set_new(x->counts, code, json_integer(
+				json_integer_value(json_object_get(x->counts, code)) + 1));
+	}
+	json_decref(list);
+	return 0;
+}
+
+/* The rule's first argument for @p company on @p on; NULL with @p err set. */
+static json_t *company_context(socle_db *db, int64_t company, const char *on, socle_err *err)
+{
+	json_t *c = awareness_membership->company_get(db, company, err);
+	if (c == NULL)
+		return NULL;
+	const char *naf = json_string_value(json_object_get(c, "naf_code"));
+	char division[3] = {0};
+	if (naf && strlen(naf) >= 2)
+		memcpy(division, naf, 2);
+	struct exposures x = {.on = on, .counts = json_object()};
+	int rc = awareness_membership->workers_each(db, company, 0, count_exposures, &x, err);
+	json_t *score = rc < 0 ? NULL : socle_db_query_new(db,
+		"SELECT score FROM awareness_company_score WHERE company_id = :id",
+		json_pack("{s:I}", "id", (json_int_t)company), err);
+	json_t *attended = score ? socle_db_query_new(db,
+		"SELECT s.action_id, max(s.held_on) AS \"on\" FROM awareness_registration r"
+		" JOIN awareness_session s ON s.id = r.session_id WHERE r.company_id = :id"
+		" AND r.attended = 1 GROUP BY s.action_id ORDER BY s.action_id",
+		json_pack("{s:I}", "id", (json_int_t)company), err) : NULL;
+	/* The risks named in the needs it expressed (needs.c), each once. */
+	json_t *needs = attended ? socle_db_query_new(db, "SELECT risks FROM awareness_need"
+		" WHERE company_id = :id ORDER BY id LIMIT 200",
+		json_pack("{s:I}", "id", (json_int_t)company), err) : NULL;
+	if (needs == NULL) {
+		json_decref(c);
+		json_decref(x.counts);
+		json_decref(score);
+		json_decref(attended);
+		return NULL;
+	}
+	json_t *expressed = json_array(), *seen = json_object();
+	size_t k;
+	json_t *need;
+	json_array_foreach(needs, k, need) {
+		json_t *list = awareness_json_column(json_string_value(json_object_get(need, "risks")));
+		size_t m;
+		json_t *v;
+		json_array_foreach(list, m, v) {
+			if (json_is_string(v) && !json_object_get(seen, json_string_value(v))) {
+				json_object_set(seen, json_string_value(v), json_true());
+				json_array_append(expressed, v);
+			}
+		}
+		json_decref(list);
+	}
+	json_decref(seen);
+	json_decref(needs);
+	json_t *risks = json_array();
+	const char *code;
+	json_t *n;
+	json_object_foreach(x.counts, code, n) json_array_append_new(risks, json_string(code));
+	json_t *ctx = json_pack("{s:I, s:O?, s:s, s:O?, s:o, s:o, s:o, s:o}", "id",
+		(json_int_t)company, "legal_name", json_object_get(c, "legal_name"), "naf_division",
+		division, "naf_code", json_object_get(c, "naf_code"), "risks", risks, "risk_workers",
+		x.counts, "attended", attended, "expressed", expressed);
+	const json_t *s = json_object_get(json_array_get(score, 0), "score");
+	if (json_is_number(s))
+		json_object_set(ctx, "prevention_score", (json_t *)s);
+	json_decref(score);
+	json_decref(c);
+	return ctx;
+}
+
+static json_t *catalogue(socle_db *db, socle_err *err)
+{
+	json_t *rows = socle_db_query_new(db,
+		"SELECT id, kind, title, audience, risks, naf_divisions FROM awareness_action"
+		" WHERE active = 1 ORDER BY id LIMIT 10000", json_object(), err);
+	static const char *const lists[] = {"audience", "risks", "naf_divisions", NULL};
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row) awareness_parse_columns(row, lists);
+	return rows;
+}
+
+/* recommend_actions for @p company on @p on, each item with the action's
+ * title and kind added; NULL with @p err set. */
+static json_t *recommend(socle_service *svc, socle_db *db, int64_t company, const char *on,
+                         const json_t *actions, socle_err *err)
+{
+	json_t *ctx = company_context(db, company, on, err), *out = NULL;
+
+	if (ctx == NULL)
+		return NULL;
+	json_t *args = json_pack("[o, O, s]", ctx, actions, on);
+	int rc = socle_rule_call(svc, "recommend_actions", args, &out, err);
+	json_decref(args);
+	if (rc != 0)
+		return NULL;
+	size_t i, j;
+	json_t *item, *a;
+	json_array_foreach(out, i, item) {
+		json_array_foreach(actions, j, a) {
+			if (json_equal(json_object_get(a, "id"), json_object_get(item, "action_id"))) {
+				json_object_set(item, "title", json_object_get(a, "title"));
+				json_object_set(item, "kind", json_object_get(a, "kind"));
+			}
+		}
+		if (!json_object_get(item, "title")) { /* not in the catalogue: out of contract */
+			json_decref(out);
+			socle_err_set(err, SOCLE_E_CONTRACT, "recommend_actions propose l'action %lld, "
+			              "absente du catalogue", (long long)json_integer_value(
+				              json_object_get(item, "action_id")));
+			return NULL;
+		}
+	}
+	return out;
+}
+
+static bool on_date(socle_req *req, char out[SOCLE_DATE_SIZE])
+{
+	const char *on = socle_req_query(req, "on");
+
+	if (on == NULL) {
+		socle_date_today(out);
+		return true;
+	}
+	snprintf(out, SOCLE_DATE_SIZE, "%s", on);
+	return socle_date_valid(on);
+}
+
+/* GET /awareness/companies/{id}/recommendations?on= */
+static int route_recommendations(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t company;
+	char on[SOCLE_DATE_SIZE];
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &company) != 0)
+		return SOCLE_E_NOTFOUND;
+	if (!on_date(req, on)) {
+		json_t *errors = NULL;
+		socle_field_error(&errors, "on", "doit être une date AAAA-MM-JJ");
+		return socle_reply_invalid(req, errors);
+	}
+	if (socle_access_company(req, company, &err) != 0)
+		return socle_reply_err(req, &err);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *actions = db ? catalogue(db, &err) : NULL;
+	json_t *items = actions ? recommend(socle_req_service(req), db, company, on, actions, &err)
+	                        : NULL;
+	json_decref(actions);
+	if (items == NULL)
+		return socle_reply_err(req, &err);
+	return socle_reply_json(req, 200, json_pack("{s:I, s:s, s:o}", "company_id",
+	                                            (json_int_t)company, "on", on, "items", items));
+}
+
+struct companies {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+/* Every worker's company, duplicates and all: sorted and made unique after. */
+static int collect_company(const struct membership_worker_row *w, void *ud)
+{
+	struct companies *c = ud;
+
+	if (c->n > 0 && c->ids[c->n - 1] == w->company_id)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		int64_t *ids = realloc(c->ids, cap * sizeof(*ids));
+		if (ids == NULL)
+			return SOCLE_E_NOMEM;
+		c->ids = ids;
+		c->cap = cap;
+	}
+	c->ids[c->n++] = w->company_id;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void unique(struct companies *c)
+{
+	size_t k = 0;
+
+	if (c->n == 0)
+		return;
+	qsort(c->ids, c->n, sizeof(*c->ids), by_id);
+	for (size_t i = 1; i < c->n; i++)
+		if (c->ids[i] != c->ids[k])
+			c->ids[++k] = c->ids[i];
+	c->n = k + 1;
+}
+
+/* GET /awareness/actions/{id}/unreached?on= (staff): the companies whose
+ * recommendations hold this action and that have no registration to it. */
+static int route_unreached(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t action;
+	char on[SOCLE_DATE_SIZE];
+	struct companies c = {0};
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &action) != 0)
+		return SOCLE_E_NOTFOUND;
+	if (!on_date(req, on)) {
+		json_t *errors = NULL;
+		socle_field_error(&errors, "on", "doit être une date AAAA-MM-JJ");
+		return socle_reply_invalid(req, errors);
+	}
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *a = db ? awareness_action_load(db, action, &err) : NULL;
+	if (a == NULL)
+		return socle_reply_err(req, &err);
+	json_decref(a);
+	json_t *actions = catalogue(db, &err), *items = json_array();
+	int rc = actions ? awareness_membership->workers_each(db, 0, 0, collect_company, &c, &err)
+	                 : err.code;
+	unique(&c);
+	for (size_t i = 0; rc >= 0 && i < c.n; i++) {
+		json_t *reached = socle_db_query_new(db,
+			"SELECT 1 FROM awareness_registration r JOIN awareness_session s ON s.id = r.session_id"
+			" WHERE r.company_id = :company AND s.action_id = :action AND r.status <> 'cancelled'"
+			" LIMIT 1", json_pack("{s:I, s:I}", "company", (json_int_t)c.ids[i], "action",
+			                      (json_int_t)action), &err);
+		json_t *rec = reached && json_array_size(reached) == 0
+			? recommend(socle_req_service(req), db, c.ids[i], on, actions, &err) : NULL;
+		if (reached == NULL || (json_array_size(reached) == 0 && rec == NULL))
+			rc = err.code ? err.code : SOCLE_E_INTERNAL;
+		size_t j;
+		json_t *item;
+		json_array_foreach(rec, j, item) {
+			if (json_integer_value(json_object_get(item, "action_id")) == action)
+				json_array_append_new(items, json_pack("{s:I, s:O}", "company_id",
+					(json_int_t)c.ids[i], "reason", json_object_get(item, "reason")));
+		}
+		json_decref(reached);
+		json_decref(rec);
+	}
+	free(c.ids);
+	json_decref(actions);
+	if (rc < 0) {
+		json_decref(items);
+		return socle_reply_err(req, &err);
+	}
+	return socle_reply_json(req, 200, json_pack("{s:I, s:s, s:o}", "action_id", (json_int_t)action,
+	                                            "on", on, "items", items));
+}
+
+static const struct socle_route recommend_routes[] = {
+	{SOCLE_GET, "/awareness/companies/{id}/recommendations", SOCLE_CAP_AUTHENTICATED, 0,
+	 route_recommendations, NULL},
+	{SOCLE_GET, "/awareness/actions/{id}/unreached", AWARENESS_MANAGE, 0, route_unreached, NULL},
+};
+
+int awareness_recommend_init(socle_plugin *p, socle_err *err)
+{
+	int rc = socle_plugin_add_rule_point(p, &recommend_point, err);
+
+	return rc ? rc : socle_plugin_add_routes(p, recommend_routes, SOCLE_COUNT(recommend_routes), err);
+}

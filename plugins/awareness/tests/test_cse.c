@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* CSE expertise (seed 3.4.2) through the real `socle serve` (membership and
+ * awareness, frozen clock 2025-06-02T08:00:00Z, moved by a restart): a
+ * company asks for a professional at its CSE meeting (date, agenda points),
+ * the service's desk is told by mail and the event cse_expertise.requested
+ * is recorded; staff assign an IPRP; after the meeting, what was presented
+ * is recorded; the request shows the company's awareness activity. Bad input
+ * is a 422 per field; another company's employer sees nothing of it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http_client.h"
+#include "server.h"
+#include "tracking_world.h"
+
+static struct {
+	char *staff, *employer, *employer2;
+	json_int_t company, company2;
+} T;
+
+static int setup(void **state)
+{
+	(void)state;
+	json_t *cfg = world_config("2025-06-02T08:00:00Z");
+	json_t *svc = json_array_get(json_object_get(cfg, "services"), 0);
+	json_t *plugins = json_object_get(svc, "plugins");
+
+	json_object_del(plugins, "tracking");
+	json_object_set_new(plugins, "awareness", json_object());
+	json_object_set_new(svc, "identity", json_pack("{s:s}", "email", "accueil@svc.test"));
+	if (test_deploy_create(&D, "awareness-cse", cfg) != 0)
+		return -1;
+	json_decref(cfg);
+	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
+	user_add("iprp@svc.test", "iprp", STAFF_PASSWORD, NULL);
+	if (test_server_start_deploy(&S, &D) != 0)
+		return -1;
+	T.staff = login("admin@svc.test", STAFF_PASSWORD);
+	T.company = member_company(T.staff, "73282932000074", "Électricité Garnier",
+	                           "rh@garnier.test", &T.employer);
+	T.company2 = member_company(T.staff, "44306184100047", "Plâtrerie Morel", "rh@morel.test",
+	                            &T.employer2);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(T.staff);
+	free(T.employer);
+	free(T.employer2);
+	return world_teardown(state);
+}
+
+static int status_of(const char *auth, const char *method, const char *path, json_t *body)
+{
+	int status = 0;
+
+	json_decref(call(auth, method, path, body, &status));
+	return status;
+}
+
+static void test_cse_expertise(void **state)
+{
+	(void)state;
+	char path[160];
+
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/cse-requests",
+	         (long long)T.company);
+	assert_int_equal(status_of(T.employer, "POST", path,
+	                           json_pack("{s:s, s:[]}", "meeting_on", "2025-05-01", "agenda")), 422);
+	assert_int_equal(status_of(T.employer2, "POST", path,
+	                           json_pack("{s:s, s:[s]}", "meeting_on", "2025-06-20", "agenda",
+	                                     "Bruit")), 403);
+	assert_int_equal(db_count("SELECT count(*) FROM awareness_cse_request"), 0);
+	json_t *r = expect(201, T.employer, "POST", path,
+		json_pack("{s:s, s:[s, s]}", "meeting_on", "2025-06-20", "agenda",
+		          "Bilan des accidents du travail", "Prévention du bruit dans l'atelier"));
+	json_int_t id = id_of(r);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "requested");
+	assert_int_equal(json_array_size(json_object_get(r, "agenda")), 2);
+	json_decref(r);
+	assert_int_equal(wait_mails("accueil@svc.test", "cse", "CSE du 20 juin 2025", 1), 1);
+	assert_int_equal(db_count("SELECT count(*) FROM core_event WHERE name = 'cse_expertise.requested'"),
+	                 1);
+
+	/* The desk assigns an IPRP (a member of the staff, not the employer). */
+	char *iprp = login("iprp@svc.test", STAFF_PASSWORD);
+	r = get(iprp, "/api/v1/svc/auth/me");
+	json_int_t pro = json_integer_value(json_object_get(json_object_get(r, "user"), "id"));
+	json_decref(r);
+	r = get(T.employer, "/api/v1/svc/auth/me");
+	json_int_t boss = json_integer_value(json_object_get(json_object_get(r, "user"), "id"));
+	json_decref(r);
+	r = get(T.staff, "/api/v1/svc/awareness/cse-requests?status=requested");
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/cse-requests/%lld/assign", (long long)id);
+	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:I}", "professional_id", pro)),
+	                 403);
+	assert_int_equal(status_of(T.staff, "POST", path, json_pack("{s:I}", "professional_id", boss)), 422);
+	r = expect(200, iprp, "POST", path, json_pack("{s:I}", "professional_id", pro));
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "assigned");
+	assert_int_equal(json_integer_value(json_object_get(r, "professional_id")), pro);
+	json_decref(r);
+
+	/* Not before the meeting; then what was presented. */
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/cse-requests/%lld/record", (long long)id);
+	assert_int_equal(status_of(iprp, "POST", path, json_pack("{s:s}", "presented", "x")), 409);
+	free(iprp);
+	restart_at("2025-06-21T08:00:00Z");
+	free(T.staff);
+	free(T.employer);
+	free(T.employer2);
+	T.staff = login("admin@svc.test", STAFF_PASSWORD);
+	T.employer = login("rh@garnier.test", EMPLOYER_PASSWORD);
+	T.employer2 = login("rh@morel.test", EMPLOYER_PASSWORD);
+	iprp = login("iprp@svc.test", STAFF_PASSWORD);
+	assert_int_equal(status_of(iprp, "POST", path, json_pack("{s:s}", "presented", "")), 422);
+	r = expect(200, iprp, "POST", path, json_pack("{s:s}", "presented",
+		"Présentation de la démarche de prévention du bruit et des résultats des mesures."));
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "held");
+	json_decref(r);
+	free(iprp);
+
+	/* The company reads it, with its activity; the other company does not. */
+	r = get(T.employer, "/api/v1/svc/awareness/cse-requests/%lld", (long long)id);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "presented")), "bruit"));
+	assert_true(json_is_array(json_object_get(r, "activity")));
+	assert_true(json_is_null(json_object_get(r, "barometer")));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/cse-requests/%lld", (long long)id);
+	assert_int_equal(status_of(T.employer2, "GET", path, NULL), 403);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/cse-requests",
+	         (long long)T.company);
+	assert_int_equal(status_of(T.employer2, "GET", path, NULL), 403);
+	r = get(T.employer, "%s", path);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+	assert_int_equal(status_of(T.employer2, "GET", "/api/v1/svc/awareness/cse-requests", NULL), 403);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cse_expertise),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
