@@ -209,7 +209,8 @@ static int riskeval_init(socle_plugin *p, socle_err *err)
 	                                      SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN), err)) ||
 	    (rc = socle_plugin_on(p, "company.joined", on_company, NULL, err)) ||
 	    (rc = socle_plugin_on(p, "company.left", on_company, NULL, err)) ||
-	    (rc = riskeval_due_init(p, err)))
+	    (rc = riskeval_due_init(p, err)) || (rc = riskeval_fiche_init(p, err)) ||
+	    (rc = riskeval_amt_init(p, err)))
 		return rc;
 	return 0;
 }
