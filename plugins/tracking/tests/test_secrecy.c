@@ -382,6 +382,8 @@ static json_t *values_of(const char *name, const char *prev)
 	else if ((strcmp(name, "id") == 0 && strcmp(prev, "instances") == 0) ||
 	         strcmp(name, "iid") == 0)
 		json_array_append_new(v, json_integer(1));
+	else if (strcmp(name, "version") == 0 && strcmp(prev, "versions") == 0)
+		json_array_append_new(v, json_integer(1)); /* riskeval: a fiche's version */
 	else
 		fail_msg("paramètre de route inconnu du parcours de l'employeur : {%s} après %s", name,
 		         prev);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The riskeval plugin's internal interface between its files:
+ *   riskeval.c  descriptor, init (migrations, capabilities, catalogues), the
+ *               copy of member companies kept from membership's events
+ *   content.c   the fiche's content (annex 5.2, page by page): its checks,
+ *               what the service pre-fills, the field-by-field diff
+ *   fiche.c     the fiche d'entreprise: draft, validation, transmission, CSE,
+ *               versions and their differences
+ *   due.c       rule points fiche_entreprise_due and duerp_update_due, the due
+ *               date of one company, the team's list of fiches to establish
+ *   amt.c       workplace actions (AMT) and the indicators
+ * Every symbol here is internal to the plugin (hidden visibility). */
+#ifndef SOCLE_PLUGIN_RISKEVAL_H
+#define SOCLE_PLUGIN_RISKEVAL_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <socle/socle.h>
+#include <socle/membership.h>
+
+/* Capabilities (docs/roles.md): who drafts, who validates, who records AMT. */
+#define RISKEVAL_CAP_DRAFT "riskeval.draft"       /* médecin, infirmier, IPRP */
+#define RISKEVAL_CAP_VALIDATE "riskeval.validate" /* médecin du travail */
+#define RISKEVAL_CAP_AMT "riskeval.amt"           /* médecin, infirmier, IPRP, admin */
+
+extern socle_plugin *riskeval_plugin;
+extern const struct membership_v1 *riskeval_membership;
+
+/* ---- riskeval.c ---- */
+/* The service setting update_years (1..10, default 4). */
+int riskeval_update_years(socle_service *svc);
+/* Copy (or refresh) company @p company_id into riskeval_company, inside the
+ * write of @p wdb. SOCLE_E_NOTFOUND when membership does not know it. */
+int riskeval_company_sync(socle_db *wdb, int64_t company_id, socle_err *err);
+int riskeval_emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err);
+int riskeval_audit(socle_db *wdb, socle_req *req, const char *action, const char *type,
+                   int64_t id, json_t *detail, socle_err *err);
+/* The {id} of the path as a company membership knows, after the company
+ * check (staff, or an employer user of that company; refusals audited).
+ * Returns 0, or a negative code once a reply was sent. */
+int riskeval_company_param(socle_req *req, int64_t *company_id);
+/* Is the caller a member of the service's staff? */
+bool riskeval_is_staff(socle_req *req);
+
+/* ---- content.c ---- */
+/* Check a fiche's content against annex 5.2's pages: unknown keys, types,
+ * lengths, risk codes; field errors (French) appended to *errors. Returns the
+ * number of problems. */
+int riskeval_content_check(const json_t *content, json_t **errors);
+/* What the service knows of the company, as content (identification and
+ * counts from membership.v1): a new object, NULL with @p err set. */
+json_t *riskeval_content_prefill(socle_db *db, int64_t company_id, socle_err *err);
+/* @p given laid over @p base, page by page (given wins): a new object. */
+json_t *riskeval_content_merge(const json_t *base, const json_t *given);
+/* The differences of two contents, field by field: a new array of
+ * {"field": "page.key[2].code", "change": "ajout"|"suppression"|"modification",
+ * "before", "after"}. */
+json_t *riskeval_content_diff(const json_t *a, const json_t *b);
+
+/* ---- the areas' registrations ---- */
+int riskeval_fiche_init(socle_plugin *p, socle_err *err);
+int riskeval_due_init(socle_plugin *p, socle_err *err);
+int riskeval_amt_init(socle_plugin *p, socle_err *err);
+
+/* ---- due.c ---- */
+/* fiche_entreprise_due's answer for a company (reader or writer @p db), at
+ * @p on_date: a new object, NULL with @p err set. */
+json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
+                           const char *on_date, socle_err *err);
+
+#endif
