@@ -498,6 +498,7 @@ struct dmst_write {
 	json_t *row;    /* the file as stored (owned) */
 	json_t *entry;  /* the entry written (owned) */
 	bool created;
+	bool by_worker; /* the worker's own change: may lift an opposition */
 };
 
 /* The dates of a file against each other and against today. */
@@ -621,11 +622,20 @@ static int put_txn(socle_db *wdb, void *ud, socle_err *err)
 		if (json_is_null(v) && (i == 2 || i == 3)) /* the oppositions are never unknown */
 			v = json_false();
 		json_t *was = json_object_get(merged, keys[i]);
+		/* A health professional records an opposition the worker expressed
+		 * (at a visit, by letter), never lifts one: lifting is the worker's
+		 * own act, from the employee space (L4624-8; worker_space.c). */
+		if ((i == 2 || i == 3) && !dw->by_worker && json_is_true(was) && !json_is_true(v)) {
+			socle_field_error(&dw->errors, keys[i],
+			                  "Seul le salarié peut lever son opposition, depuis son espace "
+			                  "salarié.");
+			continue;
+		}
 		if (!json_equal(v, was ? was : json_null()))
 			json_array_append_new(changed, json_string(keys[i]));
 		json_object_set(merged, keys[i], v);
 	}
-	if (dmst_dates_check(merged, &dw->errors) > 0) {
+	if (dmst_dates_check(merged, &dw->errors) > 0 || dw->errors) {
 		rc = SOCLE_E_INVAL;
 		goto out;
 	}
@@ -788,7 +798,8 @@ static int oppositions_txn(socle_db *wdb, void *ud, socle_err *err)
 json_t *tracking_dmst_set_oppositions(socle_req *req, int64_t worker, const json_t *flags,
                                       socle_err *err)
 {
-	struct oppositions_write ow = {.dw = {.req = req, .worker = worker, .body = flags},
+	struct oppositions_write ow = {.dw = {.req = req, .worker = worker, .body = flags,
+	                                      .by_worker = true},
 	                               .flags = (json_t *)flags};
 	int rc = socle_service_write(socle_req_service(req), oppositions_txn, &ow, err);
 

@@ -140,8 +140,10 @@ static json_t *put_ok(const char *auth, const char *path, json_t *body, int expe
 	int status = 0;
 	json_t *r = call(auth, "PUT", path, body, &status);
 
-	if (status != expect)
-		fail_msg("PUT %s : %d au lieu de %d", path, status, expect);
+	if (status != expect) {
+		char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
+		fail_msg("PUT %s : %d au lieu de %d %s", path, status, expect, text ? text : "");
+	}
 	return r;
 }
 
@@ -530,7 +532,19 @@ static void test_dmst(void **state)
 	                          " object_id = %lld AND detail LIKE '%%opposition%%'", (long long)w),
 	                 2);
 	assert_int_equal(status_of(med, "GET", path, NULL), 200);
-	r = put_ok(med, path, json_pack("{s:b}", "opposition_other_professionals", 0), 200);
+	/* The médecin records an opposition the worker expressed, but never lifts
+	 * one: only the worker does, from the employee space (L4624-8). */
+	put_invalid(med, path, json_pack("{s:b}", "opposition_other_professionals", 0),
+	            "opposition_other_professionals");
+	put_invalid(med, path, json_pack("{s:n}", "opposition_other_professionals"),
+	            "opposition_other_professionals");
+	assert_int_equal(status_of(inf, "GET", path, NULL), 403);
+	/* Unchanged fields may be sent back as they are (the form sends all). */
+	r = put_ok(med, path, json_pack("{s:b, s:s}", "opposition_other_professionals", 1,
+	                                "medecin_traitant", "Dr Martin"), 200);
+	json_decref(r);
+	snprintf(buf, sizeof(buf), "/api/v1/svc/tracking/workers/%lld/oppositions", (long long)w);
+	r = put_ok(self, buf, json_pack("{s:b}", "opposition_other_professionals", 0), 200);
 	json_decref(r);
 	assert_int_equal(status_of(inf, "GET", path, NULL), 200);
 
