@@ -42,6 +42,15 @@ try {
       await checkPage(ep, 'employeur-02-accueil-service');
       await ep.getByRole('link', { name: 'Se connecter à l\'espace adhérent' }).click();
       await checkPage(ep, 'employeur-03-connexion');
+      // A wrong password is said on the form: the page stays (it used to take
+      // any 401 for an ended session and reload itself).
+      const pwForm = ep.getByRole('form', { name: 'Se connecter avec un mot de passe' });
+      await pwForm.getByLabel('Adresse e-mail').fill('employeur@demo.example');
+      await pwForm.getByLabel('Mot de passe').fill('pas-le-bon-mot-de-passe');
+      await pwForm.getByRole('button', { name: 'Se connecter' }).click();
+      await pwForm.locator('.error-summary').waitFor();
+      assert.match(await pwForm.locator('.error-summary').innerText(), /incorrect/);
+      assert.doesNotMatch(ep.url(), /retour=/);
       await ep.getByRole('form', { name: 'Recevoir un code par courriel' }).getByLabel('Adresse e-mail').fill('employeur@demo.example');
       await ep.getByRole('button', { name: 'Recevoir un code' }).click();
       await ep.getByLabel('Code reçu par courriel (6 chiffres)').waitFor();

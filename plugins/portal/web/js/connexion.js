@@ -3,8 +3,10 @@ import { page, run, h, url, api, field, form, notice, rememberSession, homeOf } 
 
 function landing(answer) {
   const back = new URLSearchParams(location.search).get('retour');
-  // Only a page of this site: never an address another site could pass.
-  if (back && back.startsWith('/') && !back.startsWith('//')) return back;
+  // Only a page of this site (never an address another site could pass), and
+  // never a sign-in page itself (it would bring the person back here).
+  const authPage = /\/portal\/(connexion|mot-de-passe|activation|invitation)\.html/;
+  if (back && back.startsWith('/') && !back.startsWith('//') && !authPage.test(back)) return back;
   return homeOf(answer.user.role);
 }
 

@@ -11,12 +11,17 @@ export const svc = decodeURIComponent(location.pathname.split('/')[1] || '');
 export const API = `/api/v1/${encodeURIComponent(svc)}`;
 const base = `/${encodeURIComponent(svc)}`;
 
+// The routes that check credentials: their 401 is a wrong address, password
+// or code, answered on the form, never "your session has ended".
+const CREDENTIAL_ROUTES = ['/auth/login', '/auth/code', '/auth/code/verify', '/auth/password/reset', '/portal/activate'];
+
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, path = '') {
     super((body && body.error && body.error.message) || `Erreur ${status}`);
     this.status = status;
     this.body = body;
     this.fields = (body && body.error && body.error.fields) || [];
+    this.sessionEnded = status === 401 && !CREDENTIAL_ROUTES.includes(path.split('?')[0]);
   }
 }
 
@@ -34,7 +39,7 @@ export async function api(path, { method = 'GET', body, csv = false } = {}) {
   lastActivity = Date.now();
   const type = r.headers.get('Content-Type') || '';
   const data = type.includes('json') ? await r.json() : null;
-  if (!r.ok) throw new ApiError(r.status, data);
+  if (!r.ok) throw new ApiError(r.status, data, path);
   return data;
 }
 
@@ -168,7 +173,7 @@ export function form(title, children, submitLabel, fn, opts = {}) {
     try {
       await fn(formValues(f), f);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return signInAgain();
+      if (err instanceof ApiError && err.sessionEnded) return signInAgain();
       showErrors(f, err);
     } finally {
       btn.disabled = false;
@@ -283,7 +288,7 @@ export async function page({ space, title, current }) {
       me = await api('/auth/me');
       rememberSession(me);
     } catch (err) {
-      if (err.status === 401) { signInAgain(); throw new Refused(); }
+      if (err.sessionEnded) { signInAgain(); throw new Refused(); }
       throw err;
     }
     const wanted = space === 'adherent' ? ['employer'] : space === 'salarie' ? ['employee'] : STAFF_ROLES;
@@ -367,7 +372,7 @@ export async function run(fn) {
     await fn();
   } catch (err) {
     if (err instanceof Refused) return markReady();
-    if (err instanceof ApiError && err.status === 401) return signInAgain();
+    if (err instanceof ApiError && err.sessionEnded) return signInAgain();
     const main = document.querySelector('main') || document.body;
     // The server's messages are French and meant for people; a fault of the
     // page itself is not shown raw (its detail goes to the console).
