@@ -4,7 +4,9 @@
  * The file: RFC 4180 (quoted fields, "" for a quote inside them, CRLF, LF or
  * CR line ends), UTF-8 with or without a BOM, ';' (French Excel) or ','
  * separator detected from the header line. The header names the columns (any
- * order, case ignored): required external_ref, last_name, first_name,
+ * order, case ignored; each also under its French name, as an employer's
+ * spreadsheet names it: see columns[] and docs/membership's CSV table):
+ * required external_ref, last_name, first_name,
  * birth_date, job_title, contract_type, start_date; optional end_date,
  * establishment_id, working_time, night_worker, rqth, invalidity_pension,
  * exposures, sir_post, caces_or_electrical, ionising_category_a,
@@ -269,29 +271,33 @@ out:
 
 enum cell_kind { CELL_TEXT, CELL_DATE, CELL_CONTRACT, CELL_ID, CELL_PERCENT, CELL_BOOL, CELL_LIST };
 
+/* Each column under the API's name or its French one (compared after
+ * header_key(): lower case, accents, spaces, hyphens and apostrophes folded),
+ * so that "Date de naissance" and "date_naissance" both name birth_date. */
 static const struct {
 	const char *name;
+	const char *french[2];
 	enum cell_kind kind;
 	bool required;
 } columns[] = {
-	{"external_ref", CELL_TEXT, true},
-	{"last_name", CELL_TEXT, true},
-	{"first_name", CELL_TEXT, true},
-	{"birth_date", CELL_DATE, true},
-	{"job_title", CELL_TEXT, true},
-	{"contract_type", CELL_CONTRACT, true},
-	{"start_date", CELL_DATE, true},
-	{"end_date", CELL_DATE, false},
-	{"establishment_id", CELL_ID, false},
-	{"working_time", CELL_PERCENT, false},
-	{"night_worker", CELL_BOOL, false},
-	{"rqth", CELL_BOOL, false},
-	{"invalidity_pension", CELL_BOOL, false},
-	{"exposures", CELL_LIST, false},
-	{"sir_post", CELL_BOOL, false},
-	{"caces_or_electrical", CELL_BOOL, false},
-	{"ionising_category_a", CELL_BOOL, false},
-	{"minor_regulated_work", CELL_BOOL, false},
+	{"external_ref", {"matricule", NULL}, CELL_TEXT, true},
+	{"last_name", {"nom", NULL}, CELL_TEXT, true},
+	{"first_name", {"prenom", NULL}, CELL_TEXT, true},
+	{"birth_date", {"date_naissance", "date_de_naissance"}, CELL_DATE, true},
+	{"job_title", {"poste", NULL}, CELL_TEXT, true},
+	{"contract_type", {"contrat", "type_contrat"}, CELL_CONTRACT, true},
+	{"start_date", {"date_embauche", "date_d_embauche"}, CELL_DATE, true},
+	{"end_date", {"date_sortie", "date_de_sortie"}, CELL_DATE, false},
+	{"establishment_id", {"etablissement", NULL}, CELL_ID, false},
+	{"working_time", {"temps_travail", "temps_de_travail"}, CELL_PERCENT, false},
+	{"night_worker", {"travailleur_nuit", "travailleur_de_nuit"}, CELL_BOOL, false},
+	{"rqth", {NULL, NULL}, CELL_BOOL, false},
+	{"invalidity_pension", {"pension_invalidite", "pension_d_invalidite"}, CELL_BOOL, false},
+	{"exposures", {"expositions", NULL}, CELL_LIST, false},
+	{"sir_post", {"poste_sir", NULL}, CELL_BOOL, false},
+	{"caces_or_electrical", {"caces_habilitation", NULL}, CELL_BOOL, false},
+	{"ionising_category_a", {"rayonnements_categorie_a", NULL}, CELL_BOOL, false},
+	{"minor_regulated_work", {"mineur_travaux_reglementes", NULL}, CELL_BOOL, false},
 };
 #define NCOLS SOCLE_COUNT(columns)
 
@@ -420,6 +426,7 @@ struct import {
 	int64_t company_id;
 	int pass;                  /* 1: check every line; 2: apply */
 	int col_of[NCOLS];         /* record index of each column, -1 when absent */
+	char label[NCOLS][64];     /* each column as the file's header names it */
 	size_t n_header;
 	bool header_seen;
 	json_t *errors;
@@ -455,18 +462,76 @@ static void import_error(struct import *im, size_t line, const char *column, con
 	im->n_errors++;
 }
 
+/* A header cell folded for comparison into @p out: ASCII lower case, the
+ * accented letters of French as their base letter, blanks, hyphens, dots and
+ * apostrophes (' and U+2019) as one '_', none at either end. */
+static void header_key(const char *in, char *out, size_t size)
+{
+	static const struct {
+		const char *utf8;
+		char base;
+	} folds[] = {{"\xc3\xa9", 'e'}, {"\xc3\xa8", 'e'}, {"\xc3\xaa", 'e'}, {"\xc3\xab", 'e'},
+	             {"\xc3\x89", 'e'}, {"\xc3\xa0", 'a'}, {"\xc3\xa2", 'a'}, {"\xc3\xae", 'i'},
+	             {"\xc3\xaf", 'i'}, {"\xc3\xb4", 'o'}, {"\xc3\xbb", 'u'}, {"\xc3\xb9", 'u'},
+	             {"\xc3\xa7", 'c'}, {"\xe2\x80\x99", '_'}};
+	size_t o = 0;
+
+	while (*in && o + 1 < size) {
+		char ch = *in;
+		size_t k, adv = 1;
+
+		for (k = 0; k < SOCLE_COUNT(folds); k++)
+			if (strncmp(in, folds[k].utf8, strlen(folds[k].utf8)) == 0) {
+				ch = folds[k].base;
+				adv = strlen(folds[k].utf8);
+				break;
+			}
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (ch == ' ' || ch == '-' || ch == '\'' || ch == '.' || ch == '\t')
+			ch = '_';
+		if (!(ch == '_' && (o == 0 || out[o - 1] == '_')))
+			out[o++] = ch;
+		in += adv;
+	}
+	while (o > 0 && out[o - 1] == '_')
+		o--;
+	out[o] = '\0';
+}
+
+/* The column a folded header cell names, or NCOLS. */
+static size_t column_named(const char *key)
+{
+	for (size_t c = 0; c < NCOLS; c++) {
+		if (strcmp(columns[c].name, key) == 0)
+			return c;
+		for (size_t f = 0; f < 2; f++)
+			if (columns[c].french[f] && strcmp(columns[c].french[f], key) == 0)
+				return c;
+	}
+	return NCOLS;
+}
+
+/* A column as the person's file names it (the API's name when absent). */
+static const char *label_of(const struct import *im, const char *name)
+{
+	for (size_t c = 0; c < NCOLS; c++)
+		if (strcmp(columns[c].name, name) == 0)
+			return im->col_of[c] >= 0 ? im->label[c] : columns[c].name;
+	return name;
+}
+
 static int import_header(struct import *im, size_t line, char **fields, size_t n)
 {
 	for (size_t c = 0; c < NCOLS; c++)
 		im->col_of[c] = -1;
 	im->n_header = n;
 	for (size_t i = 0; i < n; i++) {
-		char *name = trim(fields[i]), msg[200];
+		char *name = trim(fields[i]), msg[200], key[64];
 		size_t c;
 
-		lower_ascii(name);
-		for (c = 0; c < NCOLS && strcmp(columns[c].name, name) != 0; c++)
-			;
+		header_key(name, key, sizeof(key));
+		c = column_named(key);
 		if (c == NCOLS) {
 			snprintf(msg, sizeof(msg), "Colonne inconnue « %.80s » (voir la liste des colonnes "
 			         "dans la documentation).", name);
@@ -476,15 +541,18 @@ static int import_header(struct import *im, size_t line, char **fields, size_t n
 			import_error(im, line, NULL, msg);
 		} else {
 			im->col_of[c] = (int)i;
+			snprintf(im->label[c], sizeof(im->label[c]), "%s", name);
 		}
 	}
 	for (size_t c = 0; c < NCOLS; c++)
 		if (columns[c].required && im->col_of[c] < 0) {
 			char msg[200];
 
-			snprintf(msg, sizeof(msg), "Colonne obligatoire absente de l'en-tête : %s.",
+			snprintf(msg, sizeof(msg), "Colonne obligatoire absente de l'en-tête : %s (ou %s).",
+			         columns[c].french[0] ? columns[c].french[0] : columns[c].name,
 			         columns[c].name);
-			import_error(im, line, columns[c].name, msg);
+			import_error(im, line, columns[c].french[0] ? columns[c].french[0] : columns[c].name,
+			             msg);
 		}
 	im->header_seen = true;
 	return 0;
@@ -506,7 +574,7 @@ static json_t *import_row(struct import *im, size_t line, char **fields, bool ba
 		if (v == NULL) {
 			bad[c] = true;
 			if (im->pass == 1)
-				import_error(im, line, columns[c].name, msg);
+				import_error(im, line, im->label[c], msg);
 			continue;
 		}
 		json_object_set_new(obj, columns[c].name, v);
@@ -534,7 +602,8 @@ static void import_take_errors(struct import *im, size_t line, json_t *errs, con
 			if (bad[c] && strcmp(columns[c].name, col) == 0)
 				skip = true;
 		if (!skip)
-			import_error(im, line, col, json_string_value(json_object_get(e, "message")));
+			import_error(im, line, col ? label_of(im, col) : NULL,
+			             json_string_value(json_object_get(e, "message")));
 	}
 }
 
@@ -623,7 +692,7 @@ static int import_line(void *ud, size_t line, char **fields, size_t n)
 			if (prev != NULL) {
 				snprintf(msg, sizeof(msg), "Référence déjà utilisée ligne %lld du fichier.",
 				         (long long)json_integer_value(prev));
-				import_error(im, line, "external_ref", msg);
+				import_error(im, line, label_of(im, "external_ref"), msg);
 			} else {
 				json_object_set_new(im->seen, ref, json_integer((json_int_t)line));
 			}

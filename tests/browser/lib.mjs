@@ -147,6 +147,10 @@ export async function checkPage(page, name, { axe = true } = {}) {
   // A portal page says when it is built (portal.js marks <html data-ready>).
   await page.waitForFunction(() => !document.querySelector('script[type=module][src*="js/"]')
     || document.documentElement.dataset.ready === '1', null, { timeout: 15000 });
+  // A value the page forgot to format shows as a word a person cannot use.
+  const text = await page.evaluate(() => document.body.innerText);
+  const raw = /\b(null|undefined|NaN)\b|\[object Object\]/.exec(text);
+  if (raw) throw new Error(`${name}: the page shows "${raw[0]}": …${text.slice(Math.max(0, raw.index - 60), raw.index + 20)}…`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 0) throw new Error(`${name}: horizontal scroll of ${overflow} px at ${page.viewportSize().width} px wide`);
   fs.mkdirSync(SHOTS, { recursive: true });

@@ -345,6 +345,44 @@ static void test_import_errors_then_clean_then_idempotent(void **state)
 	                 1);
 }
 
+/* The header as an employer's spreadsheet writes it: French names, accents,
+ * capitals and spaces; the errors name the columns as the file does. */
+static void test_import_french_header(void **state)
+{
+	static const char header[] =
+		"Matricule;Nom;Pr\xc3\xa9" "nom;Date de naissance;Poste;Type contrat;"
+		"Date d\xe2\x80\x99" "embauche;Travailleur de nuit\r\n";
+	char csv[512];
+	struct import_args bad = {.csv = csv};
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t before = count(WORKERS);
+	(void)state;
+
+	snprintf(csv, sizeof(csv), "%sF001;Roux;Zo\xc3\xa9;1988-13-01;Vendeuse;CDI;2024-02-01;non\r\n",
+	         header);
+	assert_int_equal(socle_service_write(W.svc, import_tx, &bad, &err), SOCLE_E_INVAL);
+	assert_true(has_error(bad.errors, 2, "Date de naissance", "AAAA-MM-JJ"));
+	json_decref(bad.errors);
+	assert_int_equal(count(WORKERS), before);
+
+	snprintf(csv, sizeof(csv), "%sF001;Roux;Zo\xc3\xa9;1988-12-01;Vendeuse;CDI;2024-02-01;oui\r\n",
+	         header);
+	struct import_args good = {.csv = csv};
+	assert_int_equal(socle_service_write(W.svc, import_tx, &good, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(good.summary, "created")), 1);
+	json_decref(good.summary);
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM membership_worker WHERE company_id ="
+	                       " :company AND external_ref = 'F001' AND first_name = 'Zo\xc3\xa9'"
+	                       " AND night_worker = 1"),
+	                 1);
+
+	/* A required column missing is named in French first. */
+	struct import_args missing = {.csv = "Matricule;Nom\nF002;Roux\n"};
+	assert_int_equal(socle_service_write(W.svc, import_tx, &missing, &err), SOCLE_E_INVAL);
+	assert_true(has_error(missing.errors, 1, "date_naissance", "birth_date"));
+	json_decref(missing.errors);
+}
+
 static void test_import_refuses_non_member(void **state)
 {
 	struct import_args a = {.csv = clean_csv};
@@ -368,6 +406,7 @@ int main(void)
 	};
 	const struct CMUnitTest import[] = {
 		cmocka_unit_test(test_import_errors_then_clean_then_idempotent),
+		cmocka_unit_test(test_import_french_header),
 		cmocka_unit_test(test_import_refuses_non_member),
 	};
 	int rc = cmocka_run_group_tests(parser, NULL, NULL);

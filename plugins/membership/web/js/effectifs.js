@@ -92,7 +92,7 @@ run(async () => {
     const match = filter ? active.filter((w) => `${w.last_name} ${w.first_name} ${w.job_title}`.toLowerCase().includes(filter)) : active;
     const rows = match.slice(0, shownRows);
     const more = match.length - rows.length;
-    rowsBox.replaceChildren(
+    rowsBox.replaceChildren(...[
       h('p', { role: 'status' }, filter ? `${match.length} salarié(s) correspondent à « ${search.value.trim()} ».` : ''),
       table('Salariés actifs', ['Salarié', 'Poste', 'Contrat', 'Catégorie', 'Actions'],
         rows.map((w) => [`${w.last_name} ${w.first_name}`, w.job_title,
@@ -104,7 +104,8 @@ run(async () => {
             h('button', { type: 'button', class: 'secondary', onclick: () => editWorker(w) }, `Modifier ${w.first_name} ${w.last_name}`),
             h('button', { type: 'button', class: 'secondary', onclick: () => exitWorker(w) }, `Sortie de ${w.first_name} ${w.last_name}`))])),
       more > 0 ? h('button', { type: 'button', class: 'secondary', onclick: () => { shownRows += PAGE_ROWS; renderRows(); } },
-        `Afficher ${Math.min(more, PAGE_ROWS)} salariés de plus (${more} restants)`) : null);
+        `Afficher ${Math.min(more, PAGE_ROWS)} salariés de plus (${more} restants)`) : null,
+    ].filter(Boolean));
   }
 
   async function refresh() {
@@ -124,11 +125,11 @@ run(async () => {
       table('Répartition par catégorie (mêmes chiffres que le graphique)', ['Catégorie', 'Salariés', 'Part'],
         ['SI', 'SIA', 'SIR'].map((c) => [CATEGORY[c], String(dist.categories[c] || 0), `${dist.percent[c] ?? 0} %`])));
     active = items.filter((w) => !w.end_date);
-    listBox.replaceChildren(h('h2', { id: 'list' }, `Salariés déclarés (${active.length})`),
+    listBox.replaceChildren(...[h('h2', { id: 'list' }, `Salariés déclarés (${active.length})`),
       active.length > PAGE_ROWS ? h('div', { class: 'field' },
         h('label', { for: 'recherche-salarie' }, 'Rechercher un salarié'),
         h('p', { class: 'hint', id: 'recherche-aide' }, 'Nom, prénom ou poste.'), search) : null,
-      rowsBox);
+      rowsBox].filter(Boolean));
     renderRows();
   }
 
@@ -165,7 +166,7 @@ run(async () => {
   const csvErrors = h('div');
   const upload = h('form', { class: 'card', 'aria-labelledby': 'csv-title', novalidate: true },
     h('h2', { id: 'csv-title' }, 'Déclarer plusieurs salariés (fichier CSV)'),
-    h('p', {}, 'Un fichier CSV (séparateur « ; » ou « , », UTF-8) dont la première ligne nomme les colonnes : external_ref, last_name, first_name, birth_date (AAAA-MM-JJ), job_title, contract_type, start_date, puis au choix working_time, night_worker, rqth, exposures… Une ligne par salarié. Si une ligne est fausse, rien n\'est enregistré : corrigez et renvoyez le fichier.'),
+    h('p', {}, 'Un fichier CSV (séparateur « ; » ou « , », enregistré au format « CSV UTF-8 ») dont la première ligne nomme les colonnes : Matricule, Nom, Prénom, Date de naissance (JJ/MM/AAAA), Poste, Contrat (CDI, CDD, intérim, apprentissage), Date d\'embauche, puis au choix Date de sortie, Temps de travail, Travailleur de nuit, RQTH, Expositions… Une ligne par salarié. Si une ligne est fausse, rien n\'est enregistré : corrigez et renvoyez le fichier.'),
     h('div', { class: 'field' }, h('label', { for: 'csv-file' }, 'Fichier CSV'), h('input', { type: 'file', id: 'csv-file', name: 'file', accept: '.csv,text/csv' })),
     csvErrors,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Envoyer le fichier')));
@@ -175,7 +176,7 @@ run(async () => {
     csvErrors.replaceChildren();
     if (!file) { csvErrors.replaceChildren(notice('error', 'Choisissez d\'abord un fichier.')); return; }
     try {
-      const r = await api(`/membership/companies/${company.id}/workers/import`, { method: 'POST', body: await file.text(), csv: true });
+      const r = await api(`/membership/companies/${company.id}/workers/import`, { method: 'POST', body: file, csv: true });
       say('ok', `Fichier accepté : ${r.created ?? r.imported ?? ''} salarié(s) déclaré(s)${r.updated ? `, ${r.updated} mis à jour` : ''}.`);
       upload.reset();
       await refresh();

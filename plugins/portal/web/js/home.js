@@ -5,7 +5,7 @@ run(async () => {
   const { main } = await page({ space: null, title: 'Bienvenue' });
   let me = null;
   try { me = await api('/auth/me'); } catch { /* not signed in */ }
-  main.append(
+  main.append(...[
     h('p', {}, 'Votre service de prévention et de santé au travail en ligne : déclarer vos salariés, organiser leurs visites, retrouver vos documents.'),
     me ? h('p', { class: 'notice' }, `Vous êtes connecté(e) : ${me.user.display_name}. `,
       h('a', { href: homeOf(me.role) }, 'Aller à mon espace')) : null,
@@ -20,5 +20,5 @@ run(async () => {
         h('p', {}, h('a', { href: url('portal', 'connexion.html', { espace: 'salarie' }) }, 'Se connecter à l\'espace salarié')),
         h('p', {}, 'Première visite ? ', h('a', { href: url('portal', 'activation.html') }, 'Activer mon espace salarié'),
           ' avec le code remis par le service.'))),
-    h('p', {}, 'Vous faites partie de l\'équipe du service ? ', h('a', { href: url('portal', 'connexion.html', { espace: 'equipe' }) }, 'Se connecter à l\'espace de l\'équipe')));
+    h('p', {}, 'Vous faites partie de l\'équipe du service ? ', h('a', { href: url('portal', 'connexion.html', { espace: 'equipe' }) }, 'Se connecter à l\'espace de l\'équipe'))].filter(Boolean));
 });

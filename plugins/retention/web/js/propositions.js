@@ -14,7 +14,7 @@ run(async () => {
   const say = (kind, ...t) => { status.replaceChildren(notice(kind, ...t)); status.focus(); };
   async function refresh() {
     const r = await api(`/retention/companies/${company.id}/proposals`);
-    list.replaceChildren(h('h2', { id: 'props' }, 'Propositions d\'aménagement du médecin du travail'),
+    list.replaceChildren(...[h('h2', { id: 'props' }, 'Propositions d\'aménagement du médecin du travail'),
       h('p', {}, 'Le médecin du travail propose ces aménagements pour qu\'un salarié garde son emploi. Répondez à chacune : un refus doit être motivé par écrit (article L4624-6 du code du travail).'),
       r.items.length ? table('Propositions', ['Proposition', 'Envoyée le', 'État', 'Votre réponse'],
         r.items.map((p) => [`${KIND[p.kind] || p.kind} : ${p.description}`, dateFr(p.sent_on), STATUS[p.status] || p.status,
@@ -31,7 +31,7 @@ run(async () => {
             await refresh();
           }) : (p.reasons || (p.done_by ? `pour le ${dateFr(p.done_by)}` : ''))]))
         : h('p', {}, 'Aucune proposition en cours.'),
-      r.documents.length ? h('ul', {}, r.documents.map((d) => h('li', {}, h('a', { href: `${API}/retention/studies/${d.id}/summary.html` }, `Synthèse de l'étude de poste : ${d.post}`)))) : null);
+      r.documents.length ? h('ul', {}, r.documents.map((d) => h('li', {}, h('a', { href: `${API}/retention/studies/${d.id}/summary.html` }, `Synthèse de l'étude de poste : ${d.post}`)))) : null].filter(Boolean));
   }
   await refresh();
   main.append(status, list, form('Signaler un événement grave', [

@@ -24,6 +24,6 @@ run(async () => {
     const ind = await api(`/tracking/companies/${company.id}/indicators`);
     main.append(h('section', { 'aria-labelledby': 'ind' }, h('h2', { id: 'ind' }, 'Indicateurs de suivi'),
       table(`Indicateurs du ${ind.from} au ${ind.to}`, ['Indicateur', 'Valeur'],
-        Object.values(ind.indicators).map((i) => [i.definition, `${i.numerator} sur ${i.denominator} (${i.rate} %)`]))));
+        Object.values(ind.indicators).map((i) => [i.definition, i.denominator ? `${i.numerator} sur ${i.denominator} (${String(i.rate).replace('.', ',')} %)` : 'sans objet (aucun cas sur la période)']))));
   } catch { /* no right to the indicators */ }
 });

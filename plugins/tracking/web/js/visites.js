@@ -143,7 +143,7 @@ run(async () => {
     simResult.focus();
   });
   simulate.append(simResult);
-  main.append(status, toPlan, scheduled, held, owed, ask, leave, simulate);
+  main.append(...[status, toPlan, scheduled, held, owed, ask, leave, simulate].filter(Boolean));
   await refresh();
   await refreshOwed();
   // The visit request form's errors name "worker_id"/"type": already fields of the form.
