@@ -92,11 +92,36 @@ struct code_tx {
 	int64_t expires_at;
 };
 
+/* 1 when an employee account is bound to the worker, 0 when none, < 0 on error. */
+static int worker_has_account(socle_db *db, int64_t worker, socle_err *err)
+{
+	json_t *users = socle_users_list(db, SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYEE), "worker", worker,
+	                                 0, 1, err);
+
+	if (users == NULL)
+		return err->code ? err->code : SOCLE_E_NOMEM;
+	int n = json_array_size(users) > 0;
+
+	json_decref(users);
+	return n;
+}
+
 static int code_commit(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct code_tx *t = ud;
 	int64_t now = socle_now_ms();
 	char hash[65];
+	int open = worker_has_account(wdb, t->worker, err);
+
+	if (open < 0)
+		return open;
+	/* One employee account a worker: a second code would open a second
+	 * door to the same medical file, unknown to the first. */
+	if (open)
+		return socle_err_set(err, SOCLE_E_CONFLICT,
+		                     "Ce salarié a déjà ouvert son espace salarié. S'il n'y accède "
+		                     "plus, il choisit « Mot de passe oublié » ou « Recevoir un code » "
+		                     "avec l'adresse qu'il a donnée.");
 
 	for (size_t i = 0; i < CODE_CHARS; i++)
 		t->code[i] = code_alphabet[randombytes_uniform(sizeof(code_alphabet) - 1)];
@@ -182,7 +207,7 @@ static int activation_code_create(socle_req *req, void *ud)
 static const struct socle_field activate_fields[] = {
 	{.name = "code", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 32},
 	{.name = "birth_date", .type = SOCLE_F_DATE, .required = true},
-	{.name = "email", .type = SOCLE_F_STRING, .required = true, .min = 3, .max = 254},
+	{.name = "email", .type = SOCLE_F_EMAIL, .required = true, .min = 3, .max = 254},
 	{.name = "password", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 1024},
 };
 
@@ -248,6 +273,18 @@ static int activate_commit(socle_db *wdb, void *ud, socle_err *err)
 	snprintf(name, sizeof(name), "%s %s", json_string_value(json_object_get(w, "first_name")),
 	         json_string_value(json_object_get(w, "last_name")));
 	json_decref(w);
+	/* An account opened meanwhile (another code, or by the service): this
+	 * code is spent, nothing else changes. */
+	int open = worker_has_account(wdb, t->worker, err);
+
+	if (open < 0)
+		return open;
+	if (open) {
+		socle_field_error(&t->errors, "code",
+		                  "Votre espace salarié est déjà ouvert : connectez-vous avec "
+		                  "l'adresse choisie, ou choisissez « Mot de passe oublié ».");
+		return SOCLE_E_INVAL;
+	}
 	int64_t uid = socle_user_create(wdb, t->email, name, SOCLE_ROLE_EMPLOYEE, t->password, err);
 
 	if (uid == SOCLE_E_EXISTS) {
@@ -257,7 +294,9 @@ static int activate_commit(socle_db *wdb, void *ud, socle_err *err)
 		return SOCLE_E_INVAL;
 	}
 	if (uid == SOCLE_E_INVAL) {
-		socle_field_error(&t->errors, "password", "%s", err->msg);
+		/* The core checks both the address and the password: say which. */
+		socle_field_error(&t->errors, strstr(err->msg, "e-mail") ? "email" : "password", "%s",
+		                  err->msg);
 		return SOCLE_E_INVAL;
 	}
 	if (uid < 0)

@@ -104,6 +104,15 @@ static void test_activation(void **state)
 	assert_int_equal(db_count("SELECT count(*) FROM core_user WHERE email = 'lea.roux@perso.test'"),
 	                 0);
 
+	/* A malformed address is said on the address field, not the password's. */
+	r = expect(422, NULL, "POST", "/api/v1/svc/portal/activate",
+	           json_pack("{s:s, s:s, s:s, s:s}", "code", code, "birth_date", "1985-05-04",
+	                     "email", "lea.roux-sans-arobase", "password", WORKER_PASSWORD));
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(json_object_get(r, "error"), "fields"), 0), "field")),
+		"email");
+	json_decref(r);
+
 	/* The right code (typed in lower case, without its dash) and birth date. */
 	char typed[16];
 	size_t n = 0;
@@ -121,6 +130,12 @@ static void test_activation(void **state)
 	                   json_pack("{s:s, s:s, s:s, s:s}", "code", code, "birth_date",
 	                             "1985-05-04", "email", "autre@perso.test", "password",
 	                             WORKER_PASSWORD)));
+	/* No second code once the space is open: it would open a second account
+	 * on the same medical file. */
+	json_decref(expect(409, T.staff, "POST", path, json_object()));
+	assert_int_equal(db_count("SELECT count(*) FROM core_user_scope WHERE kind = 'worker'"
+	                          " AND ref = %lld", (long long)T.w1),
+	                 1);
 	char *worker_auth = login("lea.roux@perso.test", WORKER_PASSWORD);
 
 	r = expect(200, worker_auth, "GET", "/api/v1/svc/auth/me", NULL);
