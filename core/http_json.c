@@ -216,14 +216,20 @@ static bool has_min(const struct socle_field *f)
 static int check_count(const struct socle_field *f, int64_t n, const char *name, json_t **errs,
                        const char *unit_plural)
 {
+	/* "1 caractère", not "1 caractères": the unit's final s goes for one. */
+	int unit_len = (int)strlen(unit_plural);
+
 	if (has_min(f) && n < f->min) {
-		socle_field_error(errs, name, "Doit contenir au moins %" PRId64 " %s.", f->min,
-		                  unit_plural);
+		if (n == 0)
+			socle_field_error(errs, name, "Ce champ ne peut pas être vide.");
+		else
+			socle_field_error(errs, name, "Doit contenir au moins %" PRId64 " %.*s.", f->min,
+			                  f->min == 1 ? unit_len - 1 : unit_len, unit_plural);
 		return 1;
 	}
 	if (has_max(f) && n > f->max) {
-		socle_field_error(errs, name, "Doit contenir au plus %" PRId64 " %s.", f->max,
-		                  unit_plural);
+		socle_field_error(errs, name, "Doit contenir au plus %" PRId64 " %.*s.", f->max,
+		                  f->max == 1 ? unit_len - 1 : unit_len, unit_plural);
 		return 1;
 	}
 	return 0;

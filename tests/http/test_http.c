@@ -1122,6 +1122,29 @@ static void test_fields_check(void **state)
 	assert_int_equal(json_array_size(errs), 3);
 	json_decref(o);
 	json_decref(errs);
+
+	/* The messages a person reads: an empty field is said so, and one is
+	 * singular ("1 caractère", never "1 caractères"). */
+	static const struct socle_field g[] = {
+		{.name = "motif", .type = SOCLE_F_STRING, .min = 1, .max = 1},
+		{.name = "ville", .type = SOCLE_F_STRING, .min = 3, .max = 20},
+	};
+	errs = NULL;
+	o = json_pack("{s:s, s:s}", "motif", "", "ville", "Ay");
+	assert_int_equal(socle_fields_check(o, g, SOCLE_COUNT(g), NULL, &errs), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "message")),
+	                    "Ce champ ne peut pas être vide.");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 1), "message")),
+	                    "Doit contenir au moins 3 caractères.");
+	json_decref(o);
+	json_decref(errs);
+	errs = NULL;
+	o = json_pack("{s:s}", "motif", "ab");
+	assert_int_equal(socle_fields_check(o, g, SOCLE_COUNT(g), NULL, &errs), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "message")),
+	                    "Doit contenir au plus 1 caractère.");
+	json_decref(o);
+	json_decref(errs);
 }
 
 static int h_dummy(socle_req *req, void *ud)

@@ -21,13 +21,15 @@ run(async () => {
     next.append(h('p', {}, 'Aucune visite n\'est programmée pour le moment.'));
   }
   try {
-    const nv = await api(`/tracking/workers/${worker}/next-visits`);
+    const [nv, types] = await Promise.all([api(`/tracking/workers/${worker}/next-visits`),
+      api('/tracking/visit-types').then((r) => r.items).catch(() => [])]);
+    const label = (t) => (types.find((x) => x.type === t) || {}).label || t;
     const why = h('section', { class: 'card', 'aria-labelledby': 'why' }, h('h2', { id: 'why' }, 'Pourquoi et quand mes prochaines visites ?'));
     const visits = (nv.result && nv.result.visits) || nv.visits || [];
     if (!visits.length) why.append(h('p', {}, 'Aucune visite n\'est due pour le moment.'));
     for (const v of visits) {
       why.append(h('div', {},
-        h('h3', {}, v.label || v.type),
+        h('h3', {}, v.label || label(v.type)),
         h('p', {}, v.latest || v.before ? `À faire au plus tard le ${dateFr(v.latest || v.before)}.` : ''),
         (v.explanation || v.why) ? h('p', {}, v.explanation || v.why) : null,
         v.basis ? h('p', { class: 'hint' }, `Référence : ${[].concat(v.basis).join(', ')}`) : null));

@@ -39,7 +39,7 @@ run(async () => {
       const slot = Number(f.querySelector('input[name=slot_id]:checked').value);
       await api(`/tracking/visit-requests/${r.id}/book`, { method: 'POST', body: { slot_id: slot } });
       picker.replaceChildren();
-      say('ok', 'Créneau réservé : la convocation part au salarié et à vous par courriel.');
+      say('ok', 'Créneau réservé. La convocation est envoyée par courriel au contact de votre entreprise, qui la remet au salarié, et au salarié lui-même s\'il a ouvert son espace salarié.');
       await refresh();
     });
     picker.replaceChildren(f);
