@@ -178,6 +178,26 @@ static int send_commit(socle_db *wdb, void *ud, socle_err *err)
 	return id < 0 ? (int)id : 0;
 }
 
+/* An address without an active account costs a write too, so that the time of
+ * the answer does not tell which addresses have an account (the known one
+ * commits its code); the refusal is traced without the address, whose
+ * repetition from one client is what a service admin looks for. */
+static int unknown_commit(socle_db *wdb, void *ud, socle_err *err)
+{
+	socle_req *req = ud;
+	struct audit_who who;
+	struct socle_audit_entry e = {
+		.action = "auth.code.unknown",
+		.object_type = "user",
+		.outcome = "denied",
+	};
+
+	audit_who_of(req, &who);
+	int64_t id = audit_append(wdb, &who, &e, err);
+
+	return id < 0 ? (int)id : 0;
+}
+
 int auth_route_code_send(socle_req *req, void *ud)
 {
 	(void)ud;
@@ -219,6 +239,8 @@ int auth_route_code_send(socle_req *req, void *ud)
 
 		if (socle_service_write(req->service, send_commit, &t, &err) < 0)
 			return socle_reply_err(req, &err);
+	} else if (socle_service_write(req->service, unknown_commit, req, &err) < 0) {
+		return socle_reply_err(req, &err);
 	}
 	return socle_reply_json(
 		req, 202,

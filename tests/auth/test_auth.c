@@ -1094,6 +1094,7 @@ static void test_http_login_code(void **state)
 
 	clock_freeze(T0 + 600 * MIN_MS);
 	int64_t sent = audit_count("auth.code.sent", "ok", NULL);
+	int64_t unknown = audit_count("auth.code.unknown", "denied", NULL);
 
 	/* Known and unknown addresses get the same answer; only the known one a mail. */
 	assert_int_equal(http("POST", "/auth/code", NULL, "{\"email\": \"iprp@example.org\"}", &r),
@@ -1110,6 +1111,9 @@ static void test_http_login_code(void **state)
 	hc_response_free(&r);
 	hc_response_free(&r2);
 	assert_int_equal(audit_count("auth.code.sent", "ok", NULL), sent + 1);
+	/* The unknown address wrote too (its answer takes the time of a write),
+	 * traced without the address. */
+	assert_int_equal(audit_count("auth.code.unknown", "denied", NULL), unknown + 1);
 	assert_int_equal(http("POST", "/auth/code", NULL, "{\"email\": \"pas une adresse\"}", &r), 422);
 	hc_response_free(&r);
 
