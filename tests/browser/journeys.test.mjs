@@ -204,17 +204,14 @@ try {
       await wp.getByLabel('Votre adresse e-mail').fill('camille.testeur@perso.example');
       await wp.getByLabel('Mot de passe').fill('un mot de passe assez long');
       await wp.getByRole('button', { name: 'Activer mon espace' }).click();
-      await wp.getByText('Votre espace salarié est ouvert').waitFor();
-      await wp.getByRole('link', { name: 'Se connecter' }).click();
-      const pw = wp.getByRole('form', { name: 'Se connecter avec un mot de passe' });
-      await pw.getByLabel('Adresse e-mail').fill('camille.testeur@perso.example');
-      await pw.getByLabel('Mot de passe').fill('un mot de passe assez long');
-      await pw.getByRole('button', { name: 'Se connecter' }).click();
+      // Signed in at once: the worker just proved who he is.
       await wp.waitForURL(/portal\/salarie\.html/);
     }],
     ['see the next visit and why', async () => {
       await wp.getByText('10 mars 2026 à 14 h 00').waitFor();
       await wp.getByText('Pourquoi et quand mes prochaines visites ?').waitFor();
+      // Each visit named in words, never by its code (suivi_adapte...).
+      for (const t of await wp.locator('main h3').allInnerTexts()) assert.doesNotMatch(t, /^[a-z_]+$/);
       await checkPage(wp, 'salarie-02-accueil');
     }],
   ]);

@@ -1,5 +1,5 @@
 // An employee opens the space with the code the service handed over.
-import { page, run, h, url, api, field, form, notice } from './portal.js';
+import { page, run, h, url, api, field, form, notice, rememberSession, homeOf } from './portal.js';
 
 run(async () => {
   const { main } = await page({ space: null, title: 'Activer mon espace salarié' });
@@ -16,6 +16,13 @@ run(async () => {
         hint: 'Au moins 12 caractères.' }),
     ], 'Activer mon espace', async (v, f) => {
       const r = await api('/portal/activate', { method: 'POST', body: v });
+      // The person has just proved who they are: open the space at once.
+      try {
+        const s = await api('/auth/login', { method: 'POST', body: { email: v.email, password: v.password } });
+        rememberSession(s);
+        location.assign(homeOf(s.user.role));
+        return;
+      } catch { /* throttled or refused: the link below still works */ }
       f.remove();
       done.replaceChildren(notice('ok', r.message, ' ', h('a', { href: url('portal', 'connexion.html', { espace: 'salarie' }) }, 'Se connecter')));
       done.querySelector('a').focus();
