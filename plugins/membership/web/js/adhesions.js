@@ -1,5 +1,5 @@
 // Membership applications to review: approve, or reject with a reason the applicant receives.
-import { page, run, h, api, dateFr, notice, table, showErrors } from '../../portal/js/portal.js';
+import { page, run, h, api, dateFr, notice, table, showErrors, deName } from '../../portal/js/portal.js';
 
 run(async () => {
   const { main } = await page({ space: 'equipe', title: 'Demandes d\'adhésion', current: 'membership/adhesions.html' });
@@ -23,7 +23,7 @@ run(async () => {
             const f = ev.target;
             try {
               await api(`/membership/companies/${a.id}/reject`, { method: 'POST', body: { reason: f.reason.value.trim() } });
-              say('ok', `Demande de ${a.legal_name} refusée ; le motif lui est envoyé.`);
+              say('ok', `Demande ${deName(a.legal_name)} refusée ; le motif lui est envoyé.`);
               await refresh();
             } catch (err) { showErrors(f, err); }
           } }, h('div', { class: 'field' }, h('label', { for: `motif-${a.id}` }, `Motif du refus pour ${a.legal_name}`),

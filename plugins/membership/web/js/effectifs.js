@@ -1,6 +1,6 @@
 // Mes effectifs: the guided declaration, exits, the CSV upload with every
 // error shown in place, and the distribution by follow-up category.
-import { page, run, h, api, dateFr, field, form, notice, table, showErrors, ApiError, url } from '../../portal/js/portal.js';
+import { page, run, h, api, dateFr, field, form, notice, table, showErrors, ApiError, url, deName } from '../../portal/js/portal.js';
 
 const CONTRACTS = [['cdi', 'CDI'], ['cdd', 'CDD'], ['interim', 'Intérim'], ['apprentissage', 'Apprentissage']];
 const CATEGORY = {
@@ -102,7 +102,7 @@ run(async () => {
             w.category_basis ? h('p', { class: 'hint' }, `Références : ${w.category_basis.join(', ')}`) : null),
           h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'secondary', onclick: () => editWorker(w) }, `Modifier ${w.first_name} ${w.last_name}`),
-            h('button', { type: 'button', class: 'secondary', onclick: () => exitWorker(w) }, `Sortie de ${w.first_name} ${w.last_name}`))])),
+            h('button', { type: 'button', class: 'secondary', onclick: () => exitWorker(w) }, `Sortie ${deName(`${w.first_name} ${w.last_name}`)}`))])),
       more > 0 ? h('button', { type: 'button', class: 'secondary', onclick: () => { shownRows += PAGE_ROWS; renderRows(); } },
         `Afficher ${Math.min(more, PAGE_ROWS)} salariés de plus (${more} restants)`) : null,
     ].filter(Boolean));
@@ -144,13 +144,13 @@ run(async () => {
     dialog.querySelector('input').focus();
   }
   function exitWorker(w) {
-    dialog.replaceChildren(form(`Sortie de ${w.first_name} ${w.last_name}`, [
+    dialog.replaceChildren(form(`Sortie ${deName(`${w.first_name} ${w.last_name}`)}`, [
       h('p', {}, 'La date de fin du contrat. Le salarié reste dans l\'historique ; ses visites à venir sont annulées.'),
       field('end_date', 'Date de sortie', { type: 'date', required: true }),
     ], 'Enregistrer la sortie', async (v) => {
       await api(`/membership/companies/${company.id}/workers/${w.id}/exit`, { method: 'POST', body: v });
       dialog.replaceChildren();
-      say('ok', `Sortie de ${w.first_name} ${w.last_name} enregistrée.`);
+      say('ok', `Sortie ${deName(`${w.first_name} ${w.last_name}`)} enregistrée.`);
       await refresh();
     }));
     dialog.querySelector('input').focus();

@@ -73,6 +73,9 @@ const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet'
   'septembre', 'octobre', 'novembre', 'décembre'];
 
 // "2026-03-01" -> "1er mars 2026"
+// "de" before a name, elided before a vowel ("d'Aurélie", "de Hugo").
+export const deName = (name) => (/^[aeiouyàâäéèêëîïôöùûüœæ]/i.test(name || '') ? `d'${name}` : `de ${name}`);
+
 export function dateFr(iso) {
   if (!iso) return '';
   const [y, m, d] = iso.slice(0, 10).split('-').map(Number);

@@ -22,7 +22,7 @@ run(async () => {
       ...(await api('/tracking/slots?status=offered&limit=100')).items].sort((a, b) => a.starts_at.localeCompare(b.starts_at));
     unplaced.replaceChildren(h('h2', { id: 'unpl' }, 'Demandes non placées'),
       u.items.length ? table('Demandes que l\'affectation automatique n\'a pas placées', ['Demande', 'Salarié', 'Avant le', 'Pourquoi', 'Placer à la main'],
-        u.items.map((r) => [`n° ${r.id}`, `${r.last_name || ''} ${r.first_name || ''}`.trim() || `salarié n° ${r.worker_id}`, r.due_before ? dateFr(r.due_before) : '—', r.unplaced_reason || '',
+        u.items.map((r) => [`n° ${r.id}`, `${r.last_name || ''} ${r.first_name || ''}`.trim() || `salarié n° ${r.worker_id}`, r.due_before ? dateFr(r.due_before) : 'sans date limite', r.unplaced_reason || '',
           free.length ? h('form', { 'aria-label': `Placer la demande n° ${r.id}`, onsubmit: async (ev) => {
             ev.preventDefault();
             const slot = Number(new FormData(ev.target).get('slot_id'));

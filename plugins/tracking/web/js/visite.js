@@ -2,6 +2,12 @@
 // DMST (health professionals only), the outcome form, no-show.
 import { page, run, h, api, API, url, dateFr, dateTimeFr, field, form, notice, table, ApiError } from '../../portal/js/portal.js';
 
+// The articles an explanation does not already cite (it usually ends with them).
+const extraBasis = (x) => {
+  const rest = (x.basis || []).filter((b) => !(x.explanation || '').includes(b));
+  return rest.length ? [' ', h('span', { class: 'hint' }, `(${rest.join(', ')})`)] : [];
+};
+
 const HEALTH = ['medecin', 'infirmier'];
 const STATUS = { queued: 'à planifier', scheduled: 'programmée', done: 'réalisée', cancelled: 'annulée', missed: 'salarié absent' };
 const KINDS = [['observation', 'Observation'], ['exam', 'Examen'], ['conclusion', 'Conclusion'], ['exposure_current', 'Exposition actuelle'],
@@ -53,7 +59,7 @@ run(async () => {
   try {
     const nv = await api(`/tracking/workers/${request.worker_id}/next-visits`);
     main.append(h('section', { 'aria-labelledby': 'next' }, h('h2', { id: 'next' }, 'Prochaines visites dues'),
-      h('ul', {}, nv.visits.map((x) => h('li', {}, x.explanation, ' ', h('span', { class: 'hint' }, `(${x.basis.join(', ')})`))))));
+      h('ul', {}, nv.visits.map((x) => h('li', {}, x.explanation, ...extraBasis(x))))));
   } catch { /* no category yet */ }
 
   // The DMST: health professionals only, the worker's opposition obeyed by the server.
@@ -125,7 +131,14 @@ run(async () => {
   }
   if (request.status === 'done') {
     if (new URLSearchParams(location.search).get('fait')) say('ok', 'Conclusions enregistrées : les documents sont émis.');
+    // Only the documents this visit has, and the ordonnance for the health
+    // professionals alone (the server refuses it to anyone else anyway).
+    const list = await api(`/tracking/workers/${request.worker_id}/visits`).catch(() => ({ items: [] }));
+    const held = (list.items || []).find((x) => x.id === request.id);
+    const docs = ((held && held.documents) || []).filter((d) => d !== 'ordonnance' || health);
+    const DOC_NAMES = { attestation: 'Attestation de suivi (remise au salarié et à l\'employeur)', avis: 'Avis d\'aptitude ou d\'inaptitude (remis au salarié et à l\'employeur)', ordonnance: 'Ordonnance de prévention (remise au salarié seul)' };
     main.append(h('section', { 'aria-labelledby': 'docs' }, h('h2', { id: 'docs' }, 'Documents émis'),
-      h('ul', {}, ['attestation', 'avis', 'ordonnance'].map((d) => h('li', {}, h('a', { href: `${API}/tracking/visits/${request.id}/documents/${d}.html` }, d === 'attestation' ? 'Attestation ou avis (employeur)' : d === 'avis' ? 'Avis' : 'Ordonnance de prévention (salarié)'))))));
+      docs.length ? h('ul', {}, docs.map((d) => h('li', {}, h('a', { href: `${API}/tracking/visits/${request.id}/documents/${d}.html` }, DOC_NAMES[d] || d))))
+        : h('p', {}, 'Aucun document pour cette visite.')));
   }
 });

@@ -1,7 +1,13 @@
 // Mes visites (espace adhérent): visits owed per worker and why, visits to
 // plan in priority order with the slots offered, scheduled visits with
 // cancellation, held visits with their documents, a visit request, a sick leave.
-import { page, run, h, api, API, dateFr, dateTimeFr, field, form, notice, table, showErrors } from '../../portal/js/portal.js';
+import { page, run, h, api, API, dateFr, dateTimeFr, field, form, notice, table, showErrors, deName } from '../../portal/js/portal.js';
+
+// The articles an explanation does not already cite (it usually ends with them).
+const extraBasis = (x) => {
+  const rest = (x.basis || []).filter((b) => !(x.explanation || '').includes(b));
+  return rest.length ? [' ', h('span', { class: 'hint' }, `(${rest.join(', ')})`)] : [];
+};
 
 const MODE = { in_person: 'sur place', teleconsultation: 'téléconsultation' };
 // Visits an employer asks for (R4624-34: the employer's request; reprise
@@ -51,7 +57,7 @@ run(async () => {
     toPlan.replaceChildren(h('h2', { id: 'plan' }, 'Visites à planifier'),
       plan.items.length ? table('Visites à planifier, les plus urgentes d\'abord', ['Salarié', 'Visite', 'Avant le', 'Action'],
         plan.items.map((r) => [`${r.last_name || ''} ${r.first_name || ''}`.trim() || `Salarié n° ${r.worker_id}`, r.label || label(r.type),
-          r.due_before ? dateFr(r.due_before) : '—',
+          r.due_before ? dateFr(r.due_before) : 'sans date limite',
           canBook ? h('button', { type: 'button', class: 'secondary', onclick: () => choose(r) }, `Choisir un créneau (${label(r.type)})`) : 'réservé au rôle Convocation']))
         : h('p', {}, 'Aucune visite à planifier.'), picker);
     const sch = await api(`/tracking/companies/${company.id}/visits?status=scheduled`);
@@ -73,7 +79,7 @@ run(async () => {
       done.items.length ? table('Visites réalisées et leurs documents', ['Salarié', 'Visite', 'Le', 'Documents'],
         done.items.map((v) => [`${v.worker.last_name} ${v.worker.first_name}`, v.type_label || label(v.type), dateFr(v.held_on),
           v.documents.length ? h('ul', {}, v.documents.map((d) => h('li', {}, h('a', { href: `${API}/tracking/visits/${v.id}/documents/${d}.html` },
-            `${d === 'attestation' ? 'Attestation de suivi' : 'Avis'} de ${v.worker.first_name} ${v.worker.last_name}`)))) : 'aucun']))
+            `${d === 'attestation' ? 'Attestation de suivi' : 'Avis'} ${deName(`${v.worker.first_name} ${v.worker.last_name}`)}`)))) : 'aucun']))
         : h('p', {}, 'Aucune visite réalisée pour le moment.'));
   }
 
@@ -89,7 +95,7 @@ run(async () => {
             why.dataset.loaded = '1';
             try {
               const nv = await api(`/tracking/workers/${w.worker_id}/next-visits`);
-              why.append(h('ul', {}, nv.visits.map((v) => h('li', {}, v.explanation, ' ', h('span', { class: 'hint' }, `(${v.basis.join(', ')})`)))));
+              why.append(h('ul', {}, nv.visits.map((v) => h('li', {}, v.explanation, ...extraBasis(v)))));
             } catch (err) { why.append(h('p', {}, err.message)); }
           });
           return [`${w.last_name} ${w.first_name}`, w.next_type ? label(w.next_type) : 'aucune',
