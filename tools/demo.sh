@@ -67,5 +67,7 @@ Essai :
        -d '{"email":"admin@demo.example","password":"$PASSWORD"}'
 Parcours commentés avec curl (la démo lancée, depuis la racine du dépôt) :
   OUTBOX=$DEMO/outbox sh examples/walkthroughs/01-adhesion-a-declaration.sh
-  OUTBOX=$DEMO/outbox sh examples/walkthroughs/02-declaration-aux-documents.sh
+  OUTBOX=$DEMO/outbox sh examples/walkthroughs/02-declaration-a-la-convocation.sh
+  (après l'heure de la visite) OUTBOX=$DEMO/outbox REQUEST=N \\
+    sh examples/walkthroughs/03-visite-et-documents.sh
 INFO

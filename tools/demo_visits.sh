@@ -5,11 +5,11 @@
 # visit, its documents and an access list; the demo employer has attestations
 # to download.
 #
-# How: the deployment is served once, its business clock frozen 40 days ago
-# at 08:00 in Paris, and the history is made through the API as the service's
+# How: the deployment is served with its business clock frozen 40 days ago,
+# in the morning, and the history is made through the API as the service's
 # people make it (the assistante opens the médecin's slots, the employer asks
-# for the visits and books them, the médecin records the outcomes); then the
-# server stops. Run once per deployment (marker data/.demo-visits); the demo
+# for the visits and books them); served again that afternoon, once the visits
+# have begun, the médecin records the outcomes; then the server stops. Run once per deployment (marker data/.demo-visits); the demo
 # works without it, so a failure is reported and does not stop `make run`.
 # Usage: tools/demo_visits.sh SOCLE_BINARY DEMO_DIR
 set -u
@@ -39,19 +39,29 @@ fail() {
 # The same deployment (same folder, same databases), another port, the clock
 # in the past: a config beside the real one, so that its relative paths agree.
 SEED_CFG="$DEMO/.demo-visits.json"
-sed -e 's/"port": *[0-9]*/"port": 0, "clock": "'"$CLOCK"'"/' "$DEMO/socle.json" >"$SEED_CFG"
-grep -q '"clock"' "$SEED_CFG" || fail "configuration"
-"$SOCLE" serve --config "$SEED_CFG" 2>"$WORK/server.log" &
-PID=$!
-port=""
-for _ in $(seq 1 100); do
-	port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -n 1)
-	[ -n "$port" ] && break
-	kill -0 "$PID" 2>/dev/null || fail "le serveur ne démarre pas"
-	sleep 0.1
-done
-[ -n "$port" ] || fail "le serveur ne démarre pas"
-API="http://127.0.0.1:$port/api/v1/demo"
+# serve_at CLOCK: (re)start the server with its business clock frozen at CLOCK.
+serve_at() {
+	if [ -n "$PID" ]; then
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+		PID=""
+	fi
+	sed -e 's/"port": *[0-9]*/"port": 0, "clock": "'"$1"'"/' "$DEMO/socle.json" >"$SEED_CFG"
+	grep -q '"clock"' "$SEED_CFG" || fail "configuration"
+	: >"$WORK/server.log"
+	"$SOCLE" serve --config "$SEED_CFG" 2>"$WORK/server.log" &
+	PID=$!
+	port=""
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -n 1)
+		[ -n "$port" ] && break
+		kill -0 "$PID" 2>/dev/null || fail "le serveur ne démarre pas"
+		sleep 0.1
+	done
+	[ -n "$port" ] || fail "le serveur ne démarre pas"
+	API="http://127.0.0.1:$port/api/v1/demo"
+}
+serve_at "$CLOCK"
 BODY="$WORK/body"
 
 # call STATUS METHOD PATH TOKEN [JSON]
@@ -85,6 +95,7 @@ call 201 POST /tracking/slots "$PLANNER" "{\"professional_id\":$DOCTOR_ID,
 
 # Worker 1 (the demo employee), then workers 2 and 3 of the Boulangerie Durand.
 slot_n=0
+requests=""
 for worker in 1 2 3; do
 	# The visit the worker owes (initial VIP), else a visit at the employer's request.
 	call "201|409|422" POST /tracking/visit-requests "$EMPLOYER" \
@@ -97,6 +108,13 @@ for worker in 1 2 3; do
 	call 200 GET "/tracking/slots?professional_id=$DOCTOR_ID&status=free&limit=1" "$PLANNER"
 	slot=$(json_val id)
 	call 200 POST "/tracking/visit-requests/$request/book" "$PLANNER" "{\"slot_id\":$slot}"
+	requests="$requests $request"
+done
+# The afternoon of that day: the visits (10:00 to 11:30) have been held, and an
+# outcome is recorded only once its visit has begun.
+serve_at "${DAY}T13:00:00Z"
+DOCTOR=$(login medecin@demo.example)
+for request in $requests; do
 	call 201 POST "/tracking/visits/$request/outcome" "$DOCTOR" "{\"held_on\":\"$DAY\",
  \"document\":\"attestation\",\"remarks\":\"Pas de contre-indication au poste.\",
  \"ordonnance\":{\"risks\":[\"Port de charges (sacs de farine)\",\"Travail de nuit\"],

@@ -589,7 +589,7 @@ static int outcome_post(socle_req *req, void *ud)
 	/* The request, the slot, the caller. */
 	socle_db *db = socle_req_reader(req, &err);
 	ow.request = db ? socle_db_query_one_new(db, "SELECT r.id, r.worker_id, r.company_id, r.type, r.status,"
-	                            " r.slot_id, s.professional_id, s.starts_at"
+	                            " r.slot_id, s.professional_id, s.starts_at, s.starts_ms"
 	                            " FROM tracking_visit_request r"
 	                            " LEFT JOIN tracking_slot s ON s.id = r.slot_id WHERE r.id = :id",
 	                        json_pack("{s:I}", "id", (json_int_t)ow.request_id), &err)
@@ -680,6 +680,17 @@ static int outcome_post(socle_req *req, void *ud)
 	else if (strcmp(held, slot_day) < 0)
 		socle_field_error(&errors, "held_on", "La visite était planifiée le %s : elle ne peut "
 		                  "pas avoir eu lieu avant.", slot_day);
+	else if (json_is_integer(json_object_get(r, "starts_ms")) &&
+	         socle_now_ms() < iget(r, "starts_ms")) {
+		/* Its conclusions are the visit's own: none before it has begun. */
+		char day_fr[SOCLE_DATE_FR_SIZE], hour_fr[16];
+		const char *at = sget(r, "starts_at");
+
+		socle_date_fr(slot_day, day_fr);
+		socle_time_fr(atoi(at + 11), atoi(at + 14), hour_fr);
+		socle_field_error(&errors, "held_on", "La visite commence le %s à %s : ses conclusions "
+		                  "s'enregistrent une fois qu'elle a commencé.", day_fr, hour_fr);
+	}
 	const char *next = sget(b, "next_visit_on");
 	if (next) {
 		char ceiling[11];

@@ -7,9 +7,10 @@
 #      ("in an hour, today") and the visit held the same day never cross
 #      midnight: 2026-03-10T07:00:00Z, 08:00 in Paris (the scripts compute
 #      their dates from NOW, given here the same value);
-#   3. socle serve, then walkthrough 1, walkthrough 2 twice (the second run
-#      asks for the worker's next visit and meets the first run's slot: 409,
-#      then the next half hour);
+#   3. socle serve, then walkthrough 1, then twice walkthroughs 2 and 3, the
+#      server restarted between them with its clock three hours later (an
+#      outcome is recorded once the visit has begun; the second round asks
+#      for the worker's next visit);
 #   4. the home page: every link it gives answers 200, and the scripts it
 #      serves are the repository's.
 # Any step that fails fails the test; the server is always stopped.
@@ -18,6 +19,7 @@ set -eu
 BUILD=$1
 SRC=$2
 CLOCK=2026-03-10T07:00:00Z
+LATER="2026-03-10T10:00:00Z 2026-03-10T13:00:00Z" # after each round's slot
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-walk-XXXXXX")
 SERVER_PID=""
 cleanup() {
@@ -40,33 +42,59 @@ sh "$SRC/tools/demo.sh" "$BUILD" "$WORK/demo" >"$WORK/demo.log" 2>&1 || {
 	cat "$WORK/demo.log" >&2
 	fail "tools/demo.sh"
 }
-# 2. Port and clock of the copy.
+# 2. Port and clock of the copy (a copy of the config per clock).
 CFG="$WORK/demo/socle.json"
-sed -i 's/"port": 8080,/"port": 0, "clock": "'"$CLOCK"'",/' "$CFG"
-grep -q "\"clock\": \"$CLOCK\"" "$CFG" || fail "could not set port and clock in $CFG"
+ORIG="$WORK/demo/socle.orig.json"
+cp "$CFG" "$ORIG"
+set_clock() {
+	sed 's/"port": 8080,/"port": 0, "clock": "'"$1"'",/' "$ORIG" >"$CFG"
+	grep -q "\"clock\": \"$1\"" "$CFG" || fail "could not set port and clock in $CFG"
+}
 
 # 3. The server. `timeout` stops it even if this script is killed outright
 #    before its trap runs: 200 s, less than the test's TIMEOUT (240 s), so
 #    that no server outlives a test ctest had to kill (it would keep the
 #    fds it inherited, the build lock's among them).
-timeout 200 "$BUILD/socle" serve --config "$CFG" 2>"$WORK/server.log" &
-SERVER_PID=$!
-port=""
-for _ in $(seq 1 100); do
-	port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -n 1)
-	[ -n "$port" ] && break
-	kill -0 "$SERVER_PID" 2>/dev/null || fail "the server stopped"
-	sleep 0.1
-done
-[ -n "$port" ] || fail "the server did not start"
-BASE="http://127.0.0.1:$port"
-export BASE
+serve_at() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=""
+	fi
+	set_clock "$1"
+	: >"$WORK/server.log"
+	timeout 200 "$BUILD/socle" serve --config "$CFG" 2>"$WORK/server.log" &
+	SERVER_PID=$!
+	port=""
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/server.log" | head -n 1)
+		[ -n "$port" ] && break
+		kill -0 "$SERVER_PID" 2>/dev/null || fail "the server stopped"
+		sleep 0.1
+	done
+	[ -n "$port" ] || fail "the server did not start"
+	BASE="http://127.0.0.1:$port"
+	export BASE
+}
+serve_at "$CLOCK"
 export SERVICE=demo OUTBOX="$WORK/demo/outbox" NOW="$CLOCK"
 
-for script in 01-adhesion-a-declaration.sh 02-declaration-aux-documents.sh \
-	02-declaration-aux-documents.sh; do
-	echo "---- $script"
-	timeout 60 sh "$SRC/examples/walkthroughs/$script" || fail "$script"
+echo "---- 01-adhesion-a-declaration.sh"
+timeout 60 sh "$SRC/examples/walkthroughs/01-adhesion-a-declaration.sh" ||
+	fail 01-adhesion-a-declaration.sh
+for later in $LATER; do
+	echo "---- 02-declaration-a-la-convocation.sh (NOW=$NOW)"
+	timeout 60 sh "$SRC/examples/walkthroughs/02-declaration-a-la-convocation.sh" \
+		>"$WORK/02.out" || { cat "$WORK/02.out"; fail 02-declaration-a-la-convocation.sh; }
+	cat "$WORK/02.out"
+	REQUEST=$(sed -n 's/^REQUEST=\([0-9]*\)$/\1/p' "$WORK/02.out")
+	[ -n "$REQUEST" ] || fail "walkthrough 2 gave no REQUEST"
+	serve_at "$later"
+	NOW=$later
+	export NOW REQUEST
+	echo "---- 03-visite-et-documents.sh (NOW=$NOW, REQUEST=$REQUEST)"
+	timeout 60 sh "$SRC/examples/walkthroughs/03-visite-et-documents.sh" ||
+		fail 03-visite-et-documents.sh
 done
 
 # 4. The home page and what it links to.

@@ -130,7 +130,8 @@ static const char *error_code(const json_t *r)
 	return json_string_value(json_object_get(json_object_get(r, "error"), "code"));
 }
 
-/* A visit of @p type held by the médecin on @p day at 14:00 with @p outcome. */
+/* A visit of @p type held by the médecin on @p day at 14:00 with @p outcome
+ * (the clock moved to 13:30 UTC that day, after the visit began). */
 static json_int_t hold_visit(const char *requester, json_t *request, const char *day,
                              json_t *outcome)
 {
@@ -151,6 +152,11 @@ static json_int_t hold_visit(const char *requester, json_t *request, const char 
 	r = expect(200, A.admin, "POST", "/api/v1/svc/tracking/assignments/run", json_object());
 	assert_int_equal(json_integer_value(json_object_get(r, "scheduled")), 1);
 	json_decref(r);
+	/* After 14:00 in Lyon: an outcome is recorded once the visit has begun. */
+	char after[32];
+
+	snprintf(after, sizeof(after), "%sT13:30:00Z", day);
+	move_to(after);
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/outcome", (long long)req);
 	json_decref(expect(201, A.med, "POST", path, outcome));
 	return req;
@@ -400,7 +406,7 @@ static void test_retention(void **state)
 	                     "description", "Agression d'un technicien chez un client"));
 	json_int_t e2 = id_of(r);
 	assert_int_equal(json_integer_value(json_object_get(r, "contact_due_at")),
-	                 1743494400000LL + 48LL * 3600000LL);
+	                 1743514200000LL /* 2025-04-01T13:30Z */ + 48LL * 3600000LL);
 	json_decref(r);
 	json_decref(expect(422, A.emp, "POST", path, json_pack("{s:s}", "kind", "incendie")));
 	assert_int_equal(wait_mails("social@svc.test", "evenement_grave", "48 heures", 2), 2);

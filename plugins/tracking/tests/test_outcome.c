@@ -162,6 +162,29 @@ static void test_outcome(void **state)
 	json_decref(expect(201, med, "PUT", path, json_pack("{s:s}", "last_visit_on",
 	                                                    "2020-01-06")));
 
+	/* ---- 0. no outcome before the visit has begun (09:00 for 10:00) ---- */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/outcome", (long long)r1);
+	r = expect(422, inf, "POST", path,
+	           json_pack("{s:s, s:s}", "held_on", "2025-03-12", "document", "attestation"));
+	assert_true(has_field(r, "held_on"));
+	char *said = json_dumps(r, 0);
+	assert_non_null(strstr(said, "10 h 00"));
+	free(said);
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_outcome"), 0);
+	/* 15:30 in Lyon: every visit of the day has begun. */
+	restart_at("2025-03-12T14:30:00Z");
+	free(staff), free(emp_a), free(lea), free(med), free(inf), free(inf2), free(iprp);
+	staff = login("admin@svc.test", STAFF_PASSWORD);
+	emp_a = login("ines@garnier.test", EMPLOYER_PASSWORD);
+	lea = login("lea.roux@mail.test", WORKER_PASSWORD);
+	med = login("medecin@svc.test", STAFF_PASSWORD);
+	inf = login("infirmier@svc.test", STAFF_PASSWORD);
+	inf2 = login("infirmier2@svc.test", STAFF_PASSWORD);
+	iprp = login("iprp@svc.test", STAFF_PASSWORD);
+	free(emp_b);
+	emp_b = login("paul@blanc.test", EMPLOYER_PASSWORD);
+
 	/* ---- 1. validation: field by field, nothing stored ---- */
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/outcome", (long long)r1);
 	r = expect(422, inf, "POST", path,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Medical secrecy in tracking (issue 10, items 1 and 2), through the real
- * `socle serve` with a frozen clock (2025-06-02T08:00:00Z, 10:00 in Lyon;
- * then 2025-06-11T12:00:00Z after a restart):
+ * `socle serve` with a frozen clock (2025-06-02T08:00:00Z, 10:00 in Lyon; 14:35 once
+ * the first visits began; then 2025-06-11T12:00:00Z and 15:45:00Z, the day of the
+ * later ones, before and after they begin):
  *   1. the worker's opposition (L4624-8) binds every route that returns
  *      medical content, not only GET /tracking/dmst: the documents of a visit
  *      (JSON and HTML), the reason of a request the worker gave, the access
@@ -172,6 +173,20 @@ static void test_opposition(void **state)
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book",
 	         (long long)T.r1);
 	json_decref(expect(200, staff, "POST", path, json_pack("{s:I}", "slot_id", slot_1400)));
+	/* A second visit at 14:30, whose notes the opposition will refuse below. */
+	json_int_t r1b = request(emp, json_pack("{s:I, s:I, s:s}", "worker_id", T.w1, "company_id",
+	                                        T.company, "type", "suivi_adapte"));
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book", (long long)r1b);
+	json_decref(expect(200, staff, "POST", path, json_pack("{s:I}", "slot_id", slot_1430)));
+	/* 14:35 in Lyon: both visits have begun (no outcome before, issue 10 item 8). */
+	restart_at("2025-06-02T12:35:00Z");
+	free(staff), free(med), free(inf), free(asst), free(emp), free(lea);
+	staff = login("admin@svc.test", STAFF_PASSWORD);
+	med = login("medecin@svc.test", STAFF_PASSWORD);
+	inf = login("infirmier@svc.test", STAFF_PASSWORD);
+	asst = login("assistant@svc.test", STAFF_PASSWORD);
+	emp = login("ines@garnier.test", EMPLOYER_PASSWORD);
+	lea = login("lea.roux@mail.test", WORKER_PASSWORD);
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/outcome", (long long)T.r1);
 	json_decref(expect(201, inf, "POST", path,
 	                   json_pack("{s:s, s:s, s:s, s:{s:[s], s:[s]}, s:[{s:s, s:s}]}", "held_on",
@@ -241,10 +256,6 @@ static void test_opposition(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "type")), "visite_a_la_demande");
 	json_decref(r);
 	/* Notes of a visit the infirmier holds: they go to the file, refused. */
-	json_int_t r1b = request(emp, json_pack("{s:I, s:I, s:s}", "worker_id", T.w1, "company_id",
-	                                        T.company, "type", "vip_periodique"));
-	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book", (long long)r1b);
-	json_decref(expect(200, staff, "POST", path, json_pack("{s:I}", "slot_id", slot_1430)));
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/outcome", (long long)r1b);
 	json_decref(expect(403, inf, "POST", path,
 	                   json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "held_on", "2025-06-02",
@@ -581,6 +592,14 @@ static void test_employer(void **state)
 	wait_none("SELECT COUNT(*) FROM core_job WHERE kind = 'mail.send' AND state <> 'done'");
 	assert_int_equal(count_mails("ines@garnier.test", "rappel", NULL), 0);
 
+	/* 17:45 in Lyon: the four visits have begun (no outcome before). */
+	restart_at("2025-06-11T15:45:00Z");
+	free(staff), free(med), free(emp), free(marc), free(zoe);
+	staff = login("admin@svc.test", STAFF_PASSWORD);
+	med = login("medecin@svc.test", STAFF_PASSWORD);
+	emp = login("ines@garnier.test", EMPLOYER_PASSWORD);
+	marc = login("marc.petit@mail.test", WORKER_PASSWORD);
+	zoe = login("zoe.faure@mail.test", WORKER_PASSWORD);
 	/* The médecin holds them: notes for the file; no document for the
 	 * employer after the pré-reprise; Zoé's ends in an avis d'inaptitude,
 	 * which the employer receives (R4624-42: he took part in the exchange). */
@@ -608,7 +627,7 @@ static void test_employer(void **state)
 	                                              "rendez_vous_liaison"));
 	r = expect(201, staff, "POST", "/api/v1/svc/tracking/slots",
 	           json_pack("{s:I, s:s, s:i}", "professional_id", T.pro_inf, "starts_at",
-	                     "2025-06-11T17:00", "duration_min", 30));
+	                     "2025-06-11T19:00", "duration_min", 30));
 	json_int_t slot_1700 = id_of(json_array_get(json_object_get(r, "items"), 0));
 	json_decref(r);
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book",

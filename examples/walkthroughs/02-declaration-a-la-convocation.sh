@@ -1,12 +1,12 @@
 #!/bin/sh
-# Parcours 2 : d'un salarié déclaré aux documents de sa visite.
+# Parcours 2 : d'un salarié déclaré à sa convocation.
 #
 # L'employeur demande la visite due d'un salarié, l'assistante médicale ouvre
 # un créneau du médecin du travail proposé au choix des entreprises,
-# l'employeur le réserve, la convocation part par courriel, le médecin saisit
-# les conclusions de la visite, l'employeur télécharge l'attestation de suivi
-# (HTML imprimable, sans rien de médical), et le salarié lit son ordonnance de
-# prévention et la liste des accès à ses données médicales.
+# l'employeur le réserve, la convocation part par courriel. La suite, le jour
+# de la visite une fois son heure venue, est le parcours 3
+# (03-visite-et-documents.sh) : le script le dit en finissant, avec le numéro
+# de la demande à lui donner.
 #
 # Le salarié est le travailleur n° 1 des données de démonstration (entreprise
 # n° 1, Boulangerie Durand) : les comptes employeur@SERVICE.example et
@@ -18,7 +18,7 @@
 # (« < ») ; le script s'arrête au premier statut inattendu (code de sortie 1).
 #
 # Usage, avec la démo lancée par `make run` (depuis la racine du dépôt) :
-#   sh examples/walkthroughs/02-declaration-aux-documents.sh
+#   sh examples/walkthroughs/02-declaration-a-la-convocation.sh
 # Paramètres (variables d'environnement) :
 #   BASE        adresse du serveur (http://127.0.0.1:8080)
 #   SERVICE     service visé (demo)
@@ -31,18 +31,18 @@
 #               de la machine
 #   SERVICE_TZ  le fuseau des créneaux (réglage tracking.time_zone du
 #               service ; Europe/Paris par défaut)
-#   DOCS        un dossier où garder l'attestation et l'ordonnance (facultatif)
 # Outils : sh POSIX, curl, sed, grep, tr et date (GNU, pour `date -d`) ; pas
 # de jq : les valeurs sont lues avec sed (fonction json_val).
 #
-# Les dates. Un créneau doit commencer dans le futur, et la visite ne peut être
-# datée ni avant son créneau ni après aujourd'hui : pour tout montrer en une
-# fois, le créneau est pris aujourd'hui, une heure après NOW, et le médecin
-# saisit la visite le jour même (dans la vraie vie, après l'avoir tenue).
-# « Aujourd'hui » est la date UTC du service, le créneau est à l'heure locale
-# et finit avant minuit : entre 22 h 30 et 2 h du matin (heure de Paris), il
-# n'y a plus de créneau possible le même jour et le script le dit. Relancer le script demande la visite suivante du
-# même salarié (après la visite initiale, le suivi adapté).
+# Les dates. Un créneau doit commencer dans le futur : le créneau est pris
+# aujourd'hui, une heure après NOW, pour que le parcours 3 puisse suivre le
+# jour même (le médecin ne saisit les conclusions qu'une fois la visite
+# commencée). « Aujourd'hui » est la date UTC du service, le créneau est à
+# l'heure locale et finit avant minuit : entre 22 h 30 et 2 h du matin (heure
+# de Paris), il n'y a plus de créneau possible le même jour et le script le
+# dit. Relancer le script demande la visite suivante du même salarié (après
+# la visite initiale, le suivi adapté) : il faut d'abord avoir tenu la
+# précédente (parcours 3).
 set -eu
 
 BASE=${BASE:-http://127.0.0.1:8080}
@@ -51,7 +51,6 @@ OUTBOX=${OUTBOX:-build/release/demo/outbox}
 PASSWORD=${PASSWORD:-demo-socle-2026}
 NOW=${NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
 SERVICE_TZ=${SERVICE_TZ:-Europe/Paris}
-DOCS=${DOCS:-}
 API="$BASE/api/v1/$SERVICE"
 TODAY=$(date -u -d "$NOW" +%F) # la date du service (UTC)
 COMPANY=1 WORKER=1             # rattachés aux comptes de démonstration
@@ -126,16 +125,12 @@ step() { printf '\n==== %s\n' "$*"; }
 # ---------------------------------------------------------------------------
 # Étape 1. Les acteurs ouvrent leur session : l'employeur (entreprise n° 1,
 # rôles administrateur, déclaration, convocation, facturation), l'assistante
-# médicale (planning), le médecin du travail, le salarié.
+# médicale (planning).
 step "1. Connexions"
 login "employeur@$SERVICE.example"
 EMPLOYER=$TOKEN
 login "assistante@$SERVICE.example"
 PLANNER=$TOKEN
-login "medecin@$SERVICE.example"
-DOCTOR=$TOKEN
-login "salarie@$SERVICE.example"
-EMPLOYEE=$TOKEN
 
 # ---------------------------------------------------------------------------
 # Étape 2. L'employeur demande au moteur de visites ce que le salarié doit
@@ -209,55 +204,8 @@ find_mail "salarie@$SERVICE.example" convocation "Référence de la demande : $R
 echo "courriel : $MAIL"
 tr -d '\r' <"$MAIL" | sed -n '/^Bonjour/,/^Avec/p'
 
-# ---------------------------------------------------------------------------
-# Étape 7. Le médecin du travail saisit les conclusions de la visite :
-# l'attestation de suivi (un avis d'aptitude pour le suivi renforcé), ses
-# remarques pour l'employeur, une ordonnance de prévention pour le salarié,
-# et des notes médicales qui vont au seul DMST (dossier médical en santé au
-# travail). La demande passe à « done ».
-step "7. Le médecin saisit les conclusions de la visite"
-case $TYPE in
-ema_* | visite_intermediaire) DOC=avis_aptitude DOC_PATH=avis ;;
-*) DOC=attestation DOC_PATH=attestation ;;
-esac
-call 201 POST "/tracking/visits/$REQUEST/outcome" "$DOCTOR" "{\"held_on\":\"$TODAY\",
- \"document\":\"$DOC\",\"remarks\":\"Pas de contre-indication au poste.\",
- \"ordonnance\":{\"risks\":[\"Port de charges lourdes\"],
-   \"advice\":[\"Utiliser le diable pour les sacs de farine\",\"Soulever jambes fléchies, dos droit\"]},
- \"notes\":[{\"kind\":\"observation\",\"text\":\"Lombalgies occasionnelles, à revoir.\"}]}"
-echo "→ visite du $(json_val held_on) : $(json_val status)"
-
-# ---------------------------------------------------------------------------
-# Étape 8. L'employeur télécharge l'attestation en HTML imprimable (sans
-# .html : la même en JSON). Elle ne dit rien de médical : ni les notes, ni
-# l'ordonnance, que l'employeur ne peut pas lire (403).
-step "8. L'employeur télécharge l'attestation (HTML)"
-call 200 GET "/tracking/visits/$REQUEST/documents/$DOC_PATH.html" "$EMPLOYER"
-sed -n -e 's|^<tr><th>\(.*\)</th><td>\(.*\)</td></tr>$|   \1 : \2|p' \
-	-e '/^<h2>/{N;s|^<h2>\(.*\)</h2>\n<p>\(.*\)</p>$|   \1 : \2|p;}' "$BODY" | sed "s/&#39;/'/g"
-if grep -q -e Lombalgies -e "Port de charges" "$BODY"; then
-	fail "l'attestation de l'employeur contient des données médicales"
-fi
-[ -z "$DOCS" ] || { cp "$BODY" "$DOCS/$DOC_PATH-$REQUEST.html" && echo "→ $DOCS/$DOC_PATH-$REQUEST.html"; }
-call 403 GET "/tracking/visits/$REQUEST/documents/ordonnance" "$EMPLOYER"
-
-# ---------------------------------------------------------------------------
-# Étape 9. Le salarié lit son ordonnance de prévention (les risques, les
-# conseils, comment joindre les professionnels de santé du service).
-step "9. Le salarié lit son ordonnance de prévention"
-call 200 GET "/tracking/visits/$REQUEST/documents/ordonnance" "$EMPLOYEE"
-{ tr -d '\n' <"$BODY"; echo; } | sed -n 's/.*"advice": *\[\([^]]*\)\].*/→ conseils : \1/p'
-[ -z "$DOCS" ] || { cp "$BODY" "$DOCS/ordonnance-$REQUEST.json" && echo "→ $DOCS/ordonnance-$REQUEST.json"; }
-
-# ---------------------------------------------------------------------------
-# Étape 10. Le salarié voit qui a accédé à ses données médicales : la date,
-# l'action et le rôle (jamais le nom de la personne). Ici l'écriture du
-# médecin dans son DMST. Deux routes : celle du DMST et celle de tout compte
-# salarié (/auth/me/accesses).
-step "10. Le salarié lit la liste des accès à ses données médicales"
-call 200 GET "/tracking/dmst/$WORKER/accesses?limit=3" "$EMPLOYEE"
-echo "→ dernier accès : $(json_val action) par le rôle $(json_val role), le $(json_val at)"
-call 200 GET "/auth/me/accesses?limit=3" "$EMPLOYEE"
-
-printf '\nParcours 2 terminé : demande %s, visite du %s au créneau %s.\n' \
-	"$REQUEST" "$TODAY" "$STARTS_AT"
+printf '\nParcours 2 terminé : demande %s, visite le %s à %s (%s).\n' \
+	"$REQUEST" "$TODAY" "${STARTS_AT#*T}" "$SERVICE_TZ"
+printf 'Une fois la visite commencée, le parcours 3 la tient :\n'
+printf '  REQUEST=%s sh examples/walkthroughs/03-visite-et-documents.sh\n' "$REQUEST"
+echo "REQUEST=$REQUEST"
