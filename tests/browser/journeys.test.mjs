@@ -4,7 +4,7 @@
 // CSP violations, and photographed into <build>/browser-screenshots/.
 // Usage: node journeys.test.mjs BUILD_DIR SOURCE_DIR
 import assert from 'node:assert/strict';
-import { startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS } from './lib.mjs';
+import { startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS, PASSWORD } from './lib.mjs';
 
 const [build, src] = process.argv.slice(2);
 process.env.SOCLE_BUILD = build;
@@ -20,9 +20,9 @@ const CSV_BAD = 'external_ref;last_name;first_name;birth_date;job_title;contract
 const CSV_GOOD = CSV_BAD.replace('1991-13-45', '1991-11-05');
 
 try {
-  const planner = await apiAs(base, 'assistante@demo.example');
-  const doctor = await apiAs(base, 'medecin@demo.example');
-  const infirmier = await apiAs(base, 'infirmier@demo.example');
+  let planner = await apiAs(base, 'assistante@demo.example');
+  let doctor = await apiAs(base, 'medecin@demo.example');
+  let infirmier = await apiAs(base, 'infirmier@demo.example');
   // The service opens two offered slots this afternoon (the clock is frozen at 08:00 in Paris).
   const pro = await planner('POST', '/tracking/professionals', { email: 'medecin@demo.example', site: 'Lyon' });
   for (const t of ['14:00', '15:00']) {
@@ -216,7 +216,12 @@ try {
     }],
   ]);
 
-  // The médecin holds the visit (API), with an ordonnance and medical notes.
+  // 14:10: the visit has begun (an outcome is recorded only then). The
+  // médecin holds it (API), with an ordonnance and medical notes.
+  await demo.restartAt('2026-03-10T13:10:00Z');
+  doctor = await apiAs(base, 'medecin@demo.example');
+  planner = await apiAs(base, 'assistante@demo.example');
+  infirmier = await apiAs(base, 'infirmier@demo.example');
   await doctor('POST', `/tracking/visits/${requestId}/outcome`, {
     held_on: '2026-03-10', document: 'attestation', remarks: 'Pas de contre-indication au poste.',
     ordonnance: { risks: ['Port de charges'], advice: ['Utiliser le transpalette électrique'] },
@@ -224,8 +229,17 @@ try {
   });
 
   await runSteps('employer, after the visit', [
-    ['download the attestation', async () => {
+    ['back in the afternoon: the session has ended, signing in again returns to the page', async () => {
       await ep.getByRole('link', { name: 'Mes visites' }).click();
+      await ep.waitForURL(/connexion\.html\?retour=/);
+      await ep.getByText('Votre session est terminée').waitFor();
+      const pw = ep.getByRole('form', { name: 'Se connecter avec un mot de passe' });
+      await pw.getByLabel('Adresse e-mail').fill('employeur@demo.example');
+      await pw.getByLabel('Mot de passe').fill(PASSWORD);
+      await pw.getByRole('button', { name: 'Se connecter' }).click();
+      await ep.waitForURL(/tracking\/visites\.html/);
+    }],
+    ['download the attestation', async () => {
       const link = ep.getByRole('link', { name: 'Attestation de suivi de Camille Testeur' });
       await link.waitFor();
       await checkPage(ep, 'employeur-13-visites-realisees');
@@ -241,6 +255,12 @@ try {
 
   await runSteps('employee, after the visit', [
     ['read the ordonnance', async () => {
+      await wp.goto(`${base}/demo/portal/connexion.html?espace=salarie`);
+      const pw = wp.getByRole('form', { name: 'Se connecter avec un mot de passe' });
+      await pw.getByLabel('Adresse e-mail').fill('camille.testeur@perso.example');
+      await pw.getByLabel('Mot de passe').fill('un mot de passe assez long');
+      await pw.getByRole('button', { name: 'Se connecter' }).click();
+      await wp.waitForURL(/portal\/salarie\.html/);
       await wp.getByRole('link', { name: 'Mes visites et documents' }).click();
       await checkPage(wp, 'salarie-03-visites');
       await wp.getByRole('link', { name: /Ordonnance de prévention/ }).click();

@@ -54,11 +54,14 @@ export async function startDemo(build, src) {
     outbox: path.join(work, 'demo', 'outbox', 'demo'),
     log: () => log,
     // The same deployment served again with its business clock at `clock`
-    // (a running server's clock cannot move): a new port, sessions kept.
+    // (a running server's clock cannot move), on the same port so that open
+    // pages keep their address. Sessions are timed by that clock: a jump of
+    // hours ends them, as it would for a person coming back later.
     async restartAt(clock) {
       await halt();
       const c = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
       c.clock = clock;
+      c.port = Number(new URL(demo.base).port);
       fs.writeFileSync(cfgPath, JSON.stringify(c, null, 2));
       demo.base = await serve();
       return demo.base;

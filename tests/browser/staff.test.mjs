@@ -34,8 +34,8 @@ async function signIn(ctx, email) {
 }
 
 try {
-  const planner = await apiAs(base, 'assistante@demo.example');
-  const employer = await apiAs(base, 'employeur@demo.example');
+  let planner = await apiAs(base, 'assistante@demo.example');
+  let employer = await apiAs(base, 'employeur@demo.example');
   const pro = await planner('POST', '/tracking/professionals', { email: 'medecin@demo.example', site: 'Lyon' });
   // Two visits today for the médecin: worker 2 (held), worker 3 (no-show).
   const slots = await planner('POST', '/tracking/slots', { professional_id: pro.user_id, starts_at: '2026-03-10T14:00', duration_min: 30, site: 'Lyon', count: 2 });
@@ -53,10 +53,19 @@ try {
       const t = p.getByRole('table', { name: /Agenda du 10 mars 2026/ });
       assert.match(await t.textContent(), /Visite d'information et de prévention initiale/);
       assert.match(await t.textContent(), /R4624-10/);
-      ctx.medecin = p;
     }],
+  ]);
+
+  // 14:10: the first visit has begun (its outcome is recorded only then);
+  // the morning's sessions have ended.
+  await demo.restartAt('2026-03-10T13:10:00Z');
+  planner = await apiAs(base, 'assistante@demo.example');
+  employer = await apiAs(base, 'employeur@demo.example');
+  await runSteps('médecin, at the visit', [
     ['holds a visit: DMST entry, outcome with an adjustment and an ordonnance, documents', async () => {
-      const p = ctx.medecin;
+      const p = await signIn(ctx, 'medecin@demo.example');
+      ctx.medecin = p;
+      await menu(p, 'Mon agenda');
       await p.getByRole('row', { name: /14 h 00/ }).getByRole('link').click();
       await checkPage(p, 'equipe-medecin-visite');
       await p.getByText('Pas encore de dossier').waitFor();
