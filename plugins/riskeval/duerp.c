@@ -403,7 +403,7 @@ static json_t *version_of(socle_req *req, int64_t *company)
 
 	if (riskeval_company_param(req, company) != 0)
 		return NULL;
-	if (socle_req_param_id(req, "v", &v) != 0) {
+	if (socle_req_param_id(req, "version", &v) != 0) {
 		socle_reply_error(req, 404, "not_found", "Version de DUERP introuvable.");
 		return NULL;
 	}
@@ -422,7 +422,7 @@ static json_t *version_of(socle_req *req, int64_t *company)
 	return row;
 }
 
-/* GET /riskeval/companies/{id}/duerp/versions/{v} */
+/* GET /riskeval/companies/{id}/duerp/versions/{version} */
 static int duerp_get(socle_req *req, void *ud)
 {
 	int64_t company;
@@ -442,7 +442,7 @@ static int duerp_get(socle_req *req, void *ud)
 	return socle_reply_json(req, 200, row);
 }
 
-/* GET /riskeval/companies/{id}/duerp/versions/{v}/file: the bytes, streamed
+/* GET /riskeval/companies/{id}/duerp/versions/{version}/file: the bytes, streamed
  * once their SHA-256 matched the one stored with the version. */
 static int duerp_download(socle_req *req, void *ud)
 {
@@ -474,7 +474,7 @@ static int duerp_download(socle_req *req, void *ud)
 	return 0;
 }
 
-/* PUT and DELETE /riskeval/companies/{id}/duerp/versions/{v}: never. A
+/* PUT and DELETE /riskeval/companies/{id}/duerp/versions/{version}: never. A
  * stored version is kept as it was received for 40 years (R4121-4); a new
  * version is a new upload. Refused for everyone, service_admin included,
  * and audited. */
@@ -514,14 +514,14 @@ static const struct socle_route duerp_routes[] = {
 	{SOCLE_POST, "/riskeval/companies/{id}/duerp/versions", SOCLE_CAP_AUTHENTICATED,
 	 DUERP_ROUTE_MAX_BODY, duerp_upload, NULL},
 	{SOCLE_GET, "/riskeval/companies/{id}/duerp", SOCLE_CAP_AUTHENTICATED, 0, duerp_list, NULL},
-	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{v}", SOCLE_CAP_AUTHENTICATED, 0,
-	 duerp_get, NULL},
-	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{v}/file", SOCLE_CAP_AUTHENTICATED, 0,
-	 duerp_download, NULL},
-	{SOCLE_PUT, "/riskeval/companies/{id}/duerp/versions/{v}", SOCLE_CAP_AUTHENTICATED,
+	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{version}", SOCLE_CAP_AUTHENTICATED,
+	 0, duerp_get, NULL},
+	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{version}/file",
+	 SOCLE_CAP_AUTHENTICATED, 0, duerp_download, NULL},
+	{SOCLE_PUT, "/riskeval/companies/{id}/duerp/versions/{version}", SOCLE_CAP_AUTHENTICATED,
 	 DUERP_ROUTE_MAX_BODY, duerp_refuse_change, NULL},
-	{SOCLE_DELETE, "/riskeval/companies/{id}/duerp/versions/{v}", SOCLE_CAP_AUTHENTICATED, 0,
-	 duerp_refuse_change, NULL},
+	{SOCLE_DELETE, "/riskeval/companies/{id}/duerp/versions/{version}",
+	 SOCLE_CAP_AUTHENTICATED, 0, duerp_refuse_change, NULL},
 };
 
 static const struct socle_error_decl duerp_errors[] = {

@@ -275,4 +275,5 @@ SOCLE_PLUGIN_DEFINE(riskeval,
 	.summary = "Évaluation des risques professionnels : fiche d'entreprise versionnée et "
 	           "transmise, échéances expliquées, actions en milieu de travail et indicateurs",
 	.requires = (const char *const[]){"membership", NULL},
-	.init = riskeval_init);
+	.init = riskeval_init,
+	.start = riskeval_demo_start);

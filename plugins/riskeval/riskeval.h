@@ -13,6 +13,7 @@
  *               years in the core file store, never changed; their status
  *   duerp_format.c  what a file is, by its bytes (PDF, ODT, DOCX, XLSX)
  *   prevention.c    primary prevention actions (parcours 1 and 2)
+ *   demo.c      demo data: a fiche and a DUERP for a few demo companies
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_RISKEVAL_H
 #define SOCLE_PLUGIN_RISKEVAL_H
@@ -70,6 +71,8 @@ int riskeval_due_init(socle_plugin *p, socle_err *err);
 int riskeval_amt_init(socle_plugin *p, socle_err *err);
 int riskeval_duerp_init(socle_plugin *p, socle_err *err);
 int riskeval_prevention_init(socle_plugin *p, socle_err *err);
+/* demo.c: the demo data of services whose settings say "demo_data": true. */
+int riskeval_demo_start(socle_plugin *p, socle_err *err);
 
 /* ---- duerp_format.c ---- */
 /* "pdf", "odt", "docx", "xlsx" (NULL-terminated) and their media types. */
