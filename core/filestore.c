@@ -203,8 +203,14 @@ int socle_file_put(socle_service *svc, const void *data, size_t len,
 	    (size_t)snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", dir) >= sizeof(tmpdir) ||
 	    file_path_of(svc, sha256_out, final, sizeof(final)) != 0)
 		return socle_err_set(err, SOCLE_E_INVAL, "files: chemin trop long");
-	if (access(final, F_OK) == 0)
-		return 0; /* the same bytes are already kept: never rewritten */
+	if (access(final, F_OK) == 0) {
+		/* The same bytes are already kept: never rewritten. Its folder is
+		 * synced again: the writer that linked it may have died before its
+		 * own fsync, and a row is about to name it. */
+		if (fsync_dir(sub) != 0)
+			return socle_err_set(err, SOCLE_E_IO, "files: fsync %s: %s", sub, strerror(errno));
+		return 0;
+	}
 	char *parent = strdup(svc->database_path);
 
 	if (parent == NULL)

@@ -10,7 +10,8 @@
  * included, and audited; retention = the version's date + 40 years; every
  * read audited; the download checked against its SHA-256 (one altered byte
  * is a 500, never the altered bytes); `socle backup` copies and checks the
- * files; another company's employer gets 403 on every route. */
+ * files; another company's employer gets 403 on every route; from 11
+ * employees the yearly update falls due, then overdue, and the score drops. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -585,6 +586,50 @@ static void test_backup_and_corruption(void **state)
 	free(sha);
 }
 
+/* From 11 employees the DUERP is updated every year (R4121-2, through
+ * duerp_update_due): the vault says when, then that the update is overdue
+ * a year later, and membership's score stops counting the DUERP. */
+static void test_update_due_from_11(void **state)
+{
+	(void)state;
+	/* The company grew to 12 (the declared headcount: company_headcount's
+	 * default); then it uploads its DUERP of 1 December 2024. */
+	db_exec("UPDATE membership_company SET headcount = 12 WHERE siret = '44306184100047'");
+	json_decref(expect(201, T.employer2, "POST", company_path(T.company2, "/duerp/versions"),
+	                   upload_body("pdf", "duerp-2024.pdf", "2024-12-01", PDF, sizeof(PDF) - 1,
+	                               NULL)));
+	json_t *r = get(T.employer2, "%s", company_path(T.company2, "/duerp"));
+	json_t *u = json_object_get(r, "update");
+	assert_true(json_is_true(json_object_get(u, "yearly_update")));
+	assert_string_equal(json_string_value(json_object_get(u, "due_on")), "2025-12-01");
+	assert_false(json_is_true(json_object_get(r, "update_overdue")));
+	assert_true(json_is_true(json_object_get(r, "transmitted_this_year")));
+	json_decref(r);
+	for (int i = 0; i < 200 && db_count("SELECT COUNT(*) FROM membership_duerp_input WHERE"
+	                                    " update_due_on = '2025-12-01'") < 1; i++)
+		usleep(25000);
+	double current = score_of(T.employer2, T.company2);
+	assert_true(current == 3.5);
+
+	/* 10 January 2026: nothing new reached the service this year, the
+	 * update is overdue; scored again, the DUERP no longer counts. */
+	restart_at("2026-01-10T09:00:00Z");
+	free(T.employer2);
+	T.employer2 = login("rh@morel.test", EMPLOYER_PASSWORD);
+	r = get(T.employer2, "%s", company_path(T.company2, "/duerp"));
+	assert_false(json_is_true(json_object_get(r, "transmitted_this_year")));
+	assert_true(json_is_true(json_object_get(r, "update_overdue")));
+	json_decref(r);
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/prevention-score",
+	         (long long)T.company2);
+	r = expect(200, T.employer2, "POST", path, NULL);
+	assert_true(json_number_value(json_object_get(r, "score")) == 2.0);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "explanation")),
+	                       "à mettre à jour depuis le 1er décembre 2025 (R4121-2)"));
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_other_company_refused),
 		cmocka_unit_test(test_backup_and_corruption),
+		cmocka_unit_test(test_update_due_from_11),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
