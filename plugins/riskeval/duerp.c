@@ -29,9 +29,21 @@
 
 #define DUERP_DEFAULT_MAX (20 * 1024 * 1024)
 #define DUERP_KEEP_YEARS 40
-/* The router's own limit: the largest setting (50 MiB) in base64, and room
- * for the other fields. */
-#define DUERP_ROUTE_MAX_BODY ((size_t)50 * 1024 * 1024 / 3 * 4 + 256 * 1024)
+/* The router reads a body before it authenticates its sender: its limit on
+ * the upload route is the largest duerp_max_bytes of the services in base64,
+ * plus room for the other fields, set in init (duerp_body_limit). */
+static size_t duerp_body_limit(socle_plugin *p)
+{
+	int64_t max = 0;
+
+	for (size_t i = 0; i < socle_core_service_count(socle_plugin_core(p)); i++) {
+		socle_service *svc = socle_core_service_at(socle_plugin_core(p), i);
+
+		if (socle_service_enables(svc, "riskeval") && riskeval_duerp_max_bytes(svc) > max)
+			max = riskeval_duerp_max_bytes(svc);
+	}
+	return (size_t)(max + 2) / 3 * 4 + 64 * 1024;
+}
 
 int64_t riskeval_duerp_max_bytes(socle_service *svc)
 {
@@ -510,16 +522,17 @@ static int duerp_refuse_change(socle_req *req, void *ud)
 	                               "est conservée 40 ans).");
 }
 
-static const struct socle_route duerp_routes[] = {
-	{SOCLE_POST, "/riskeval/companies/{id}/duerp/versions", SOCLE_CAP_AUTHENTICATED,
-	 DUERP_ROUTE_MAX_BODY, duerp_upload, NULL},
+/* Not const: the upload's body limit is set in init from the settings. */
+static struct socle_route duerp_routes[] = {
+	{SOCLE_POST, "/riskeval/companies/{id}/duerp/versions", SOCLE_CAP_AUTHENTICATED, 0,
+	 duerp_upload, NULL},
 	{SOCLE_GET, "/riskeval/companies/{id}/duerp", SOCLE_CAP_AUTHENTICATED, 0, duerp_list, NULL},
 	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{version}", SOCLE_CAP_AUTHENTICATED,
 	 0, duerp_get, NULL},
 	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{version}/file",
 	 SOCLE_CAP_AUTHENTICATED, 0, duerp_download, NULL},
 	{SOCLE_PUT, "/riskeval/companies/{id}/duerp/versions/{version}", SOCLE_CAP_AUTHENTICATED,
-	 DUERP_ROUTE_MAX_BODY, duerp_refuse_change, NULL},
+	 0, duerp_refuse_change, NULL},
 	{SOCLE_DELETE, "/riskeval/companies/{id}/duerp/versions/{version}",
 	 SOCLE_CAP_AUTHENTICATED, 0, duerp_refuse_change, NULL},
 };
@@ -532,6 +545,7 @@ static const struct socle_error_decl duerp_errors[] = {
 
 int riskeval_duerp_init(socle_plugin *p, socle_err *err)
 {
+	duerp_routes[0].max_body = duerp_body_limit(p);
 	int rc = socle_plugin_add_routes(p, duerp_routes, SOCLE_COUNT(duerp_routes), err);
 
 	return rc ? rc : socle_plugin_declare_errors(p, duerp_errors, SOCLE_COUNT(duerp_errors), err);
