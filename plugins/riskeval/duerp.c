@@ -537,6 +537,27 @@ static struct socle_route duerp_routes[] = {
 	 SOCLE_CAP_AUTHENTICATED, 0, duerp_refuse_change, NULL},
 };
 
+static const struct socle_route_doc duerp_docs[] = {
+	{SOCLE_POST, "/riskeval/companies/{id}/duerp/versions",
+	 "L'entreprise dépose une version de son DUERP (PDF, ODT, DOCX ou XLSX, vérifié sur ses "
+	 "octets), conservée 40 ans à compter de sa date (R4121-4).", upload_fields,
+	 SOCLE_COUNT(upload_fields), NULL, 0, "201 : la version (sha256, keep_until, risks...)."},
+	{SOCLE_GET, "/riskeval/companies/{id}/duerp",
+	 "Le coffre DUERP d'une entreprise : transmis cette année, mise à jour due, versions.",
+	 NULL, 0, NULL, 0, "versions, transmitted_this_year, update, update_overdue, items."},
+	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{version}",
+	 "Une version du DUERP (lecture journalisée).", NULL, 0, NULL, 0, NULL},
+	{SOCLE_GET, "/riskeval/companies/{id}/duerp/versions/{version}/file",
+	 "Le fichier d'une version, envoyé après vérification de son SHA-256 (lecture "
+	 "journalisée).", NULL, 0, NULL, 0, "Les octets du fichier, avec son type."},
+	{SOCLE_PUT, "/riskeval/companies/{id}/duerp/versions/{version}",
+	 "Toujours refusé (405) : une version déposée ne se modifie pas ; tentative journalisée.",
+	 NULL, 0, NULL, 0, NULL},
+	{SOCLE_DELETE, "/riskeval/companies/{id}/duerp/versions/{version}",
+	 "Toujours refusé (405) : une version déposée ne se supprime pas ; tentative journalisée.",
+	 NULL, 0, NULL, 0, NULL},
+};
+
 static const struct socle_error_decl duerp_errors[] = {
 	{"duerp_version_immutable", 405,
 	 "Une version déposée du DUERP ne se modifie ni ne se supprime (conservée 40 ans, "
@@ -548,5 +569,7 @@ int riskeval_duerp_init(socle_plugin *p, socle_err *err)
 	duerp_routes[0].max_body = duerp_body_limit(p);
 	int rc = socle_plugin_add_routes(p, duerp_routes, SOCLE_COUNT(duerp_routes), err);
 
-	return rc ? rc : socle_plugin_declare_errors(p, duerp_errors, SOCLE_COUNT(duerp_errors), err);
+	if (rc == 0)
+		rc = socle_plugin_declare_errors(p, duerp_errors, SOCLE_COUNT(duerp_errors), err);
+	return rc ? rc : socle_plugin_describe_routes(p, duerp_docs, SOCLE_COUNT(duerp_docs), err);
 }

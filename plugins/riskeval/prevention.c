@@ -395,9 +395,27 @@ static const struct socle_route prevention_routes[] = {
 	 SOCLE_CAP_AUTHENTICATED, 0, action_answer, NULL},
 };
 
+static const struct socle_route_doc prevention_docs[] = {
+	{SOCLE_GET, "/riskeval/companies/{id}/prevention/analysis",
+	 "L'analyse de prévention primaire du jour : écarts entre le DUERP et la fiche d'entreprise "
+	 "(parcours 1) ou accompagnement proposé (parcours 2).", NULL, 0, NULL, 0,
+	 "answer : la réponse de la règle prevention_action."},
+	{SOCLE_POST, "/riskeval/companies/{id}/prevention-actions",
+	 "L'équipe propose une action de prévention primaire ; prochaine échéance enregistrée.",
+	 propose_fields, SOCLE_COUNT(propose_fields), NULL, 0, "201 : la proposition."},
+	{SOCLE_GET, "/riskeval/companies/{id}/prevention-actions",
+	 "Les actions de prévention primaire proposées à l'entreprise et la prochaine échéance.",
+	 NULL, 0, NULL, 0, "next_due_on, due, items."},
+	{SOCLE_POST, "/riskeval/companies/{id}/prevention-actions/{a}/answer",
+	 "L'employeur accepte ou refuse l'action proposée.", answer_fields,
+	 SOCLE_COUNT(answer_fields), NULL, 0, "La proposition avec sa réponse."},
+};
+
 int riskeval_prevention_init(socle_plugin *p, socle_err *err)
 {
 	int rc = socle_plugin_add_routes(p, prevention_routes, SOCLE_COUNT(prevention_routes), err);
 
+	if (rc == 0)
+		rc = socle_plugin_describe_routes(p, prevention_docs, SOCLE_COUNT(prevention_docs), err);
 	return rc ? rc : socle_plugin_add_rule_point(p, &action_rule, err);
 }
