@@ -359,6 +359,9 @@ int socle_reply_file(socle_req *req, const char *sha256, const char *content_typ
 		socle_req_add_header(req, "Content-Disposition", header);
 	}
 	socle_req_add_header(req, "X-Content-SHA256", sha256);
+	/* Kept files are documents of a company or a person: never in a shared
+	 * cache (a list-valued header: this joins the reply's no-cache). */
+	socle_req_add_header(req, "Cache-Control", "private, no-store");
 	rc = http_reply_fd(req, 200, content_type, fd, (uint64_t)size);
 	if (rc != 0)
 		return socle_err_set(err, rc, "files: réponse impossible");
