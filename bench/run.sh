@@ -109,3 +109,8 @@ sh "$SRC/bench/tracking/run.sh" "$BUILD"
 # bench/retention/run.sh.
 echo
 sh "$SRC/bench/retention/run.sh" "$BUILD"
+
+# The risk-evaluation plugin's DUERP vault (10 MB upload and download):
+# bench/riskeval/run.sh.
+echo
+sh "$SRC/bench/riskeval/run.sh" "$BUILD"

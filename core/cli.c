@@ -14,6 +14,7 @@
 #include "lua_host.h"
 #include "core.h"
 #include "diag.h"
+#include "filestore.h"
 #include "store.h"
 
 #define EXIT_PROBLEM 1
@@ -355,7 +356,9 @@ static int cmd_backup(const struct cli_args *a)
 	if (a->help) {
 		fputs("Usage : socle backup --config FICHIER --service ID --to FICHIER\n"
 		      "Sauvegarde à chaud de la base du service (le service peut continuer à servir),\n"
-		      "puis vérifie la copie avec PRAGMA integrity_check.\n", stdout);
+		      "puis vérifie la copie avec PRAGMA integrity_check ; copie les fichiers du\n"
+		      "service (stockage de fichiers du cœur) dans FICHIER.files/ en vérifiant le\n"
+		      "SHA-256 de chacun.\n", stdout);
 		return 0;
 	}
 	if (need(a->config, "--config") || need(a->service, "--service") || need(a->to, "--to"))
@@ -365,7 +368,7 @@ static int cmd_backup(const struct cli_args *a)
 		return EXIT_PROBLEM;
 	socle_service *svc = socle_core_service(core, a->service);
 	socle_err err = SOCLE_ERR_INIT;
-	int rc = 0;
+	int rc = 0, files = 0;
 
 	if (svc == NULL) {
 		fprintf(stderr, "socle : service inconnu « %s »\n", a->service);
@@ -373,8 +376,14 @@ static int cmd_backup(const struct cli_args *a)
 	} else if (store_backup(svc, a->to, &err) != 0) {
 		fprintf(stderr, "socle : sauvegarde échouée : %s\n", err.msg);
 		rc = EXIT_PROBLEM;
+	} else if (filestore_backup(svc, a->to, &files, &err) != 0) {
+		/* The database copy without its files is no backup: say so loudly. */
+		fprintf(stderr, "socle : sauvegarde des fichiers échouée : %s\n", err.msg);
+		rc = EXIT_PROBLEM;
 	} else {
-		printf("sauvegarde de %s écrite dans %s (integrity_check : ok)\n", a->service, a->to);
+		printf("sauvegarde de %s écrite dans %s (integrity_check : ok ; %d fichier%s copié%s "
+		       "et vérifié%s (SHA-256) dans %s.files)\n", a->service, a->to, files,
+		       files > 1 ? "s" : "", files > 1 ? "s" : "", files > 1 ? "s" : "", a->to);
 	}
 	core_close(core);
 	return rc;

@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "bus.h"
 #include "config.h"
+#include "filestore.h"
 #include "core.h"
 #include "identity.h"
 #include "http.h"
@@ -41,9 +42,13 @@ static int register_core_modules(socle_core *core, struct diag *d)
 	struct reg_migrations parcours_rec = {.owner = NULL, .owner_name = "core_parcours",
 	                                      .list = parcours_migrations,
 	                                      .count = parcours_migrations_count};
+	struct reg_migrations files_rec = {.owner = NULL, .owner_name = "core_files",
+	                                   .list = filestore_migrations,
+	                                   .count = filestore_migrations_count};
 
 	if (registry_add_migrations(&core->reg, &store_rec) != 0 ||
 	    registry_add_migrations(&core->reg, &parcours_rec) != 0 ||
+	    registry_add_migrations(&core->reg, &files_rec) != 0 ||
 	    auth_register_core(core, &err) != 0 || parcours_register_core(core, &err) != 0 ||
 	    mail_register_core(core, &err) != 0 || offer_register_core(core, &err) != 0 ||
 	    identity_register_core(core, &err) != 0 || openapi_register_core(core, &err) != 0) {

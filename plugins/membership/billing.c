@@ -241,11 +241,13 @@ static int check_prevention_score(const json_t *r, socle_err *err)
 
 static const struct socle_rule_point rule_prevention_score = {
 	.name = "prevention_score",
-	.contract = "prevention_score(answers) -> { score = nombre de 0 à 5, details = { { question, "
+	.contract = "prevention_score(answers, inputs) -> { score = nombre de 0 à 5, details = { { question, "
 	            "answer, points }, ... }, explanation = texte } : score de culture de prévention "
 	            "(cahier des charges 3.2.1.3) à partir des six réponses (duerp, duerp_with_workers, "
-	            "action_plan, action_plan_reviewed, staff_representation, onboarding : booléens).",
-	.n_args = 1,
+	            "action_plan, action_plan_reviewed, staff_representation, onboarding : booléens) "
+	            "et des entrées d'autres plugins (inputs.duerp : le coffre DUERP de riskeval, nil "
+	            "quand riskeval n'est pas activé).",
+	.n_args = 2,
 	.check = check_prevention_score,
 };
 
@@ -426,11 +428,18 @@ static json_t *score_reply(int64_t company_id, const json_t *answers, const json
 	return b;
 }
 
-static int score_compute(socle_service *svc, const json_t *answers, json_t **result,
-                         socle_err *err)
+/* prevention_score(answers, inputs): inputs from other plugins' events
+ * (score_inputs.c). */
+static int score_compute(socle_service *svc, socle_db *db, int64_t company_id,
+                         const json_t *answers, json_t **result, socle_err *err)
 {
-	json_t *args = json_pack("[O]", answers);
-	int rc = socle_rule_call(svc, "prevention_score", args, result, err);
+	json_t *inputs = membership_score_inputs(svc, db, company_id, err);
+
+	if (inputs == NULL)
+		return err->code ? err->code : SOCLE_E_NOMEM;
+	json_t *args = json_pack("[O, o]", answers, inputs);
+	int rc = args ? socle_rule_call(svc, "prevention_score", args, result, err)
+	              : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 
 	json_decref(args);
 	return rc;
@@ -473,7 +482,7 @@ static int route_score_post(socle_req *req, void *ud)
 			return socle_reply_err(req, &err);
 		}
 	}
-	if (score_compute(socle_req_service(req), answers, &result, &err) != 0) {
+	if (score_compute(socle_req_service(req), db, company_id, answers, &result, &err) != 0) {
 		json_decref(answers);
 		return socle_reply_err(req, &err);
 	}
@@ -541,7 +550,7 @@ static int route_score_get(socle_req *req, void *ud)
 		json_decref(answers);
 		return socle_reply_err(req, &err);
 	}
-	if (score_compute(socle_req_service(req), answers, &result, &err) != 0) {
+	if (score_compute(socle_req_service(req), db, company_id, answers, &result, &err) != 0) {
 		json_decref(answers);
 		return socle_reply_err(req, &err);
 	}
@@ -561,7 +570,6 @@ int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t co
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)company_id);
 	json_t *row = socle_db_query_one(wdb, "SELECT id FROM membership_prevention_score"
 	                                      " WHERE company_id = :id LIMIT 1", p, err);
-	bool found;
 
 	json_decref(p);
 	if (row != NULL) {
@@ -571,6 +579,13 @@ int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t co
 	if (err->code != SOCLE_E_NOTFOUND)
 		return err->code;
 	*err = (socle_err)SOCLE_ERR_INIT;
+	return membership_score_store_now(wdb, svc, company_id, err);
+}
+
+int membership_score_store_now(socle_db *wdb, socle_service *svc, int64_t company_id,
+                               socle_err *err)
+{
+	bool found;
 	json_t *answers = stored_answers(wdb, company_id, err, &found), *result = NULL;
 
 	if (!found) {
@@ -578,7 +593,7 @@ int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t co
 		*err = (socle_err)SOCLE_ERR_INIT;
 		return 0; /* the company is gone: nothing to score */
 	}
-	int rc = score_compute(svc, answers, &result, err);
+	int rc = score_compute(svc, wdb, company_id, answers, &result, err);
 
 	if (rc == 0) {
 		struct score_write w = {.company_id = company_id, .answers = answers, .result = result};

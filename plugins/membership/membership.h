@@ -20,6 +20,7 @@
 extern const char membership_sql_company[];   /* v1: companies, establishments, users, ... */
 extern const char membership_sql_workforce[]; /* v2: workers, history, SIR posts */
 extern const char membership_sql_billing[];   /* v3: invoices, fee exceptions, score */
+extern const char membership_sql_score_inputs[]; /* v4: the DUERP vault's status */
 
 /* ---- each area registers its routes, rule points, capabilities, handlers ---- */
 int membership_company_init(socle_plugin *p, socle_err *err);
@@ -157,11 +158,21 @@ int membership_import_csv(socle_db *wdb, socle_service *svc, int64_t company_id,
 int membership_import_route(socle_req *req, void *ud);
 
 /* ---- billing (billing.c) ---- */
-/* Inside a write transaction: compute (rule point prevention_score) and store
- * the first score of a company from its stored answers; nothing when one
- * exists already. Audited, event company.prevention_scored. */
+/* Inside a write transaction: compute (rule point prevention_score, from the
+ * stored answers and membership_score_inputs) and store a new score of the
+ * company. Audited, event company.prevention_scored. */
+int membership_score_store_now(socle_db *wdb, socle_service *svc, int64_t company_id,
+                               socle_err *err);
+/* The same, doing nothing when a score exists already (the first score). */
 int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t company_id,
                                    socle_err *err);
+
+/* ---- score_inputs.c ---- */
+/* The rule point prevention_score's second argument for a company: a new
+ * object, {} (riskeval off) or {"duerp": {...}}; NULL with @p err. */
+json_t *membership_score_inputs(socle_service *svc, socle_db *db, int64_t company_id,
+                                socle_err *err);
+int membership_score_inputs_init(socle_plugin *p, socle_err *err);
 
 /* ---- membership.v1 (service.c) ---- */
 /* The table exported in init as MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR

@@ -197,8 +197,20 @@ static int indicators_get(socle_req *req, void *ud)
 		"SELECT type, COUNT(*) AS actions, COUNT(DISTINCT company_id) AS companies"
 		" FROM riskeval_amt WHERE done_on >= :from AND done_on <= :to GROUP BY type",
 		json_pack("{s:s, s:s}", "from", from, "to", to), &err) : NULL;
-	if (amt == NULL) {
+	/* Primary prevention actions proposed in the period, by their answer. */
+	json_t *prev = amt ? socle_db_query_one_new(db,
+		"SELECT COUNT(*) AS proposed,"
+		" COALESCE(SUM(CASE WHEN status = 'acceptee' THEN 1 ELSE 0 END), 0) AS accepted,"
+		" COALESCE(SUM(CASE WHEN status = 'refusee' THEN 1 ELSE 0 END), 0) AS refused,"
+		" COALESCE(SUM(CASE WHEN status = 'proposee' THEN 1 ELSE 0 END), 0) AS pending,"
+		" COALESCE(SUM(CASE WHEN parcours = 1 THEN 1 ELSE 0 END), 0) AS parcours_1,"
+		" COALESCE(SUM(CASE WHEN parcours = 2 THEN 1 ELSE 0 END), 0) AS parcours_2,"
+		" COUNT(DISTINCT company_id) AS companies"
+		" FROM riskeval_prevention_action WHERE proposed_on >= :from AND proposed_on <= :to",
+		json_pack("{s:s, s:s}", "from", from, "to", to), &err) : NULL;
+	if (prev == NULL) {
 		json_decref(divisions);
+		json_decref(amt);
 		return socle_reply_err(req, &err);
 	}
 	json_int_t companies = 0, covered = 0, workers = 0, workers_covered = 0;
@@ -232,11 +244,12 @@ static int indicators_get(socle_req *req, void *ud)
 	}
 	json_decref(amt);
 	return socle_reply_json(req, 200, json_pack(
-		"{s:s, s:s, s:s, s:{s:I, s:I, s:f, s:I, s:I, s:f}, s:o, s:o}", "from", from, "to", to,
+		"{s:s, s:s, s:s, s:{s:I, s:I, s:f, s:I, s:I, s:f}, s:o, s:o, s:o}", "from", from,
+		"to", to,
 		"fiche_since", since, "fiche_coverage", "companies", companies, "companies_covered",
 		covered, "companies_covered_pct", pct(covered, companies), "workers", workers,
 		"workers_covered", workers_covered, "workers_covered_pct", pct(workers_covered, workers),
-		"by_naf_division", divisions, "amt_by_type", by_type));
+		"by_naf_division", divisions, "amt_by_type", by_type, "prevention_actions", prev));
 }
 
 static const struct socle_route amt_routes[] = {

@@ -60,8 +60,50 @@ static const char riskeval_sql_v1[] =
 	"CREATE INDEX riskeval_amt_company ON riskeval_amt (company_id, id);"
 	"CREATE INDEX riskeval_amt_done ON riskeval_amt (done_on);";
 
+/* The DUERP vault and the primary prevention actions (issue 14 items 4, 5). */
+static const char riskeval_sql_v2[] =
+	/* One row per DUERP version the company uploaded. No route changes or
+	 * deletes a row: a version is kept as received, 40 years from its date
+	 * (keep_until, also in core_file). risks: the thesaurus codes the
+	 * company declared with it (JSON array), for the gap analysis. */
+	"CREATE TABLE riskeval_duerp ("
+	"  id INTEGER PRIMARY KEY,"
+	"  company_id INTEGER NOT NULL,"
+	"  version_on TEXT NOT NULL,"
+	"  received_on TEXT NOT NULL,"
+	"  format TEXT NOT NULL CHECK (format IN ('pdf', 'odt', 'docx', 'xlsx')),"
+	"  filename TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  keep_until TEXT NOT NULL,"
+	"  risks TEXT NOT NULL,"
+	"  note TEXT,"
+	"  uploaded_by INTEGER NOT NULL,"
+	"  uploaded_at INTEGER NOT NULL);"
+	"CREATE INDEX riskeval_duerp_company ON riskeval_duerp (company_id, version_on);"
+	"CREATE TABLE riskeval_prevention_action ("
+	"  id INTEGER PRIMARY KEY,"
+	"  company_id INTEGER NOT NULL,"
+	"  parcours INTEGER NOT NULL CHECK (parcours IN (1, 2)),"
+	"  fiche_id INTEGER,"
+	"  duerp_id INTEGER,"
+	"  analysis TEXT NOT NULL,"
+	"  proposal TEXT NOT NULL,"
+	"  note TEXT,"
+	"  proposed_on TEXT NOT NULL,"
+	"  proposed_by INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('proposee', 'acceptee', 'refusee')),"
+	"  answered_on TEXT,"
+	"  answered_by INTEGER,"
+	"  answer_note TEXT,"
+	"  next_due_on TEXT NOT NULL);"
+	"CREATE INDEX riskeval_prevention_action_company ON riskeval_prevention_action"
+	"  (company_id, id);"
+	"CREATE INDEX riskeval_prevention_action_on ON riskeval_prevention_action (proposed_on);";
+
 static const struct socle_migration riskeval_migrations[] = {
 	{1, riskeval_sql_v1},
+	{2, riskeval_sql_v2},
 };
 
 static const struct socle_event_decl riskeval_events[] = {
@@ -73,6 +115,11 @@ static const struct socle_event_decl riskeval_events[] = {
 	 "Une version validée de la fiche d'entreprise est transmise à l'employeur."},
 	{"amt.recorded", "amt_id, company_id, type, done_on",
 	 "Une action en milieu de travail est enregistrée pour une entreprise."},
+	{"duerp.version_added",
+	 "duerp_id, company_id, version_on, received_on, yearly_update, update_due_on, headcount",
+	 "L'entreprise dépose une version de son DUERP dans le coffre du service."},
+	{"prevention_action.proposed", "action_id, company_id, parcours, proposed_on, next_due_on",
+	 "Le service propose une action de prévention primaire à une entreprise."},
 };
 
 int riskeval_update_years(socle_service *svc)
@@ -187,6 +234,13 @@ static int riskeval_init(socle_plugin *p, socle_err *err)
 			return socle_err_set(err, SOCLE_E_INVAL, "service %s : le réglage update_years de "
 			                     "riskeval doit être un entier de 1 à 10 (années)",
 			                     socle_service_id(svc));
+		v = json_object_get(socle_service_settings(svc, p), "duerp_max_bytes");
+		if (socle_service_enables(svc, "riskeval") && v != NULL &&
+		    (!json_is_integer(v) || json_integer_value(v) < 1024 ||
+		     json_integer_value(v) > 50 * 1024 * 1024))
+			return socle_err_set(err, SOCLE_E_INVAL, "service %s : le réglage duerp_max_bytes "
+			                     "de riskeval doit être un entier de 1024 à 52428800 (octets)",
+			                     socle_service_id(svc));
 	}
 	riskeval_membership = socle_plugin_import(p, MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR,
 	                                          sizeof(*riskeval_membership), 0, err);
@@ -210,7 +264,8 @@ static int riskeval_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_on(p, "company.joined", on_company, NULL, err)) ||
 	    (rc = socle_plugin_on(p, "company.left", on_company, NULL, err)) ||
 	    (rc = riskeval_due_init(p, err)) || (rc = riskeval_fiche_init(p, err)) ||
-	    (rc = riskeval_amt_init(p, err)))
+	    (rc = riskeval_amt_init(p, err)) || (rc = riskeval_duerp_init(p, err)) ||
+	    (rc = riskeval_prevention_init(p, err)))
 		return rc;
 	return 0;
 }
@@ -220,4 +275,5 @@ SOCLE_PLUGIN_DEFINE(riskeval,
 	.summary = "Évaluation des risques professionnels : fiche d'entreprise versionnée et "
 	           "transmise, échéances expliquées, actions en milieu de travail et indicateurs",
 	.requires = (const char *const[]){"membership", NULL},
-	.init = riskeval_init);
+	.init = riskeval_init,
+	.start = riskeval_demo_start);

@@ -9,6 +9,11 @@
  *   due.c       rule points fiche_entreprise_due and duerp_update_due, the due
  *               date of one company, the team's list of fiches to establish
  *   amt.c       workplace actions (AMT) and the indicators
+ *   duerp.c     the DUERP vault: versions uploaded by the company, kept 40
+ *               years in the core file store, never changed; their status
+ *   duerp_format.c  what a file is, by its bytes (PDF, ODT, DOCX, XLSX)
+ *   prevention.c    primary prevention actions (parcours 1 and 2)
+ *   demo.c      demo data: a fiche and a DUERP for a few demo companies
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_RISKEVAL_H
 #define SOCLE_PLUGIN_RISKEVAL_H
@@ -64,6 +69,32 @@ json_t *riskeval_content_diff(const json_t *a, const json_t *b);
 int riskeval_fiche_init(socle_plugin *p, socle_err *err);
 int riskeval_due_init(socle_plugin *p, socle_err *err);
 int riskeval_amt_init(socle_plugin *p, socle_err *err);
+int riskeval_duerp_init(socle_plugin *p, socle_err *err);
+int riskeval_prevention_init(socle_plugin *p, socle_err *err);
+/* demo.c: the demo data of services whose settings say "demo_data": true. */
+int riskeval_demo_start(socle_plugin *p, socle_err *err);
+
+/* ---- duerp_format.c ---- */
+/* "pdf", "odt", "docx", "xlsx" (NULL-terminated) and their media types. */
+extern const char *const riskeval_duerp_formats[];
+extern const char *const riskeval_duerp_mime[];
+/* The index of @p format in riskeval_duerp_formats, or -1. */
+int riskeval_duerp_format_index(const char *format);
+/* Do the bytes say @p format? 0, or -1 with a French sentence in @p msg. */
+int riskeval_duerp_check_bytes(const char *format, const unsigned char *d, size_t len, char *msg,
+                               size_t size);
+
+/* ---- duerp.c ---- */
+/* The service setting duerp_max_bytes (default 20 MiB). */
+int64_t riskeval_duerp_max_bytes(socle_service *svc);
+/* duerp_update_due for the company (its declared headcount) and a last
+ * version of @p date (NULL: none) on @p on_date, with "headcount" added. */
+json_t *riskeval_duerp_update(socle_service *svc, socle_db *db, int64_t company,
+                              const char *date, const char *on_date, socle_err *err);
+/* {versions, transmitted_this_year, last_received_on, update, update_overdue,
+ * last_version} of the company on @p today. */
+json_t *riskeval_duerp_status(socle_service *svc, socle_db *db, int64_t company,
+                              const char *today, socle_err *err);
 
 /* ---- due.c ---- */
 /* fiche_entreprise_due's answer for a company (reader or writer @p db), at

@@ -26,6 +26,14 @@
 --     action_plan_reviewed  Plan d'actions avec bilans réguliers et
 --                           mise à jour ?                                  0.5 (if action_plan)
 --
+-- inputs (second argument, issue 9 item 1): what other plugins know, nil
+-- fields when they are off. inputs.duerp comes from riskeval's DUERP vault
+-- ({versions, transmitted_this_year, last_version_on, last_received_on,
+-- yearly_update, update_due_on, update_overdue}, docs/lua-api.md): a version
+-- deposited with the service answers the "duerp" question whatever was
+-- declared — yes while it is up to date, no once its yearly update (R4121-2)
+-- is overdue. With no version in the vault, the declared answer stands.
+--
 -- Total 5. An unanswered question (absent, or anything but true/false) gives
 -- no point and is named as such in the explanation. A service changes the
 -- scale by redefining socle.rule("prevention_score", ...) in its own scripts.
@@ -55,13 +63,49 @@ local function answer_of(answers, key)
   return nil
 end
 
-socle.rule("prevention_score", function(answers)
+local MONTHS = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre" }
+
+local function fr_date(d)
+  local y, m, j = d:match("^(%d%d%d%d)-(%d%d)-(%d%d)$")
+  if not y then return d end
+  j = tonumber(j)
+  return (j == 1 and "1er" or tostring(j)) .. " " .. MONTHS[tonumber(m)] .. " " .. y
+end
+
+local function vault_of(inputs)
+  local d = type(inputs) == "table" and inputs.duerp or nil
+  if type(d) ~= "table" or (d.versions or 0) < 1 or type(d.last_version_on) ~= "string" then
+    return nil
+  end
+  return d
+end
+
+socle.rule("prevention_score", function(answers, inputs)
   answers = answers or {}
+  local vault = vault_of(inputs)
+  if vault then
+    local eff = {}
+    for k, v in pairs(answers) do eff[k] = v end
+    eff.duerp = not vault.update_overdue
+    answers = eff
+  end
   local score, details, parts = 0, {}, {}
   for _, q in ipairs(QUESTIONS) do
     local a = answer_of(answers, q.key)
     local pts, why = 0
-    if a == nil then
+    if vault and q.key == "duerp" then
+      if a then
+        pts = q.points
+        why = q.label .. " : oui, version du " .. fr_date(vault.last_version_on)
+          .. " déposée au service" .. (vault.transmitted_this_year
+            and " et transmise cette année (L4121-3-1 VI)" or "") .. " (+" .. fr(pts) .. ")"
+      else
+        why = q.label .. " : version du " .. fr_date(vault.last_version_on) .. " à mettre à jour"
+          .. " depuis le " .. fr_date(vault.update_due_on or vault.last_version_on)
+          .. " (R4121-2) (0)"
+      end
+    elseif a == nil then
       why = q.label .. " : non renseigné (0)"
     elseif q.parent and answer_of(answers, q.parent) ~= true then
       why = q.label .. " : ne compte pas sans réponse oui à la question précédente (0)"
@@ -76,6 +120,7 @@ socle.rule("prevention_score", function(answers)
       question = q.key, label = q.label,
       answer = (a == nil) and "non renseigné" or a,
       points = pts, max = q.points,
+      source = (vault and q.key == "duerp") and "coffre DUERP" or nil,
     }
     parts[#parts + 1] = why
   end
@@ -149,6 +194,60 @@ do
     rule = "prevention_score", name = "questions non renseignées : 0 point chacune",
     args = { a },
     expect = expected(2, { 1, 0, 0, 0, 0, 1 }, a,
+      "Score de culture de prévention 2 sur 5 (cahier des charges 3.2.1.3) : DUERP présent : oui (+1) ; "
+      .. "DUERP élaboré avec les salariés : non renseigné (0) ; plan d'actions de prévention : "
+      .. "non renseigné (0) ; plan d'actions revu et mis à jour régulièrement : non renseigné (0) ; "
+      .. "instances représentatives du personnel ou salariés désignés compétents : non renseigné (0) ; "
+      .. "processus ou livret d'accueil des nouveaux salariés : oui (+1)."),
+  }
+end
+
+do
+  -- riskeval's vault: a version deposited this year answers "duerp" yes even
+  -- though the company declared no; the dependent question then counts.
+  local a = { duerp = false, duerp_with_workers = true, onboarding = true }
+  local inputs = { duerp = { versions = 1, transmitted_this_year = true,
+                             last_version_on = "2025-01-15", last_received_on = "2025-02-01",
+                             yearly_update = false, update_overdue = false } }
+  local r = expected(2.5, { 1, 0.5, 0, 0, 0, 1 },
+    { duerp = true, duerp_with_workers = true, onboarding = true },
+    "Score de culture de prévention 2,5 sur 5 (cahier des charges 3.2.1.3) : DUERP présent : oui, "
+    .. "version du 15 janvier 2025 déposée au service et transmise cette année (L4121-3-1 VI) (+1) ; "
+    .. "DUERP élaboré avec les salariés : oui (+0,5) ; plan d'actions de prévention : non renseigné "
+    .. "(0) ; plan d'actions revu et mis à jour régulièrement : non renseigné (0) ; instances "
+    .. "représentatives du personnel ou salariés désignés compétents : non renseigné (0) ; "
+    .. "processus ou livret d'accueil des nouveaux salariés : oui (+1).")
+  r.details[1].source = "coffre DUERP"
+  socle.test {
+    rule = "prevention_score", name = "coffre DUERP : version déposée cette année, oui",
+    args = { a, inputs }, expect = r,
+  }
+
+  -- The yearly update is overdue (11 employees and more): the declared yes no
+  -- longer counts.
+  local late = { duerp = { versions = 1, transmitted_this_year = false,
+                           last_version_on = "2023-03-01", last_received_on = "2023-03-02",
+                           yearly_update = true, update_due_on = "2024-03-01",
+                           update_overdue = true } }
+  local r2 = expected(1, { 0, 0, 0, 0, 0, 1 }, { duerp = false, onboarding = true },
+    "Score de culture de prévention 1 sur 5 (cahier des charges 3.2.1.3) : DUERP présent : version "
+    .. "du 1er mars 2023 à mettre à jour depuis le 1er mars 2024 (R4121-2) (0) ; DUERP élaboré avec "
+    .. "les salariés : non renseigné (0) ; plan d'actions de prévention : non renseigné (0) ; plan "
+    .. "d'actions revu et mis à jour régulièrement : non renseigné (0) ; instances représentatives "
+    .. "du personnel ou salariés désignés compétents : non renseigné (0) ; processus ou livret "
+    .. "d'accueil des nouveaux salariés : oui (+1).")
+  r2.details[1].source = "coffre DUERP"
+  socle.test {
+    rule = "prevention_score", name = "coffre DUERP : mise à jour annuelle dépassée, non",
+    args = { { duerp = true, onboarding = true }, late }, expect = r2,
+  }
+
+  -- riskeval off (inputs.duerp nil) or no version yet: the declared answers stand.
+  socle.test {
+    rule = "prevention_score", name = "coffre DUERP vide : la réponse déclarée compte",
+    args = { { duerp = true, onboarding = true },
+             { duerp = { versions = 0, transmitted_this_year = false, update_overdue = false } } },
+    expect = expected(2, { 1, 0, 0, 0, 0, 1 }, { duerp = true, onboarding = true },
       "Score de culture de prévention 2 sur 5 (cahier des charges 3.2.1.3) : DUERP présent : oui (+1) ; "
       .. "DUERP élaboré avec les salariés : non renseigné (0) ; plan d'actions de prévention : "
       .. "non renseigné (0) ; plan d'actions revu et mis à jour régulièrement : non renseigné (0) ; "
