@@ -959,29 +959,22 @@ static int due_visits_route(socle_req *req, void *ud)
 	return body ? socle_reply_json(req, 200, body) : SOCLE_E_NOMEM;
 }
 
-/* GET /tracking/workers/{id}/next-visits: the engine asked now about one
- * worker, with its explanations and articles. */
-static int worker_next_visits_route(socle_req *req, void *ud)
+/* tracking.h: the engine asked now about one worker. */
+json_t *tracking_next_visits_now(socle_service *svc, socle_db *db, int64_t worker_id,
+                                 int64_t *company, socle_err *err)
 {
-	socle_service *svc = socle_req_service(req);
-	socle_err err = SOCLE_ERR_INIT;
 	struct due_worker w = {0};
-	int64_t worker_id;
 	char today[11];
 	bool found = false;
 	int step, rc = 0;
-	(void)ud;
+	json_t *out = NULL;
+	socle_stmt *st = socle_db_prepare(db, WORKER_SQL " WHERE w.id = :id"
+	                                      " ORDER BY o.held_on, o.id", err);
 
-	if (socle_req_param_id(req, "id", &worker_id) != 0)
-		return socle_reply_error(req, 404, "not_found", "Salarié introuvable.");
-	socle_db *db = socle_req_reader(req, &err);
-	socle_stmt *st = db ? socle_db_prepare(db, WORKER_SQL " WHERE w.id = :id"
-	                                           " ORDER BY o.held_on, o.id", &err)
-	                    : NULL;
 	if (st == NULL)
-		return reply_fail(req, &err);
+		return NULL;
 	socle_stmt_bind_int(st, ":id", worker_id);
-	while (rc == 0 && (step = socle_stmt_step(st, &err)) == 1) {
+	while (rc == 0 && (step = socle_stmt_step(st, err)) == 1) {
 		if (!found)
 			worker_take(&w, st);
 		found = true;
@@ -989,35 +982,65 @@ static int worker_next_visits_route(socle_req *req, void *ud)
 			rc = visit_take(&w, st);
 	}
 	socle_stmt_release(st);
-	if (rc == 0 && err.code == 0 && !found)
-		rc = socle_reply_error(req, 404, "not_found", "Salarié introuvable.");
-	else if (rc != 0 || err.code != 0)
-		rc = err.code ? socle_reply_err(req, &err) : rc;
-	else if (socle_access_worker(req, worker_id, w.company, &err) != 0)
-		rc = socle_reply_err(req, &err);
-	else if (w.invalid)
-		rc = socle_reply_error(req, 409, "invalid_data",
-		                       "Une donnée de ce salarié est illisible : ses prochaines visites "
-		                       "ne peuvent pas être calculées.");
-	else if (w.category[0] == '\0')
-		rc = socle_reply_error(req, 409, "no_category",
-		                       "La catégorie de suivi de ce salarié n'est pas encore "
-		                       "calculée : ses prochaines visites ne peuvent pas l'être.");
-	else {
-		json_t *out = NULL;
-
+	if (company)
+		*company = w.company;
+	if (rc != 0 || err->code != 0) {
+		if (err->code == 0)
+			socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	} else if (!found) {
+		socle_err_set(err, SOCLE_E_NOTFOUND, "Salarié introuvable.");
+	} else if (w.invalid) {
+		socle_err_set(err, SOCLE_E_CONFLICT, "Une donnée de ce salarié est illisible : ses "
+		              "prochaines visites ne peuvent pas être calculées.");
+	} else if (w.category[0] == '\0') {
+		socle_err_set(err, SOCLE_E_CONFLICT, "La catégorie de suivi de ce salarié n'est pas "
+		              "encore calculée : ses prochaines visites ne peuvent pas l'être.");
+	} else {
 		socle_date_today(today);
 		w.on_date = today;
-		if (socle_rule_call_pushed(svc, "next_visits", push_next_visits_args, &w, &out, &err))
-			rc = socle_reply_err(req, &err);
-		else {
-			json_object_set_new(out, "worker_id", json_integer(worker_id));
-			json_object_set_new(out, "on_date", json_string(today));
-			rc = socle_reply_json(req, 200, out);
-		}
+		if (socle_rule_call_pushed(svc, "next_visits", push_next_visits_args, &w, &out, err))
+			out = NULL;
 	}
 	due_worker_free(&w);
-	return rc;
+	return out;
+}
+
+/* GET /tracking/workers/{id}/next-visits: the engine asked now about one
+ * worker, with its explanations and articles. */
+static int worker_next_visits_route(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t worker_id, company = 0;
+	char today[11];
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &worker_id) != 0)
+		return socle_reply_error(req, 404, "not_found", "Salarié introuvable.");
+	socle_db *db = socle_req_reader(req, &err);
+	if (db == NULL)
+		return reply_fail(req, &err);
+	json_t *out = tracking_next_visits_now(socle_req_service(req), db, worker_id, &company, &err);
+
+	/* Whose worker it is decides before anything about it is said. */
+	if (err.code != SOCLE_E_NOTFOUND && company != 0) {
+		socle_err e2 = SOCLE_ERR_INIT;
+
+		if (socle_access_worker(req, worker_id, company, &e2) != 0) {
+			json_decref(out);
+			return socle_reply_err(req, &e2);
+		}
+	}
+	if (out == NULL) {
+		if (err.code == SOCLE_E_CONFLICT)
+			return socle_reply_error(req, 409,
+			                         strstr(err.msg, "illisible") ? "invalid_data" : "no_category",
+			                         err.msg);
+		return socle_reply_err(req, &err);
+	}
+	socle_date_today(today);
+	json_object_set_new(out, "worker_id", json_integer(worker_id));
+	json_object_set_new(out, "on_date", json_string(today));
+	return socle_reply_json(req, 200, out);
 }
 
 static const struct socle_route due_routes[] = {

@@ -1031,15 +1031,22 @@ struct request_write {
 	int64_t duplicate;
 	json_t *row;
 	json_t *window; /* visit_request_allowed's {earliest?, latest?}, or NULL */
+	json_t *owed;   /* the engine's deadline of an owed visit ("AAAA-MM-JJ"), or NULL */
 };
 
 /* The request's deadline: the one the requester typed, else the last day of
- * the window the rule gives (a reprise: 8 days after the return). */
-static const json_t *request_due(const json_t *body, const json_t *window)
+ * the window the rule gives (a reprise: 8 days after the return), else the
+ * engine's deadline of the visit owed (issue 10 item 6: the indicator of
+ * requests answered in time needs one). */
+static const json_t *request_due(const json_t *body, const struct request_write *rw)
 {
 	const json_t *typed = json_object_get(body, "due_before");
 
-	return typed && !json_is_null(typed) ? typed : json_object_get(window, "latest");
+	if (typed && !json_is_null(typed))
+		return typed;
+	if (json_object_get(rw->window, "latest"))
+		return json_object_get(rw->window, "latest");
+	return rw->owed;
 }
 
 static int request_txn(socle_db *wdb, void *ud, socle_err *err)
@@ -1079,7 +1086,7 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 	                     " s:O?}",
 	                     "w", json_object_get(b, "worker_id"), "c",
 	                     json_object_get(b, "company_id"), "t", json_object_get(b, "type"), "by",
-	                     rw->by, "on", rw->on, "due", request_due(b, rw->window), "reason",
+	                     rw->by, "on", rw->on, "due", request_due(b, rw), "reason",
 	                     json_object_get(b, "reason"), "site", json_object_get(b, "site"),
 	                     "leave", json_object_get(b, "leave_id"), "prio", rw->priority, "why",
 	                     rw->priority_reason, "user", user_of(rw->req), "now", (json_int_t)now,
@@ -1093,7 +1100,7 @@ static int request_txn(socle_db *wdb, void *ud, socle_err *err)
 	                         (json_int_t)rw->id, "worker_id", json_object_get(b, "worker_id"),
 	                         "company_id", json_object_get(b, "company_id"), "type",
 	                         json_object_get(b, "type"), "requested_by", rw->by, "requested_on",
-	                         rw->on, "due_before", request_due(b, rw->window)),
+	                         rw->on, "due_before", request_due(b, rw)),
 	               err)) ||
 	    (rc = audit(wdb, rw->req, "tracking.visit_request.create", "visit_request", rw->id,
 	                json_pack("{s:O, s:O, s:O, s:s}", "company_id",
@@ -1139,6 +1146,55 @@ static int reply_not_allowed(socle_req *req, const char *reason, const json_t *b
 	                                  "request_not_allowed", "message", reason, "basis",
 	                                  basis ? basis : json_array(), "request_id",
 	                                  socle_req_id(req) ? socle_req_id(req) : ""));
+}
+
+/* The visits of the worker's follow-up that the engine (next_visits) decides;
+ * the others come from an event (a leave, an exposure's end) or a person's
+ * asking (à la demande, orientation by a professional). */
+static bool engine_decides(const char *type)
+{
+	static const char *const decided[] = {"vip_initiale", "vip_periodique", "suivi_adapte",
+	                                      "ema_initial", "ema_periodique",
+	                                      "visite_intermediaire", "attestation_caces",
+	                                      "mi_carriere"};
+
+	for (size_t i = 0; i < SOCLE_COUNT(decided); i++)
+		if (strcmp(decided[i], type) == 0)
+			return true;
+	return false;
+}
+
+/* Issue 10 item 6: a visit of the follow-up the engine owes the worker gets
+ * the engine's deadline (its latest day, or "before"), so that the seed's
+ * indicator of requests answered in time (3.3.1.4) counts them. A deadline
+ * already passed is not given: the visit is overdue, and a request must stay
+ * bookable on the next free slot (the booking refuses slots after a
+ * deadline). A worker the engine cannot answer for (no category yet, not yet
+ * in tracking's copy) gets none. Never refuses: item 5 (refusing a type the
+ * engine does not owe) is not built, see the README's limits. */
+static int engine_deadline(socle_req *req, socle_db *db, struct request_write *rw,
+                           const struct tracking_visit_type *t, int64_t worker)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *nv, *v;
+	size_t i;
+
+	if (!engine_decides(t->code))
+		return 0;
+	nv = tracking_next_visits_now(socle_req_service(req), db, worker, NULL, &err);
+	if (nv == NULL)
+		return err.code == SOCLE_E_CONFLICT || err.code == SOCLE_E_NOTFOUND ? 0 : err.code;
+	json_array_foreach(json_object_get(nv, "visits"), i, v) {
+		if (strcmp(sget(v, "type") ? sget(v, "type") : "", t->code) != 0)
+			continue;
+		const char *due = sget(v, "latest") ? sget(v, "latest") : sget(v, "before");
+
+		if (due && strcmp(due, rw->on) >= 0)
+			rw->owed = json_string(due);
+		break;
+	}
+	json_decref(nv);
+	return 0;
 }
 
 /* POST /tracking/visit-requests */
@@ -1255,13 +1311,19 @@ static int request_create(socle_req *req, void *ud)
 		json_decref(out);
 	}
 
+	/* The deadline of the visit the engine owes, when the requester gave none. */
+	if (engine_deadline(req, db, &rw, t, worker) != 0)
+		socle_log(SOCLE_LOG_WARN, "service %s : échéance du moteur indisponible pour le "
+		          "salarié %" PRId64, socle_service_id(socle_req_service(req)), worker);
+
 	/* Its priority, then the write. */
 	json_t *view = json_pack("{s:O, s:s, s:s, s:O, s:O}", "type", json_object_get(b, "type"),
 	                         "requested_by", rw.by, "requested_on", rw.on, "worker_id",
 	                         json_object_get(b, "worker_id"), "company_id",
 	                         json_object_get(b, "company_id"));
-	if (view && due)
-		json_object_set(view, "due_before", json_object_get(b, "due_before"));
+	json_t *deadline = (json_t *)request_due(b, &rw);
+	if (view && deadline)
+		json_object_set(view, "due_before", deadline);
 	if (view && sget(b, "site"))
 		json_object_set(view, "site", json_object_get(b, "site"));
 	json_t *rv = view ? request_rule_view(view) : NULL;
@@ -1273,11 +1335,14 @@ static int request_create(socle_req *req, void *ud)
 	if (rc != 0) {
 		socle_log(SOCLE_LOG_WARN, "service %s : visit_priority en échec : %s",
 		          socle_service_id(socle_req_service(req)), err.msg);
+		json_decref(rw.window);
+		json_decref(rw.owed);
 		return socle_reply_err(req, &err);
 	}
 	rc = socle_service_write(socle_req_service(req), request_txn, &rw, &err);
 	free(rw.priority_reason);
 	json_decref(rw.window);
+	json_decref(rw.owed);
 	if (rc != 0) {
 		json_decref(rw.row);
 		if (rc == SOCLE_E_CONFLICT)

@@ -184,6 +184,12 @@ int tracking_due_init(socle_plugin *p, socle_err *err);
 int tracking_catalog_init(socle_plugin *p, socle_err *err);
 
 /* ---- due visits (due.c) ---- */
+/* The engine (next_visits) asked now about one worker: its answer (new), or
+ * NULL with @p err: SOCLE_E_NOTFOUND, SOCLE_E_CONFLICT (a datum unreadable,
+ * no category yet; French message), or the rule's error. @p company gets the
+ * worker's company when known. */
+json_t *tracking_next_visits_now(socle_service *svc, socle_db *db, int64_t worker_id,
+                                 int64_t *company, socle_err *err);
 struct tracking_due_stats {
 	int64_t workers; /* asked about */
 	int64_t changed; /* rows written: the answer changed, or was new */

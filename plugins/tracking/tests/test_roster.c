@@ -122,6 +122,23 @@ static void test_due_visits_follow_declarations(void **state)
 	assert_int_equal(json_array_size(items), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "worker_id")), w);
 	json_decref(r);
+
+	/* The employer asks for the visit the engine owes without a deadline:
+	 * the request gets the engine's (issue 10 item 6). */
+	r = get(employer, "/api/v1/svc/tracking/workers/%lld/next-visits", (long long)w);
+	const json_t *owed = json_array_get(json_object_get(r, "visits"), 0);
+	char latest[11];
+	snprintf(latest, sizeof(latest), "%s", json_string_value(json_object_get(owed, "latest"))
+	         ? json_string_value(json_object_get(owed, "latest"))
+	         : json_string_value(json_object_get(owed, "before")));
+	assert_string_equal(json_string_value(json_object_get(owed, "type")), "vip_initiale");
+	assert_string_equal(latest, "2025-09-16"); /* 3 months after the hire */
+	json_decref(r);
+	r = expect(201, employer, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s}", "worker_id", w, "company_id", company, "type",
+	                     "vip_initiale"));
+	assert_string_equal(json_string_value(json_object_get(r, "due_before")), latest);
+	json_decref(r);
 	free(employer);
 	free(staff);
 }
