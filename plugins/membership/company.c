@@ -1322,13 +1322,19 @@ static int64_t invite_user(socle_db *wdb, const struct invite *iv, socle_err *er
 		return socle_err_set(err, SOCLE_E_CONFLICT,
 		                     "Cette adresse appartient à un compte qui n'est pas un compte "
 		                     "employeur : utilisez une autre adresse.");
-	if (uid == 0) {
+	/* A new account cannot sign in before it accepts (no password): bound
+	 * now. An existing one is bound only when its owner accepts the
+	 * invitation: an administrator typing someone's address must not hand
+	 * that person's account the company's data, nor the company theirs. */
+	bool existing = uid > 0;
+
+	if (!existing) {
 		uid = socle_user_create(wdb, iv->email, iv->name, SOCLE_ROLE_EMPLOYER, NULL, err);
 		if (uid < 0)
 			return uid;
+		if ((rc = socle_user_bind(wdb, uid, "company", iv->company_id, err)) < 0)
+			return rc;
 	}
-	if ((rc = socle_user_bind(wdb, uid, "company", iv->company_id, err)) < 0)
-		return rc;
 	int flags[SOCLE_COUNT(roles)];
 
 	for (size_t k = 0; k < SOCLE_COUNT(roles); k++) {
@@ -1757,6 +1763,9 @@ static int accept_write(socle_db *wdb, void *ud, socle_err *err)
 		return rc;
 	}
 	if (rc < 0)
+		return rc;
+	/* The company's data opens to the account now that its owner accepted. */
+	if ((rc = socle_user_bind(wdb, t->user_id, "company", t->company_id, err)) < 0)
 		return rc;
 	p = json_pack("{s:I, s:I}", "id", (json_int_t)inv, "now", (json_int_t)now);
 	rc = p ? socle_db_run(wdb, "UPDATE membership_invitation SET used_at = :now WHERE id = :id"

@@ -159,7 +159,16 @@ static size_t count_companies(const char *admin)
 }
 
 /* The invitation mail sent to @p to (waits for the loop thread): its token. */
+static bool outbox_token_about(const char *to, const char *about, char token[65]);
+
 static bool outbox_token(const char *to, char token[65])
+{
+	return outbox_token_about(to, NULL, token);
+}
+
+/* The token of the invitation mailed to @p to whose text holds @p about
+ * (NULL: any). */
+static bool outbox_token_about(const char *to, const char *about, char token[65])
 {
 	char *dir = fs_join(W.d.dir, "outbox/demo"), want[300];
 	bool found = false;
@@ -181,7 +190,8 @@ static bool outbox_token(const char *to, char token[65])
 				fclose(f);
 			buf[n] = '\0';
 			const char *link = strstr(buf, "/portal/invitation.html?token=");
-			if (strstr(buf, want) && strstr(buf, "X-Socle-Category: invitation") && link) {
+			if (strstr(buf, want) && strstr(buf, "X-Socle-Category: invitation") && link &&
+			    (about == NULL || strstr(buf, about))) {
 				memcpy(token, link + strlen("/portal/invitation.html?token="), 64);
 				token[64] = '\0';
 				found = strspn(token, "0123456789abcdef") == 64;
@@ -696,6 +706,34 @@ static void test_satisfaction(void **state)
 	json_decref(r);
 	r = call(emp, "GET", "/api/v1/demo/membership/indicators/satisfaction", NULL, &status);
 	assert_int_equal(status, 403);
+	json_decref(r);
+
+	/* B's administrator invites the address of A's: that existing account
+	 * reaches B only once its owner accepts (it used to at once). */
+	snprintf(path, sizeof(path), "/api/v1/demo/membership/companies/%lld/users",
+	         (long long)W.company_b);
+	r = call(emp_b, "POST", path, json_pack("{s:s, s:s, s:[s]}", "email", "camille@martin.test",
+	                                        "name", "Camille Martin", "roles", "declaration"),
+	         &status);
+	assert_int_equal(status, 201);
+	assert_true(json_is_true(json_object_get(r, "invitation_pending")));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/demo/membership/companies/%lld", (long long)W.company_b);
+	r = call(emp, "GET", path, NULL, &status);
+	assert_int_equal(status, 403);
+	json_decref(r);
+	r = call(emp, "GET", "/api/v1/demo/membership/my/companies", NULL, &status);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+	assert_true(outbox_token_about("camille@martin.test", "Garage Durand", token));
+	r = call(NULL, "POST", "/api/v1/demo/membership/invitations/accept",
+	         json_pack("{s:s, s:s}", "token", token, "password", EMPLOYER_PASSWORD), &status);
+	assert_int_equal(status, 200);
+	json_decref(r);
+	free(emp);
+	emp = login_with("demo", "camille@martin.test", EMPLOYER_PASSWORD, 200);
+	r = call(emp, "GET", path, NULL, &status);
+	assert_int_equal(status, 200);
 	json_decref(r);
 	free(emp_b);
 	free(emp);
