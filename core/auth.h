@@ -122,6 +122,22 @@ int64_t auth_throttle_fail(struct auth_throttle *t, const char *key, int64_t now
 void auth_throttle_clear(struct auth_throttle *t, const char *key);
 size_t auth_throttle_count(struct auth_throttle *t);
 
+/* The sign-in guard (password, code, reset) over three keys: the account from
+ * this address (locked after a few failures), the account from any address
+ * (locked after ten times as many: a guessing spread over many addresses),
+ * and the address (many accounts tried). Five wrong passwords typed by
+ * someone else lock the account for that address only: the real user, from
+ * his own address, still signs in (issue 11 item 6). Blocked: ms left (0:
+ * allowed) and *which the key ("account", "address"); fail: the longest lock
+ * now in force (0: none); clear: a success forgets the account's failures
+ * from this address and from everywhere, not the address's. */
+struct auth_service;
+int64_t auth_login_blocked(struct auth_service *a, const char *email, const char *address,
+                           int64_t now_ms, const char **which);
+int64_t auth_login_fail(struct auth_service *a, const char *email, const char *address,
+                        int64_t now_ms);
+void auth_login_clear(struct auth_service *a, const char *email, const char *address);
+
 /* ------------------------------------------------------------------- sessions */
 
 struct auth_settings {
@@ -131,7 +147,8 @@ struct auth_settings {
 	int64_t revalidate_ms;    /* re-read a cached session's row this often (10 s) */
 	size_t cache_max;         /* sessions kept in memory per service */
 	bool cookie_secure;       /* add "Secure" to the session cookie (TLS) */
-	struct auth_throttle_policy account; /* 5 failures / 15 min, growing lock */
+	struct auth_throttle_policy account; /* 5 failures / 15 min from one address */
+	struct auth_throttle_policy account_any; /* 50 failures / 15 min from any address */
 	struct auth_throttle_policy address; /* 20 failures / 15 min, growing lock */
 	struct auth_throttle_policy public_form; /* 20 submissions / hour per address */
 };
@@ -153,7 +170,8 @@ struct auth_service {
 	size_t n_marks;
 	int64_t all_marked_until_ns;        /* monotonic; nonzero: bypass the cache until then */
 	uint64_t generation;                /* bumped by every drop: stale loads stay out */
-	struct auth_throttle throttle_account;
+	struct auth_throttle throttle_account;     /* "email|address" keys */
+	struct auth_throttle throttle_account_any; /* "email" keys: many addresses */
 	struct auth_throttle throttle_address;
 	struct auth_throttle throttle_public; /* public forms: "bucket|address" keys */
 };

@@ -372,14 +372,13 @@ static int code_sign_in(socle_req *req, bool reset)
 		snprintf(email, sizeof(email), "%.*s", AUTH_EMAIL_MAX, raw_email);
 
 	int64_t now = socle_now_ms();
-	int64_t left_acct = auth_throttle_blocked(&as->throttle_account, email, now);
-	int64_t left_addr = auth_throttle_blocked(&as->throttle_address, req->client_ip, now);
+	int64_t left = auth_login_blocked(as, email, req->client_ip, now, NULL);
 
-	if (left_acct > 0 || left_addr > 0) {
+	if (left > 0) {
 		auth_audit_login(req, 0, 0, "denied",
 		                 json_pack("{s:s, s:s, s:s}", "reason", "throttled", "email", email,
 		                           "method", "code"));
-		return auth_reply_throttled(req, left_acct > left_addr ? left_acct : left_addr);
+		return auth_reply_throttled(req, left);
 	}
 
 	struct code_account a = {0};
@@ -411,8 +410,7 @@ static int code_sign_in(socle_req *req, bool reset)
 		sodium_memzero(new_hash, sizeof(new_hash));
 	}
 	if (!t.matched) {
-		auth_throttle_fail(&as->throttle_account, email, now);
-		auth_throttle_fail(&as->throttle_address, req->client_ip, now);
+		auth_login_fail(as, email, req->client_ip, now);
 		auth_audit_login(req, rc == 1 ? a.id : 0, rc == 1 ? a.role : 0, "failed",
 		                 json_pack("{s:s, s:s, s:s}", "reason",
 		                           rc != 1 ? "unknown_user" : a.disabled ? "disabled"
@@ -424,7 +422,7 @@ static int code_sign_in(socle_req *req, bool reset)
 		                  "10 minutes et ne sert qu'une fois).");
 		return socle_reply_invalid(req, fields);
 	}
-	auth_throttle_clear(&as->throttle_account, email);
+	auth_login_clear(as, email, req->client_ip);
 	if (reset)
 		auth_session_forget_user(req->service, a.id);
 
@@ -517,7 +515,7 @@ int auth_route_password_change(socle_req *req, void *ud)
 	const char *password = json_string_value(json_object_get(body, "password"));
 	const char *email = socle_principal_email(socle_req_principal(req));
 	int64_t now = socle_now_ms();
-	int64_t left = auth_throttle_blocked(&as->throttle_account, email, now);
+	int64_t left = auth_login_blocked(as, email, req->client_ip, now, NULL);
 
 	if (left > 0)
 		return auth_reply_throttled(req, left);
@@ -545,7 +543,7 @@ int auth_route_password_change(socle_req *req, void *ud)
 	if (rc < 0)
 		return socle_reply_err(req, &err);
 	if (auth_password_verify(stored[0] ? stored : NULL, current) != 0) {
-		auth_throttle_fail(&as->throttle_account, email, now);
+		auth_login_fail(as, email, req->client_ip, now);
 		socle_field_error(&fields, "current_password", "Mot de passe actuel incorrect.");
 		return socle_reply_invalid(req, fields);
 	}

@@ -292,15 +292,13 @@ static int route_login(socle_req *req, void *ud)
 		snprintf(email, sizeof(email), "%.*s", AUTH_EMAIL_MAX, raw_email);
 
 	int64_t now = socle_now_ms();
-	int64_t left_acct = auth_throttle_blocked(&a->throttle_account, email, now);
-	int64_t left_addr = auth_throttle_blocked(&a->throttle_address, req->client_ip, now);
+	const char *which = NULL;
+	int64_t left = auth_login_blocked(a, email, req->client_ip, now, &which);
 
-	if (left_acct > 0 || left_addr > 0) {
-		int64_t left = left_acct > left_addr ? left_acct : left_addr;
-
+	if (left > 0) {
 		auth_audit_login(req, 0, 0, "denied",
 		            json_pack("{s:s, s:s, s:s, s:I}", "reason", "throttled", "email", email,
-		                      "key", left_acct > 0 ? "account" : "address", "retry_after_s",
+		                      "key", which, "retry_after_s",
 		                      (json_int_t)((left + 999) / 1000)));
 		return auth_reply_throttled(req, left);
 	}
@@ -327,14 +325,11 @@ static int route_login(socle_req *req, void *ud)
 	if (verdict != 0) {
 		const char *reason = rc != 1 ? "unknown_user" : u.disabled ? "disabled"
 		                   : !u.has_hash ? "no_password" : "bad_password";
-		int64_t lock_acct = auth_throttle_fail(&a->throttle_account, email, now);
-		int64_t lock_addr = auth_throttle_fail(&a->throttle_address, req->client_ip, now);
+		int64_t lock = auth_login_fail(a, email, req->client_ip, now);
 		json_t *detail = json_pack("{s:s, s:s}", "reason", reason, "email", email);
 
-		if (detail != NULL && (lock_acct > 0 || lock_addr > 0))
-			json_object_set_new(detail, "locked_for_s",
-			                    json_integer((lock_acct > lock_addr ? lock_acct : lock_addr) /
-			                                 1000));
+		if (detail != NULL && lock > 0)
+			json_object_set_new(detail, "locked_for_s", json_integer(lock / 1000));
 		auth_audit_login(req, rc == 1 ? u.id : 0, rc == 1 ? u.role : 0, "failed", detail);
 		sodium_memzero(u.hash, sizeof(u.hash));
 		return socle_reply_error(req, 401, "invalid_credentials",
@@ -343,7 +338,7 @@ static int route_login(socle_req *req, void *ud)
 
 	/* Success. The account's failures are forgotten, the address's are not
 	 * (one address trying many accounts is what the address limit is for). */
-	auth_throttle_clear(&a->throttle_account, email);
+	auth_login_clear(a, email, req->client_ip);
 
 	char rehash[AUTH_PWHASH_LEN];
 	bool do_rehash = auth_password_needs_rehash(u.hash) &&

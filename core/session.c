@@ -72,6 +72,8 @@ void auth_settings_default(struct auth_settings *s)
 		.forget_ms = 24 * 3600 * 1000,
 		.max_entries = 65536,
 	};
+	s->account_any = s->account;
+	s->account_any.max_failures = 10 * s->account.max_failures;
 	s->address = (struct auth_throttle_policy){
 		.max_failures = 20,
 		.window_ms = 15 * 60 * 1000,
@@ -164,14 +166,22 @@ int auth_service_open(socle_service *svc, socle_err *err)
 	}
 	rc = auth_throttle_init(&a->throttle_account, &a->settings.account);
 	if (rc == 0) {
-		rc = auth_throttle_init(&a->throttle_address, &a->settings.address);
+		rc = auth_throttle_init(&a->throttle_account_any, &a->settings.account_any);
 		if (rc < 0)
 			auth_throttle_fini(&a->throttle_account);
+	}
+	if (rc == 0) {
+		rc = auth_throttle_init(&a->throttle_address, &a->settings.address);
+		if (rc < 0) {
+			auth_throttle_fini(&a->throttle_account);
+			auth_throttle_fini(&a->throttle_account_any);
+		}
 	}
 	if (rc == 0) {
 		rc = auth_throttle_init(&a->throttle_public, &a->settings.public_form);
 		if (rc < 0) {
 			auth_throttle_fini(&a->throttle_account);
+			auth_throttle_fini(&a->throttle_account_any);
 			auth_throttle_fini(&a->throttle_address);
 		}
 	}
@@ -216,6 +226,7 @@ void auth_service_close(socle_service *svc)
 		free(m);
 	}
 	auth_throttle_fini(&a->throttle_account);
+	auth_throttle_fini(&a->throttle_account_any);
 	auth_throttle_fini(&a->throttle_address);
 	auth_throttle_fini(&a->throttle_public);
 	pthread_mutex_destroy(&a->mu);

@@ -13,6 +13,7 @@
  * cannot pile up in one bucket, and it is bounded: when full, stale entries
  * go first, then unlocked ones; a table full of locked keys stops tracking new
  * keys rather than growing (logged once per fill). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,4 +248,52 @@ size_t auth_throttle_count(struct auth_throttle *t)
 
 	pthread_mutex_unlock(&t->mu);
 	return n;
+}
+
+/* ---------------------------------------------------------- the sign-in guard */
+
+static void pair_key(const char *email, const char *address, char out[THROTTLE_KEY_MAX + 1])
+{
+	snprintf(out, THROTTLE_KEY_MAX + 1, "%s|%s", email, address ? address : "");
+}
+
+int64_t auth_login_blocked(struct auth_service *a, const char *email, const char *address,
+                           int64_t now_ms, const char **which)
+{
+	char pair[THROTTLE_KEY_MAX + 1];
+
+	pair_key(email, address, pair);
+	int64_t acct = auth_throttle_blocked(&a->throttle_account, pair, now_ms);
+	int64_t any = auth_throttle_blocked(&a->throttle_account_any, email, now_ms);
+	int64_t addr = auth_throttle_blocked(&a->throttle_address, address ? address : "", now_ms);
+
+	if (acct < any)
+		acct = any;
+	if (which)
+		*which = acct >= addr ? "account" : "address";
+	return acct > addr ? acct : addr;
+}
+
+int64_t auth_login_fail(struct auth_service *a, const char *email, const char *address,
+                        int64_t now_ms)
+{
+	char pair[THROTTLE_KEY_MAX + 1];
+
+	pair_key(email, address, pair);
+	int64_t acct = auth_throttle_fail(&a->throttle_account, pair, now_ms);
+	int64_t any = auth_throttle_fail(&a->throttle_account_any, email, now_ms);
+	int64_t addr = auth_throttle_fail(&a->throttle_address, address ? address : "", now_ms);
+
+	if (acct < any)
+		acct = any;
+	return acct > addr ? acct : addr;
+}
+
+void auth_login_clear(struct auth_service *a, const char *email, const char *address)
+{
+	char pair[THROTTLE_KEY_MAX + 1];
+
+	pair_key(email, address, pair);
+	auth_throttle_clear(&a->throttle_account, pair);
+	auth_throttle_clear(&a->throttle_account_any, email);
 }

@@ -263,6 +263,47 @@ static void test_header_parsers(void **state)
 
 /* ------------------------------------------------------------ throttling */
 
+/* Issue 11 item 6: five wrong passwords typed from one address lock the
+ * account for that address only; the real user signs in from his; many
+ * addresses guessing together lock the account everywhere, ten times later. */
+static void test_throttle_lockout_not_a_weapon(void **state)
+{
+	(void)state;
+	struct auth_service a;
+	struct auth_settings s;
+	const char *which = NULL;
+
+	memset(&a, 0, sizeof(a));
+	auth_settings_default(&s);
+	a.settings = s;
+	assert_int_equal(auth_throttle_init(&a.throttle_account, &s.account), 0);
+	assert_int_equal(auth_throttle_init(&a.throttle_account_any, &s.account_any), 0);
+	assert_int_equal(auth_throttle_init(&a.throttle_address, &s.address), 0);
+
+	for (int i = 0; i < 5; i++)
+		auth_login_fail(&a, "medecin@x.fr", "203.0.113.9", 1000 + i);
+	assert_true(auth_login_blocked(&a, "medecin@x.fr", "203.0.113.9", 2000, &which) > 0);
+	assert_string_equal(which, "account");
+	/* The médecin, from the service's network. */
+	assert_int_equal(auth_login_blocked(&a, "medecin@x.fr", "192.0.2.10", 2000, NULL), 0);
+
+	/* Ten addresses, five failures each: the account closes everywhere. */
+	for (int ip = 0; ip < 10; ip++) {
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "198.51.100.%d", ip);
+		for (int i = 0; i < 5; i++)
+			auth_login_fail(&a, "infirmier@x.fr", addr, 5000 + ip * 10 + i);
+	}
+	assert_true(auth_login_blocked(&a, "infirmier@x.fr", "192.0.2.10", 6000, NULL) > 0);
+	/* A success from the real user's address clears the account's counts. */
+	auth_login_clear(&a, "medecin@x.fr", "192.0.2.10");
+	assert_int_equal(auth_login_blocked(&a, "medecin@x.fr", "192.0.2.10", 2000, NULL), 0);
+	auth_throttle_fini(&a.throttle_account);
+	auth_throttle_fini(&a.throttle_account_any);
+	auth_throttle_fini(&a.throttle_address);
+}
+
 static void test_throttle_growing_lock(void **state)
 {
 	(void)state;
@@ -1439,6 +1480,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_header_parsers),
 		cmocka_unit_test(test_throttle_growing_lock),
+		cmocka_unit_test(test_throttle_lockout_not_a_weapon),
 		cmocka_unit_test(test_session_idle_timeout),
 		cmocka_unit_test(test_session_absolute_timeout),
 		cmocka_unit_test(test_session_revoked_when_user_disabled),
