@@ -619,6 +619,22 @@ SOCLE_API int socle_access_medical(socle_req *req, int64_t worker_id, const char
 		                     "Données médicales : accès réservé aux professionnels de santé du "
 		                     "service.");
 	}
+	/* The service requires a second factor of this role before medical data. */
+	if (auth_totp_required(req->service, who->role)) {
+		socle_db *db = socle_req_reader(req, err);
+		int on = db ? auth_totp_enabled(db, who->user_id, err) : SOCLE_E_STORE;
+
+		if (on < 0)
+			return on;
+		if (on == 0) {
+			json_t *detail = req_detail(req, "second_factor", 403);
+
+			audit_refusal(req, action, "worker", worker_id, detail);
+			return socle_err_set(err, SOCLE_E_FORBIDDEN,
+			                     "Données médicales : activez d'abord la double "
+			                     "authentification de votre compte (« Mon compte »).");
+		}
+	}
 	/* The trace is durable before any medical data can leave. */
 	struct socle_audit_entry e = {
 		.action = action,

@@ -274,6 +274,19 @@ int auth_core_capabilities_register(struct registry *r);
  * SOCLE_E_FORBIDDEN or SOCLE_E_INVAL with a message. */
 int auth_capability_grant_check(const char *name, uint32_t role_mask, socle_err *err);
 
+/* The second factor (auth_totp.c): its routes; whether the account enrolled
+ * (1/0, < 0 error); a code of the application or a recovery code checked and
+ * spent (1 accepted, 0 not enrolled, 2 refused, < 0 error); whether the
+ * service requires it of @p role before any medical data; one HOTP code. */
+extern const struct socle_route auth_totp_routes[];
+extern const size_t auth_totp_routes_count;
+int auth_totp_enabled(socle_db *db, int64_t user_id, socle_err *err);
+int auth_totp_check(socle_req *req, int64_t user_id, const char *code, socle_err *err);
+bool auth_totp_required(const socle_service *svc, int role);
+uint32_t auth_totp_code(const unsigned char *secret, size_t len, uint64_t counter);
+int auth_totp_login_step(socle_req *req, int64_t user_id, int role, const char *email,
+                         int64_t now, socle_err *err);
+
 /* The core's route table and migrations (auth_routes.c). */
 extern const struct socle_route auth_routes[];
 extern const size_t auth_routes_count;

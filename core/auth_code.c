@@ -254,6 +254,7 @@ int auth_route_code_send(socle_req *req, void *ud)
 static const struct socle_field verify_fields[] = {
 	{.name = "email", .type = SOCLE_F_STRING, .required = true, .min = 3, .max = AUTH_EMAIL_MAX},
 	{.name = "code", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 16},
+	{.name = "totp", .type = SOCLE_F_STRING, .min = 1, .max = 16},
 };
 
 static const struct socle_field reset_fields[] = {
@@ -261,6 +262,7 @@ static const struct socle_field reset_fields[] = {
 	{.name = "code", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 16},
 	{.name = "password", .type = SOCLE_F_STRING, .required = true, .min = 1,
 	 .max = AUTH_PASSWORD_MAX_BYTES},
+	{.name = "totp", .type = SOCLE_F_STRING, .min = 1, .max = 16},
 };
 
 struct verify_tx {
@@ -272,6 +274,28 @@ struct verify_tx {
 	bool matched;
 	struct auth_new_session s;
 };
+
+/* Does the account hold this unused code? Read only (1, 0, < 0). */
+static int code_pending(socle_db *db, int64_t user_id, const char *hash, const char *purpose,
+                        socle_err *err)
+{
+	socle_stmt *st = socle_db_prepare(db,
+	                                  "SELECT id FROM core_login_code WHERE user_id = :u"
+	                                  " AND code_hash = :h AND used_at IS NULL"
+	                                  " AND expires_at > :now AND purpose = :p",
+	                                  err);
+
+	if (st == NULL)
+		return err && err->code ? err->code : SOCLE_E_STORE;
+	socle_stmt_bind_int(st, ":u", user_id);
+	socle_stmt_bind_text(st, ":h", hash);
+	socle_stmt_bind_int(st, ":now", socle_now_ms());
+	socle_stmt_bind_text(st, ":p", purpose);
+	int rc = socle_stmt_step(st, err);
+
+	socle_stmt_release(st);
+	return rc;
+}
 
 static int verify_commit(socle_db *wdb, void *ud, socle_err *err)
 {
@@ -398,6 +422,19 @@ static int code_sign_in(socle_req *req, bool reset)
 
 	if (rc == 1 && !a.disabled) {
 		code_hash(a.id, code, hash);
+		/* A right code of an account with a second factor asks for it too,
+		 * before the code is spent (a reset as well: the mailbox alone must
+		 * not open such an account). */
+		int pending = code_pending(db, a.id, hash, t.purpose, &err);
+
+		if (pending < 0)
+			return socle_reply_err(req, &err);
+		if (pending == 1) {
+			int second = auth_totp_login_step(req, a.id, a.role, email, now, &err);
+
+			if (second != 0)
+				return second < 0 ? socle_reply_err(req, &err) : 0;
+		}
 		if (reset) {
 			if (auth_password_hash(password, new_hash, &err) < 0)
 				return socle_reply_err(req, &err);

@@ -18,6 +18,8 @@ static const struct socle_error_decl core_errors[] = {
 	{"invalid_json", 400, "Le corps n'est pas un objet JSON valide."},
 	{"unauthenticated", 401, "Connexion requise : aucune session, ou session expirée ou révoquée."},
 	{"invalid_credentials", 401, "Adresse ou mot de passe incorrect."},
+	{"second_factor_required", 401, "Le compte a une double authentification : le code de "
+	                                "l'application (champ « totp ») est requis."},
 	{"forbidden", 403, "Connecté, mais pas autorisé pour cette action ou cet enregistrement."},
 	{"not_found", 404, "La ressource n'existe pas (ou n'est pas visible pour ce compte)."},
 	{"method_not_allowed", 405, "La méthode n'existe pas pour ce chemin (voir l'en-tête Allow)."},

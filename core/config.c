@@ -193,10 +193,43 @@ static void identity_report(void *ctx, const char *path, const char *msg)
 	cfg_error(ctx, path, "%s", msg);
 }
 
+/* "second_factor": {"required_roles": ["medecin", "infirmier"]}: the roles
+ * that reach no medical data before enrolling a TOTP application. */
+static void load_second_factor(struct cfg_ctx *c, const char *path, const json_t *v,
+                               socle_service *svc)
+{
+	static const char *const keys[] = {"required_roles", NULL};
+	char p[96];
+	size_t i;
+	const json_t *r;
+
+	if (v == NULL)
+		return;
+	snprintf(p, sizeof(p), "%s.second_factor", path);
+	if (!json_is_object(v)) {
+		cfg_error(c, p, "doit être un objet {required_roles}");
+		return;
+	}
+	check_keys(c, p, v, keys);
+	const json_t *roles = json_object_get(v, "required_roles");
+
+	if (roles != NULL && !json_is_array(roles))
+		cfg_error(c, p, "required_roles est une liste de rôles");
+	json_array_foreach(roles, i, r) {
+		int role = json_is_string(r) ? socle_role_parse(json_string_value(r)) : -1;
+
+		if (role <= 0)
+			cfg_error(c, p, "rôle inconnu dans required_roles (ex. \"medecin\", \"infirmier\")");
+		else
+			svc->second_factor_roles |= SOCLE_ROLE_BIT(role);
+	}
+}
+
 static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i, const json_t *s)
 {
 	static const char *const keys[] = {"id",      "name", "database", "scripts",
-	                                   "plugins", "lua",  "identity", NULL};
+	                                   "plugins", "lua",  "identity", "second_factor",
+	                                   NULL};
 	char path[64];
 	socle_service *svc;
 
@@ -266,6 +299,7 @@ static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i
 
 	snprintf(ipath, sizeof(ipath), "%s.identity", path);
 	identity_load(svc, json_object_get(s, "identity"), ipath, identity_report, c);
+	load_second_factor(c, path, json_object_get(s, "second_factor"), svc);
 	return svc;
 }
 

@@ -49,6 +49,7 @@ struct socle_service {
 	struct store *store;
 	struct lua_service *lua;
 	struct auth_service *auth;
+	uint32_t second_factor_roles; /* SOCLE_ROLE_BIT mask: TOTP before medical data */
 };
 
 struct socle_plugin {

@@ -229,6 +229,10 @@ static const struct socle_route openapi_routes[] = {
 static const struct socle_field login_body[] = {
 	{.name = "email", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 254},
 	{.name = "password", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 1024},
+	{.name = "totp", .type = SOCLE_F_STRING, .min = 1, .max = 16},
+};
+static const struct socle_field totp_body[] = {
+	{.name = "code", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 16},
 };
 static const struct socle_field code_body[] = {
 	{.name = "email", .type = SOCLE_F_STRING, .required = true, .min = 3, .max = 254},
@@ -238,11 +242,13 @@ static const struct socle_field code_body[] = {
 static const struct socle_field verify_body[] = {
 	{.name = "email", .type = SOCLE_F_STRING, .required = true, .min = 3, .max = 254},
 	{.name = "code", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 16},
+	{.name = "totp", .type = SOCLE_F_STRING, .min = 1, .max = 16},
 };
 static const struct socle_field reset_body[] = {
 	{.name = "email", .type = SOCLE_F_STRING, .required = true, .min = 3, .max = 254},
 	{.name = "code", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 16},
 	{.name = "password", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 1024},
+	{.name = "totp", .type = SOCLE_F_STRING, .min = 1, .max = 16},
 };
 static const struct socle_field change_body[] = {
 	{.name = "current_password", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 1024},
@@ -255,7 +261,7 @@ static const struct socle_field page_query[] = {
 
 static const struct socle_route_doc core_docs[] = {
 	{SOCLE_POST, "/auth/login", "Se connecter avec une adresse et un mot de passe.", login_body,
-	 2, NULL, 0, "Le jeton de session, le jeton anti-CSRF, l'expiration et l'utilisateur."},
+	 3, NULL, 0, "Le jeton de session, le jeton anti-CSRF, l'expiration et l'utilisateur."},
 	{SOCLE_POST, "/auth/logout", "Se déconnecter (la session est révoquée).", NULL, 0, NULL, 0,
 	 NULL},
 	{SOCLE_GET, "/auth/me", "Qui suis-je : rôle, capacités, périmètres, session.", NULL, 0, NULL,
@@ -266,11 +272,20 @@ static const struct socle_route_doc core_docs[] = {
 	{SOCLE_POST, "/auth/code", "Recevoir un code de connexion à usage unique par courriel.",
 	 code_body, 2, NULL, 0, "La même réponse quelle que soit l'adresse."},
 	{SOCLE_POST, "/auth/code/verify", "Se connecter avec le code reçu par courriel.",
-	 verify_body, 2, NULL, 0, "Comme la connexion par mot de passe."},
+	 verify_body, 3, NULL, 0, "Comme la connexion par mot de passe."},
 	{SOCLE_POST, "/auth/password/reset", "Choisir un nouveau mot de passe avec un code reçu.",
-	 reset_body, 3, NULL, 0, "Comme la connexion par mot de passe."},
+	 reset_body, 4, NULL, 0, "Comme la connexion par mot de passe."},
 	{SOCLE_PUT, "/auth/me/password", "Changer mon mot de passe.", change_body, 2, NULL, 0,
 	 NULL},
+	{SOCLE_GET, "/auth/me/totp", "Ma double authentification : active, exigée ?", NULL, 0, NULL,
+	 0, "{enabled, required}."},
+	{SOCLE_POST, "/auth/me/totp", "Commencer la double authentification : une nouvelle clé.",
+	 NULL, 0, NULL, 0, "La clé (texte) et l'adresse otpauth:// pour l'application."},
+	{SOCLE_POST, "/auth/me/totp/confirm", "Activer la double authentification avec un code.",
+	 totp_body, 1, NULL, 0, "Dix codes de secours, affichés une seule fois."},
+	{SOCLE_DELETE, "/auth/users/{id}/totp",
+	 "Réinitialiser la double authentification d'un compte (administrateur du service).", NULL,
+	 0, NULL, 0, NULL},
 	{SOCLE_GET, "/offer", "L'offre du service : les modules qu'il active.", NULL, 0, NULL, 0,
 	 NULL},
 	{SOCLE_GET, "/identity", "L'identité du service : nom, coordonnées, couleurs.", NULL, 0,

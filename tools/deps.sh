@@ -12,7 +12,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PACKAGES="build-essential cmake pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev
-libjansson-dev libsodium-dev libcmocka-dev sqlite3 wrk curl lua-check"
+libjansson-dev libsodium-dev nettle-dev libcmocka-dev sqlite3 wrk curl lua-check"
 if [ "${1:-}" = "--test" ]; then
 	PACKAGES="$PACKAGES chromium"
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -1062,6 +1062,160 @@ static void test_http_throttled(void **state)
 	assert_int_equal(login("infirmier@example.org", PASSWORD, NULL, NULL), 200);
 }
 
+/* ------------------------------------------------- the second factor (TOTP) */
+
+/* RFC 4648 base32 (spaces skipped) to bytes; the count. */
+static size_t base32_decode(const char *in, unsigned char *out, size_t size)
+{
+	uint32_t buf = 0;
+	int bits = 0;
+	size_t n = 0;
+
+	for (; *in; in++) {
+		const char *p = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", *in);
+
+		if (*in == ' ' || p == NULL)
+			continue;
+		buf = (buf << 5) | (uint32_t)(p - "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+		bits += 5;
+		if (bits >= 8 && n < size) {
+			out[n++] = (unsigned char)(buf >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	return n;
+}
+
+static void totp_now(const unsigned char *key, size_t len, int64_t shift_steps, char out[7])
+{
+	snprintf(out, 7, "%06u",
+	         auth_totp_code(key, len, (uint64_t)(socle_now_ms() / 30000 + shift_steps)));
+}
+
+static int login_totp(const char *email, const char *totp, struct hc_response *r)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"email\": \"%s\", \"password\": \"%s\", \"totp\": \"%s\"}",
+	         email, PASSWORD, totp);
+	return http("POST", "/auth/login", NULL, body, r);
+}
+
+/* Issue 15 item 6: enrolment, sign-in with the code, no replay, recovery codes,
+ * the admin's reset, and the medical gate of a service that requires it. */
+static void test_http_totp(void **state)
+{
+	(void)state;
+	struct login l, adm;
+	struct hc_response r;
+	char code[64], totp[7];
+	unsigned char key[32];
+
+	/* RFC 6238 appendix B, SHA-1, 8 digits truncated here to 6: 94287082. */
+	assert_int_equal(auth_totp_code((const unsigned char *)"12345678901234567890", 20, 1),
+	                 287082);
+
+	clock_freeze(T0 + 600 * MIN_MS);
+	assert_int_equal(login("medecin@example.org", PASSWORD, &l, NULL), 200);
+	const char *h[] = {l.bearer, l.csrf_hdr, NULL};
+
+	/* The medical gate of a service requiring it: refused until enrolled. */
+	W.svc->second_factor_roles = SOCLE_ROLE_BIT(SOCLE_ROLE_MEDECIN);
+	socle_principal *doc = principal(W.medecin);
+	socle_req fr;
+	socle_err err = SOCLE_ERR_INIT;
+
+	fake_req(&fr, doc, "GET");
+	assert_int_equal(socle_access_medical(&fr, 4, "dmst.read", &err), SOCLE_E_FORBIDDEN);
+	assert_non_null(strstr(err.msg, "double authentification"));
+
+	assert_int_equal(http("POST", "/auth/me/totp", h, "{}", &r), 201);
+	json_t *j = hc_body_json(&r);
+	size_t klen = base32_decode(json_string_value(json_object_get(j, "secret")), key,
+	                            sizeof(key));
+
+	assert_int_equal(klen, 20);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "otpauth_uri")),
+	                        "otpauth://totp/"));
+	json_decref(j);
+	hc_response_free(&r);
+	/* A wrong code does not turn it on. */
+	assert_int_equal(http("POST", "/auth/me/totp/confirm", h, "{\"code\": \"000000\"}", &r),
+	                 422);
+	hc_response_free(&r);
+	assert_int_equal(login("medecin@example.org", PASSWORD, NULL, NULL), 200);
+	totp_now(key, klen, 0, totp);
+	char body[128];
+
+	snprintf(body, sizeof(body), "{\"code\": \"%s\"}", totp);
+	assert_int_equal(http("POST", "/auth/me/totp/confirm", h, body, &r), 200);
+	j = hc_body_json(&r);
+	json_t *codes = json_object_get(j, "recovery_codes");
+	char recovery[16];
+
+	assert_int_equal(json_array_size(codes), 10);
+	snprintf(recovery, sizeof(recovery), "%s", json_string_value(json_array_get(codes, 0)));
+	json_decref(j);
+	hc_response_free(&r);
+	err = (socle_err)SOCLE_ERR_INIT;
+	assert_int_equal(socle_access_medical(&fr, 4, "dmst.read", &err), 0);
+
+	/* Sign-in: the password alone asks for the code, without opening a session. */
+	assert_int_equal(login("medecin@example.org", PASSWORD, NULL, &r), 401);
+	assert_string_equal(error_code(&r, code, sizeof(code)), "second_factor_required");
+	hc_response_free(&r);
+	/* The confirmation's code is spent: not twice, even in its 30 seconds. */
+	assert_int_equal(login_totp("medecin@example.org", totp, &r), 422);
+	hc_response_free(&r);
+	clock_advance(30000);
+	totp_now(key, klen, 0, totp);
+	assert_int_equal(login_totp("medecin@example.org", totp, &r), 200);
+	hc_response_free(&r);
+	assert_int_equal(login_totp("medecin@example.org", totp, &r), 422);
+	hc_response_free(&r);
+	/* A wrong password with a right code tells nothing more. */
+	clock_advance(30000);
+	totp_now(key, klen, 0, totp);
+	snprintf(body, sizeof(body), "{\"email\": \"medecin@example.org\", \"password\": \"non\","
+	         " \"totp\": \"%s\"}", totp);
+	assert_int_equal(http("POST", "/auth/login", NULL, body, &r), 401);
+	assert_string_equal(error_code(&r, code, sizeof(code)), "invalid_credentials");
+	hc_response_free(&r);
+	/* A recovery code, once (typed in lower case). */
+	for (char *c = recovery; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	assert_int_equal(login_totp("medecin@example.org", recovery, &r), 200);
+	hc_response_free(&r);
+	assert_int_equal(login_totp("medecin@example.org", recovery, &r), 422);
+	hc_response_free(&r);
+	assert_int_equal(audit_count("auth.totp.enable", "ok", NULL), 1);
+	assert_int_equal(audit_count("auth.totp.recovery_used", "ok", NULL), 1);
+
+	/* The phone is lost: the admin resets it; only the admin may. */
+	char path[64];
+
+	snprintf(path, sizeof(path), "/auth/users/%lld/totp", (long long)W.medecin);
+	clock_advance(60000);
+	totp_now(key, klen, 0, totp);
+	assert_int_equal(login_totp("medecin@example.org", totp, &r), 200);
+	hc_response_free(&r);
+	assert_int_equal(login("medecin@example.org", PASSWORD, NULL, NULL), 401);
+	assert_int_equal(login("admin@example.org", PASSWORD, &adm, NULL), 200);
+	const char *ha[] = {adm.bearer, adm.csrf_hdr, NULL};
+
+	assert_int_equal(http("DELETE", path, h, NULL, &r), 403); /* not his own: the admin */
+	hc_response_free(&r);
+	assert_int_equal(http("DELETE", path, ha, NULL, &r), 200);
+	hc_response_free(&r);
+	assert_int_equal(audit_count("auth.totp.reset", "ok", NULL), 1);
+	assert_int_equal(login("medecin@example.org", PASSWORD, NULL, NULL), 200);
+	err = (socle_err)SOCLE_ERR_INIT;
+	assert_int_equal(socle_access_medical(&fr, 4, "dmst.read", &err), SOCLE_E_FORBIDDEN);
+	W.svc->second_factor_roles = 0;
+	auth_principal_unref(doc);
+}
+
 static void test_http_expired_session(void **state)
 {
 	(void)state;
@@ -1493,6 +1647,7 @@ int main(void)
 		cmocka_unit_test(test_http_login_me_logout),
 		cmocka_unit_test(test_http_bad_credentials),
 		cmocka_unit_test(test_http_throttled),
+		cmocka_unit_test(test_http_totp),
 		cmocka_unit_test(test_http_expired_session),
 		cmocka_unit_test(test_http_login_code),
 		cmocka_unit_test(test_http_password_reset_and_change),

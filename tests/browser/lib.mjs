@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -50,6 +51,7 @@ export async function startDemo(build, src) {
   };
   const demo = {
     base: await serve(),
+    clockMs: Date.parse(CLOCK), // the server's frozen business time
     config: cfgPath,
     outbox: path.join(work, 'demo', 'outbox', 'demo'),
     log: () => log,
@@ -62,6 +64,7 @@ export async function startDemo(build, src) {
       const c = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
       c.clock = clock;
       c.port = Number(new URL(demo.base).port);
+      demo.clockMs = Date.parse(clock);
       fs.writeFileSync(cfgPath, JSON.stringify(c, null, 2));
       demo.base = await serve();
       return demo.base;
@@ -75,10 +78,10 @@ export async function startDemo(build, src) {
 }
 
 // The API as a client program: bearer token, JSON.
-export async function apiAs(base, email, svc = 'demo') {
+export async function apiAs(base, email, svc = 'demo', totp = undefined) {
   const api = `${base}/api/v1/${svc}`;
   const r = await fetch(`${api}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }) });
+    body: JSON.stringify({ email, password: PASSWORD, ...(totp ? { totp } : {}) }) });
   if (!r.ok) throw new Error(`login ${email}: ${r.status}`);
   const { token } = await r.json();
   return async (method, p, body, expect = [200, 201, 202]) => {
@@ -185,4 +188,18 @@ export async function runSteps(title, steps) {
     }
   }
   console.log(`${title}: ${n} step(s) passed`);
+}
+
+// RFC 6238 codes for a base32 secret (the staff's second factor), at the
+// 30-second step `step`.
+export function totpCode(secret, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/\s/g, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(msg).digest();
+  const off = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
 }

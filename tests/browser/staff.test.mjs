@@ -7,7 +7,7 @@
 // on every page, no other host, no CSP violation, no script error.
 // Usage: node staff.test.mjs BUILD_DIR SOURCE_DIR
 import assert from 'node:assert/strict';
-import { startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS, PASSWORD } from './lib.mjs';
+import { totpCode, startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS, PASSWORD } from './lib.mjs';
 
 const [build, src] = process.argv.slice(2);
 process.env.SOCLE_BUILD = build;
@@ -19,6 +19,20 @@ let exitCode = 0;
 // A section, from the menu.
 const menu = (p, name) => p.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name }).click();
 
+// The second factors enrolled by the test: email -> {secret, last step used}.
+const secondFactors = new Map();
+
+// The application's next code: a step within one of the server's frozen
+// time, never one already spent (the server refuses a code twice).
+function nextCode(email) {
+  const t = secondFactors.get(email);
+  const now = Math.floor(demo.clockMs / 30000);
+  const step = Math.max(now - 1, t.last + 1);
+  assert.ok(step <= now + 1, 'no unused code left at this frozen time');
+  t.last = step;
+  return totpCode(t.secret, step);
+}
+
 async function signIn(ctx, email) {
   const p = await ctx.newPage();
   await p.goto(`${demo.base}/demo/portal/`);
@@ -27,6 +41,10 @@ async function signIn(ctx, email) {
   await f.getByLabel('Adresse e-mail').fill(email);
   await f.getByLabel('Mot de passe').fill(PASSWORD);
   await f.getByRole('button', { name: 'Se connecter' }).click();
+  if (secondFactors.has(email)) {
+    await f.getByLabel('Code de votre application d\'authentification').fill(nextCode(email));
+    await f.getByRole('button', { name: 'Se connecter' }).click();
+  }
   await p.waitForURL(/portal\/equipe\.html/);
   await checkPage(p, `equipe-${email.split('@')[0]}-accueil`);
   p.on('dialog', (d) => d.accept());
@@ -46,6 +64,33 @@ try {
 
   const ctx = await watchedContext(browser, base);
   await runSteps('médecin', [
+    ['enrols a second factor, then signs in with the password and a code', async () => {
+      const p = await signIn(ctx, 'medecin@demo.example');
+      await menu(p, 'Mon compte');
+      await p.getByRole('button', { name: 'Activer la double authentification' }).click();
+      const secret = (await p.locator('#totp-secret').innerText()).trim();
+      secondFactors.set('medecin@demo.example', { secret, last: 0 });
+      await p.getByLabel('Code à 6 chiffres affiché par l\'application').fill(nextCode('medecin@demo.example'));
+      await p.getByRole('button', { name: 'Activer la double authentification' }).click();
+      await p.getByRole('list', { name: 'Codes de secours' }).waitFor();
+      assert.equal(await p.getByRole('list', { name: 'Codes de secours' }).locator('li').count(), 10);
+      await checkPage(p, 'equipe-medecin-double-authentification');
+      await p.getByRole('button', { name: 'Se déconnecter' }).click();
+      await p.close();
+      // The password alone is not enough any more.
+      const q = await ctx.newPage();
+      await q.goto(`${demo.base}/demo/portal/connexion.html?espace=equipe`);
+      const f = q.getByRole('form', { name: 'Se connecter avec un mot de passe' });
+      await f.getByLabel('Adresse e-mail').fill('medecin@demo.example');
+      await f.getByLabel('Mot de passe').fill(PASSWORD);
+      await f.getByRole('button', { name: 'Se connecter' }).click();
+      await f.getByLabel('Code de votre application d\'authentification').waitFor();
+      await checkPage(q, 'equipe-medecin-code-demande');
+      await f.getByLabel('Code de votre application d\'authentification').fill(nextCode('medecin@demo.example'));
+      await f.getByRole('button', { name: 'Se connecter' }).click();
+      await q.waitForURL(/portal\/equipe\.html/);
+      await q.close();
+    }],
     ['the agenda lists the day\'s visits with why they are due', async () => {
       const p = await signIn(ctx, 'medecin@demo.example');
       await menu(p, 'Mon agenda');
@@ -148,7 +193,7 @@ try {
     }],
     ['the worker opposed: the médecin is served, the infirmier is not', async () => {
       const worker = await apiAs(base, 'salarie@demo.example');
-      const doctor = await apiAs(base, 'medecin@demo.example');
+      const doctor = await apiAs(base, 'medecin@demo.example', 'demo', nextCode('medecin@demo.example'));
       await doctor('POST', '/tracking/dmst/1/entries', { kind: 'observation', date: '2026-03-10', text: 'Antécédent noté.' });
       await worker('PUT', '/tracking/workers/1/oppositions', { opposition_other_professionals: true });
       const r1 = await employer('POST', '/tracking/visit-requests', { worker_id: 1, company_id: 1, type: 'visite_a_la_demande' });

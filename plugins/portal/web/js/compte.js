@@ -1,5 +1,6 @@
-// My account: password change; for an employee, phone and SMS consent.
-import { page, run, h, api, field, form, notice, workerOf } from './portal.js';
+// My account: password change; for an employee, phone and SMS consent; for
+// the service's team, the second factor (TOTP) and its recovery codes.
+import { page, run, h, api, field, form, notice, workerOf, STAFF_ROLES } from './portal.js';
 
 run(async () => {
   const who = await api('/auth/me').catch(() => ({}));
@@ -21,6 +22,7 @@ run(async () => {
       status.focus();
     }));
   }
+  if (STAFF_ROLES.includes(me.role)) main.append(await secondFactor(status));
   main.append(form('Changer mon mot de passe', [
     field('current_password', 'Mot de passe actuel', { type: 'password', required: true, autocomplete: 'current-password' }),
     field('password', 'Nouveau mot de passe', { type: 'password', required: true, autocomplete: 'new-password', hint: 'Au moins 12 caractères.' }),
@@ -30,3 +32,37 @@ run(async () => {
     status.replaceChildren(notice('ok', r.message));
   }));
 });
+
+// The second factor: on or off, required or offered; enrolment in two steps
+// (the key to type in the application, then its first code), the recovery
+// codes shown once.
+async function secondFactor(status) {
+  const box = h('section', { class: 'card', 'aria-labelledby': 'totp' });
+  const t = await api('/auth/me/totp');
+  const title = h('h2', { id: 'totp' }, 'Double authentification');
+  if (t.enabled) {
+    box.append(title, h('p', {}, 'Active : chaque connexion demande aussi le code de votre application d\'authentification. Téléphone perdu ? Utilisez un code de secours, puis demandez à l\'administrateur du service de la réinitialiser.'));
+    return box;
+  }
+  box.append(title, notice(t.required ? 'error' : 'info', t.required
+    ? 'Votre rôle l\'exige : les dossiers médicaux vous restent fermés tant qu\'elle n\'est pas active.'
+    : 'Recommandée : un code de votre téléphone en plus du mot de passe.'));
+  const step = h('div');
+  box.append(step, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: async (ev) => {
+    const k = await api('/auth/me/totp', { method: 'POST', body: {} });
+    ev.target.remove();
+    step.replaceChildren(
+      h('p', {}, k.instructions),
+      h('p', {}, 'Clé à saisir dans l\'application : ', h('code', { id: 'totp-secret' }, k.secret)),
+      form('Confirmer avec le premier code', [
+        field('code', 'Code à 6 chiffres affiché par l\'application', { required: true, inputmode: 'numeric', autocomplete: 'one-time-code' }),
+      ], 'Activer la double authentification', async (v) => {
+        const r = await api('/auth/me/totp/confirm', { method: 'POST', body: { code: v.code } });
+        step.replaceChildren(notice('ok', r.message),
+          h('ol', { class: 'recovery-codes', 'aria-label': 'Codes de secours' }, r.recovery_codes.map((c) => h('li', {}, h('code', {}, c)))));
+        status.replaceChildren();
+      }));
+    step.querySelector('input').focus();
+  } }, 'Activer la double authentification')));
+  return box;
+}

@@ -1,5 +1,5 @@
 // Sign-in: a code received by mail (the usual way) or the password.
-import { page, run, h, url, api, field, form, notice, rememberSession, homeOf } from './portal.js';
+import { page, run, h, url, api, field, form, notice, rememberSession, homeOf, ApiError } from './portal.js';
 
 function landing(answer) {
   const back = new URLSearchParams(location.search).get('retour');
@@ -8,6 +8,25 @@ function landing(answer) {
   const authPage = /\/portal\/(connexion|mot-de-passe|activation|invitation)\.html/;
   if (back && back.startsWith('/') && !back.startsWith('//') && !authPage.test(back)) return back;
   return homeOf(answer.user.role);
+}
+
+// An account with a second factor: the same form asks for the application's
+// code, then is sent again with it.
+async function withSecondFactor(f, path, body, v) {
+  if (v.totp) body.totp = v.totp;
+  try {
+    return await api(path, { method: 'POST', body });
+  } catch (err) {
+    if (!(err instanceof ApiError) || !err.body || !err.body.error || err.body.error.code !== 'second_factor_required') throw err;
+    if (!f.querySelector('[name=totp]')) {
+      const actions = f.querySelector('.actions');
+      actions.before(notice('info', err.message),
+        field('totp', 'Code de votre application d\'authentification', { required: true, inputmode: 'numeric', autocomplete: 'one-time-code',
+          hint: '6 chiffres, ou un code de secours.' }));
+    }
+    f.querySelector('[name=totp]').focus();
+    return null;
+  }
 }
 
 run(async () => {
@@ -28,8 +47,9 @@ run(async () => {
       notice('ok', r.message),
       form('Saisir le code reçu', [
         field('code', 'Code reçu par courriel (6 chiffres)', { required: true, inputmode: 'numeric', autocomplete: 'one-time-code' }),
-      ], 'Se connecter', async (w) => {
-        const s = await api('/auth/code/verify', { method: 'POST', body: { email, code: w.code } });
+      ], 'Se connecter', async (w, f) => {
+        const s = await withSecondFactor(f, '/auth/code/verify', { email, code: w.code }, w);
+        if (!s) return;
         rememberSession(s);
         location.assign(landing(s));
       }));
@@ -38,8 +58,9 @@ run(async () => {
   const pw = form('Se connecter avec un mot de passe', [
     field('email', 'Adresse e-mail', { type: 'email', required: true, autocomplete: 'username' }),
     field('password', 'Mot de passe', { type: 'password', required: true, autocomplete: 'current-password' }),
-  ], 'Se connecter', async (v) => {
-    const s = await api('/auth/login', { method: 'POST', body: v });
+  ], 'Se connecter', async (v, f) => {
+    const s = await withSecondFactor(f, '/auth/login', { email: v.email, password: v.password }, v);
+    if (!s) return;
     rememberSession(s);
     location.assign(landing(s));
   });
