@@ -9,6 +9,8 @@
  *                cancellation, attendance, convocations and reminders
  *   feedback.c   satisfaction and utility questionnaire, before/after quiz,
  *                a session's results (the group's gain), the indicators
+ *   indicators.c the indicators of 3.4.1.4 (awareness and advice), and the
+ *                advice riskeval records (amt.recorded) kept for them
  *   recommend.c  rule point recommend_actions and the company's context it
  *                reads (risks of its workers, NAF division, prevention score,
  *                what it attended); the companies an action has not reached
@@ -70,6 +72,14 @@ int awareness_sessions_init(socle_plugin *p, socle_err *err);
 
 /* ---- feedback.c ---- */
 int awareness_feedback_init(socle_plugin *p, socle_err *err);
+
+/* ---- indicators.c ---- */
+/* The indicators of 3.4.1.4 between @p from and @p to (dates), for the service
+ * or one company (@p company > 0) or one NAF division (@p division, two digits,
+ * or NULL): the body of GET /awareness/indicators; NULL with @p err set. */
+json_t *awareness_indicators_compute(socle_db *db, const char *from, const char *to,
+                                     int64_t company, const char *division, socle_err *err);
+int awareness_indicators_init(socle_plugin *p, socle_err *err);
 
 /* ---- recommend.c ---- */
 int awareness_recommend_init(socle_plugin *p, socle_err *err);
