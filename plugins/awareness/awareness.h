@@ -82,6 +82,29 @@ json_t *awareness_indicators_compute(socle_db *db, const char *from, const char 
 int awareness_indicators_init(socle_plugin *p, socle_err *err);
 
 /* ---- recommend.c ---- */
+/* The active catalogue as recommend_actions receives it; NULL with @p err set. */
+json_t *awareness_catalogue(socle_db *db, socle_err *err);
+/* recommend_actions for @p company on @p on against @p actions (the
+ * catalogue), each item with the action's title and kind; NULL with @p err set. */
+json_t *awareness_recommend_company(socle_service *svc, socle_db *db, int64_t company,
+                                    const char *on, const json_t *actions, socle_err *err);
+/* Check a recommend_actions answer against the catalogue and add each item's
+ * title and kind: 0, or SOCLE_E_CONTRACT. */
+int awareness_recommend_decorate(json_t *items, const json_t *actions, socle_err *err);
+
+/* ---- recommend_all.c ---- */
+/* Called once per company with its recommendations (borrowed): 0 to go on. */
+typedef int (*awareness_recommend_fn)(int64_t company, const json_t *items, void *ud);
+/* recommend_actions for every company that has workers, in one pass: the
+ * workers streamed once, the scores, attendances and needs read in one query
+ * each, one rule call per company. With @p threads 1, on the calling thread
+ * and in company order; with more (at most 8), the companies are shared among
+ * threads, each with its own reader and Lua state, and @p fn runs under a
+ * lock in no set order. 0, fn's non-zero value, or a negative code with
+ * @p err set. */
+int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
+                             const json_t *actions, int threads, awareness_recommend_fn fn,
+                             void *ud, socle_err *err);
 int awareness_recommend_init(socle_plugin *p, socle_err *err);
 
 /* ---- designated.c ---- */
