@@ -326,28 +326,43 @@ static int route_session_create(socle_req *req, void *ud)
 	return row ? socle_reply_json(req, 201, row) : socle_reply_err(req, &err);
 }
 
-/* GET /awareness/sessions?action_id= : the planned sessions to come, open to
- * every member company, with their places taken and waiting. */
+/* GET /awareness/sessions?action_id=&past= : the planned sessions to come,
+ * open to every member company, with their places taken and waiting; with
+ * past=1 (staff only: the team records attendance), the sessions that have
+ * begun, planned or held, the latest first. */
 static int route_session_list(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
 	int limit;
 	int64_t after, action = 0;
-	const char *a = socle_req_query(req, "action_id");
+	const char *a = socle_req_query(req, "action_id"), *p = socle_req_query(req, "past");
+	bool past = p && strcmp(p, "1") == 0;
 	char now[17], sql[1400];
+	json_t *errors = NULL;
 	(void)ud;
 
 	if (socle_req_page(req, &limit, &after, &err) != 0)
 		return socle_reply_err(req, &err);
-	if (a && (sscanf(a, "%" SCNd64, &action) != 1 || action <= 0)) {
-		json_t *errors = NULL;
+	if (a && (sscanf(a, "%" SCNd64, &action) != 1 || action <= 0))
 		socle_field_error(&errors, "action_id", "doit être un numéro d'action");
+	if (p && !past && strcmp(p, "0") != 0)
+		socle_field_error(&errors, "past", "1 pour les sessions commencées, 0 sinon");
+	if (errors)
 		return socle_reply_invalid(req, errors);
+	if (past && !socle_principal_can(socle_req_principal(req), AWARENESS_MANAGE)) {
+		socle_err_set(&err, SOCLE_E_FORBIDDEN, "Réservé à l'équipe du service.");
+		return socle_reply_err(req, &err);
 	}
 	now_minute(now);
-	snprintf(sql, sizeof(sql), "%s WHERE s.status = 'planned' AND s.starts_at > :now"
-	         " AND s.id > :after AND (:action = 0 OR s.action_id = :action)"
-	         " ORDER BY s.id LIMIT :limit", session_columns_sql);
+	if (past) /* newest first: the cursor is the id, descending */
+		snprintf(sql, sizeof(sql), "%s WHERE s.status IN ('planned', 'held')"
+		         " AND s.starts_at <= :now AND (:after = 0 OR s.id < :after)"
+		         " AND (:action = 0 OR s.action_id = :action) ORDER BY s.id DESC LIMIT :limit",
+		         session_columns_sql);
+	else
+		snprintf(sql, sizeof(sql), "%s WHERE s.status = 'planned' AND s.starts_at > :now"
+		         " AND s.id > :after AND (:action = 0 OR s.action_id = :action)"
+		         " ORDER BY s.id LIMIT :limit", session_columns_sql);
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *rows = db ? socle_db_query_new(db, sql, json_pack("{s:s, s:I, s:I, s:i}", "now", now,
 		"after", (json_int_t)after, "action", (json_int_t)action, "limit", limit), &err) : NULL;

@@ -284,6 +284,16 @@ static void test_after_workshop(void **state)
 
 	restart_at("2025-06-10T12:00:00Z");
 	relogin();
+	/* The session has begun: gone from the open list, in the staff's list to record. */
+	json_t *past = get(T.staff, "/api/v1/svc/awareness/sessions?past=1");
+	assert_int_equal(json_array_size(json_object_get(past, "items")), 1);
+	assert_int_equal(id_of(json_array_get(json_object_get(past, "items"), 0)), T.session);
+	json_decref(past);
+	past = get(T.staff, "/api/v1/svc/awareness/sessions");
+	assert_int_equal(json_array_size(json_object_get(past, "items")), 0);
+	json_decref(past);
+	assert_int_equal(status_of(T.employer, "GET", "/api/v1/svc/awareness/sessions?past=1", NULL),
+	                 403);
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/sessions/%lld/attendance",
 	         (long long)T.session);
 	assert_int_equal(status_of(T.staff, "POST", path, json_pack("{s:[I]}", "present", T.rb)), 422);
