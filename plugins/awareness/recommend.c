@@ -245,6 +245,7 @@ struct unreached {
 	socle_db *db;
 	int64_t action;
 	json_t *items;
+	socle_err *err;
 };
 
 /* One company's recommendations: kept when they hold the action and the
@@ -256,9 +257,16 @@ static int keep_unreached(int64_t company, const json_t *rec, void *ud)
 	json_t *item;
 
 	json_array_foreach(rec, j, item) {
-		if (json_integer_value(json_object_get(item, "action_id")) == u->action)
-			json_array_append_new(u->items, json_pack("{s:I, s:O}", "company_id",
-				(json_int_t)company, "reason", json_object_get(item, "reason")));
+		if (json_integer_value(json_object_get(item, "action_id")) != u->action)
+			continue;
+		/* Its name, for the staff's page (a company of the pass: it exists). */
+		json_t *c = awareness_membership->company_get(u->db, company, u->err);
+		if (c == NULL)
+			return u->err->code;
+		json_array_append_new(u->items, json_pack("{s:I, s:O?, s:O}", "company_id",
+			(json_int_t)company, "legal_name", json_object_get(c, "legal_name"), "reason",
+			json_object_get(item, "reason")));
+		json_decref(c);
 	}
 	return 0;
 }
@@ -284,7 +292,7 @@ static int route_unreached(socle_req *req, void *ud)
 	if (a == NULL)
 		return socle_reply_err(req, &err);
 	json_decref(a);
-	struct unreached u = {.db = db, .action = action, .items = json_array()};
+	struct unreached u = {.db = db, .action = action, .items = json_array(), .err = &err};
 	json_t *actions = awareness_catalogue(db, &err);
 	/* Recommended to every company once, in one pass (recommend_all.c); the
 	 * companies registered to the action (one query) are left out after. */

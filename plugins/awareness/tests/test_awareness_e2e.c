@@ -184,6 +184,8 @@ static void test_recommended(void **state)
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r, "items"), 0),
 	                                                    "company_id")), T.company);
+	assert_true(json_is_string(json_object_get(json_array_get(json_object_get(r, "items"), 0),
+	                                           "legal_name")));
 	json_decref(r);
 }
 
