@@ -109,3 +109,8 @@ sh "$SRC/bench/tracking/run.sh" "$BUILD"
 # bench/retention/run.sh.
 echo
 sh "$SRC/bench/retention/run.sh" "$BUILD"
+
+# The awareness plugin's figures (recommend_actions for every company,
+# indicators): bench/awareness/run.sh.
+echo
+sh "$SRC/bench/awareness/run.sh" "$BUILD"
