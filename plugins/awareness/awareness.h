@@ -60,6 +60,10 @@ bool awareness_token(char out[33]);
  * employer users), an array of texts; NULL with @p err set. */
 json_t *awareness_company_emails(socle_db *db, int64_t company_id, socle_err *err);
 
+/* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time
+ * (metropolitan France), as a session's starts_at is written. */
+void awareness_now_minute(char out[17]);
+
 /* ---- catalog.c ---- */
 extern const char *const awareness_kinds[];
 extern const char *const awareness_audiences[];

@@ -34,24 +34,6 @@ static json_t *session_load(socle_db *db, int64_t id, socle_err *err)
 	return row;
 }
 
-/* "YYYY-MM-DDTHH:MM" of the core's clock (UTC), to compare with starts_at. */
-static void now_minute(char out[17])
-{
-	int64_t s = socle_now_ms() / 1000, days = s / 86400, rest = s % 86400;
-	char date[SOCLE_DATE_SIZE];
-	unsigned h = (unsigned)(rest / 3600) % 24u, m = (unsigned)(rest % 3600 / 60) % 60u;
-
-	socle_date_format(days, date);
-	memcpy(out, date, 10);
-	out[10] = 'T';
-	out[11] = (char)('0' + h / 10);
-	out[12] = (char)('0' + h % 10);
-	out[13] = ':';
-	out[14] = (char)('0' + m / 10);
-	out[15] = (char)('0' + m % 10);
-	out[16] = '\0';
-}
-
 /* Is @p s "YYYY-MM-DDTHH:MM" with a real date and time? Its epoch ms in *ms. */
 static bool parse_start(const char *s, int64_t *ms)
 {
@@ -296,7 +278,7 @@ static int route_session_create(socle_req *req, void *ud)
 		                       (format && strcmp(format, "distanciel") == 0));
 		char now[17];
 
-		now_minute(now);
+		awareness_now_minute(now);
 		if (action == NULL)
 			socle_field_error(&errors, "action_id", "aucune action n'a ce numéro");
 		else if (strcmp(kind, "atelier") != 0 && strcmp(kind, "webinaire") != 0)
@@ -353,7 +335,7 @@ static int route_session_list(socle_req *req, void *ud)
 		socle_err_set(&err, SOCLE_E_FORBIDDEN, "Réservé à l'équipe du service.");
 		return socle_reply_err(req, &err);
 	}
-	now_minute(now);
+	awareness_now_minute(now);
 	if (past) /* newest first: the cursor is the id, descending */
 		snprintf(sql, sizeof(sql), "%s WHERE s.status IN ('planned', 'held')"
 		         " AND s.starts_at <= :now AND (:after = 0 OR s.id < :after)"
@@ -473,7 +455,7 @@ static int registration_insert(socle_db *wdb, void *ud, socle_err *err)
 	struct registration_new *r = ud;
 	char now[17];
 
-	now_minute(now);
+	awareness_now_minute(now);
 	/* The capacity and the duplicate are judged inside the write, where no
 	 * other registration can slip in between. */
 	json_t *s = socle_db_query_one_new(wdb,
@@ -692,7 +674,7 @@ static int attendance_write(socle_db *wdb, void *ud, socle_err *err)
 
 	if (s == NULL)
 		return err->code;
-	now_minute(now);
+	awareness_now_minute(now);
 	const char *starts = json_string_value(json_object_get(s, "starts_at"));
 	a->early = strcmp(starts, now) > 0 ||
 	           strcmp(json_string_value(json_object_get(s, "status")), "cancelled") == 0;

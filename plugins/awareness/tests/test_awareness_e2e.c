@@ -284,7 +284,9 @@ static void test_after_workshop(void **state)
 	(void)state;
 	char path[160];
 
-	restart_at("2025-06-10T12:00:00Z");
+	/* 07:30 UTC is 09:30 in Lyon (summer time): the 09:00 session (local time)
+	 * has begun, though 07:30 < 09:00. */
+	restart_at("2025-06-10T07:30:00Z");
 	relogin();
 	/* The session has begun: gone from the open list, in the staff's list to record. */
 	json_t *past = get(T.staff, "/api/v1/svc/awareness/sessions?past=1");
