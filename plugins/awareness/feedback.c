@@ -235,11 +235,47 @@ static int route_results(socle_req *req, void *ud)
 	return socle_reply_json(req, 200, body);
 }
 
+/* GET /awareness/workers/{id}/registrations: a participant's own sessions,
+ * for the questionnaire he answers himself (espace salarié) — the worker,
+ * staff, or an employer of his company. */
+static int route_worker_registrations(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t worker;
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &worker) != 0)
+		return SOCLE_E_NOTFOUND;
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *w = db ? awareness_membership->worker_get(db, worker, &err) : NULL;
+	if (w == NULL)
+		return socle_reply_err(req, &err);
+	int64_t company = json_integer_value(json_object_get(w, "company_id"));
+	json_decref(w);
+	if (socle_access_worker(req, worker, company, &err) != 0)
+		return socle_reply_err(req, &err);
+	json_t *rows = socle_db_query_new(db,
+		"SELECT r.id, r.session_id, r.status, r.attended, s.starts_at, s.place, s.link,"
+		" s.action_id, a.title, a.kind, EXISTS (SELECT 1 FROM awareness_feedback f"
+		" WHERE f.registration_id = r.id) AS answered FROM awareness_registration r"
+		" JOIN awareness_session s ON s.id = r.session_id JOIN awareness_action a"
+		" ON a.id = s.action_id WHERE r.worker_id = :worker AND r.company_id = :company"
+		" ORDER BY s.starts_at DESC, r.id DESC LIMIT 200",
+		json_pack("{s:I, s:I}", "worker", (json_int_t)worker, "company", (json_int_t)company),
+		&err);
+	if (rows == NULL)
+		return socle_reply_err(req, &err);
+	return socle_reply_json(req, 200, json_pack("{s:I, s:o}", "worker_id", (json_int_t)worker,
+	                                            "items", rows));
+}
+
 static const struct socle_route feedback_routes[] = {
 	{SOCLE_POST, "/awareness/registrations/{id}/feedback", SOCLE_CAP_AUTHENTICATED, 0,
 	 route_feedback, NULL},
 	{SOCLE_POST, "/awareness/registrations/{id}/quiz", AWARENESS_MANAGE, 0, route_quiz, NULL},
 	{SOCLE_GET, "/awareness/sessions/{id}/results", AWARENESS_MANAGE, 0, route_results, NULL},
+	{SOCLE_GET, "/awareness/workers/{id}/registrations", SOCLE_CAP_AUTHENTICATED, 0,
+	 route_worker_registrations, NULL},
 };
 
 int awareness_feedback_init(socle_plugin *p, socle_err *err)

@@ -34,7 +34,7 @@ const SPACES = {
   employee: {
     email: 'salarie@demo.example', signIn: 'Se connecter à l\'espace salarié',
     pages: ['portal/salarie.html', 'tracking/mes-visites.html', 'tracking/mon-dossier.html', 'portal/compte.html',
-      'retention/accompagnement.html'],
+      'retention/accompagnement.html', 'awareness/mes-sensibilisations.html'],
   },
 };
 const PUBLIC = ['portal/', 'portal/connexion.html', 'portal/mot-de-passe.html', 'portal/activation.html'];

@@ -128,10 +128,11 @@ try {
     }],
   ]);
 
-  // Awareness (issue 16): an IPRP programs a workshop session of one place,
+  // Awareness (issue 16): an IPRP programs a workshop session of two places,
   // sees its registrations and the waiting list; the companies an action
   // should reach. The afternoon: the attendance sheet, then the employer
-  // answers the questionnaire and asks for a CSE expertise.
+  // answers the questionnaire for one participant and asks for a CSE
+  // expertise, and the other participant (the demo employee) answers his own.
   const awareness = {};
   await runSteps('sensibilisation', [
     ['an IPRP programs a session and sees who registered, the waiting list too', async () => {
@@ -143,17 +144,19 @@ try {
       await f.getByLabel(/^Atelier ou webinaire/).selectOption(String(atelier.id));
       await f.getByLabel(/^Début/).fill('2026-03-10T14:30');
       await f.getByLabel(/^Lieu$/).fill('Salle Pasteur, au service');
-      await f.getByLabel(/^Nombre de places/).fill('1');
+      await f.getByLabel(/^Nombre de places/).fill('2');
       await f.getByLabel(/^Intervenant/).fill('Nadia Roux');
       await f.getByRole('button', { name: 'Programmer' }).click();
       await p.getByText('Session programmée').waitFor();
       const s = (await planner('GET', '/awareness/sessions?limit=100')).items.find((x) => x.starts_at === '2026-03-10T14:30');
       assert.ok(s, 'the session is programmed');
+      const own = await employer('POST', `/awareness/sessions/${s.id}/registrations`, { company_id: 1, worker_id: 1 });
       const r1 = await employer('POST', `/awareness/sessions/${s.id}/registrations`, { company_id: 1, worker_id: 2 });
       const r2 = await employer('POST', `/awareness/sessions/${s.id}/registrations`, { company_id: 1, worker_id: 3 });
+      assert.equal(own.status, 'confirmed');
       assert.equal(r1.status, 'confirmed');
       assert.equal(r2.status, 'waiting');
-      Object.assign(awareness, { session: s, first: r1, second: r2, label: `${s.title}, 10 mars 2026 à 14 h 30` });
+      Object.assign(awareness, { session: s, own, first: r1, second: r2, label: `${s.title}, 10 mars 2026 à 14 h 30` });
       await p.reload();
       await p.getByRole('button', { name: `Voir les inscrits de la session ${awareness.label}` }).click();
       const t = p.getByRole('table', { name: `Inscrits à la session ${awareness.label}` });
@@ -233,12 +236,14 @@ try {
       await p.getByRole('button', { name: `Émarger la session ${awareness.label}` }).click();
       const sheet = p.getByRole('form', { name: `Feuille de présence de la session ${awareness.label}` });
       await sheet.getByLabel(new RegExp(`^Présent : ${awareness.first.name}`)).check();
+      await sheet.getByLabel(new RegExp(`^Présent : ${awareness.own.name}`)).check();
       await checkPage(p, 'equipe-iprp-emargement');
       await sheet.getByRole('button', { name: 'Enregistrer les présences' }).click();
       await p.getByRole('status').getByText('Présences enregistrées pour la session').waitFor();
       const iprp = await apiAs(demo.base, 'iprp@demo.example');
       const regs = (await iprp('GET', `/awareness/sessions/${awareness.session.id}/registrations`)).items;
       assert.equal(regs.find((r) => r.id === awareness.first.id).attended, 1);
+      assert.equal(regs.find((r) => r.id === awareness.own.id).attended, 1);
       assert.deepEqual(c3.problems, []);
     }],
     ['the employer answers the questionnaire and asks for a CSE expertise', async () => {
@@ -264,6 +269,25 @@ try {
       const regs = (await boss('GET', '/awareness/companies/1/registrations?limit=100')).items;
       assert.equal(regs.find((r) => r.id === awareness.first.id).answered, 1);
       assert.deepEqual(c4.problems, []);
+    }],
+    ['the employee answers the questionnaire in the espace salarié', async () => {
+      const c5 = await watchedContext(browser, demo.base);
+      const p = await signIn(c5, 'salarie@demo.example', { link: 'Se connecter à l\'espace salarié', home: /portal\/salarie\.html/ });
+      await menu(p, 'Mes sensibilisations');
+      const title = awareness.session.title;
+      await p.getByRole('table', { name: 'Mes inscriptions' }).getByText('présent(e)').waitFor();
+      await p.getByRole('button', { name: `Donner mon avis sur ${title}` }).click();
+      const f = p.getByRole('form', { name: `Votre avis sur ${title}` });
+      await f.getByLabel(/^Satisfaction/).selectOption('4');
+      await f.getByLabel(/^Utilité/).selectOption('5');
+      await checkPage(p, 'salarie-sensibilisation-avis');
+      await f.getByRole('button', { name: 'Envoyer mon avis' }).click();
+      await p.getByText('Merci : votre avis est enregistré.').waitFor();
+      await p.getByRole('table', { name: 'Mes inscriptions' }).getByText('avis donné').waitFor();
+      const boss = await apiAs(demo.base, 'employeur@demo.example');
+      const regs = (await boss('GET', '/awareness/companies/1/registrations?limit=100')).items;
+      assert.equal(regs.find((r) => r.id === awareness.own.id).answered, 1);
+      assert.deepEqual(c5.problems, []);
     }],
   ]);
 } catch (err) {

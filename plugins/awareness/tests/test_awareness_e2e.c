@@ -308,6 +308,19 @@ static void test_after_workshop(void **state)
 	json_decref(r);
 	assert_int_equal(db_count("SELECT count(*) FROM core_event WHERE name = 'awareness.attended'"), 2);
 
+	/* A participant's own list (espace salarié): his company's employer and
+	 * staff read it too, never another company's employer. */
+	json_t *mine = get(T.employer, "/api/v1/svc/awareness/workers/%lld/registrations",
+	                   (long long)T.w1);
+	assert_int_equal(json_array_size(json_object_get(mine, "items")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(mine,
+		"items"), 0), "attended")), 1);
+	json_decref(mine);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/workers/%lld/registrations",
+	         (long long)T.w1);
+	assert_int_equal(status_of(T.employer2, "GET", path, NULL), 403);
+	assert_int_equal(status_of(T.staff, "GET", path, NULL), 200);
+
 	/* The questionnaire: by the company, once each, never by another company. */
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/registrations/%lld/feedback", (long long)T.r1);
 	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:i, s:i}", "satisfaction",
