@@ -63,6 +63,8 @@ json_t *awareness_company_emails(socle_db *db, int64_t company_id, socle_err *er
 /* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time
  * (metropolitan France), as a session's starts_at is written. */
 void awareness_now_minute(char out[17]);
+/* A local "YYYY-MM-DDTHH:MM" read as epoch ms (as if UTC), to the real instant. */
+int64_t awareness_local_to_utc_ms(int64_t local_ms);
 
 /* ---- catalog.c ---- */
 extern const char *const awareness_kinds[];

@@ -157,7 +157,8 @@ static int convoke(socle_db *wdb, int64_t registration, socle_err *err)
 		return err->code;
 	rc = mail_registration(wdb, card, "convocation", 0, err);
 	if (rc == 0 && parse_start(json_string_value(json_object_get(card, "starts_at")), &start)) {
-		int64_t at = start - (int64_t)reminder_days(socle_db_service(wdb)) * 86400000;
+		int64_t at = awareness_local_to_utc_ms(start) -
+		             (int64_t)reminder_days(socle_db_service(wdb)) * 86400000;
 
 		if (at > socle_now_ms()) {
 			json_t *p = json_pack("{s:I}", "registration_id", (json_int_t)registration);

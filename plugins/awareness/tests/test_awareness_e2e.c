@@ -270,9 +270,10 @@ static void test_registrations(void **state)
 static void test_reminders(void **state)
 {
 	(void)state;
-	/* Two days before at 09:00: the reminders of the places that hold. */
+	/* Two days before at 09:00 in Lyon, 07:00 UTC (summer time): the
+	 * reminders of the places that hold, due by 07:30 UTC. */
 	assert_int_equal(count_mails("rh@garnier.test", "rappel", NULL), 0);
-	restart_at("2025-06-08T12:00:00Z");
+	restart_at("2025-06-08T07:30:00Z");
 	relogin();
 	assert_int_equal(wait_mails("rh@garnier.test", "rappel", "Marc Blanc", 1), 1);
 	assert_int_equal(wait_mails("rh@garnier.test", "rappel", "Léa Roux", 1), 1);
