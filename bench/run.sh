@@ -114,3 +114,8 @@ sh "$SRC/bench/retention/run.sh" "$BUILD"
 # bench/riskeval/run.sh.
 echo
 sh "$SRC/bench/riskeval/run.sh" "$BUILD"
+
+# The awareness plugin's figures (recommend_actions for every company,
+# indicators): bench/awareness/run.sh.
+echo
+sh "$SRC/bench/awareness/run.sh" "$BUILD"

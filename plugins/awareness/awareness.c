@@ -155,6 +155,23 @@ static const char awareness_sql_v6[] =
 	"  referred_by INTEGER NOT NULL);\n"
 	"CREATE INDEX awareness_referral_worker ON awareness_referral (company_id, worker_id);\n";
 
+/* Advice given to companies by other plugins' actions, for the indicators
+ * (indicators.c): riskeval's workplace actions of advice (amt.recorded). */
+static const char awareness_sql_v7[] =
+	"CREATE TABLE awareness_advice (\n"
+	"  source TEXT NOT NULL,\n"            /* amt */
+	"  source_id INTEGER NOT NULL,\n"      /* the emitter's id (amt_id) */
+	"  company_id INTEGER NOT NULL,\n"
+	"  type TEXT NOT NULL,\n"              /* conseil, conseil_duerp */
+	"  given_on TEXT NOT NULL,\n"
+	"  recorded_at INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (source, source_id));\n"
+	"CREATE INDEX awareness_advice_company ON awareness_advice (company_id, given_on);\n"
+	"CREATE INDEX awareness_advice_given ON awareness_advice (given_on);\n"
+	/* The indicators read sessions held in a period, then their attendance. */
+	"CREATE INDEX awareness_session_held ON awareness_session (held_on);\n"
+	"CREATE INDEX awareness_cse_request_meeting ON awareness_cse_request (status, meeting_on);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
 	{2, awareness_sql_v2},
@@ -162,6 +179,7 @@ static const struct socle_migration awareness_migrations[] = {
 	{4, awareness_sql_v4},
 	{5, awareness_sql_v5},
 	{6, awareness_sql_v6},
+	{7, awareness_sql_v7},
 };
 
 static const struct socle_event_decl awareness_events[] = {
@@ -219,7 +237,8 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	                                      err)) ||
 	    (rc = socle_plugin_on(p, "company.prevention_scored", on_prevention_scored, NULL, err)) ||
 	    (rc = awareness_catalog_init(p, err)) || (rc = awareness_sessions_init(p, err)) ||
-	    (rc = awareness_feedback_init(p, err)) || (rc = awareness_recommend_init(p, err)) ||
+	    (rc = awareness_feedback_init(p, err)) || (rc = awareness_indicators_init(p, err)) ||
+	    (rc = awareness_recommend_init(p, err)) ||
 	    (rc = awareness_mailing_init(p, err)) || (rc = awareness_cse_init(p, err)) ||
 	    (rc = awareness_designated_init(p, err)) || (rc = awareness_needs_init(p, err)) ||
 	    (rc = awareness_relays_init(p, err)))

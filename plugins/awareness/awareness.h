@@ -9,6 +9,8 @@
  *                cancellation, attendance, convocations and reminders
  *   feedback.c   satisfaction and utility questionnaire, before/after quiz,
  *                a session's results (the group's gain), the indicators
+ *   indicators.c the indicators of 3.4.1.4 (awareness and advice), and the
+ *                advice riskeval records (amt.recorded) kept for them
  *   recommend.c  rule point recommend_actions and the company's context it
  *                reads (risks of its workers, NAF division, prevention score,
  *                what it attended); the companies an action has not reached
@@ -58,6 +60,12 @@ bool awareness_token(char out[33]);
  * employer users), an array of texts; NULL with @p err set. */
 json_t *awareness_company_emails(socle_db *db, int64_t company_id, socle_err *err);
 
+/* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time
+ * (metropolitan France), as a session's starts_at is written. */
+void awareness_now_minute(char out[17]);
+/* A local "YYYY-MM-DDTHH:MM" read as epoch ms (as if UTC), to the real instant. */
+int64_t awareness_local_to_utc_ms(int64_t local_ms);
+
 /* ---- catalog.c ---- */
 extern const char *const awareness_kinds[];
 extern const char *const awareness_audiences[];
@@ -71,7 +79,38 @@ int awareness_sessions_init(socle_plugin *p, socle_err *err);
 /* ---- feedback.c ---- */
 int awareness_feedback_init(socle_plugin *p, socle_err *err);
 
+/* ---- indicators.c ---- */
+/* The indicators of 3.4.1.4 between @p from and @p to (dates), for the service
+ * or one company (@p company > 0) or one NAF division (@p division, two digits,
+ * or NULL): the body of GET /awareness/indicators; NULL with @p err set. */
+json_t *awareness_indicators_compute(socle_db *db, const char *from, const char *to,
+                                     int64_t company, const char *division, socle_err *err);
+int awareness_indicators_init(socle_plugin *p, socle_err *err);
+
 /* ---- recommend.c ---- */
+/* The active catalogue as recommend_actions receives it; NULL with @p err set. */
+json_t *awareness_catalogue(socle_db *db, socle_err *err);
+/* recommend_actions for @p company on @p on against @p actions (the
+ * catalogue), each item with the action's title and kind; NULL with @p err set. */
+json_t *awareness_recommend_company(socle_service *svc, socle_db *db, int64_t company,
+                                    const char *on, const json_t *actions, socle_err *err);
+/* Check a recommend_actions answer against the catalogue and add each item's
+ * title and kind: 0, or SOCLE_E_CONTRACT. */
+int awareness_recommend_decorate(json_t *items, const json_t *actions, socle_err *err);
+
+/* ---- recommend_all.c ---- */
+/* Called once per company with its recommendations (borrowed): 0 to go on. */
+typedef int (*awareness_recommend_fn)(int64_t company, const json_t *items, void *ud);
+/* recommend_actions for every company that has workers, in one pass: the
+ * workers streamed once, the scores, attendances and needs read in one query
+ * each, one rule call per company. With @p threads 1, on the calling thread
+ * and in company order; with more (at most 8), the companies are shared among
+ * threads, each with its own reader and Lua state, and @p fn runs under a
+ * lock in no set order. 0, fn's non-zero value, or a negative code with
+ * @p err set. */
+int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
+                             const json_t *actions, int threads, awareness_recommend_fn fn,
+                             void *ud, socle_err *err);
 int awareness_recommend_init(socle_plugin *p, socle_err *err);
 
 /* ---- designated.c ---- */

@@ -10,7 +10,7 @@
  *     service, one company or one NAF division: % of distinct companies and
  *     of distinct workers having benefited (present at a session held in the
  *     period), satisfaction and utility rates (share of answers 4 or 5), and
- *     the mean knowledge gain. */
+ *     the mean knowledge gain (indicators.c). */
 #include "awareness.h"
 
 /* The registration's company, worker, attendance and the action's quiz flag. */
@@ -235,223 +235,38 @@ static int route_results(socle_req *req, void *ud)
 	return socle_reply_json(req, 200, body);
 }
 
-/* ---- indicators ------------------------------------------------------------ */
-
-/* A set of ids (open addressing), each with whether it counts under the
- * NAF filter: the companies of the period and the workers are streamed from
- * membership.v1, never copied. */
-struct idset {
-	int64_t *keys;
-	signed char *in; /* 1 counts, 0 excluded by the filter, -1 not judged yet */
-	size_t cap, n;
-};
-
-static bool idset_grow(struct idset *s)
-{
-	size_t cap = s->cap ? s->cap * 2 : 1024;
-	int64_t *keys = calloc(cap, sizeof(*keys));
-	signed char *in = calloc(cap, 1);
-
-	if (!keys || !in) {
-		free(keys);
-		free(in);
-		return false;
-	}
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->keys[i]) {
-			size_t j = (size_t)s->keys[i] * 11400714819323198485ull % cap;
-			while (keys[j])
-				j = (j + 1) % cap;
-			keys[j] = s->keys[i];
-			in[j] = s->in[i];
-		}
-	free(s->keys);
-	free(s->in);
-	s->keys = keys;
-	s->in = in;
-	s->cap = cap;
-	return true;
-}
-
-/* The slot of @p id, added (with in = -1) when absent; NULL when out of memory. */
-static signed char *idset_slot(struct idset *s, int64_t id)
-{
-	if ((s->n + 1) * 2 > s->cap && !idset_grow(s))
-		return NULL;
-	size_t j = (size_t)id * 11400714819323198485ull % s->cap;
-	while (s->keys[j] && s->keys[j] != id)
-		j = (j + 1) % s->cap;
-	if (!s->keys[j]) {
-		s->keys[j] = id;
-		s->in[j] = -1;
-		s->n++;
-	}
-	return &s->in[j];
-}
-
-struct indicators {
-	socle_db *db;
-	const char *from, *to, *division;
-	struct idset companies;
-	int64_t workers;
-	int rc;
-	socle_err *err;
-};
-
-/* Does company @p id count (the NAF filter), judged once per company. */
-static int company_counts(struct indicators *x, int64_t id)
-{
-	signed char *in = idset_slot(&x->companies, id);
-
-	if (in == NULL)
-		return socle_err_set(x->err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	if (*in < 0) {
-		*in = 1;
-		if (x->division) {
-			json_t *c = awareness_membership->company_get(x->db, id, x->err);
-			const char *naf = c ? json_string_value(json_object_get(c, "naf_code")) : NULL;
-
-			if (c == NULL && x->err->code != SOCLE_E_NOTFOUND)
-				return x->err->code;
-			*in = naf && strncmp(naf, x->division, 2) == 0;
-			json_decref(c);
-		}
-	}
-	return *in;
-}
-
-/* A worker employed at some point of the period counts, with its company. */
-static int count_worker(const struct membership_worker_row *w, void *ud)
-{
-	struct indicators *x = ud;
-
-	if (strcmp(w->start_date, x->to) > 0 || (w->end_date && strcmp(w->end_date, x->from) < 0))
-		return 0;
-	int in = company_counts(x, w->company_id);
-	if (in < 0)
-		return in;
-	x->workers += in;
-	return 0;
-}
-
-static int check_division(const char *s)
-{
-	return s && strlen(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
-}
-
-/* GET /awareness/indicators?from=&to=&company_id=&naf_division= : staff, or an
- * employer for its own company. */
-static int route_indicators(socle_req *req, void *ud)
+/* GET /awareness/workers/{id}/registrations: a participant's own sessions,
+ * for the questionnaire he answers himself (espace salarié) — the worker,
+ * staff, or an employer of his company. */
+static int route_worker_registrations(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	json_t *errors = NULL;
-	char today[SOCLE_DATE_SIZE], from[SOCLE_DATE_SIZE];
-	const char *f = socle_req_query(req, "from"), *t = socle_req_query(req, "to");
-	const char *c = socle_req_query(req, "company_id"), *d = socle_req_query(req, "naf_division");
-	int64_t company = 0;
-	bool staff = socle_principal_can(socle_req_principal(req), AWARENESS_MANAGE);
+	int64_t worker;
 	(void)ud;
 
-	socle_date_today(today);
-	if (t && !socle_date_valid(t))
-		socle_field_error(&errors, "to", "doit être une date AAAA-MM-JJ");
-	if (f && !socle_date_valid(f))
-		socle_field_error(&errors, "from", "doit être une date AAAA-MM-JJ");
-	if (c && (sscanf(c, "%" SCNd64, &company) != 1 || company <= 0))
-		socle_field_error(&errors, "company_id", "doit être un numéro d'entreprise");
-	if (!staff && company == 0)
-		socle_field_error(&errors, "company_id", "obligatoire : le numéro de votre entreprise");
-	if (d && !check_division(d))
-		socle_field_error(&errors, "naf_division", "deux chiffres, par exemple 43");
-	const char *to = t ? t : today;
-	if (!errors) {
-		if (f)
-			snprintf(from, sizeof(from), "%s", f);
-		else /* the seed's period: five years to date */
-			socle_date_add_months(to, -60, from);
-		if (strcmp(from, to) > 0)
-			socle_field_error(&errors, "from", "doit précéder la date de fin");
-	}
-	if (errors)
-		return socle_reply_invalid(req, errors);
-	if (company && socle_access_company(req, company, &err) != 0)
-		return socle_reply_err(req, &err);
+	if (socle_req_param_id(req, "id", &worker) != 0)
+		return SOCLE_E_NOTFOUND;
 	socle_db *db = socle_req_reader(req, &err);
-	if (db == NULL)
+	json_t *w = db ? awareness_membership->worker_get(db, worker, &err) : NULL;
+	if (w == NULL)
 		return socle_reply_err(req, &err);
-	struct indicators x = {.db = db, .from = from, .to = to, .division = d, .err = &err};
-	int rc = awareness_membership->workers_each(db, company, 0, count_worker, &x, &err);
-	size_t members = 0, workers_in = 0;
-	json_t *benefited = rc < 0 ? NULL : socle_db_query_new(db,
-		"SELECT r.company_id, count(DISTINCT r.worker_id) AS workers"
-		" FROM awareness_registration r JOIN awareness_session s ON s.id = r.session_id"
-		" WHERE r.attended = 1 AND s.held_on >= :from AND s.held_on <= :to"
-		" AND (:company = 0 OR r.company_id = :company) GROUP BY r.company_id",
-		json_pack("{s:s, s:s, s:I}", "from", from, "to", to, "company", (json_int_t)company), &err);
-	json_t *answers = benefited ? socle_db_query_new(db,
-		"SELECT r.company_id, f.satisfaction, f.utility, q.score_before, q.score_after"
-		" FROM awareness_registration r JOIN awareness_session s ON s.id = r.session_id"
-		" LEFT JOIN awareness_feedback f ON f.registration_id = r.id"
-		" LEFT JOIN awareness_quiz q ON q.registration_id = r.id"
-		" WHERE r.attended = 1 AND s.held_on >= :from AND s.held_on <= :to"
-		" AND (:company = 0 OR r.company_id = :company)"
-		" AND (f.registration_id IS NOT NULL OR q.registration_id IS NOT NULL)",
-		json_pack("{s:s, s:s, s:I}", "from", from, "to", to, "company", (json_int_t)company), &err)
-		: NULL;
-	size_t i, companies_in = 0;
-	json_t *row;
-	json_int_t n_answers = 0, satisfied = 0, useful = 0, n_quiz = 0, gain = 0;
-	json_array_foreach(benefited, i, row) {
-		/* A company that came counts in the whole too, even with no worker declared. */
-		int in = company_counts(&x, json_integer_value(json_object_get(row, "company_id")));
-		if (in < 0) {
-			rc = in;
-			break;
-		}
-		companies_in += in;
-		workers_in += in ? (size_t)json_integer_value(json_object_get(row, "workers")) : 0;
-	}
-	json_array_foreach(answers, i, row) {
-		int in = rc < 0 ? 0 : company_counts(&x, json_integer_value(json_object_get(row, "company_id")));
-		if (in < 0)
-			rc = in;
-		if (in <= 0)
-			continue;
-		if (json_is_integer(json_object_get(row, "satisfaction"))) {
-			n_answers++;
-			satisfied += json_integer_value(json_object_get(row, "satisfaction")) >= 4;
-			useful += json_integer_value(json_object_get(row, "utility")) >= 4;
-		}
-		if (json_is_integer(json_object_get(row, "score_before"))) {
-			n_quiz++;
-			gain += json_integer_value(json_object_get(row, "score_after")) -
-			        json_integer_value(json_object_get(row, "score_before"));
-		}
-	}
-	for (size_t k = 0; k < x.companies.cap; k++)
-		members += x.companies.keys && x.companies.keys[k] && x.companies.in[k] == 1;
-	free(x.companies.keys);
-	free(x.companies.in);
-	if (rc < 0 || answers == NULL) {
-		json_decref(benefited);
-		json_decref(answers);
+	int64_t company = json_integer_value(json_object_get(w, "company_id"));
+	json_decref(w);
+	if (socle_access_worker(req, worker, company, &err) != 0)
 		return socle_reply_err(req, &err);
-	}
-	json_decref(benefited);
-	json_decref(answers);
-	json_t *body = json_pack(
-		"{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}, s:I, s:o, s:o, s:I, s:o}",
-		"from", from, "to", to, "company_id", company ? json_integer(company) : json_null(),
-		"naf_division", d ? json_string(d) : json_null(),
-		"companies", "benefited", (json_int_t)companies_in, "total", (json_int_t)members, "rate",
-		rate((json_int_t)companies_in, (json_int_t)members),
-		"workers", "benefited", (json_int_t)workers_in, "total", (json_int_t)x.workers, "rate",
-		rate((json_int_t)workers_in, (json_int_t)x.workers),
-		"answers", n_answers, "satisfaction_rate", rate(satisfied, n_answers), "utility_rate",
-		rate(useful, n_answers), "quizzes", n_quiz, "knowledge_gain",
-		n_quiz ? json_real((double)(long long)((double)gain * 10 / (double)n_quiz + 0.5) / 10.0)
-		       : json_null());
-	return socle_reply_json(req, 200, body);
+	json_t *rows = socle_db_query_new(db,
+		"SELECT r.id, r.session_id, r.status, r.attended, s.starts_at, s.place, s.link,"
+		" s.action_id, a.title, a.kind, EXISTS (SELECT 1 FROM awareness_feedback f"
+		" WHERE f.registration_id = r.id) AS answered FROM awareness_registration r"
+		" JOIN awareness_session s ON s.id = r.session_id JOIN awareness_action a"
+		" ON a.id = s.action_id WHERE r.worker_id = :worker AND r.company_id = :company"
+		" ORDER BY s.starts_at DESC, r.id DESC LIMIT 200",
+		json_pack("{s:I, s:I}", "worker", (json_int_t)worker, "company", (json_int_t)company),
+		&err);
+	if (rows == NULL)
+		return socle_reply_err(req, &err);
+	return socle_reply_json(req, 200, json_pack("{s:I, s:o}", "worker_id", (json_int_t)worker,
+	                                            "items", rows));
 }
 
 static const struct socle_route feedback_routes[] = {
@@ -459,7 +274,8 @@ static const struct socle_route feedback_routes[] = {
 	 route_feedback, NULL},
 	{SOCLE_POST, "/awareness/registrations/{id}/quiz", AWARENESS_MANAGE, 0, route_quiz, NULL},
 	{SOCLE_GET, "/awareness/sessions/{id}/results", AWARENESS_MANAGE, 0, route_results, NULL},
-	{SOCLE_GET, "/awareness/indicators", SOCLE_CAP_AUTHENTICATED, 0, route_indicators, NULL},
+	{SOCLE_GET, "/awareness/workers/{id}/registrations", SOCLE_CAP_AUTHENTICATED, 0,
+	 route_worker_registrations, NULL},
 };
 
 int awareness_feedback_init(socle_plugin *p, socle_err *err)

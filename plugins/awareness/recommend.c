@@ -11,8 +11,6 @@
  *   - the risks named in the needs it expressed (needs.c).
  * The catalogue is passed too: a rule pack reads no table. Staff also see, per
  * action, the companies it is recommended to and that have not registered. */
-#include <stdlib.h>
-
 #include "awareness.h"
 
 static int check_recommendations(const json_t *r, socle_err *err)
@@ -133,7 +131,7 @@ static json_t *company_context(socle_db *db, int64_t company, const char *on, so
 	return ctx;
 }
 
-static json_t *catalogue(socle_db *db, socle_err *err)
+json_t *awareness_catalogue(socle_db *db, socle_err *err)
 {
 	json_t *rows = socle_db_query_new(db,
 		"SELECT id, kind, title, audience, risks, naf_divisions FROM awareness_action"
@@ -148,8 +146,8 @@ static json_t *catalogue(socle_db *db, socle_err *err)
 
 /* recommend_actions for @p company on @p on, each item with the action's
  * title and kind added; NULL with @p err set. */
-static json_t *recommend(socle_service *svc, socle_db *db, int64_t company, const char *on,
-                         const json_t *actions, socle_err *err)
+json_t *awareness_recommend_company(socle_service *svc, socle_db *db, int64_t company,
+                                    const char *on, const json_t *actions, socle_err *err)
 {
 	json_t *ctx = company_context(db, company, on, err), *out = NULL;
 
@@ -160,24 +158,47 @@ static json_t *recommend(socle_service *svc, socle_db *db, int64_t company, cons
 	json_decref(args);
 	if (rc != 0)
 		return NULL;
-	size_t i, j;
-	json_t *item, *a;
-	json_array_foreach(out, i, item) {
-		json_array_foreach(actions, j, a) {
-			if (json_equal(json_object_get(a, "id"), json_object_get(item, "action_id"))) {
-				json_object_set(item, "title", json_object_get(a, "title"));
-				json_object_set(item, "kind", json_object_get(a, "kind"));
-			}
-		}
-		if (!json_object_get(item, "title")) { /* not in the catalogue: out of contract */
-			json_decref(out);
-			socle_err_set(err, SOCLE_E_CONTRACT, "recommend_actions propose l'action %lld, "
-			              "absente du catalogue", (long long)json_integer_value(
-				              json_object_get(item, "action_id")));
-			return NULL;
-		}
+	if (awareness_recommend_decorate(out, actions, err) != 0) {
+		json_decref(out);
+		return NULL;
 	}
 	return out;
+}
+
+/* The action @p id of the catalogue (in id order, as awareness_catalogue
+ * reads it): a binary search, for the many answers of one pass. */
+static const json_t *catalogue_find(const json_t *actions, json_int_t id)
+{
+	size_t a = 0, b = json_array_size(actions);
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		json_int_t v = json_integer_value(json_object_get(json_array_get(actions, m), "id"));
+		if (v == id)
+			return json_array_get(actions, m);
+		if (v < id)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return NULL;
+}
+
+int awareness_recommend_decorate(json_t *items, const json_t *actions, socle_err *err)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(items, i, item) {
+		json_int_t id = json_integer_value(json_object_get(item, "action_id"));
+		const json_t *a = catalogue_find(actions, id);
+		if (a == NULL) /* not in the catalogue: out of contract */
+			return socle_err_set(err, SOCLE_E_CONTRACT, "recommend_actions propose l'action "
+			                     "%lld, absente du catalogue", (long long)id);
+		json_object_set(item, "title", json_object_get(a, "title"));
+		json_object_set(item, "kind", json_object_get(a, "kind"));
+	}
+	return 0;
 }
 
 static bool on_date(socle_req *req, char out[SOCLE_DATE_SIZE])
@@ -210,9 +231,9 @@ static int route_recommendations(socle_req *req, void *ud)
 	if (socle_access_company(req, company, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *actions = db ? catalogue(db, &err) : NULL;
-	json_t *items = actions ? recommend(socle_req_service(req), db, company, on, actions, &err)
-	                        : NULL;
+	json_t *actions = db ? awareness_catalogue(db, &err) : NULL;
+	json_t *items = actions ? awareness_recommend_company(socle_req_service(req), db, company, on,
+	                                                      actions, &err) : NULL;
 	json_decref(actions);
 	if (items == NULL)
 		return socle_reply_err(req, &err);
@@ -220,48 +241,34 @@ static int route_recommendations(socle_req *req, void *ud)
 	                                            (json_int_t)company, "on", on, "items", items));
 }
 
-struct companies {
-	int64_t *ids;
-	size_t n, cap;
+struct unreached {
+	socle_db *db;
+	int64_t action;
+	json_t *items;
+	socle_err *err;
 };
 
-/* Every worker's company, duplicates and all: sorted and made unique after. */
-static int collect_company(const struct membership_worker_row *w, void *ud)
+/* One company's recommendations: kept when they hold the action and the
+ * company has no registration to it. */
+static int keep_unreached(int64_t company, const json_t *rec, void *ud)
 {
-	struct companies *c = ud;
+	struct unreached *u = ud;
+	size_t j;
+	json_t *item;
 
-	if (c->n > 0 && c->ids[c->n - 1] == w->company_id)
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		int64_t *ids = realloc(c->ids, cap * sizeof(*ids));
-		if (ids == NULL)
-			return SOCLE_E_NOMEM;
-		c->ids = ids;
-		c->cap = cap;
+	json_array_foreach(rec, j, item) {
+		if (json_integer_value(json_object_get(item, "action_id")) != u->action)
+			continue;
+		/* Its name, for the staff's page (a company of the pass: it exists). */
+		json_t *c = awareness_membership->company_get(u->db, company, u->err);
+		if (c == NULL)
+			return u->err->code;
+		json_array_append_new(u->items, json_pack("{s:I, s:O?, s:O}", "company_id",
+			(json_int_t)company, "legal_name", json_object_get(c, "legal_name"), "reason",
+			json_object_get(item, "reason")));
+		json_decref(c);
 	}
-	c->ids[c->n++] = w->company_id;
 	return 0;
-}
-
-static int by_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void unique(struct companies *c)
-{
-	size_t k = 0;
-
-	if (c->n == 0)
-		return;
-	qsort(c->ids, c->n, sizeof(*c->ids), by_id);
-	for (size_t i = 1; i < c->n; i++)
-		if (c->ids[i] != c->ids[k])
-			c->ids[++k] = c->ids[i];
-	c->n = k + 1;
 }
 
 /* GET /awareness/actions/{id}/unreached?on= (staff): the companies whose
@@ -271,7 +278,6 @@ static int route_unreached(socle_req *req, void *ud)
 	socle_err err = SOCLE_ERR_INIT;
 	int64_t action;
 	char on[SOCLE_DATE_SIZE];
-	struct companies c = {0};
 	(void)ud;
 
 	if (socle_req_param_id(req, "id", &action) != 0)
@@ -286,36 +292,38 @@ static int route_unreached(socle_req *req, void *ud)
 	if (a == NULL)
 		return socle_reply_err(req, &err);
 	json_decref(a);
-	json_t *actions = catalogue(db, &err), *items = json_array();
-	int rc = actions ? awareness_membership->workers_each(db, 0, 0, collect_company, &c, &err)
-	                 : err.code;
-	unique(&c);
-	for (size_t i = 0; rc >= 0 && i < c.n; i++) {
-		json_t *reached = socle_db_query_new(db,
-			"SELECT 1 FROM awareness_registration r JOIN awareness_session s ON s.id = r.session_id"
-			" WHERE r.company_id = :company AND s.action_id = :action AND r.status <> 'cancelled'"
-			" LIMIT 1", json_pack("{s:I, s:I}", "company", (json_int_t)c.ids[i], "action",
-			                      (json_int_t)action), &err);
-		json_t *rec = reached && json_array_size(reached) == 0
-			? recommend(socle_req_service(req), db, c.ids[i], on, actions, &err) : NULL;
-		if (reached == NULL || (json_array_size(reached) == 0 && rec == NULL))
-			rc = err.code ? err.code : SOCLE_E_INTERNAL;
-		size_t j;
-		json_t *item;
-		json_array_foreach(rec, j, item) {
-			if (json_integer_value(json_object_get(item, "action_id")) == action)
-				json_array_append_new(items, json_pack("{s:I, s:O}", "company_id",
-					(json_int_t)c.ids[i], "reason", json_object_get(item, "reason")));
-		}
-		json_decref(reached);
-		json_decref(rec);
-	}
-	free(c.ids);
+	struct unreached u = {.db = db, .action = action, .items = json_array(), .err = &err};
+	json_t *actions = awareness_catalogue(db, &err);
+	/* Recommended to every company once, in one pass (recommend_all.c); the
+	 * companies registered to the action (one query) are left out after. */
+	json_t *registered = actions ? socle_db_query_new(db,
+		"SELECT DISTINCT r.company_id FROM awareness_registration r JOIN awareness_session s"
+		" ON s.id = r.session_id WHERE s.action_id = :action AND r.status <> 'cancelled'"
+		" ORDER BY r.company_id LIMIT 1000000",
+		json_pack("{s:I}", "action", (json_int_t)action), &err) : NULL;
+	int rc = registered ? awareness_recommend_each(socle_req_service(req), db, on, actions, 1,
+	                                               keep_unreached, &u, &err) : err.code;
 	json_decref(actions);
-	if (rc < 0) {
-		json_decref(items);
+	if (rc != 0) {
+		json_decref(registered);
+		json_decref(u.items);
 		return socle_reply_err(req, &err);
 	}
+	json_t *items = json_array();
+	size_t i, k = 0;
+	json_t *item;
+	json_array_foreach(u.items, i, item) { /* both in company order */
+		json_int_t c = json_integer_value(json_object_get(item, "company_id"));
+		while (k < json_array_size(registered) &&
+		       json_integer_value(json_object_get(json_array_get(registered, k), "company_id")) < c)
+			k++;
+		if (k < json_array_size(registered) &&
+		    json_integer_value(json_object_get(json_array_get(registered, k), "company_id")) == c)
+			continue;
+		json_array_append(items, item);
+	}
+	json_decref(registered);
+	json_decref(u.items);
 	return socle_reply_json(req, 200, json_pack("{s:I, s:s, s:o}", "action_id", (json_int_t)action,
 	                                            "on", on, "items", items));
 }

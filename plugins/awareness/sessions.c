@@ -34,24 +34,6 @@ static json_t *session_load(socle_db *db, int64_t id, socle_err *err)
 	return row;
 }
 
-/* "YYYY-MM-DDTHH:MM" of the core's clock (UTC), to compare with starts_at. */
-static void now_minute(char out[17])
-{
-	int64_t s = socle_now_ms() / 1000, days = s / 86400, rest = s % 86400;
-	char date[SOCLE_DATE_SIZE];
-	unsigned h = (unsigned)(rest / 3600) % 24u, m = (unsigned)(rest % 3600 / 60) % 60u;
-
-	socle_date_format(days, date);
-	memcpy(out, date, 10);
-	out[10] = 'T';
-	out[11] = (char)('0' + h / 10);
-	out[12] = (char)('0' + h % 10);
-	out[13] = ':';
-	out[14] = (char)('0' + m / 10);
-	out[15] = (char)('0' + m % 10);
-	out[16] = '\0';
-}
-
 /* Is @p s "YYYY-MM-DDTHH:MM" with a real date and time? Its epoch ms in *ms. */
 static bool parse_start(const char *s, int64_t *ms)
 {
@@ -175,7 +157,8 @@ static int convoke(socle_db *wdb, int64_t registration, socle_err *err)
 		return err->code;
 	rc = mail_registration(wdb, card, "convocation", 0, err);
 	if (rc == 0 && parse_start(json_string_value(json_object_get(card, "starts_at")), &start)) {
-		int64_t at = start - (int64_t)reminder_days(socle_db_service(wdb)) * 86400000;
+		int64_t at = awareness_local_to_utc_ms(start) -
+		             (int64_t)reminder_days(socle_db_service(wdb)) * 86400000;
 
 		if (at > socle_now_ms()) {
 			json_t *p = json_pack("{s:I}", "registration_id", (json_int_t)registration);
@@ -296,7 +279,7 @@ static int route_session_create(socle_req *req, void *ud)
 		                       (format && strcmp(format, "distanciel") == 0));
 		char now[17];
 
-		now_minute(now);
+		awareness_now_minute(now);
 		if (action == NULL)
 			socle_field_error(&errors, "action_id", "aucune action n'a ce numéro");
 		else if (strcmp(kind, "atelier") != 0 && strcmp(kind, "webinaire") != 0)
@@ -326,28 +309,43 @@ static int route_session_create(socle_req *req, void *ud)
 	return row ? socle_reply_json(req, 201, row) : socle_reply_err(req, &err);
 }
 
-/* GET /awareness/sessions?action_id= : the planned sessions to come, open to
- * every member company, with their places taken and waiting. */
+/* GET /awareness/sessions?action_id=&past= : the planned sessions to come,
+ * open to every member company, with their places taken and waiting; with
+ * past=1 (staff only: the team records attendance), the sessions that have
+ * begun, planned or held, the latest first. */
 static int route_session_list(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
 	int limit;
 	int64_t after, action = 0;
-	const char *a = socle_req_query(req, "action_id");
+	const char *a = socle_req_query(req, "action_id"), *p = socle_req_query(req, "past");
+	bool past = p && strcmp(p, "1") == 0;
 	char now[17], sql[1400];
+	json_t *errors = NULL;
 	(void)ud;
 
 	if (socle_req_page(req, &limit, &after, &err) != 0)
 		return socle_reply_err(req, &err);
-	if (a && (sscanf(a, "%" SCNd64, &action) != 1 || action <= 0)) {
-		json_t *errors = NULL;
+	if (a && (sscanf(a, "%" SCNd64, &action) != 1 || action <= 0))
 		socle_field_error(&errors, "action_id", "doit être un numéro d'action");
+	if (p && !past && strcmp(p, "0") != 0)
+		socle_field_error(&errors, "past", "1 pour les sessions commencées, 0 sinon");
+	if (errors)
 		return socle_reply_invalid(req, errors);
+	if (past && !socle_principal_can(socle_req_principal(req), AWARENESS_MANAGE)) {
+		socle_err_set(&err, SOCLE_E_FORBIDDEN, "Réservé à l'équipe du service.");
+		return socle_reply_err(req, &err);
 	}
-	now_minute(now);
-	snprintf(sql, sizeof(sql), "%s WHERE s.status = 'planned' AND s.starts_at > :now"
-	         " AND s.id > :after AND (:action = 0 OR s.action_id = :action)"
-	         " ORDER BY s.id LIMIT :limit", session_columns_sql);
+	awareness_now_minute(now);
+	if (past) /* newest first: the cursor is the id, descending */
+		snprintf(sql, sizeof(sql), "%s WHERE s.status IN ('planned', 'held')"
+		         " AND s.starts_at <= :now AND (:after = 0 OR s.id < :after)"
+		         " AND (:action = 0 OR s.action_id = :action) ORDER BY s.id DESC LIMIT :limit",
+		         session_columns_sql);
+	else
+		snprintf(sql, sizeof(sql), "%s WHERE s.status = 'planned' AND s.starts_at > :now"
+		         " AND s.id > :after AND (:action = 0 OR s.action_id = :action)"
+		         " ORDER BY s.id LIMIT :limit", session_columns_sql);
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *rows = db ? socle_db_query_new(db, sql, json_pack("{s:s, s:I, s:I, s:i}", "now", now,
 		"after", (json_int_t)after, "action", (json_int_t)action, "limit", limit), &err) : NULL;
@@ -458,7 +456,7 @@ static int registration_insert(socle_db *wdb, void *ud, socle_err *err)
 	struct registration_new *r = ud;
 	char now[17];
 
-	now_minute(now);
+	awareness_now_minute(now);
 	/* The capacity and the duplicate are judged inside the write, where no
 	 * other registration can slip in between. */
 	json_t *s = socle_db_query_one_new(wdb,
@@ -677,7 +675,7 @@ static int attendance_write(socle_db *wdb, void *ud, socle_err *err)
 
 	if (s == NULL)
 		return err->code;
-	now_minute(now);
+	awareness_now_minute(now);
 	const char *starts = json_string_value(json_object_get(s, "starts_at"));
 	a->early = strcmp(starts, now) > 0 ||
 	           strcmp(json_string_value(json_object_get(s, "status")), "cancelled") == 0;

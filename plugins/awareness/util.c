@@ -89,3 +89,51 @@ json_t *awareness_company_emails(socle_db *db, int64_t company_id, socle_err *er
 	json_decref(contacts);
 	return emails;
 }
+
+/* The last Sunday of @p month of @p year at 01:00 UTC, in epoch seconds: when
+ * Europe's summer time starts (March) and ends (October). */
+static int64_t eu_switch_s(int year, int month)
+{
+	int64_t days = socle_date_from_civil(year, month, socle_date_month_days(year, month));
+	int64_t weekday = ((days % 7) + 7 + 4) % 7; /* 0 Sunday: 1970-01-01 was a Thursday */
+
+	return (days - weekday) * 86400 + 3600;
+}
+
+/* Is the instant @p utc (epoch seconds) in summer time in France? */
+static bool summer_at(int64_t utc)
+{
+	char today[SOCLE_DATE_SIZE];
+	int y, mo, d;
+
+	socle_date_format(utc / 86400, today);
+	socle_date_parts(today, &y, &mo, &d);
+	return utc >= eu_switch_s(y, 3) && utc < eu_switch_s(y, 10);
+}
+
+int64_t awareness_local_to_utc_ms(int64_t local_ms)
+{
+	/* The offset at the instant one hour before: exact but in the hour
+	 * the clocks change, which sessions do not start in (02:00-03:00). */
+	return local_ms - (summer_at(local_ms / 1000 - 3600) ? 7200000 : 3600000);
+}
+
+/* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time (France
+ * metropolitan: UTC+1, UTC+2 in summer), as starts_at is written. */
+void awareness_now_minute(char out[17])
+{
+	int64_t utc = socle_now_ms() / 1000;
+	int64_t s = utc + (summer_at(utc) ? 7200 : 3600), days = s / 86400, rest = s % 86400;
+	char date[SOCLE_DATE_SIZE];
+	unsigned h = (unsigned)(rest / 3600) % 24u, m = (unsigned)(rest % 3600 / 60) % 60u;
+
+	socle_date_format(days, date);
+	memcpy(out, date, 10);
+	out[10] = 'T';
+	out[11] = (char)('0' + h / 10);
+	out[12] = (char)('0' + h % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + m / 10);
+	out[15] = (char)('0' + m % 10);
+	out[16] = '\0';
+}

@@ -18,20 +18,23 @@ const SPACES = {
   employer: {
     email: 'employeur@demo.example', signIn: 'Se connecter à l\'espace adhérent',
     pages: ['portal/adherent.html', 'membership/effectifs.html', 'membership/facturation.html', 'tracking/visites.html',
-      'tracking/activite.html', 'portal/utilisateurs.html', 'portal/compte.html', 'retention/propositions.html'],
+      'tracking/activite.html', 'portal/utilisateurs.html', 'portal/compte.html', 'retention/propositions.html',
+      'awareness/ateliers.html'],
   },
   medecin: {
     email: 'medecin@demo.example', signIn: 'Se connecter à l\'espace de l\'équipe',
-    pages: ['portal/equipe.html', 'tracking/agenda.html', 'tracking/planning.html', 'portal/compte.html'],
+    pages: ['portal/equipe.html', 'tracking/agenda.html', 'tracking/planning.html', 'portal/compte.html',
+      'awareness/sessions.html', 'awareness/cibles.html'],
   },
   admin: {
     email: 'admin@demo.example', signIn: 'Se connecter à l\'espace de l\'équipe',
-    pages: ['portal/equipe.html', 'tracking/planning.html', 'membership/adhesions.html', 'portal/compte.html'],
+    pages: ['portal/equipe.html', 'tracking/planning.html', 'membership/adhesions.html', 'portal/compte.html',
+      'awareness/sessions.html', 'awareness/cibles.html'],
   },
   employee: {
     email: 'salarie@demo.example', signIn: 'Se connecter à l\'espace salarié',
     pages: ['portal/salarie.html', 'tracking/mes-visites.html', 'tracking/mon-dossier.html', 'portal/compte.html',
-      'retention/accompagnement.html'],
+      'retention/accompagnement.html', 'awareness/mes-sensibilisations.html'],
   },
 };
 const PUBLIC = ['portal/', 'portal/connexion.html', 'portal/mot-de-passe.html', 'portal/activation.html'];

@@ -33,10 +33,10 @@ function nextCode(email) {
   return totpCode(t.secret, step);
 }
 
-async function signIn(ctx, email) {
+async function signIn(ctx, email, space = { link: 'Se connecter à l\'espace de l\'équipe', home: /portal\/equipe\.html/ }) {
   const p = await ctx.newPage();
   await p.goto(`${demo.base}/demo/portal/`);
-  await p.getByRole('link', { name: 'Se connecter à l\'espace de l\'équipe' }).click();
+  await p.getByRole('link', { name: space.link }).click();
   const f = p.getByRole('form', { name: 'Se connecter avec un mot de passe' });
   await f.getByLabel('Adresse e-mail').fill(email);
   await f.getByLabel('Mot de passe').fill(PASSWORD);
@@ -45,7 +45,7 @@ async function signIn(ctx, email) {
     await f.getByLabel('Code de votre application d\'authentification').fill(nextCode(email));
     await f.getByRole('button', { name: 'Se connecter' }).click();
   }
-  await p.waitForURL(/portal\/equipe\.html/);
+  await p.waitForURL(space.home);
   await checkPage(p, `equipe-${email.split('@')[0]}-accueil`);
   p.on('dialog', (d) => d.accept());
   return p;
@@ -182,6 +182,53 @@ try {
     }],
   ]);
 
+  // Awareness (issue 16): an IPRP programs a workshop session of two places,
+  // sees its registrations and the waiting list; the companies an action
+  // should reach. The afternoon: the attendance sheet, then the employer
+  // answers the questionnaire for one participant and asks for a CSE
+  // expertise, and the other participant (the demo employee) answers his own.
+  const awareness = {};
+  await runSteps('sensibilisation', [
+    ['an IPRP programs a session and sees who registered, the waiting list too', async () => {
+      const p = await signIn(ctx, 'iprp@demo.example');
+      await menu(p, 'Sessions de sensibilisation');
+      await checkPage(p, 'equipe-iprp-sessions');
+      const f = p.getByRole('form', { name: 'Programmer une session' });
+      const atelier = (await planner('GET', '/awareness/actions?kind=atelier&limit=50')).items.find((a) => a.kind === 'atelier');
+      await f.getByLabel(/^Atelier ou webinaire/).selectOption(String(atelier.id));
+      await f.getByLabel(/^Début/).fill('2026-03-10T14:30');
+      await f.getByLabel(/^Lieu$/).fill('Salle Pasteur, au service');
+      await f.getByLabel(/^Nombre de places/).fill('2');
+      await f.getByLabel(/^Intervenant/).fill('Nadia Roux');
+      await f.getByRole('button', { name: 'Programmer' }).click();
+      await p.getByText('Session programmée').waitFor();
+      const s = (await planner('GET', '/awareness/sessions?limit=100')).items.find((x) => x.starts_at === '2026-03-10T14:30');
+      assert.ok(s, 'the session is programmed');
+      const own = await employer('POST', `/awareness/sessions/${s.id}/registrations`, { company_id: 1, worker_id: 1 });
+      const r1 = await employer('POST', `/awareness/sessions/${s.id}/registrations`, { company_id: 1, worker_id: 2 });
+      const r2 = await employer('POST', `/awareness/sessions/${s.id}/registrations`, { company_id: 1, worker_id: 3 });
+      assert.equal(own.status, 'confirmed');
+      assert.equal(r1.status, 'confirmed');
+      assert.equal(r2.status, 'waiting');
+      Object.assign(awareness, { session: s, own, first: r1, second: r2, label: `${s.title}, 10 mars 2026 à 14 h 30` });
+      await p.reload();
+      await p.getByRole('button', { name: `Voir les inscrits de la session ${awareness.label}` }).click();
+      const t = p.getByRole('table', { name: `Inscrits à la session ${awareness.label}` });
+      await t.getByText('liste d\'attente (rang 1)').waitFor();
+      assert.match(await t.textContent(), new RegExp(r1.name));
+      await checkPage(p, 'equipe-iprp-session-inscrits');
+      awareness.page = p;
+    }],
+    ['the companies an action should reach and has not', async () => {
+      const p = awareness.page;
+      await menu(p, 'Entreprises à toucher');
+      await checkPage(p, 'equipe-iprp-cibles');
+      await p.getByRole('button', { name: 'Voir les entreprises à toucher' }).click();
+      await p.getByRole('heading', { name: /^Entreprises à toucher : / }).waitFor();
+      await checkPage(p, 'equipe-iprp-cibles-resultat');
+    }],
+  ]);
+
   await runSteps('secrecy', [
     ['an IPRP opening the visit page sees no medical content', async () => {
       const p = await signIn(ctx, 'iprp@demo.example');
@@ -232,6 +279,69 @@ try {
       const r = await planner2('GET', `/tracking/visit-requests/${missed.id}`);
       assert.equal((r.request || r).status, 'missed');
       assert.deepEqual(c2.problems, []);
+    }],
+  ]);
+
+  await runSteps('sensibilisation, the afternoon', [
+    ['the IPRP records who came on the attendance sheet', async () => {
+      const c3 = await watchedContext(browser, demo.base);
+      const p = await signIn(c3, 'iprp@demo.example');
+      await menu(p, 'Sessions de sensibilisation');
+      await p.getByRole('button', { name: `Émarger la session ${awareness.label}` }).click();
+      const sheet = p.getByRole('form', { name: `Feuille de présence de la session ${awareness.label}` });
+      await sheet.getByLabel(new RegExp(`^Présent : ${awareness.first.name}`)).check();
+      await sheet.getByLabel(new RegExp(`^Présent : ${awareness.own.name}`)).check();
+      await checkPage(p, 'equipe-iprp-emargement');
+      await sheet.getByRole('button', { name: 'Enregistrer les présences' }).click();
+      await p.getByRole('status').getByText('Présences enregistrées pour la session').waitFor();
+      const iprp = await apiAs(demo.base, 'iprp@demo.example');
+      const regs = (await iprp('GET', `/awareness/sessions/${awareness.session.id}/registrations`)).items;
+      assert.equal(regs.find((r) => r.id === awareness.first.id).attended, 1);
+      assert.equal(regs.find((r) => r.id === awareness.own.id).attended, 1);
+      assert.deepEqual(c3.problems, []);
+    }],
+    ['the employer answers the questionnaire and asks for a CSE expertise', async () => {
+      const c4 = await watchedContext(browser, demo.base);
+      const p = await signIn(c4, 'employeur@demo.example', { link: 'Se connecter à l\'espace adhérent', home: /portal\/adherent\.html/ });
+      await menu(p, 'Sensibilisation');
+      await p.getByRole('button', { name: `Donner l'avis de ${awareness.first.name}` }).click();
+      const f = p.getByRole('form', { name: new RegExp(`^Avis de ${awareness.first.name}`) });
+      await f.getByLabel(/^Satisfaction/).selectOption('5');
+      await f.getByLabel(/^Utilité/).selectOption('4');
+      await f.getByLabel(/^Commentaire/).fill('Des exemples concrets, merci.');
+      await checkPage(p, 'employeur-sensibilisation-avis');
+      await f.getByRole('button', { name: 'Envoyer l\'avis' }).click();
+      await p.getByText(`Merci : l'avis de ${awareness.first.name} est enregistré.`).waitFor();
+      const c = p.getByRole('form', { name: 'Demander un intervenant pour votre CSE' });
+      await c.getByLabel(/^Date de la réunion/).fill('2026-04-02');
+      await c.getByLabel(/^Points de l'ordre du jour/).fill('Bilan des accidents du travail\nPrévention du bruit');
+      await c.getByRole('button', { name: 'Envoyer la demande' }).click();
+      await p.getByText('Demande envoyée').waitFor();
+      await p.getByRole('table', { name: 'Vos demandes d\'intervention au CSE' }).getByText('Prévention du bruit').waitFor();
+      await checkPage(p, 'employeur-sensibilisation-cse');
+      const boss = await apiAs(demo.base, 'employeur@demo.example');
+      const regs = (await boss('GET', '/awareness/companies/1/registrations?limit=100')).items;
+      assert.equal(regs.find((r) => r.id === awareness.first.id).answered, 1);
+      assert.deepEqual(c4.problems, []);
+    }],
+    ['the employee answers the questionnaire in the espace salarié', async () => {
+      const c5 = await watchedContext(browser, demo.base);
+      const p = await signIn(c5, 'salarie@demo.example', { link: 'Se connecter à l\'espace salarié', home: /portal\/salarie\.html/ });
+      await menu(p, 'Mes sensibilisations');
+      const title = awareness.session.title;
+      await p.getByRole('table', { name: 'Mes inscriptions' }).getByText('présent(e)').waitFor();
+      await p.getByRole('button', { name: `Donner mon avis sur ${title}` }).click();
+      const f = p.getByRole('form', { name: `Votre avis sur ${title}` });
+      await f.getByLabel(/^Satisfaction/).selectOption('4');
+      await f.getByLabel(/^Utilité/).selectOption('5');
+      await checkPage(p, 'salarie-sensibilisation-avis');
+      await f.getByRole('button', { name: 'Envoyer mon avis' }).click();
+      await p.getByText('Merci : votre avis est enregistré.').waitFor();
+      await p.getByRole('table', { name: 'Mes inscriptions' }).getByText('avis donné').waitFor();
+      const boss = await apiAs(demo.base, 'employeur@demo.example');
+      const regs = (await boss('GET', '/awareness/companies/1/registrations?limit=100')).items;
+      assert.equal(regs.find((r) => r.id === awareness.own.id).answered, 1);
+      assert.deepEqual(c5.problems, []);
     }],
   ]);
 } catch (err) {

@@ -49,8 +49,23 @@ local function set_of(list)
   return s
 end
 
+-- Whether @list holds @value: the lists of one action are short (a few codes),
+-- a scan costs less than building a set for each action of each company.
+local function holds(list, value)
+  if list == nil or value == nil then return false end
+  for i = 1, #list do
+    if list[i] == value then return true end
+  end
+  return false
+end
+
 local function fr_score(x)
   return (string.format("%.1f", x):gsub("%.", ","))
+end
+
+local function by_priority(a, b)
+  if a.priority ~= b.priority then return a.priority > b.priority end
+  return a.action_id < b.action_id
 end
 
 socle.rule("recommend_actions", function(company, actions, on_date)
@@ -63,36 +78,36 @@ socle.rule("recommend_actions", function(company, actions, on_date)
     if socle.date.compare(a.on, since) >= 0 then recent[a.action_id] = true end
   end
   local low = company.prevention_score ~= nil and company.prevention_score < LOW_SCORE
+  local division = company.naf_division
   local out = {}
   for _, action in ipairs(actions) do
     if not recent[action.id] then
-      local matched, priority, reasons = {}, 0, {}
-      for _, r in ipairs(action.risks or {}) do
+      local risks = action.risks or {}
+      local matched, wanted, priority, reasons = nil, nil, 0, {}
+      for i = 1, #risks do
+        local r = risks[i]
         if exposed[r] then
-          matched[#matched + 1] = label(r)
+          matched = matched and (matched .. ", " .. label(r)) or label(r)
           priority = priority + 10 + math.min(2 * (counts[r] or 0), 10)
         end
+        if asked[r] then
+          wanted = wanted and (wanted .. ", " .. label(r)) or label(r)
+        end
       end
-      if #matched > 0 then
+      if matched then
         reasons[#reasons + 1] = "elle traite un risque auquel vos salariés sont exposés ("
-          .. table.concat(matched, ", ") .. ")"
+          .. matched .. ")"
       end
-      local wanted = {}
-      for _, r in ipairs(action.risks or {}) do
-        if asked[r] then wanted[#wanted + 1] = label(r) end
-      end
-      if #wanted > 0 then
+      if wanted then
         priority = priority + 8
-        reasons[#reasons + 1] = "elle répond à l'attente que vous avez exprimée ("
-          .. table.concat(wanted, ", ") .. ")"
+        reasons[#reasons + 1] = "elle répond à l'attente que vous avez exprimée (" .. wanted .. ")"
       end
-      local sector = set_of(action.naf_divisions)[company.naf_division or ""]
-      if sector then
+      if holds(action.naf_divisions, division) then
         priority = priority + 5
         reasons[#reasons + 1] = "elle est conçue pour votre secteur (division NAF "
-          .. company.naf_division .. ")"
+          .. division .. ")"
       end
-      if #reasons > 0 and low and set_of(action.audience).employeurs then
+      if #reasons > 0 and low and holds(action.audience, "employeurs") then
         priority = priority + 5
         reasons[#reasons + 1] = "votre score de prévention (" .. fr_score(company.prevention_score)
           .. " sur 5) invite à y associer la direction"
@@ -104,9 +119,6 @@ socle.rule("recommend_actions", function(company, actions, on_date)
       end
     end
   end
-  table.sort(out, function(a, b)
-    if a.priority ~= b.priority then return a.priority > b.priority end
-    return a.action_id < b.action_id
-  end)
+  table.sort(out, by_priority)
   return socle.array(out)
 end)

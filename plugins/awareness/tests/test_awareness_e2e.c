@@ -184,6 +184,8 @@ static void test_recommended(void **state)
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r, "items"), 0),
 	                                                    "company_id")), T.company);
+	assert_true(json_is_string(json_object_get(json_array_get(json_object_get(r, "items"), 0),
+	                                           "legal_name")));
 	json_decref(r);
 }
 
@@ -268,9 +270,10 @@ static void test_registrations(void **state)
 static void test_reminders(void **state)
 {
 	(void)state;
-	/* Two days before at 09:00: the reminders of the places that hold. */
+	/* Two days before at 09:00 in Lyon, 07:00 UTC (summer time): the
+	 * reminders of the places that hold, due by 07:30 UTC. */
 	assert_int_equal(count_mails("rh@garnier.test", "rappel", NULL), 0);
-	restart_at("2025-06-08T12:00:00Z");
+	restart_at("2025-06-08T07:30:00Z");
 	relogin();
 	assert_int_equal(wait_mails("rh@garnier.test", "rappel", "Marc Blanc", 1), 1);
 	assert_int_equal(wait_mails("rh@garnier.test", "rappel", "Léa Roux", 1), 1);
@@ -282,8 +285,20 @@ static void test_after_workshop(void **state)
 	(void)state;
 	char path[160];
 
-	restart_at("2025-06-10T12:00:00Z");
+	/* 07:30 UTC is 09:30 in Lyon (summer time): the 09:00 session (local time)
+	 * has begun, though 07:30 < 09:00. */
+	restart_at("2025-06-10T07:30:00Z");
 	relogin();
+	/* The session has begun: gone from the open list, in the staff's list to record. */
+	json_t *past = get(T.staff, "/api/v1/svc/awareness/sessions?past=1");
+	assert_int_equal(json_array_size(json_object_get(past, "items")), 1);
+	assert_int_equal(id_of(json_array_get(json_object_get(past, "items"), 0)), T.session);
+	json_decref(past);
+	past = get(T.staff, "/api/v1/svc/awareness/sessions");
+	assert_int_equal(json_array_size(json_object_get(past, "items")), 0);
+	json_decref(past);
+	assert_int_equal(status_of(T.employer, "GET", "/api/v1/svc/awareness/sessions?past=1", NULL),
+	                 403);
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/sessions/%lld/attendance",
 	         (long long)T.session);
 	assert_int_equal(status_of(T.staff, "POST", path, json_pack("{s:[I]}", "present", T.rb)), 422);
@@ -293,6 +308,19 @@ static void test_after_workshop(void **state)
 	json_t *r = expect(200, T.staff, "POST", path, json_pack("{s:[I, I]}", "present", T.r1, T.r2));
 	json_decref(r);
 	assert_int_equal(db_count("SELECT count(*) FROM core_event WHERE name = 'awareness.attended'"), 2);
+
+	/* A participant's own list (espace salarié): his company's employer and
+	 * staff read it too, never another company's employer. */
+	json_t *mine = get(T.employer, "/api/v1/svc/awareness/workers/%lld/registrations",
+	                   (long long)T.w1);
+	assert_int_equal(json_array_size(json_object_get(mine, "items")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(mine,
+		"items"), 0), "attended")), 1);
+	json_decref(mine);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/workers/%lld/registrations",
+	         (long long)T.w1);
+	assert_int_equal(status_of(T.employer2, "GET", path, NULL), 403);
+	assert_int_equal(status_of(T.staff, "GET", path, NULL), 200);
 
 	/* The questionnaire: by the company, once each, never by another company. */
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/registrations/%lld/feedback", (long long)T.r1);

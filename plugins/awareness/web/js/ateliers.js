@@ -1,11 +1,14 @@
 // Sensibilisation (espace adhérent, seed 3.6.1.4): the actions recommended to
 // the company and why, the sessions open to it with a registration form (one
-// of its workers), its registrations with cancellation, and the documents
-// and e-learning links of the catalogue.
-import { page, run, h, api, dateTimeFr, field, form, notice, table } from '../../portal/js/portal.js';
+// of its workers), its registrations with cancellation and, for those who
+// came, the satisfaction and utility questionnaire; the CSE expertise the
+// company asks for (3.4.2); the documents and e-learning links of the catalogue.
+import { page, run, h, api, dateFr, dateTimeFr, field, form, notice, table } from '../../portal/js/portal.js';
 
 const KIND = { atelier: 'Atelier', elearning: 'E-learning', webinaire: 'Webinaire', document: 'Document' };
 const STATUS = { confirmed: 'place confirmée', waiting: 'liste d\'attente', cancelled: 'annulée' };
+const CSE = { requested: 'demande reçue', assigned: 'intervenant désigné', held: 'réunion tenue' };
+const SCALE = [['5', '5 : tout à fait'], ['4', '4 : plutôt oui'], ['3', '3 : moyennement'], ['2', '2 : plutôt non'], ['1', '1 : pas du tout']];
 
 run(async () => {
   const { main, company } = await page({ space: 'adherent', title: 'Sensibilisation', current: 'awareness/ateliers.html' });
@@ -14,8 +17,29 @@ run(async () => {
   const recommended = h('section', { 'aria-labelledby': 'reco' });
   const sessions = h('section', { 'aria-labelledby': 'sess' });
   const mine = h('section', { 'aria-labelledby': 'mine' });
+  const opinion = h('div', { tabindex: '-1' }); // the questionnaire, when asked for
+  const cse = h('section', { 'aria-labelledby': 'cse' });
   const library = h('section', { 'aria-labelledby': 'lib' });
-  main.append(status, recommended, sessions, mine, library);
+  main.append(status, recommended, sessions, mine, opinion, cse, library);
+
+  // The questionnaire of one participant who came (once per registration).
+  function ask(r) {
+    opinion.replaceChildren(h('section', { 'aria-labelledby': 'avis' },
+      h('h2', { id: 'avis' }, `Questionnaire : ${r.name}, ${r.title}`),
+      form(`Avis de ${r.name} sur ${r.title}`, [
+        field('satisfaction', 'Satisfaction : l\'atelier vous a-t-il plu ?', { required: true, choices: SCALE }),
+        field('utility', 'Utilité : vous servira-t-il dans votre travail ?', { required: true, choices: SCALE }),
+        field('comment', 'Commentaire', { type: 'textarea', hint: 'Facultatif : ce qui vous a manqué, ce que vous retenez.' }),
+      ], 'Envoyer l\'avis', async (v) => {
+        const body = { satisfaction: Number(v.satisfaction), utility: Number(v.utility) };
+        if (v.comment) body.comment = v.comment;
+        await api(`/awareness/registrations/${r.id}/feedback`, { method: 'POST', body });
+        opinion.replaceChildren();
+        say('ok', `Merci : l'avis de ${r.name} est enregistré.`);
+        await refresh();
+      }, { noTitle: true })));
+    opinion.focus();
+  }
 
   const workers = (await api(`/membership/companies/${company.id}/workers?limit=500`)).items
     .filter((w) => !w.end_date);
@@ -56,7 +80,9 @@ run(async () => {
       regs.length ? table('Inscriptions de l\'entreprise', ['Participant', 'Action', 'Date', 'Statut', 'Action'],
         regs.map((r) => [r.name, r.title, dateTimeFr(r.starts_at),
           r.attended === 1 ? 'présent(e)' : (STATUS[r.status] || r.status),
-          r.status !== 'cancelled' && r.attended == null
+          r.attended === 1 && !r.answered
+            ? h('button', { type: 'button', class: 'secondary', onclick: () => ask(r) }, `Donner l'avis de ${r.name}`)
+            : r.status !== 'cancelled' && r.attended == null
             ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
               if (!confirm('Annuler cette inscription ? La place revient à la personne suivante.')) return;
               try {
@@ -64,9 +90,28 @@ run(async () => {
                 say('ok', 'Inscription annulée.');
                 await refresh();
               } catch (err) { say('error', err.message); }
-            } }, `Annuler l'inscription de ${r.name}`) : '—']))
+            } }, `Annuler l'inscription de ${r.name}`) : r.answered ? 'avis donné' : '—']))
         : h('p', {}, 'Aucune inscription pour le moment.'));
   }
+
+  async function refreshCse() {
+    const reqs = (await api(`/awareness/companies/${company.id}/cse-requests`)).items;
+    cse.replaceChildren(h('h2', { id: 'cse' }, 'Un intervenant du service à votre CSE'),
+      h('p', {}, 'Quand l\'ordre du jour de votre comité social et économique le demande, un professionnel du service vient y apporter son expertise.'),
+      reqs.length ? table('Vos demandes d\'intervention au CSE', ['Réunion', 'Ordre du jour', 'État', 'Intervenant'],
+        reqs.map((q) => [dateFr(q.meeting_on), (q.agenda || []).join(' ; '), CSE[q.status] || q.status, q.professional_name || '—']))
+        : h('p', {}, 'Aucune demande pour le moment.'),
+      form('Demander un intervenant pour votre CSE', [
+        field('meeting_on', 'Date de la réunion', { type: 'date', required: true }),
+        field('agenda', 'Points de l\'ordre du jour (un par ligne)', { type: 'textarea', required: true }),
+      ], 'Envoyer la demande', async (v) => {
+        await api(`/awareness/companies/${company.id}/cse-requests`, { method: 'POST', body: {
+          meeting_on: v.meeting_on, agenda: v.agenda.split('\n').map((x) => x.trim()).filter(Boolean) } });
+        say('ok', 'Demande envoyée : le service vous dira qui viendra.');
+        await refreshCse();
+      }));
+  }
+  await refreshCse();
 
   const all = (await api('/awareness/actions?limit=200')).items.filter((a) => a.url);
   library.replaceChildren(h('h2', { id: 'lib' }, 'Documents, e-learning et webinaires'),
