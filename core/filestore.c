@@ -385,7 +385,10 @@ static int copy_checked(const char *src, const char *dest, const char *sha256, s
 	if (in < 0)
 		return socle_err_set(err, errno == ENOENT ? SOCLE_E_NOTFOUND : SOCLE_E_IO,
 		                     "fichier %s absent ou illisible : %s", src, strerror(errno));
-	snprintf(tmp, sizeof(tmp), "%s.part", dest);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.part", dest) >= sizeof(tmp)) {
+		close(in);
+		return socle_err_set(err, SOCLE_E_IO, "chemin trop long : %s", dest);
+	}
 	unlink(tmp);
 	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0440);
 	buf = malloc(FILE_CHUNK);

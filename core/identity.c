@@ -43,7 +43,9 @@ static void report_at(identity_report_fn report, void *ctx, const char *path, co
 {
 	char p[256];
 
-	snprintf(p, sizeof(p), "%s.%s", path, key);
+	/* A cut path still names the key well enough in the report. */
+	if ((size_t)snprintf(p, sizeof(p), "%s.%s", path, key) >= sizeof(p))
+		p[sizeof(p) - 1] = '\0';
 	report(ctx, p, msg);
 }
 

@@ -85,6 +85,7 @@ static int demo_company_write(socle_db *wdb, struct demo_run *run, size_t i, con
 {
 	const struct demo_company *c = &demo[i];
 	const struct demo_file *f = &run->files[i];
+	int64_t now = socle_now_ms(); /* before the goto: the DUERP's row uses it too */
 	int rc = riskeval_company_sync(wdb, c->id, err);
 
 	if (rc)
@@ -114,7 +115,6 @@ static int demo_company_write(socle_db *wdb, struct demo_run *run, size_t i, con
 	json_object_set_new(content, "expositions_actions", json_pack("{s:o}", "risques", risks));
 	char validated[SOCLE_DATE_SIZE];
 	socle_date_add_days(today, -30, validated);
-	int64_t now = socle_now_ms();
 	rc = socle_db_run_new(wdb,
 		"INSERT INTO riskeval_fiche (company_id, version, status, content, drafted_by,"
 		" drafted_at, updated_by, updated_at, validated_by, validated_on, transmitted_by,"
