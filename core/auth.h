@@ -170,6 +170,7 @@ struct auth_service {
 	size_t n_marks;
 	int64_t all_marked_until_ns;        /* monotonic; nonzero: bypass the cache until then */
 	uint64_t generation;                /* bumped by every drop: stale loads stay out */
+	int64_t epoch;                      /* core_auth_epoch as last read; -1 unknown */
 	struct auth_throttle throttle_account;     /* "email|address" keys */
 	struct auth_throttle throttle_account_any; /* "email" keys: many addresses */
 	struct auth_throttle throttle_address;

@@ -107,10 +107,22 @@ static const char migration_3[] =
 	");\n"
 	"CREATE INDEX core_totp_recovery_user ON core_totp_recovery (user_id);\n";
 
+/* One counter bumped by every revocation of a user's sessions (disable, new
+ * password), whichever process makes it: the server reads it on each
+ * authenticated request and drops its session cache when it moved, so that
+ * `socle user disable` takes effect at once on every thread (session.c). */
+static const char migration_4[] =
+	"CREATE TABLE core_auth_epoch (\n"
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+	"  n INTEGER NOT NULL\n"
+	");\n"
+	"INSERT INTO core_auth_epoch (id, n) VALUES (1, 0);\n";
+
 const struct socle_migration auth_migrations[] = {
 	{1, migration_1},
 	{2, migration_2},
 	{3, migration_3},
+	{4, migration_4},
 };
 const size_t auth_migrations_count = SOCLE_COUNT(auth_migrations);
 

@@ -562,7 +562,14 @@ static void test_dmst(void **state)
 	json_decref(r);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'dmst.created'"), 2);
 
-	/* 13. Unauthenticated: 401. */
+	/* 13. An operator disables the infirmier's account from the command
+	 * line: the server refuses her session at once (it used to serve it up
+	 * to 10 s from its cache), without a restart. */
+	assert_int_equal(status_of(inf, "GET", path, NULL), 200);
+	user_disable("infirmier@svc.test");
+	assert_int_equal(status_of(inf, "GET", path, NULL), 401);
+
+	/* 14. Unauthenticated: 401. */
 	assert_int_equal(status_of(NULL, "GET", path, NULL), 401);
 	assert_int_equal(status_of(NULL, "GET", accesses, NULL), 401);
 

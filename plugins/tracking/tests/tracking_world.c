@@ -35,6 +35,17 @@ void user_add_to(const char *service, const char *email, const char *role, const
 	free(out);
 }
 
+void user_disable(const char *email)
+{
+	char cmd[1024], *out = NULL;
+
+	snprintf(cmd, sizeof(cmd), SOCLE_BINARY_DIR "/socle user disable --config %s --service svc"
+	         " --email %s", D.config_path, email);
+	if (fs_run(cmd, &out) != 0)
+		fail_msg("socle user disable %s : %s", email, out ? out : "");
+	free(out);
+}
+
 void user_add(const char *email, const char *role, const char *password, const char *extra)
 {
 	user_add_to("svc", email, role, password, extra);

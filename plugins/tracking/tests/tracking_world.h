@@ -29,6 +29,8 @@ json_t *world_config(const char *clock);
 void user_add(const char *email, const char *role, const char *password, const char *extra);
 void user_add_to(const char *service, const char *email, const char *role, const char *password,
                  const char *extra);
+/* `socle user disable` beside the running server, as an operator runs it. */
+void user_disable(const char *email);
 json_t *call(const char *auth, const char *method, const char *path, json_t *body, int *status);
 /* call() that checks the status and returns the body. */
 json_t *expect(int want, const char *auth, const char *method, const char *path, json_t *body);
