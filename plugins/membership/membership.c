@@ -15,6 +15,7 @@ static const struct socle_migration membership_migrations[] = {
 	{2, membership_sql_workforce},
 	{3, membership_sql_billing},
 	{4, membership_sql_score_inputs},
+	{5, membership_sql_search},
 };
 
 const json_t *membership_settings(socle_service *svc)
@@ -41,7 +42,8 @@ static int membership_init(socle_plugin *p, socle_err *err)
 	                                      SOCLE_COUNT(membership_migrations), err)) ||
 	    (rc = membership_company_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
 	    (rc = membership_billing_init(p, err)) || (rc = membership_score_inputs_init(p, err)) ||
-	    (rc = membership_invoice_doc_init(p, err)) || (rc = membership_catalog_init(p, err)))
+	    (rc = membership_invoice_doc_init(p, err)) || (rc = membership_catalog_init(p, err)) ||
+	    (rc = membership_search_init(p, err)))
 		return rc;
 	/* What other plugins may use of membership (service.c): they import it
 	 * rather than read membership's tables. */

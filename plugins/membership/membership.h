@@ -21,6 +21,7 @@ extern const char membership_sql_company[];   /* v1: companies, establishments, 
 extern const char membership_sql_workforce[]; /* v2: workers, history, SIR posts */
 extern const char membership_sql_billing[];   /* v3: invoices, fee exceptions, score */
 extern const char membership_sql_score_inputs[]; /* v4: the DUERP vault's status */
+extern const char membership_sql_search[];       /* v5: the indexes of the search */
 
 /* ---- each area registers its routes, rule points, capabilities, handlers ---- */
 int membership_company_init(socle_plugin *p, socle_err *err);
@@ -173,6 +174,8 @@ int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t co
 json_t *membership_score_inputs(socle_service *svc, socle_db *db, int64_t company_id,
                                 socle_err *err);
 int membership_score_inputs_init(socle_plugin *p, socle_err *err);
+/* search.c: GET /membership/search?q= (staff). */
+int membership_search_init(socle_plugin *p, socle_err *err);
 
 /* ---- membership.v1 (service.c) ---- */
 /* The table exported in init as MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR

@@ -1034,7 +1034,55 @@ static int dmst_accesses(socle_req *req, void *ud)
 
 /* ---- registration ----------------------------------------------------------------------------------- */
 
+/* The INS is looked for (GET /tracking/dmst?ins=) through this index. */
+const char tracking_sql_dmst_ins[] = "CREATE INDEX tracking_dmst_ins ON tracking_dmst (ins);";
+
+/* GET /tracking/dmst?ins= (health professionals): the worker whose file holds
+ * this INS, for the team's search box (issue 15 item 4). The INS is medical
+ * data: the search is traced like a read of the file it finds (dmst.search),
+ * the worker's opposition obeyed; an INS that matches nothing answers an
+ * empty list. */
+static int dmst_by_ins(socle_req *req, void *ud)
+{
+	(void)ud;
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *errors = NULL;
+	const char *ins = socle_req_query(req, "ins");
+	char norm[16];
+	const char *problem = ins ? ins_normalize(ins, norm) : "obligatoire";
+
+	if (problem != NULL) {
+		socle_field_error(&errors, "ins", "INS (NIR) à 15 caractères attendu : %s.", problem);
+		return socle_reply_invalid(req, errors);
+	}
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *rows = db ? socle_db_query_new(db, "SELECT worker_id FROM tracking_dmst"
+	                                           " WHERE ins = :ins LIMIT 5",
+	                                       json_pack("{s:s}", "ins", norm), &err)
+	                  : NULL;
+	if (rows == NULL)
+		return socle_reply_err(req, &err);
+	json_t *items = json_array();
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(rows, i, r) {
+		int64_t worker = json_integer_value(json_object_get(r, "worker_id"));
+
+		if (tracking_medical_access(req, worker, "dmst.search", &err) != 0)
+			continue; /* refused and traced: not listed */
+		json_t *card = tracking_worker_card(db, worker, &err);
+
+		json_array_append_new(items, card ? card : json_pack("{s:I}", "worker_id",
+		                                                     (json_int_t)worker));
+		err = (socle_err)SOCLE_ERR_INIT;
+	}
+	json_decref(rows);
+	return socle_reply_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
 static const struct socle_route dmst_routes[] = {
+	{SOCLE_GET, "/tracking/dmst", SOCLE_CAP_MEDICAL_READ, 0, dmst_by_ins, NULL},
 	{SOCLE_GET, "/tracking/dmst/{worker_id}", SOCLE_CAP_MEDICAL_READ, 0, dmst_get, NULL},
 	{SOCLE_PUT, "/tracking/dmst/{worker_id}", SOCLE_CAP_MEDICAL_WRITE, 4096, dmst_put, NULL},
 	{SOCLE_POST, "/tracking/dmst/{worker_id}/entries", SOCLE_CAP_MEDICAL_WRITE, 65536, entry_add,

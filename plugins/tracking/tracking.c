@@ -19,6 +19,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{10, tracking_sql_own_keys},
 	{11, tracking_sql_request_window},
 	{12, tracking_sql_leave_thresholds},
+	{13, tracking_sql_dmst_ins},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)

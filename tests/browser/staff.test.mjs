@@ -134,6 +134,19 @@ try {
   ]);
 
   await runSteps('assistante', [
+    ['finds a worker and a company as she types', async () => {
+      const p = await signIn(ctx, 'assistante@demo.example');
+      await menu(p, 'Rechercher');
+      await checkPage(p, 'equipe-assistante-recherche');
+      await p.getByLabel(/^Nom, date de naissance/).fill('benali');
+      const t = p.getByRole('table', { name: /^Salariés/ });
+      await t.getByText('Benali Sébastien').waitFor();
+      await p.getByLabel(/^Nom, date de naissance/).fill('boulangerie');
+      await p.getByRole('table', { name: /^Entreprises/ }).getByText(/Boulangerie/).first().waitFor();
+      await p.getByLabel(/^Nom, date de naissance/).fill('zzzz');
+      await p.getByText('Aucun résultat pour « zzzz ».').waitFor();
+      await checkPage(p, 'equipe-assistante-recherche-vide');
+    }],
     ['an unplaced request, a series of slots, placed by hand', async () => {
       const queued = await employer('POST', '/tracking/visit-requests', { worker_id: 4, company_id: 1, type: 'vip_initiale' });
       const p = await signIn(ctx, 'assistante@demo.example');

@@ -535,6 +535,57 @@ static void test_csv_import(void **state)
 	free(imp);
 }
 
+/* Issue 15 item 4: the team finds a worker or a company from one box. */
+static void test_search(void **state)
+{
+	int status = 0;
+	char *workers = path_of(W.company_b, "/workers");
+	(void)state;
+
+	json_t *r = call(W.emp_b, "POST", workers,
+	                 worker("S-1", "Carrossier", "{\"last_name\": \"Zanetti\", \"first_name\":"
+	                        " \"Hugo\", \"birth_date\": \"1979-02-03\"}"),
+	                 &status);
+	assert_int_equal(status, 201);
+	json_int_t hugo = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	free(workers);
+
+	/* A last name and a first name's start, any case. */
+	r = call(W.staff, "GET", "/api/v1/demo/membership/search?q=zanetti%20hu", NULL, &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "name");
+	json_t *found = json_array_get(json_object_get(r, "workers"), 0);
+	assert_int_equal(json_integer_value(json_object_get(found, "id")), hugo);
+	assert_string_equal(json_string_value(json_object_get(found, "company_name")),
+	                    "Garage Durand");
+	json_decref(r);
+	/* A birth date, as people write it. */
+	r = call(W.staff, "GET", "/api/v1/demo/membership/search?q=03/02/1979", NULL, &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "birth_date");
+	assert_int_equal(json_array_size(json_object_get(r, "workers")), 1);
+	json_decref(r);
+	/* A company by the start of its name, by its SIRET typed with blanks. */
+	r = call(W.staff, "GET", "/api/v1/demo/membership/search?q=garage", NULL, &status);
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(json_object_get(r, "companies"), 0), "id")), W.company_b);
+	json_decref(r);
+	r = call(W.staff, "GET", "/api/v1/demo/membership/search?q=443%20061%20841%2000005", NULL,
+	         &status);
+	assert_string_equal(json_string_value(json_object_get(r, "kind")), "siret");
+	assert_int_equal(json_array_size(json_object_get(r, "companies")), 1);
+	json_decref(r);
+	/* Not for employers; a one-letter search is refused in French. */
+	r = call(W.emp_a, "GET", "/api/v1/demo/membership/search?q=garage", NULL, &status);
+	assert_int_equal(status, 403);
+	json_decref(r);
+	r = call(W.staff, "GET", "/api/v1/demo/membership/search?q=z", NULL, &status);
+	assert_int_equal(status, 422);
+	assert_true(has_field(r, "q"));
+	json_decref(r);
+}
+
 static void test_sir_posts(void **state)
 {
 	int status = 0;
@@ -575,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_distribution),
 		cmocka_unit_test(test_access_refused),
 		cmocka_unit_test(test_csv_import),
+		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_sir_posts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -251,6 +251,21 @@ static void test_dmst(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "medecin_traitant")),
 	                    "Dr Claire Roux, Lyon 2e"); /* absent keys keep their value */
 	json_decref(r);
+	/* The team's search by INS (issue 15 item 4): health professionals only,
+	 * typed with blanks, traced like a read of the file it finds. */
+	long long searched = db_count("SELECT COUNT(*) FROM core_audit WHERE action = 'dmst.search'"
+	                              " AND outcome = 'ok'");
+	r = call(med, "GET", "/api/v1/svc/tracking/dmst?ins=2%2085%2005%202B%20004%20012%2047",
+	         NULL, &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(json_object_get(r, "items"), 0), "worker_id")), w);
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE action = 'dmst.search'"
+	                          " AND outcome = 'ok'"), searched + 1);
+	assert_int_equal(status_of(iprp, "GET", "/api/v1/svc/tracking/dmst?ins=285052B00401247",
+	                           NULL), 403);
+	assert_int_equal(status_of(med, "GET", "/api/v1/svc/tracking/dmst?ins=12", NULL), 422);
 	/* The same values again: nothing written, no event. */
 	long long updated = db_count("SELECT COUNT(*) FROM core_event WHERE name = 'dmst.updated'");
 	r = put_ok(med, path, json_pack("{s:s}", "ins", "285052B00401247"), 200);
