@@ -119,3 +119,7 @@ sh "$SRC/bench/riskeval/run.sh" "$BUILD"
 # indicators): bench/awareness/run.sh.
 echo
 sh "$SRC/bench/awareness/run.sh" "$BUILD"
+
+# The team's search box (issue 15): bench/search/run.sh.
+echo
+sh "$SRC/bench/search/run.sh" "$BUILD"

@@ -174,8 +174,10 @@ int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t co
 json_t *membership_score_inputs(socle_service *svc, socle_db *db, int64_t company_id,
                                 socle_err *err);
 int membership_score_inputs_init(socle_plugin *p, socle_err *err);
-/* search.c: GET /membership/search?q= (staff). */
+/* search.c: GET /membership/search?q= (staff); the search itself (the bench
+ * calls it): {q, kind, companies, workers}, new, or NULL with @p err. */
 int membership_search_init(socle_plugin *p, socle_err *err);
+json_t *membership_search_run(socle_db *db, const char *q, socle_err *err);
 
 /* ---- membership.v1 (service.c) ---- */
 /* The table exported in init as MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR

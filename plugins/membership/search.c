@@ -83,7 +83,7 @@ static const char worker_columns[] =
 	" w.end_date, w.company_id, c.legal_name AS company_name"
 	" FROM membership_worker w JOIN membership_company c ON c.id = w.company_id";
 
-static json_t *run_search(socle_db *db, const char *q, socle_err *err)
+json_t *membership_search_run(socle_db *db, const char *q, socle_err *err)
 {
 	char digits[64], date[SOCLE_DATE_SIZE], like[256], sql[768];
 	json_t *companies = NULL, *workers = NULL;
@@ -172,7 +172,7 @@ static int route_search(socle_req *req, void *ud)
 	}
 	json_decref(params);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *out = db ? run_search(db, q, &err) : NULL;
+	json_t *out = db ? membership_search_run(db, q, &err) : NULL;
 
 	if (out == NULL)
 		return socle_reply_err(req, &err);
