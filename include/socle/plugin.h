@@ -3,6 +3,9 @@
  * Plugin ABI: the descriptor a plugin exports and its lifecycle.
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
+ *   1.5  documents (socle/document.h): socle_document_check, socle_document_pdf,
+ *        socle_document_html, socle_document_issue, socle_document_issued_free,
+ *        socle_reply_document_pdf; GET /documents/verify/{code} (public).
  *   1.4  interfaces between plugins (socle/export.h): socle_plugin_export,
  *        socle_plugin_import, socle_import_for; descriptor member `optional`
  *        (plugins used when loaded, ordered first, never required);
@@ -46,7 +49,7 @@
 #include <socle/err.h>
 
 #define SOCLE_ABI_MAJOR 1u /* must equal the host's: bump on removal or change */
-#define SOCLE_ABI_MINOR 4u /* must be <= the host's: bump when appending */
+#define SOCLE_ABI_MINOR 5u /* must be <= the host's: bump when appending */
 #define SOCLE_PLUGIN_MAGIC 0x534f434cu /* "SOCL" */
 
 struct socle_plugin_desc {

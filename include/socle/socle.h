@@ -14,6 +14,7 @@
 #include <socle/lua.h>
 #include <socle/mail.h>
 #include <socle/date.h>
+#include <socle/document.h>
 
 #define SOCLE_VERSION "0.1.0"
 
