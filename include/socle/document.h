@@ -85,8 +85,12 @@ struct socle_document_issued {
  * false. Otherwise a new one is issued: a number, the time of issue, a random
  * verification code printed with the verification address in its footer, the
  * SHA-256 of its bytes, all stored; the previous one, if any, is marked
- * replaced by it. Must not be called inside a write transaction (it runs its
- * own). Free @p out with socle_document_issued_free. */
+ * replaced by it. The description of a subject must not depend on who reads
+ * it (else each reader's copy would replace the other's): a document that
+ * differs per reader is another subject. @p out->code is set only when fresh
+ * (the table keeps the code's SHA-256, not the code). Must not be called
+ * inside a write transaction (it runs its own). Free @p out with
+ * socle_document_issued_free. */
 SOCLE_API int socle_document_issue(socle_service *svc, const char *kind, const char *subject,
                                    const json_t *doc, struct socle_document_issued *out,
                                    socle_err *err);
