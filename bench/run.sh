@@ -109,3 +109,7 @@ sh "$SRC/bench/tracking/run.sh" "$BUILD"
 # bench/retention/run.sh.
 echo
 sh "$SRC/bench/retention/run.sh" "$BUILD"
+
+# The document service's figures (PDF rendering and issuing): bench/documents/run.sh.
+echo
+sh "$SRC/bench/documents/run.sh" "$BUILD"
