@@ -36,7 +36,18 @@
 #define PAD 4.0 /* inside table cells */
 #define LOGO_H 42.0
 
+/* A layout of the measuring pass, kept for the drawing pass. */
+struct cached {
+	PangoLayout *l;
+	char *text; /* as given, before typography */
+	double size, width;
+	bool bold, raw;
+	PangoAlignment align;
+};
+
 struct pdf {
+	struct cached *cache; /* the measuring pass's layouts, in call order */
+	size_t n_cache, cap_cache, next_cache;
 	const socle_service *svc;
 	const json_t *doc;
 	const struct doc_stamp *stamp;
@@ -86,8 +97,8 @@ static const char *sget(const json_t *o, const char *k)
 
 /* A laid-out text: typography applied (unless @p raw), no hyphenation, words
  * kept whole unless longer than a line. */
-static PangoLayout *layout(struct pdf *p, const char *s, double size, bool bold, double width,
-                           PangoAlignment align, bool raw)
+static PangoLayout *layout_new(struct pdf *p, const char *s, double size, bool bold,
+                               double width, PangoAlignment align, bool raw)
 {
 	PangoLayout *l = pango_layout_new(p->pc);
 	PangoFontDescription *fd = pango_font_description_new();
@@ -107,6 +118,49 @@ static PangoLayout *layout(struct pdf *p, const char *s, double size, bool bold,
 	pango_layout_set_alignment(l, align);
 	pango_layout_set_text(l, t ? t : (s ? s : ""), -1);
 	free(t);
+	return l;
+}
+
+/* The drawing pass asks for the same layouts in the same order as the
+ * measuring pass (plus the footers, drawn only then): each is taken from the
+ * cache, lines already broken, when the next cached one was made from the
+ * same text and parameters; any other is made afresh. The cache only saves
+ * work: a miss costs a new layout, never a different page. */
+static PangoLayout *layout(struct pdf *p, const char *s, double size, bool bold, double width,
+                           PangoAlignment align, bool raw)
+{
+	const char *text = s ? s : "";
+
+	if (p->cr != NULL && p->next_cache < p->n_cache) {
+		struct cached *c = &p->cache[p->next_cache];
+
+		if (c->size == size && c->width == width && c->bold == bold && c->raw == raw &&
+		    c->align == align && strcmp(c->text, text) == 0) {
+			p->next_cache++;
+			return g_object_ref(c->l);
+		}
+	}
+	PangoLayout *l = layout_new(p, s, size, bold, width, align, raw);
+
+	if (p->cr == NULL) {
+		if (p->n_cache == p->cap_cache) {
+			size_t cap = p->cap_cache ? 2 * p->cap_cache : 64;
+			struct cached *nc = realloc(p->cache, cap * sizeof(*nc));
+
+			if (nc == NULL)
+				return l; /* no cache: only slower */
+			p->cache = nc;
+			p->cap_cache = cap;
+		}
+		char *copy = strdup(text);
+
+		if (copy != NULL) {
+			p->cache[p->n_cache++] = (struct cached){.l = g_object_ref(l), .text = copy,
+			                                         .size = size, .width = width,
+			                                         .bold = bold, .raw = raw,
+			                                         .align = align};
+		}
+	}
 	return l;
 }
 
@@ -660,6 +714,11 @@ int doc_render_pdf(const socle_service *svc, const json_t *doc, const struct doc
 	cairo_surface_destroy(p.surface);
 	if (p.logo)
 		cairo_surface_destroy(p.logo);
+	for (size_t i = 0; i < p.n_cache; i++) {
+		g_object_unref(p.cache[i].l);
+		free(p.cache[i].text);
+	}
+	free(p.cache);
 	g_object_unref(p.pc);
 	if (p.oom || st != CAIRO_STATUS_SUCCESS) {
 		free(p.buf);
