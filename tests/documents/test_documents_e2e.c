@@ -333,6 +333,13 @@ static void test_invoice_pdf_and_verification(void **state)
 	assert_int_equal(fs_run(cmd, &log), 0);
 	free(log);
 
+	/* The stylesheet of the documents' HTML form. */
+	get(NULL, "/api/v1/demo/documents/print.css", &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(hc_header(&r, "Content-Type"), "text/css"));
+	assert_non_null(strstr(r.body, "@page { size: A4;"));
+	hc_response_free(&r);
+
 	/* Guessing codes: locked like failed logins. */
 	int status = 0, tries = 0;
 	for (; tries < 40 && status != 429; tries++) {
