@@ -499,8 +499,20 @@ static const struct socle_route document_routes[] = {
 	{SOCLE_GET, "/documents/print.css", SOCLE_CAP_PUBLIC, 0, route_css, NULL},
 };
 
+static const struct socle_route_doc document_docs[] = {
+	{SOCLE_GET, "/documents/verify/{code}", "Vérifier qu'un document a été émis par le service "
+	 "(code imprimé au pied du document ; sans connexion, limité comme la connexion).", NULL, 0,
+	 NULL, 0, "{status: issued|unknown, service, number, issued_at, issued_on, replaced, "
+	 "replaced_on, message} : ni le type du document ni la personne concernée."},
+	{SOCLE_GET, "/documents/print.css", "La feuille de style des documents en HTML (écran et "
+	 "impression A4).", NULL, 0, NULL, 0, NULL},
+};
+
 int document_register_core(socle_core *core, socle_err *err)
 {
+	for (size_t i = 0; i < SOCLE_COUNT(document_docs); i++)
+		if (registry_add_route_doc(&core->reg, &document_docs[i]) != 0)
+			return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	for (size_t i = 0; i < SOCLE_COUNT(document_routes); i++) {
 		struct reg_route rec = {.owner = NULL, .route = &document_routes[i]};
 
