@@ -123,3 +123,7 @@ sh "$SRC/bench/awareness/run.sh" "$BUILD"
 # The team's search box (issue 15): bench/search/run.sh.
 echo
 sh "$SRC/bench/search/run.sh" "$BUILD"
+
+# The document service's figures (PDF rendering and issuing): bench/documents/run.sh.
+echo
+sh "$SRC/bench/documents/run.sh" "$BUILD"

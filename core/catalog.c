@@ -32,6 +32,8 @@ static const struct socle_error_decl core_errors[] = {
 	{"rule_failed", 500, "Une règle du service (son script Lua) a échoué, dépassé son budget ou "
 	                     "répondu hors contrat ; le détail, chemin et ligne, est dans le journal."},
 	{"internal_error", 500, "Erreur du serveur lui-même ; le détail est dans son journal."},
+	{"document_altered", 500, "Le PDF enregistré d'un document émis ne correspond plus à son "
+	                          "empreinte SHA-256 : il n'est pas servi (journalisé)."},
 };
 
 const struct socle_error_decl *catalog_core_errors(size_t *count)

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "filestore.h"
 #include "core.h"
+#include "document_core.h"
 #include "identity.h"
 #include "http.h"
 #include "loop.h"
@@ -46,9 +47,15 @@ static int register_core_modules(socle_core *core, struct diag *d)
 	                                   .list = filestore_migrations,
 	                                   .count = filestore_migrations_count};
 
+	struct reg_migrations document_rec = {.owner = NULL, .owner_name = "core_document",
+	                                      .list = document_migrations,
+	                                      .count = document_migrations_count};
+
 	if (registry_add_migrations(&core->reg, &store_rec) != 0 ||
 	    registry_add_migrations(&core->reg, &parcours_rec) != 0 ||
 	    registry_add_migrations(&core->reg, &files_rec) != 0 ||
+	    registry_add_migrations(&core->reg, &document_rec) != 0 ||
+	    document_register_core(core, &err) != 0 ||
 	    auth_register_core(core, &err) != 0 || parcours_register_core(core, &err) != 0 ||
 	    mail_register_core(core, &err) != 0 || offer_register_core(core, &err) != 0 ||
 	    identity_register_core(core, &err) != 0 || openapi_register_core(core, &err) != 0) {
@@ -224,4 +231,5 @@ void core_close(socle_core *core)
 	free(core->mail_outbox);
 	free(core->mail_from);
 	free(core);
+	doc_release_fonts();
 }

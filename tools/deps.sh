@@ -2,19 +2,22 @@
 # Install what building, testing and benchmarking Socle needs, from Debian 12
 # packages only. As root it runs apt-get; otherwise it prints the exact line to
 # run and fails, so that nothing half-works.
-#   tools/deps.sh          building and running (make run)
+#   tools/deps.sh          building and running (make run); cairo, pango and a
+#                          Debian font render the documents as PDF
 #   tools/deps.sh --test   also the browser tests (make test): Debian's chromium,
 #                          node and npm (the machine's when present, Debian's
 #                          nodejs and npm otherwise: never both, a NodeSource
 #                          node conflicts with Debian's npm), then the pinned
-#                          npm packages of tests/browser (npm ci).
+#                          npm packages of tests/browser (npm ci); poppler-utils
+#                          (pdftotext, pdfinfo) reads back the PDFs the tests make.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PACKAGES="build-essential cmake pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev
-libjansson-dev libsodium-dev nettle-dev libcmocka-dev sqlite3 wrk curl lua-check"
+libjansson-dev libsodium-dev nettle-dev libcmocka-dev sqlite3 wrk curl lua-check
+libcairo2-dev libpango1.0-dev fonts-dejavu-core"
 if [ "${1:-}" = "--test" ]; then
-	PACKAGES="$PACKAGES chromium"
+	PACKAGES="$PACKAGES chromium poppler-utils"
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		PACKAGES="$PACKAGES nodejs npm"
 	fi

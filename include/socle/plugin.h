@@ -7,6 +7,9 @@
  *        socle_file_read, socle_file_verify, socle_reply_file, socle_file_path;
  *        content-addressed by SHA-256, durable before the row, never
  *        overwritten, checked on read, kept by `socle backup`.
+ *        documents (socle/document.h): socle_document_check, socle_document_pdf,
+ *        socle_document_html, socle_document_issue, socle_document_issued_free,
+ *        socle_reply_document_pdf; GET /documents/verify/{code} (public).
  *   1.4  interfaces between plugins (socle/export.h): socle_plugin_export,
  *        socle_plugin_import, socle_import_for; descriptor member `optional`
  *        (plugins used when loaded, ordered first, never required);

@@ -15,6 +15,7 @@
 #include <socle/mail.h>
 #include <socle/date.h>
 #include <socle/files.h>
+#include <socle/document.h>
 
 #define SOCLE_VERSION "0.1.0"
 

@@ -4,7 +4,11 @@
  * page with the service's identity, the company, the lines and the total,
  * styled by membership's own stylesheet (web/documents.css: the server's
  * Content-Security-Policy allows no inline style). Readers: the company's
- * users holding the facturation role, and the service's staff. */
+ * users holding the facturation role, and the service's staff.
+ * GET .../document.pdf: the same invoice as a PDF issued by the core's
+ * document service (socle/document.h): numbered, hashed, stored, with a
+ * verification code; downloaded again unchanged, it is the same document;
+ * once the invoice changes (paid, cancelled), a new one replaces it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +166,127 @@ static int invoice_document(socle_req *req, void *ud)
 	return rc;
 }
 
+/* "1 234,50 €" into @p buf. */
+static const char *euros_str(double v, char *buf, size_t size)
+{
+	FILE *f = fmemopen(buf, size, "w");
+
+	if (f == NULL)
+		return "";
+	euros(f, v);
+	fclose(f);
+	buf[size - 1] = '\0';
+	return buf;
+}
+
+static const char *date_str(const char *iso, char out[SOCLE_DATE_FR_SIZE])
+{
+	if (iso == NULL || !socle_date_fr(iso, out))
+		out[0] = '\0';
+	return out;
+}
+
+static const char *jget(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* The invoice as a document description (socle/document.h). */
+static json_t *invoice_description(const json_t *inv, const json_t *c)
+{
+	const char *status = json_string_value(json_object_get(inv, "status"));
+	char issued[SOCLE_DATE_FR_SIZE], due[SOCLE_DATE_FR_SIZE], paid[SOCLE_DATE_FR_SIZE];
+	char title[96], address[400], state[128], money[64], unit[64], qty[32], year[64];
+	json_t *rows = json_array();
+	const json_t *line;
+	size_t i;
+
+	snprintf(title, sizeof(title), "Facture %s", jget(inv, "number"));
+	snprintf(year, sizeof(year), "Cotisation de l'exercice %lld",
+	         (long long)json_integer_value(json_object_get(inv, "year")));
+	snprintf(address, sizeof(address), "%s, %s %s", jget(c, "address_line"), jget(c, "postcode"),
+	         jget(c, "city"));
+	if (status && strcmp(status, "paid") == 0)
+		snprintf(state, sizeof(state), "acquittée le %s",
+		         date_str(jget(inv, "paid_on"), paid));
+	else if (status && strcmp(status, "cancelled") == 0)
+		snprintf(state, sizeof(state), "annulée");
+	else
+		snprintf(state, sizeof(state), "à régler");
+	json_array_foreach(json_object_get(inv, "lines"), i, line) {
+		snprintf(qty, sizeof(qty), "%g", json_number_value(json_object_get(line, "quantity")));
+		json_array_append_new(rows, json_pack("[s, s, s, s]", jget(line, "label"), qty,
+			euros_str(json_number_value(json_object_get(line, "unit_price")), unit,
+			          sizeof(unit)),
+			euros_str(json_number_value(json_object_get(line, "amount")), money,
+			          sizeof(money))));
+	}
+	euros_str(json_number_value(json_object_get(inv, "total")), money, sizeof(money));
+	char total[96], terms[300];
+
+	snprintf(total, sizeof(total), "Total à payer : %s", money);
+	snprintf(terms, sizeof(terms), "Conditions de paiement : à régler au plus tard le %s, "
+	         "en rappelant le numéro de la facture.", date_str(jget(inv, "due_date"), due));
+	return json_pack("{s:s, s:s, s:[{s:[{s:[[s, s], [s, s], [s, s], [s, s]]}]},"
+	                 " {s:s, s:[{s:[[s, s], [s, s], [s, s], [s, s]]}]},"
+	                 " {s:s, s:[{s:{s:[s, s, s, s], s:o, s:[s, s, s, s], s:[i, i, i, i]}},"
+	                 " {s:s, s:b}, {s:s}]}]}",
+	                 "title", title, "subtitle", year,
+	                 "sections", "blocks", "fields",
+	                 "Adhérent", jget(c, "legal_name"), "Adresse", address,
+	                 "SIRET", jget(c, "siret"), "N° d'adhérent", jget(c, "member_number"),
+	                 "heading", "Facture", "blocks", "fields",
+	                 "Numéro", jget(inv, "number"),
+	                 "Émise le", date_str(jget(inv, "issued_on"), issued),
+	                 "À régler avant le", due, "État", state,
+	                 "heading", "Détail", "blocks", "table", "header", "Désignation",
+	                 "Quantité", "Prix unitaire", "Montant", "rows", rows, "align", "left",
+	                 "right", "right", "right", "widths", 5, 2, 3, 3,
+	                 "paragraph", total, "strong", 1, "paragraph", terms);
+}
+
+static int invoice_pdf(socle_req *req, void *ud)
+{
+	(void)ud;
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t company_id, invoice_id;
+
+	if (socle_req_param_id(req, "id", &company_id) != 0 ||
+	    socle_req_param_id(req, "iid", &invoice_id) != 0)
+		return socle_reply_error(req, 404, "not_found", "Facture introuvable.");
+	if (membership_company_access(req, company_id, MEMBERSHIP_ROLE_BILLING, &err) != 0)
+		return socle_reply_err(req, &err);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *inv = db ? membership_invoice_load(db, company_id, invoice_id, &err) : NULL;
+	json_t *c = inv ? socle_db_query_one_new(db,
+		"SELECT legal_name, siret, member_number, address_line, postcode, city"
+		" FROM membership_company WHERE id = :id",
+		json_pack("{s:I}", "id", (json_int_t)company_id), &err) : NULL;
+
+	if (c == NULL) {
+		json_decref(inv);
+		return socle_reply_err(req, &err);
+	}
+	json_t *d = invoice_description(inv, c);
+	char subject[48], file[96];
+
+	snprintf(subject, sizeof(subject), "invoice:%lld", (long long)invoice_id);
+	snprintf(file, sizeof(file), "facture-%s.pdf", jget(inv, "number"));
+	json_decref(c);
+	json_decref(inv);
+	if (d == NULL)
+		return SOCLE_E_NOMEM;
+	int rc = socle_reply_document_pdf(req, "membership.invoice", subject, d, file);
+
+	json_decref(d);
+	return rc;
+}
+
 static const struct socle_route invoice_doc_routes[] = {
+	{SOCLE_GET, "/membership/companies/{id}/invoices/{iid}/document.pdf",
+	 SOCLE_CAP_AUTHENTICATED, 0, invoice_pdf, NULL},
 	{SOCLE_GET, "/membership/companies/{id}/invoices/{iid}/document", SOCLE_CAP_AUTHENTICATED, 0,
 	 invoice_document, NULL},
 };

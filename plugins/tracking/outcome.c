@@ -17,7 +17,8 @@
  *     visit.completed then visit.documents_issued are emitted (ids, type and
  *     date only: no medical content), every change audited in the transaction.
  *   - GET /tracking/visits/{request_id}/documents/{attestation|avis|ordonnance}
- *     [.html]: each document as JSON or as a printable French HTML page.
+ *     [.html|.pdf]: each document as JSON, as a printable French HTML page, or
+ *     as a PDF issued by the core (documents_pdf.c), same access rules.
  *     Access: the employer users of the company receive the attestation or the
  *     avis, never the ordonnance, the notes or the DMST, and nothing of a
  *     visit kept from them (tracking_hidden_from_employer: a pré-reprise, a
@@ -1076,7 +1077,7 @@ static int document_get(socle_req *req, void *ud)
 	socle_err err = SOCLE_ERR_INIT;
 	int64_t rid;
 	enum doc_kind kind;
-	bool html = false;
+	bool html = false, pdf = false;
 	char name[32];
 	(void)ud;
 
@@ -1087,6 +1088,9 @@ static int document_get(socle_req *req, void *ud)
 	if (n > 5 && n < sizeof(name) && strcmp(p + n - 5, ".html") == 0) {
 		html = true;
 		n -= 5;
+	} else if (n > 4 && n < sizeof(name) && strcmp(p + n - 4, ".pdf") == 0) {
+		pdf = true;
+		n -= 4;
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : 0), p ? p : "");
 	if (strcmp(name, "attestation") == 0)
@@ -1180,6 +1184,11 @@ static int document_get(socle_req *req, void *ud)
 	}
 	if (d == NULL) {
 		rc = SOCLE_E_NOMEM;
+		goto out;
+	}
+	if (pdf) {
+		rc = tracking_document_pdf(req, d, rid);
+		json_decref(d);
 		goto out;
 	}
 	if (!html) {

@@ -276,4 +276,8 @@ static inline int reply_fail(socle_req *req, socle_err *err)
 	return err->code ? socle_reply_err(req, err) : SOCLE_E_NOMEM;
 }
 
+/* ---- documents_pdf.c: a visit's document (outcome.c's JSON form) as an
+ * issued PDF, replied to @p req; the caller has checked access. ---- */
+int tracking_document_pdf(socle_req *req, const json_t *d, int64_t request_id);
+
 #endif

@@ -89,6 +89,27 @@ static char *raw(const char *auth, const char *method, const char *path, int *st
 	return raw_body(auth, method, path, NULL, status);
 }
 
+/* The text of the PDF @p auth reads at @p url (200 expected), by pdftotext. */
+static char *pdf_text(const char *auth, const char *url)
+{
+	const char *headers[] = {auth, NULL};
+	struct hc_response r = {0};
+	char *file = fs_join(D.dir, "walk.pdf"), cmd[600], *out = NULL;
+
+	if (hc_request(S.port, "GET", url, headers, NULL, 0, &r) != 0 || r.status != 200 ||
+	    strcmp(hc_header(&r, "Content-Type"), "application/pdf") != 0)
+		fail_msg("GET %s : %d, pas de PDF", url, r.status);
+	FILE *f = fopen(file, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(r.body, 1, r.body_len, f), r.body_len);
+	fclose(f);
+	hc_response_free(&r);
+	snprintf(cmd, sizeof(cmd), "pdftotext -enc UTF-8 '%s' -", file);
+	assert_int_equal(fs_run(cmd, &out), 0);
+	free(file);
+	return out;
+}
+
 static json_int_t request(const char *auth, json_t *body)
 {
 	json_t *r = expect(201, auth, "POST", "/api/v1/svc/tracking/visit-requests", body);
@@ -378,9 +399,12 @@ static json_t *values_of(const char *name, const char *prev)
 	else if (strcmp(name, "id") == 0 && strcmp(prev, "leaves") == 0)
 		json_array_append_new(v, json_integer(T.leave));
 	else if (strcmp(name, "doc") == 0)
-		json_array_append_new(v, json_pack("[s, s, s, s, s, s]", "attestation",
+		json_array_append_new(v, json_pack("[s, s, s, s, s, s, s, s, s]", "attestation",
 		                                   "attestation.html", "avis", "avis.html",
-		                                   "ordonnance", "ordonnance.html"));
+		                                   "ordonnance", "ordonnance.html", "attestation.pdf",
+		                                   "avis.pdf", "ordonnance.pdf"));
+	else if (strcmp(name, "code") == 0 && strcmp(prev, "verify") == 0)
+		json_array_append_new(v, json_string("ABCD-EFGH-JKMN-PQRS-TVWX")); /* made up */
 	else if (strcmp(name, "id") == 0 && (strcmp(prev, "cases") == 0 ||
 	                                     strcmp(prev, "studies") == 0))
 		json_array_append_new(v, json_pack("[i, i]", 1, 2)); /* retention's */
@@ -668,7 +692,7 @@ static void test_employer(void **state)
 		         (long long)T.company, (long long)reqs[k]);
 		json_array_append_new(paths, json_string(path));
 	}
-	size_t walked = 0;
+	size_t walked = 0, pdfs = 0;
 	json_array_foreach(paths, i, t) {
 		const char *p = json_string_value(t);
 		char url[600];
@@ -682,6 +706,16 @@ static void test_employer(void **state)
 		walked++;
 		if (status == 0 || status >= 500 || strstr(body, SECRET) != NULL)
 			fail_msg("l'employeur, GET %s : %d %s", url, status, body);
+		/* A PDF's text is compressed: read back with pdftotext. */
+		size_t ul = strlen(url);
+		if (ul > 4 && strcmp(url + ul - 4, ".pdf") == 0 && status == 200) {
+			char *text = pdf_text(emp, url);
+
+			if (strstr(text, SECRET) != NULL)
+				fail_msg("l'employeur, GET %s : un marqueur dans le PDF :\n%s", url, text);
+			pdfs++;
+			free(text);
+		}
 		/* A request or a document kept from him: as if it did not exist. */
 		for (size_t k = 0; k < sizeof(reqs) / sizeof(reqs[0]); k++) {
 			char one[96], docs[96], offered[96];
@@ -726,6 +760,14 @@ static void test_employer(void **state)
 		free(body);
 	}
 	assert_true(walked > 100);
+	assert_true(pdfs >= 2); /* Léa's attestation, Zoé's avis d'inaptitude */
+	/* The médecin's PDF of Léa's ordonnance carries its marker: the check above
+	 * can fail. */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/documents/ordonnance.pdf",
+	         (long long)T.r1);
+	char *ord = pdf_text(med, path);
+	assert_non_null(strstr(ord, SECRET "ORD-LEA"));
+	free(ord);
 	json_decref(paths);
 	json_decref(routes);
 
