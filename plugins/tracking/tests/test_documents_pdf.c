@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The documents of a visit as issued PDFs (issue 13, item 2: attestation de
  * suivi, ordonnance de prévention), through the real `socle serve` with a
- * frozen clock (2025-03-12T08:00:00Z):
+ * frozen clock (2025-03-12T08:00:00Z, then 09:15 once the visit began):
  *   - the employer's attestation .pdf: A4, one page, pdftotext reads the title,
  *     the worker, the company, the remarks, the signature of the infirmier,
  *     the number and verification code, and no marker planted in the notes or
@@ -103,6 +103,15 @@ static void test_visit_pdfs(void **state)
 	json_decref(r);
 	json_decref(expect(200, staff, "POST", "/api/v1/svc/tracking/assignments/run",
 	                   json_object()));
+	/* 10:15 in Lyon: the visit has begun (no outcome before); log in again. */
+	restart_at("2025-03-12T09:15:00Z");
+	free(staff), free(emp), free(other), free(lea), free(med), free(inf);
+	staff = login("admin@svc.test", STAFF_PASSWORD);
+	emp = login("ines@garnier.test", EMPLOYER_PASSWORD);
+	other = login("paul@blanc.test", EMPLOYER_PASSWORD);
+	lea = login("lea.roux@mail.test", WORKER_PASSWORD);
+	med = login("medecin@svc.test", STAFF_PASSWORD);
+	inf = login("infirmier@svc.test", STAFF_PASSWORD);
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/outcome", (long long)r1);
 	json_decref(expect(201, inf, "POST", path,
 	                   json_pack("{s:s, s:s, s:s, s:{s:[s], s:[s]}, s:[{s:s, s:s}]}",
