@@ -3,6 +3,7 @@
  * typography, and the HTML rendering of a description. The PDF is drawn in
  * document_pdf.c from the very same checked description and the same
  * typography, so that the two forms say the same thing. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,19 @@
 #define COLUMNS_MAX 12
 
 /* ---- the schema ------------------------------------------------------------------------- */
+
+/* The path of a part of the description, for error messages: a path cut at
+ * the buffer's end still points at the place (vsnprintf, so that the
+ * compiler does not warn about a truncation that is wanted). */
+__attribute__((format(printf, 3, 4)))
+static void sub_path(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
 
 static int bad(socle_err *err, const char *path, const char *msg)
 {
@@ -56,7 +70,7 @@ static int check_keys(const json_t *obj, const char *path, const char *const *kn
 		if (!ok) {
 			char p[300];
 
-			snprintf(p, sizeof(p), "%s.%s", path, k);
+			sub_path(p, sizeof(p), "%s.%s", path, k);
 			return bad(err, p, "clé inconnue");
 		}
 	}
@@ -77,7 +91,7 @@ static int check_strings(const json_t *a, const char *path, size_t min, size_t m
 		return bad(err, path, msg);
 	}
 	json_array_foreach(a, i, v) {
-		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		sub_path(p, sizeof(p), "%s[%zu]", path, i);
 		if (check_text(v, p, TEXT_MAX, false, err) != 0)
 			return SOCLE_E_INVAL;
 	}
@@ -104,17 +118,17 @@ static int check_table(const json_t *t, const char *path, socle_err *err)
 
 	if (check_keys(t, path, keys, err) != 0)
 		return SOCLE_E_INVAL;
-	snprintf(p, sizeof(p), "%s.rows", path);
+	sub_path(p, sizeof(p), "%s.rows", path);
 	if (!json_is_array(rows) || json_array_size(rows) > ITEMS_MAX)
 		return bad(err, p, "liste de lignes attendue");
 	if (header == NULL && json_array_size(rows) == 0)
 		return bad(err, p, "un tableau sans en-tête a au moins une ligne");
-	snprintf(p, sizeof(p), "%s.header", path);
+	sub_path(p, sizeof(p), "%s.header", path);
 	if (header != NULL && check_strings(header, p, 1, COLUMNS_MAX, err) != 0)
 		return SOCLE_E_INVAL;
 	cols = header ? json_array_size(header) : json_array_size(json_array_get(rows, 0));
 	json_array_foreach(rows, i, row) {
-		snprintf(p, sizeof(p), "%s.rows[%zu]", path, i);
+		sub_path(p, sizeof(p), "%s.rows[%zu]", path, i);
 		if (check_strings(row, p, 1, COLUMNS_MAX, err) != 0)
 			return SOCLE_E_INVAL;
 		if (json_array_size(row) != cols) {
@@ -128,7 +142,7 @@ static int check_table(const json_t *t, const char *path, socle_err *err)
 	json_t *v;
 
 	if (align != NULL) {
-		snprintf(p, sizeof(p), "%s.align", path);
+		sub_path(p, sizeof(p), "%s.align", path);
 		if (!json_is_array(align) || json_array_size(align) != cols)
 			return bad(err, p, "une valeur par colonne attendue");
 		json_array_foreach(align, i, v) {
@@ -140,7 +154,7 @@ static int check_table(const json_t *t, const char *path, socle_err *err)
 		}
 	}
 	if (widths != NULL) {
-		snprintf(p, sizeof(p), "%s.widths", path);
+		sub_path(p, sizeof(p), "%s.widths", path);
 		if (!json_is_array(widths) || json_array_size(widths) != cols)
 			return bad(err, p, "une valeur par colonne attendue");
 		json_array_foreach(widths, i, v)
@@ -162,13 +176,13 @@ static int check_block(const json_t *b, const char *path, socle_err *err)
 
 		if (check_keys(b, path, keys, err) != 0)
 			return SOCLE_E_INVAL;
-		snprintf(p, sizeof(p), "%s.paragraph", path);
+		sub_path(p, sizeof(p), "%s.paragraph", path);
 		if (check_text(json_object_get(b, "paragraph"), p, TEXT_MAX, false, err) != 0)
 			return SOCLE_E_INVAL;
-		snprintf(p, sizeof(p), "%s.strong", path);
+		sub_path(p, sizeof(p), "%s.strong", path);
 		if (json_object_get(b, "strong") && !json_is_boolean(json_object_get(b, "strong")))
 			return bad(err, p, "booléen attendu");
-		snprintf(p, sizeof(p), "%s.url", path);
+		sub_path(p, sizeof(p), "%s.url", path);
 		const json_t *u = json_object_get(b, "url");
 		if (u && (!json_is_string(u) || !url_ok(json_string_value(u))))
 			return bad(err, p, "adresse http(s):// sans espace attendue");
@@ -177,22 +191,22 @@ static int check_block(const json_t *b, const char *path, socle_err *err)
 	if (json_object_size(b) != 1)
 		return bad(err, path, "un bloc list, table ou fields n'a qu'une clé");
 	if (json_object_get(b, "list")) {
-		snprintf(p, sizeof(p), "%s.list", path);
+		sub_path(p, sizeof(p), "%s.list", path);
 		return check_strings(json_object_get(b, "list"), p, 1, ITEMS_MAX, err);
 	}
 	if (json_object_get(b, "table")) {
-		snprintf(p, sizeof(p), "%s.table", path);
+		sub_path(p, sizeof(p), "%s.table", path);
 		return check_table(json_object_get(b, "table"), p, err);
 	}
 	if (json_object_get(b, "fields")) {
 		const json_t *f = json_object_get(b, "fields"), *row;
 		size_t i;
 
-		snprintf(p, sizeof(p), "%s.fields", path);
+		sub_path(p, sizeof(p), "%s.fields", path);
 		if (!json_is_array(f) || json_array_size(f) == 0 || json_array_size(f) > ITEMS_MAX)
 			return bad(err, p, "liste de paires [libellé, valeur] attendue");
 		json_array_foreach(f, i, row) {
-			snprintf(p, sizeof(p), "%s.fields[%zu]", path, i);
+			sub_path(p, sizeof(p), "%s.fields[%zu]", path, i);
 			if (check_strings(row, p, 2, 2, err) != 0)
 				return SOCLE_E_INVAL;
 		}
@@ -225,18 +239,18 @@ SOCLE_API int socle_document_check(const json_t *doc, socle_err *err)
 	json_array_foreach(sections, i, s) {
 		const json_t *blocks = json_object_get(s, "blocks"), *b;
 
-		snprintf(p, sizeof(p), "sections[%zu]", i);
+		sub_path(p, sizeof(p), "sections[%zu]", i);
 		if (check_keys(s, p, sec_keys, err) != 0)
 			return SOCLE_E_INVAL;
-		snprintf(p, sizeof(p), "sections[%zu].heading", i);
+		sub_path(p, sizeof(p), "sections[%zu].heading", i);
 		if (json_object_get(s, "heading") &&
 		    check_text(json_object_get(s, "heading"), p, TITLE_MAX, true, err) != 0)
 			return SOCLE_E_INVAL;
-		snprintf(p, sizeof(p), "sections[%zu].blocks", i);
+		sub_path(p, sizeof(p), "sections[%zu].blocks", i);
 		if (!json_is_array(blocks) || json_array_size(blocks) > BLOCKS_MAX)
 			return bad(err, p, "liste de blocs attendue");
 		json_array_foreach(blocks, j, b) {
-			snprintf(p, sizeof(p), "sections[%zu].blocks[%zu]", i, j);
+			sub_path(p, sizeof(p), "sections[%zu].blocks[%zu]", i, j);
 			if (check_block(b, p, err) != 0)
 				return SOCLE_E_INVAL;
 		}
@@ -249,7 +263,7 @@ SOCLE_API int socle_document_check(const json_t *doc, socle_err *err)
 		if (check_keys(sig, "signature", sig_keys, err) != 0)
 			return SOCLE_E_INVAL;
 		json_object_foreach((json_t *)sig, k, v) {
-			snprintf(p, sizeof(p), "signature.%s", k);
+			sub_path(p, sizeof(p), "signature.%s", k);
 			if (check_text(v, p, TITLE_MAX, true, err) != 0)
 				return SOCLE_E_INVAL;
 		}
