@@ -7,6 +7,8 @@
  *   1. headers arrived (first call of the access handler): request id, route
  *      match (404/405), body announcements checked (413 from Content-Length,
  *      415 for a content type the route does not take);
+ *      a route taking large bodies (over 64 KiB) also authenticates and
+ *      authorizes here, so that no byte of an unauthorized upload is read;
  *   2. body bytes, copied up to the route's limit (413 once crossed);
  *   3. request complete: JSON parsed (400), auth_authenticate (401),
  *      auth_authorize (401/403), then the handler, whose reply is queued;
@@ -980,6 +982,20 @@ static void begin_api(struct http_server *srv, socle_req *req)
 		snprintf(msg, sizeof(msg), "Corps de requête trop volumineux (%zu octets au plus).",
 		         req->max_body);
 		http_reply_errc_msg(req, SOCLE_E_TOOBIG, msg);
+		return;
+	}
+	/* A route that takes large bodies (a DUERP file, a workforce CSV) checks
+	 * who sends it before reading megabytes: without a session, or without
+	 * the capability, the answer goes at once and the body is never read.
+	 * Step 3 checks again (the same cached session) before the handler. */
+	if (route->capability != SOCLE_CAP_PUBLIC && req->max_body > HTTP_DEFAULT_MAX_BODY) {
+		socle_err err = SOCLE_ERR_INIT;
+		int rc = auth_authenticate(req, &err);
+
+		if (rc == 0)
+			rc = auth_authorize(req, route->capability, &err);
+		if (rc < 0 && !req->response)
+			socle_reply_err(req, &err);
 	}
 }
 

@@ -222,6 +222,7 @@ static const struct socle_route core_routes[] = {
 	{SOCLE_GET, "/bytes", SOCLE_CAP_PUBLIC, 0, h_bytes, NULL},
 	{SOCLE_GET, "/twice", SOCLE_CAP_PUBLIC, 0, h_twice, NULL},
 	{SOCLE_GET, "/private", SOCLE_CAP_STAFF, 0, h_search, NULL},
+	{SOCLE_POST, "/upload", SOCLE_CAP_AUTHENTICATED, 1024 * 1024, h_raw, NULL},
 	{SOCLE_GET, "/badstatus", SOCLE_CAP_PUBLIC, 0, h_badstatus, NULL},
 };
 
@@ -571,6 +572,19 @@ static void test_body_limits(void **state)
 	assert_int_equal(hc_send_all(fd, req, strlen(req), 5000), 0);
 	assert_int_equal(hc_read_response(fd, false, 10000, &r), 0);
 	assert_int_equal(r.status, 413);
+	hc_response_free(&r);
+	close(fd);
+
+	/* a large upload without a session is refused before its body is read:
+	 * the answer comes though no body byte was sent (it used to wait for
+	 * the whole body, then say 401) */
+	fd = hc_connect(port, 5000);
+	assert_true(fd >= 0);
+	req = "POST /api/v1/demo/upload HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+	      "Content-Length: 900000\r\n\r\n";
+	assert_int_equal(hc_send_all(fd, req, strlen(req), 5000), 0);
+	assert_int_equal(hc_read_response(fd, false, 3000, &r), 0);
+	assert_int_equal(r.status, 401);
 	hc_response_free(&r);
 	close(fd);
 
