@@ -278,6 +278,7 @@ try {
   ]);
 
   // The afternoon: the 14 h 30 visit has passed without the worker.
+  let afternoon = null;
   await demo.restartAt('2026-03-10T15:00:00Z');
   await runSteps('médecin, the afternoon', [
     ['marks a no-show with one action', async () => {
@@ -292,7 +293,29 @@ try {
       const r = await planner2('GET', `/tracking/visit-requests/${missed.id}`);
       assert.equal((r.request || r).status, 'missed');
       assert.deepEqual(c2.problems, []);
+      afternoon = p;
     }],
+    ['the médecin opens a case of the cell and writes in its journal', async () => {
+      const p = afternoon; // signed in for the no-show (each sign-in spends a code)
+      await p.goto(`${demo.base}/demo/portal/equipe.html`);
+      await menu(p, 'Cellule de maintien en emploi');
+      await checkPage(p, 'equipe-medecin-cellule');
+      await p.getByRole('table', { name: 'Dossiers de maintien en emploi' }).getByRole('link').first().click();
+      await p.getByRole('heading', { name: /^Dossier de maintien en emploi n° / }).waitFor();
+      // A case a signal proposed: the médecin opens it first.
+      if (await p.getByRole('button', { name: 'Ouvrir le dossier' }).count()) {
+        await p.getByRole('button', { name: 'Ouvrir le dossier' }).click();
+        await p.getByText('ouvert', { exact: true }).waitFor();
+      }
+      const f = p.getByRole('form', { name: 'Ajouter une étape au journal' });
+      await f.getByLabel(/^Ce qui a été fait/).fill('Entretien téléphonique avec le salarié');
+      await f.getByLabel(/^Qui peut la lire/).selectOption('general');
+      await f.getByRole('button', { name: 'Ajouter l\'étape' }).click();
+      await p.getByText('Étape ajoutée au journal.').waitFor();
+      await p.getByRole('region', { name: 'Journal du dossier' }).getByText(/Entretien téléphonique avec le salarié/).waitFor();
+      await checkPage(p, 'equipe-medecin-cellule-dossier');
+    }],
+
   ]);
 
   await runSteps('sensibilisation, the afternoon', [
