@@ -73,7 +73,7 @@ export function formFields(content) {
           value: v === true ? 'true' : v === false ? 'false' : '' }));
       } else {
         set.append(field(name, label, {
-          type: kind === 'long' ? 'textarea' : kind === 'date' ? 'date' : kind === 'count' ? 'number' : 'text',
+          type: kind === 'long' ? 'textarea' : kind === 'date' ? 'date' : 'text',
           value: v === undefined || v === null ? '' : String(v),
           inputmode: kind === 'count' ? 'numeric' : undefined,
         }));
