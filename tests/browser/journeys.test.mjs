@@ -349,6 +349,31 @@ try {
       assert.equal((await doctor('GET', '/riskeval/companies/1/duerp')).versions, before + 1);
       await checkPage(ep, 'employeur-21-duerp-depose');
     }],
+    ['the employer answers the self-assessment drawers', async () => {
+      const org = ep.getByRole('form', { name: 'Organisation de l\'entreprise' });
+      await org.getByLabel(/^Un comité social et économique/).selectOption('true');
+      await org.getByLabel(/^Salarié désigné/).fill('Marc Durand, gérant');
+      await org.getByRole('button', { name: /^Enregistrer/ }).click();
+      await ep.getByText('Organisation de l\'entreprise : réponses enregistrées.', { exact: false }).waitFor();
+      const prev = ep.getByRole('form', { name: 'La prévention dans l\'entreprise' });
+      await prev.getByLabel(/^Nombre de sauveteurs secouristes/).fill('deux');
+      await prev.getByRole('button', { name: /^Enregistrer/ }).click();
+      await prev.locator('.field-error').waitFor();
+      assert.equal(await prev.getByLabel(/^Nombre de sauveteurs secouristes/).getAttribute('aria-invalid'), 'true');
+      await checkPage(ep, 'employeur-22-tiroirs-erreur');
+      await prev.getByLabel(/^Nombre de sauveteurs secouristes/).fill('2');
+      await prev.getByRole('button', { name: /^Enregistrer/ }).click();
+      await ep.getByText('La prévention dans l\'entreprise : réponses enregistrées.', { exact: false }).waitFor();
+      const risks = ep.getByRole('form', { name: 'Les risques professionnels' });
+      await risks.getByLabel(/^Risques/).fill('bruit ; Bruit du four ; Fournil\nport_de_charges ; Sacs de farine');
+      await risks.getByRole('button', { name: /^Enregistrer/ }).click();
+      await ep.getByText('Les risques professionnels : réponses enregistrées.', { exact: false }).waitFor();
+      const d = (await doctor('GET', '/riskeval/companies/1/self-assessment')).drawers;
+      assert.equal(d.organisation.answers.cse, true);
+      assert.equal(d.prevention.answers.secouristes, 2);
+      assert.deepEqual(d.risques.answers.risques.map((r) => r.code), ['bruit', 'port_de_charges']);
+      await checkPage(ep, 'employeur-23-tiroirs');
+    }],
   ]);
 
   await runSteps('refusals', [

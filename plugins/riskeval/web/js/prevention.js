@@ -1,7 +1,9 @@
 // Prévention des risques (espace adhérent, seed 3.2): the fiche d'entreprise's
 // due date and why, its transmitted versions to read, the DUERP vault (status,
-// versions, upload, download), the primary prevention action to answer.
+// versions, upload, download), the primary prevention action to answer, and
+// the self-assessment drawers (3.6.1.3, drawers.js).
 import { page, run, h, api, API, ApiError, dateFr, field, form, notice, table, url } from '../../portal/js/portal.js';
+import { drawersSection } from './drawers.js';
 
 const FORMATS = ['pdf', 'odt', 'docx', 'xlsx'];
 const ACTION = { proposee: 'à répondre', acceptee: 'acceptée', refusee: 'refusée' };
@@ -28,8 +30,9 @@ run(async () => {
   const fiche = h('section', { 'aria-labelledby': 'fiche' });
   const vault = h('section', { 'aria-labelledby': 'duerp' });
   const actions = h('section', { 'aria-labelledby': 'actions' });
+  const drawers = h('section', { 'aria-labelledby': 'tiroirs' });
   main.append(h('p', {}, 'La fiche d\'entreprise du service, votre document unique d\'évaluation des risques (DUERP) '
-    + 'et les actions de prévention que le service vous propose.'), status, fiche, vault, actions);
+    + 'et les actions de prévention que le service vous propose.'), status, fiche, vault, actions, drawers);
 
   // ---- the fiche d'entreprise ----
   let due = null;
@@ -139,4 +142,5 @@ run(async () => {
         }))));
   }
   await refreshActions();
+  await drawersSection(drawers, company, say);
 });
