@@ -256,8 +256,12 @@ static int drawer_tx(socle_db *wdb, void *ud, socle_err *err)
 	free(text);
 	if (rc < 0)
 		return rc;
-	return riskeval_audit(wdb, dw->req, "riskeval.self_assessment.update", "company",
-	                      dw->company, json_pack("{s:s}", "drawer", dw->d->key), err);
+	if ((rc = riskeval_audit(wdb, dw->req, "riskeval.self_assessment.update", "company",
+	                         dw->company, json_pack("{s:s}", "drawer", dw->d->key), err)))
+		return rc;
+	return riskeval_emit(wdb, "self_assessment.answered",
+	                     json_pack("{s:I, s:s}", "company_id", (json_int_t)dw->company, "drawer",
+	                               dw->d->key), err);
 }
 
 /* PUT /riskeval/companies/{id}/self-assessment/{drawer}: the company's employer
