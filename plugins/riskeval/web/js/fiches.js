@@ -1,6 +1,6 @@
 // Fiches d'entreprise (espace de l'équipe, seed 3.2.1): the member companies
 // without a valid fiche, overdue, or due within the window, the most urgent
-// first, each with why; a link to the fiche's page (draft, validation,
+// first (the rule point riskeval_priority), each with why; a link to the fiche's page (draft, validation,
 // transmission).
 import { page, run, h, api, url, dateFr, field, form, table } from '../../portal/js/portal.js';
 
@@ -12,11 +12,12 @@ run(async () => {
     const r = await api(`/riskeval/fiches/due?within_days=${encodeURIComponent(days)}`);
     list.replaceChildren(h('p', {}, `${r.items.length} entreprise(s) sans fiche valide ou dont la fiche est due avant le ${dateFr(r.horizon)}.`),
       r.items.length ? table('Entreprises dont la fiche est à établir ou à mettre à jour',
-        ['Entreprise', 'Échéance', 'Pourquoi', 'Fiche en cours'],
+        ['Entreprise', 'Échéance', 'Pourquoi', 'Priorité', 'Fiche en cours'],
         r.items.map((c) => [
           h('a', { href: url('riskeval', 'fiche.html', { id: c.company_id }) }, c.legal_name),
           `${dateFr(c.due.due_on)}${c.due.overdue ? ' (en retard)' : ''}`,
           c.due.explanation,
+          c.priority ? c.priority.reason : '',
           [c.last_version ? `version ${c.last_version} validée` : 'aucune version validée', c.has_draft ? ', brouillon ouvert' : ''].join(''),
         ])) : h('p', {}, 'Aucune fiche à établir dans cette période.'));
   }
