@@ -282,7 +282,8 @@ static int riskeval_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_on(p, "company.left", on_company, NULL, err)) ||
 	    (rc = riskeval_due_init(p, err)) || (rc = riskeval_fiche_init(p, err)) ||
 	    (rc = riskeval_amt_init(p, err)) || (rc = riskeval_duerp_init(p, err)) ||
-	    (rc = riskeval_prevention_init(p, err)) || (rc = riskeval_drawers_init(p, err)))
+	    (rc = riskeval_prevention_init(p, err)) || (rc = riskeval_drawers_init(p, err)) ||
+	    (rc = riskeval_headcount_init(p, err)))
 		return rc;
 	return 0;
 }

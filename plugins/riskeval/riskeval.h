@@ -15,6 +15,7 @@
  *   prevention.c    primary prevention actions (parcours 1 and 2)
  *   drawers.c   the company's self-assessment (the four "tiroirs", 3.6.1.3)
  *               and what it pre-fills in the next fiche draft
+ *   headcount.c the rule point company_headcount (the DUERP's thresholds)
  *   demo.c      demo data: a fiche and a DUERP for a few demo companies
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_RISKEVAL_H
@@ -68,6 +69,13 @@ json_t *riskeval_content_merge(const json_t *base, const json_t *given);
  * {"field": "page.key[2].code", "change": "ajout"|"suppression"|"modification",
  * "before", "after"}. */
 json_t *riskeval_content_diff(const json_t *a, const json_t *b);
+
+/* ---- headcount.c ---- */
+/* company_headcount's answer {headcount, basis, explanation} for @p company on
+ * @p on_date: a new object, NULL with @p err set. */
+json_t *riskeval_company_headcount(socle_service *svc, socle_db *db, int64_t company,
+                                   const char *on_date, socle_err *err);
+int riskeval_headcount_init(socle_plugin *p, socle_err *err);
 
 /* ---- drawers.c ---- */
 /* The company's self-assessment answers as fiche content, laid over @p prev

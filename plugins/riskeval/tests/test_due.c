@@ -165,6 +165,23 @@ static void test_priority_orders_the_list(void **state)
 	free(iprp);
 }
 
+/* company_headcount decides the DUERP's thresholds: by default the headcount
+ * the employer declared (4 here, no worker declared yet), explained. */
+static void test_company_headcount(void **state)
+{
+	(void)state;
+	char *employer = login("rh@morel.test", EMPLOYER_PASSWORD);
+	json_t *r = get(employer, "%s", company_path(T.company2, "/duerp"));
+	const json_t *u = json_object_get(r, "update");
+
+	assert_int_equal(json_integer_value(json_object_get(u, "headcount")), 4);
+	assert_string_equal(json_string_value(json_object_get(u, "headcount_explanation")),
+	                    "Effectif déclaré par l'employeur : 4 salariés (salariés déclarés au "
+	                    "service et employés ce jour : 0).");
+	json_decref(r);
+	free(employer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_tc35_tc36_duerp),
 		cmocka_unit_test(test_tc34_overdue),
 		cmocka_unit_test(test_priority_orders_the_list),
+		cmocka_unit_test(test_company_headcount),
 	};
 	return cmocka_run_group_tests_name("riskeval_due", tests, setup, teardown);
 }
