@@ -364,6 +364,7 @@ try {
       await prev.getByLabel(/^Nombre de sauveteurs secouristes/).fill('2');
       await prev.getByRole('button', { name: /^Enregistrer/ }).click();
       await ep.getByText('La prévention dans l\'entreprise : réponses enregistrées.', { exact: false }).waitFor();
+      assert.equal(await prev.locator('.error-summary, .field-error').count(), 0, 'the old errors are gone');
       const risks = ep.getByRole('form', { name: 'Les risques professionnels' });
       await risks.getByLabel(/^Risques/).fill('bruit ; Bruit du four ; Fournil\nport_de_charges ; Sacs de farine');
       await risks.getByRole('button', { name: /^Enregistrer/ }).click();

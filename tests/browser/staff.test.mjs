@@ -151,6 +151,8 @@ try {
       await p.getByText('Brouillon ouvert').waitFor();
       const f = p.getByRole('form', { name: 'Rédiger la fiche' });
       assert.equal(await f.getByLabel(/^Raison sociale/).inputValue(), target.legal_name);
+      await p.getByRole('heading', { name: 'Auto-évaluation de l\'entreprise', level: 2 }).waitFor();
+      await p.getByRole('heading', { name: 'Les risques professionnels', level: 3 }).waitFor();
       await f.getByLabel(/^Activité/).fill('Atelier de menuiserie, découpe et assemblage.');
       await f.getByLabel(/^Sauveteurs secouristes/).fill('deux');
       await f.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
@@ -162,6 +164,7 @@ try {
       await f.getByLabel(/^Sauveteurs secouristes/).fill('2');
       await f.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
       await p.getByText('Brouillon enregistré.').waitFor();
+      assert.equal(await f.locator('.error-summary, .field-error').count(), 0, 'the old errors are gone');
       await checkPage(p, 'equipe-iprp-fiche-brouillon');
       const draft = await planner('GET', `/riskeval/companies/${target.company_id}/fiche/draft`);
       assert.equal(draft.content.identification.activite, 'Atelier de menuiserie, découpe et assemblage.');

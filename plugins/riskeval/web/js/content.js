@@ -101,3 +101,9 @@ export function contentOf(values) {
   }
   return content;
 }
+
+// A form saved after an error: its old messages go (form() shows them, never clears them).
+export function clearErrors(f) {
+  f.querySelectorAll('.field-error, .error-summary').forEach((e) => e.remove());
+  f.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+}

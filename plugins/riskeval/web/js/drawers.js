@@ -2,11 +2,12 @@
 // drawers, each a form the company's employer users answer; the team reads
 // them and they pre-fill the next fiche d'entreprise.
 import { h, api, ApiError, field, form, instantFr } from '../../portal/js/portal.js';
+import { clearErrors } from './content.js';
 
 const FLAG = [['', 'non renseigné'], ['true', 'oui'], ['false', 'non']];
 
 // [drawer, title, [name, label, kind, hint]]
-const DRAWERS = [
+export const DRAWERS = [
   ['organisation', 'Organisation de l\'entreprise', [
     ['groupe', 'L\'entreprise fait partie d\'un groupe', 'flag'], ['groupe_nom', 'Nom du groupe', 'text'],
     ['association', 'L\'entreprise est une association', 'flag'],
@@ -66,7 +67,7 @@ export async function drawersSection(box, company, say) {
           ? field(name, label, { choices: FLAG, value: a[name] === true ? 'true' : a[name] === false ? 'false' : '' })
           : field(name, label, { type: kind === 'long' || kind === 'risks' ? 'textarea' : kind === 'date' ? 'date' : 'text',
             value: asText(kind, a[name]), hint, inputmode: kind === 'count' ? 'numeric' : undefined }))),
-      ], `Enregistrer : ${title.toLowerCase()}`, async (v) => {
+      ], `Enregistrer : ${title.toLowerCase()}`, async (v, f) => {
         try {
           await api(`/riskeval/companies/${company.id}/self-assessment/${key}`, { method: 'PUT', body: answersOf(fields, v) });
         } catch (err) {
@@ -75,6 +76,7 @@ export async function drawersSection(box, company, say) {
           if (err instanceof ApiError) for (const e of err.fields) e.field = e.field.replace(`${key}.`, '').replace(/\[.*$/, '');
           throw err;
         }
+        clearErrors(f);
         say('ok', `${title} : réponses enregistrées. Le service s'en servira pour préparer votre fiche d'entreprise.`);
       }));
   });
@@ -82,4 +84,17 @@ export async function drawersSection(box, company, say) {
     h('p', {}, 'Décrivez votre entreprise en quatre tiroirs : le service en pré-remplit la fiche d\'entreprise, '
       + 'qu\'il vérifie avec vous lors de sa visite. Vous pouvez compléter vos réponses à tout moment.'),
     ...forms);
+}
+
+// The answers as the team reads them (espace de l'équipe): one list per drawer.
+export function drawersRead(data) {
+  return DRAWERS.map(([key, title, fields]) => {
+    const saved = data[key];
+    const a = (saved && saved.answers) || {};
+    const shown = (kind, v) => (v === undefined || v === null || v === '' ? 'non renseigné'
+      : kind === 'flag' ? (v ? 'oui' : 'non') : asText(kind, v));
+    return h('section', { class: 'card' }, h('h3', {}, title),
+      saved ? h('dl', {}, fields.map(([name, label, kind]) => [h('dt', {}, label), h('dd', {}, shown(kind, a[name]))]))
+        : h('p', {}, 'Pas encore de réponse.'));
+  });
 }

@@ -1,8 +1,10 @@
 // The fiche d'entreprise of one company (espace de l'équipe): its due date, the
 // draft as a form (annex 5.2, pre-filled by the API), validation by the
-// médecin, transmission of a validated version, each version to read.
+// médecin, transmission of a validated version, each version to read, and
+// the company's self-assessment answers.
 import { page, run, h, api, ApiError, dateFr, form, notice, table, url } from '../../portal/js/portal.js';
-import { documentOf, formFields, contentOf } from './content.js';
+import { documentOf, formFields, contentOf, clearErrors } from './content.js';
+import { drawersRead } from './drawers.js';
 
 const DRAFTERS = ['medecin', 'infirmier', 'iprp'];
 
@@ -18,8 +20,14 @@ run(async () => {
   const draftBox = h('section', { 'aria-labelledby': 'brouillon' });
   const versionsBox = h('section', { 'aria-labelledby': 'versions' });
   const reading = h('div', { tabindex: '-1' });
+  const selfBox = h('section', { 'aria-labelledby': 'auto' });
   main.append(h('p', {}, h('a', { href: url('riskeval', 'fiches.html') }, 'Retour à la liste des fiches')),
-    status, dueBox, draftBox, versionsBox, reading);
+    status, dueBox, draftBox, versionsBox, reading, selfBox);
+  // What the company says of itself (its self-assessment), to check on site.
+  const answers = (await api(`${base}/self-assessment`)).drawers;
+  selfBox.replaceChildren(h('h2', { id: 'auto' }, 'Auto-évaluation de l\'entreprise'),
+    h('p', {}, 'Les réponses de l\'entreprise pré-remplissent un nouveau brouillon ; elles sont à vérifier avec elle.'),
+    ...drawersRead(answers));
   const drafter = DRAFTERS.includes(me.role);
 
   async function refresh() {
@@ -46,8 +54,9 @@ run(async () => {
       }
     } else if (drafter) {
       parts.push(h('p', {}, 'Les champs pré-remplis viennent de l\'adhésion, des effectifs déclarés, de la dernière version et des réponses de l\'entreprise à son auto-évaluation. Un champ vidé est effacé.'),
-        form('Rédiger la fiche', formFields(draft.content || {}), 'Enregistrer le brouillon', async (v) => {
+        form('Rédiger la fiche', formFields(draft.content || {}), 'Enregistrer le brouillon', async (v, f) => {
           await api(`${base}/fiche/draft`, { method: 'PUT', body: { content: contentOf(v) } });
+          clearErrors(f);
           say('ok', 'Brouillon enregistré.');
         }));
       if (me.role === 'medecin') {
