@@ -41,6 +41,22 @@ struct amt_write {
 	json_t *row;
 };
 
+/* A metrology or a study is the "analyse plus poussée" of the fiche's
+ * pathway (seed 3.2.2 D): its own event, so that riskeval_parcours.lua moves
+ * on it and on no other action. */
+static int analysis_event(socle_db *wdb, int64_t id, int64_t company, const json_t *b,
+                          socle_err *err)
+{
+	const char *type = json_string_value(json_object_get(b, "type"));
+
+	if (strcmp(type, "metrologie") != 0 && strcmp(type, "etude") != 0)
+		return 0;
+	return riskeval_emit(wdb, "amt.analysis_recorded",
+	                     json_pack("{s:I, s:I, s:s, s:O}", "amt_id", (json_int_t)id, "company_id",
+	                               (json_int_t)company, "type", type, "done_on",
+	                               json_object_get(b, "done_on")), err);
+}
+
 static int amt_tx(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct amt_write *aw = ud;
@@ -68,6 +84,7 @@ static int amt_tx(socle_db *wdb, void *ud, socle_err *err)
 	                                  "company_id", (json_int_t)aw->company, "type",
 	                                  json_object_get(b, "type"), "done_on",
 	                                  json_object_get(b, "done_on")), err)) ||
+	    (rc = analysis_event(wdb, id, aw->company, b, err)) ||
 	    (rc = riskeval_audit(wdb, aw->req, "riskeval.amt.record", "company", aw->company,
 	                         json_pack("{s:I, s:O}", "amt_id", (json_int_t)id, "type",
 	                                   json_object_get(b, "type")), err)))

@@ -42,7 +42,7 @@ static const struct socle_field personnel_fields[] = {
 };
 
 /* A risk code: the thesaurus' own, lower case letters, digits, '_', '.', '-'. */
-static int check_code(const json_t *v, char *msg, size_t size)
+int riskeval_risk_code_check(const json_t *v, char *msg, size_t size)
 {
 	for (const char *s = json_string_value(v); *s; s++)
 		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_' &&
@@ -53,7 +53,7 @@ static int check_code(const json_t *v, char *msg, size_t size)
 }
 
 static const struct socle_field risk_fields[] = {
-	{"code", SOCLE_F_STRING, true, 1, 64, NULL, check_code},
+	{"code", SOCLE_F_STRING, true, 1, 64, NULL, riskeval_risk_code_check},
 	TEXT("libelle", 200),
 	TEXT("unite_travail", 200),
 	COUNT("effectif_expose"),

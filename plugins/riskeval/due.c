@@ -103,6 +103,33 @@ static const struct socle_rule_point duerp_due_rule = {
 	.check = duerp_due_contract,
 };
 
+/* riskeval_priority: a number (the higher, the sooner), a sentence, a basis. */
+static int priority_contract(const json_t *r, socle_err *err)
+{
+	if (!json_is_object(r))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "le résultat doit être une table");
+	if (!json_is_number(json_object_get(r, "score")))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "score doit être un nombre");
+	const json_t *v = json_object_get(r, "reason");
+
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 4000)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "reason doit être un texte non vide (4000 octets au plus)");
+	return check_basis(json_object_get(r, "basis"), err);
+}
+
+static const struct socle_rule_point priority_rule = {
+	.name = "riskeval_priority",
+	.contract =
+		"riskeval_priority(company, due, on_date) -> { score = nombre (le plus grand d'abord ; "
+		"à égalité, l'échéance la plus proche), reason = phrase en français, basis = { "
+		"articles, non vide } }. company = { headcount = entier (déclaré), has_draft, "
+		"valid_fiche, first = booléens } ; due = la réponse de fiche_entreprise_due ; on_date = "
+		"le jour de la question.",
+	.n_args = 3,
+	.check = priority_contract,
+};
+
 json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
                            const char *on_date, socle_err *err)
 {
@@ -167,10 +194,50 @@ static int fiche_due_get(socle_req *req, void *ud)
 	return socle_reply_json(req, 200, due);
 }
 
+/* riskeval_priority for one row of the team's list (company_id, headcount,
+ * last_version, has_draft, valid_fiche, due): {score, reason, basis}. */
+static json_t *priority_of(socle_service *svc, const json_t *row, const char *today,
+                           socle_err *err)
+{
+	json_t *out = NULL;
+	const json_t *h = json_object_get(row, "headcount");
+	json_t *args = json_pack("[{s:I, s:O, s:O, s:b}, O, s]", "headcount",
+	                         json_is_integer(h) ? json_integer_value(h) : (json_int_t)0,
+	                         "has_draft", json_object_get(row, "has_draft"), "valid_fiche",
+	                         json_object_get(row, "valid_fiche"), "first",
+	                         !json_is_integer(json_object_get(row, "last_version")),
+	                         json_object_get(row, "due"), today);
+	if (args == NULL) {
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		return NULL;
+	}
+	int rc = socle_rule_call(svc, "riskeval_priority", args, &out, err);
+	json_decref(args);
+	return rc == 0 ? out : NULL;
+}
+
+static int by_priority(const void *pa, const void *pb)
+{
+	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	double x = json_number_value(json_object_get(json_object_get(a, "priority"), "score"));
+	double y = json_number_value(json_object_get(json_object_get(b, "priority"), "score"));
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	int c = strcmp(json_string_value(json_object_get(json_object_get(a, "due"), "due_on")),
+	               json_string_value(json_object_get(json_object_get(b, "due"), "due_on")));
+	if (c != 0)
+		return c;
+	json_int_t i = json_integer_value(json_object_get(a, "company_id"));
+	json_int_t j = json_integer_value(json_object_get(b, "company_id"));
+	return (i > j) - (i < j);
+}
+
 /* GET /riskeval/fiches/due[?within_days=90]: the team's list. Every member
  * company of the copy, with its due date; kept: those without a validated
  * fiche, and those whose fiche is due within the window (or overdue);
- * ordered by due date (the most urgent first), then company. */
+ * ordered by the rule point riskeval_priority (each row carries its
+ * answer), then due date, then company. */
 static int fiches_due_list(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
@@ -193,7 +260,7 @@ static int fiches_due_list(socle_req *req, void *ud)
 	socle_date_add_days(today, within, horizon);
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *rows = db ? socle_db_query(db,
-		"SELECT c.company_id, c.legal_name, c.naf_code, c.joined_on,"
+		"SELECT c.company_id, c.legal_name, c.naf_code, c.joined_on, c.headcount,"
 		" (SELECT MAX(f.version) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
 		"  AND f.status = 'validated') AS last_version,"
 		" (SELECT COUNT(*) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
@@ -226,25 +293,35 @@ static int fiches_due_list(socle_req *req, void *ud)
 			                    json_boolean(json_integer_value(json_object_get(row, "has_draft"))));
 			json_object_set(row, "due", due);
 			json_object_set_new(row, "valid_fiche", json_boolean(valid));
+			json_t *pr = priority_of(socle_req_service(req), row, today, &err);
+			if (pr == NULL) {
+				json_decref(due);
+				json_decref(items);
+				json_decref(rows);
+				return socle_reply_err(req, &err);
+			}
+			json_object_set_new(row, "priority", pr);
 			json_array_append(items, row);
 		}
 		json_decref(due);
 	}
 	json_decref(rows);
-	/* The most urgent first. */
+	/* riskeval_priority's order: the highest score first, then the earliest
+	 * due date, then the company (qsort over a plain array: the list may
+	 * hold every member company). */
 	size_t n = json_array_size(items);
-	for (size_t a = 1; a < n; a++)
-		for (size_t b = a; b > 0; b--) {
-			const char *x = json_string_value(json_object_get(
-				json_object_get(json_array_get(items, b - 1), "due"), "due_on"));
-			const char *y = json_string_value(json_object_get(
-				json_object_get(json_array_get(items, b), "due"), "due_on"));
-			if (strcmp(x, y) <= 0)
-				break;
-			json_t *t = json_incref(json_array_get(items, b - 1));
-			json_array_set(items, b - 1, json_array_get(items, b));
-			json_array_set_new(items, b, t);
-		}
+	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (n && v == NULL) {
+		json_decref(items);
+		return SOCLE_E_NOMEM;
+	}
+	for (size_t k = 0; k < n; k++)
+		v[k] = json_incref(json_array_get(items, k));
+	qsort(v, n, sizeof(*v), by_priority);
+	json_array_clear(items);
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(items, v[k]);
+	free(v);
 	return socle_reply_json(req, 200, json_pack("{s:o, s:s, s:s}", "items", items, "on_date",
 	                                            today, "horizon", horizon));
 }
@@ -293,7 +370,8 @@ int riskeval_due_init(socle_plugin *p, socle_err *err)
 	int rc;
 
 	if ((rc = socle_plugin_add_rule_point(p, &fiche_due_rule, err)) ||
-	    (rc = socle_plugin_add_rule_point(p, &duerp_due_rule, err)))
+	    (rc = socle_plugin_add_rule_point(p, &duerp_due_rule, err)) ||
+	    (rc = socle_plugin_add_rule_point(p, &priority_rule, err)))
 		return rc;
 	return socle_plugin_add_routes(p, due_routes, SOCLE_COUNT(due_routes), err);
 }

@@ -107,31 +107,36 @@ static bool extension_is(const char *name, const char *format)
 	return true;
 }
 
-/* duerp_update_due for the company's headcount and a version of @p date (NULL:
+/* duerp_update_due for the company's headcount (company_headcount) and a version of @p date (NULL:
  * none), on @p on_date: a new object, NULL with @p err set. */
 json_t *riskeval_duerp_update(socle_service *svc, socle_db *db, int64_t company,
                               const char *date, const char *on_date, socle_err *err)
 {
-	json_t *c = riskeval_membership->company_get(db, company, err), *out = NULL;
+	json_t *h = riskeval_company_headcount(svc, db, company, on_date, err), *out = NULL;
 
-	if (c == NULL)
+	if (h == NULL)
 		return NULL;
-	json_int_t headcount = json_integer_value(json_object_get(c, "headcount"));
+	json_int_t headcount = json_integer_value(json_object_get(h, "headcount"));
+	json_t *why = json_incref(json_object_get(h, "explanation"));
 
-	json_decref(c);
+	json_decref(h);
 	json_t *args = date ? json_pack("[{s:I}, {s:s}, s]", "headcount", headcount, "date", date,
 	                                on_date)
 	                    : json_pack("[{s:I}, {}, s]", "headcount", headcount, on_date);
 	if (args == NULL) {
+		json_decref(why);
 		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 		return NULL;
 	}
 	int rc = socle_rule_call(svc, "duerp_update_due", args, &out, err);
 
 	json_decref(args);
-	if (rc != 0)
+	if (rc != 0) {
+		json_decref(why);
 		return NULL;
+	}
 	json_object_set_new(out, "headcount", json_integer(headcount));
+	json_object_set_new(out, "headcount_explanation", why);
 	return out;
 }
 

@@ -82,15 +82,25 @@ static int draft_tx(socle_db *wdb, void *ud, socle_err *err)
 		content = riskeval_content_merge(json_object_get(draft, "content"), dw->content);
 	} else {
 		/* A new draft starts from what the service knows (membership's
-		 * identification and counts) over the last validated version, so an
-		 * update carries the previous fiche forward; the body comes last. */
+		 * identification and counts) over the company's self-assessment over
+		 * the last validated version, so an update carries the previous
+		 * fiche forward; the body comes last. */
 		json_t *last = socle_db_query_one_new(wdb,
 			"SELECT content FROM riskeval_fiche WHERE company_id = :c AND status = 'validated'"
 			" ORDER BY version DESC LIMIT 1", json_pack("{s:I}", "c", (json_int_t)dw->company),
 			&e2);
-		json_t *prev = last ? json_loads(json_string_value(json_object_get(last, "content")), 0,
-		                                 NULL)
-		                    : json_object();
+		json_t *before = last ? json_loads(json_string_value(json_object_get(last, "content")),
+		                                   0, NULL)
+		                      : json_object();
+		/* The company's self-assessment over the last version: what it says
+		 * of itself now, for the team to check (drawers.c). */
+		json_t *prev = before ? riskeval_drawers_prefill(wdb, dw->company, before, err) : NULL;
+		json_decref(before);
+		if (prev == NULL) {
+			json_decref(last);
+			rc = err->code ? err->code : SOCLE_E_NOMEM;
+			goto out;
+		}
 		json_t *known = riskeval_content_prefill(wdb, dw->company, err);
 		json_decref(last);
 		if (known == NULL) {

@@ -21,7 +21,7 @@ static const char *const decisions[] = {"acceptee", "refusee", NULL};
 static json_t *analyse(socle_service *svc, socle_db *db, int64_t company, bool transmitted_only,
                        const char *on_date, socle_err *err)
 {
-	json_t *c = riskeval_membership->company_get(db, company, err);
+	json_t *c = riskeval_company_headcount(svc, db, company, on_date, err);
 
 	if (c == NULL)
 		return NULL;

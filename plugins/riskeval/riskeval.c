@@ -101,9 +101,22 @@ static const char riskeval_sql_v2[] =
 	"  (company_id, id);"
 	"CREATE INDEX riskeval_prevention_action_on ON riskeval_prevention_action (proposed_on);";
 
+/* The company's self-assessment (issue 14 item 7): one row per drawer
+ * answered, its answers as JSON (checked by drawers.c). */
+static const char riskeval_sql_v3[] =
+	"CREATE TABLE riskeval_self_assessment ("
+	"  company_id INTEGER NOT NULL,"
+	"  drawer TEXT NOT NULL CHECK (drawer IN ('organisation', 'activites', 'prevention',"
+	"    'risques')),"
+	"  answers TEXT NOT NULL,"
+	"  updated_by INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (company_id, drawer));";
+
 static const struct socle_migration riskeval_migrations[] = {
 	{1, riskeval_sql_v1},
 	{2, riskeval_sql_v2},
+	{3, riskeval_sql_v3},
 };
 
 static const struct socle_event_decl riskeval_events[] = {
@@ -115,6 +128,10 @@ static const struct socle_event_decl riskeval_events[] = {
 	 "Une version validée de la fiche d'entreprise est transmise à l'employeur."},
 	{"amt.recorded", "amt_id, company_id, type, done_on",
 	 "Une action en milieu de travail est enregistrée pour une entreprise."},
+	{"amt.analysis_recorded", "amt_id, company_id, type, done_on",
+	 "Une analyse plus poussée (métrologie, étude) est enregistrée pour une entreprise."},
+	{"self_assessment.answered", "company_id, drawer",
+	 "L'entreprise répond à un tiroir de son auto-évaluation des risques."},
 	{"duerp.version_added",
 	 "duerp_id, company_id, version_on, received_on, yearly_update, update_due_on, headcount",
 	 "L'entreprise dépose une version de son DUERP dans le coffre du service."},
@@ -265,7 +282,8 @@ static int riskeval_init(socle_plugin *p, socle_err *err)
 	    (rc = socle_plugin_on(p, "company.left", on_company, NULL, err)) ||
 	    (rc = riskeval_due_init(p, err)) || (rc = riskeval_fiche_init(p, err)) ||
 	    (rc = riskeval_amt_init(p, err)) || (rc = riskeval_duerp_init(p, err)) ||
-	    (rc = riskeval_prevention_init(p, err)))
+	    (rc = riskeval_prevention_init(p, err)) || (rc = riskeval_drawers_init(p, err)) ||
+	    (rc = riskeval_headcount_init(p, err)))
 		return rc;
 	return 0;
 }

@@ -13,6 +13,9 @@
  *               years in the core file store, never changed; their status
  *   duerp_format.c  what a file is, by its bytes (PDF, ODT, DOCX, XLSX)
  *   prevention.c    primary prevention actions (parcours 1 and 2)
+ *   drawers.c   the company's self-assessment (the four "tiroirs", 3.6.1.3)
+ *               and what it pre-fills in the next fiche draft
+ *   headcount.c the rule point company_headcount (the DUERP's thresholds)
  *   demo.c      demo data: a fiche and a DUERP for a few demo companies
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_RISKEVAL_H
@@ -58,12 +61,30 @@ int riskeval_content_check(const json_t *content, json_t **errors);
 /* What the service knows of the company, as content (identification and
  * counts from membership.v1): a new object, NULL with @p err set. */
 json_t *riskeval_content_prefill(socle_db *db, int64_t company_id, socle_err *err);
+/* A risk code of the thesaurus (a socle_field check). */
+int riskeval_risk_code_check(const json_t *v, char *msg, size_t size);
 /* @p given laid over @p base, page by page (given wins): a new object. */
 json_t *riskeval_content_merge(const json_t *base, const json_t *given);
 /* The differences of two contents, field by field: a new array of
  * {"field": "page.key[2].code", "change": "ajout"|"suppression"|"modification",
  * "before", "after"}. */
 json_t *riskeval_content_diff(const json_t *a, const json_t *b);
+
+/* ---- headcount.c ---- */
+/* company_headcount's answer {headcount, basis, explanation} for @p company on
+ * @p on_date: a new object, NULL with @p err set. */
+json_t *riskeval_company_headcount(socle_service *svc, socle_db *db, int64_t company,
+                                   const char *on_date, socle_err *err);
+int riskeval_headcount_init(socle_plugin *p, socle_err *err);
+
+/* ---- drawers.c ---- */
+/* The company's self-assessment answers as fiche content, laid over @p prev
+ * (the last validated version's content, or {}): a new object, NULL with
+ * @p err set. The drawers' risks are added to the previous ones whose codes
+ * they do not repeat. */
+json_t *riskeval_drawers_prefill(socle_db *db, int64_t company_id, const json_t *prev,
+                                 socle_err *err);
+int riskeval_drawers_init(socle_plugin *p, socle_err *err);
 
 /* ---- the areas' registrations ---- */
 int riskeval_fiche_init(socle_plugin *p, socle_err *err);

@@ -306,9 +306,80 @@ try {
     }],
   ]);
 
+  await runSteps('risk prevention (the riskeval plugin\'s section)', [
+    ['the employer reads the fiche, answers the proposed action, uploads a DUERP', async () => {
+      // The team proposes a primary prevention action (the demo company has a fiche and a DUERP).
+      const proposed = await doctor('POST', '/riskeval/companies/1/prevention-actions', { note: 'Proposée au test' });
+      await ep.goto(`${base}/demo/portal/adherent.html`);
+      await ep.getByRole('link', { name: 'Prévention des risques' }).click();
+      await checkPage(ep, 'employeur-18-prevention');
+      await ep.getByText('Pourquoi cette date ?').first().waitFor();
+      const versions = ep.getByRole('table', { name: 'Versions de la fiche transmises à l\'entreprise' });
+      await versions.getByRole('link', { name: 'Lire la version 1' }).click();
+      await ep.getByRole('heading', { name: 'Fiche d\'entreprise, version 1', level: 1 }).waitFor();
+      await ep.getByRole('heading', { name: /^Page 4 : expositions et actions/ }).waitFor();
+      await checkPage(ep, 'employeur-19-fiche-version');
+      await ep.getByRole('link', { name: 'Retour à la prévention des risques' }).click();
+
+      const answer = ep.getByRole('form', { name: /^Répondre à la proposition du/ });
+      await answer.getByLabel(/^Votre réponse/).selectOption('acceptee');
+      await answer.getByRole('button', { name: 'Envoyer la réponse' }).click();
+      await ep.getByText('Proposition acceptée').waitFor();
+      const actions = await doctor('GET', '/riskeval/companies/1/prevention-actions');
+      assert.equal(actions.items.find((a) => a.id === proposed.id).status, 'acceptee');
+
+      const f = ep.getByRole('form', { name: 'Déposer une version du DUERP' });
+      // Bytes that are not a PDF under a .pdf name: the French error beside the field.
+      await f.getByLabel(/^Date de la version/).fill('2026-03-09');
+      await f.getByLabel(/^Fichier/).setInputFiles({ name: 'duerp-faux.pdf', mimeType: 'application/pdf', buffer: Buffer.from('ceci n\'est pas un PDF') });
+      await f.getByRole('button', { name: 'Déposer' }).click();
+      await f.locator('.field-error').waitFor();
+      assert.match(await f.locator('.field-error').innerText(), /PDF/);
+      assert.equal(await f.getByLabel(/^Fichier/).getAttribute('aria-invalid'), 'true');
+      await checkPage(ep, 'employeur-20-duerp-erreur');
+      const before = (await doctor('GET', '/riskeval/companies/1/duerp')).versions;
+      // A small valid PDF, made here.
+      const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+      await f.getByLabel(/^Fichier/).setInputFiles({ name: 'DUERP-2026.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await f.getByRole('button', { name: 'Déposer' }).click();
+      await ep.getByText('Version déposée : DUERP-2026.pdf.').waitFor();
+      const list = ep.getByRole('table', { name: 'Versions du DUERP déposées' });
+      await list.getByRole('link', { name: 'Télécharger DUERP-2026.pdf' }).waitFor();
+      assert.match(await list.innerText(), /transmis cette année/);
+      assert.equal((await doctor('GET', '/riskeval/companies/1/duerp')).versions, before + 1);
+      await checkPage(ep, 'employeur-21-duerp-depose');
+    }],
+    ['the employer answers the self-assessment drawers', async () => {
+      const org = ep.getByRole('form', { name: 'Organisation de l\'entreprise' });
+      await org.getByLabel(/^Un comité social et économique/).selectOption('true');
+      await org.getByLabel(/^Salarié désigné/).fill('Marc Durand, gérant');
+      await org.getByRole('button', { name: /^Enregistrer/ }).click();
+      await ep.getByText('Organisation de l\'entreprise : réponses enregistrées.', { exact: false }).waitFor();
+      const prev = ep.getByRole('form', { name: 'La prévention dans l\'entreprise' });
+      await prev.getByLabel(/^Nombre de sauveteurs secouristes/).fill('deux');
+      await prev.getByRole('button', { name: /^Enregistrer/ }).click();
+      await prev.locator('.field-error').waitFor();
+      assert.equal(await prev.getByLabel(/^Nombre de sauveteurs secouristes/).getAttribute('aria-invalid'), 'true');
+      await checkPage(ep, 'employeur-22-tiroirs-erreur');
+      await prev.getByLabel(/^Nombre de sauveteurs secouristes/).fill('2');
+      await prev.getByRole('button', { name: /^Enregistrer/ }).click();
+      await ep.getByText('La prévention dans l\'entreprise : réponses enregistrées.', { exact: false }).waitFor();
+      assert.equal(await prev.locator('.error-summary, .field-error').count(), 0, 'the old errors are gone');
+      const risks = ep.getByRole('form', { name: 'Les risques professionnels' });
+      await risks.getByLabel(/^Risques/).fill('bruit ; Bruit du four ; Fournil\nport_de_charges ; Sacs de farine');
+      await risks.getByRole('button', { name: /^Enregistrer/ }).click();
+      await ep.getByText('Les risques professionnels : réponses enregistrées.', { exact: false }).waitFor();
+      const d = (await doctor('GET', '/riskeval/companies/1/self-assessment')).drawers;
+      assert.equal(d.organisation.answers.cse, true);
+      assert.equal(d.prevention.answers.secouristes, 2);
+      assert.deepEqual(d.risques.answers.risques.map((r) => r.code), ['bruit', 'port_de_charges']);
+      await checkPage(ep, 'employeur-23-tiroirs');
+    }],
+  ]);
+
   await runSteps('refusals', [
     ['an employer on another company\'s URL: told so, shown nothing', async () => {
-      for (const p of ['portal/adherent.html', 'membership/effectifs.html', 'tracking/visites.html']) {
+      for (const p of ['portal/adherent.html', 'membership/effectifs.html', 'tracking/visites.html', 'riskeval/prevention.html']) {
         await ep.goto(`${base}/demo/${p}?entreprise=2`);
         await ep.getByText('Vous n\'avez pas accès à cette entreprise').waitFor();
         assert.equal(await ep.locator('main table').count(), 0, `${p} shows no table`);

@@ -133,6 +133,64 @@ try {
     }],
   ]);
 
+  await runSteps('fiches d\'entreprise', [
+    ['the IPRP drafts the fiche of a company whose fiche is due, pre-filled from the API', async () => {
+      const due = await planner('GET', '/riskeval/fiches/due?within_days=90');
+      const target = due.items.find((c) => !c.has_draft);
+      assert.ok(target, `a member company whose fiche is due: ${JSON.stringify(due)}`);
+      target.next = (target.last_version || 0) + 1;
+      ctx.fiche = target;
+      const c6 = await watchedContext(browser, demo.base);
+      const p = await signIn(c6, 'iprp@demo.example');
+      await menu(p, 'Fiches d\'entreprise');
+      await checkPage(p, 'equipe-iprp-fiches');
+      const list = p.getByRole('table', { name: 'Entreprises dont la fiche est à établir ou à mettre à jour' });
+      assert.match(await list.getByRole('row', { name: new RegExp(target.legal_name) }).innerText(), /R4624-47/);
+      await list.getByRole('link', { name: target.legal_name, exact: true }).click();
+      await p.getByRole('button', { name: 'Ouvrir un brouillon' }).click();
+      await p.getByText('Brouillon ouvert').waitFor();
+      const f = p.getByRole('form', { name: 'Rédiger la fiche' });
+      assert.equal(await f.getByLabel(/^Raison sociale/).inputValue(), target.legal_name);
+      await p.getByRole('heading', { name: 'Auto-évaluation de l\'entreprise', level: 2 }).waitFor();
+      await p.getByRole('heading', { name: 'Les risques professionnels', level: 3 }).waitFor();
+      await f.getByLabel(/^Activité/).fill('Atelier de menuiserie, découpe et assemblage.');
+      await f.getByLabel(/^Sauveteurs secouristes/).fill('deux');
+      await f.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+      // A count typed in words: the French error beside the field, nothing saved.
+      await f.locator('.field-error').waitFor();
+      await checkPage(p, 'equipe-iprp-fiche-erreur');
+      assert.notEqual((await planner('GET', `/riskeval/companies/${target.company_id}/fiche/draft`)).content.identification.activite,
+        'Atelier de menuiserie, découpe et assemblage.');
+      await f.getByLabel(/^Sauveteurs secouristes/).fill('2');
+      await f.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+      await p.getByText('Brouillon enregistré.').waitFor();
+      assert.equal(await f.locator('.error-summary, .field-error').count(), 0, 'the old errors are gone');
+      await checkPage(p, 'equipe-iprp-fiche-brouillon');
+      const draft = await planner('GET', `/riskeval/companies/${target.company_id}/fiche/draft`);
+      assert.equal(draft.content.identification.activite, 'Atelier de menuiserie, découpe et assemblage.');
+      assert.equal(draft.content.personnel_prevention.secouristes, 2);
+      assert.equal(await p.getByRole('button', { name: 'Valider le brouillon' }).count(), 0);
+      assert.deepEqual(c6.problems, []);
+    }],
+    ['the médecin validates and transmits it', async () => {
+      const p = ctx.medecin;
+      const target = ctx.fiche;
+      await menu(p, 'Fiches d\'entreprise');
+      await p.getByRole('link', { name: target.legal_name, exact: true }).click();
+      await p.getByRole('button', { name: 'Valider le brouillon' }).click();
+      const n = target.next;
+      await p.getByText(`Version ${n} validée.`).waitFor();
+      await p.getByRole('button', { name: `Transmettre la version ${n}` }).click();
+      await p.getByText(`Version ${n} transmise à l'employeur.`).waitFor();
+      await p.getByRole('button', { name: `Lire la version ${n}` }).click();
+      await p.getByText('Atelier de menuiserie, découpe et assemblage.').waitFor();
+      await checkPage(p, 'equipe-medecin-fiche-transmise');
+      const v = (await planner('GET', `/riskeval/companies/${target.company_id}/fiche/versions`)).versions;
+      assert.equal(v.length, n);
+      assert.ok(v[n - 1].transmitted_on);
+    }],
+  ]);
+
   await runSteps('assistante', [
     ['finds a worker and a company as she types', async () => {
       const p = await signIn(ctx, 'assistante@demo.example');

@@ -12,8 +12,12 @@
 --                    basis}, which moves the instance here and which the
 --                    risk-evaluation plugin consumes to plan the fiche.
 --
--- A rejected application (company.rejected) or a company that leaves
--- (company.left) closes the instance.
+-- The instance closes, its last step done, when the company's first fiche
+-- d'entreprise is transmitted to it (fiche_entreprise.transmitted, emitted by
+-- the risk-evaluation plugin: R4624-47 asks for the fiche within the year,
+-- R4624-48 for the employer to receive it, so validation alone is not
+-- enough). A rejected application (company.rejected) or a company that
+-- leaves (company.left) closes it too. Without riskeval the step stays open.
 
 socle.parcours {
   id = "adhesion",
@@ -21,7 +25,7 @@ socle.parcours {
   title = "Adhésion d'une entreprise",
   subject = "company",                 -- the payload key company_id names the instance
   start_on = "company.applied",
-  close_on = { "company.rejected", "company.left" },
+  close_on = { "company.rejected", "company.left", "fiche_entreprise.transmitted" },
   steps = {
     { id = "demande", title = "Examen de la demande d'adhésion",
       role = "assistant_medical", due_days = 15 },

@@ -139,6 +139,49 @@ static void test_tc34_overdue(void **state)
 	free(employer);
 }
 
+/* The team's list in riskeval_priority's order: a company whose draft is
+ * already open comes after one on the same due date with none (by due date
+ * and id alone, company 1 would come first). */
+static void test_priority_orders_the_list(void **state)
+{
+	(void)state;
+	char *iprp = login("iprp@svc.test", STAFF_PASSWORD);
+
+	json_decref(expect(201, iprp, "PUT", company_path(T.company, "/fiche/draft"), json_object()));
+	json_t *r = get(iprp, "/api/v1/svc/riskeval/fiches/due");
+	const json_t *items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 2);
+	const json_t *a = json_array_get(items, 0), *b = json_array_get(items, 1);
+	assert_int_equal(json_integer_value(json_object_get(a, "company_id")), T.company2);
+	assert_int_equal(json_integer_value(json_object_get(b, "company_id")), T.company);
+	const json_t *pa = json_object_get(a, "priority"), *pb = json_object_get(b, "priority");
+	assert_true(json_number_value(json_object_get(pa, "score")) >
+	            json_number_value(json_object_get(pb, "score")));
+	assert_non_null(strstr(json_string_value(json_object_get(pa, "reason")),
+	                       "première fiche, obligatoire dans l'année de l'adhésion"));
+	assert_non_null(strstr(json_string_value(json_object_get(pb, "reason")),
+	                       "brouillon déjà ouvert"));
+	json_decref(r);
+	free(iprp);
+}
+
+/* company_headcount decides the DUERP's thresholds: by default the headcount
+ * the employer declared (4 here, no worker declared yet), explained. */
+static void test_company_headcount(void **state)
+{
+	(void)state;
+	char *employer = login("rh@morel.test", EMPLOYER_PASSWORD);
+	json_t *r = get(employer, "%s", company_path(T.company2, "/duerp"));
+	const json_t *u = json_object_get(r, "update");
+
+	assert_int_equal(json_integer_value(json_object_get(u, "headcount")), 4);
+	assert_string_equal(json_string_value(json_object_get(u, "headcount_explanation")),
+	                    "Effectif déclaré par l'employeur : 4 salariés (salariés déclarés au "
+	                    "service et employés ce jour : 0).");
+	json_decref(r);
+	free(employer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +189,8 @@ int main(void)
 		cmocka_unit_test(test_tc34_first_fiche),
 		cmocka_unit_test(test_tc35_tc36_duerp),
 		cmocka_unit_test(test_tc34_overdue),
+		cmocka_unit_test(test_priority_orders_the_list),
+		cmocka_unit_test(test_company_headcount),
 	};
 	return cmocka_run_group_tests_name("riskeval_due", tests, setup, teardown);
 }

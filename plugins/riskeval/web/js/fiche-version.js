@@ -1,0 +1,17 @@
+// One transmitted version of the fiche d'entreprise, read by the company as a
+// document (espace adhérent): its four pages and the letter, printable.
+import { page, run, h, api, dateFr, url } from '../../portal/js/portal.js';
+import { documentOf } from './content.js';
+
+run(async () => {
+  const { main, company, mine } = await page({ space: 'adherent', title: 'Fiche d\'entreprise',
+    current: 'riskeval/prevention.html' });
+  const version = Number(new URLSearchParams(location.search).get('version'));
+  const v = await api(`/riskeval/companies/${company.id}/fiche/versions/${version}`);
+  main.querySelector('h1').textContent = `Fiche d'entreprise, version ${v.version}`;
+  main.append(
+    h('p', {}, `${company.legal_name || ''} — validée le ${dateFr(v.validated_on)}, transmise le ${dateFr(v.transmitted_on)}.`),
+    ...documentOf(v.content || {}),
+    h('p', {}, h('a', { href: url('riskeval', 'prevention.html', mine.length > 1 ? { entreprise: company.id } : null) },
+      'Retour à la prévention des risques')));
+});

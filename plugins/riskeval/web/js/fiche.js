@@ -1,0 +1,97 @@
+// The fiche d'entreprise of one company (espace de l'équipe): its due date, the
+// draft as a form (annex 5.2, pre-filled by the API), validation by the
+// médecin, transmission of a validated version, each version to read, and
+// the company's self-assessment answers.
+import { page, run, h, api, ApiError, dateFr, form, notice, table, url } from '../../portal/js/portal.js';
+import { documentOf, formFields, contentOf, clearErrors } from './content.js';
+import { drawersRead } from './drawers.js';
+
+const DRAFTERS = ['medecin', 'infirmier', 'iprp'];
+
+run(async () => {
+  const { main, me } = await page({ space: 'equipe', title: 'Fiche d\'entreprise', current: 'riskeval/fiches.html' });
+  const id = Number(new URLSearchParams(location.search).get('id'));
+  const base = `/riskeval/companies/${id}`;
+  const company = await api(`/membership/companies/${id}`);
+  main.querySelector('h1').textContent = `Fiche d'entreprise : ${company.legal_name}`;
+  const status = h('div', { tabindex: '-1' });
+  const say = (kind, ...text) => { status.replaceChildren(notice(kind, ...text)); status.focus(); };
+  const dueBox = h('section', { 'aria-labelledby': 'echeance' });
+  const draftBox = h('section', { 'aria-labelledby': 'brouillon' });
+  const versionsBox = h('section', { 'aria-labelledby': 'versions' });
+  const reading = h('div', { tabindex: '-1' });
+  const selfBox = h('section', { 'aria-labelledby': 'auto' });
+  main.append(h('p', {}, h('a', { href: url('riskeval', 'fiches.html') }, 'Retour à la liste des fiches')),
+    status, dueBox, draftBox, versionsBox, reading, selfBox);
+  // What the company says of itself (its self-assessment), to check on site.
+  const answers = (await api(`${base}/self-assessment`)).drawers;
+  selfBox.replaceChildren(h('h2', { id: 'auto' }, 'Auto-évaluation de l\'entreprise'),
+    h('p', {}, 'Les réponses de l\'entreprise pré-remplissent un nouveau brouillon ; elles sont à vérifier avec elle.'),
+    ...drawersRead(answers));
+  const drafter = DRAFTERS.includes(me.role);
+
+  async function refresh() {
+    try {
+      const due = await api(`${base}/fiche/due`);
+      dueBox.replaceChildren(h('h2', { id: 'echeance' }, 'Échéance'),
+        h('p', {}, h('strong', {}, `${due.overdue ? 'En retard depuis le' : 'Due le'} ${dateFr(due.due_on)}.`), ' ', due.explanation));
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 409) throw err;
+      dueBox.replaceChildren(h('h2', { id: 'echeance' }, 'Échéance'), h('p', {}, err.message));
+    }
+
+    let draft = null;
+    try { draft = await api(`${base}/fiche/draft`); } catch (err) { if (!(err instanceof ApiError) || err.status !== 404) throw err; }
+    const parts = [h('h2', { id: 'brouillon' }, 'Brouillon')];
+    if (!draft) {
+      parts.push(h('p', {}, 'Aucun brouillon en cours.'));
+      if (drafter) {
+        parts.push(h('button', { type: 'button', onclick: async () => {
+          await api(`${base}/fiche/draft`, { method: 'PUT', body: {} });
+          await refresh();
+          say('ok', 'Brouillon ouvert, pré-rempli avec ce que le service sait de l\'entreprise et la dernière version.');
+        } }, 'Ouvrir un brouillon'));
+      }
+    } else if (drafter) {
+      parts.push(h('p', {}, 'Les champs pré-remplis viennent de l\'adhésion, des effectifs déclarés, de la dernière version et des réponses de l\'entreprise à son auto-évaluation. Un champ vidé est effacé.'),
+        form('Rédiger la fiche', formFields(draft.content || {}), 'Enregistrer le brouillon', async (v, f) => {
+          await api(`${base}/fiche/draft`, { method: 'PUT', body: { content: contentOf(v) } });
+          clearErrors(f);
+          say('ok', 'Brouillon enregistré.');
+        }));
+      if (me.role === 'medecin') {
+        parts.push(h('button', { type: 'button', onclick: async () => {
+          try {
+            const v = await api(`${base}/fiche/draft/validate`, { method: 'POST', body: {} });
+            await refresh();
+            say('ok', `Version ${v.version} validée.`);
+          } catch (err) { say('error', err.message); }
+        } }, 'Valider le brouillon'));
+      } else parts.push(h('p', {}, 'Le médecin du travail valide le brouillon.'));
+    } else {
+      parts.push(...documentOf(draft.content || {}));
+    }
+    draftBox.replaceChildren(...parts);
+
+    const vs = (await api(`${base}/fiche/versions`)).versions;
+    versionsBox.replaceChildren(h('h2', { id: 'versions' }, 'Versions validées'),
+      vs.length ? table('Versions validées de la fiche', ['Version', 'Validée le', 'Transmise', 'Actions'],
+        vs.map((v) => [`Version ${v.version}`, dateFr(v.validated_on),
+          v.transmitted_on ? `le ${dateFr(v.transmitted_on)}` : 'pas encore',
+          h('span', {},
+            h('button', { type: 'button', class: 'secondary', onclick: async () => {
+              const full = await api(`${base}/fiche/versions/${v.version}`);
+              reading.replaceChildren(h('h2', {}, `Version ${v.version}`), ...documentOf(full.content || {}));
+              reading.focus();
+            } }, `Lire la version ${v.version}`),
+            !v.transmitted_on && drafter ? h('button', { type: 'button', onclick: async () => {
+              try {
+                await api(`${base}/fiche/versions/${v.version}/transmit`, { method: 'POST', body: {} });
+                await refresh();
+                say('ok', `Version ${v.version} transmise à l'employeur.`);
+              } catch (err) { say('error', err.message); }
+            } }, `Transmettre la version ${v.version}`) : null)]))
+        : h('p', {}, 'Aucune version validée.'));
+  }
+  await refresh();
+});
