@@ -98,6 +98,11 @@ try {
       const t = p.getByRole('table', { name: /Agenda du 10 mars 2026/ });
       assert.match(await t.textContent(), /Visite d'information et de prévention initiale/);
       assert.match(await t.textContent(), /R4624-10/);
+      // The next week and back, from the keyboard's links.
+      await p.getByRole('navigation', { name: 'Semaines' }).getByRole('link', { name: 'Semaine suivante' }).click();
+      await p.getByText(/^Du 17 mars 2026 au /).waitFor();
+      await p.getByRole('link', { name: 'Semaine précédente' }).click();
+      await p.getByRole('table', { name: /Agenda du 10 mars 2026/ }).waitFor();
     }],
   ]);
 
@@ -116,7 +121,8 @@ try {
       await p.getByText('Pas encore de dossier').waitFor();
       const e = p.getByRole('form', { name: 'Ajouter une entrée au dossier' });
       await e.getByLabel(/^Texte/).fill('Douleurs lombaires à l\'effort, examen normal.');
-      await e.getByRole('button', { name: 'Ajouter l\'entrée' }).click();
+      // Ctrl + Entrée sends it from the text itself.
+      await e.getByLabel(/^Texte/).press('Control+Enter');
       await p.getByRole('table', { name: 'Entrées du dossier' }).getByText('Douleurs lombaires').waitFor();
       const o = p.getByRole('form', { name: 'Conclusions de la visite' });
       await o.getByLabel(/^Aménagement proposé/).selectOption('materiel');

@@ -169,6 +169,16 @@ export function form(title, children, submitLabel, fn, opts = {}) {
   const f = h('form', { novalidate: true, class: 'card', 'aria-label': title },
     title && !opts.noTitle ? h('h2', {}, title) : null, ...children,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, submitLabel)));
+  // Ctrl + Entrée (⌘ + Entrée) sends the form from any of its fields, a
+  // long text included: the team fills the same forms all day (issue 15).
+  // A modifier key: no single-key shortcut a screen reader could trip.
+  f.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      f.requestSubmit();
+    }
+  });
+  f.querySelector('button[type=submit]').setAttribute('aria-keyshortcuts', 'Control+Enter');
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const btn = f.querySelector('button[type=submit]');

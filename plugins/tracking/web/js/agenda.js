@@ -1,6 +1,9 @@
 // The médecin's and the infirmier's agenda: today and the week, each visit with why it is due.
 import { page, run, h, api, url, dateFr, table, field, form } from '../../portal/js/portal.js';
 
+// The week before or after @p from (AAAA-MM-JJ).
+const shift = (from, days) => { const d = new Date(`${from}T12:00:00Z`); d.setUTCDate(d.getUTCDate() + days); return d.toISOString().slice(0, 10); };
+
 const MODE = { in_person: 'sur place', teleconsultation: 'téléconsultation' };
 const STATUS = { scheduled: 'programmée', done: 'réalisée', missed: 'absent', cancelled: 'annulée' };
 
@@ -16,7 +19,13 @@ run(async () => {
       if (!days.has(d)) days.set(d, []);
       days.get(d).push(it);
     }
-    list.replaceChildren(h('p', {}, `Du ${dateFr(a.from)} au ${dateFr(a.to)} : ${a.items.filter((i) => i.visit).length} visite(s), ${a.items.filter((i) => !i.visit).length} créneau(x) libre(s).`));
+    // The weeks around, by link or by keyboard (Alt + Maj + P / N in
+    // Firefox, Alt + P / N in Chromium: the browser's access keys).
+    list.replaceChildren(h('p', {}, `Du ${dateFr(a.from)} au ${dateFr(a.to)} : ${a.items.filter((i) => i.visit).length} visite(s), ${a.items.filter((i) => !i.visit).length} créneau(x) libre(s).`),
+      h('nav', { 'aria-label': 'Semaines' }, h('ul', { class: 'inline' },
+        h('li', {}, h('a', { href: url('tracking', 'agenda.html', { du: shift(a.from, -7) }), accesskey: 'p', 'aria-keyshortcuts': 'Alt+P' }, 'Semaine précédente')),
+        h('li', {}, h('a', { href: url('tracking', 'agenda.html', { du: shift(a.from, 7) }), accesskey: 'n', 'aria-keyshortcuts': 'Alt+N' }, 'Semaine suivante')))),
+      h('p', { class: 'hint' }, 'Raccourcis : Alt + P et Alt + N (Alt + Maj dans Firefox) changent de semaine ; dans un formulaire, Ctrl + Entrée l\'envoie.'));
     if (!days.size) list.append(h('p', {}, 'Aucun créneau sur cette période.'));
     for (const [d, items] of days) {
       list.append(h('h2', {}, dateFr(d)), table(`Agenda du ${dateFr(d)}`, ['Heure', 'Salarié', 'Entreprise', 'Visite', 'Pourquoi', 'Lieu'],
