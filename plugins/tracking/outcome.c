@@ -898,7 +898,10 @@ static json_t *doc_ordonnance(socle_service *svc, const json_t *o)
 	json_object_set_new(d, "contact", json_string(contact));
 	json_object_set(d, "orientation", json_object_get(o, "orientation"));
 	json_object_set(d, "next_visit_on", json_object_get(o, "next_visit_on"));
-	json_object_set_new(d, "basis", json_pack("[s]", "cahier des charges 3.3.1.2.3"));
+	/* What the worker reads at the foot of the page: the article that has the
+	 * visit inform him of his post's risks and of the means of prevention,
+	 * not the offer's internal reference (the cahier des charges). */
+	json_object_set_new(d, "basis", json_pack("[s]", "article R4624-11 du code du travail"));
 	return d;
 }
 

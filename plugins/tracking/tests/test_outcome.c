@@ -402,6 +402,9 @@ static void test_outcome(void **state)
 	assert_non_null(strstr(html, "Ordonnance de prévention"));
 	assert_non_null(strstr(html, "Port de charges"));
 	assert_non_null(strstr(html, "Joindre le service"));
+	/* The worker reads an article he can look up, not the offer's internals. */
+	assert_non_null(strstr(html, "R4624-11"));
+	assert_null(strstr(html, "cahier des charges"));
 	free(type);
 	free(html);
 	json_decref(get(lea, "%s/attestation", base));
