@@ -15,6 +15,14 @@
 
 #include "membership.h"
 
+/* The mentions a French invoice between professionals carries (code de
+ * commerce L441-9, L441-10, D441-5): the late-payment penalty and the fixed
+ * recovery indemnity, and that no discount is given for early payment. */
+static const char late_payment_terms[] =
+	"En cas de retard de paiement : pénalités au taux de trois fois le taux d'intérêt légal, "
+	"et indemnité forfaitaire pour frais de recouvrement de 40 € (articles L441-10 et D441-5 "
+	"du code de commerce). Pas d'escompte pour paiement anticipé.";
+
 static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
@@ -149,6 +157,8 @@ static int invoice_document(socle_req *req, void *ud)
 	}
 	fputs("</tbody>\n</table>\n<p class=\"total\">Total : ", f);
 	euros(f, json_number_value(json_object_get(inv, "total")));
+	fputs("</p>\n<p class=\"terms\">", f);
+	esc(f, late_payment_terms);
 	fputs("</p>\n<footer>\n<p>", f);
 	esc(f, json_string_value(json_object_get(id, "email")));
 	fputs(" — ", f);
@@ -232,7 +242,7 @@ static json_t *invoice_description(const json_t *inv, const json_t *c)
 	return json_pack("{s:s, s:s, s:[{s:[{s:[[s, s], [s, s], [s, s], [s, s]]}]},"
 	                 " {s:s, s:[{s:[[s, s], [s, s], [s, s], [s, s]]}]},"
 	                 " {s:s, s:[{s:{s:[s, s, s, s], s:o, s:[s, s, s, s], s:[i, i, i, i]}},"
-	                 " {s:s, s:b}, {s:s}]}]}",
+	                 " {s:s, s:b}, {s:s}, {s:s}]}]}",
 	                 "title", title, "subtitle", year,
 	                 "sections", "blocks", "fields",
 	                 "Adhérent", jget(c, "legal_name"), "Adresse", address,
@@ -244,7 +254,8 @@ static json_t *invoice_description(const json_t *inv, const json_t *c)
 	                 "heading", "Détail", "blocks", "table", "header", "Désignation",
 	                 "Quantité", "Prix unitaire", "Montant", "rows", rows, "align", "left",
 	                 "right", "right", "right", "widths", 5, 2, 3, 3,
-	                 "paragraph", total, "strong", 1, "paragraph", terms);
+	                 "paragraph", total, "strong", 1, "paragraph", terms, "paragraph",
+	                 late_payment_terms);
 }
 
 static int invoice_pdf(socle_req *req, void *ud)

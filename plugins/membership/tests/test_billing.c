@@ -575,6 +575,9 @@ static void test_access(void **state)
 		assert_non_null(strstr(doc.body, "Facture F-2026-"));
 		assert_non_null(strstr(doc.body, "Boulangerie"));
 		assert_non_null(strstr(doc.body, "€"));
+		/* The late-payment mentions of an invoice between professionals. */
+		assert_non_null(strstr(doc.body, "indemnité forfaitaire pour frais de recouvrement de"
+		                                 " 40 €"));
 		assert_null(strstr(doc.body, "style="));
 		hc_response_free(&doc);
 		snprintf(path, sizeof(path),
