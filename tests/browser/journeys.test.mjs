@@ -88,6 +88,16 @@ try {
       await f.locator('.error-summary').waitFor();
       assert.ok(await f.locator('[aria-invalid="true"]').count() > 0, 'fields marked invalid');
       await checkPage(ep, 'employeur-07-erreurs-formulaire');
+      // Corrected and sent: the errors of the last try are gone.
+      await f.getByLabel(/^Nom /).fill('Correcte');
+      await f.getByLabel('Prénom').fill('Inès');
+      await f.getByLabel('Date de naissance').fill('1988-06-01');
+      await f.getByLabel('Matricule').fill('T-002');
+      await f.getByLabel('Poste occupé').fill('Vendeuse');
+      await f.getByLabel('Date d\'embauche').fill('2026-03-02');
+      await f.getByRole('button', { name: 'Déclarer le salarié' }).click();
+      await ep.getByText('Inès Correcte est déclaré(e)').waitFor();
+      assert.equal(await f.locator('.error-summary, .field-error, [aria-invalid="true"]').count(), 0);
     }],
     ['upload a CSV with one bad line, see the error in place, fix it', async () => {
       const input = ep.getByLabel('Fichier CSV', { exact: true });

@@ -110,9 +110,18 @@ export function notice(kind, ...content) {
 
 // A form's errors: a summary at the top, linked to each field, and the
 // message beside the field (RGAA 11.10 and 11.11). fields: [{field, message}].
-export function showErrors(form, err) {
+// The errors of a previous try gone, each field described by its hint again.
+export function clearErrors(form) {
   form.querySelectorAll('.field-error, .error-summary').forEach((e) => e.remove());
-  form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+  form.querySelectorAll('[aria-invalid]').forEach((e) => {
+    e.removeAttribute('aria-invalid');
+    if (e.dataset.describedby) e.setAttribute('aria-describedby', e.dataset.describedby);
+    else e.removeAttribute('aria-describedby');
+  });
+}
+
+export function showErrors(form, err) {
+  clearErrors(form);
   const list = h('ul');
   const fields = err instanceof ApiError ? err.fields : [];
   for (const f of fields) {
@@ -120,7 +129,9 @@ export function showErrors(form, err) {
     if (input && !f.line) {
       const id = `${input.id}-erreur`;
       input.setAttribute('aria-invalid', 'true');
-      input.setAttribute('aria-describedby', id);
+      // The hint stays read with the error.
+      input.dataset.describedby = input.getAttribute('aria-describedby') || '';
+      input.setAttribute('aria-describedby', [input.dataset.describedby, id].filter(Boolean).join(' '));
       input.closest('.field').append(h('p', { class: 'field-error', id }, f.message));
       const name = (form.querySelector(`label[for="${input.id}"]`) || {}).firstChild;
       const label = name && name.textContent ? `${name.textContent.trim()} : ` : '';
@@ -185,6 +196,7 @@ export function form(title, children, submitLabel, fn, opts = {}) {
     btn.disabled = true;
     try {
       await fn(formValues(f), f);
+      if (f.isConnected) clearErrors(f); // a success takes the last try's errors away
     } catch (err) {
       if (err instanceof ApiError && err.sessionEnded) return signInAgain();
       showErrors(f, err);
