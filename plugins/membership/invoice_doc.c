@@ -62,19 +62,32 @@ static void date_fr(FILE *f, const char *iso)
 		esc(f, out);
 }
 
+/* The invoice of path parameters {id} and {iid}, for a user with the
+ * company's billing role (or staff); NULL with @p err set (404, 403). Both
+ * forms of the document, HTML and PDF, start here. */
+static json_t *invoice_of_path(socle_req *req, int64_t *company_id, socle_db **db,
+                               socle_err *err)
+{
+	int64_t invoice_id;
+
+	if (socle_req_param_id(req, "id", company_id) != 0 ||
+	    socle_req_param_id(req, "iid", &invoice_id) != 0) {
+		socle_err_set(err, SOCLE_E_NOTFOUND, "Facture introuvable.");
+		return NULL;
+	}
+	if (membership_company_access(req, *company_id, MEMBERSHIP_ROLE_BILLING, err) != 0)
+		return NULL;
+	*db = socle_req_reader(req, err);
+	return *db ? membership_invoice_load(*db, *company_id, invoice_id, err) : NULL;
+}
+
 static int invoice_document(socle_req *req, void *ud)
 {
 	(void)ud;
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company_id, invoice_id;
-
-	if (socle_req_param_id(req, "id", &company_id) != 0 ||
-	    socle_req_param_id(req, "iid", &invoice_id) != 0)
-		return socle_reply_error(req, 404, "not_found", "Facture introuvable.");
-	if (membership_company_access(req, company_id, MEMBERSHIP_ROLE_BILLING, &err) != 0)
-		return socle_reply_err(req, &err);
-	socle_db *db = socle_req_reader(req, &err);
-	json_t *inv = db ? membership_invoice_load(db, company_id, invoice_id, &err) : NULL;
+	int64_t company_id;
+	socle_db *db = NULL;
+	json_t *inv = invoice_of_path(req, &company_id, &db, &err);
 
 	if (inv == NULL)
 		return socle_reply_err(req, &err);
@@ -262,15 +275,9 @@ static int invoice_pdf(socle_req *req, void *ud)
 {
 	(void)ud;
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company_id, invoice_id;
-
-	if (socle_req_param_id(req, "id", &company_id) != 0 ||
-	    socle_req_param_id(req, "iid", &invoice_id) != 0)
-		return socle_reply_error(req, 404, "not_found", "Facture introuvable.");
-	if (membership_company_access(req, company_id, MEMBERSHIP_ROLE_BILLING, &err) != 0)
-		return socle_reply_err(req, &err);
-	socle_db *db = socle_req_reader(req, &err);
-	json_t *inv = db ? membership_invoice_load(db, company_id, invoice_id, &err) : NULL;
+	int64_t company_id;
+	socle_db *db = NULL;
+	json_t *inv = invoice_of_path(req, &company_id, &db, &err);
 	json_t *c = inv ? socle_db_query_one_new(db,
 		"SELECT legal_name, siret, member_number, address_line, postcode, city"
 		" FROM membership_company WHERE id = :id",
@@ -283,7 +290,8 @@ static int invoice_pdf(socle_req *req, void *ud)
 	json_t *d = invoice_description(inv, c);
 	char subject[48], file[96];
 
-	snprintf(subject, sizeof(subject), "invoice:%lld", (long long)invoice_id);
+	snprintf(subject, sizeof(subject), "invoice:%lld",
+	         (long long)json_integer_value(json_object_get(inv, "id")));
 	snprintf(file, sizeof(file), "facture-%s.pdf", jget(inv, "number"));
 	json_decref(c);
 	json_decref(inv);

@@ -13,28 +13,6 @@ static const char *const class_choices[] = {"general", "medical", "social", "stu
 static const char *const scope_choices[] = {"employer", "partner", NULL};
 static const char *const how_choices[] = {"ecrit", "oral", NULL};
 
-/* The case of path parameter {id} and the caller's right to act on it in
- * @p cls; NULL when a reply (404, 403) is due, with @p err set. */
-static json_t *case_for(socle_req *req, enum retention_class cls, const char *action,
-                        socle_err *err)
-{
-	socle_db *db = socle_req_reader(req, err);
-	int64_t id;
-
-	if (db == NULL)
-		return NULL;
-	if (socle_req_param_id(req, "id", &id)) {
-		socle_err_set(err, SOCLE_E_NOTFOUND, "Dossier introuvable.");
-		return NULL;
-	}
-	json_t *c = retention_case_load(db, id, err);
-	if (c && retention_access(req, c, cls, action, err)) {
-		json_decref(c);
-		return NULL;
-	}
-	return c;
-}
-
 /* ---- open, decline, team ---------------------------------------------------------------- */
 
 static const struct socle_field open_fields[] = {
@@ -142,7 +120,7 @@ static int case_open(socle_req *req, void *ud)
 	}
 	if (errors)
 		return socle_reply_invalid(req, errors);
-	json_t *c = case_for(req, RETENTION_GENERAL, "retention.case.open", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_GENERAL, "retention.case.open", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	struct retention_write w = {.c = c};
@@ -199,7 +177,7 @@ static int case_member(socle_req *req, void *ud)
 		return socle_reply_invalid(req, f);
 	}
 	json_decref(u);
-	json_t *c = case_for(req, RETENTION_GENERAL, "retention.team.add", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_GENERAL, "retention.team.add", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	if (strcmp(sget(c, "status"), "open") != 0) {
@@ -254,7 +232,7 @@ static int case_step(socle_req *req, void *ud)
 		if (strcmp(class_choices[k], cls_name) == 0)
 			cls = k;
 	/* Writing a class takes the right to read it (the medical gate audits). */
-	json_t *c = case_for(req, (enum retention_class)cls,
+	json_t *c = retention_case_of_path(req, (enum retention_class)cls,
 	                     cls == RETENTION_MEDICAL ? "retention.medical.write" : "retention.step.add",
 	                     &err);
 	if (c == NULL)
@@ -312,7 +290,7 @@ static int case_consent(socle_req *req, void *ud)
 
 	if (retention_invalid(req, consent_fields, SOCLE_COUNT(consent_fields)))
 		return 0;
-	json_t *c = case_for(req, RETENTION_GENERAL, "retention.consent.record", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_GENERAL, "retention.consent.record", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	struct retention_write w = {.c = c};
@@ -386,7 +364,7 @@ static int case_medical(socle_req *req, void *ud)
 	if (role_of(req) != SOCLE_ROLE_MEDECIN)
 		return socle_reply_error(req, 403, "forbidden", "Seul le médecin du travail tient ces "
 		                         "indications.");
-	json_t *c = case_for(req, RETENTION_MEDICAL, "retention.medical.write", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_MEDICAL, "retention.medical.write", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	struct retention_write w = {.c = c};

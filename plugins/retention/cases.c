@@ -84,6 +84,26 @@ json_t *retention_case_load(socle_db *db, int64_t case_id, socle_err *err)
 	return c;
 }
 
+json_t *retention_case_of_path(socle_req *req, enum retention_class cls, const char *action,
+                               socle_err *err)
+{
+	socle_db *db = socle_req_reader(req, err);
+	int64_t id;
+
+	if (db == NULL)
+		return NULL;
+	if (socle_req_param_id(req, "id", &id)) {
+		socle_err_set(err, SOCLE_E_NOTFOUND, "Dossier introuvable.");
+		return NULL;
+	}
+	json_t *c = retention_case_load(db, id, err);
+	if (c && retention_access(req, c, cls, action, err)) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
 bool retention_in_team(socle_req *req, const json_t *c)
 {
 	socle_err err = SOCLE_ERR_INIT;
@@ -682,20 +702,13 @@ static int case_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
 	socle_db *db = socle_req_reader(req, &err);
-	int64_t id;
 	(void)ud;
 
 	if (db == NULL)
 		return reply_fail(req, &err);
-	if (socle_req_param_id(req, "id", &id))
-		return socle_reply_error(req, 404, "not_found", "Dossier introuvable.");
-	json_t *c = retention_case_load(db, id, &err);
+	json_t *c = retention_case_of_path(req, RETENTION_GENERAL, "retention.case.read", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
-	if (retention_access(req, c, RETENTION_GENERAL, "retention.case.read", &err)) {
-		json_decref(c);
-		return reply_fail(req, &err);
-	}
 	err = (socle_err)SOCLE_ERR_INIT;
 	json_t *v = case_view(req, db, c, &err);
 	if (v == NULL) {

@@ -138,21 +138,14 @@ static int referral_txn(socle_db *wdb, void *ud, socle_err *err)
 static int referral_add(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	socle_db *db = socle_req_reader(req, &err);
-	int64_t id;
 	(void)ud;
 
-	if (db == NULL)
-		return reply_fail(req, &err);
 	if (retention_invalid(req, referral_fields, SOCLE_COUNT(referral_fields)))
 		return 0;
-	if (socle_req_param_id(req, "id", &id))
-		return socle_reply_error(req, 404, "not_found", "Dossier introuvable.");
-	json_t *c = retention_case_load(db, id, &err);
-	if (c == NULL || retention_access(req, c, RETENTION_GENERAL, "retention.referral.add", &err)) {
-		json_decref(c);
+	json_t *c = retention_case_of_path(req, RETENTION_GENERAL, "retention.referral.add", &err);
+	if (c == NULL)
 		return reply_fail(req, &err);
-	}
+	int64_t id = iget(c, "id");
 	struct retention_write w = {.c = c, .req = req, .body = socle_req_body(req)};
 	int rc = socle_service_write(socle_req_service(req), referral_txn, &w, &err);
 	json_decref(c);

@@ -50,26 +50,6 @@ int retention_proposals_from_visit(socle_db *wdb, int64_t case_id, const json_t 
 	return 0;
 }
 
-static json_t *case_param(socle_req *req, enum retention_class cls, const char *action,
-                          socle_err *err)
-{
-	socle_db *db = socle_req_reader(req, err);
-	int64_t id;
-
-	if (db == NULL)
-		return NULL;
-	if (socle_req_param_id(req, "id", &id)) {
-		socle_err_set(err, SOCLE_E_NOTFOUND, "Dossier introuvable.");
-		return NULL;
-	}
-	json_t *c = retention_case_load(db, id, err);
-	if (c && retention_access(req, c, cls, action, err)) {
-		json_decref(c);
-		return NULL;
-	}
-	return c;
-}
-
 /* ---- the job study ------------------------------------------------------------------------ */
 
 static const struct socle_field study_fields[] = {
@@ -146,7 +126,7 @@ static int study_add(socle_req *req, void *ud)
 	}
 	if (errors)
 		return socle_reply_invalid(req, errors);
-	json_t *c = case_param(req, RETENTION_STUDY, "retention.study.add", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_STUDY, "retention.study.add", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	struct retention_write w = {.c = c};
@@ -267,7 +247,7 @@ static int proposals_send(socle_req *req, void *ud)
 	if (role_of(req) != SOCLE_ROLE_MEDECIN)
 		return socle_reply_error(req, 403, "forbidden", "Le médecin du travail adresse les "
 		                         "propositions à l'employeur (L4624-3).");
-	json_t *c = case_param(req, RETENTION_GENERAL, "retention.proposals.send", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_GENERAL, "retention.proposals.send", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	socle_db *db = socle_req_reader(req, &err);

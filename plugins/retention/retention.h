@@ -55,6 +55,11 @@ json_t *retention_case_load(socle_db *db, int64_t case_id, socle_err *err);
  * medical gate. 0, or SOCLE_E_FORBIDDEN (audited) with @p err set. */
 int retention_access(socle_req *req, const json_t *c, enum retention_class cls,
                      const char *action, socle_err *err);
+/* The case of path parameter {id} and the caller's right to act on it in
+ * @p cls (retention_access, audited as @p action); NULL when a reply (404,
+ * 403) is due, with @p err set. */
+json_t *retention_case_of_path(socle_req *req, enum retention_class cls, const char *action,
+                               socle_err *err);
 /* Is the caller in the case's team (or a médecin before the case has one)? */
 bool retention_in_team(socle_req *req, const json_t *c);
 /* The worker's last word on @p scope ("employer", "partner") in case @p case_id:

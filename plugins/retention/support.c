@@ -31,26 +31,6 @@ int retention_task_add(socle_db *wdb, int64_t case_id, const char *kind, const c
 	            err);
 }
 
-static json_t *case_param(socle_req *req, enum retention_class cls, const char *action,
-                          socle_err *err)
-{
-	socle_db *db = socle_req_reader(req, err);
-	int64_t id;
-
-	if (db == NULL)
-		return NULL;
-	if (socle_req_param_id(req, "id", &id)) {
-		socle_err_set(err, SOCLE_E_NOTFOUND, "Dossier introuvable.");
-		return NULL;
-	}
-	json_t *c = retention_case_load(db, id, err);
-	if (c && retention_access(req, c, cls, action, err)) {
-		json_decref(c);
-		return NULL;
-	}
-	return c;
-}
-
 /* ---- social support ----------------------------------------------------------------------- */
 
 static const struct socle_field support_fields[] = {
@@ -121,7 +101,7 @@ static int support_start(socle_req *req, void *ud)
 	}
 	if (errors)
 		return socle_reply_invalid(req, errors);
-	json_t *c = case_param(req, RETENTION_SOCIAL, "retention.support.start", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_SOCIAL, "retention.support.start", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	if (strcmp(sget(c, "status"), "open") != 0) {
@@ -286,7 +266,7 @@ static int case_review(socle_req *req, void *ud)
 	if (role_of(req) != SOCLE_ROLE_MEDECIN)
 		return socle_reply_error(req, 403, "forbidden", "Le médecin du travail fait le bilan "
 		                         "à un an.");
-	json_t *c = case_param(req, RETENTION_GENERAL, "retention.review.done", &err);
+	json_t *c = retention_case_of_path(req, RETENTION_GENERAL, "retention.review.done", &err);
 	if (c == NULL)
 		return reply_fail(req, &err);
 	struct retention_write w = {.c = c};
