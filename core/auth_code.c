@@ -184,18 +184,13 @@ static int send_commit(socle_db *wdb, void *ud, socle_err *err)
  * repetition from one client is what a service admin looks for. */
 static int unknown_commit(socle_db *wdb, void *ud, socle_err *err)
 {
-	socle_req *req = ud;
-	struct audit_who who;
 	struct socle_audit_entry e = {
 		.action = "auth.code.unknown",
 		.object_type = "user",
 		.outcome = "denied",
 	};
 
-	audit_who_of(req, &who);
-	int64_t id = audit_append(wdb, &who, &e, err);
-
-	return id < 0 ? (int)id : 0;
+	return socle_audit(wdb, ud, &e, err);
 }
 
 int auth_route_code_send(socle_req *req, void *ud)

@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
 #include "auth.h"
 #include "clock.h"
 #include "core.h"
@@ -176,6 +175,16 @@ static int64_t matching_step(const struct totp_row *r, const char *code)
 	return -1;
 }
 
+/* One audit row about a user account, by the requester. */
+static int audit_user_action(socle_db *wdb, socle_req *req, const char *action, int64_t user_id,
+                             socle_err *err)
+{
+	struct socle_audit_entry e = {.action = action, .object_type = "user", .object_id = user_id,
+	                              .outcome = "ok"};
+
+	return socle_audit(wdb, req, &e, err);
+}
+
 struct check_tx {
 	int64_t user_id;
 	const char *code;
@@ -217,15 +226,7 @@ static int check_commit(socle_db *wdb, void *ud, socle_err *err)
 		                           " WHERE user_id = :u AND code_hash = :h AND used_at IS NULL",
 		                      p, err);
 		if (rc > 0) {
-			struct audit_who who;
-			struct socle_audit_entry e = {.action = "auth.totp.recovery_used",
-			                              .object_type = "user", .object_id = t->user_id,
-			                              .outcome = "ok"};
-
-			audit_who_of(t->req, &who);
-			int64_t id = audit_append(wdb, &who, &e, err);
-
-			rc = id < 0 ? (int)id : 0;
+			rc = audit_user_action(wdb, t->req, "auth.totp.recovery_used", t->user_id, err);
 			t->verdict = rc < 0 ? 2 : 1;
 		}
 	}
@@ -250,19 +251,6 @@ bool auth_totp_required(const socle_service *svc, int role)
 }
 
 /* ------------------------------------------------------------ the routes */
-
-static int audit_user_action(socle_db *wdb, socle_req *req, const char *action, int64_t user_id,
-                             socle_err *err)
-{
-	struct audit_who who;
-	struct socle_audit_entry e = {.action = action, .object_type = "user", .object_id = user_id,
-	                              .outcome = "ok"};
-
-	audit_who_of(req, &who);
-	int64_t id = audit_append(wdb, &who, &e, err);
-
-	return id < 0 ? (int)id : 0;
-}
 
 /* GET /auth/me/totp: {enabled, required} */
 static int route_status(socle_req *req, void *ud)
