@@ -74,6 +74,7 @@ try {
       await p.getByRole('button', { name: 'Activer la double authentification' }).click();
       await p.getByRole('list', { name: 'Codes de secours' }).waitFor();
       assert.equal(await p.getByRole('list', { name: 'Codes de secours' }).locator('li').count(), 10);
+      assert.equal(await p.getByText('Recommandée : un code').count(), 0, 'the advice goes once it is active');
       await checkPage(p, 'equipe-medecin-double-authentification');
       await p.getByRole('button', { name: 'Se déconnecter' }).click();
       await p.close();

@@ -44,9 +44,10 @@ async function secondFactor(status) {
     box.append(title, h('p', {}, 'Active : chaque connexion demande aussi le code de votre application d\'authentification. Téléphone perdu ? Utilisez un code de secours, puis demandez à l\'administrateur du service de la réinitialiser.'));
     return box;
   }
-  box.append(title, notice(t.required ? 'error' : 'info', t.required
+  const advice = notice(t.required ? 'error' : 'info', t.required
     ? 'Votre rôle l\'exige : les dossiers médicaux vous restent fermés tant qu\'elle n\'est pas active.'
-    : 'Recommandée : un code de votre téléphone en plus du mot de passe.'));
+    : 'Recommandée : un code de votre téléphone en plus du mot de passe.');
+  box.append(title, advice);
   const step = h('div');
   box.append(step, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: async (ev) => {
     const k = await api('/auth/me/totp', { method: 'POST', body: {} });
@@ -58,6 +59,7 @@ async function secondFactor(status) {
         field('code', 'Code à 6 chiffres affiché par l\'application', { required: true, inputmode: 'numeric', autocomplete: 'one-time-code' }),
       ], 'Activer la double authentification', async (v) => {
         const r = await api('/auth/me/totp/confirm', { method: 'POST', body: { code: v.code } });
+        advice.remove(); // it is active now: no longer "recommended" nor "required"
         step.replaceChildren(notice('ok', r.message),
           h('ol', { class: 'recovery-codes', 'aria-label': 'Codes de secours' }, r.recovery_codes.map((c) => h('li', {}, h('code', {}, c)))));
         status.replaceChildren();
