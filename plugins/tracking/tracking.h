@@ -24,6 +24,8 @@
  *                kept; the due visits of a company; one worker's next visits
  *   roster.c     membership.v1 (the only door into membership's data) and
  *                tracking_worker, tracking's copy of the workers it follows
+ *   service.c    tracking.v1, what tracking offers other plugins
+ *                (include/socle/tracking.h)
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_TRACKING_H
 #define SOCLE_PLUGIN_TRACKING_H
@@ -34,6 +36,7 @@
 
 #include <socle/socle.h>
 #include <socle/membership.h>
+#include <socle/tracking.h>
 
 /* ---- schema: one migration per area, applied in this order ---- */
 extern const char tracking_sql_visits[]; /* v1 */
@@ -210,6 +213,9 @@ int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_
  * the worker or a visit held), so the employer's view is current between the
  * nightly runs. */
 int tracking_due_recompute_worker(socle_service *svc, int64_t worker_id, socle_err *err);
+
+/* tracking.v1 (service.c), exported by tracking_init. */
+extern const struct tracking_v1 tracking_v1_api;
 
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;
