@@ -6,7 +6,7 @@
  * membership.v1 (<socle/membership.h>, service.c). */
 #include <socle/membership.h>
 
-#include "membership.h"
+#include "company.h"
 
 socle_plugin *membership_plugin;
 
@@ -40,7 +40,10 @@ static int membership_init(socle_plugin *p, socle_err *err)
 	}
 	if ((rc = socle_plugin_add_migrations(p, membership_migrations,
 	                                      SOCLE_COUNT(membership_migrations), err)) ||
-	    (rc = membership_company_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
+	    (rc = membership_company_init(p, err)) || (rc = membership_application_init(p, err)) ||
+	    (rc = membership_review_init(p, err)) || (rc = membership_invitation_init(p, err)) ||
+	    (rc = membership_company_users_init(p, err)) ||
+	    (rc = membership_satisfaction_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
 	    (rc = membership_billing_init(p, err)) || (rc = membership_score_inputs_init(p, err)) ||
 	    (rc = membership_invoice_doc_init(p, err)) || (rc = membership_catalog_init(p, err)) ||
 	    (rc = membership_search_init(p, err)))

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The membership plugin's internal interface between its files:
  *   membership.c  descriptor, init: migrations then each area's registrations
- *   company.c     online application, review, member number, employer users and
- *                 their roles, invitations, satisfaction, company events
+ *   company.c     the companies' schema, views, lists, record-level access, and
+ *                 the helpers the company files share (company.h)
+ *   application.c the public form and reference data, the online application
+ *   review.c      approve (member number), reject, leave
+ *   invitation.c  employer users' invitations (mail, token) and their acceptance
+ *   company_users.c  the employer users of a company and their roles
+ *   satisfaction.c   the two satisfaction indicators of 3.1
  *   siret.c       SIRET/SIREN (Luhn, La Poste exception), NAF, IBAN checks
  *   workforce.c   workers, history, exits, employer SIR posts, categories
  *   csv_import.c  whole-workforce CSV import (all or nothing, idempotent)
@@ -60,7 +65,7 @@ int membership_user_has_role(socle_db *db, int64_t company_id, int64_t user_id,
                               const char *role, socle_err *err);
 /* The employer users of company @p company_id by user id, 500 at most (new
  * array): [{user_id, email, name, invited_at, roles: [MEMBERSHIP_ROLE_*...],
- * invitation_pending}]; NULL with @p err. (company.c) */
+ * invitation_pending}]; NULL with @p err. (company_users.c) */
 json_t *membership_company_users(socle_db *db, int64_t company_id, socle_err *err);
 
 /* ---- identifiers (siret.c) ---- */
@@ -79,7 +84,7 @@ size_t membership_iban_compact(const char *iban, char *out, size_t size);
 /* The IBAN for display: country, check digits and last four characters only. */
 void membership_iban_mask(const char *iban, char *out, size_t size);
 
-/* ---- risks and tokens (company.c, company_token.c) ---- */
+/* ---- risks and tokens (application.c, company_token.c) ---- */
 /* Is @p code one of the stable risk codes of GET /membership/risks? *sir
  * (may be NULL) tells whether it is an R4624-23 I risk (suivi renforcé). */
 bool membership_risk_known(const char *code, bool *sir);
