@@ -44,6 +44,7 @@ static int membership_init(socle_plugin *p, socle_err *err)
 	    (rc = membership_review_init(p, err)) || (rc = membership_invitation_init(p, err)) ||
 	    (rc = membership_company_users_init(p, err)) ||
 	    (rc = membership_satisfaction_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
+	    (rc = membership_category_init(p, err)) || (rc = membership_sir_posts_init(p, err)) ||
 	    (rc = membership_billing_init(p, err)) || (rc = membership_score_inputs_init(p, err)) ||
 	    (rc = membership_invoice_doc_init(p, err)) || (rc = membership_catalog_init(p, err)) ||
 	    (rc = membership_search_init(p, err)))

@@ -9,7 +9,11 @@
  *   company_users.c  the employer users of a company and their roles
  *   satisfaction.c   the two satisfaction indicators of 3.1
  *   siret.c       SIRET/SIREN (Luhn, La Poste exception), NAF, IBAN checks
- *   workforce.c   workers, history, exits, employer SIR posts, categories
+ *   worker.c      workers: schema, declared fields and checks, reading, writing
+ *                 with history and events
+ *   workforce.c   the workforce's routes (workers, history, exit, distribution)
+ *   category.c    the follow-up category (rule point) and its recomputation
+ *   sir_posts.c   the employer's SIR posts (R4624-23 III)
  *   csv_import.c  whole-workforce CSV import (all or nothing, idempotent)
  *   billing.c     prevention score, membership fee, national band, invoices
  *   demo_data.c   deterministic sample companies and workforces (setting demo_data)
@@ -31,6 +35,8 @@ extern const char membership_sql_search[];       /* v5: the indexes of the searc
 /* ---- each area registers its routes, rule points, capabilities, handlers ---- */
 int membership_company_init(socle_plugin *p, socle_err *err);
 int membership_workforce_init(socle_plugin *p, socle_err *err);
+int membership_category_init(socle_plugin *p, socle_err *err);
+int membership_sir_posts_init(socle_plugin *p, socle_err *err);
 int membership_billing_init(socle_plugin *p, socle_err *err);
 /* One invoice of a company as the API gives it (amounts in euros, lines), or
  * NULL with SOCLE_E_NOTFOUND (billing.c). */
@@ -93,7 +99,37 @@ void membership_sha256_hex(const void *data, size_t len, char out[65]);
 /* A new random token of 256 bits as 64 hex digits and a NUL. */
 int membership_token_new(char token[65], socle_err *err);
 
-/* ---- workforce: workers, history, categories, CSV import (workforce.c, csv_import.c) ---- */
+/* Emit @p event with @p payload (stolen; NULL: out of memory). (company.c) */
+int membership_emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err);
+
+/* ---- workforce: workers (worker.c), routes (workforce.c), categories
+ * (category.c), SIR posts (sir_posts.c), CSV import (csv_import.c) ---- */
+/* The company of the path, with the access check: staff of the service, or an
+ * employer user holding @p role in that company. 0 or a reply was sent. */
+int membership_company_param(socle_req *req, const char *role, int64_t *company_id);
+/* socle_field check of names and labels: no control characters (they would
+ * break CSV exports, mail headers and logs), no space at either end. */
+int membership_check_trimmed_text(const json_t *v, char *msg, size_t size);
+/* The request's user id as JSON, null without a request or a principal. */
+json_t *membership_user_json(socle_req *req);
+/* Inside a write transaction: one row of a worker's history (@p before and
+ * @p after stolen). */
+int membership_worker_history_add(socle_db *wdb, socle_req *req, int64_t worker_id,
+                                  int64_t company_id, const char *kind, const char *today,
+                                  const char *source, json_t *before, json_t *after,
+                                  socle_err *err);
+/* The category of worker @p w on @p on_date as the columns to store (new
+ * object): category, category_reasons, category_basis, category_attestation,
+ * category_review_on, category_computed_on, category_error. A failing rule
+ * gives a null category with its error: the worker is then counted among
+ * those whose category could not be computed, and retried by the timer. */
+json_t *membership_category_compute(socle_service *svc, const json_t *w, const char *on_date);
+/* Store the category columns of worker @p id. */
+int membership_category_store(socle_db *wdb, int64_t id, const json_t *cat, socle_err *err);
+/* The history row and the worker.category_changed event of a new category. */
+int membership_category_changed(socle_db *wdb, socle_req *req, int64_t worker_id,
+                                int64_t company_id, const json_t *old_cat, const json_t *cat,
+                                const char *today, const char *source, socle_err *err);
 /* 0 when company @p company_id is a member (its workforce may change);
  * SOCLE_E_NOTFOUND, or SOCLE_E_CONFLICT for an applicant or a company that left. */
 int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err);
