@@ -167,7 +167,7 @@ int membership_emit(socle_db *wdb, const char *event, json_t *payload, socle_err
 
 int64_t membership_principal_id(socle_req *req)
 {
-	const socle_principal *who = socle_req_principal(req);
+	const socle_principal *who = req ? socle_req_principal(req) : NULL;
 
 	return who ? socle_principal_user_id(who) : 0;
 }

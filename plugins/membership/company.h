@@ -44,8 +44,6 @@ json_t *membership_page_reply(json_t *rows, int limit);
 /* Audit an operation on company @p company_id (@p detail stolen). */
 int membership_company_audit(socle_db *wdb, socle_req *req, const char *action,
                              int64_t company_id, json_t *detail, socle_err *err);
-/* The request's user id, 0 when anonymous. */
-int64_t membership_principal_id(socle_req *req);
 /* socle_field check: no control character in a text. */
 int membership_check_text(const json_t *v, char *msg, size_t size);
 /* The request's body, or a new empty object put in *tmp (to release). */

@@ -15,7 +15,10 @@
  *   category.c    the follow-up category (rule point) and its recomputation
  *   sir_posts.c   the employer's SIR posts (R4624-23 III)
  *   csv_import.c  whole-workforce CSV import (all or nothing, idempotent)
- *   billing.c     prevention score, membership fee, national band, invoices
+ *   billing.c     the schema of billing, money and date helpers (billing.h)
+ *   score.c       the prevention-culture score (rule point prevention_score)
+ *   fee.c         the membership fee (rule point), national band, exceptions
+ *   invoices.c    invoices: issue, list, paid, cancel
  *   demo_data.c   deterministic sample companies and workforces (setting demo_data)
  *   service.c     membership.v1, the interface other plugins import
  *                 (include/socle/membership.h)
@@ -37,9 +40,11 @@ int membership_company_init(socle_plugin *p, socle_err *err);
 int membership_workforce_init(socle_plugin *p, socle_err *err);
 int membership_category_init(socle_plugin *p, socle_err *err);
 int membership_sir_posts_init(socle_plugin *p, socle_err *err);
-int membership_billing_init(socle_plugin *p, socle_err *err);
+int membership_score_init(socle_plugin *p, socle_err *err);
+int membership_fee_init(socle_plugin *p, socle_err *err);
+int membership_invoices_init(socle_plugin *p, socle_err *err);
 /* One invoice of a company as the API gives it (amounts in euros, lines), or
- * NULL with SOCLE_E_NOTFOUND (billing.c). */
+ * NULL with SOCLE_E_NOTFOUND (invoices.c). */
 json_t *membership_invoice_load(socle_db *db, int64_t company_id, int64_t invoice_id,
                                 socle_err *err);
 /* GET .../invoices/{iid}/document: the invoice to print (invoice_doc.c). */
@@ -99,6 +104,8 @@ void membership_sha256_hex(const void *data, size_t len, char out[65]);
 /* A new random token of 256 bits as 64 hex digits and a NUL. */
 int membership_token_new(char token[65], socle_err *err);
 
+/* The request's user id, 0 without a request or when anonymous. (company.c) */
+int64_t membership_principal_id(socle_req *req);
 /* Emit @p event with @p payload (stolen; NULL: out of memory). (company.c) */
 int membership_emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err);
 
@@ -199,7 +206,7 @@ int membership_import_csv(socle_db *wdb, socle_service *svc, int64_t company_id,
 /* POST /membership/companies/{id}/workers/import (text/csv). */
 int membership_import_route(socle_req *req, void *ud);
 
-/* ---- billing (billing.c) ---- */
+/* ---- billing (score.c) ---- */
 /* Inside a write transaction: compute (rule point prevention_score, from the
  * stored answers and membership_score_inputs) and store a new score of the
  * company. Audited, event company.prevention_scored. */
