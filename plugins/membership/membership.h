@@ -15,6 +15,7 @@
  *   category.c    the follow-up category (rule point) and its recomputation
  *   sir_posts.c   the employer's SIR posts (R4624-23 III)
  *   csv_import.c  whole-workforce CSV import (all or nothing, idempotent)
+ *   csv.c         the RFC 4180 reader the import uses
  *   billing.c     the schema of billing, money and date helpers (billing.h)
  *   score.c       the prevention-culture score (rule point prevention_score)
  *   fee.c         the membership fee (rule point), national band, exceptions
@@ -184,7 +185,7 @@ json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *ext
 int membership_recompute_categories(socle_service *svc, const char *on_date, bool only_due,
                                     json_t **summary, socle_err *err);
 
-/* CSV (csv_import.c). RFC 4180: quoted fields, "" inside quotes, CRLF, LF or CR
+/* CSV (csv.c). RFC 4180: quoted fields, "" inside quotes, CRLF, LF or CR
  * line ends, UTF-8 with an optional BOM; the separator, ';' or ',', is the one
  * the header line (first record) uses most. @p fn gets each record that is not
  * blank (header included) with the physical line it starts on; a non-zero
