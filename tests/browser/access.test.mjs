@@ -36,6 +36,7 @@ async function login(who) {
 
 try {
   const refused = []; // [request id, who, method, path, status]
+  const leaks = [];
   let ops = [];
   await runSteps('access matrix', [
     ['the routes of the service', async () => {
@@ -62,6 +63,10 @@ try {
               body: write ? JSON.stringify({ champ_inconnu_de_la_matrice: true }) : undefined,
             });
             await res.arrayBuffer();
+            // The demo's employer is company 1's: another company's routes never answer him.
+            if (who === 'employeur' && /\/companies\/2(\/|$)/.test(path) && res.status < 300) {
+              leaks.push(`${res.status} ${m} ${path}`);
+            }
             if (res.status === 401 || res.status === 403) {
               const rid = res.headers.get('x-request-id');
               assert.ok(rid, `${m} ${path} as ${who}: ${res.status} without X-Request-Id`);
@@ -71,6 +76,7 @@ try {
           }
         }
       }
+      assert.deepEqual(leaks, [], 'company 1\'s employer served on company 2\'s routes');
       // The matrix refused something for every kind of caller.
       for (const who of Object.keys(tokens)) {
         assert.ok(refused.some((x) => x[1] === who), `no refusal at all for ${who}`);
