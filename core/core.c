@@ -94,6 +94,8 @@ int core_open(const char *config_path, const struct socle_core_opts *opts, struc
 	socle_core *core = calloc(1, sizeof(*core));
 	size_t before = diag_count(d);
 
+	http_json_init_alloc();
+
 	*out = NULL;
 	if (core == NULL) {
 		diag_add(d, NULL, "mémoire insuffisante");

@@ -1067,6 +1067,11 @@ static bool take_body(socle_req *req, const char *data, size_t size)
 	return true;
 }
 
+/* Allocation failures on demand: defined by tests/failalloc/failalloc.c only
+ * (weak: NULL in the socle command and in libsocle). */
+void socle_failalloc_begin(const char *spec) __attribute__((weak));
+long socle_failalloc_end(void) __attribute__((weak));
+
 /* Final call: body parsed, caller authenticated and authorized, handler run.
  * Returns false when the connection must be dropped without a reply. */
 static bool finish(socle_req *req)
@@ -1084,7 +1089,10 @@ static bool finish(socle_req *req)
 	}
 	if (req->raw_len > 0 && !req->body_csv) {
 		if (http_json_parse(req->raw, req->raw_len, &req->body, &err) < 0) {
-			socle_reply_error(req, 400, "invalid_json", err.msg);
+			if (err.code == SOCLE_E_NOMEM)
+				http_reply_errc(req, SOCLE_E_NOMEM); /* ours, not the client's JSON */
+			else
+				socle_reply_error(req, 400, "invalid_json", err.msg);
 			return true;
 		}
 		if (!json_is_object(req->body)) {
@@ -1287,8 +1295,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return keep ? MHD_YES : MHD_NO;
 	}
-	if (!req->response && req->route && !finish(req))
-		return MHD_NO;
+	if (!req->response && req->route) {
+		/* The allocation-failure test binary (tests/failalloc) defines these
+		 * two; the socle command does not, and then no header is read. */
+		const char *spec = socle_failalloc_begin != NULL
+		                           ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                                         "X-Socle-Fail-Alloc")
+		                           : NULL;
+
+		if (spec != NULL)
+			socle_failalloc_begin(spec);
+		bool ok = finish(req);
+		long seen = spec != NULL ? socle_failalloc_end() : 0;
+
+		if (!ok)
+			return MHD_NO;
+		if (spec != NULL && req->response != NULL) {
+			char v[24];
+
+			snprintf(v, sizeof(v), "%ld", seen);
+			MHD_add_response_header(req->response, "X-Socle-Alloc", v);
+		}
+	}
 	return queue(srv, req);
 }
 

@@ -158,6 +158,9 @@ void http_methods_text(int mask, char *buf, size_t size);
 /* Parse a request body: valid UTF-8 JSON, no duplicate keys, nesting at most
  * HTTP_JSON_MAX_DEPTH. On failure returns SOCLE_E_INVAL with a French message. */
 int http_json_parse(const char *buf, size_t len, json_t **out, socle_err *err);
+/* jansson's allocator, which tells http_json_parse a failed allocation from a
+ * bad text: once, before any thread starts (core_open). */
+void http_json_init_alloc(void);
 /* Is @p s a real calendar date written YYYY-MM-DD? */
 bool http_valid_date(const char *s);
 /* Is @p s a plausible e-mail address (addr-spec without quotes or comments)? */

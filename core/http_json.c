@@ -61,16 +61,45 @@ static const char *json_error_text(const json_error_t *je)
 	}
 }
 
+/* jansson reports a failed allocation inside its parser as a syntax error
+ * ("invalid token", or no text at all), or not at all: a body refused as
+ * bad JSON, or read without one of its members, when the server ran out of
+ * memory. Its allocations go through this function (set
+ * once by http_json_init_alloc), which remembers a failure for the thread;
+ * a parse that failed with one is the server's trouble, not the client's. */
+static _Thread_local bool json_alloc_failed;
+
+static void *json_tracked_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		json_alloc_failed = true;
+	return p;
+}
+
+void http_json_init_alloc(void)
+{
+	json_set_alloc_funcs(json_tracked_malloc, free);
+}
+
 int http_json_parse(const char *buf, size_t len, json_t **out, socle_err *err)
 {
 	json_error_t je;
 
 	*out = NULL;
+	json_alloc_failed = false;
 	if (!depth_ok(buf, len))
 		return socle_err_set(err, SOCLE_E_INVAL,
 		                     "Corps JSON invalide : imbrication de plus de %d niveaux.",
 		                     HTTP_JSON_MAX_DEPTH);
 	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	/* A failed allocation may also leave a document parsed without a value
+	 * (seen: an object missing a member): never trust it. */
+	if (json_alloc_failed || (!v && json_error_code(&je) == json_error_out_of_memory)) {
+		json_decref(v);
+		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	}
 	if (!v)
 		return socle_err_set(err, SOCLE_E_INVAL,
 		                     "Corps JSON invalide (ligne %d, colonne %d) : %s.", je.line,

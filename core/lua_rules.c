@@ -168,9 +168,15 @@ SOCLE_API int socle_rule_call(socle_service *svc, const char *name, const json_t
 	const struct reg_rule_point *rp = registry_rule_point(&svc->core->reg, name);
 	size_t n = args ? json_array_size(args) : 0;
 
+	/* No arguments where the rule point takes some: the caller's json_pack
+	 * ran out of memory (its only failure on a valid format). A count that
+	 * differs is the caller's bug. Neither is the client's fault (no 400). */
+	if (rp && rp->rp->n_args > 0 && args == NULL)
+		return socle_err_set(err, SOCLE_E_NOMEM, "la règle « %s » n'a reçu aucun argument "
+		                     "(mémoire insuffisante)", name);
 	if (rp && rp->rp->n_args > 0 && n != (size_t)rp->rp->n_args)
-		return socle_err_set(err, SOCLE_E_INVAL, "la règle « %s » attend %d argument(s), %zu reçu(s)",
-		                     name, rp->rp->n_args, n);
+		return socle_err_set(err, SOCLE_E_INTERNAL, "la règle « %s » attend %d argument(s), "
+		                     "%zu reçu(s)", name, rp->rp->n_args, n);
 	lua_State *L = lua_service_state(svc, err);
 
 	if (L == NULL)

@@ -59,6 +59,10 @@ static void block_put(struct lua_ctx *c, void *b, size_t size)
 		free(b);
 }
 
+/* Allocation failures on demand (tests/failalloc only; weak, NULL elsewhere):
+ * the pool serves most blocks without malloc, so the sweep asks here. */
+bool socle_failalloc_point(void) __attribute__((weak));
+
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct lua_ctx *c = ud;
@@ -75,6 +79,10 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	size_t ncap = lua_pool_block_size(nsize);
 	if (ncap > ocap && ncap - ocap > c->mem_limit - c->mem_used) {
 		c->mem_refused = true; /* Lua raises LUA_ERRMEM; shrinking always proceeds */
+		return NULL;
+	}
+	if (ncap > ocap && socle_failalloc_point != NULL && socle_failalloc_point()) {
+		c->mem_refused = true;
 		return NULL;
 	}
 	void *p;

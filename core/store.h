@@ -19,6 +19,7 @@ struct socle_stmt {
 	uint64_t last_use;       /* db->use_clock at the last prepare, for eviction */
 	bool in_use;             /* handed out and not yet released */
 	bool cached;             /* false: a one-off duplicate, finalized at release */
+	int bind_failed;         /* the first failed bind's code until step or reset */
 	struct socle_stmt *next; /* bucket chain */
 };
 

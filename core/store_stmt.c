@@ -137,8 +137,10 @@ SOCLE_API socle_stmt *socle_db_prepare(socle_db *db, const char *sql, socle_err 
 
 SOCLE_API void socle_stmt_reset(socle_stmt *st)
 {
-	if (st != NULL)
+	if (st != NULL) {
 		sqlite3_reset(st->h);
+		st->bind_failed = 0;
+	}
 }
 
 SOCLE_API void socle_stmt_release(socle_stmt *st)
@@ -150,6 +152,7 @@ SOCLE_API void socle_stmt_release(socle_stmt *st)
 		return;
 	}
 	sqlite3_reset(st->h);
+	st->bind_failed = 0;
 	sqlite3_clear_bindings(st->h);
 	st->in_use = false;
 }
@@ -202,7 +205,12 @@ static int param_index(socle_stmt *st, const char *name)
 	return i;
 }
 
-static int bind_result(int rc)
+/* A bind that failed (no memory for the copy of a text, a value too big) is
+ * remembered until the statement steps or resets: callers bind without
+ * checking each call, and a statement run with that parameter left NULL
+ * would find no row (a login refused as a wrong password) or break a
+ * constraint (an internal text sent to the client). The step then fails. */
+static int bind_result_code(int rc)
 {
 	if (rc == SQLITE_OK)
 		return 0;
@@ -213,6 +221,15 @@ static int bind_result(int rc)
 	return SOCLE_E_INVAL;
 }
 
+static int bind_result(socle_stmt *st, int rc)
+{
+	int code = bind_result_code(rc);
+
+	if (code != 0 && st->bind_failed == 0)
+		st->bind_failed = code;
+	return code;
+}
+
 SOCLE_API int socle_stmt_bind_text(socle_stmt *st, const char *name, const char *value)
 {
 	int i = param_index(st, name);
@@ -220,41 +237,41 @@ SOCLE_API int socle_stmt_bind_text(socle_stmt *st, const char *name, const char 
 	if (i == 0)
 		return SOCLE_E_INVAL;
 	if (value == NULL)
-		return bind_result(sqlite3_bind_null(st->h, i));
-	return bind_result(sqlite3_bind_text(st->h, i, value, -1, SQLITE_TRANSIENT));
+		return bind_result(st, sqlite3_bind_null(st->h, i));
+	return bind_result(st, sqlite3_bind_text(st->h, i, value, -1, SQLITE_TRANSIENT));
 }
 
 SOCLE_API int socle_stmt_bind_int(socle_stmt *st, const char *name, int64_t value)
 {
 	int i = param_index(st, name);
 
-	return i == 0 ? SOCLE_E_INVAL : bind_result(sqlite3_bind_int64(st->h, i, value));
+	return i == 0 ? SOCLE_E_INVAL : bind_result(st, sqlite3_bind_int64(st->h, i, value));
 }
 
 SOCLE_API int socle_stmt_bind_double(socle_stmt *st, const char *name, double value)
 {
 	int i = param_index(st, name);
 
-	return i == 0 ? SOCLE_E_INVAL : bind_result(sqlite3_bind_double(st->h, i, value));
+	return i == 0 ? SOCLE_E_INVAL : bind_result(st, sqlite3_bind_double(st->h, i, value));
 }
 
 SOCLE_API int socle_stmt_bind_null(socle_stmt *st, const char *name)
 {
 	int i = param_index(st, name);
 
-	return i == 0 ? SOCLE_E_INVAL : bind_result(sqlite3_bind_null(st->h, i));
+	return i == 0 ? SOCLE_E_INVAL : bind_result(st, sqlite3_bind_null(st->h, i));
 }
 
 static int bind_json_at(socle_stmt *st, int i, const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_NULL: return bind_result(sqlite3_bind_null(st->h, i));
-	case JSON_TRUE: return bind_result(sqlite3_bind_int64(st->h, i, 1));
-	case JSON_FALSE: return bind_result(sqlite3_bind_int64(st->h, i, 0));
-	case JSON_INTEGER: return bind_result(sqlite3_bind_int64(st->h, i, json_integer_value(v)));
-	case JSON_REAL: return bind_result(sqlite3_bind_double(st->h, i, json_real_value(v)));
+	case JSON_NULL: return bind_result(st, sqlite3_bind_null(st->h, i));
+	case JSON_TRUE: return bind_result(st, sqlite3_bind_int64(st->h, i, 1));
+	case JSON_FALSE: return bind_result(st, sqlite3_bind_int64(st->h, i, 0));
+	case JSON_INTEGER: return bind_result(st, sqlite3_bind_int64(st->h, i, json_integer_value(v)));
+	case JSON_REAL: return bind_result(st, sqlite3_bind_double(st->h, i, json_real_value(v)));
 	case JSON_STRING:
-		return bind_result(sqlite3_bind_text64(st->h, i, json_string_value(v),
+		return bind_result(st, sqlite3_bind_text64(st->h, i, json_string_value(v),
 		                                       json_string_length(v), SQLITE_TRANSIENT,
 		                                       SQLITE_UTF8));
 	case JSON_ARRAY:
@@ -264,7 +281,7 @@ static int bind_json_at(socle_stmt *st, int i, const json_t *v)
 		if (text == NULL)
 			return SOCLE_E_NOMEM;
 		/* SQLite calls free() on every path, failure included. */
-		return bind_result(sqlite3_bind_text(st->h, i, text, -1, free));
+		return bind_result(st, sqlite3_bind_text(st->h, i, text, -1, free));
 	}
 	}
 	return SOCLE_E_INVAL;
@@ -277,7 +294,7 @@ SOCLE_API int socle_stmt_bind_json(socle_stmt *st, const char *name, const json_
 	if (i == 0)
 		return SOCLE_E_INVAL;
 	if (value == NULL)
-		return bind_result(sqlite3_bind_null(st->h, i));
+		return bind_result(st, sqlite3_bind_null(st->h, i));
 	return bind_json_at(st, i, value);
 }
 
@@ -287,6 +304,15 @@ SOCLE_API int socle_stmt_step(socle_stmt *st, socle_err *err)
 
 	if (st == NULL)
 		return socle_err_set(err, SOCLE_E_INVAL, "step: no statement");
+	if (st->bind_failed != 0) {
+		int code = st->bind_failed;
+
+		st->bind_failed = 0;
+		sqlite3_reset(st->h);
+		return socle_err_set(err, code, "%s", code == SOCLE_E_NOMEM ? "mémoire insuffisante"
+		                                      : code == SOCLE_E_TOOBIG ? "valeur trop grande"
+		                                                              : "paramètre refusé");
+	}
 	rc = sqlite3_step(st->h);
 	if (rc == SQLITE_ROW)
 		return 1;
