@@ -1053,11 +1053,41 @@ static const struct socle_route due_routes[] = {
 	 worker_next_visits_route, NULL},
 };
 
+static const char *const overdue_choices[] = {"0", "1", NULL};
+static const struct socle_field due_query[] = {
+	{"overdue", SOCLE_F_ENUM, false, 0, 0, overdue_choices, NULL},
+	TRACKING_PAGE_QUERY,
+};
+
+static const struct socle_route_doc due_docs[] = {
+	{SOCLE_POST, "/tracking/due/recompute",
+	 "Recalculer maintenant les prochaines visites de tous les salariés (en tâche de fond).",
+	 NULL, 0, NULL, 0,
+	 "{run_id, state} : « queued » (202), ou « already_queued » pour un calcul déjà en attente "
+	 "ou en cours (200)."},
+	{SOCLE_GET, "/tracking/due/runs", "Les derniers calculs des visites dues et leurs comptes.",
+	 NULL, 0, NULL, 0,
+	 "{items: [{id, on_date, state, queued_at, started_at, finished_at, workers, changed, "
+	 "failed, error}]}, du plus récent (30 au plus)."},
+	{SOCLE_GET, "/tracking/companies/{id}/due-visits",
+	 "Les visites dues des salariés d'une entreprise, la plus proche échéance d'abord "
+	 "(overdue=1 : en retard seulement).", NULL, 0, due_query, SOCLE_COUNT(due_query),
+	 "{items: [{worker_id, last_name, first_name, category, visits: [{type, earliest, latest "
+	 "ou before, who, overdue}], next_type, next_due, overdue, error}], computed, next_cursor}."},
+	{SOCLE_GET, "/tracking/workers/{id}/next-visits",
+	 "Les prochaines visites d'un salarié, calculées maintenant, avec leurs explications et "
+	 "leurs articles.", NULL, 0, NULL, 0,
+	 "La réponse de next_visits ({visits: [{type, earliest, latest ou before, who, basis, "
+	 "explanation, overdue}], notes}) avec worker_id et on_date ; 409 no_category sans "
+	 "catégorie."},
+};
+
 int tracking_due_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_routes(p, due_routes, SOCLE_COUNT(due_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, due_docs, SOCLE_COUNT(due_docs), err)) ||
 	    (rc = socle_plugin_add_long_job(p, "tracking.recompute", recompute_job, NULL, err)) ||
 	    (rc = socle_plugin_add_timer(p, DUE_TIMER_MS, due_timer, NULL, err)))
 		return rc;

@@ -991,6 +991,34 @@ static const struct socle_route leave_routes[] = {
 	 request_check, NULL},
 };
 
+static const struct socle_field leaves_query[] = {
+	{"worker_id", SOCLE_F_INT, false, 1, INT64_MAX, NULL, NULL},
+	TRACKING_PAGE_QUERY,
+};
+
+static const struct socle_route_doc leave_docs[] = {
+	{SOCLE_POST, "/tracking/leaves",
+	 "Déclarer un arrêt de travail d'un salarié (service ou employeur de l'entreprise).",
+	 leave_new_fields, SOCLE_COUNT(leave_new_fields), NULL, 0,
+	 "L'arrêt (201) avec ses obligations du jour (leave_obligations) ; 409 s'il en chevauche "
+	 "un autre."},
+	{SOCLE_GET, "/tracking/leaves/{id}", "Un arrêt de travail et ses obligations du jour.",
+	 NULL, 0, NULL, 0,
+	 "{id, worker_id, company_id, cause, start_date, expected_end, actual_end, return_date, "
+	 "obligations, obligations_on}."},
+	{SOCLE_PATCH, "/tracking/leaves/{id}",
+	 "Mettre à jour les dates d'un arrêt : fin prévue, fin réelle, date de reprise.",
+	 leave_patch_fields, SOCLE_COUNT(leave_patch_fields), NULL, 0,
+	 "L'arrêt et ses obligations du jour."},
+	{SOCLE_GET, "/tracking/companies/{id}/leaves",
+	 "Les arrêts de travail des salariés d'une entreprise (d'un salarié avec worker_id).", NULL,
+	 0, leaves_query, SOCLE_COUNT(leaves_query), "{items: [arrêts], next_cursor}."},
+	{SOCLE_POST, "/tracking/visit-requests/check",
+	 "Cette demande de visite peut-elle être faite ? (règle visit_request_allowed)",
+	 check_fields, SOCLE_COUNT(check_fields), NULL, 0,
+	 "{allowed, reason, basis, window?} : la réponse de la règle, raison en français."},
+};
+
 int tracking_leave_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -1002,6 +1030,7 @@ int tracking_leave_init(socle_plugin *p, socle_err *err)
 	                                              SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYER),
 	                                      err)) ||
 	    (rc = socle_plugin_add_routes(p, leave_routes, SOCLE_COUNT(leave_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, leave_docs, SOCLE_COUNT(leave_docs), err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &leave_rule, err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &request_rule, err)))
 		return rc;

@@ -220,6 +220,13 @@ extern const struct tracking_v1 tracking_v1_api;
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;
 
+/* The pagination arguments of a list (socle_req_page), as the route
+ * descriptions (socle_route_doc) give them to the OpenAPI document: put last
+ * in a query field array. */
+#define TRACKING_PAGE_QUERY                                                                   \
+	{"limit", SOCLE_F_INT, false, 1, 500, NULL, NULL},                                        \
+	{"cursor", SOCLE_F_STRING, false, 1, 64, NULL, NULL}
+
 /* ---- small helpers every area uses ---- */
 #define NOMEM(err) socle_err_set((err), SOCLE_E_NOMEM, "mémoire insuffisante")
 
