@@ -226,8 +226,8 @@ struct book_write {
 static int book_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct book_write *bw = ud;
-	int rc = tracking_booking_apply(wdb, bw->req, &bw->bk, planner(bw->req) ? "service" : "employeur",
-	                       err);
+	int rc = tracking_booking_apply(wdb, bw->req, &bw->bk,
+	                                planner(bw->req) ? "service" : "employeur", err);
 
 	if (rc == 0 && !bw->bk.done)
 		return socle_err_set(err, SOCLE_E_CONFLICT, "%s", bw->bk.failure);

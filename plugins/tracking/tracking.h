@@ -21,7 +21,9 @@
  *   reprise.c    the reprise warning (event handlers and its job)
  *   indicators.c the indicators of seed 3.3.1.4, per company and service
  *   due.c        every worker's next visits recomputed (job, daily timer) and
- *                kept; the due visits of a company; one worker's next visits
+ *                kept; one worker's next visits asked now
+ *   due_routes.c the routes: runs, the due visits of a company, one worker's
+ *                next visits
  *   roster.c     membership.v1 (the only door into membership's data) and
  *                tracking_worker, tracking's copy of the workers it follows
  *   service.c    tracking.v1, what tracking offers other plugins
@@ -209,6 +211,18 @@ struct tracking_due_stats {
 void tracking_due_schedule(socle_core *core);
 int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_id, int threads,
                            struct tracking_due_stats *stats, socle_err *err);
+/* Queue today's run of the recomputation, in a write (socle_service_write's
+ * function, @p ud a struct tracking_due_queue): unless one is queued or
+ * running (with only_if_missing, the timer's: nor done today). run_id is the
+ * new run (> 0), or minus the one already there. */
+struct tracking_due_queue {
+	int64_t user_id;
+	bool only_if_missing; /* the timer: not when today's run is done */
+	int64_t run_id;
+};
+int tracking_due_queue_txn(socle_db *wdb, void *ud, socle_err *err);
+/* The routes of due visits (due_routes.c), registered by tracking_due_init. */
+int tracking_due_routes_init(socle_plugin *p, socle_err *err);
 /* One worker's next visits recomputed today and written (after a change of
  * the worker or a visit held), so the employer's view is current between the
  * nightly runs. */
