@@ -3,8 +3,9 @@
  *   tracking.c   descriptor, init: migrations then each area's registrations
  *   visits.c     the visit engine: rule point next_visits, its contract, the
  *                simulation route (what-if for a worker, with explanations)
- *   leave.c      sick leave (arrêts): rule point leave_obligations, visit
- *                request rules (who may ask for what), their routes
+ *   leave.c      sick leave (arrêts): the leaves, their routes, the check of a
+ *                visit request, the thresholds of absence; leave_rules.c: the
+ *                contracts of leave_obligations and visit_request_allowed
  *   planning.c   the planning's schema and what its files share (planning.h):
  *                agenda.c (professionals, slots), requests.c (visit requests,
  *                visit_priority), assignment.c (assign_slot, the automatic
@@ -61,6 +62,9 @@ extern const char tracking_sql_dmst_ins[];         /* v13, dmst.c */
  * threshold); *emitted (may be NULL) receives how many. 0 or a negative code. */
 int tracking_leave_thresholds(socle_service *svc, const char *on_date, int64_t *emitted,
                               socle_err *err);
+/* The rule points leave_obligations and visit_request_allowed with their
+ * contracts (leave_rules.c), registered by tracking_leave_init. */
+int tracking_leave_rules_init(socle_plugin *p, socle_err *err);
 
 /* ---- roster.c: membership.v1, and tracking's own copy of the workers ---- */
 extern const struct membership_v1 *tracking_membership;
