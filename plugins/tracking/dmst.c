@@ -284,48 +284,7 @@ static int64_t user_id(socle_req *req)
 	return who ? socle_principal_user_id(who) : 0;
 }
 
-/* ---- the medical gate ------------------------------------------------------------------ */
-
-/* tracking.h. The worker's opposition first: a health professional other than
- * the médecin du travail is refused when the worker opposed access by the
- * professionals working under the médecin's authority (the refusal audited),
- * then socle_access_medical (role check and durable trace). */
-int tracking_medical_access(socle_req *req, int64_t worker, const char *action, socle_err *err)
-{
-	const socle_principal *who = socle_req_principal(req);
-	int role = who ? socle_principal_role(who) : 0;
-
-	if ((SOCLE_ROLE_BIT(role) & SOCLE_ROLES_HEALTH) && role != SOCLE_ROLE_MEDECIN) {
-		socle_db *db = socle_req_reader(req, err);
-		json_t *p = json_pack("{s:I}", "w", (json_int_t)worker);
-		json_t *rows = db && p ? socle_db_query(db, "SELECT opposition_other_professionals AS o"
-		                                        " FROM tracking_dmst WHERE worker_id = :w", p,
-		                                        err)
-		                       : NULL;
-
-		json_decref(p);
-		if (rows == NULL)
-			return err->code ? err->code : NOMEM(err);
-		bool opposed = json_integer_value(json_object_get(json_array_get(rows, 0), "o")) != 0;
-		json_decref(rows);
-		if (opposed) {
-			json_t *detail = json_pack("{s:s}", "reason", "opposition");
-			struct socle_audit_entry e = {.action = action, .object_type = "worker",
-			                              .object_id = worker, .outcome = "denied",
-			                              .detail = detail};
-			int rc = socle_audit_now(req, &e, err);
-
-			json_decref(detail);
-			if (rc < 0)
-				return rc;
-			return socle_err_set(err, SOCLE_E_FORBIDDEN,
-			                     "Le salarié s'est opposé à l'accès à son dossier médical par "
-			                     "les professionnels de santé autres que le médecin du travail "
-			                     "(L4624-8).");
-		}
-	}
-	return socle_access_medical(req, worker, action, err);
-}
+/* ---- the medical gate (secrecy.c: tracking_medical_access) ---- */
 
 /* Every route of this file passes here before touching the file: 0 when
  * allowed, or a negative code once an error reply is queued. */

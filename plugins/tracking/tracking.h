@@ -25,6 +25,8 @@
  *                kept; one worker's next visits asked now
  *   due_routes.c the routes: runs, the due visits of a company, one worker's
  *                next visits
+ *   secrecy.c    who reads the medical content (the medical gate), who is
+ *                told of a visit (the visits kept from the employer)
  *   roster.c     membership.v1 (the only door into membership's data) and
  *                tracking_worker, tracking's copy of the workers it follows
  *   service.c    tracking.v1, what tracking offers other plugins
@@ -113,7 +115,7 @@ const struct tracking_visit_type *tracking_visit_type(const char *code);
 void tracking_dmst_retention_until(const char *last_visit, const char *death,
                                    const char *created_on, char until[11]);
 
-/* ---- medical secrecy: who reads what (dmst.c, planning.c; README "Secret") ---- */
+/* ---- medical secrecy: who reads what (secrecy.c; README "Secret") ---- */
 /* The one gate of every route that reads or writes medical content of
  * @p worker: the DMST and its entries, the documents of a visit, the notes of
  * an outcome, the reason a worker or a physician gave for a request. Health
