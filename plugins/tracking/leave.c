@@ -12,9 +12,9 @@
  *     the request rule for any authenticated user.
  *
  * Coupling with membership (which this plugin requires): a leave names a
- * worker of membership_worker, read with a plain SELECT (id, company_id,
+ * worker of membership, read through membership.v1 (worker_get: company_id,
  * end_date) to check that the worker belongs to the company given in the
- * body. Nothing else of membership's tables is read here.
+ * body. No SQL here names membership's tables.
  *
  * Dates are "YYYY-MM-DD" text (they sort as they compare), instants integer
  * milliseconds; the business date is the core clock's (socle_now_ms). */
