@@ -489,7 +489,38 @@ static const struct socle_route agenda_routes[] = {
 	{SOCLE_GET, "/tracking/slots", "tracking.planning", 0, slots_list, NULL},
 };
 
+static const struct socle_field slot_status_query[] = {
+	{"from", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"to", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"site", SOCLE_F_STRING, false, 1, 120, NULL, NULL},
+	{"professional_id", SOCLE_F_INT, false, 1, INT64_MAX, NULL, NULL},
+	{"status", SOCLE_F_ENUM, false, 0, 0, slot_status_choices, NULL},
+	TRACKING_PAGE_QUERY,
+};
+static const struct socle_field professional_query[] = {TRACKING_PAGE_QUERY};
+
+static const struct socle_route_doc agenda_docs[] = {
+	{SOCLE_POST, "/tracking/professionals",
+	 "Déclarer au planning (ou mettre à jour) un médecin ou un infirmier du service : son site, "
+	 "la téléconsultation.", professional_fields, SOCLE_COUNT(professional_fields), NULL, 0,
+	 "{user_id, role, site, teleconsultation} (201 à la déclaration, 200 ensuite)."},
+	{SOCLE_GET, "/tracking/professionals", "Les professionnels de santé du planning.", NULL, 0,
+	 professional_query, SOCLE_COUNT(professional_query),
+	 "{items: [{user_id, role, site, teleconsultation}], next_cursor}."},
+	{SOCLE_POST, "/tracking/slots",
+	 "Ouvrir un créneau, ou une série (count créneaux à la suite, sur days jours ouvrés) : tous "
+	 "ou aucun.", slot_fields, SOCLE_COUNT(slot_fields), NULL, 0,
+	 "{items: [créneaux créés]} (201) ; 409 quand un créneau chevauche un autre du même "
+	 "professionnel."},
+	{SOCLE_GET, "/tracking/slots", "Les créneaux par heure de début, filtrés.", NULL, 0,
+	 slot_status_query, SOCLE_COUNT(slot_status_query),
+	 "{items: [{id, professional_id, role, site, starts_at, duration_min, visit_types, mode, "
+	 "offered, status, request_id}], next_cursor}."},
+};
+
 int tracking_agenda_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, agenda_routes, SOCLE_COUNT(agenda_routes), err);
+	int rc = socle_plugin_add_routes(p, agenda_routes, SOCLE_COUNT(agenda_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, agenda_docs, SOCLE_COUNT(agenda_docs), err);
 }

@@ -503,12 +503,29 @@ static const struct socle_route assignment_routes[] = {
 	 NULL},
 };
 
+static const struct socle_field unplaced_query[] = {TRACKING_PAGE_QUERY};
+
+static const struct socle_route_doc assignment_docs[] = {
+	{SOCLE_POST, "/tracking/assignments/run",
+	 "Affecter automatiquement les demandes en attente aux créneaux libres (règle assign_slot), "
+	 "par ordre de priorité.", run_fields, SOCLE_COUNT(run_fields), NULL, 0,
+	 "{considered, scheduled, unplaced, items: [{request_id, status, slot_id, starts_at} ou "
+	 "{request_id, status, reason}]} (500 lignes au plus)."},
+	{SOCLE_GET, "/tracking/assignments/unplaced",
+	 "Les demandes que la dernière affectation n'a pas pu placer, et pourquoi.", NULL, 0,
+	 unplaced_query, SOCLE_COUNT(unplaced_query),
+	 "{items: [{id, worker_id, company_id, type, requested_by, requested_on, due_before, site, "
+	 "priority, unplaced_reason, unplaced_at}], next_cursor}."},
+};
+
 int tracking_assignment_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_routes(p, assignment_routes, SOCLE_COUNT(assignment_routes),
 	                                  err)) ||
+	    (rc = socle_plugin_describe_routes(p, assignment_docs, SOCLE_COUNT(assignment_docs),
+	                                       err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &assign_rule, err)))
 		return rc;
 	return 0;

@@ -226,8 +226,8 @@ struct book_write {
 static int book_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct book_write *bw = ud;
-	int rc = tracking_booking_apply(wdb, bw->req, &bw->bk, planner(bw->req) ? "service" : "employeur",
-	                       err);
+	int rc = tracking_booking_apply(wdb, bw->req, &bw->bk,
+	                                planner(bw->req) ? "service" : "employeur", err);
 
 	if (rc == 0 && !bw->bk.done)
 		return socle_err_set(err, SOCLE_E_CONFLICT, "%s", bw->bk.failure);
@@ -534,7 +534,37 @@ static const struct socle_route booking_routes[] = {
 	 visit_noshow, NULL},
 };
 
+static const struct socle_field offered_query[] = {
+	{"request_id", SOCLE_F_INT, true, 1, INT64_MAX, NULL, NULL},
+	TRACKING_PAGE_QUERY,
+};
+
+static const struct socle_route_doc booking_docs[] = {
+	{SOCLE_POST, "/tracking/visit-requests/{id}/book",
+	 "Réserver un créneau pour une demande en attente : l'employeur (rôle convocation) parmi "
+	 "les créneaux proposés, le service parmi les créneaux libres.", book_fields,
+	 SOCLE_COUNT(book_fields), NULL, 0,
+	 "La demande, programmée (status « scheduled », slot_id) ; la convocation part par "
+	 "courriel."},
+	{SOCLE_GET, "/tracking/companies/{id}/slots-offered",
+	 "Les créneaux proposés au choix de l'entreprise qui conviennent à une de ses demandes.",
+	 NULL, 0, offered_query, SOCLE_COUNT(offered_query),
+	 "{items: [créneaux : id, professional_id, role, site, starts_at, duration_min, mode, "
+	 "visit_types], next_cursor}."},
+	{SOCLE_POST, "/tracking/visits/{request_id}/cancel",
+	 "Annuler une visite en attente ou programmée, ou la remettre en attente (reschedule) ; "
+	 "l'employeur, pas dans le délai d'annulation.", cancel_fields, SOCLE_COUNT(cancel_fields),
+	 NULL, 0,
+	 "La demande (status « cancelled » ou « queued ») ; 409 cutoff_passed dans le délai."},
+	{SOCLE_POST, "/tracking/visits/{request_id}/no-show",
+	 "Constater que le salarié n'est pas venu à une visite programmée (une fois son heure "
+	 "passée).", NULL, 0, NULL, 0, "La demande (status « missed »)."},
+};
+
 int tracking_booking_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, booking_routes, SOCLE_COUNT(booking_routes), err);
+	int rc = socle_plugin_add_routes(p, booking_routes, SOCLE_COUNT(booking_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, booking_docs, SOCLE_COUNT(booking_docs),
+	                                              err);
 }

@@ -284,48 +284,7 @@ static int64_t user_id(socle_req *req)
 	return who ? socle_principal_user_id(who) : 0;
 }
 
-/* ---- the medical gate ------------------------------------------------------------------ */
-
-/* tracking.h. The worker's opposition first: a health professional other than
- * the médecin du travail is refused when the worker opposed access by the
- * professionals working under the médecin's authority (the refusal audited),
- * then socle_access_medical (role check and durable trace). */
-int tracking_medical_access(socle_req *req, int64_t worker, const char *action, socle_err *err)
-{
-	const socle_principal *who = socle_req_principal(req);
-	int role = who ? socle_principal_role(who) : 0;
-
-	if ((SOCLE_ROLE_BIT(role) & SOCLE_ROLES_HEALTH) && role != SOCLE_ROLE_MEDECIN) {
-		socle_db *db = socle_req_reader(req, err);
-		json_t *p = json_pack("{s:I}", "w", (json_int_t)worker);
-		json_t *rows = db && p ? socle_db_query(db, "SELECT opposition_other_professionals AS o"
-		                                        " FROM tracking_dmst WHERE worker_id = :w", p,
-		                                        err)
-		                       : NULL;
-
-		json_decref(p);
-		if (rows == NULL)
-			return err->code ? err->code : NOMEM(err);
-		bool opposed = json_integer_value(json_object_get(json_array_get(rows, 0), "o")) != 0;
-		json_decref(rows);
-		if (opposed) {
-			json_t *detail = json_pack("{s:s}", "reason", "opposition");
-			struct socle_audit_entry e = {.action = action, .object_type = "worker",
-			                              .object_id = worker, .outcome = "denied",
-			                              .detail = detail};
-			int rc = socle_audit_now(req, &e, err);
-
-			json_decref(detail);
-			if (rc < 0)
-				return rc;
-			return socle_err_set(err, SOCLE_E_FORBIDDEN,
-			                     "Le salarié s'est opposé à l'accès à son dossier médical par "
-			                     "les professionnels de santé autres que le médecin du travail "
-			                     "(L4624-8).");
-		}
-	}
-	return socle_access_medical(req, worker, action, err);
-}
+/* ---- the medical gate (secrecy.c: tracking_medical_access) ---- */
 
 /* Every route of this file passes here before touching the file: 0 when
  * allowed, or a negative code once an error reply is queued. */
@@ -1007,29 +966,21 @@ static int dmst_accesses(socle_req *req, void *ud)
 	json_t *items = json_array();
 	size_t i;
 	json_t *row;
-	int64_t last = 0;
 	json_array_foreach(rows, i, row) {
 		char at[32];
 
-		last = json_integer_value(json_object_get(row, "id"));
 		iso_instant(json_integer_value(json_object_get(row, "at_ms")), at);
-		json_array_append_new(items, json_pack("{s:I, s:s, s:O, s:O}", "id", (json_int_t)last,
-		                                       "at", at, "action",
+		json_array_append_new(items, json_pack("{s:O, s:s, s:O, s:O}", "id",
+		                                       json_object_get(row, "id"), "at", at, "action",
 		                                       json_object_get(row, "action"), "role",
 		                                       json_object_get(row, "role")));
 	}
-	json_t *next = json_null();
-	if (json_array_size(rows) == (size_t)limit && last > 0) {
-		char cursor[32];
-
-		snprintf(cursor, sizeof(cursor), "%" PRId64, last);
-		json_decref(next);
-		next = json_string(cursor);
-	}
 	json_decref(rows);
+	/* One item per audit entry: a full page ends on the entry to read before. */
 	return socle_reply_json(req, 200, json_pack("{s:I, s:o, s:o}", "worker_id",
 	                                            (json_int_t)worker, "items", items,
-	                                            "next_cursor", next));
+	                                            "next_cursor",
+	                                            socle_page_cursor(items, limit, "id")));
 }
 
 /* ---- registration ----------------------------------------------------------------------------------- */
@@ -1092,7 +1043,43 @@ static const struct socle_route dmst_routes[] = {
 	 dmst_accesses, NULL},
 };
 
+static const struct socle_field ins_query[] = {
+	{"ins", SOCLE_F_STRING, true, 15, 32, NULL, NULL},
+};
+static const struct socle_field entries_query[] = {
+	{"kind", SOCLE_F_ENUM, false, 0, 0, kind_choices, NULL},
+	TRACKING_PAGE_QUERY,
+};
+static const struct socle_field accesses_query[] = {TRACKING_PAGE_QUERY};
+
+static const struct socle_route_doc dmst_docs[] = {
+	{SOCLE_GET, "/tracking/dmst",
+	 "Retrouver le salarié dont le dossier médical porte cet INS (professionnels de santé ; "
+	 "recherche tracée).", NULL, 0, ins_query, SOCLE_COUNT(ins_query),
+	 "{items: [{worker_id, company_id, first_name, last_name, birth_date, job_title...}]} "
+	 "(vide quand l'INS ne correspond à rien)."},
+	{SOCLE_GET, "/tracking/dmst/{worker_id}",
+	 "Le dossier médical en santé au travail d'un salarié et ses entrées (accès tracé).", NULL,
+	 0, entries_query, SOCLE_COUNT(entries_query),
+	 "{dmst: {worker_id, ins, medecin_traitant, oppositions, last_visit_on, retention_until...}, "
+	 "entries: [{id, kind, date, text, data, corrects...}], next_cursor}."},
+	{SOCLE_PUT, "/tracking/dmst/{worker_id}",
+	 "Ouvrir ou compléter le dossier médical : INS, médecin traitant, oppositions exprimées, "
+	 "dernière visite, décès.", dmst_fields, SOCLE_COUNT(dmst_fields), NULL, 0,
+	 "Le dossier (201 à l'ouverture, 200 ensuite), sa date de conservation recalculée."},
+	{SOCLE_POST, "/tracking/dmst/{worker_id}/entries",
+	 "Ajouter une entrée au dossier médical (une correction est une nouvelle entrée).",
+	 entry_fields, SOCLE_COUNT(entry_fields), NULL, 0, "L'entrée créée (201)."},
+	{SOCLE_GET, "/tracking/dmst/{worker_id}/accesses",
+	 "Qui a accédé au dossier médical : date, action, rôle (le salarié ou un professionnel de "
+	 "santé).", NULL, 0, accesses_query, SOCLE_COUNT(accesses_query),
+	 "{worker_id, items: [{id, at, action, role}], next_cursor}, du plus récent au plus "
+	 "ancien."},
+};
+
 int tracking_dmst_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, dmst_routes, SOCLE_COUNT(dmst_routes), err);
+	int rc = socle_plugin_add_routes(p, dmst_routes, SOCLE_COUNT(dmst_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, dmst_docs, SOCLE_COUNT(dmst_docs), err);
 }

@@ -509,7 +509,18 @@ static const struct socle_route document_routes[] = {
 	 document_get, NULL},
 };
 
+static const struct socle_route_doc document_docs[] = {
+	{SOCLE_GET, "/tracking/visits/{request_id}/documents/{doc}",
+	 "Un document de la visite : attestation, avis ou ordonnance (doc), en JSON, en page HTML "
+	 "(.html) ou en PDF (.pdf), selon qui le demande.", NULL, 0, NULL, 0,
+	 "{document, model, title, service, worker, company, visit, professional, basis...} ; la "
+	 "page HTML ou le PDF pour .html et .pdf."},
+};
+
 int tracking_documents_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, document_routes, SOCLE_COUNT(document_routes), err);
+	int rc = socle_plugin_add_routes(p, document_routes, SOCLE_COUNT(document_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, document_docs, SOCLE_COUNT(document_docs),
+	                                              err);
 }

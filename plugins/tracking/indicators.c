@@ -524,6 +524,24 @@ static const struct socle_route indicators_routes[] = {
 	 company_indicators, NULL},
 };
 
+static const struct socle_field period_query[] = {
+	{"from", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+	{"to", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+};
+
+static const struct socle_route_doc indicators_docs[] = {
+	{SOCLE_GET, "/tracking/indicators",
+	 "Les indicateurs du suivi individuel du service sur une période (par défaut : depuis le "
+	 "1er janvier).", NULL, 0, period_query, SOCLE_COUNT(period_query),
+	 "{from, to, company_id: null, indicators: {nom: {numerator, denominator, rate, "
+	 "definition}...}}."},
+	{SOCLE_GET, "/tracking/companies/{id}/indicators",
+	 "Les indicateurs du suivi individuel d'une entreprise sur une période (sans les visites "
+	 "tenues secrètes à l'employeur).", NULL, 0, period_query, SOCLE_COUNT(period_query),
+	 "{from, to, company_id, indicators: {nom: {numerator, denominator, rate, "
+	 "definition}...}}."},
+};
+
 int tracking_indicators_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -533,7 +551,9 @@ int tracking_indicators_init(socle_plugin *p, socle_err *err)
 	if ((rc = socle_plugin_add_capability(p, "tracking.indicators",
 	                                      SOCLE_ROLES_STAFF | SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYER),
 	                                      err)) ||
-	    (rc = socle_plugin_add_routes(p, indicators_routes, SOCLE_COUNT(indicators_routes), err)))
+	    (rc = socle_plugin_add_routes(p, indicators_routes, SOCLE_COUNT(indicators_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, indicators_docs, SOCLE_COUNT(indicators_docs),
+	                                       err)))
 		return rc;
 	return 0;
 }

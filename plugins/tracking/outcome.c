@@ -732,11 +732,21 @@ static const struct socle_route outcome_routes[] = {
 	 outcome_post, NULL},
 };
 
+static const struct socle_route_doc outcome_docs[] = {
+	{SOCLE_POST, "/tracking/visits/{request_id}/outcome",
+	 "Enregistrer les conclusions d'une visite tenue : attestation ou avis, aménagements "
+	 "proposés, orientation, ordonnance de prévention, notes au dossier médical.",
+	 outcome_fields, SOCLE_COUNT(outcome_fields), NULL, 0,
+	 "{id, request_id, worker_id, company_id, type, held_on, role, status « done », avis, "
+	 "documents, next_visit_on} (201)."},
+};
+
 int tracking_outcome_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_routes(p, outcome_routes, SOCLE_COUNT(outcome_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, outcome_docs, SOCLE_COUNT(outcome_docs), err)) ||
 	    (rc = tracking_documents_init(p, err)) || (rc = tracking_reprise_init(p, err)))
 		return rc;
 	return 0;

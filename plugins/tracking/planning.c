@@ -32,8 +32,8 @@
  *
  * The files (planning.h is what they share):
  *   planning.c    this schema, the rows of slots and requests as replies and
- *                 rules see them, who is told what (tracking_hidden_from_employer,
- *                 the reason of a request), the capabilities, the registration
+ *                 rules see them, the capabilities, the registration (who is
+ *                 told of a visit, who reads a request's reason: secrecy.c)
  *   agenda.c      the health professionals and their slots (wall-clock times)
  *   requests.c    creating a request (visit_request_allowed, the engine's
  *                 deadline, visit_priority), reading one, a company's queue
@@ -284,59 +284,6 @@ json_t *tracking_request_rule_view(const json_t *r)
 			json_object_set(v, opt[i], x);
 	}
 	return v;
-}
-
-/* ---- who is told what (tracking.h, README "Secret") ---- */
-
-bool tracking_hidden_from_employer(const char *type, const char *requested_by)
-{
-	if (type == NULL)
-		return false;
-	return strcmp(type, "pre_reprise") == 0 ||
-	       (strcmp(type, "visite_a_la_demande") == 0 && requested_by != NULL &&
-	        strcmp(requested_by, "worker") == 0);
-}
-
-bool tracking_employer_kept_out(socle_req *req, int64_t worker, const char *type,
-                                const char *requested_by, const char *action)
-{
-	if (socle_principal_role(socle_req_principal(req)) != SOCLE_ROLE_EMPLOYER ||
-	    !tracking_hidden_from_employer(type, requested_by))
-		return false;
-	json_t *detail = json_pack("{s:s, s:s}", "reason", "hidden_from_employer", "type", type);
-	struct socle_audit_entry e = {.action = action, .object_type = "worker",
-	                              .object_id = worker, .outcome = "denied", .detail = detail};
-
-	socle_audit_now(req, &e, NULL); /* the refusal stands even if its trace failed */
-	json_decref(detail);
-	return true;
-}
-
-/* A request as the caller may see it. The reason the worker or a physician
- * gave may touch on health: only the worker himself and the health
- * professionals who pass the medical gate read it (tracking_medical_access:
- * the access traced, the worker's opposition binding the infirmier); an
- * employer, an assistant or an administrator never does. Returns @p r. */
-json_t *tracking_request_for(socle_req *req, json_t *r)
-{
-	const socle_principal *who = socle_req_principal(req);
-	int role = socle_principal_role(who);
-	const json_t *reason = r ? json_object_get(r, "reason") : NULL;
-	int64_t worker = r ? iget(r, "worker_id") : 0;
-
-	if (reason == NULL || json_is_null(reason) ||
-	    strcmp(sget(r, "requested_by") ? sget(r, "requested_by") : "", "employer") == 0)
-		return r;
-	if (role == SOCLE_ROLE_EMPLOYEE && socle_principal_has_scope(who, "worker", worker))
-		return r;
-	if (SOCLE_ROLE_BIT(role) & SOCLE_ROLES_HEALTH) {
-		socle_err err = SOCLE_ERR_INIT;
-
-		if (tracking_medical_access(req, worker, "dmst.request.read", &err) == 0)
-			return r;
-	}
-	json_object_del(r, "reason");
-	return r;
 }
 
 /* ---- registration ------------------------------------------------------------------------------ */

@@ -36,6 +36,8 @@ json_t *tracking_slot_load(socle_db *db, int64_t id, socle_err *err);
 json_t *tracking_request_load(socle_db *db, int64_t id, socle_err *err);
 /* What visit_priority and assign_slot see of a request (new). */
 json_t *tracking_request_rule_view(const json_t *r);
+
+/* ---- secrecy.c ---- */
 /* The request @p r as the caller may see it (the reason given by the worker
  * or a physician only to the worker and through the medical gate). */
 json_t *tracking_request_for(socle_req *req, json_t *r);

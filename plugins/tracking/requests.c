@@ -526,11 +526,33 @@ static const struct socle_route request_routes[] = {
 	 visits_to_plan, NULL},
 };
 
+static const struct socle_field plan_query[] = {TRACKING_PAGE_QUERY};
+
+static const struct socle_route_doc request_docs[] = {
+	{SOCLE_POST, "/tracking/visit-requests",
+	 "Demander une visite pour un salarié (employeur, salarié ou service) : les règles disent si "
+	 "elle peut l'être, sa priorité et son échéance.", request_fields,
+	 SOCLE_COUNT(request_fields), NULL, 0,
+	 "La demande (201) : id, type, requested_by, requested_on, due_before, priority, "
+	 "priority_reason, status « queued » ; 422 request_not_allowed avec la raison des règles."},
+	{SOCLE_GET, "/tracking/visit-requests/{id}",
+	 "Une demande de visite et son créneau (le motif, seulement au salarié et aux "
+	 "professionnels de santé).", NULL, 0, NULL, 0,
+	 "La demande avec slot (le créneau, ou null)."},
+	{SOCLE_GET, "/tracking/companies/{id}/visits-to-plan",
+	 "Les visites à planifier d'une entreprise, par priorité puis échéance.", NULL, 0,
+	 plan_query, SOCLE_COUNT(plan_query),
+	 "{items: [{id, worker_id, last_name, first_name, type, label, who, requested_by, "
+	 "requested_on, due_before, site, priority, priority_reason, unplaced_reason}], "
+	 "next_cursor}."},
+};
+
 int tracking_requests_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_routes(p, request_routes, SOCLE_COUNT(request_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, request_docs, SOCLE_COUNT(request_docs), err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &priority_rule, err)))
 		return rc;
 	return 0;

@@ -3,8 +3,9 @@
  *   tracking.c   descriptor, init: migrations then each area's registrations
  *   visits.c     the visit engine: rule point next_visits, its contract, the
  *                simulation route (what-if for a worker, with explanations)
- *   leave.c      sick leave (arrêts): rule point leave_obligations, visit
- *                request rules (who may ask for what), their routes
+ *   leave.c      sick leave (arrêts): the leaves, their routes, the check of a
+ *                visit request, the thresholds of absence; leave_rules.c: the
+ *                contracts of leave_obligations and visit_request_allowed
  *   planning.c   the planning's schema and what its files share (planning.h):
  *                agenda.c (professionals, slots), requests.c (visit requests,
  *                visit_priority), assignment.c (assign_slot, the automatic
@@ -21,7 +22,11 @@
  *   reprise.c    the reprise warning (event handlers and its job)
  *   indicators.c the indicators of seed 3.3.1.4, per company and service
  *   due.c        every worker's next visits recomputed (job, daily timer) and
- *                kept; the due visits of a company; one worker's next visits
+ *                kept; one worker's next visits asked now
+ *   due_routes.c the routes: runs, the due visits of a company, one worker's
+ *                next visits
+ *   secrecy.c    who reads the medical content (the medical gate), who is
+ *                told of a visit (the visits kept from the employer)
  *   roster.c     membership.v1 (the only door into membership's data) and
  *                tracking_worker, tracking's copy of the workers it follows
  *   service.c    tracking.v1, what tracking offers other plugins
@@ -59,6 +64,9 @@ extern const char tracking_sql_dmst_ins[];         /* v13, dmst.c */
  * threshold); *emitted (may be NULL) receives how many. 0 or a negative code. */
 int tracking_leave_thresholds(socle_service *svc, const char *on_date, int64_t *emitted,
                               socle_err *err);
+/* The rule points leave_obligations and visit_request_allowed with their
+ * contracts (leave_rules.c), registered by tracking_leave_init. */
+int tracking_leave_rules_init(socle_plugin *p, socle_err *err);
 
 /* ---- roster.c: membership.v1, and tracking's own copy of the workers ---- */
 extern const struct membership_v1 *tracking_membership;
@@ -107,7 +115,7 @@ const struct tracking_visit_type *tracking_visit_type(const char *code);
 void tracking_dmst_retention_until(const char *last_visit, const char *death,
                                    const char *created_on, char until[11]);
 
-/* ---- medical secrecy: who reads what (dmst.c, planning.c; README "Secret") ---- */
+/* ---- medical secrecy: who reads what (secrecy.c; README "Secret") ---- */
 /* The one gate of every route that reads or writes medical content of
  * @p worker: the DMST and its entries, the documents of a visit, the notes of
  * an outcome, the reason a worker or a physician gave for a request. Health
@@ -209,6 +217,18 @@ struct tracking_due_stats {
 void tracking_due_schedule(socle_core *core);
 int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_id, int threads,
                            struct tracking_due_stats *stats, socle_err *err);
+/* Queue today's run of the recomputation, in a write (socle_service_write's
+ * function, @p ud a struct tracking_due_queue): unless one is queued or
+ * running (with only_if_missing, the timer's: nor done today). run_id is the
+ * new run (> 0), or minus the one already there. */
+struct tracking_due_queue {
+	int64_t user_id;
+	bool only_if_missing; /* the timer: not when today's run is done */
+	int64_t run_id;
+};
+int tracking_due_queue_txn(socle_db *wdb, void *ud, socle_err *err);
+/* The routes of due visits (due_routes.c), registered by tracking_due_init. */
+int tracking_due_routes_init(socle_plugin *p, socle_err *err);
 /* One worker's next visits recomputed today and written (after a change of
  * the worker or a visit held), so the employer's view is current between the
  * nightly runs. */
@@ -219,6 +239,13 @@ extern const struct tracking_v1 tracking_v1_api;
 
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;
+
+/* The pagination arguments of a list (socle_req_page), as the route
+ * descriptions (socle_route_doc) give them to the OpenAPI document: put last
+ * in a query field array. */
+#define TRACKING_PAGE_QUERY                                                                   \
+	{"limit", SOCLE_F_INT, false, 1, 500, NULL, NULL},                                        \
+	{"cursor", SOCLE_F_STRING, false, 1, 64, NULL, NULL}
 
 /* ---- small helpers every area uses ---- */
 #define NOMEM(err) socle_err_set((err), SOCLE_E_NOMEM, "mémoire insuffisante")

@@ -619,12 +619,24 @@ static const struct socle_route visits_routes[] = {
 	{SOCLE_GET, "/tracking/visit-types", SOCLE_CAP_AUTHENTICATED, 0, list_visit_types, NULL},
 };
 
+static const struct socle_route_doc visits_docs[] = {
+	{SOCLE_POST, "/tracking/simulate",
+	 "Simuler les prochaines visites d'un salarié décrit (rien n'est lu ni enregistré), avec "
+	 "leurs explications.", simulate_fields, SOCLE_COUNT(simulate_fields), NULL, 0,
+	 "La réponse de next_visits ({visits: [{type, earliest, latest ou before, who, basis, "
+	 "explanation, overdue}], notes}) avec on_date et category."},
+	{SOCLE_GET, "/tracking/visit-types",
+	 "Les types de visite : libellé, qui la fait, article qui la fonde.", NULL, 0, NULL, 0,
+	 "{items: [{type, label, who, who_label, basis}]}."},
+};
+
 int tracking_visits_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_rule_point(p, &next_visits_rule, err)) ||
-	    (rc = socle_plugin_add_routes(p, visits_routes, SOCLE_COUNT(visits_routes), err)))
+	    (rc = socle_plugin_add_routes(p, visits_routes, SOCLE_COUNT(visits_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, visits_docs, SOCLE_COUNT(visits_docs), err)))
 		return rc;
 	return 0;
 }

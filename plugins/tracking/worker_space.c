@@ -97,7 +97,11 @@ static int reply_items(socle_req *req, json_t *rows, bool employer_view, bool he
 	json_array_foreach(rows, i, row)
 		json_array_append_new(items, visit_item(row, employer_view, health_view));
 	json_decref(rows);
-	json_t *out = json_pack("{s:o, s:n}", "items", items, "next_cursor");
+	/* Not paged (the newest VISIT_LIST_MAX at most, no cursor taken): the
+	 * core's helper with no page size gives next_cursor null, as every list
+	 * that has no next page. */
+	json_t *out = json_pack("{s:o, s:o}", "items", items, "next_cursor",
+	                        socle_page_cursor(items, 0, "id"));
 
 	/* The worker's company: what a visit request by the worker names. */
 	if (out && company > 0)
@@ -300,13 +304,16 @@ static const struct socle_route_doc space_docs[] = {
 	 "tenues secrètes).", NULL, 0, status_query, 1, "items : visites, du plus récent au plus ancien."},
 	{SOCLE_GET, "/tracking/companies/{id}/visits",
 	 "Les visites des salariés d'une entreprise, telles que l'employeur peut les voir.", NULL, 0,
-	 status_query, 1, NULL},
+	 status_query, 1,
+	 "{items: visites avec le nom du salarié, du plus récent au plus ancien (200 au plus), "
+	 "next_cursor: null, company_id}."},
 	{SOCLE_GET, "/tracking/workers/{id}/oppositions",
 	 "Les oppositions du salarié (L4624-8) : le salarié ou un professionnel de santé.", NULL, 0,
-	 NULL, 0, NULL},
+	 NULL, 0, "{worker_id, opposition_other_professionals, opposition_transfer}."},
 	{SOCLE_PUT, "/tracking/workers/{id}/oppositions",
 	 "Le salarié change lui-même ses oppositions (L4624-8) ; le médecin est prévenu.",
-	 opposition_fields, SOCLE_COUNT(opposition_fields), NULL, 0, NULL},
+	 opposition_fields, SOCLE_COUNT(opposition_fields), NULL, 0,
+	 "{worker_id, opposition_other_professionals, opposition_transfer}."},
 };
 
 int tracking_space_init(socle_plugin *p, socle_err *err)

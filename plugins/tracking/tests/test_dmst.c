@@ -510,6 +510,20 @@ static void test_dmst(void **state)
 	r = call(self, "GET", buf, NULL, &status);
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 3);
 	assert_true(json_is_string(json_object_get(r, "next_cursor")));
+	/* The cursor is the page's last entry; the page after it holds the rest
+	 * and, not full, ends the list (null). */
+	char cursor[32];
+	snprintf(cursor, sizeof(cursor), "%lld", (long long)json_integer_value(json_object_get(
+	         json_array_get(json_object_get(r, "items"), 2), "id")));
+	assert_string_equal(json_string_value(json_object_get(r, "next_cursor")), cursor);
+	json_decref(r);
+	snprintf(buf, sizeof(buf), "%s?limit=500&cursor=%s", accesses, cursor);
+	r = call(self, "GET", buf, NULL, &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(json_array_size(json_object_get(r, "items")) + 3,
+	                 db_count("SELECT COUNT(*) FROM core_audit WHERE action LIKE 'dmst.%%'"
+	                          " AND outcome = 'ok' AND object_id = %lld", (long long)w));
+	assert_true(json_is_null(json_object_get(r, "next_cursor")));
 	json_decref(r);
 	/* The core's own list shows the same DMST accesses. */
 	r = call(self, "GET", "/api/v1/svc/auth/me/accesses?limit=500", NULL, &status);
