@@ -556,3 +556,8 @@ int riskeval_fiche_init(socle_plugin *p, socle_err *err)
 {
 	return socle_plugin_add_routes(p, fiche_routes, SOCLE_COUNT(fiche_routes), err);
 }
+
+json_t *riskeval_fiche_visible(socle_req *req, socle_db *db, int64_t company, int64_t v)
+{
+	return visible_version(req, db, company, v);
+}
