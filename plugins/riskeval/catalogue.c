@@ -418,7 +418,37 @@ static int models_get(socle_req *req, void *ud)
 		                                      "unites")), "risques", (json_int_t)risks));
 	}
 	json_decref(cat);
-	return socle_reply_json(req, 200, json_pack("{s:o}", "models", list));
+	/* ?company=: the model of that company's NAF division, when there is one
+	 * (the company check first: another company's employer learns nothing). */
+	json_t *suggested = NULL;
+	const char *cq = socle_req_query(req, "company");
+	if (cq != NULL) {
+		char *end = NULL;
+		long long id = strtoll(cq, &end, 10);
+		socle_db *db = NULL;
+		json_t *c = NULL;
+
+		if (end == cq || *end != '\0' || id < 1) {
+			json_t *errors = NULL;
+			json_decref(list);
+			socle_field_error(&errors, "company", "Identifiant d'entreprise attendu.");
+			return socle_reply_invalid(req, errors);
+		}
+		if (socle_access_company(req, id, &err) != 0 || (db = socle_req_reader(req, &err)) == NULL ||
+		    (c = riskeval_membership->company_get(db, id, &err)) == NULL) {
+			json_decref(list);
+			return socle_reply_err(req, &err);
+		}
+		const char *naf = json_string_value(json_object_get(c, "naf_code"));
+		size_t i2;
+		json_t *e;
+		json_array_foreach(list, i2, e)
+			if (naf && strncmp(naf, json_string_value(json_object_get(e, "division")), 2) == 0)
+				suggested = json_incref(json_object_get(e, "division"));
+		json_decref(c);
+	}
+	return socle_reply_json(req, 200, json_pack("{s:o, s:o}", "models", list, "suggested",
+	                                            suggested ? suggested : json_null()));
 }
 
 json_t *riskeval_model_find(const json_t *catalogue, const char *division)
@@ -472,8 +502,9 @@ static const struct socle_route catalogue_routes[] = {
 static const struct socle_route_doc catalogue_docs[] = {
 	{SOCLE_GET, "/riskeval/thesaurus", "Le thésaurus des expositions du service (codes, "
 	 "libellés, familles).", NULL, 0, NULL, 0, "exposures : {code, libelle, famille}."},
-	{SOCLE_GET, "/riskeval/duerp/models", "Les modèles de DUERP par division de la NAF.", NULL,
-	 0, NULL, 0, "models : {division, titre, unites, risques}."},
+	{SOCLE_GET, "/riskeval/duerp/models", "Les modèles de DUERP par division de la NAF ; avec "
+	 "?company=, celui de la division de l'entreprise.", NULL, 0, NULL, 0,
+	 "models : {division, titre, unites, risques} ; suggested."},
 	{SOCLE_GET, "/riskeval/duerp/models/{division}", "Un modèle de DUERP : unités de travail "
 	 "et risques types.", NULL, 0, NULL, 0, "{division, titre, unites}."},
 };

@@ -151,6 +151,14 @@ static void test_thesaurus_and_models(void **state)
 		assert_true(found);
 	}
 	json_decref(r);
+	/* The company's own division (NAF 43.22A) is suggested; another
+	 * company's employer learns nothing. */
+	r = get(T.employer, "/api/v1/svc/riskeval/duerp/models?company=%lld", (long long)T.company);
+	assert_string_equal(json_string_value(json_object_get(r, "suggested")), "43");
+	json_decref(r);
+	char q[128];
+	snprintf(q, sizeof(q), "/api/v1/svc/riskeval/duerp/models?company=%lld", (long long)T.company);
+	assert_int_equal(status_of(T.employer2, "GET", q, NULL), 403);
 	r = get(T.employer, "/api/v1/svc/riskeval/duerp/models/56");
 	assert_string_equal(json_string_value(json_object_get(r, "titre")), "Restauration");
 	json_t *risk = json_array_get(json_object_get(json_array_get(json_object_get(r, "unites"), 0),
