@@ -150,8 +150,8 @@ static int completeness_check(const json_t *c, bool papripact, json_t **errors)
 			    json_object_get(r, "probabilite") == NULL) {
 				snprintf(field, sizeof(field), "content.unites[%zu].risques[%zu].%s", i + 1,
 				         j + 1, json_object_get(r, "gravite") ? "probabilite" : "gravite");
-				socle_field_error(errors, field, "Chaque risque est coté (gravité et "
-				                  "probabilité) avant d'enregistrer une version.");
+				socle_field_error(errors, field, "Unité %zu, risque %zu : à coter (gravité et "
+				                  "probabilité) avant d'enregistrer une version.", i + 1, j + 1);
 				n++;
 			}
 		}
