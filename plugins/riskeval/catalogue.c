@@ -252,6 +252,37 @@ const json_t *riskeval_thesaurus_find(const json_t *catalogue, const char *code)
 	return NULL;
 }
 
+int riskeval_thesaurus_require(socle_service *svc, const json_t *list, const char *name,
+                               json_t **errors, socle_err *err)
+{
+	size_t i;
+	const json_t *e;
+	int unknown = 0;
+
+	if (json_array_size(list) == 0)
+		return 0;
+	json_t *cat = riskeval_catalogue(svc, err);
+	if (cat == NULL)
+		return err->code ? err->code : SOCLE_E_NOMEM;
+	json_array_foreach(list, i, e) {
+		const json_t *v = json_is_object(e) ? json_object_get(e, "code") : e;
+		const char *code = json_string_value(v);
+		char field[160];
+
+		if (code == NULL || riskeval_thesaurus_find(cat, code) != NULL)
+			continue;
+		if (json_is_object(e))
+			snprintf(field, sizeof(field), "%s[%zu].code", name, i + 1);
+		else
+			snprintf(field, sizeof(field), "%s", name);
+		socle_field_error(errors, field, "Code « %s » absent du thésaurus du service (la liste : "
+		                  "GET /riskeval/thesaurus).", code);
+		unknown++;
+	}
+	json_decref(cat);
+	return unknown;
+}
+
 static int catalogue_contract(const json_t *r, socle_err *err)
 {
 	json_t *ex = json_object_get(r, "exposures"), *models = json_object_get(r, "models");

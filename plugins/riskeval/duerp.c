@@ -276,6 +276,9 @@ static int duerp_upload(socle_req *req, void *ud)
 	if (!extension_is(filename, format))
 		socle_field_error(&errors, "filename", "Le nom du fichier doit finir par « .%s », le "
 		                  "format déclaré.", format);
+	if (riskeval_thesaurus_require(socle_req_service(req), json_object_get(b, "risks"), "risks",
+	                               &errors, &err) < 0)
+		return socle_reply_err(req, &err);
 	if (errors)
 		return socle_reply_invalid(req, errors);
 

@@ -183,6 +183,16 @@ static int draft_put(socle_req *req, void *ud)
 	else if (riskeval_content_check(dw.content, &dw.errors) > 0) {
 		json_decref(empty);
 		return socle_reply_invalid(req, dw.errors);
+	} else {
+		/* Risks are coded with the service's thesaurus (riskeval_exposures.lua). */
+		int unknown = riskeval_thesaurus_require(
+			socle_req_service(req), json_object_get(json_object_get(dw.content,
+			"expositions_actions"), "risques"), "content.expositions_actions.risques",
+			&dw.errors, &err);
+		if (unknown != 0) {
+			json_decref(empty);
+			return unknown > 0 ? socle_reply_invalid(req, dw.errors) : socle_reply_err(req, &err);
+		}
 	}
 	int rc = socle_service_write(socle_req_service(req), draft_tx, &dw, &err);
 	json_decref(empty);

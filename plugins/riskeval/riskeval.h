@@ -110,6 +110,11 @@ json_t *riskeval_catalogue(socle_service *svc, socle_err *err);
 const json_t *riskeval_thesaurus_find(const json_t *catalogue, const char *code);
 /* The model of NAF division @p division ("47"), or NULL (borrowed). */
 json_t *riskeval_model_find(const json_t *catalogue, const char *division);
+/* The codes of @p list (strings, or objects with "code") absent from the
+ * service's thesaurus, each a field error named "<name>[i].code" (objects) or
+ * "<name>" (strings): their number, or a negative code with @p err set. */
+int riskeval_thesaurus_require(socle_service *svc, const json_t *list, const char *name,
+                               json_t **errors, socle_err *err);
 /* risk_rating's answer for @p risk {code, famille?, gravite, probabilite}. */
 json_t *riskeval_risk_rating(socle_service *svc, const json_t *risk, socle_err *err);
 int riskeval_catalogue_init(socle_plugin *p, socle_err *err);

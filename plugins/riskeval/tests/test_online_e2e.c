@@ -396,6 +396,38 @@ static void test_fiche_documents(void **state)
 	                     " 'riskeval.fiche.download'") == 2);
 }
 
+/* Risks are coded with the service's thesaurus everywhere: the fiche's
+ * draft, the self-assessment drawer, the codes declared with a DUERP upload;
+ * the service's own code is accepted. */
+static void test_codes_of_the_thesaurus(void **state)
+{
+	(void)state;
+	int status = 0;
+	json_t *r = call(T.iprp, "PUT", company_path(T.company2, "/fiche/draft"), json_pack(
+		"{s:{s:{s:[{s:s}, {s:s}]}}}", "content", "expositions_actions", "risques", "code",
+		"poussieres_platre", "code", "radon_du_sous_sol"), &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(first_field(r), "content.expositions_actions.risques[2].code");
+	json_decref(r);
+	assert_true(db_count("SELECT COUNT(*) FROM riskeval_fiche WHERE company_id = %lld",
+	                     (long long)T.company2) == 0);
+	r = call(T.employer2, "PUT", company_path(T.company2, "/self-assessment/risques"), json_pack(
+		"{s:[{s:s}, {s:s}]}", "risques", "code", "bruit", "code", "radon_du_sous_sol"), &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(first_field(r), "risques.risques[2].code");
+	json_decref(r);
+	r = call(T.employer2, "POST", company_path(T.company2, "/duerp/versions"), json_pack(
+		"{s:s, s:s, s:s, s:s, s:[s, s]}", "version_on", "2026-03-01", "format", "pdf",
+		"filename", "duerp.pdf", "content_base64", "JVBERi0xLjQKJSVFT0YK", "risks", "bruit",
+		"radon_du_sous_sol"), &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(first_field(r), "risks");
+	json_decref(r);
+	json_decref(expect(201, T.iprp, "PUT", company_path(T.company2, "/fiche/draft"), json_pack(
+		"{s:{s:{s:[{s:s}]}}}", "content", "expositions_actions", "risques", "code",
+		"poussieres_platre")));
+}
+
 /* A service's thesaurus with a wrong line: `socle check` names the file and
  * the line. A model naming a code no thesaurus has: `socle serve` stops. */
 static void test_bad_service_files(void **state)
@@ -441,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_thesaurus_and_models),
 		cmocka_unit_test(test_online_duerp),
 		cmocka_unit_test(test_fiche_documents),
+		cmocka_unit_test(test_codes_of_the_thesaurus),
 		cmocka_unit_test(test_bad_service_files),
 	};
 
