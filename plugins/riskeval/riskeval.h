@@ -160,7 +160,19 @@ json_t *riskeval_duerp_update(socle_service *svc, socle_db *db, int64_t company,
 json_t *riskeval_duerp_status(socle_service *svc, socle_db *db, int64_t company,
                               const char *today, socle_err *err);
 
+/* ---- amt.c ---- */
+/* The indicators of 3.2.1.4 (GET /riskeval/indicators): fiche coverage over
+ * the five years that end on @p to (service and per NAF division), AMT by
+ * type and prevention actions between @p from and @p to: a new object, NULL
+ * with @p err set. */
+json_t *riskeval_indicators(socle_db *db, const char *from, const char *to, socle_err *err);
+
 /* ---- due.c ---- */
+/* The team's list of fiches to establish on @p today, due within @p within
+ * days or without a valid fiche, in riskeval_priority's order:
+ * {items, on_date, horizon}, NULL with @p err set. */
+json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today, long within,
+                            socle_err *err);
 /* fiche_entreprise_due's answer for a company (reader or writer @p db), at
  * @p on_date: a new object, NULL with @p err set. */
 json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
