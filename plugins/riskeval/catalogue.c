@@ -496,10 +496,20 @@ json_t *riskeval_model_find(const json_t *catalogue, const char *division)
 static int model_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	const char *division = socle_req_param(req, "division");
-	json_t *cat = riskeval_catalogue(socle_req_service(req), &err);
+	/* A query, not a path parameter: the division is a two-digit code, not
+	 * an identifier of a stored row. */
+	const char *division = socle_req_query(req, "division");
+	json_t *cat = NULL;
 	(void)ud;
 
+	if (division == NULL || strlen(division) != 2 || !isdigit((unsigned char)division[0]) ||
+	    !isdigit((unsigned char)division[1])) {
+		json_t *errors = NULL;
+		socle_field_error(&errors, "division", "Division de la NAF attendue : deux chiffres "
+		                  "(« 47 »).");
+		return socle_reply_invalid(req, errors);
+	}
+	cat = riskeval_catalogue(socle_req_service(req), &err);
 	if (cat == NULL)
 		return socle_reply_err(req, &err);
 	json_t *m = riskeval_model_find(cat, division);
@@ -523,11 +533,14 @@ static int model_get(socle_req *req, void *ud)
 	return socle_reply_json(req, 200, out);
 }
 
+static const struct socle_field model_query[] = {
+	{"division", SOCLE_F_STRING, true, 2, 2, NULL, NULL},
+};
+
 static const struct socle_route catalogue_routes[] = {
 	{SOCLE_GET, "/riskeval/thesaurus", SOCLE_CAP_AUTHENTICATED, 0, thesaurus_get, NULL},
 	{SOCLE_GET, "/riskeval/duerp/models", SOCLE_CAP_AUTHENTICATED, 0, models_get, NULL},
-	{SOCLE_GET, "/riskeval/duerp/models/{division}", SOCLE_CAP_AUTHENTICATED, 0, model_get,
-	 NULL},
+	{SOCLE_GET, "/riskeval/duerp/model", SOCLE_CAP_AUTHENTICATED, 0, model_get, NULL},
 };
 
 static const struct socle_route_doc catalogue_docs[] = {
@@ -536,8 +549,9 @@ static const struct socle_route_doc catalogue_docs[] = {
 	{SOCLE_GET, "/riskeval/duerp/models", "Les modèles de DUERP par division de la NAF ; avec "
 	 "?company=, celui de la division de l'entreprise.", NULL, 0, NULL, 0,
 	 "models : {division, titre, unites, risques} ; suggested."},
-	{SOCLE_GET, "/riskeval/duerp/models/{division}", "Un modèle de DUERP : unités de travail "
-	 "et risques types.", NULL, 0, NULL, 0, "{division, titre, unites}."},
+	{SOCLE_GET, "/riskeval/duerp/model", "Un modèle de DUERP (?division=47) : unités de "
+	 "travail et risques types.", NULL, 0, model_query, SOCLE_COUNT(model_query),
+	 "{division, titre, unites}."},
 };
 
 int riskeval_catalogue_init(socle_plugin *p, socle_err *err)

@@ -159,7 +159,7 @@ static void test_thesaurus_and_models(void **state)
 	char q[128];
 	snprintf(q, sizeof(q), "/api/v1/svc/riskeval/duerp/models?company=%lld", (long long)T.company);
 	assert_int_equal(status_of(T.employer2, "GET", q, NULL), 403);
-	r = get(T.employer, "/api/v1/svc/riskeval/duerp/models/56");
+	r = get(T.employer, "/api/v1/svc/riskeval/duerp/model?division=56");
 	assert_string_equal(json_string_value(json_object_get(r, "titre")), "Restauration");
 	json_t *risk = json_array_get(json_object_get(json_array_get(json_object_get(r, "unites"), 0),
 	                                              "risques"), 0);
@@ -167,8 +167,10 @@ static void test_thesaurus_and_models(void **state)
 	assert_string_equal(json_string_value(json_object_get(risk, "libelle")),
 	                    "Brûlure (surfaces, liquides chauds, vapeur)");
 	json_decref(r);
-	assert_int_equal(status_of(T.employer, "GET", "/api/v1/svc/riskeval/duerp/models/99", NULL),
-	                 404);
+	assert_int_equal(status_of(T.employer, "GET", "/api/v1/svc/riskeval/duerp/model?division=99",
+	                           NULL), 404);
+	assert_int_equal(status_of(T.employer, "GET", "/api/v1/svc/riskeval/duerp/model?division=4",
+	                           NULL), 422);
 }
 
 static json_t *risk(const char *code, int g, int p)
