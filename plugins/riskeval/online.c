@@ -455,12 +455,25 @@ static int online_put(socle_req *req, void *ud)
 	json_t *cat = riskeval_catalogue(socle_req_service(req), &err);
 	if (cat == NULL)
 		return socle_reply_err(req, &err);
-	w.content = json_object_get(b, "content");
+	/* What GET adds to each risk (its label, family, rating) may come back:
+	 * it is the server's to compute, so it is dropped, not refused. */
+	w.content = json_deep_copy(json_object_get(b, "content"));
+	size_t i, j;
+	json_t *u, *r;
+	json_array_foreach(json_object_get(w.content, "unites"), i, u)
+		json_array_foreach(json_object_get(u, "risques"), j, r) {
+			json_object_del(r, "libelle");
+			json_object_del(r, "famille");
+			json_object_del(r, "rating");
+		}
 	int bad = content_check(w.content, cat, &errors);
 	json_decref(cat);
 	if (bad > 0)
+		json_decref(w.content);
+	if (bad > 0)
 		return socle_reply_invalid(req, errors);
 	int rc = socle_service_write(socle_req_service(req), online_tx, &w, &err);
+	json_decref(w.content);
 	if (rc == SOCLE_E_NOTFOUND)
 		return socle_reply_error(req, 404, "not_found", err.msg);
 	if (rc != 0)

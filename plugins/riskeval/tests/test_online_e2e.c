@@ -253,6 +253,11 @@ static void test_online_duerp(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(risks, 0), "libelle")),
 	                    "Bruit");
 	assert_true(json_is_true(json_object_get(r, "ready")));
+	/* The view sent back as it came (labels, ratings): accepted, the same. */
+	json_t *again = expect(200, T.employer, "PUT", path, json_pack("{s:O}", "content",
+	                                                               json_object_get(r, "content")));
+	assert_true(json_equal(json_object_get(again, "content"), json_object_get(r, "content")));
+	json_decref(again);
 	json_decref(r);
 
 	/* Staff read it; another company's employer does not. */
@@ -335,7 +340,7 @@ static void test_online_duerp(void **state)
 	assert_true(db_count("SELECT COUNT(*) FROM core_event WHERE name = 'duerp.version_added'") ==
 	            1);
 	assert_true(db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
-	                     " 'riskeval.duerp_online.update'") == 2);
+	                     " 'riskeval.duerp_online.update'") == 3);
 	assert_true(db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
 	                     " 'riskeval.duerp.upload'") == 1);
 }
