@@ -295,41 +295,54 @@ static int catalogue_contract(const json_t *r, socle_err *err)
 	if (!json_is_array(ex) || json_array_size(ex) == 0 || json_array_size(ex) > 5000)
 		return socle_err_set(err, SOCLE_E_CONTRACT, "exposures doit être une liste de 1 à 5000 "
 		                     "expositions");
+	json_t *seen = json_object(); /* the codes met so far, as a set */
 	json_array_foreach(ex, i, e) {
 		const char *c = json_string_value(json_object_get(e, "code"));
 
 		if (c == NULL || !code_ok(c, strlen(c)) ||
 		    !json_is_string(json_object_get(e, "libelle")) ||
-		    !json_is_string(json_object_get(e, "famille")))
+		    !json_is_string(json_object_get(e, "famille"))) {
+			json_decref(seen);
 			return socle_err_set(err, SOCLE_E_CONTRACT, "exposures[%zu] : {code, libelle, "
 			                     "famille} attendus", i + 1);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(json_string_value(json_object_get(json_array_get(ex, j), "code")), c) ==
-			    0)
-				return socle_err_set(err, SOCLE_E_CONTRACT, "code d'exposition « %s » en "
-				                     "double", c);
+		}
+		if (json_object_get(seen, c) != NULL) {
+			json_decref(seen);
+			return socle_err_set(err, SOCLE_E_CONTRACT, "code d'exposition « %s » en double",
+			                     c);
+		}
+		json_object_set_new(seen, c, json_true());
 	}
-	if (json_is_object(models) && json_object_size(models) == 0)
+	if (models == NULL || (json_is_object(models) && json_object_size(models) == 0)) {
+		json_decref(seen);
 		return 0; /* no model: an empty Lua table */
-	if (!json_is_array(models))
+	}
+	if (!json_is_array(models)) {
+		json_decref(seen);
 		return socle_err_set(err, SOCLE_E_CONTRACT, "models doit être une liste");
+	}
 	json_array_foreach(models, i, e) {
 		size_t j, k;
 		json_t *u, *risk;
 
-		if (model_check(e, msg, sizeof(msg)) != 0)
+		if (model_check(e, msg, sizeof(msg)) != 0) {
+			json_decref(seen);
 			return socle_err_set(err, SOCLE_E_CONTRACT, "models[%zu] : %s", i + 1, msg);
+		}
 		json_array_foreach(json_object_get(e, "unites"), j, u)
 			json_array_foreach(json_object_get(u, "risques"), k, risk) {
 				const char *c = json_string_value(json_object_get(risk, "code"));
 
-				if (riskeval_thesaurus_find(r, c) == NULL)
+				if (json_object_get(seen, c) == NULL) {
+					json_decref(seen);
 					return socle_err_set(err, SOCLE_E_CONTRACT, "modèle de la division %s, "
 					                     "unites[%zu].risques[%zu] : code « %s » absent du "
 					                     "thésaurus", json_string_value(json_object_get(e,
 					                     "division")), j + 1, k + 1, c);
+				}
 			}
 	}
+	json_decref(seen);
 	return 0;
 }
 
