@@ -63,3 +63,6 @@ for run in 1 2 3; do
 	awk -v t="$2" -v s="$3" -v r="$run" \
 		'BEGIN { printf "download %d %8s s   %8.1f MB/s   (target ≥ 100 MB/s)\n", r, t, s / 1e6 }'
 done
+
+# The due dates of the fiche and the indicators, in process (run_due.sh).
+sh "$SRC/bench/riskeval/run_due.sh" "$BUILD"

@@ -168,36 +168,13 @@ static double pct(json_int_t part, json_int_t whole)
 	return whole > 0 ? (double)(part * 1000 / whole) / 10.0 : 0.0;
 }
 
-static int indicators_get(socle_req *req, void *ud)
+json_t *riskeval_indicators(socle_db *db, const char *from, const char *to, socle_err *err)
 {
-	socle_err err = SOCLE_ERR_INIT;
-	char today[SOCLE_DATE_SIZE], since[SOCLE_DATE_SIZE], from_default[SOCLE_DATE_SIZE];
-	json_t *errors = NULL;
-	(void)ud;
+	char since[SOCLE_DATE_SIZE];
 
-	socle_date_today(today);
-	const char *to = socle_req_query(req, "to");
-	const char *from = socle_req_query(req, "from");
-	if (to != NULL && !socle_date_valid(to))
-		socle_field_error(&errors, "to", "Date attendue au format AAAA-MM-JJ.");
-	if (from != NULL && !socle_date_valid(from))
-		socle_field_error(&errors, "from", "Date attendue au format AAAA-MM-JJ.");
-	if (errors == NULL && from && to && strcmp(from, to) > 0)
-		socle_field_error(&errors, "from", "Le début de la période suit sa fin.");
-	if (errors)
-		return socle_reply_invalid(req, errors);
-	if (to == NULL)
-		to = today;
-	/* By default, the year that ends on @p to. */
-	socle_date_add_months(to, -12, from_default);
-	socle_date_add_days(from_default, 1, from_default);
-	if (from == NULL)
-		from = from_default;
 	/* Covered: a fiche validated in the five years that end on @p to. */
 	socle_date_add_months(to, -60, since);
-
-	socle_db *db = socle_req_reader(req, &err);
-	json_t *divisions = db ? socle_db_query_new(db,
+	json_t *divisions = socle_db_query_new(db,
 		"SELECT COALESCE(SUBSTR(c.naf_code, 1, 2), '?') AS naf_division,"
 		" COUNT(*) AS companies, COALESCE(SUM(c.headcount), 0) AS workers,"
 		" SUM(CASE WHEN f.company_id IS NULL THEN 0 ELSE 1 END) AS companies_covered,"
@@ -209,11 +186,11 @@ static int indicators_get(socle_req *req, void *ud)
 		" WHERE c.joined_on IS NOT NULL AND c.joined_on <= :to"
 		"  AND (c.left_on IS NULL OR c.left_on > :to)"
 		" GROUP BY naf_division ORDER BY naf_division",
-		json_pack("{s:s, s:s}", "since", since, "to", to), &err) : NULL;
+		json_pack("{s:s, s:s}", "since", since, "to", to), err);
 	json_t *amt = divisions ? socle_db_query_new(db,
 		"SELECT type, COUNT(*) AS actions, COUNT(DISTINCT company_id) AS companies"
 		" FROM riskeval_amt WHERE done_on >= :from AND done_on <= :to GROUP BY type",
-		json_pack("{s:s, s:s}", "from", from, "to", to), &err) : NULL;
+		json_pack("{s:s, s:s}", "from", from, "to", to), err) : NULL;
 	/* Primary prevention actions proposed in the period, by their answer. */
 	json_t *prev = amt ? socle_db_query_one_new(db,
 		"SELECT COUNT(*) AS proposed,"
@@ -224,11 +201,11 @@ static int indicators_get(socle_req *req, void *ud)
 		" COALESCE(SUM(CASE WHEN parcours = 2 THEN 1 ELSE 0 END), 0) AS parcours_2,"
 		" COUNT(DISTINCT company_id) AS companies"
 		" FROM riskeval_prevention_action WHERE proposed_on >= :from AND proposed_on <= :to",
-		json_pack("{s:s, s:s}", "from", from, "to", to), &err) : NULL;
+		json_pack("{s:s, s:s}", "from", from, "to", to), err) : NULL;
 	if (prev == NULL) {
 		json_decref(divisions);
 		json_decref(amt);
-		return socle_reply_err(req, &err);
+		return NULL;
 	}
 	json_int_t companies = 0, covered = 0, workers = 0, workers_covered = 0;
 	size_t i;
@@ -260,13 +237,43 @@ static int indicators_get(socle_req *req, void *ud)
 		                                         "companies", nc));
 	}
 	json_decref(amt);
-	return socle_reply_json(req, 200, json_pack(
+	return json_pack(
 		"{s:s, s:s, s:s, s:{s:I, s:I, s:f, s:I, s:I, s:f}, s:o, s:o, s:o}", "from", from,
 		"to", to,
 		"fiche_since", since, "fiche_coverage", "companies", companies, "companies_covered",
 		covered, "companies_covered_pct", pct(covered, companies), "workers", workers,
 		"workers_covered", workers_covered, "workers_covered_pct", pct(workers_covered, workers),
-		"by_naf_division", divisions, "amt_by_type", by_type, "prevention_actions", prev));
+		"by_naf_division", divisions, "amt_by_type", by_type, "prevention_actions", prev);
+}
+
+static int indicators_get(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	char today[SOCLE_DATE_SIZE], from_default[SOCLE_DATE_SIZE];
+	json_t *errors = NULL;
+	(void)ud;
+
+	socle_date_today(today);
+	const char *to = socle_req_query(req, "to");
+	const char *from = socle_req_query(req, "from");
+	if (to != NULL && !socle_date_valid(to))
+		socle_field_error(&errors, "to", "Date attendue au format AAAA-MM-JJ.");
+	if (from != NULL && !socle_date_valid(from))
+		socle_field_error(&errors, "from", "Date attendue au format AAAA-MM-JJ.");
+	if (errors == NULL && from && to && strcmp(from, to) > 0)
+		socle_field_error(&errors, "from", "Le début de la période suit sa fin.");
+	if (errors)
+		return socle_reply_invalid(req, errors);
+	if (to == NULL)
+		to = today;
+	/* By default, the year that ends on @p to. */
+	socle_date_add_months(to, -12, from_default);
+	socle_date_add_days(from_default, 1, from_default);
+	if (from == NULL)
+		from = from_default;
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *out = db ? riskeval_indicators(db, from, to, &err) : NULL;
+	return out ? socle_reply_json(req, 200, out) : socle_reply_err(req, &err);
 }
 
 static const struct socle_route amt_routes[] = {

@@ -286,6 +286,11 @@ static int drawer_put(socle_req *req, void *ud)
 		return socle_reply_error(req, 400, "invalid", "Corps JSON attendu (un objet).");
 	if (drawer_check(dw.d, dw.answers, &errors) > 0)
 		return socle_reply_invalid(req, errors);
+	int unknown = riskeval_thesaurus_require(socle_req_service(req),
+	                                         json_object_get(dw.answers, "risques"),
+	                                         "risques.risques", &errors, &err);
+	if (unknown != 0)
+		return unknown > 0 ? socle_reply_invalid(req, errors) : socle_reply_err(req, &err);
 	if (socle_service_write(socle_req_service(req), drawer_tx, &dw, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);

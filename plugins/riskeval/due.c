@@ -233,15 +233,89 @@ static int by_priority(const void *pa, const void *pb)
 	return (i > j) - (i < j);
 }
 
-/* GET /riskeval/fiches/due[?within_days=90]: the team's list. Every member
- * company of the copy, with its due date; kept: those without a validated
- * fiche, and those whose fiche is due within the window (or overdue);
- * ordered by the rule point riskeval_priority (each row carries its
- * answer), then due date, then company. */
+/* The team's list on @p today (see riskeval.h). Every member company of the
+ * copy, with its due date; kept: those without a validated fiche, and those
+ * whose fiche is due within the window (or overdue); ordered by the rule
+ * point riskeval_priority (each row carries its answer), then due date,
+ * then company. */
+json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today, long within,
+                            socle_err *err)
+{
+	char horizon[SOCLE_DATE_SIZE];
+
+	socle_date_add_days(today, within, horizon);
+	json_t *rows = socle_db_query(db,
+		"SELECT c.company_id, c.legal_name, c.naf_code, c.joined_on, c.headcount,"
+		" (SELECT MAX(f.version) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
+		"  AND f.status = 'validated') AS last_version,"
+		" (SELECT COUNT(*) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
+		"  AND f.status = 'draft') AS has_draft"
+		" FROM riskeval_company c WHERE c.status = 'member' ORDER BY c.company_id LIMIT 100000",
+		NULL, err);
+	if (rows == NULL)
+		return NULL;
+	json_t *items = json_array();
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		int64_t id = json_integer_value(json_object_get(row, "company_id"));
+		json_t *due = riskeval_fiche_due(svc, db, id, today, err);
+
+		if (due == NULL) {
+			if (err->code == SOCLE_E_CONFLICT || err->code == SOCLE_E_NOTFOUND) {
+				*err = (socle_err)SOCLE_ERR_INIT; /* left meanwhile: not on the list */
+				continue;
+			}
+			json_decref(items);
+			json_decref(rows);
+			return NULL;
+		}
+		const char *on = json_string_value(json_object_get(due, "due_on"));
+		bool valid = json_is_integer(json_object_get(row, "last_version")) &&
+		             !json_is_true(json_object_get(due, "overdue"));
+		if (!valid || strcmp(on, horizon) <= 0) {
+			json_object_set_new(row, "has_draft",
+			                    json_boolean(json_integer_value(json_object_get(row, "has_draft"))));
+			json_object_set(row, "due", due);
+			json_object_set_new(row, "valid_fiche", json_boolean(valid));
+			json_t *pr = priority_of(svc, row, today, err);
+			if (pr == NULL) {
+				json_decref(due);
+				json_decref(items);
+				json_decref(rows);
+				return NULL;
+			}
+			json_object_set_new(row, "priority", pr);
+			json_array_append(items, row);
+		}
+		json_decref(due);
+	}
+	json_decref(rows);
+	/* riskeval_priority's order: the highest score first, then the earliest
+	 * due date, then the company (qsort over a plain array: the list may
+	 * hold every member company). */
+	size_t n = json_array_size(items);
+	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (n && v == NULL) {
+		json_decref(items);
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		return NULL;
+	}
+	for (size_t k = 0; k < n; k++)
+		v[k] = json_incref(json_array_get(items, k));
+	qsort(v, n, sizeof(*v), by_priority);
+	json_array_clear(items);
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(items, v[k]);
+	free(v);
+	return json_pack("{s:o, s:s, s:s}", "items", items, "on_date", today, "horizon", horizon);
+}
+
+/* GET /riskeval/fiches/due[?within_days=90]: the team's list. */
 static int fiches_due_list(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	char today[SOCLE_DATE_SIZE], horizon[SOCLE_DATE_SIZE];
+	char today[SOCLE_DATE_SIZE];
 	long within = 90;
 	const char *w = socle_req_query(req, "within_days");
 	(void)ud;
@@ -257,73 +331,10 @@ static int fiches_due_list(socle_req *req, void *ud)
 		}
 	}
 	socle_date_today(today);
-	socle_date_add_days(today, within, horizon);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *rows = db ? socle_db_query(db,
-		"SELECT c.company_id, c.legal_name, c.naf_code, c.joined_on, c.headcount,"
-		" (SELECT MAX(f.version) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
-		"  AND f.status = 'validated') AS last_version,"
-		" (SELECT COUNT(*) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
-		"  AND f.status = 'draft') AS has_draft"
-		" FROM riskeval_company c WHERE c.status = 'member' ORDER BY c.company_id LIMIT 100000",
-		NULL, &err) : NULL;
-	if (rows == NULL)
-		return socle_reply_err(req, &err);
-	json_t *items = json_array();
-	size_t i;
-	json_t *row;
-	json_array_foreach(rows, i, row) {
-		int64_t id = json_integer_value(json_object_get(row, "company_id"));
-		json_t *due = riskeval_fiche_due(socle_req_service(req), db, id, today, &err);
-
-		if (due == NULL) {
-			if (err.code == SOCLE_E_CONFLICT || err.code == SOCLE_E_NOTFOUND) {
-				err = (socle_err)SOCLE_ERR_INIT; /* left meanwhile: not on the list */
-				continue;
-			}
-			json_decref(items);
-			json_decref(rows);
-			return socle_reply_err(req, &err);
-		}
-		const char *on = json_string_value(json_object_get(due, "due_on"));
-		bool valid = json_is_integer(json_object_get(row, "last_version")) &&
-		             !json_is_true(json_object_get(due, "overdue"));
-		if (!valid || strcmp(on, horizon) <= 0) {
-			json_object_set_new(row, "has_draft",
-			                    json_boolean(json_integer_value(json_object_get(row, "has_draft"))));
-			json_object_set(row, "due", due);
-			json_object_set_new(row, "valid_fiche", json_boolean(valid));
-			json_t *pr = priority_of(socle_req_service(req), row, today, &err);
-			if (pr == NULL) {
-				json_decref(due);
-				json_decref(items);
-				json_decref(rows);
-				return socle_reply_err(req, &err);
-			}
-			json_object_set_new(row, "priority", pr);
-			json_array_append(items, row);
-		}
-		json_decref(due);
-	}
-	json_decref(rows);
-	/* riskeval_priority's order: the highest score first, then the earliest
-	 * due date, then the company (qsort over a plain array: the list may
-	 * hold every member company). */
-	size_t n = json_array_size(items);
-	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
-	if (n && v == NULL) {
-		json_decref(items);
-		return SOCLE_E_NOMEM;
-	}
-	for (size_t k = 0; k < n; k++)
-		v[k] = json_incref(json_array_get(items, k));
-	qsort(v, n, sizeof(*v), by_priority);
-	json_array_clear(items);
-	for (size_t k = 0; k < n; k++)
-		json_array_append_new(items, v[k]);
-	free(v);
-	return socle_reply_json(req, 200, json_pack("{s:o, s:s, s:s}", "items", items, "on_date",
-	                                            today, "horizon", horizon));
+	json_t *out = db ? riskeval_fiches_due(socle_req_service(req), db, today, within, &err)
+	                 : NULL;
+	return out ? socle_reply_json(req, 200, out) : socle_reply_err(req, &err);
 }
 
 static const struct socle_field duerp_fields[] = {

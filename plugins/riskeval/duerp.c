@@ -212,6 +212,39 @@ static int upload_tx(socle_db *wdb, void *ud, socle_err *err)
 		json_object_get(u->update, "headcount")), err);
 }
 
+int riskeval_duerp_store(socle_req *req, int64_t company, const json_t *fields,
+                         const unsigned char *bytes, size_t len, int64_t *id, socle_err *err)
+{
+	char today[SOCLE_DATE_SIZE];
+	const char *version_on = json_string_value(json_object_get(fields, "version_on"));
+
+	socle_date_today(today);
+	socle_db *db = socle_req_reader(req, err);
+	json_t *update = db ? riskeval_duerp_update(socle_req_service(req), db, company, version_on,
+	                                            today, err)
+	                    : NULL;
+	if (update == NULL)
+		return err->code ? err->code : SOCLE_E_NOMEM;
+	char sha[SOCLE_FILE_HASH_HEX];
+	/* Durable on disk before the transaction that names it. */
+	int rc = socle_file_put(socle_req_service(req), bytes, len, sha, err);
+
+	if (rc != 0) {
+		json_decref(update);
+		return rc;
+	}
+	struct upload u = {.req = req, .company = company, .body = fields, .sha256 = sha,
+	                   .size = (int64_t)len, .update = update};
+
+	memcpy(u.received_on, today, sizeof(today));
+	/* R4121-4: kept 40 years from the version's own date. */
+	socle_date_add_months(version_on, 12 * DUERP_KEEP_YEARS, u.keep_until);
+	rc = socle_service_write(socle_req_service(req), upload_tx, &u, err);
+	json_decref(update);
+	*id = u.id;
+	return rc;
+}
+
 /* POST /riskeval/companies/{id}/duerp/versions: the company's employer users. */
 static int duerp_upload(socle_req *req, void *ud)
 {
@@ -243,6 +276,9 @@ static int duerp_upload(socle_req *req, void *ud)
 	if (!extension_is(filename, format))
 		socle_field_error(&errors, "filename", "Le nom du fichier doit finir par « .%s », le "
 		                  "format déclaré.", format);
+	if (riskeval_thesaurus_require(socle_req_service(req), json_object_get(b, "risks"), "risks",
+	                               &errors, &err) < 0)
+		return socle_reply_err(req, &err);
 	if (errors)
 		return socle_reply_invalid(req, errors);
 
@@ -278,36 +314,16 @@ static int duerp_upload(socle_req *req, void *ud)
 		socle_field_error(&errors, "content_base64", "%s", msg);
 		return socle_reply_invalid(req, errors);
 	}
-	socle_db *db = socle_req_reader(req, &err);
-	json_t *update = db ? riskeval_duerp_update(socle_req_service(req), db, company, version_on,
-	                                            today, &err)
-	                    : NULL;
-	if (update == NULL) {
-		free(bytes);
-		return socle_reply_err(req, &err);
-	}
-	char sha[SOCLE_FILE_HASH_HEX];
-	/* Durable on disk before the transaction that names it. */
-	int rc = socle_file_put(socle_req_service(req), bytes, len, sha, &err);
+	int64_t id = 0;
+	int rc = riskeval_duerp_store(req, company, b, bytes, len, &id, &err);
 
 	free(bytes);
-	if (rc != 0) {
-		json_decref(update);
-		return socle_reply_err(req, &err);
-	}
-	struct upload u = {.req = req, .company = company, .body = b, .sha256 = sha,
-	                   .size = (int64_t)len, .update = update};
-
-	memcpy(u.received_on, today, sizeof(today));
-	/* R4121-4: kept 40 years from the version's own date. */
-	socle_date_add_months(version_on, 12 * DUERP_KEEP_YEARS, u.keep_until);
-	rc = socle_service_write(socle_req_service(req), upload_tx, &u, &err);
-	json_decref(update);
 	if (rc != 0)
 		return socle_reply_err(req, &err);
-	json_t *row = socle_db_query_one_new(db, "SELECT " VERSION_COLUMNS " FROM riskeval_duerp"
-	                                     " WHERE id = :id", json_pack("{s:I}", "id",
-	                                     (json_int_t)u.id), &err);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *row = db ? socle_db_query_one_new(db, "SELECT " VERSION_COLUMNS " FROM riskeval_duerp"
+	                                          " WHERE id = :id", json_pack("{s:I}", "id",
+	                                          (json_int_t)id), &err) : NULL;
 	if (row == NULL)
 		return socle_reply_err(req, &err);
 	version_view(row);

@@ -183,6 +183,16 @@ static int draft_put(socle_req *req, void *ud)
 	else if (riskeval_content_check(dw.content, &dw.errors) > 0) {
 		json_decref(empty);
 		return socle_reply_invalid(req, dw.errors);
+	} else {
+		/* Risks are coded with the service's thesaurus (riskeval_exposures.lua). */
+		int unknown = riskeval_thesaurus_require(
+			socle_req_service(req), json_object_get(json_object_get(dw.content,
+			"expositions_actions"), "risques"), "content.expositions_actions.risques",
+			&dw.errors, &err);
+		if (unknown != 0) {
+			json_decref(empty);
+			return unknown > 0 ? socle_reply_invalid(req, dw.errors) : socle_reply_err(req, &err);
+		}
 	}
 	int rc = socle_service_write(socle_req_service(req), draft_tx, &dw, &err);
 	json_decref(empty);
@@ -555,4 +565,9 @@ static const struct socle_route fiche_routes[] = {
 int riskeval_fiche_init(socle_plugin *p, socle_err *err)
 {
 	return socle_plugin_add_routes(p, fiche_routes, SOCLE_COUNT(fiche_routes), err);
+}
+
+json_t *riskeval_fiche_visible(socle_req *req, socle_db *db, int64_t company, int64_t v)
+{
+	return visible_version(req, db, company, v);
 }

@@ -113,10 +113,26 @@ static const char riskeval_sql_v3[] =
 	"  updated_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (company_id, drawer));";
 
+/* The DUERP the company fills in online (issue 14 item 3): one working copy
+ * per company, its content as JSON (checked by online.c); each saving as a
+ * version goes to the vault (riskeval_duerp), never changed. */
+static const char riskeval_sql_v4[] =
+	"CREATE TABLE riskeval_duerp_online ("
+	"  company_id INTEGER PRIMARY KEY,"
+	"  model TEXT NOT NULL,"
+	"  prefilled INTEGER NOT NULL,"
+	"  content TEXT NOT NULL,"
+	"  created_by INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_by INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  last_saved_duerp_id INTEGER);";
+
 static const struct socle_migration riskeval_migrations[] = {
 	{1, riskeval_sql_v1},
 	{2, riskeval_sql_v2},
 	{3, riskeval_sql_v3},
+	{4, riskeval_sql_v4},
 };
 
 static const struct socle_event_decl riskeval_events[] = {
@@ -283,9 +299,19 @@ static int riskeval_init(socle_plugin *p, socle_err *err)
 	    (rc = riskeval_due_init(p, err)) || (rc = riskeval_fiche_init(p, err)) ||
 	    (rc = riskeval_amt_init(p, err)) || (rc = riskeval_duerp_init(p, err)) ||
 	    (rc = riskeval_prevention_init(p, err)) || (rc = riskeval_drawers_init(p, err)) ||
-	    (rc = riskeval_headcount_init(p, err)))
+	    (rc = riskeval_headcount_init(p, err)) || (rc = riskeval_catalogue_init(p, err)) ||
+	    (rc = riskeval_online_init(p, err)) || (rc = riskeval_fiche_doc_init(p, err)))
 		return rc;
 	return 0;
+}
+
+/* The catalogue checked first (a model naming an unknown code stops the
+ * start), then the demo data. */
+static int riskeval_start(socle_plugin *p, socle_err *err)
+{
+	int rc = riskeval_catalogue_start(p, err);
+
+	return rc ? rc : riskeval_demo_start(p, err);
 }
 
 SOCLE_PLUGIN_DEFINE(riskeval,
@@ -294,4 +320,4 @@ SOCLE_PLUGIN_DEFINE(riskeval,
 	           "transmise, échéances expliquées, actions en milieu de travail et indicateurs",
 	.requires = (const char *const[]){"membership", NULL},
 	.init = riskeval_init,
-	.start = riskeval_demo_start);
+	.start = riskeval_start);

@@ -17,6 +17,13 @@
  *               and what it pre-fills in the next fiche draft
  *   headcount.c the rule point company_headcount (the DUERP's thresholds)
  *   demo.c      demo data: a fiche and a DUERP for a few demo companies
+ *   catalogue.c the thesaurus of exposures and the DUERP models (Lua data
+ *               files of the service), rule points riskeval_catalogue and
+ *               risk_rating
+ *   online.c    the DUERP the company fills in online (work units, rated
+ *               risks, measures, action list or PAPRIPACT), its document
+ *               (HTML, PDF) and its saving into the vault
+ *   fiche_doc.c the fiche d'entreprise as a document (HTML, PDF)
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_RISKEVAL_H
 #define SOCLE_PLUGIN_RISKEVAL_H
@@ -95,6 +102,36 @@ int riskeval_prevention_init(socle_plugin *p, socle_err *err);
 /* demo.c: the demo data of services whose settings say "demo_data": true. */
 int riskeval_demo_start(socle_plugin *p, socle_err *err);
 
+/* ---- catalogue.c ---- */
+/* riskeval_catalogue's answer {exposures, models} (models always a list): a
+ * new object, NULL with @p err set. */
+json_t *riskeval_catalogue(socle_service *svc, socle_err *err);
+/* The thesaurus entry {code, libelle, famille} of @p code, or NULL. */
+const json_t *riskeval_thesaurus_find(const json_t *catalogue, const char *code);
+/* The model of NAF division @p division ("47"), or NULL (borrowed). */
+json_t *riskeval_model_find(const json_t *catalogue, const char *division);
+/* The codes of @p list (strings, or objects with "code") absent from the
+ * service's thesaurus, each a field error named "<name>[i].code" (objects) or
+ * "<name>" (strings): their number, or a negative code with @p err set. */
+int riskeval_thesaurus_require(socle_service *svc, const json_t *list, const char *name,
+                               json_t **errors, socle_err *err);
+/* risk_rating's answer for @p risk {code, famille?, gravite, probabilite}. */
+json_t *riskeval_risk_rating(socle_service *svc, const json_t *risk, socle_err *err);
+int riskeval_catalogue_init(socle_plugin *p, socle_err *err);
+int riskeval_catalogue_start(socle_plugin *p, socle_err *err);
+
+/* ---- online.c ---- */
+int riskeval_online_init(socle_plugin *p, socle_err *err);
+
+/* ---- fiche.c ---- */
+/* Version @p v of the company's fiche if the caller may read it (staff; the
+ * company's users once transmitted), else NULL once a 404 (or an error) was
+ * sent. */
+json_t *riskeval_fiche_visible(socle_req *req, socle_db *db, int64_t company, int64_t v);
+
+/* ---- fiche_doc.c ---- */
+int riskeval_fiche_doc_init(socle_plugin *p, socle_err *err);
+
 /* ---- duerp_format.c ---- */
 /* "pdf", "odt", "docx", "xlsx" (NULL-terminated) and their media types. */
 extern const char *const riskeval_duerp_formats[];
@@ -106,6 +143,12 @@ int riskeval_duerp_check_bytes(const char *format, const unsigned char *d, size_
                                size_t size);
 
 /* ---- duerp.c ---- */
+/* Store @p bytes (already checked as @p format) as a new version of the
+ * company's DUERP, as an upload does (file store, row, audit, event):
+ * @p fields holds version_on, format, filename, risks?, note?. The new row's
+ * id into *id. Not inside a write transaction. */
+int riskeval_duerp_store(socle_req *req, int64_t company, const json_t *fields,
+                         const unsigned char *bytes, size_t len, int64_t *id, socle_err *err);
 /* The service setting duerp_max_bytes (default 20 MiB). */
 int64_t riskeval_duerp_max_bytes(socle_service *svc);
 /* duerp_update_due for the company (its declared headcount) and a last
@@ -117,7 +160,19 @@ json_t *riskeval_duerp_update(socle_service *svc, socle_db *db, int64_t company,
 json_t *riskeval_duerp_status(socle_service *svc, socle_db *db, int64_t company,
                               const char *today, socle_err *err);
 
+/* ---- amt.c ---- */
+/* The indicators of 3.2.1.4 (GET /riskeval/indicators): fiche coverage over
+ * the five years that end on @p to (service and per NAF division), AMT by
+ * type and prevention actions between @p from and @p to: a new object, NULL
+ * with @p err set. */
+json_t *riskeval_indicators(socle_db *db, const char *from, const char *to, socle_err *err);
+
 /* ---- due.c ---- */
+/* The team's list of fiches to establish on @p today, due within @p within
+ * days or without a valid fiche, in riskeval_priority's order:
+ * {items, on_date, horizon}, NULL with @p err set. */
+json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today, long within,
+                            socle_err *err);
 /* fiche_entreprise_due's answer for a company (reader or writer @p db), at
  * @p on_date: a new object, NULL with @p err set. */
 json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,

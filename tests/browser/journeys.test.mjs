@@ -387,6 +387,42 @@ try {
     }],
   ]);
 
+  // The DUERP help (issue 14 item 3): its own block, the riskeval plugin's.
+  await runSteps('online DUERP (the riskeval plugin\'s DUERP help)', [
+    ['the employer starts from the branch model, rates a risk, an error in place, saves, reads the guide', async () => {
+      await ep.goto(`${base}/demo/portal/adherent.html`);
+      await ep.getByRole('link', { name: 'Mon DUERP en ligne' }).click();
+      const start = ep.getByRole('form', { name: 'Choisir un modèle' });
+      await start.waitFor();
+      // The bakery's NAF code (10.71C) proposes the food industry's model.
+      assert.equal(await start.getByLabel(/^Modèle/).inputValue(), '10');
+      await checkPage(ep, 'employeur-24-duerp-modele');
+      await start.getByRole('button', { name: 'Commencer' }).click();
+      await ep.getByText('DUERP commencé').waitFor();
+      const f = ep.getByRole('form', { name: 'Mon DUERP' });
+      await f.getByLabel('Gravité').first().selectOption('3');
+      await f.getByLabel('Probabilité').first().selectOption('3');
+      await f.getByRole('button', { name: 'Ajouter une action' }).click();
+      await f.getByLabel('Mesure (obligatoire)', { exact: true }).fill('Aide à la manutention des sacs de farine');
+      await f.getByLabel(/^Coût estimé/).fill('beaucoup');
+      await f.getByRole('button', { name: 'Enregistrer mon DUERP' }).click();
+      await f.locator('.field-error').first().waitFor();
+      assert.equal(await f.getByLabel(/^Coût estimé/).getAttribute('aria-invalid'), 'true');
+      await checkPage(ep, 'employeur-25-duerp-erreur');
+      await f.getByLabel(/^Coût estimé/).fill('1 200');
+      await f.getByRole('button', { name: 'Enregistrer mon DUERP' }).click();
+      await ep.getByText('DUERP enregistré.').waitFor();
+      await ep.getByText('Cotation : 9, risque élevé, priorité 2.').waitFor();
+      const d = await doctor('GET', '/riskeval/companies/1/duerp/online');
+      assert.equal(d.content.actions[0].cout, 1200);
+      assert.equal(d.content.unites[0].risques[0].rating.level, 'eleve');
+      await checkPage(ep, 'employeur-26-duerp');
+      await ep.getByRole('link', { name: 'Lire le guide méthodologique' }).click();
+      await ep.getByRole('heading', { name: 'La méthode en cinq étapes' }).waitFor();
+      await checkPage(ep, 'employeur-27-duerp-guide');
+    }],
+  ]);
+
   await runSteps('refusals', [
     ['an employer on another company\'s URL: told so, shown nothing', async () => {
       for (const p of ['portal/adherent.html', 'membership/effectifs.html', 'tracking/visites.html', 'riskeval/prevention.html']) {

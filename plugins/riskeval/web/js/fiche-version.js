@@ -1,6 +1,6 @@
 // One transmitted version of the fiche d'entreprise, read by the company as a
 // document (espace adhérent): its four pages and the letter, printable.
-import { page, run, h, api, dateFr, url } from '../../portal/js/portal.js';
+import { page, run, h, api, API, dateFr, url } from '../../portal/js/portal.js';
 import { documentOf } from './content.js';
 
 run(async () => {
@@ -11,6 +11,8 @@ run(async () => {
   main.querySelector('h1').textContent = `Fiche d'entreprise, version ${v.version}`;
   main.append(
     h('p', {}, `${company.legal_name || ''} — validée le ${dateFr(v.validated_on)}, transmise le ${dateFr(v.transmitted_on)}.`),
+    h('p', {}, h('a', { href: `${API}/riskeval/companies/${company.id}/fiche/versions/${v.version}/document.pdf` },
+      `Télécharger la version ${v.version} en PDF`)),
     ...documentOf(v.content || {}),
     h('p', {}, h('a', { href: url('riskeval', 'prevention.html', mine.length > 1 ? { entreprise: company.id } : null) },
       'Retour à la prévention des risques')));

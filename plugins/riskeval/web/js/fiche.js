@@ -2,7 +2,7 @@
 // draft as a form (annex 5.2, pre-filled by the API), validation by the
 // médecin, transmission of a validated version, each version to read, and
 // the company's self-assessment answers.
-import { page, run, h, api, ApiError, dateFr, form, notice, table, url } from '../../portal/js/portal.js';
+import { page, run, h, api, API, ApiError, dateFr, form, notice, table, url } from '../../portal/js/portal.js';
 import { documentOf, formFields, contentOf, clearErrors } from './content.js';
 import { drawersRead } from './drawers.js';
 
@@ -21,8 +21,18 @@ run(async () => {
   const versionsBox = h('section', { 'aria-labelledby': 'versions' });
   const reading = h('div', { tabindex: '-1' });
   const selfBox = h('section', { 'aria-labelledby': 'auto' });
+  const duerpBox = h('section', { 'aria-labelledby': 'duerp-en-ligne' });
   main.append(h('p', {}, h('a', { href: url('riskeval', 'fiches.html') }, 'Retour à la liste des fiches')),
-    status, dueBox, draftBox, versionsBox, reading, selfBox);
+    status, dueBox, draftBox, versionsBox, reading, selfBox, duerpBox);
+  // The company's online DUERP, if it started one: the team reads it (it is
+  // the company's to write), e.g. before the gap analysis.
+  let online = null;
+  try { online = await api(`${base}/duerp/online`); } catch (err) { if (!(err instanceof ApiError) || err.status !== 404) throw err; }
+  duerpBox.replaceChildren(h('h2', { id: 'duerp-en-ligne' }, 'DUERP en ligne de l\'entreprise'),
+    online ? h('p', {}, `${online.content.unites.length} unité(s) de travail, ${online.content.unites.reduce((n, u) => n + (u.risques || []).length, 0)} risque(s), `
+      + `${(online.content.actions || []).length} action(s), ${online.plan.kind === 'papripact' ? 'en PAPRIPACT (50 salariés et plus)' : 'en liste d\'actions (moins de 50 salariés)'}. `,
+    h('a', { href: `${API}${base}/duerp/online/document` }, 'Lire le DUERP en ligne'))
+      : h('p', {}, 'L\'entreprise n\'a pas commencé de DUERP en ligne.'));
   // What the company says of itself (its self-assessment), to check on site.
   const answers = (await api(`${base}/self-assessment`)).drawers;
   selfBox.replaceChildren(h('h2', { id: 'auto' }, 'Auto-évaluation de l\'entreprise'),
@@ -83,7 +93,8 @@ run(async () => {
               const full = await api(`${base}/fiche/versions/${v.version}`);
               reading.replaceChildren(h('h2', {}, `Version ${v.version}`), ...documentOf(full.content || {}));
               reading.focus();
-            } }, `Lire la version ${v.version}`),
+            } }, `Lire la version ${v.version}`), ' ',
+            h('a', { href: `${API}${base}/fiche/versions/${v.version}/document.pdf` }, `PDF de la version ${v.version}`), ' ',
             !v.transmitted_on && drafter ? h('button', { type: 'button', onclick: async () => {
               try {
                 await api(`${base}/fiche/versions/${v.version}/transmit`, { method: 'POST', body: {} });
