@@ -766,7 +766,29 @@ static const struct socle_route application_routes[] = {
 	{SOCLE_POST, "/membership/applications", SOCLE_CAP_PUBLIC, 256 * 1024, route_apply, NULL},
 };
 
+static const struct socle_route_doc application_docs[] = {
+	{SOCLE_GET, "/membership/risks",
+	 "Les risques professionnels et leurs codes stables ; ceux du suivi renforcé (R4624-23 I)"
+	 " sont signalés.", NULL, 0, NULL, 0, "{items: [{code, label, sir, basis}]}."},
+	{SOCLE_GET, "/membership/application-form",
+	 "Ce que le formulaire d'adhésion présente : risques, questions de prévention, effectifs"
+	 " particuliers, modes de paiement, nomenclatures NAF et l'offre du service.", NULL, 0,
+	 NULL, 0,
+	 "{service {id, name}, offer_url, risks [], prevention_questions [], followup_counts [],"
+	 " payment_modes [], naf_versions []}."},
+	{SOCLE_POST, "/membership/applications",
+	 "Déposer une demande d'adhésion en ligne (public, nombre de demandes limité).",
+	 application_fields, SOCLE_COUNT(application_fields), NULL, 0,
+	 "201 {id, status: \"applied\", reference} ; 422 avec une erreur par champ, rien n'est"
+	 " enregistré."},
+};
+
 int membership_application_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, application_routes, SOCLE_COUNT(application_routes), err);
+	int rc = socle_plugin_add_routes(p, application_routes, SOCLE_COUNT(application_routes),
+	                                 err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, application_docs, SOCLE_COUNT(application_docs),
+	                                         err);
 }

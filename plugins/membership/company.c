@@ -521,6 +521,41 @@ static const struct socle_route company_routes[] = {
 	 NULL},
 };
 
+static const struct socle_field companies_query[] = {
+	{.name = "status", .type = SOCLE_F_ENUM, .choices = status_choices},
+	{.name = "q", .type = SOCLE_F_STRING, .min = 1, .max = 100},
+	MEMBERSHIP_PAGE_QUERY,
+};
+static const struct socle_field page_query[] = {MEMBERSHIP_PAGE_QUERY};
+
+#define COMPANY_ROW                                                                            \
+	"{id, reference, status, member_number, siret, legal_name, naf_code, headcount, postcode," \
+	" city, joined_on, created_at}"
+
+static const struct socle_route_doc company_docs[] = {
+	{SOCLE_GET, "/membership/applications",
+	 "Les demandes d'adhésion à examiner (par défaut celles en attente), par nom ou SIRET.", NULL,
+	 0, companies_query, SOCLE_COUNT(companies_query),
+	 "{items: [" COMPANY_ROW "], next_cursor}, du plus récent au plus ancien."},
+	{SOCLE_GET, "/membership/companies",
+	 "Chercher une entreprise par statut, nom ou début de SIRET (l'équipe du service).", NULL, 0,
+	 companies_query, SOCLE_COUNT(companies_query),
+	 "{items: [" COMPANY_ROW "], next_cursor}, du plus récent au plus ancien."},
+	{SOCLE_GET, "/membership/companies/{id}",
+	 "Une entreprise : identité, adresse, contact, établissements, paiement (IBAN masqué).", NULL,
+	 0, NULL, 0,
+	 "{id, reference, status, member_number, siret, siren, legal_name, naf_code, naf_version,"
+	 " headcount, address {line, postcode, city}, contact {name, email, phone}, exposures,"
+	 " followup_counts, prevention_answers, joined_on, left_on, rejection_reason, decided_at,"
+	 " created_at, establishments [], payment {mode, mandate_reference, iban_masked,"
+	 " account_holder, signed_at, revoked_at}}."},
+	{SOCLE_GET, "/membership/my/companies",
+	 "Mes entreprises et mes rôles dans chacune (utilisateur d'une entreprise).", NULL, 0,
+	 page_query, SOCLE_COUNT(page_query),
+	 "{items: [{id, member_number, status, siret, legal_name, joined_on, roles []}],"
+	 " next_cursor}."},
+};
+
 int membership_company_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -532,7 +567,8 @@ int membership_company_init(socle_plugin *p, socle_err *err)
 	                                      SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN) |
 	                                              SOCLE_ROLE_BIT(SOCLE_ROLE_ASSISTANT_MEDICAL),
 	                                      err)) ||
-	    (rc = socle_plugin_add_routes(p, company_routes, SOCLE_COUNT(company_routes), err)))
+	    (rc = socle_plugin_add_routes(p, company_routes, SOCLE_COUNT(company_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, company_docs, SOCLE_COUNT(company_docs), err)))
 		return rc;
 	return 0;
 }

@@ -414,8 +414,30 @@ static const struct socle_route company_user_routes[] = {
 	 route_user_delete, NULL},
 };
 
+#define USER_SHAPE "{user_id, email, name, invited_at, roles [], invitation_pending}"
+
+static const struct socle_route_doc company_user_docs[] = {
+	{SOCLE_GET, "/membership/companies/{id}/users",
+	 "Les utilisateurs de l'entreprise et leurs rôles (son administrateur, l'équipe du"
+	 " service).", NULL, 0, NULL, 0, "{items: [" USER_SHAPE "]}."},
+	{SOCLE_POST, "/membership/companies/{id}/users",
+	 "Inviter une personne dans l'entreprise avec ses rôles : un courriel d'invitation part.",
+	 user_fields, SOCLE_COUNT(user_fields), NULL, 0, "201 : l'utilisateur " USER_SHAPE "."},
+	{SOCLE_PATCH, "/membership/companies/{id}/users/{user_id}",
+	 "Changer les rôles d'un utilisateur ; le dernier administrateur garde le sien.",
+	 user_patch_fields, SOCLE_COUNT(user_patch_fields), NULL, 0,
+	 "L'utilisateur " USER_SHAPE "."},
+	{SOCLE_DELETE, "/membership/companies/{id}/users/{user_id}",
+	 "Retirer un utilisateur de l'entreprise (jamais le dernier administrateur) ; ses"
+	 " invitations sont annulées.", NULL, 0, NULL, 0, "{user_id, removed: true}."},
+};
+
 int membership_company_users_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, company_user_routes, SOCLE_COUNT(company_user_routes),
-	                               err);
+	int rc = socle_plugin_add_routes(p, company_user_routes, SOCLE_COUNT(company_user_routes),
+	                                 err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, company_user_docs,
+	                                         SOCLE_COUNT(company_user_docs), err);
 }

@@ -498,6 +498,32 @@ static const struct socle_route fee_routes[] = {
 	{SOCLE_GET, "/membership/fee-band", SOCLE_CAP_AUTHENTICATED, 0, route_band_get, NULL},
 };
 
+static const struct socle_field year_query[] = {
+	{.name = "year", .type = SOCLE_F_INT, .min = YEAR_MIN, .max = YEAR_MAX},
+};
+static const struct socle_field page_query[] = {MEMBERSHIP_PAGE_QUERY};
+
+static const struct socle_route_doc fee_docs[] = {
+	{SOCLE_GET, "/membership/companies/{id}/fee",
+	 "La cotisation que l'entreprise paierait pour une année (par défaut l'année en cours),"
+	 " avec la fourchette nationale.", NULL, 0, year_query, SOCLE_COUNT(year_query),
+	 "{company_id, year, amount_per_worker, units, total, lines [], band, compliant,"
+	 " message (hors fourchette), fee_exception_id (exception)}."},
+	{SOCLE_POST, "/membership/fee-exceptions",
+	 "Enregistrer une décision d'assemblée générale qui sort la cotisation d'une année de la"
+	 " fourchette nationale.", exception_fields, SOCLE_COUNT(exception_fields), NULL, 0,
+	 "201 {id, year, amount_per_worker, decision_reference, decided_on}."},
+	{SOCLE_GET, "/membership/fee-exceptions",
+	 "Les exceptions de cotisation enregistrées, de la plus récente à la plus ancienne.", NULL,
+	 0, page_query, SOCLE_COUNT(page_query),
+	 "{items: [{id, year, amount_per_worker, decision_reference, decided_on, created_at}],"
+	 " next_cursor}."},
+	{SOCLE_GET, "/membership/fee-band",
+	 "La fourchette nationale de la cotisation d'une année (80 à 120 % du coût moyen"
+	 " national).", NULL, 0, year_query, SOCLE_COUNT(year_query),
+	 "{year, applies, national_average_cost, min, max, basis}."},
+};
+
 int membership_fee_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -505,7 +531,8 @@ int membership_fee_init(socle_plugin *p, socle_err *err)
 	if ((rc = socle_plugin_add_capability(p, CAP_FEE_EXCEPTION,
 	                                      SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN), err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &rule_membership_fee, err)) ||
-	    (rc = socle_plugin_add_routes(p, fee_routes, SOCLE_COUNT(fee_routes), err)))
+	    (rc = socle_plugin_add_routes(p, fee_routes, SOCLE_COUNT(fee_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, fee_docs, SOCLE_COUNT(fee_docs), err)))
 		return rc;
 	return 0;
 }

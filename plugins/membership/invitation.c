@@ -267,7 +267,19 @@ static const struct socle_route invitation_routes[] = {
 	{SOCLE_POST, "/membership/invitations/accept", SOCLE_CAP_PUBLIC, 4096, route_accept, NULL},
 };
 
+static const struct socle_route_doc invitation_docs[] = {
+	{SOCLE_POST, "/membership/invitations/accept",
+	 "Accepter une invitation en choisissant son mot de passe (public, nombre d'essais limité).",
+	 accept_fields, SOCLE_COUNT(accept_fields), NULL, 0,
+	 "{user_id, company_id, status: \"active\"} ; 410 quand l'invitation a servi, a expiré"
+	 " ou a été annulée."},
+};
+
 int membership_invitation_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, invitation_routes, SOCLE_COUNT(invitation_routes), err);
+	int rc = socle_plugin_add_routes(p, invitation_routes, SOCLE_COUNT(invitation_routes), err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, invitation_docs, SOCLE_COUNT(invitation_docs),
+	                                         err);
 }

@@ -467,12 +467,40 @@ static const struct socle_route invoice_routes[] = {
 	 route_invoice_cancel, NULL},
 };
 
+static const struct socle_field page_query[] = {MEMBERSHIP_PAGE_QUERY};
+
+#define INVOICE_SHAPE                                                                          \
+	"{id, number, company_id, year, units, amount_per_worker, total, fee_exception_id,"      \
+	" issued_on, due_date, status, paid_on, cancelled_at, cancel_reason, created_at,"         \
+	" lines [{label, quantity, unit_price, amount}]}"
+
+static const struct socle_route_doc invoice_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/invoices",
+	 "Émettre la facture de cotisation d'une année (une seule facture en cours par année).",
+	 invoice_fields, SOCLE_COUNT(invoice_fields), NULL, 0,
+	 "201 : la facture " INVOICE_SHAPE " ; 422 hors de la fourchette nationale."},
+	{SOCLE_GET, "/membership/companies/{id}/invoices",
+	 "Les factures de l'entreprise, de la plus récente à la plus ancienne.", NULL, 0, page_query,
+	 SOCLE_COUNT(page_query),
+	 "{items: [{id, number, year, units, amount_per_worker, total, issued_on, due_date, status,"
+	 " paid_on}], next_cursor}."},
+	{SOCLE_GET, "/membership/companies/{id}/invoices/{iid}",
+	 "Une facture de l'entreprise et ses lignes.", NULL, 0, NULL, 0, INVOICE_SHAPE "."},
+	{SOCLE_POST, "/membership/companies/{id}/invoices/{iid}/paid",
+	 "Enregistrer le paiement d'une facture (à la date donnée, par défaut aujourd'hui).",
+	 paid_fields, SOCLE_COUNT(paid_fields), NULL, 0, "La facture " INVOICE_SHAPE "."},
+	{SOCLE_POST, "/membership/companies/{id}/invoices/{iid}/cancel",
+	 "Annuler une facture avec son motif ; son numéro n'est jamais réutilisé.", cancel_fields,
+	 SOCLE_COUNT(cancel_fields), NULL, 0, "La facture " INVOICE_SHAPE "."},
+};
+
 int membership_invoices_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_capability(p, CAP_INVOICE, SOCLE_ROLES_STAFF, err)) ||
-	    (rc = socle_plugin_add_routes(p, invoice_routes, SOCLE_COUNT(invoice_routes), err)))
+	    (rc = socle_plugin_add_routes(p, invoice_routes, SOCLE_COUNT(invoice_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, invoice_docs, SOCLE_COUNT(invoice_docs), err)))
 		return rc;
 	return 0;
 }

@@ -147,6 +147,11 @@ int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err
  * to *errors; returns the number of problems. */
 int membership_worker_check(socle_db *db, int64_t company_id, const json_t *in, bool partial,
                             const char *prefix, json_t **errors);
+/* The declared fields of a worker as POST takes them, and as PATCH takes
+ * them (end_date aside: an exit is POST .../exit). (worker.c) */
+#define MEMBERSHIP_WORKER_N_FIELDS 18
+extern const struct socle_field membership_worker_fields_new[MEMBERSHIP_WORKER_N_FIELDS];
+extern const struct socle_field membership_worker_fields_patch[MEMBERSHIP_WORKER_N_FIELDS - 1];
 /* The cross-field part of the check (dates, establishment) of a whole worker. */
 int membership_worker_check_dates(socle_db *db, int64_t company_id, const json_t *w,
                                   const char *prefix, json_t **errors);
@@ -233,6 +238,12 @@ json_t *membership_search_run(socle_db *db, const char *q, socle_err *err);
  * (struct membership_v1 of <socle/membership.h>). */
 struct membership_v1;
 extern const struct membership_v1 membership_v1_api;
+
+/* The query parameters of a paged list (socle_req_page), for the routes'
+ * descriptions (socle_route_doc). */
+#define MEMBERSHIP_PAGE_QUERY                                                                 \
+	{.name = "limit", .type = SOCLE_F_INT, .min = 1, .max = 500},                          \
+	{.name = "cursor", .type = SOCLE_F_STRING, .min = 1, .max = 64}
 
 /* ---- the settings of the plugin for a service (borrowed JSON object) ---- */
 const json_t *membership_settings(socle_service *svc);

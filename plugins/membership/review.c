@@ -316,7 +316,24 @@ static const struct socle_route review_routes[] = {
 	 NULL},
 };
 
+#define COMPANY_NOW "L'entreprise telle qu'elle est désormais (comme GET /membership/companies/{id})."
+
+static const struct socle_route_doc review_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/approve",
+	 "Accepter une adhésion : numéro d'adhérent, compte administrateur de l'entreprise et son"
+	 " courriel d'invitation.", approve_fields, SOCLE_COUNT(approve_fields), NULL, 0,
+	 COMPANY_NOW},
+	{SOCLE_POST, "/membership/companies/{id}/reject",
+	 "Refuser une demande d'adhésion avec son motif, envoyé au demandeur.", reject_fields,
+	 SOCLE_COUNT(reject_fields), NULL, 0, COMPANY_NOW},
+	{SOCLE_POST, "/membership/companies/{id}/leave",
+	 "Enregistrer le départ d'une entreprise adhérente.", leave_fields, SOCLE_COUNT(leave_fields),
+	 NULL, 0, COMPANY_NOW},
+};
+
 int membership_review_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, review_routes, SOCLE_COUNT(review_routes), err);
+	int rc = socle_plugin_add_routes(p, review_routes, SOCLE_COUNT(review_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, review_docs, SOCLE_COUNT(review_docs), err);
 }

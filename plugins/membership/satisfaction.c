@@ -102,6 +102,11 @@ static int route_satisfaction(socle_req *req, void *ud)
 	                                            (json_int_t)t.company_id, "status", "recorded"));
 }
 
+static const struct socle_field period[] = {
+	{.name = "from", .type = SOCLE_F_DATE},
+	{.name = "to", .type = SOCLE_F_DATE},
+};
+
 static json_t *indicator(json_int_t count, json_int_t sum, json_int_t satisfied)
 {
 	/* Rounded to 2 decimals (average) and 1 decimal (rate, in %), for people. */
@@ -123,10 +128,6 @@ static int route_indicators(socle_req *req, void *ud)
 	socle_err err = SOCLE_ERR_INIT;
 	const char *from = socle_req_query(req, "from"), *to = socle_req_query(req, "to");
 	json_t *chk = json_pack("{s:s?, s:s?}", "from", from, "to", to), *errors = NULL;
-	static const struct socle_field period[] = {
-		{.name = "from", .type = SOCLE_F_DATE},
-		{.name = "to", .type = SOCLE_F_DATE},
-	};
 	(void)ud;
 
 	if (socle_fields_check(chk, period, SOCLE_COUNT(period), NULL, &errors) > 0) {
@@ -173,8 +174,25 @@ static const struct socle_route satisfaction_routes[] = {
 	 NULL},
 };
 
+#define RESULT "{label, result {count, average, satisfied, satisfaction_rate}}"
+
+static const struct socle_route_doc satisfaction_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/satisfaction",
+	 "Répondre au questionnaire de satisfaction de l'adhésion (notes de 1 à 5, une fois par"
+	 " entreprise adhérente).", satisfaction_fields, SOCLE_COUNT(satisfaction_fields), NULL, 0,
+	 "201 {company_id, status: \"recorded\"}."},
+	{SOCLE_GET, "/membership/indicators/satisfaction",
+	 "Les deux indicateurs de satisfaction de l'adhésion sur une période (réponses de 4 ou 5 :"
+	 " satisfaits).", NULL, 0, period, SOCLE_COUNT(period),
+	 "{from, to, answers, interface " RESULT ", information " RESULT "}."},
+};
+
 int membership_satisfaction_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, satisfaction_routes, SOCLE_COUNT(satisfaction_routes),
-	                               err);
+	int rc = socle_plugin_add_routes(p, satisfaction_routes, SOCLE_COUNT(satisfaction_routes),
+	                                 err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, satisfaction_docs,
+	                                         SOCLE_COUNT(satisfaction_docs), err);
 }

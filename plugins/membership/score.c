@@ -390,12 +390,25 @@ static const struct socle_route score_routes[] = {
 	 route_score_get, NULL},
 };
 
+#define SCORE_SHAPE "{company_id, score, details [], explanation, answers, stored, computed_at}"
+
+static const struct socle_route_doc score_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/prevention-score",
+	 "Recalculer le score de culture de prévention, avec de nouvelles réponses le cas échéant"
+	 " (l'administrateur de l'entreprise, l'équipe du service).", score_body_fields,
+	 SOCLE_COUNT(score_body_fields), NULL, 0, SCORE_SHAPE "."},
+	{SOCLE_GET, "/membership/companies/{id}/prevention-score",
+	 "Le score de culture de prévention de l'entreprise et son explication.", NULL, 0, NULL, 0,
+	 SCORE_SHAPE " ; stored vaut false quand il est calculé à la volée."},
+};
+
 int membership_score_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_rule_point(p, &rule_prevention_score, err)) ||
 	    (rc = socle_plugin_add_routes(p, score_routes, SOCLE_COUNT(score_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, score_docs, SOCLE_COUNT(score_docs), err)) ||
 	    (rc = socle_plugin_on(p, "company.applied", score_on_applied, NULL, err)))
 		return rc;
 	return 0;
