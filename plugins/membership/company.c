@@ -138,13 +138,6 @@ static json_t *json_column(const char *text)
 	return v ? v : json_null();
 }
 
-json_t *membership_page_reply(json_t *rows, int limit)
-{
-	json_t *cursor = socle_page_cursor(rows, limit, "id");
-
-	return json_pack("{s:o, s:o}", "items", rows, "next_cursor", cursor);
-}
-
 int membership_company_audit(socle_db *wdb, socle_req *req, const char *action,
                              int64_t company_id, json_t *detail, socle_err *err)
 {
@@ -439,7 +432,7 @@ static int list_companies(socle_req *req, const char *status, const char *q)
 	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
-	return socle_reply_json(req, 200, membership_page_reply(rows, limit));
+	return socle_reply_page(req, rows, limit, "id");
 }
 
 /* GET /membership/companies?status=&q= (staff) */
@@ -508,7 +501,7 @@ static int route_my_companies(socle_req *req, void *ud)
 		}
 		json_object_set_new(r, "roles", list ? list : json_array());
 	}
-	return socle_reply_json(req, 200, membership_page_reply(rows, limit));
+	return socle_reply_page(req, rows, limit, "id");
 }
 /* ------------------------------------------------------------------- init */
 

@@ -61,9 +61,7 @@ static int workers_list(socle_req *req, void *ud)
 	json_t *items = membership_workers_page(db, company_id, after, limit, cat, active, &err);
 	if (items == NULL)
 		return socle_reply_err(req, &err);
-	json_t *body = json_pack("{s:o}", "items", items);
-	json_object_set_new(body, "next_cursor", socle_page_cursor(items, limit, "id"));
-	return socle_reply_json(req, 200, body);
+	return socle_reply_page(req, items, limit, "id");
 }
 
 struct worker_write {
