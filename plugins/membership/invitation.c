@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "company.h"
 
@@ -72,7 +71,7 @@ int64_t membership_invite_user(socle_db *wdb, const struct membership_invite *iv
 	if (rc < 0)
 		return rc;
 
-	char token[65], hash[65], expires[11];
+	char token[65], hash[65], expires[SOCLE_DATE_FR_SIZE];
 	int days = invitation_days(svc);
 	int64_t exp = now + days * DAY_MS;
 
@@ -90,11 +89,13 @@ int64_t membership_invite_user(socle_db *wdb, const struct membership_invite *iv
 	if (rc < 0)
 		return rc;
 
-	time_t t = (time_t)(exp / 1000);
-	struct tm tm;
+	char last_day[SOCLE_DATE_SIZE];
 
-	gmtime_r(&t, &tm);
-	strftime(expires, sizeof(expires), "%d/%m/%Y", &tm);
+	/* The link's last day as people read it ("16 mars 2026"), like the
+	 * other dates of the mail. */
+	if (!socle_date_format(exp / DAY_MS, last_day))
+		snprintf(last_day, sizeof(last_day), "%s", "9999-12-31");
+	socle_date_fr(last_day, expires);
 	const char *base = json_string_value(json_object_get(socle_service_identity(svc), "public_url"));
 	char subject[300], *text = NULL, intro[1200], joined[SOCLE_DATE_FR_SIZE],
 	     due[SOCLE_DATE_FR_SIZE];
