@@ -231,11 +231,10 @@ json_t *membership_company_view(socle_db *db, int64_t id, socle_err *err)
 	json_t *estabs = socle_db_query(db,
 		"SELECT id, siret, name, address_line, postcode, city, headcount FROM"
 		" membership_establishment WHERE company_id = :id ORDER BY id LIMIT 500", p, err);
-	json_t *mandate = socle_db_query(db,
+	json_t *mandate = socle_db_query_new(db,
 		"SELECT reference, iban_masked, account_holder, signed_at, revoked_at FROM"
 		" membership_sepa_mandate WHERE company_id = :id", p, err);
 
-	json_decref(p);
 	if (out == NULL || estabs == NULL || mandate == NULL) {
 		json_decref(out);
 		json_decref(estabs);
@@ -294,9 +293,8 @@ int membership_user_has_role(socle_db *db, int64_t company_id, int64_t user_id,
 	                           " WHERE company_id = :company_id AND user_id = :user_id", column);
 	json_t *p = json_pack("{s:I, s:I}", "company_id", (json_int_t)company_id, "user_id",
 	                      (json_int_t)user_id);
-	json_t *rows = socle_db_query(db, sql, p, err);
+	json_t *rows = socle_db_query_new(db, sql, p, err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return fail(err);
 	int has = json_integer_value(json_object_get(json_array_get(rows, 0), "has")) == 1;
@@ -422,14 +420,13 @@ static int list_companies(socle_req *req, const char *status, const char *q)
 	json_t *p = json_pack("{s:s?, s:s?, s:s?, s:I, s:i}", "status", status, "like",
 	                      q ? like : NULL, "prefix", q ? prefix : NULL, "after", (json_int_t)after,
 	                      "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT id, reference, status, member_number, siret, legal_name, naf_code, headcount,"
 		" postcode, city, joined_on, created_at FROM membership_company"
 		" WHERE (:after = 0 OR id < :after) AND (:status IS NULL OR status = :status)"
 		" AND (:like IS NULL OR LOWER(legal_name) LIKE :like ESCAPE '!' OR siret LIKE :prefix)"
 		" ORDER BY id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	return socle_reply_page(req, rows, limit, "id");
@@ -471,14 +468,13 @@ static int route_my_companies(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I, s:I, s:i}", "user_id", (json_int_t)socle_principal_user_id(who),
 	                      "after", (json_int_t)after, "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT c.id, c.member_number, c.status, c.siret, c.legal_name, c.joined_on,"
 		" u.role_admin, u.role_declaration, u.role_convocation, u.role_billing"
 		" FROM membership_company_user u JOIN membership_company c ON c.id = u.company_id"
 		" WHERE u.user_id = :user_id AND (:after = 0 OR c.id < :after)"
 		" ORDER BY c.id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	size_t i;

@@ -62,12 +62,10 @@ int64_t membership_invite_user(socle_db *wdb, const struct membership_invite *iv
 	                      flags[2], "b", flags[3], "now", (json_int_t)now, "by",
 	                      iv->invited_by ? json_integer(iv->invited_by) : json_null());
 
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_company_user (company_id, user_id, email, name, role_admin,"
 		" role_declaration, role_convocation, role_billing, invited_at, invited_by) VALUES"
-		" (:company_id, :user_id, :email, :name, :a, :d, :c, :b, :now, :by)", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" (:company_id, :user_id, :email, :name, :a, :d, :c, :b, :now, :by)", p, err);
 	if (rc < 0)
 		return rc;
 
@@ -81,11 +79,9 @@ int64_t membership_invite_user(socle_db *wdb, const struct membership_invite *iv
 	p = json_pack("{s:s, s:I, s:I, s:I, s:I}", "hash", hash, "company_id",
 	              (json_int_t)iv->company_id, "user_id", (json_int_t)uid, "now", (json_int_t)now,
 	              "exp", (json_int_t)exp);
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_invitation (token_hash, company_id, user_id, created_at,"
-		" expires_at) VALUES (:hash, :company_id, :user_id, :now, :exp)", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" expires_at) VALUES (:hash, :company_id, :user_id, :now, :exp)", p, err);
 	if (rc < 0)
 		return rc;
 
@@ -194,10 +190,8 @@ static int accept_write(socle_db *wdb, void *ud, socle_err *err)
 	if ((rc = socle_user_bind(wdb, t->user_id, "company", t->company_id, err)) < 0)
 		return rc;
 	p = json_pack("{s:I, s:I}", "id", (json_int_t)inv, "now", (json_int_t)now);
-	rc = p ? socle_db_run(wdb, "UPDATE membership_invitation SET used_at = :now WHERE id = :id"
-	                           " AND used_at IS NULL", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+	rc = socle_db_run_new(wdb, "UPDATE membership_invitation SET used_at = :now WHERE id = :id"
+	                           " AND used_at IS NULL", p, err);
 	if (rc < 0)
 		return rc;
 	return membership_company_audit(wdb, t->req, "membership.invitation.accept", t->company_id,

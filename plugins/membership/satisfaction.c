@@ -28,9 +28,8 @@ static int satisfaction_write(socle_db *wdb, void *ud, socle_err *err)
 	char d[11];
 	int64_t now = socle_now_ms();
 	json_t *p = json_pack("{s:I}", "company_id", (json_int_t)t->company_id);
-	json_t *rows = socle_db_query(wdb, "SELECT company_id FROM membership_satisfaction WHERE"
-	                                   " company_id = :company_id", p, err);
-	json_decref(p);
+	json_t *rows = socle_db_query_new(wdb, "SELECT company_id FROM membership_satisfaction WHERE"
+	                                       " company_id = :company_id", p, err);
 	if (rows == NULL)
 		return fail(err);
 	size_t n = json_array_size(rows);
@@ -46,12 +45,10 @@ static int satisfaction_write(socle_db *wdb, void *ud, socle_err *err)
 	              json_object_get(t->body, "interface"), "information",
 	              json_object_get(t->body, "information"), "comment", str(t->body, "comment"),
 	              "on", d, "now", (json_int_t)now);
-	int rc = p ? socle_db_run(wdb,
+	int rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_satisfaction (company_id, user_id, interface, information,"
 		" comment, answered_on, answered_at) VALUES (:company_id, :user_id, :interface,"
-		" :information, :comment, :on, :now)", p, err)
-	           : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" :information, :comment, :on, :now)", p, err);
 	if (rc < 0)
 		return rc;
 	return membership_company_audit(
@@ -140,7 +137,7 @@ static int route_indicators(socle_req *req, void *ud)
 	if (db == NULL)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:s?, s:s?}", "from", from, "to", to);
-	json_t *r = socle_db_query_one(db,
+	json_t *r = socle_db_query_one_new(db,
 		"SELECT COUNT(*) AS n, COALESCE(SUM(interface), 0) AS si,"
 		" COALESCE(SUM(CASE WHEN interface >= 4 THEN 1 ELSE 0 END), 0) AS oki,"
 		" COALESCE(SUM(information), 0) AS sn,"
@@ -148,7 +145,6 @@ static int route_indicators(socle_req *req, void *ud)
 		" FROM membership_satisfaction WHERE (:from IS NULL OR answered_on >= :from)"
 		" AND (:to IS NULL OR answered_on <= :to)", p, &err);
 
-	json_decref(p);
 	if (r == NULL)
 		return socle_reply_err(req, &err);
 	json_int_t n = json_integer_value(json_object_get(r, "n"));
