@@ -155,13 +155,12 @@ static json_t *fee_company(socle_service *svc, socle_db *db, int64_t company_id,
 			socle_err_set(err, SOCLE_E_NOTFOUND, "entreprise inconnue");
 		return NULL;
 	}
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT contract_type, COUNT(*) AS n FROM membership_worker"
 		" WHERE company_id = :id AND start_date <= :last"
 		"   AND (end_date IS NULL OR end_date >= :first)"
 		" GROUP BY contract_type ORDER BY contract_type", p, err);
 
-	json_decref(p);
 	if (rows == NULL) {
 		json_decref(company);
 		return NULL;
@@ -268,10 +267,9 @@ int membership_fee_compute(socle_service *svc, socle_db *db, int64_t company_id,
 	f->units = json_integer_value(json_object_get(f->result, "units"));
 	f->band = fee_band_for(year);
 	json_t *p = json_pack("{s:i}", "year", year);
-	json_t *exc = socle_db_query_one(db, "SELECT id, amount_per_worker_cents FROM"
-	                                     " membership_fee_exception WHERE year = :year", p, err);
+	json_t *exc = socle_db_query_one_new(db, "SELECT id, amount_per_worker_cents FROM"
+	                                         " membership_fee_exception WHERE year = :year", p, err);
 
-	json_decref(p);
 	if (exc != NULL) {
 		f->exception_id = json_integer_value(json_object_get(exc, "id"));
 		f->exception_cents = json_integer_value(json_object_get(exc, "amount_per_worker_cents"));
@@ -380,12 +378,11 @@ static int exception_store(socle_db *wdb, void *ud, socle_err *err)
 	        (json_int_t)w->cents, "ref", json_object_get(w->body, "decision_reference"), "on",
 	        json_object_get(w->body, "decided_on"), "now", (json_int_t)socle_now_ms(), "by",
 	        (json_int_t)membership_principal_id(w->req));
-	int rc = socle_db_run(wdb,
+	int rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_fee_exception (year, amount_per_worker_cents, decision_reference,"
 		" decided_on, created_at, created_by) VALUES (:year, :cents, :ref, :on, :now, :by)"
 		" ON CONFLICT (year) DO NOTHING", p, err);
 
-	json_decref(p);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
@@ -447,12 +444,11 @@ static int route_exception_list(socle_req *req, void *ud)
 	if (db == NULL)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I, s:i}", "after", (json_int_t)after, "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT id, year, amount_per_worker_cents, decision_reference, decided_on, created_at"
 		" FROM membership_fee_exception WHERE (:after = 0 OR id < :after)"
 		" ORDER BY id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	size_t i;

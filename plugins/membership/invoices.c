@@ -28,11 +28,10 @@ json_t *membership_invoice_load(socle_db *db, int64_t company_id, int64_t invoic
 			socle_err_set(err, SOCLE_E_NOTFOUND, "facture inconnue");
 		return NULL;
 	}
-	json_t *lines = socle_db_query(db,
+	json_t *lines = socle_db_query_new(db,
 		"SELECT position, label, quantity, unit_price_cents, amount_cents"
 		" FROM membership_invoice_line WHERE invoice_id = :id ORDER BY position", p, err);
 
-	json_decref(p);
 	if (lines == NULL) {
 		json_decref(inv);
 		return NULL;
@@ -116,12 +115,11 @@ static int invoice_store(socle_db *wdb, void *ud, socle_err *err)
 	              (json_int_t)membership_principal_id(w->req));
 	json_object_set_new(p, "exc", f->exception_id > 0 ? json_integer(f->exception_id)
 	                                                 : json_null());
-	rc = socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_invoice (number, company_id, year, units, amount_per_worker_cents,"
 		" total_cents, fee_exception_id, issued_on, due_date, status, created_at, created_by)"
 		" VALUES (:number, :company, :year, :units, :rate, :total, :exc, :issued, :due, 'issued',"
 		" :now, :by)", p, err);
-	json_decref(p);
 	if (rc < 0)
 		return rc;
 	w->id = socle_db_last_insert_id(wdb);
@@ -265,12 +263,11 @@ static int route_invoice_list(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I, s:I, s:i}", "company", (json_int_t)company_id, "after",
 	                      (json_int_t)after, "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT id, number, year, units, amount_per_worker_cents, total_cents, issued_on,"
 		" due_date, status, paid_on FROM membership_invoice WHERE company_id = :company"
 		" AND (:after = 0 OR id < :after) ORDER BY id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	size_t i;

@@ -120,9 +120,8 @@ static int score_store(socle_db *wdb, void *ud, socle_err *err)
 		json_t *p = json_pack("{s:I, s:O}", "id", (json_int_t)w->company_id, "answers",
 		                      w->answers);
 
-		rc = socle_db_run(wdb, "UPDATE membership_company SET prevention_answers = :answers"
-		                       " WHERE id = :id", p, err);
-		json_decref(p);
+		rc = socle_db_run_new(wdb, "UPDATE membership_company SET prevention_answers = :answers"
+		                           " WHERE id = :id", p, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
@@ -269,11 +268,10 @@ static int route_score_get(socle_req *req, void *ud)
 	if (db == NULL)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)company_id);
-	json_t *row = socle_db_query_one(db,
+	json_t *row = socle_db_query_one_new(db,
 		"SELECT answers, result, computed_at FROM membership_prevention_score"
 		" WHERE company_id = :id ORDER BY id DESC LIMIT 1", p, &err);
 
-	json_decref(p);
 	if (row != NULL) {
 		json_t *answers = json_loads(json_string_value(json_object_get(row, "answers")), 0, NULL);
 		json_t *result = json_loads(json_string_value(json_object_get(row, "result")), 0, NULL);
@@ -316,10 +314,9 @@ int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t co
                                    socle_err *err)
 {
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)company_id);
-	json_t *row = socle_db_query_one(wdb, "SELECT id FROM membership_prevention_score"
-	                                      " WHERE company_id = :id LIMIT 1", p, err);
+	json_t *row = socle_db_query_one_new(wdb, "SELECT id FROM membership_prevention_score"
+	                                          " WHERE company_id = :id LIMIT 1", p, err);
 
-	json_decref(p);
 	if (row != NULL) {
 		json_decref(row);
 		return 0;

@@ -15,11 +15,10 @@ static int sir_posts_reply(socle_req *req, socle_db *db, int64_t company_id, uns
 	socle_err err = SOCLE_ERR_INIT;
 	char today[11], due[11];
 	json_t *p = json_pack("{s:I}", "company", (json_int_t)company_id);
-	json_t *items = socle_db_query(db,
+	json_t *items = socle_db_query_new(db,
 		"SELECT id, post, justification, medecin_opinion_on, cse_opinion_on, updated_on"
 		" FROM membership_sir_post WHERE company_id = :company ORDER BY id LIMIT 500", p, &err);
 
-	json_decref(p);
 	if (items == NULL)
 		return socle_reply_err(req, &err);
 	socle_date_today(today);

@@ -574,11 +574,10 @@ int membership_worker_history_add(socle_db *wdb, socle_req *req, int64_t worker_
 
 	if (p == NULL)
 		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	int rc = socle_db_run(wdb,
+	int rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_worker_history (worker_id, company_id, kind, changed_on, at_ms,"
 		" user_id, source, before_values, after_values)"
 		" VALUES (:worker, :company, :kind, :on, :at, :user, :source, :before, :after)", p, err);
-	json_decref(p);
 	return rc < 0 ? rc : 0;
 }
 
