@@ -9,6 +9,7 @@
  *   company_users.c  the employer users of a company and their roles
  *   satisfaction.c   the two satisfaction indicators of 3.1
  *   siret.c       SIRET/SIREN (Luhn, La Poste exception), NAF, IBAN checks
+ *   company_token.c  invitation tokens and their SHA-256
  *   worker.c      workers: schema, declared fields and checks, reading, writing
  *                 with history and events
  *   workforce.c   the workforce's routes (workers, history, exit, distribution)
@@ -18,8 +19,12 @@
  *   csv.c         the RFC 4180 reader the import uses
  *   billing.c     the schema of billing, money and date helpers (billing.h)
  *   score.c       the prevention-culture score (rule point prevention_score)
+ *   score_inputs.c   the score's inputs from other plugins' events (DUERP)
  *   fee.c         the membership fee (rule point), national band, exceptions
  *   invoices.c    invoices: issue, list, paid, cancel
+ *   invoice_doc.c the invoice as an HTML page and as a PDF document
+ *   search.c      the staff's search of companies and workers
+ *   catalog.c     the events and error codes declared for the catalogues
  *   demo_data.c   deterministic sample companies and workforces (setting demo_data)
  *   service.c     membership.v1, the interface other plugins import
  *                 (include/socle/membership.h)
