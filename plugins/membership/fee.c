@@ -359,7 +359,7 @@ static const struct socle_field exception_fields[] = {
 	{.name = "year", .type = SOCLE_F_INT, .required = true, .min = YEAR_MIN, .max = YEAR_MAX},
 	{.name = "amount_per_worker", .type = SOCLE_F_NUMBER, .required = true, .check = check_euros},
 	{.name = "decision_reference", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 200,
-	 .check = membership_check_no_control},
+	 .check = membership_check_text},
 	{.name = "decided_on", .type = SOCLE_F_DATE, .required = true},
 };
 

@@ -380,14 +380,9 @@ static const struct socle_field paid_fields[] = {
 	{.name = "paid_on", .type = SOCLE_F_DATE},
 };
 
-static int check_reason(const json_t *v, char *msg, size_t size)
-{
-	return membership_check_no_control(v, msg, size);
-}
-
 static const struct socle_field cancel_fields[] = {
 	{.name = "reason", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 500,
-	 .check = check_reason},
+	 .check = membership_check_text},
 };
 
 static int invoice_change(socle_req *req, bool cancel)

@@ -112,6 +112,8 @@ int membership_token_new(char token[65], socle_err *err);
 
 /* The request's user id, 0 without a request or when anonymous. (company.c) */
 int64_t membership_principal_id(socle_req *req);
+/* socle_field check of a text: no control character (DEL included). (company.c) */
+int membership_check_text(const json_t *v, char *msg, size_t size);
 /* Emit @p event with @p payload (stolen; NULL: out of memory). (company.c) */
 int membership_emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err);
 
