@@ -611,18 +611,7 @@ static int route_audit(socle_req *req, void *ud)
 
 	if (items == NULL)
 		return socle_reply_err(req, &err);
-	json_t *next = json_null();
-	size_t n = json_array_size(items);
-
-	if (n > 0 && n == (size_t)f.limit) {
-		char cur[24];
-
-		snprintf(cur, sizeof(cur), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(json_object_get(json_array_get(items, n - 1), "id")));
-		next = json_string(cur);
-	}
-	return socle_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
-	                                            next));
+	return socle_reply_page(req, items, f.limit, "id");
 }
 
 /* ---------------------------------------------------- my access log */
@@ -648,7 +637,7 @@ static int route_my_accesses(socle_req *req, void *ud)
 		if (who->scopes[i].kind == AUTH_SCOPE_WORKER)
 			worker = who->scopes[i].ref;
 	if (worker == 0)
-		return socle_reply_json(req, 200, json_pack("{s:[], s:n}", "items", "next_cursor"));
+		return socle_reply_page(req, json_array(), f.limit, "id");
 	f.object_id = worker;
 
 	socle_db *db = socle_req_reader(req, &err);
@@ -662,23 +651,16 @@ static int route_my_accesses(socle_req *req, void *ud)
 	json_t *items = json_array();
 	size_t i;
 	json_t *row;
-	int64_t last = 0;
 
 	json_array_foreach(rows, i, row) {
-		last = json_integer_value(json_object_get(row, "id"));
 		json_array_append_new(items, json_pack("{s:O, s:O, s:O}", "at",
 		                                       json_object_get(row, "at"), "action",
 		                                       json_object_get(row, "action"), "role",
 		                                       json_object_get(row, "role")));
 	}
-	json_t *next = json_null();
+	/* The rows' ids page the list; the items show no id. */
+	json_t *next = socle_page_cursor(rows, f.limit, "id");
 
-	if (json_array_size(rows) == (size_t)f.limit && last > 0) {
-		char cur[24];
-
-		snprintf(cur, sizeof(cur), "%" PRId64, last);
-		next = json_string(cur);
-	}
 	json_decref(rows);
 	return socle_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
 	                                            next));

@@ -510,12 +510,11 @@ static int application_check(const json_t *body, struct application *a, json_t *
 static int siret_live(socle_db *db, const char *siret, socle_err *err)
 {
 	json_t *p = json_pack("{s:s}", "siret", siret);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT c.id FROM membership_company c WHERE c.status IN ('applied', 'member') AND"
 		" (c.siret = :siret OR EXISTS (SELECT 1 FROM membership_establishment e"
 		"  WHERE e.company_id = c.id AND e.siret = :siret)) LIMIT 1", p, err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return fail(err);
 	int found = json_array_size(rows) > 0;
@@ -634,12 +633,10 @@ static int apply_write(socle_db *wdb, void *ud, socle_err *err)
 		              str(ea, "line"), "postcode", str(ea, "postcode"), "city", str(ea, "city"),
 		              "headcount", json_integer_value(json_object_get(e, "headcount")), "now",
 		              (json_int_t)now);
-		rc = p ? socle_db_run(wdb,
+		rc = socle_db_run_new(wdb,
 			"INSERT INTO membership_establishment (company_id, siret, name, address_line,"
 			" postcode, city, headcount, created_at) VALUES (:company_id, :siret, :name, :line,"
-			" :postcode, :city, :headcount, :now)", p, err)
-		       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-		json_decref(p);
+			" :postcode, :city, :headcount, :now)", p, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -651,12 +648,10 @@ static int apply_write(socle_db *wdb, void *ud, socle_err *err)
 		p = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "company_id", (json_int_t)t->id,
 		              "reference", rum, "iban", a->iban, "masked", a->iban_masked, "holder",
 		              str(pay, "account_holder"), "now", (json_int_t)now);
-		rc = p ? socle_db_run(wdb,
+		rc = socle_db_run_new(wdb,
 			"INSERT INTO membership_sepa_mandate (company_id, reference, iban, iban_masked,"
 			" account_holder, signed_at) VALUES (:company_id, :reference, :iban, :masked,"
-			" :holder, :now)", p, err)
-		       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-		json_decref(p);
+			" :holder, :now)", p, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -766,7 +761,29 @@ static const struct socle_route application_routes[] = {
 	{SOCLE_POST, "/membership/applications", SOCLE_CAP_PUBLIC, 256 * 1024, route_apply, NULL},
 };
 
+static const struct socle_route_doc application_docs[] = {
+	{SOCLE_GET, "/membership/risks",
+	 "Les risques professionnels et leurs codes stables ; ceux du suivi renforcé (R4624-23 I)"
+	 " sont signalés.", NULL, 0, NULL, 0, "{items: [{code, label, sir, basis}]}."},
+	{SOCLE_GET, "/membership/application-form",
+	 "Ce que le formulaire d'adhésion présente : risques, questions de prévention, effectifs"
+	 " particuliers, modes de paiement, nomenclatures NAF et l'offre du service.", NULL, 0,
+	 NULL, 0,
+	 "{service {id, name}, offer_url, risks [], prevention_questions [], followup_counts [],"
+	 " payment_modes [], naf_versions []}."},
+	{SOCLE_POST, "/membership/applications",
+	 "Déposer une demande d'adhésion en ligne (public, nombre de demandes limité).",
+	 application_fields, SOCLE_COUNT(application_fields), NULL, 0,
+	 "201 {id, status: \"applied\", reference} ; 422 avec une erreur par champ, rien n'est"
+	 " enregistré."},
+};
+
 int membership_application_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, application_routes, SOCLE_COUNT(application_routes), err);
+	int rc = socle_plugin_add_routes(p, application_routes, SOCLE_COUNT(application_routes),
+	                                 err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, application_docs, SOCLE_COUNT(application_docs),
+	                                         err);
 }

@@ -136,13 +136,3 @@ json_t *membership_json_euros(int64_t cents)
 {
 	return json_real((double)cents / 100.0);
 }
-
-int membership_check_no_control(const json_t *v, char *msg, size_t size)
-{
-	for (const char *p = json_string_value(v); *p; p++)
-		if ((unsigned char)*p < 0x20) {
-			snprintf(msg, size, "Ne doit pas contenir de caractère de contrôle.");
-			return -1;
-		}
-	return 0;
-}

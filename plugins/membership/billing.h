@@ -22,8 +22,6 @@ void membership_date_of_days(int64_t days, char out[11]);
 bool membership_euros_to_cents(const json_t *v, int64_t *out);
 /* Cents as a JSON number of euros (new). */
 json_t *membership_json_euros(int64_t cents);
-/* socle_field check of a reference or a reason: no control character. */
-int membership_check_no_control(const json_t *v, char *msg, size_t size);
 
 /* ---- fee.c ---- */
 /* The national band of a year (D4622-27-4, -5). */

@@ -429,6 +429,13 @@ static const struct socle_route category_routes[] = {
 	 workforce_recompute, NULL},
 };
 
+static const struct socle_route_doc category_docs[] = {
+	{SOCLE_POST, "/membership/workforce/recompute",
+	 "Recalculer maintenant la catégorie de suivi de tous les salariés présents (après un"
+	 " changement des règles du service).", NULL, 0, NULL, 0,
+	 "{on_date, examined, changed, failed}."},
+};
+
 int membership_category_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -436,6 +443,7 @@ int membership_category_init(socle_plugin *p, socle_err *err)
 	if ((rc = socle_plugin_add_capability(p, "membership.workforce.recompute",
 	                                      SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN), err)) ||
 	    (rc = socle_plugin_add_routes(p, category_routes, SOCLE_COUNT(category_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, category_docs, SOCLE_COUNT(category_docs), err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &category_rule, err)) ||
 	    (rc = socle_plugin_add_timer(p, 3600 * 1000, recompute_timer, NULL, err)))
 		return rc;

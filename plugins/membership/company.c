@@ -138,13 +138,6 @@ static json_t *json_column(const char *text)
 	return v ? v : json_null();
 }
 
-json_t *membership_page_reply(json_t *rows, int limit)
-{
-	json_t *cursor = socle_page_cursor(rows, limit, "id");
-
-	return json_pack("{s:o, s:o}", "items", rows, "next_cursor", cursor);
-}
-
 int membership_company_audit(socle_db *wdb, socle_req *req, const char *action,
                              int64_t company_id, json_t *detail, socle_err *err)
 {
@@ -238,11 +231,10 @@ json_t *membership_company_view(socle_db *db, int64_t id, socle_err *err)
 	json_t *estabs = socle_db_query(db,
 		"SELECT id, siret, name, address_line, postcode, city, headcount FROM"
 		" membership_establishment WHERE company_id = :id ORDER BY id LIMIT 500", p, err);
-	json_t *mandate = socle_db_query(db,
+	json_t *mandate = socle_db_query_new(db,
 		"SELECT reference, iban_masked, account_holder, signed_at, revoked_at FROM"
 		" membership_sepa_mandate WHERE company_id = :id", p, err);
 
-	json_decref(p);
 	if (out == NULL || estabs == NULL || mandate == NULL) {
 		json_decref(out);
 		json_decref(estabs);
@@ -301,9 +293,8 @@ int membership_user_has_role(socle_db *db, int64_t company_id, int64_t user_id,
 	                           " WHERE company_id = :company_id AND user_id = :user_id", column);
 	json_t *p = json_pack("{s:I, s:I}", "company_id", (json_int_t)company_id, "user_id",
 	                      (json_int_t)user_id);
-	json_t *rows = socle_db_query(db, sql, p, err);
+	json_t *rows = socle_db_query_new(db, sql, p, err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return fail(err);
 	int has = json_integer_value(json_object_get(json_array_get(rows, 0), "has")) == 1;
@@ -429,17 +420,16 @@ static int list_companies(socle_req *req, const char *status, const char *q)
 	json_t *p = json_pack("{s:s?, s:s?, s:s?, s:I, s:i}", "status", status, "like",
 	                      q ? like : NULL, "prefix", q ? prefix : NULL, "after", (json_int_t)after,
 	                      "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT id, reference, status, member_number, siret, legal_name, naf_code, headcount,"
 		" postcode, city, joined_on, created_at FROM membership_company"
 		" WHERE (:after = 0 OR id < :after) AND (:status IS NULL OR status = :status)"
 		" AND (:like IS NULL OR LOWER(legal_name) LIKE :like ESCAPE '!' OR siret LIKE :prefix)"
 		" ORDER BY id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
-	return socle_reply_json(req, 200, membership_page_reply(rows, limit));
+	return socle_reply_page(req, rows, limit, "id");
 }
 
 /* GET /membership/companies?status=&q= (staff) */
@@ -478,14 +468,13 @@ static int route_my_companies(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I, s:I, s:i}", "user_id", (json_int_t)socle_principal_user_id(who),
 	                      "after", (json_int_t)after, "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT c.id, c.member_number, c.status, c.siret, c.legal_name, c.joined_on,"
 		" u.role_admin, u.role_declaration, u.role_convocation, u.role_billing"
 		" FROM membership_company_user u JOIN membership_company c ON c.id = u.company_id"
 		" WHERE u.user_id = :user_id AND (:after = 0 OR c.id < :after)"
 		" ORDER BY c.id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	size_t i;
@@ -508,7 +497,7 @@ static int route_my_companies(socle_req *req, void *ud)
 		}
 		json_object_set_new(r, "roles", list ? list : json_array());
 	}
-	return socle_reply_json(req, 200, membership_page_reply(rows, limit));
+	return socle_reply_page(req, rows, limit, "id");
 }
 /* ------------------------------------------------------------------- init */
 
@@ -519,6 +508,41 @@ static const struct socle_route company_routes[] = {
 	 NULL},
 	{SOCLE_GET, "/membership/my/companies", SOCLE_CAP_AUTHENTICATED, 0, route_my_companies,
 	 NULL},
+};
+
+static const struct socle_field companies_query[] = {
+	{.name = "status", .type = SOCLE_F_ENUM, .choices = status_choices},
+	{.name = "q", .type = SOCLE_F_STRING, .min = 1, .max = 100},
+	MEMBERSHIP_PAGE_QUERY,
+};
+static const struct socle_field page_query[] = {MEMBERSHIP_PAGE_QUERY};
+
+#define COMPANY_ROW                                                                            \
+	"{id, reference, status, member_number, siret, legal_name, naf_code, headcount, postcode," \
+	" city, joined_on, created_at}"
+
+static const struct socle_route_doc company_docs[] = {
+	{SOCLE_GET, "/membership/applications",
+	 "Les demandes d'adhésion à examiner (par défaut celles en attente), par nom ou SIRET.", NULL,
+	 0, companies_query, SOCLE_COUNT(companies_query),
+	 "{items: [" COMPANY_ROW "], next_cursor}, du plus récent au plus ancien."},
+	{SOCLE_GET, "/membership/companies",
+	 "Chercher une entreprise par statut, nom ou début de SIRET (l'équipe du service).", NULL, 0,
+	 companies_query, SOCLE_COUNT(companies_query),
+	 "{items: [" COMPANY_ROW "], next_cursor}, du plus récent au plus ancien."},
+	{SOCLE_GET, "/membership/companies/{id}",
+	 "Une entreprise : identité, adresse, contact, établissements, paiement (IBAN masqué).", NULL,
+	 0, NULL, 0,
+	 "{id, reference, status, member_number, siret, siren, legal_name, naf_code, naf_version,"
+	 " headcount, address {line, postcode, city}, contact {name, email, phone}, exposures,"
+	 " followup_counts, prevention_answers, joined_on, left_on, rejection_reason, decided_at,"
+	 " created_at, establishments [], payment {mode, mandate_reference, iban_masked,"
+	 " account_holder, signed_at, revoked_at}}."},
+	{SOCLE_GET, "/membership/my/companies",
+	 "Mes entreprises et mes rôles dans chacune (utilisateur d'une entreprise).", NULL, 0,
+	 page_query, SOCLE_COUNT(page_query),
+	 "{items: [{id, member_number, status, siret, legal_name, joined_on, roles []}],"
+	 " next_cursor}."},
 };
 
 int membership_company_init(socle_plugin *p, socle_err *err)
@@ -532,7 +556,8 @@ int membership_company_init(socle_plugin *p, socle_err *err)
 	                                      SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN) |
 	                                              SOCLE_ROLE_BIT(SOCLE_ROLE_ASSISTANT_MEDICAL),
 	                                      err)) ||
-	    (rc = socle_plugin_add_routes(p, company_routes, SOCLE_COUNT(company_routes), err)))
+	    (rc = socle_plugin_add_routes(p, company_routes, SOCLE_COUNT(company_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, company_docs, SOCLE_COUNT(company_docs), err)))
 		return rc;
 	return 0;
 }

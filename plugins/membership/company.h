@@ -39,13 +39,9 @@ static inline int fail(socle_err *err)
 }
 
 void membership_lower_ascii(const char *in, char *out, size_t size);
-/* {items: @p rows (stolen), next_cursor} for a page of @p limit rows by id. */
-json_t *membership_page_reply(json_t *rows, int limit);
 /* Audit an operation on company @p company_id (@p detail stolen). */
 int membership_company_audit(socle_db *wdb, socle_req *req, const char *action,
                              int64_t company_id, json_t *detail, socle_err *err);
-/* socle_field check: no control character in a text. */
-int membership_check_text(const json_t *v, char *msg, size_t size);
 /* The request's body, or a new empty object put in *tmp (to release). */
 const json_t *membership_body_or_empty(socle_req *req, json_t **tmp);
 /* Record a refusal decided by the plugin (the core records those it decides). */

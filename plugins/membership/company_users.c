@@ -134,10 +134,9 @@ static int user_add_write(socle_db *wdb, void *ud, socle_err *err)
 	struct user_tx *t = ud;
 	char email[255];
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)t->company_id);
-	json_t *c = socle_db_query_one(wdb, "SELECT legal_name, status FROM membership_company"
-	                                    " WHERE id = :id", p, err);
+	json_t *c = socle_db_query_one_new(wdb, "SELECT legal_name, status FROM membership_company"
+	                                        " WHERE id = :id", p, err);
 
-	json_decref(p);
 	if (c == NULL)
 		return fail(err);
 	if (strcmp(str(c, "status"), "member") != 0) {
@@ -232,11 +231,10 @@ static int last_admin(socle_db *wdb, int64_t company_id, int64_t user_id, socle_
 {
 	json_t *p = json_pack("{s:I, s:I}", "company_id", (json_int_t)company_id, "user_id",
 	                      (json_int_t)user_id);
-	json_t *rows = socle_db_query(wdb,
+	json_t *rows = socle_db_query_new(wdb,
 		"SELECT COUNT(*) AS n FROM membership_company_user WHERE company_id = :company_id"
 		" AND role_admin = 1 AND user_id <> :user_id", p, err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return fail(err);
 	int none = json_integer_value(json_object_get(json_array_get(rows, 0), "n")) == 0;
@@ -293,12 +291,10 @@ static int user_patch_write(socle_db *wdb, void *ud, socle_err *err)
 	json_t *p = json_pack("{s:I, s:I, s:i, s:i, s:i, s:i}", "company_id",
 	                      (json_int_t)t->company_id, "user_id", (json_int_t)t->user_id, "a",
 	                      flags[0], "d", flags[1], "c", flags[2], "b", flags[3]);
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"UPDATE membership_company_user SET role_admin = :a, role_declaration = :d,"
 		" role_convocation = :c, role_billing = :b WHERE company_id = :company_id"
-		" AND user_id = :user_id", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" AND user_id = :user_id", p, err);
 	if (rc < 0)
 		return rc;
 	return membership_company_audit(
@@ -414,8 +410,30 @@ static const struct socle_route company_user_routes[] = {
 	 route_user_delete, NULL},
 };
 
+#define USER_SHAPE "{user_id, email, name, invited_at, roles [], invitation_pending}"
+
+static const struct socle_route_doc company_user_docs[] = {
+	{SOCLE_GET, "/membership/companies/{id}/users",
+	 "Les utilisateurs de l'entreprise et leurs rôles (son administrateur, l'équipe du"
+	 " service).", NULL, 0, NULL, 0, "{items: [" USER_SHAPE "]}."},
+	{SOCLE_POST, "/membership/companies/{id}/users",
+	 "Inviter une personne dans l'entreprise avec ses rôles : un courriel d'invitation part.",
+	 user_fields, SOCLE_COUNT(user_fields), NULL, 0, "201 : l'utilisateur " USER_SHAPE "."},
+	{SOCLE_PATCH, "/membership/companies/{id}/users/{user_id}",
+	 "Changer les rôles d'un utilisateur ; le dernier administrateur garde le sien.",
+	 user_patch_fields, SOCLE_COUNT(user_patch_fields), NULL, 0,
+	 "L'utilisateur " USER_SHAPE "."},
+	{SOCLE_DELETE, "/membership/companies/{id}/users/{user_id}",
+	 "Retirer un utilisateur de l'entreprise (jamais le dernier administrateur) ; ses"
+	 " invitations sont annulées.", NULL, 0, NULL, 0, "{user_id, removed: true}."},
+};
+
 int membership_company_users_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, company_user_routes, SOCLE_COUNT(company_user_routes),
-	                               err);
+	int rc = socle_plugin_add_routes(p, company_user_routes, SOCLE_COUNT(company_user_routes),
+	                                 err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, company_user_docs,
+	                                         SOCLE_COUNT(company_user_docs), err);
 }

@@ -465,7 +465,7 @@ static int64_t insert_company(socle_db *wdb, struct rng *r, const struct company
 		"phone", phone, "exposures", exposures, "followup", followup, "answers", answers,
 		"payment", "transfer", "joined", joined, "now",
 		(json_int_t)now);
-	int rc = socle_db_run(wdb,
+	int rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_company (reference, member_number, status, siret, siren,"
 		" legal_name, naf_code, naf_version, headcount, address_line, postcode, city,"
 		" contact_name, contact_email, contact_phone, exposures, followup_counts,"
@@ -474,7 +474,6 @@ static int64_t insert_company(socle_db *wdb, struct rng *r, const struct company
 		" :headcount, :address, :postcode, :city, :contact, :email, :phone, :exposures,"
 		" :followup, :answers, :payment, :joined, :now, :now)", p, err);
 
-	json_decref(p);
 	if (rc < 0)
 		return rc;
 	int64_t id = socle_db_last_insert_id(wdb);

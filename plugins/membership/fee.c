@@ -155,13 +155,12 @@ static json_t *fee_company(socle_service *svc, socle_db *db, int64_t company_id,
 			socle_err_set(err, SOCLE_E_NOTFOUND, "entreprise inconnue");
 		return NULL;
 	}
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT contract_type, COUNT(*) AS n FROM membership_worker"
 		" WHERE company_id = :id AND start_date <= :last"
 		"   AND (end_date IS NULL OR end_date >= :first)"
 		" GROUP BY contract_type ORDER BY contract_type", p, err);
 
-	json_decref(p);
 	if (rows == NULL) {
 		json_decref(company);
 		return NULL;
@@ -268,10 +267,9 @@ int membership_fee_compute(socle_service *svc, socle_db *db, int64_t company_id,
 	f->units = json_integer_value(json_object_get(f->result, "units"));
 	f->band = fee_band_for(year);
 	json_t *p = json_pack("{s:i}", "year", year);
-	json_t *exc = socle_db_query_one(db, "SELECT id, amount_per_worker_cents FROM"
-	                                     " membership_fee_exception WHERE year = :year", p, err);
+	json_t *exc = socle_db_query_one_new(db, "SELECT id, amount_per_worker_cents FROM"
+	                                         " membership_fee_exception WHERE year = :year", p, err);
 
-	json_decref(p);
 	if (exc != NULL) {
 		f->exception_id = json_integer_value(json_object_get(exc, "id"));
 		f->exception_cents = json_integer_value(json_object_get(exc, "amount_per_worker_cents"));
@@ -361,7 +359,7 @@ static const struct socle_field exception_fields[] = {
 	{.name = "year", .type = SOCLE_F_INT, .required = true, .min = YEAR_MIN, .max = YEAR_MAX},
 	{.name = "amount_per_worker", .type = SOCLE_F_NUMBER, .required = true, .check = check_euros},
 	{.name = "decision_reference", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 200,
-	 .check = membership_check_no_control},
+	 .check = membership_check_text},
 	{.name = "decided_on", .type = SOCLE_F_DATE, .required = true},
 };
 
@@ -380,12 +378,11 @@ static int exception_store(socle_db *wdb, void *ud, socle_err *err)
 	        (json_int_t)w->cents, "ref", json_object_get(w->body, "decision_reference"), "on",
 	        json_object_get(w->body, "decided_on"), "now", (json_int_t)socle_now_ms(), "by",
 	        (json_int_t)membership_principal_id(w->req));
-	int rc = socle_db_run(wdb,
+	int rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_fee_exception (year, amount_per_worker_cents, decision_reference,"
 		" decided_on, created_at, created_by) VALUES (:year, :cents, :ref, :on, :now, :by)"
 		" ON CONFLICT (year) DO NOTHING", p, err);
 
-	json_decref(p);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
@@ -447,12 +444,11 @@ static int route_exception_list(socle_req *req, void *ud)
 	if (db == NULL)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I, s:i}", "after", (json_int_t)after, "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT id, year, amount_per_worker_cents, decision_reference, decided_on, created_at"
 		" FROM membership_fee_exception WHERE (:after = 0 OR id < :after)"
 		" ORDER BY id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	size_t i;
@@ -498,6 +494,32 @@ static const struct socle_route fee_routes[] = {
 	{SOCLE_GET, "/membership/fee-band", SOCLE_CAP_AUTHENTICATED, 0, route_band_get, NULL},
 };
 
+static const struct socle_field year_query[] = {
+	{.name = "year", .type = SOCLE_F_INT, .min = YEAR_MIN, .max = YEAR_MAX},
+};
+static const struct socle_field page_query[] = {MEMBERSHIP_PAGE_QUERY};
+
+static const struct socle_route_doc fee_docs[] = {
+	{SOCLE_GET, "/membership/companies/{id}/fee",
+	 "La cotisation que l'entreprise paierait pour une année (par défaut l'année en cours),"
+	 " avec la fourchette nationale.", NULL, 0, year_query, SOCLE_COUNT(year_query),
+	 "{company_id, year, amount_per_worker, units, total, lines [], band, compliant,"
+	 " message (hors fourchette), fee_exception_id (exception)}."},
+	{SOCLE_POST, "/membership/fee-exceptions",
+	 "Enregistrer une décision d'assemblée générale qui sort la cotisation d'une année de la"
+	 " fourchette nationale.", exception_fields, SOCLE_COUNT(exception_fields), NULL, 0,
+	 "201 {id, year, amount_per_worker, decision_reference, decided_on}."},
+	{SOCLE_GET, "/membership/fee-exceptions",
+	 "Les exceptions de cotisation enregistrées, de la plus récente à la plus ancienne.", NULL,
+	 0, page_query, SOCLE_COUNT(page_query),
+	 "{items: [{id, year, amount_per_worker, decision_reference, decided_on, created_at}],"
+	 " next_cursor}."},
+	{SOCLE_GET, "/membership/fee-band",
+	 "La fourchette nationale de la cotisation d'une année (80 à 120 % du coût moyen"
+	 " national).", NULL, 0, year_query, SOCLE_COUNT(year_query),
+	 "{year, applies, national_average_cost, min, max, basis}."},
+};
+
 int membership_fee_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -505,7 +527,8 @@ int membership_fee_init(socle_plugin *p, socle_err *err)
 	if ((rc = socle_plugin_add_capability(p, CAP_FEE_EXCEPTION,
 	                                      SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN), err)) ||
 	    (rc = socle_plugin_add_rule_point(p, &rule_membership_fee, err)) ||
-	    (rc = socle_plugin_add_routes(p, fee_routes, SOCLE_COUNT(fee_routes), err)))
+	    (rc = socle_plugin_add_routes(p, fee_routes, SOCLE_COUNT(fee_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, fee_docs, SOCLE_COUNT(fee_docs), err)))
 		return rc;
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "company.h"
 
@@ -63,16 +62,14 @@ int64_t membership_invite_user(socle_db *wdb, const struct membership_invite *iv
 	                      flags[2], "b", flags[3], "now", (json_int_t)now, "by",
 	                      iv->invited_by ? json_integer(iv->invited_by) : json_null());
 
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_company_user (company_id, user_id, email, name, role_admin,"
 		" role_declaration, role_convocation, role_billing, invited_at, invited_by) VALUES"
-		" (:company_id, :user_id, :email, :name, :a, :d, :c, :b, :now, :by)", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" (:company_id, :user_id, :email, :name, :a, :d, :c, :b, :now, :by)", p, err);
 	if (rc < 0)
 		return rc;
 
-	char token[65], hash[65], expires[11];
+	char token[65], hash[65], expires[SOCLE_DATE_FR_SIZE];
 	int days = invitation_days(svc);
 	int64_t exp = now + days * DAY_MS;
 
@@ -82,19 +79,19 @@ int64_t membership_invite_user(socle_db *wdb, const struct membership_invite *iv
 	p = json_pack("{s:s, s:I, s:I, s:I, s:I}", "hash", hash, "company_id",
 	              (json_int_t)iv->company_id, "user_id", (json_int_t)uid, "now", (json_int_t)now,
 	              "exp", (json_int_t)exp);
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_invitation (token_hash, company_id, user_id, created_at,"
-		" expires_at) VALUES (:hash, :company_id, :user_id, :now, :exp)", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" expires_at) VALUES (:hash, :company_id, :user_id, :now, :exp)", p, err);
 	if (rc < 0)
 		return rc;
 
-	time_t t = (time_t)(exp / 1000);
-	struct tm tm;
+	char last_day[SOCLE_DATE_SIZE];
 
-	gmtime_r(&t, &tm);
-	strftime(expires, sizeof(expires), "%d/%m/%Y", &tm);
+	/* The link's last day as people read it ("16 mars 2026"), like the
+	 * other dates of the mail. */
+	if (!socle_date_format(exp / DAY_MS, last_day))
+		snprintf(last_day, sizeof(last_day), "%s", "9999-12-31");
+	socle_date_fr(last_day, expires);
 	const char *base = json_string_value(json_object_get(socle_service_identity(svc), "public_url"));
 	char subject[300], *text = NULL, intro[1200], joined[SOCLE_DATE_FR_SIZE],
 	     due[SOCLE_DATE_FR_SIZE];
@@ -193,10 +190,8 @@ static int accept_write(socle_db *wdb, void *ud, socle_err *err)
 	if ((rc = socle_user_bind(wdb, t->user_id, "company", t->company_id, err)) < 0)
 		return rc;
 	p = json_pack("{s:I, s:I}", "id", (json_int_t)inv, "now", (json_int_t)now);
-	rc = p ? socle_db_run(wdb, "UPDATE membership_invitation SET used_at = :now WHERE id = :id"
-	                           " AND used_at IS NULL", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+	rc = socle_db_run_new(wdb, "UPDATE membership_invitation SET used_at = :now WHERE id = :id"
+	                           " AND used_at IS NULL", p, err);
 	if (rc < 0)
 		return rc;
 	return membership_company_audit(wdb, t->req, "membership.invitation.accept", t->company_id,
@@ -267,7 +262,19 @@ static const struct socle_route invitation_routes[] = {
 	{SOCLE_POST, "/membership/invitations/accept", SOCLE_CAP_PUBLIC, 4096, route_accept, NULL},
 };
 
+static const struct socle_route_doc invitation_docs[] = {
+	{SOCLE_POST, "/membership/invitations/accept",
+	 "Accepter une invitation en choisissant son mot de passe (public, nombre d'essais limité).",
+	 accept_fields, SOCLE_COUNT(accept_fields), NULL, 0,
+	 "{user_id, company_id, status: \"active\"} ; 410 quand l'invitation a servi, a expiré"
+	 " ou a été annulée."},
+};
+
 int membership_invitation_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, invitation_routes, SOCLE_COUNT(invitation_routes), err);
+	int rc = socle_plugin_add_routes(p, invitation_routes, SOCLE_COUNT(invitation_routes), err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, invitation_docs, SOCLE_COUNT(invitation_docs),
+	                                         err);
 }

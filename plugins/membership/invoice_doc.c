@@ -310,7 +310,18 @@ static const struct socle_route invoice_doc_routes[] = {
 	 invoice_document, NULL},
 };
 
+static const struct socle_route_doc invoice_doc_docs[] = {
+	{SOCLE_GET, "/membership/companies/{id}/invoices/{iid}/document.pdf",
+	 "La facture en PDF émis par le service (numéroté, avec un code de vérification).", NULL, 0,
+	 NULL, 0, "Le document PDF (application/pdf), le même tant que la facture ne change pas."},
+	{SOCLE_GET, "/membership/companies/{id}/invoices/{iid}/document",
+	 "La facture en page à imprimer (HTML).", NULL, 0, NULL, 0,
+	 "La page HTML de la facture (text/html)."},
+};
+
 int membership_invoice_doc_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, invoice_doc_routes, SOCLE_COUNT(invoice_doc_routes), err);
+	int rc = socle_plugin_add_routes(p, invoice_doc_routes, SOCLE_COUNT(invoice_doc_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, invoice_doc_docs, SOCLE_COUNT(invoice_doc_docs), err);
 }

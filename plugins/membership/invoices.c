@@ -28,11 +28,10 @@ json_t *membership_invoice_load(socle_db *db, int64_t company_id, int64_t invoic
 			socle_err_set(err, SOCLE_E_NOTFOUND, "facture inconnue");
 		return NULL;
 	}
-	json_t *lines = socle_db_query(db,
+	json_t *lines = socle_db_query_new(db,
 		"SELECT position, label, quantity, unit_price_cents, amount_cents"
 		" FROM membership_invoice_line WHERE invoice_id = :id ORDER BY position", p, err);
 
-	json_decref(p);
 	if (lines == NULL) {
 		json_decref(inv);
 		return NULL;
@@ -116,12 +115,11 @@ static int invoice_store(socle_db *wdb, void *ud, socle_err *err)
 	              (json_int_t)membership_principal_id(w->req));
 	json_object_set_new(p, "exc", f->exception_id > 0 ? json_integer(f->exception_id)
 	                                                 : json_null());
-	rc = socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_invoice (number, company_id, year, units, amount_per_worker_cents,"
 		" total_cents, fee_exception_id, issued_on, due_date, status, created_at, created_by)"
 		" VALUES (:number, :company, :year, :units, :rate, :total, :exc, :issued, :due, 'issued',"
 		" :now, :by)", p, err);
-	json_decref(p);
 	if (rc < 0)
 		return rc;
 	w->id = socle_db_last_insert_id(wdb);
@@ -265,12 +263,11 @@ static int route_invoice_list(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I, s:I, s:i}", "company", (json_int_t)company_id, "after",
 	                      (json_int_t)after, "limit", limit);
-	json_t *rows = socle_db_query(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT id, number, year, units, amount_per_worker_cents, total_cents, issued_on,"
 		" due_date, status, paid_on FROM membership_invoice WHERE company_id = :company"
 		" AND (:after = 0 OR id < :after) ORDER BY id DESC LIMIT :limit", p, &err);
 
-	json_decref(p);
 	if (rows == NULL)
 		return socle_reply_err(req, &err);
 	size_t i;
@@ -383,14 +380,9 @@ static const struct socle_field paid_fields[] = {
 	{.name = "paid_on", .type = SOCLE_F_DATE},
 };
 
-static int check_reason(const json_t *v, char *msg, size_t size)
-{
-	return membership_check_no_control(v, msg, size);
-}
-
 static const struct socle_field cancel_fields[] = {
 	{.name = "reason", .type = SOCLE_F_STRING, .required = true, .min = 1, .max = 500,
-	 .check = check_reason},
+	 .check = membership_check_text},
 };
 
 static int invoice_change(socle_req *req, bool cancel)
@@ -467,12 +459,40 @@ static const struct socle_route invoice_routes[] = {
 	 route_invoice_cancel, NULL},
 };
 
+static const struct socle_field page_query[] = {MEMBERSHIP_PAGE_QUERY};
+
+#define INVOICE_SHAPE                                                                          \
+	"{id, number, company_id, year, units, amount_per_worker, total, fee_exception_id,"      \
+	" issued_on, due_date, status, paid_on, cancelled_at, cancel_reason, created_at,"         \
+	" lines [{label, quantity, unit_price, amount}]}"
+
+static const struct socle_route_doc invoice_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/invoices",
+	 "Émettre la facture de cotisation d'une année (une seule facture en cours par année).",
+	 invoice_fields, SOCLE_COUNT(invoice_fields), NULL, 0,
+	 "201 : la facture " INVOICE_SHAPE " ; 422 hors de la fourchette nationale."},
+	{SOCLE_GET, "/membership/companies/{id}/invoices",
+	 "Les factures de l'entreprise, de la plus récente à la plus ancienne.", NULL, 0, page_query,
+	 SOCLE_COUNT(page_query),
+	 "{items: [{id, number, year, units, amount_per_worker, total, issued_on, due_date, status,"
+	 " paid_on}], next_cursor}."},
+	{SOCLE_GET, "/membership/companies/{id}/invoices/{iid}",
+	 "Une facture de l'entreprise et ses lignes.", NULL, 0, NULL, 0, INVOICE_SHAPE "."},
+	{SOCLE_POST, "/membership/companies/{id}/invoices/{iid}/paid",
+	 "Enregistrer le paiement d'une facture (à la date donnée, par défaut aujourd'hui).",
+	 paid_fields, SOCLE_COUNT(paid_fields), NULL, 0, "La facture " INVOICE_SHAPE "."},
+	{SOCLE_POST, "/membership/companies/{id}/invoices/{iid}/cancel",
+	 "Annuler une facture avec son motif ; son numéro n'est jamais réutilisé.", cancel_fields,
+	 SOCLE_COUNT(cancel_fields), NULL, 0, "La facture " INVOICE_SHAPE "."},
+};
+
 int membership_invoices_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_capability(p, CAP_INVOICE, SOCLE_ROLES_STAFF, err)) ||
-	    (rc = socle_plugin_add_routes(p, invoice_routes, SOCLE_COUNT(invoice_routes), err)))
+	    (rc = socle_plugin_add_routes(p, invoice_routes, SOCLE_COUNT(invoice_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, invoice_docs, SOCLE_COUNT(invoice_docs), err)))
 		return rc;
 	return 0;
 }

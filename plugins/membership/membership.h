@@ -9,6 +9,7 @@
  *   company_users.c  the employer users of a company and their roles
  *   satisfaction.c   the two satisfaction indicators of 3.1
  *   siret.c       SIRET/SIREN (Luhn, La Poste exception), NAF, IBAN checks
+ *   company_token.c  invitation tokens and their SHA-256
  *   worker.c      workers: schema, declared fields and checks, reading, writing
  *                 with history and events
  *   workforce.c   the workforce's routes (workers, history, exit, distribution)
@@ -18,8 +19,12 @@
  *   csv.c         the RFC 4180 reader the import uses
  *   billing.c     the schema of billing, money and date helpers (billing.h)
  *   score.c       the prevention-culture score (rule point prevention_score)
+ *   score_inputs.c   the score's inputs from other plugins' events (DUERP)
  *   fee.c         the membership fee (rule point), national band, exceptions
  *   invoices.c    invoices: issue, list, paid, cancel
+ *   invoice_doc.c the invoice as an HTML page and as a PDF document
+ *   search.c      the staff's search of companies and workers
+ *   catalog.c     the events and error codes declared for the catalogues
  *   demo_data.c   deterministic sample companies and workforces (setting demo_data)
  *   service.c     membership.v1, the interface other plugins import
  *                 (include/socle/membership.h)
@@ -107,6 +112,8 @@ int membership_token_new(char token[65], socle_err *err);
 
 /* The request's user id, 0 without a request or when anonymous. (company.c) */
 int64_t membership_principal_id(socle_req *req);
+/* socle_field check of a text: no control character (DEL included). (company.c) */
+int membership_check_text(const json_t *v, char *msg, size_t size);
 /* Emit @p event with @p payload (stolen; NULL: out of memory). (company.c) */
 int membership_emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err);
 
@@ -147,6 +154,11 @@ int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err
  * to *errors; returns the number of problems. */
 int membership_worker_check(socle_db *db, int64_t company_id, const json_t *in, bool partial,
                             const char *prefix, json_t **errors);
+/* The declared fields of a worker as POST takes them, and as PATCH takes
+ * them (end_date aside: an exit is POST .../exit). (worker.c) */
+#define MEMBERSHIP_WORKER_N_FIELDS 18
+extern const struct socle_field membership_worker_fields_new[MEMBERSHIP_WORKER_N_FIELDS];
+extern const struct socle_field membership_worker_fields_patch[MEMBERSHIP_WORKER_N_FIELDS - 1];
 /* The cross-field part of the check (dates, establishment) of a whole worker. */
 int membership_worker_check_dates(socle_db *db, int64_t company_id, const json_t *w,
                                   const char *prefix, json_t **errors);
@@ -233,6 +245,12 @@ json_t *membership_search_run(socle_db *db, const char *q, socle_err *err);
  * (struct membership_v1 of <socle/membership.h>). */
 struct membership_v1;
 extern const struct membership_v1 membership_v1_api;
+
+/* The query parameters of a paged list (socle_req_page), for the routes'
+ * descriptions (socle_route_doc). */
+#define MEMBERSHIP_PAGE_QUERY                                                                 \
+	{.name = "limit", .type = SOCLE_F_INT, .min = 1, .max = 500},                          \
+	{.name = "cursor", .type = SOCLE_F_STRING, .min = 1, .max = 64}
 
 /* ---- the settings of the plugin for a service (borrowed JSON object) ---- */
 const json_t *membership_settings(socle_service *svc);

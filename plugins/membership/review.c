@@ -37,11 +37,10 @@ struct decide_tx {
 static json_t *decide_load(socle_db *wdb, int64_t id, const char *want, socle_err *err)
 {
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)id);
-	json_t *r = socle_db_query_one(wdb,
+	json_t *r = socle_db_query_one_new(wdb,
 		"SELECT id, status, legal_name, contact_name, contact_email, member_number, joined_on,"
 		" created_at FROM membership_company WHERE id = :id", p, err);
 
-	json_decref(p);
 	if (r == NULL) {
 		if (err && err->code == SOCLE_E_NOTFOUND)
 			socle_err_set(err, SOCLE_E_NOTFOUND, "Entreprise introuvable.");
@@ -81,10 +80,9 @@ static int approve_write(socle_db *wdb, void *ud, socle_err *err)
 
 	snprintf(like, sizeof(like), "A%.4s%%", t->joined_on);
 	p = json_pack("{s:s}", "like", like);
-	json_t *rows = socle_db_query(wdb,
+	json_t *rows = socle_db_query_new(wdb,
 		"SELECT member_number FROM membership_company WHERE member_number LIKE :like"
 		" ORDER BY member_number DESC LIMIT 1", p, err);
-	json_decref(p);
 	if (rows == NULL) {
 		json_decref(c);
 		return fail(err);
@@ -106,12 +104,10 @@ static int approve_write(socle_db *wdb, void *ud, socle_err *err)
 	              t->member_number, "joined_on", t->joined_on, "by",
 	              (json_int_t)membership_principal_id(t->req), "now",
 	              (json_int_t)socle_now_ms());
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"UPDATE membership_company SET status = 'member', member_number = :number,"
 		" joined_on = :joined_on, decided_by = :by, decided_at = :now, updated_at = :now"
-		" WHERE id = :id AND status = 'applied'", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" WHERE id = :id AND status = 'applied'", p, err);
 	if (rc < 0) {
 		json_decref(c);
 		return rc;
@@ -225,19 +221,15 @@ static int reject_write(socle_db *wdb, void *ud, socle_err *err)
 	json_t *p = json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)t->id, "reason", t->reason,
 	                      "by", (json_int_t)membership_principal_id(t->req), "now",
 	                      (json_int_t)socle_now_ms());
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"UPDATE membership_company SET status = 'rejected', rejection_reason = :reason,"
-		" decided_by = :by, decided_at = :now, updated_at = :now WHERE id = :id", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" decided_by = :by, decided_at = :now, updated_at = :now WHERE id = :id", p, err);
 	if (rc < 0)
 		return rc;
 	/* A rejected application frees its SIRET; its mandate is void. */
 	p = json_pack("{s:I, s:I}", "id", (json_int_t)t->id, "now", (json_int_t)socle_now_ms());
-	rc = p ? socle_db_run(wdb, "UPDATE membership_sepa_mandate SET revoked_at = :now"
-	                           " WHERE company_id = :id AND revoked_at IS NULL", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+	rc = socle_db_run_new(wdb, "UPDATE membership_sepa_mandate SET revoked_at = :now"
+	                           " WHERE company_id = :id AND revoked_at IS NULL", p, err);
 	if (rc < 0)
 		return rc;
 	if ((rc = membership_company_audit(wdb, t->req, "membership.company.reject", t->id,
@@ -278,11 +270,9 @@ static int leave_write(socle_db *wdb, void *ud, socle_err *err)
 	}
 	json_t *p = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)t->id, "left_on", t->left_on,
 	                      "now", (json_int_t)socle_now_ms());
-	rc = p ? socle_db_run(wdb,
+	rc = socle_db_run_new(wdb,
 		"UPDATE membership_company SET status = 'left', left_on = :left_on, updated_at = :now"
-		" WHERE id = :id", p, err)
-	       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" WHERE id = :id", p, err);
 	if (rc < 0)
 		return rc;
 	if ((rc = membership_company_audit(wdb, t->req, "membership.company.leave", t->id,
@@ -316,7 +306,24 @@ static const struct socle_route review_routes[] = {
 	 NULL},
 };
 
+#define COMPANY_NOW "L'entreprise telle qu'elle est désormais (comme GET /membership/companies/{id})."
+
+static const struct socle_route_doc review_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/approve",
+	 "Accepter une adhésion : numéro d'adhérent, compte administrateur de l'entreprise et son"
+	 " courriel d'invitation.", approve_fields, SOCLE_COUNT(approve_fields), NULL, 0,
+	 COMPANY_NOW},
+	{SOCLE_POST, "/membership/companies/{id}/reject",
+	 "Refuser une demande d'adhésion avec son motif, envoyé au demandeur.", reject_fields,
+	 SOCLE_COUNT(reject_fields), NULL, 0, COMPANY_NOW},
+	{SOCLE_POST, "/membership/companies/{id}/leave",
+	 "Enregistrer le départ d'une entreprise adhérente.", leave_fields, SOCLE_COUNT(leave_fields),
+	 NULL, 0, COMPANY_NOW},
+};
+
 int membership_review_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, review_routes, SOCLE_COUNT(review_routes), err);
+	int rc = socle_plugin_add_routes(p, review_routes, SOCLE_COUNT(review_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, review_docs, SOCLE_COUNT(review_docs), err);
 }

@@ -28,9 +28,8 @@ static int satisfaction_write(socle_db *wdb, void *ud, socle_err *err)
 	char d[11];
 	int64_t now = socle_now_ms();
 	json_t *p = json_pack("{s:I}", "company_id", (json_int_t)t->company_id);
-	json_t *rows = socle_db_query(wdb, "SELECT company_id FROM membership_satisfaction WHERE"
-	                                   " company_id = :company_id", p, err);
-	json_decref(p);
+	json_t *rows = socle_db_query_new(wdb, "SELECT company_id FROM membership_satisfaction WHERE"
+	                                       " company_id = :company_id", p, err);
 	if (rows == NULL)
 		return fail(err);
 	size_t n = json_array_size(rows);
@@ -46,12 +45,10 @@ static int satisfaction_write(socle_db *wdb, void *ud, socle_err *err)
 	              json_object_get(t->body, "interface"), "information",
 	              json_object_get(t->body, "information"), "comment", str(t->body, "comment"),
 	              "on", d, "now", (json_int_t)now);
-	int rc = p ? socle_db_run(wdb,
+	int rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_satisfaction (company_id, user_id, interface, information,"
 		" comment, answered_on, answered_at) VALUES (:company_id, :user_id, :interface,"
-		" :information, :comment, :on, :now)", p, err)
-	           : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_decref(p);
+		" :information, :comment, :on, :now)", p, err);
 	if (rc < 0)
 		return rc;
 	return membership_company_audit(
@@ -102,6 +99,11 @@ static int route_satisfaction(socle_req *req, void *ud)
 	                                            (json_int_t)t.company_id, "status", "recorded"));
 }
 
+static const struct socle_field period[] = {
+	{.name = "from", .type = SOCLE_F_DATE},
+	{.name = "to", .type = SOCLE_F_DATE},
+};
+
 static json_t *indicator(json_int_t count, json_int_t sum, json_int_t satisfied)
 {
 	/* Rounded to 2 decimals (average) and 1 decimal (rate, in %), for people. */
@@ -123,10 +125,6 @@ static int route_indicators(socle_req *req, void *ud)
 	socle_err err = SOCLE_ERR_INIT;
 	const char *from = socle_req_query(req, "from"), *to = socle_req_query(req, "to");
 	json_t *chk = json_pack("{s:s?, s:s?}", "from", from, "to", to), *errors = NULL;
-	static const struct socle_field period[] = {
-		{.name = "from", .type = SOCLE_F_DATE},
-		{.name = "to", .type = SOCLE_F_DATE},
-	};
 	(void)ud;
 
 	if (socle_fields_check(chk, period, SOCLE_COUNT(period), NULL, &errors) > 0) {
@@ -139,7 +137,7 @@ static int route_indicators(socle_req *req, void *ud)
 	if (db == NULL)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:s?, s:s?}", "from", from, "to", to);
-	json_t *r = socle_db_query_one(db,
+	json_t *r = socle_db_query_one_new(db,
 		"SELECT COUNT(*) AS n, COALESCE(SUM(interface), 0) AS si,"
 		" COALESCE(SUM(CASE WHEN interface >= 4 THEN 1 ELSE 0 END), 0) AS oki,"
 		" COALESCE(SUM(information), 0) AS sn,"
@@ -147,7 +145,6 @@ static int route_indicators(socle_req *req, void *ud)
 		" FROM membership_satisfaction WHERE (:from IS NULL OR answered_on >= :from)"
 		" AND (:to IS NULL OR answered_on <= :to)", p, &err);
 
-	json_decref(p);
 	if (r == NULL)
 		return socle_reply_err(req, &err);
 	json_int_t n = json_integer_value(json_object_get(r, "n"));
@@ -173,8 +170,25 @@ static const struct socle_route satisfaction_routes[] = {
 	 NULL},
 };
 
+#define RESULT "{label, result {count, average, satisfied, satisfaction_rate}}"
+
+static const struct socle_route_doc satisfaction_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/satisfaction",
+	 "Répondre au questionnaire de satisfaction de l'adhésion (notes de 1 à 5, une fois par"
+	 " entreprise adhérente).", satisfaction_fields, SOCLE_COUNT(satisfaction_fields), NULL, 0,
+	 "201 {company_id, status: \"recorded\"}."},
+	{SOCLE_GET, "/membership/indicators/satisfaction",
+	 "Les deux indicateurs de satisfaction de l'adhésion sur une période (réponses de 4 ou 5 :"
+	 " satisfaits).", NULL, 0, period, SOCLE_COUNT(period),
+	 "{from, to, answers, interface " RESULT ", information " RESULT "}."},
+};
+
 int membership_satisfaction_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, satisfaction_routes, SOCLE_COUNT(satisfaction_routes),
-	                               err);
+	int rc = socle_plugin_add_routes(p, satisfaction_routes, SOCLE_COUNT(satisfaction_routes),
+	                                 err);
+
+	return rc ? rc
+	          : socle_plugin_describe_routes(p, satisfaction_docs,
+	                                         SOCLE_COUNT(satisfaction_docs), err);
 }

@@ -120,9 +120,8 @@ static int score_store(socle_db *wdb, void *ud, socle_err *err)
 		json_t *p = json_pack("{s:I, s:O}", "id", (json_int_t)w->company_id, "answers",
 		                      w->answers);
 
-		rc = socle_db_run(wdb, "UPDATE membership_company SET prevention_answers = :answers"
-		                       " WHERE id = :id", p, err);
-		json_decref(p);
+		rc = socle_db_run_new(wdb, "UPDATE membership_company SET prevention_answers = :answers"
+		                           " WHERE id = :id", p, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
@@ -269,11 +268,10 @@ static int route_score_get(socle_req *req, void *ud)
 	if (db == NULL)
 		return socle_reply_err(req, &err);
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)company_id);
-	json_t *row = socle_db_query_one(db,
+	json_t *row = socle_db_query_one_new(db,
 		"SELECT answers, result, computed_at FROM membership_prevention_score"
 		" WHERE company_id = :id ORDER BY id DESC LIMIT 1", p, &err);
 
-	json_decref(p);
 	if (row != NULL) {
 		json_t *answers = json_loads(json_string_value(json_object_get(row, "answers")), 0, NULL);
 		json_t *result = json_loads(json_string_value(json_object_get(row, "result")), 0, NULL);
@@ -316,10 +314,9 @@ int membership_score_store_initial(socle_db *wdb, socle_service *svc, int64_t co
                                    socle_err *err)
 {
 	json_t *p = json_pack("{s:I}", "id", (json_int_t)company_id);
-	json_t *row = socle_db_query_one(wdb, "SELECT id FROM membership_prevention_score"
-	                                      " WHERE company_id = :id LIMIT 1", p, err);
+	json_t *row = socle_db_query_one_new(wdb, "SELECT id FROM membership_prevention_score"
+	                                          " WHERE company_id = :id LIMIT 1", p, err);
 
-	json_decref(p);
 	if (row != NULL) {
 		json_decref(row);
 		return 0;
@@ -390,12 +387,25 @@ static const struct socle_route score_routes[] = {
 	 route_score_get, NULL},
 };
 
+#define SCORE_SHAPE "{company_id, score, details [], explanation, answers, stored, computed_at}"
+
+static const struct socle_route_doc score_docs[] = {
+	{SOCLE_POST, "/membership/companies/{id}/prevention-score",
+	 "Recalculer le score de culture de prévention, avec de nouvelles réponses le cas échéant"
+	 " (l'administrateur de l'entreprise, l'équipe du service).", score_body_fields,
+	 SOCLE_COUNT(score_body_fields), NULL, 0, SCORE_SHAPE "."},
+	{SOCLE_GET, "/membership/companies/{id}/prevention-score",
+	 "Le score de culture de prévention de l'entreprise et son explication.", NULL, 0, NULL, 0,
+	 SCORE_SHAPE " ; stored vaut false quand il est calculé à la volée."},
+};
+
 int membership_score_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_rule_point(p, &rule_prevention_score, err)) ||
 	    (rc = socle_plugin_add_routes(p, score_routes, SOCLE_COUNT(score_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, score_docs, SOCLE_COUNT(score_docs), err)) ||
 	    (rc = socle_plugin_on(p, "company.applied", score_on_applied, NULL, err)))
 		return rc;
 	return 0;

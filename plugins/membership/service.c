@@ -166,7 +166,7 @@ static json_t *v1_company_workers(socle_db *db, int64_t company_id, int64_t afte
 		return NULL;
 	size_t n = json_array_size(full);
 	bool more = n > (size_t)limit;
-	json_t *items = json_array(), *cursor = json_null();
+	json_t *items = json_array(), *cursor = NULL;
 
 	for (size_t i = 0; items != NULL && i < n && i < (size_t)limit; i++) {
 		json_t *w = worker_view(json_array_get(full, i));
@@ -176,13 +176,10 @@ static json_t *v1_company_workers(socle_db *db, int64_t company_id, int64_t afte
 			items = NULL;
 		}
 	}
-	if (items != NULL && more) {
-		char text[24];
-
-		snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(json_object_get(
-			json_array_get(full, (size_t)limit - 1), "id")));
-		cursor = json_string(text);
-	}
+	/* The core's cursor is the last id of a full page: a page known to be
+	 * the last is never "full" (limit + 1 cannot be reached). */
+	if (items != NULL)
+		cursor = socle_page_cursor(items, more ? limit : limit + 1, "id");
 	json_decref(full);
 	if (items == NULL || cursor == NULL) {
 		json_decref(items);

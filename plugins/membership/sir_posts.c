@@ -15,11 +15,10 @@ static int sir_posts_reply(socle_req *req, socle_db *db, int64_t company_id, uns
 	socle_err err = SOCLE_ERR_INIT;
 	char today[11], due[11];
 	json_t *p = json_pack("{s:I}", "company", (json_int_t)company_id);
-	json_t *items = socle_db_query(db,
+	json_t *items = socle_db_query_new(db,
 		"SELECT id, post, justification, medecin_opinion_on, cse_opinion_on, updated_on"
 		" FROM membership_sir_post WHERE company_id = :company ORDER BY id LIMIT 500", p, &err);
 
-	json_decref(p);
 	if (items == NULL)
 		return socle_reply_err(req, &err);
 	socle_date_today(today);
@@ -175,7 +174,22 @@ static const struct socle_route sir_post_routes[] = {
 	 sir_posts_put, NULL},
 };
 
+#define SIR_LIST                                                                               \
+	"{company_id, items: [{id, post, justification, medecin_opinion_on, cse_opinion_on,"     \
+	" updated_on}], updated_on, next_update_due, due_for_update}."
+
+static const struct socle_route_doc sir_post_docs[] = {
+	{SOCLE_GET, "/membership/companies/{id}/sir-posts",
+	 "Les postes à risque de l'entreprise (suivi renforcé, R4624-23 III) et leur mise à jour"
+	 " annuelle.", NULL, 0, NULL, 0, SIR_LIST},
+	{SOCLE_PUT, "/membership/companies/{id}/sir-posts",
+	 "Remplacer la liste des postes à risque (avis du médecin du travail et du CSE), datée du"
+	 " jour.", sir_list_fields, SOCLE_COUNT(sir_list_fields), NULL, 0, SIR_LIST},
+};
+
 int membership_sir_posts_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_routes(p, sir_post_routes, SOCLE_COUNT(sir_post_routes), err);
+	int rc = socle_plugin_add_routes(p, sir_post_routes, SOCLE_COUNT(sir_post_routes), err);
+
+	return rc ? rc : socle_plugin_describe_routes(p, sir_post_docs, SOCLE_COUNT(sir_post_docs), err);
 }

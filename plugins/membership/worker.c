@@ -127,30 +127,30 @@ static int check_exposures(const json_t *v, char *msg, size_t size)
 /* The same table serves POST (@p req true) and PATCH (nothing required; the
  * exit date goes through POST .../exit, so PATCH does not take end_date). */
 #define WORKER_FIELDS(req)                                                                   \
-	{.name = "external_ref", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 64,   \
-	 .check = membership_check_trimmed_text},                                                                   \
-	{.name = "last_name", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 100,     \
-	 .check = membership_check_trimmed_text},                                                                   \
-	{.name = "first_name", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 100,    \
-	 .check = membership_check_trimmed_text},                                                                   \
-	{.name = "birth_date", .type = SOCLE_F_DATE, .required = req},                           \
-	{.name = "job_title", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 200,     \
-	 .check = membership_check_trimmed_text},                                                                   \
-	{.name = "contract_type", .type = SOCLE_F_ENUM, .required = req,                         \
-	 .choices = contract_choices},                                                           \
-	{.name = "start_date", .type = SOCLE_F_DATE, .required = req},                           \
-	{.name = "establishment_id", .type = SOCLE_F_INT, .min = 1, .max = INT64_MAX},           \
-	{.name = "working_time", .type = SOCLE_F_INT, .min = 1, .max = 100},                     \
-	BOOL_FIELD("night_worker"), BOOL_FIELD("rqth"), BOOL_FIELD("invalidity_pension"),        \
-	BOOL_FIELD("sir_post"), BOOL_FIELD("caces_or_electrical"),                               \
-	BOOL_FIELD("ionising_category_a"), BOOL_FIELD("minor_regulated_work"),                   \
+	{.name = "external_ref", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 64, \
+	 .check = membership_check_trimmed_text},                                            \
+	{.name = "last_name", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 100, \
+	 .check = membership_check_trimmed_text},                                            \
+	{.name = "first_name", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 100, \
+	 .check = membership_check_trimmed_text},                                            \
+	{.name = "birth_date", .type = SOCLE_F_DATE, .required = req},                       \
+	{.name = "job_title", .type = SOCLE_F_STRING, .required = req, .min = 1, .max = 200, \
+	 .check = membership_check_trimmed_text},                                            \
+	{.name = "contract_type", .type = SOCLE_F_ENUM, .required = req,                     \
+	 .choices = contract_choices},                                                       \
+	{.name = "start_date", .type = SOCLE_F_DATE, .required = req},                       \
+	{.name = "establishment_id", .type = SOCLE_F_INT, .min = 1, .max = INT64_MAX},       \
+	{.name = "working_time", .type = SOCLE_F_INT, .min = 1, .max = 100},                 \
+	BOOL_FIELD("night_worker"), BOOL_FIELD("rqth"), BOOL_FIELD("invalidity_pension"),    \
+	BOOL_FIELD("sir_post"), BOOL_FIELD("caces_or_electrical"),                           \
+	BOOL_FIELD("ionising_category_a"), BOOL_FIELD("minor_regulated_work"),               \
 	{.name = "exposures", .type = SOCLE_F_ARRAY, .max = 50, .check = check_exposures}
 
-static const struct socle_field worker_fields_new[] = {
+const struct socle_field membership_worker_fields_new[] = {
 	WORKER_FIELDS(true),
 	{.name = "end_date", .type = SOCLE_F_DATE},
 };
-static const struct socle_field worker_fields_patch[] = {
+const struct socle_field membership_worker_fields_patch[] = {
 	WORKER_FIELDS(false),
 };
 
@@ -311,19 +311,19 @@ int membership_worker_check_dates(socle_db *db, int64_t company_id, const json_t
 int membership_worker_check(socle_db *db, int64_t company_id, const json_t *in, bool partial,
                             const char *prefix, json_t **errors)
 {
-	int n = partial ? socle_fields_check(in, worker_fields_patch,
-	                                     SOCLE_COUNT(worker_fields_patch), prefix, errors)
-	                : socle_fields_check(in, worker_fields_new, SOCLE_COUNT(worker_fields_new),
-	                                     prefix, errors);
+	const struct socle_field *all = membership_worker_fields_new;
+	int n = partial ? socle_fields_check(in, membership_worker_fields_patch,
+	                                     MEMBERSHIP_WORKER_N_FIELDS - 1, prefix, errors)
+	                : socle_fields_check(in, all, MEMBERSHIP_WORKER_N_FIELDS, prefix, errors);
 
 	/* A PATCH may clear an optional field with null, not a required one. */
-	for (size_t i = 0; partial && json_is_object(in) && i < SOCLE_COUNT(worker_fields_new); i++) {
-		const json_t *v = json_object_get(in, worker_fields_new[i].name);
+	for (size_t i = 0; partial && json_is_object(in) && i < MEMBERSHIP_WORKER_N_FIELDS; i++) {
+		const json_t *v = json_object_get(in, all[i].name);
 
-		if (worker_fields_new[i].required && v != NULL && json_is_null(v)) {
+		if (all[i].required && v != NULL && json_is_null(v)) {
 			char name[256];
 
-			snprintf(name, sizeof(name), "%s%s", prefix ? prefix : "", worker_fields_new[i].name);
+			snprintf(name, sizeof(name), "%s%s", prefix ? prefix : "", all[i].name);
 			socle_field_error(errors, name, "Ce champ ne peut pas être vidé.");
 			n++;
 		}
@@ -574,11 +574,10 @@ int membership_worker_history_add(socle_db *wdb, socle_req *req, int64_t worker_
 
 	if (p == NULL)
 		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	int rc = socle_db_run(wdb,
+	int rc = socle_db_run_new(wdb,
 		"INSERT INTO membership_worker_history (worker_id, company_id, kind, changed_on, at_ms,"
 		" user_id, source, before_values, after_values)"
 		" VALUES (:worker, :company, :kind, :on, :at, :user, :source, :before, :after)", p, err);
-	json_decref(p);
 	return rc < 0 ? rc : 0;
 }
 

@@ -61,9 +61,7 @@ static int workers_list(socle_req *req, void *ud)
 	json_t *items = membership_workers_page(db, company_id, after, limit, cat, active, &err);
 	if (items == NULL)
 		return socle_reply_err(req, &err);
-	json_t *body = json_pack("{s:o}", "items", items);
-	json_object_set_new(body, "next_cursor", socle_page_cursor(items, limit, "id"));
-	return socle_reply_json(req, 200, body);
+	return socle_reply_page(req, items, limit, "id");
 }
 
 struct worker_write {
@@ -420,6 +418,55 @@ static const struct socle_route workforce_routes[] = {
 	 workforce_distribution, NULL},
 };
 
+static const char *const category_choices[] = {"SI", "SIA", "SIR", "none", NULL};
+static const char *const active_choices[] = {"true", "false", NULL};
+static const struct socle_field workers_query[] = {
+	{.name = "category", .type = SOCLE_F_ENUM, .choices = category_choices},
+	{.name = "active", .type = SOCLE_F_ENUM, .choices = active_choices},
+	MEMBERSHIP_PAGE_QUERY,
+};
+static const struct socle_field page_query[] = {MEMBERSHIP_PAGE_QUERY};
+
+#define WORKER_SHAPE                                                                           \
+	"le salarié tel que déclaré (external_ref, noms, naissance, poste, contrat, dates,"       \
+	" temps de travail, expositions...), avec sa catégorie de suivi (category, reasons,"      \
+	" basis, attestation_caces, review_on)"
+
+static const struct socle_route_doc workforce_docs[] = {
+	{SOCLE_GET, "/membership/companies/{id}/workers",
+	 "Les salariés déclarés de l'entreprise, par catégorie de suivi ou présence.", NULL, 0,
+	 workers_query, SOCLE_COUNT(workers_query), "{items: [salarié], next_cursor}, par id."},
+	{SOCLE_POST, "/membership/companies/{id}/workers",
+	 "Déclarer un salarié ; sa catégorie de suivi est calculée par les règles du service.",
+	 membership_worker_fields_new, MEMBERSHIP_WORKER_N_FIELDS, NULL, 0,
+	 "201 : " WORKER_SHAPE "."},
+	{SOCLE_POST, "/membership/companies/{id}/workers/import",
+	 "Importer tout l'effectif d'un fichier CSV (text/csv, tout ou rien ; les salariés absents"
+	 " du fichier ne sont pas sortis).", NULL, 0, NULL, 0,
+	 "{company_id, lines, created, updated, unchanged, absent_not_exited, note} ; 422 avec"
+	 " chaque erreur, sa ligne et sa colonne, rien n'est écrit."},
+	{SOCLE_GET, "/membership/companies/{id}/workers/{wid}",
+	 "Un salarié de l'entreprise, avec sa catégorie de suivi et ses raisons.", NULL, 0, NULL, 0,
+	 WORKER_SHAPE "."},
+	{SOCLE_PATCH, "/membership/companies/{id}/workers/{wid}",
+	 "Modifier un salarié (les champs donnés) ; l'historique garde l'avant et l'après.",
+	 membership_worker_fields_patch, MEMBERSHIP_WORKER_N_FIELDS - 1, NULL, 0,
+	 WORKER_SHAPE "."},
+	{SOCLE_POST, "/membership/companies/{id}/workers/{wid}/exit",
+	 "Enregistrer la sortie d'un salarié de l'entreprise.", exit_fields,
+	 SOCLE_COUNT(exit_fields), NULL, 0, WORKER_SHAPE "."},
+	{SOCLE_GET, "/membership/companies/{id}/workers/{wid}/history",
+	 "L'historique d'un salarié (déclaration, changements, poste, sortie, catégorie), du plus"
+	 " récent au plus ancien.", NULL, 0, page_query, SOCLE_COUNT(page_query),
+	 "{worker_id, items: [{id, kind, changed_on, at, user_id, source, before, after}],"
+	 " next_cursor}."},
+	{SOCLE_GET, "/membership/companies/{id}/workforce/distribution",
+	 "La répartition de l'effectif présent par catégorie de suivi (SI, SIA, SIR).", NULL, 0, NULL,
+	 0,
+	 "{company_id, on_date, total, categories {SI, SIA, SIR}, percent, attestation_caces,"
+	 " uncomputed, uncomputed_workers []}."},
+};
+
 int membership_workforce_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
@@ -430,7 +477,8 @@ int membership_workforce_init(socle_plugin *p, socle_err *err)
 	                                      SOCLE_ROLES_STAFF |
 	                                              SOCLE_ROLE_BIT(SOCLE_ROLE_EMPLOYER),
 	                                      err)) ||
-	    (rc = socle_plugin_add_routes(p, workforce_routes, SOCLE_COUNT(workforce_routes), err)))
+	    (rc = socle_plugin_add_routes(p, workforce_routes, SOCLE_COUNT(workforce_routes), err)) ||
+	    (rc = socle_plugin_describe_routes(p, workforce_docs, SOCLE_COUNT(workforce_docs), err)))
 		return rc;
 	return 0;
 }

@@ -1523,12 +1523,20 @@ static void test_http_audit_listing(void **state)
 	assert_string_equal(json_string_value(json_object_get(it, "action")), "dmst.read");
 	assert_string_equal(json_string_value(json_object_get(it, "role")), "medecin");
 	assert_null(json_object_get(it, "user_id"));
+	assert_true(json_is_null(json_object_get(j, "next_cursor"))); /* not a full page */
+	json_decref(j);
+	hc_response_free(&r);
+	/* A full page has a cursor (the row's id, which the items do not show). */
+	assert_int_equal(http("GET", "/auth/me/accesses?limit=1", sal_h, NULL, &r), 200);
+	j = hc_body_json(&r);
+	assert_non_null(json_string_value(json_object_get(j, "next_cursor")));
 	json_decref(j);
 	hc_response_free(&r);
 	/* Others see nothing of it. */
 	assert_int_equal(http("GET", "/auth/me/accesses", rh_h, NULL, &r), 200);
 	j = hc_body_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+	assert_true(json_is_null(json_object_get(j, "next_cursor")));
 	json_decref(j);
 	hc_response_free(&r);
 

@@ -394,6 +394,15 @@ static void test_band(void **state)
 	assert_true(has_field_error(r, "decision_reference", NULL));
 	assert_true(has_field_error(r, "decided_on", NULL));
 	json_decref(r);
+	/* A control character (DEL included) is refused, as in every text of
+	 * membership. */
+	r = call(admin, "POST", "/api/v1/cher/membership/fee-exceptions",
+	         json_pack("{s:i, s:f, s:s, s:s}", "year", 2026, "amount_per_worker", 140.0,
+	                   "decision_reference", "AG du 12\x7f", "decided_on", "2025-12-12"),
+	         &status);
+	assert_int_equal(status, 422);
+	assert_true(has_field_error(r, "decision_reference", NULL));
+	json_decref(r);
 	r = call(admin, "POST", "/api/v1/cher/membership/fee-exceptions", json_deep_copy(exc),
 	         &status);
 	assert_int_equal(status, 201);

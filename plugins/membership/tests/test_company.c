@@ -443,6 +443,12 @@ static void test_review_and_approval(void **state)
 	assert_int_equal(status, 409);
 	json_decref(r);
 	assert_true(outbox_token("camille@martin.test", W.token_a));
+	/* The link's last day (14 days), written as the mail's other dates. */
+	char until[20];
+
+	assert_true(test_outbox_after(W.d.dir, "demo", "camille@martin.test", "valable jusqu'au ",
+	                              until, 19));
+	assert_string_equal(until, "16 mars 2026 (14 jo");
 
 	/* B joins on a chosen date: the next number of the year */
 	snprintf(path, sizeof(path), "/api/v1/demo/membership/companies/%lld/approve",
