@@ -130,6 +130,8 @@ static bool shape_matches(const struct http_compiled_route *cr, const char *path
 {
 	const char *segs[HTTP_MAX_SEGMENTS + 1];
 	size_t lens[HTTP_MAX_SEGMENTS + 1];
+	if (path[0] != '/')
+		return false;
 	size_t n = split_segments(path, segs, lens, HTTP_MAX_SEGMENTS + 1);
 
 	if (n != cr->n_segs)
