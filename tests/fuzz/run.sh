@@ -38,9 +38,12 @@ for h in "$@"; do
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	corp=$(ls "$work/corpus" | wc -l)
+	# "oom/timeout/crash: a/b/c" counts the failing runs; each crash also
+	# leaves a file (the same defect found again leaves another)
+	otc=$(echo "$last" | sed -n 's/.* oom\/timeout\/crash: \([0-9]*\/[0-9]*\/[0-9]*\).*/\1/p')
 	crashes=$(find "$work/crashes" -type f | wc -l)
-	line=$(printf '%-12s exécutions: %-10s couverture (arêtes): %-6s traits: %-7s corpus: %-5s plantages: %s' \
-		"$h" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$corp" "$crashes")
+	line=$(printf '%-12s exécutions: %-10s couverture (arêtes): %-6s traits: %-7s corpus: %-5s oom/délai/plantage: %-8s fichiers de plantage: %s' \
+		"$h" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$corp" "${otc:-?}" "$crashes")
 	echo "$line"
 	summary="$summary$line
 "
