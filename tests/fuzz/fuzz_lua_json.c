@@ -22,34 +22,111 @@
 #include "fuzz.h"
 #include "lua_host.h"
 
-static lua_State *state;
 static socle_core fake_core;
 static socle_service fake_svc;
 static struct lua_service fake_ls;
 
-static void state_close(void)
+/* A new state for each input, closed after it: what one input leaves in a
+ * state (interned strings, the weak set of marked arrays, the allocator's
+ * pool) must not decide the fate of the next, or a crash found in a run could
+ * not be replayed from its one file. Closing also frees everything the input
+ * built through the state's allocator, which is checked that way too. */
+/* ---- the sizes Lua gives its allocator ----
+ * The sandbox's allocator (lua_sandbox.c) keeps no header: it trusts the old
+ * size Lua passes to know a block's class and whether it came from its pool
+ * or from malloc. The harness puts a checker in front of it that remembers
+ * the size of every block handed out and aborts when Lua resizes or frees a
+ * block with another size (a write past a pooled block is invisible to ASan:
+ * liblua is not instrumented). */
+#define TRACK_SLOTS (1u << 18)
+static struct tracked {
+	void *p;
+	size_t size;
+} *tracked;
+static size_t tracked_live;
+static lua_Alloc sandbox_alloc_fn;
+
+static size_t track_slot(void *p)
 {
-	lua_sandbox_close(state);
-	state = NULL;
+	return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >> 44) & (TRACK_SLOTS - 1);
 }
 
-static lua_State *state_get(void)
+static struct tracked *track_find(void *p)
+{
+	for (size_t i = track_slot(p), n = 0; n < TRACK_SLOTS; i = (i + 1) & (TRACK_SLOTS - 1), n++)
+		if (tracked[i].p == p || tracked[i].p == NULL)
+			return &tracked[i];
+	abort(); /* full: the state's memory cap allows far fewer blocks */
+}
+
+static void track_del(struct tracked *t)
+{
+	/* backward-shift deletion keeps the probe chains whole */
+	size_t i = (size_t)(t - tracked);
+
+	for (size_t j = (i + 1) & (TRACK_SLOTS - 1); tracked[j].p != NULL;
+	     j = (j + 1) & (TRACK_SLOTS - 1)) {
+		size_t home = track_slot(tracked[j].p);
+
+		if (((j - home) & (TRACK_SLOTS - 1)) >= ((j - i) & (TRACK_SLOTS - 1))) {
+			tracked[i] = tracked[j];
+			i = j;
+		}
+	}
+	tracked[i].p = NULL;
+}
+
+static void *checked_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct tracked *t = ptr ? track_find(ptr) : NULL;
+
+	if (t != NULL && t->p == ptr && t->size != osize) {
+		fprintf(stderr, "property failed: Lua gives %zu as the size of a block of %zu "
+		                "bytes\n", osize, t->size);
+		abort();
+	}
+	void *q = sandbox_alloc_fn(ud, ptr, osize, nsize);
+
+	if (nsize == 0 || q != NULL) {
+		if (t != NULL && t->p == ptr) {
+			track_del(t);
+			tracked_live--;
+		}
+		if (q != NULL) {
+			struct tracked *n = track_find(q);
+
+			n->p = q;
+			n->size = nsize;
+			tracked_live++;
+		}
+	}
+	return q;
+}
+
+static lua_State *state_new(void)
 {
 	socle_err err = SOCLE_ERR_INIT;
 
-	if (state != NULL)
-		return state;
 	/* a service with no plugin and the default budgets: the sandbox alone */
 	fake_svc.core = &fake_core;
 	fake_svc.id = (char *)"fuzz";
 	fake_ls.svc = &fake_svc;
-	state = lua_sandbox_new(&fake_ls, &err);
-	if (state == NULL) {
+	lua_State *L = lua_sandbox_new(&fake_ls, &err);
+
+	if (L == NULL) {
 		fprintf(stderr, "état Lua : %s\n", err.msg);
 		abort();
 	}
-	atexit(state_close);
-	return state;
+	if (tracked == NULL)
+		tracked = calloc(TRACK_SLOTS, sizeof(*tracked));
+	FUZZ_CHECK(tracked != NULL);
+	/* blocks of the state's creation are not tracked: the checker knows
+	 * only what it handed out itself */
+	void *ud;
+
+	sandbox_alloc_fn = lua_getallocf(L, &ud);
+	lua_setallocf(L, checked_alloc, ud);
+	return L;
 }
 
 static int push_protected(lua_State *L)
@@ -132,12 +209,19 @@ static int build(lua_State *L)
 	int base = lua_gettop(L);
 	uint8_t op;
 
+	/* A C function may push LUA_MINSTACK (20) values unasked: room for the
+	 * program's values first. (The first version of this harness pushed
+	 * socle.null past the stack's end, unchecked: the heap corruption it
+	 * caused, seen under lua_sandbox_close, was the harness's own.) */
+	luaL_checkstack(L, MAX_STACK + 4, "programme trop long");
 	while (take(g, &op, 1)) {
 		int n = lua_gettop(L) - base;
+		unsigned code = op % 16;
 
-		if (n >= MAX_STACK && (op % 16) < 6)
+		/* the operations that push: 0-5, 9, 10, 11 */
+		if (n >= MAX_STACK && (code < 6 || code == 9 || code == 10 || code == 11))
 			continue;
-		switch (op % 16) {
+		switch (code) {
 		case 0: lua_pushnil(L); break;
 		case 1: lua_pushboolean(L, op & 0x10); break;
 		case 2: {
@@ -183,10 +267,10 @@ static int build(lua_State *L)
 			break;
 		case 9: lua_pushlightuserdata(L, (void *)&lua_null_sentinel); break;
 		case 10: /* copy of a deeper value: cycles and shared tables */
-			if (n >= 1 && n < MAX_STACK)
+			if (n >= 1)
 				lua_pushvalue(L, -1 - (int)((op >> 4) % (unsigned)n));
 			break;
-		case 11: if (n < MAX_STACK) lua_pushcfunction(L, noop); break;
+		case 11: lua_pushcfunction(L, noop); break;
 		case 12: if (n >= 1) lua_pop(L, 1); break;
 		case 13: /* t v -> t, t[i] = v at an index of the op (holes, 0, negatives) */
 			if (n >= 2 && lua_istable(L, -2))
@@ -234,14 +318,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	lua_State *L = state_get();
+	lua_State *L = state_new();
 
 	if (data[0] & 1)
 		lua_mode(L, data + 1, size - 1);
 	else
 		json_mode(L, (const char *)data + 1, size - 1);
-	/* what one input built is garbage for the next: collect it so the
-	 * state's memory budget is not the limit being fuzzed */
-	lua_gc(L, LUA_GCCOLLECT);
+	lua_sandbox_close(L);
+	/* lua_close gave back every block handed out since the checker came */
+	FUZZ_CHECK(tracked_live == 0);
 	return 0;
 }
