@@ -19,18 +19,21 @@ for h in "$@"; do
 	bin="$build/tests/fuzz/fuzz_$h"
 	work="$build/run/$h"
 	rm -rf "$work"
-	mkdir -p "$work/corpus" "$work/crashes"
+	mkdir -p "$work/corpus" "$work/crashes" "$work/tmp"
 	cp "$ROOT/tests/fuzz/corpus/$h/"* "$work/corpus/"
 	echo "== fuzz_$h : $seconds s"
 	# fork mode with crashes ignored: a crash is saved and the run goes on
 	# for the time set, instead of stopping at the first one
 	set +e
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	# the temporary deployments of a harness (fuzz_csv) go under its run
+	# folder: a job that crashes or is stopped leaves its folder there, not in /tmp
+	TMPDIR="$work/tmp" ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		"$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 		-max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=8192 \
 		-artifact_prefix="$work/crashes/" -print_final_stats=1 \
 		"$work/corpus" >"$work/log" 2>&1
 	set -e
+	rm -rf "$work/tmp"
 	# the last status line of the fork mode: "#N: cov: C ft: F corp: K ... crash: X"
 	last=$(grep -E '^#[0-9]+: cov: ' "$work/log" | tail -1 || true)
 	execs=$(echo "$last" | sed -n 's/.* exec\/s: [0-9]* .*//; s/^#\([0-9]*\):.*/\1/p')
