@@ -5,7 +5,7 @@ RELEASE := build/release
 TEST := build/test
 DEMO_CONFIG := $(RELEASE)/demo/socle.json
 
-.PHONY: run test deps deps-test build build-test bench install clean demo
+.PHONY: run test deps deps-test deps-fuzz build build-test bench fuzz install clean demo
 
 deps:
 	@sh tools/deps.sh
@@ -30,6 +30,24 @@ build-test: deps-test
 # Every test, with AddressSanitizer and UndefinedBehaviorSanitizer.
 test: build-test
 	cd $(TEST) && ctest --output-on-failure -j $(JOBS)
+
+# Fuzzing (tests/fuzz/README.md): each harness built with clang, libFuzzer,
+# ASan and UBSan in build/fuzz, run FUZZ_SECONDS on a copy of its corpus;
+# prints executions, coverage and crashes. `make test` only replays the
+# corpora and crash files (gcc, no libFuzzer).
+FUZZ := build/fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_HARNESSES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+deps-fuzz:
+	@sh tools/deps.sh --fuzz
+
+fuzz: deps-fuzz
+	cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_FLAGS="-O1 -fsanitize=fuzzer-no-link" -DSOCLE_SANITIZE=ON \
+	  -DSOCLE_FUZZ_ENGINE=libfuzzer >/dev/null
+	cmake --build $(FUZZ) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_HARNESSES))
+	sh tests/fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
 # Load figures (wrk on loopback): see bench/README.md.
 bench: build

@@ -5,6 +5,14 @@
 
 #include <socle/err.h>
 
+#include "utf8.h"
+
+/* The message goes into JSON error bodies, where jansson refuses text that
+ * is not UTF-8 (the client then gets a bare "Erreur."), and into logs. Two
+ * things broke it (found by tests/fuzz, crashes/lua_json/): a message that
+ * quotes bytes of the caller's (a Lua table key "\x9f" in the converter's
+ * path), and the cut at sizeof(msg) falling inside a character. utf8_repair
+ * turns each byte that starts no well-formed sequence into '?'. */
 SOCLE_API int socle_err_set(socle_err *err, int code, const char *fmt, ...)
 {
 	if (err != NULL) {
@@ -14,6 +22,7 @@ SOCLE_API int socle_err_set(socle_err *err, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
+		utf8_repair(err->msg);
 	}
 	return code;
 }

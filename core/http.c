@@ -844,6 +844,11 @@ static bool has_dot_segment(const char *p)
 	return false;
 }
 
+bool http_path_text_ok(const char *path)
+{
+	return utf8_ok((const unsigned char *)path) && !has_dot_segment(path);
+}
+
 #define HTTP_QUERY_VALUE_MAX 2048 /* bytes of one decoded query parameter */
 
 struct query_check {
@@ -869,23 +874,30 @@ static void query_error(struct query_check *q, const char *key, const char *mess
 	json_array_append_new(q->fields, json_pack("{s:o, s:s}", "field", name, "message", message));
 }
 
+const char *http_query_problem(const char *key, const char *value)
+{
+	if (!utf8_ok((const unsigned char *)key) || !text_clean(key))
+		return "Nom de paramètre invalide : des caractères UTF-8 lisibles sont attendus.";
+	if (value && !utf8_ok((const unsigned char *)value))
+		return "Valeur invalide : des caractères UTF-8 sont attendus (encodage de l'adresse "
+		       "incorrect).";
+	if (value && !text_clean(value))
+		return "Valeur invalide : pas de caractère de contrôle (retour à la ligne, "
+		       "tabulation...).";
+	if (value && strlen(value) > HTTP_QUERY_VALUE_MAX)
+		return "Valeur trop longue : 2 048 caractères au plus.";
+	return NULL;
+}
+
 static enum MHD_Result query_check_one(void *cls, enum MHD_ValueKind kind, const char *key,
                                        const char *value)
 {
 	struct query_check *q = cls;
+	const char *problem = http_query_problem(key, value);
 	(void)kind;
 
-	if (!utf8_ok((const unsigned char *)key) || !text_clean(key))
-		query_error(q, key, "Nom de paramètre invalide : des caractères UTF-8 lisibles sont "
-		                    "attendus.");
-	else if (value && !utf8_ok((const unsigned char *)value))
-		query_error(q, key, "Valeur invalide : des caractères UTF-8 sont attendus (encodage "
-		                    "de l'adresse incorrect).");
-	else if (value && !text_clean(value))
-		query_error(q, key, "Valeur invalide : pas de caractère de contrôle (retour à la "
-		                    "ligne, tabulation...).");
-	else if (value && strlen(value) > HTTP_QUERY_VALUE_MAX)
-		query_error(q, key, "Valeur trop longue : 2 048 caractères au plus.");
+	if (problem != NULL)
+		query_error(q, key, problem);
 	return MHD_YES;
 }
 
@@ -915,7 +927,7 @@ static void begin_api(struct http_server *srv, socle_req *req)
 	char id[64];
 
 	/* parameters reach handlers and JSON replies: they must be text */
-	if (!utf8_ok((const unsigned char *)req->path) || has_dot_segment(p)) {
+	if (!http_path_text_ok(p)) {
 		http_reply_errc_msg(req, SOCLE_E_NOTFOUND, "Ressource introuvable.");
 		return;
 	}

@@ -153,6 +153,15 @@ enum http_match http_routes_match(const struct http_routes *rt, socle_req *req, 
 /* "GET, POST" for a method mask; writes into @p buf. */
 void http_methods_text(int mask, char *buf, size_t size);
 
+/* ---- paths and query parameters (http.c) ---- */
+
+/* Is the path below /api/v1/ text a handler may use: well-formed UTF-8 with
+ * no "." or ".." segment? */
+bool http_path_text_ok(const char *path);
+/* Why the decoded query parameter @p key = @p value (NULL: "?key" alone) is
+ * refused with 400 (a French message), or NULL when it is acceptable text. */
+const char *http_query_problem(const char *key, const char *value);
+
 /* ---- JSON bodies (http_json.c) ---- */
 
 /* Parse a request body: valid UTF-8 JSON, no duplicate keys, nesting at most

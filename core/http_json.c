@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "utf8.h"
 
 /* Refuse nesting deeper than HTTP_JSON_MAX_DEPTH before jansson sees the
  * text: jansson's own limit (2048) is far above what a request needs. */
@@ -209,12 +210,21 @@ void socle_field_error(json_t **errors, const char *field, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	json_t *e = json_object();
-	if (!e)
+	char *name = strdup(field ? field : "");
+	if (!e || !name) {
+		json_decref(e);
+		free(name);
 		return;
-	/* json_string() refuses invalid UTF-8; an unknown key coming from a
-	 * request is valid UTF-8 since jansson checked it */
-	json_object_set_new(e, "field", json_string(field ? field : ""));
+	}
+	/* json_string() refuses what is not UTF-8, and the error then lost its
+	 * field or message (tests/fuzz/crashes/json_fields/): an unknown key of
+	 * 128 "é" cut at 255 bytes by socle_fields_check's name buffer ends
+	 * inside a character, and so does a message quoting a long value. */
+	utf8_repair(name);
+	utf8_repair(msg);
+	json_object_set_new(e, "field", json_string(name));
 	json_object_set_new(e, "message", json_string(msg));
+	free(name);
 	json_array_append_new(*errors, e);
 }
 

@@ -38,7 +38,7 @@ enum socle_errc {
 
 typedef struct socle_err {
 	int code;       /* enum socle_errc; 0 while unset */
-	char msg[256];  /* for people; truncated, never allocated */
+	char msg[256];  /* for people; truncated, never allocated; always UTF-8 */
 } socle_err;
 
 #define SOCLE_ERR_INIT {0, {0}}
