@@ -6,10 +6,17 @@
  * to (an approval and its invitation, a convocation and its reminders), is
  * retried with backoff when the transport fails, and is sent at least once.
  *
- * Transport: the deployment's "mail" setting. The only transport today is
- * "file", the development default: each mail becomes an RFC 5322 .eml file in
- * <outbox>/<service id>/ (named after the job, so a retry rewrites the same
- * file). An SMTP transport is planned (see docs/config.md). (ABI 1.1)
+ * Transport: the deployment's "mail" setting, which a service may override
+ * (docs/config.md). "file", the development default: each mail becomes an
+ * RFC 5322 .eml file in <outbox>/<service id>/ (named after the job, so a
+ * retry rewrites the same file). "smtp" (ABI 1.6): sent to a relay through
+ * libcurl, STARTTLS or implicit TLS, with authentication; a 4xx answer or a
+ * dropped connection is retried with the jobs' backoff, a 5xx answer is a
+ * permanent failure (the job is dead at once, its answer kept for staff in
+ * GET /api/v1/{service}/outbox). Every mail job has one Message-ID, so a
+ * retry after a drop between the end of the message and the server's answer
+ * sends the same Message-ID again: at most one duplicate, recognisable.
+ * (ABI 1.1; attachments and HTML part 1.6)
  */
 #ifndef SOCLE_MAIL_H
 #define SOCLE_MAIL_H
@@ -29,5 +36,31 @@ struct socle_mail {
  * (SOCLE_E_INVAL). Returns the job id (> 0) or a negative code. */
 SOCLE_API int64_t socle_mail_queue(socle_db *wdb, const struct socle_mail *mail,
                                    int64_t send_at_ms, socle_err *err);
+
+/** An attachment (ABI 1.6): copied into the job when queued. */
+struct socle_mail_attachment {
+	const char *name;         /* file name shown: [A-Za-z0-9._-], 1..100 characters */
+	const char *content_type; /* "application/pdf", "text/calendar; method=REQUEST" */
+	const void *data;
+	size_t len;               /* 1..SOCLE_MAIL_ATTACHMENTS_MAX in all */
+};
+
+#define SOCLE_MAIL_ATTACHMENTS_MAX (512 * 1024) /* bytes, all attachments of a mail */
+#define SOCLE_MAIL_ATTACHMENTS_COUNT 8
+
+/** What a mail may carry beyond its text (ABI 1.6). */
+struct socle_mail_parts {
+	const char *html; /* optional HTML alternative of the text (a whole page or a fragment);
+	                   * the service's signature is appended to both */
+	const struct socle_mail_attachment *attachments;
+	size_t n_attachments; /* 0..SOCLE_MAIL_ATTACHMENTS_COUNT */
+};
+
+/** socle_mail_queue with an HTML alternative and attachments (ABI 1.6).
+ * @p parts may be NULL (then it is socle_mail_queue). A bad name, content
+ * type or size is SOCLE_E_INVAL and queues nothing. */
+SOCLE_API int64_t socle_mail_queue_parts(socle_db *wdb, const struct socle_mail *mail,
+                                         const struct socle_mail_parts *parts,
+                                         int64_t send_at_ms, socle_err *err);
 
 #endif
