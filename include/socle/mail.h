@@ -63,4 +63,28 @@ SOCLE_API int64_t socle_mail_queue_parts(socle_db *wdb, const struct socle_mail 
                                          const struct socle_mail_parts *parts,
                                          int64_t send_at_ms, socle_err *err);
 
+/** A calendar invitation (ABI 1.6): one event of the service. */
+struct socle_calendar_event {
+	const char *uid;         /* stable per event, [A-Za-z0-9._-]: "tracking-visit-42"; the
+	                          * core makes it global ("...@<service>.<sender's domain>") */
+	int64_t starts_at_ms;    /* UTC */
+	int64_t ends_at_ms;      /* UTC, after the start */
+	const char *summary;     /* one line, UTF-8: "Visite d'information et de prévention" */
+	const char *location;    /* optional: the site's address, or "Téléconsultation" */
+	const char *description; /* optional, several lines allowed */
+	const char *attendee;    /* optional: the recipient's address */
+	int sequence;            /* 0, then one more each time the event moves */
+	bool cancelled;          /* METHOD:CANCEL, STATUS:CANCELLED */
+};
+
+/** The event as an iCalendar object (RFC 5545, caller frees): VCALENDAR with
+ * METHOD REQUEST (or CANCEL), one VEVENT whose UID is stable, DTSTAMP the
+ * business clock, DTSTART and DTEND in UTC, LOCATION, the service's contact
+ * (identity name and e-mail) as ORGANIZER; lines end in CRLF and are folded
+ * at 75 octets (never inside a UTF-8 character), text is escaped. Attach it
+ * as "text/calendar; charset=UTF-8; method=REQUEST". NULL with @p err set
+ * (SOCLE_E_INVAL) on a bad uid, times or summary. */
+SOCLE_API char *socle_calendar_invitation(const socle_service *svc,
+                                          const struct socle_calendar_event *ev, socle_err *err);
+
 #endif
