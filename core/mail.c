@@ -451,5 +451,5 @@ int mail_register_core(socle_core *core, socle_err *err)
 	mail_curl_init();
 	if (registry_add_job(&core->reg, &rec) != 0)
 		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
-	return 0;
+	return mail_outbox_register(core, err);
 }

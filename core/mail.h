@@ -11,6 +11,9 @@
 /* Register the core's mail.send job handler. */
 int mail_register_core(socle_core *core, socle_err *err);
 
+/* GET /outbox (mail_outbox.c): the service's messages for its staff. */
+int mail_outbox_register(socle_core *core, socle_err *err);
+
 /* Called for each problem of a setting: @p path names the key. */
 typedef void (*mail_report_fn)(void *ctx, const char *path, const char *msg);
 
