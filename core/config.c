@@ -17,6 +17,7 @@
 #include "config.h"
 #include "identity.h"
 #include "mail.h"
+#include "sms.h"
 
 struct cfg_ctx {
 	const char *file;
@@ -230,7 +231,7 @@ static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i
 {
 	static const char *const keys[] = {"id",      "name", "database", "scripts",
 	                                   "plugins", "lua",  "identity", "second_factor",
-	                                   "mail",    NULL};
+	                                   "mail",    "sms", NULL};
 	char path[64];
 	socle_service *svc;
 
@@ -303,6 +304,8 @@ static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i
 	load_second_factor(c, path, json_object_get(s, "second_factor"), svc);
 	snprintf(ipath, sizeof(ipath), "%s.mail", path);
 	mail_settings_check(core, json_object_get(s, "mail"), ipath, false, identity_report, c);
+	snprintf(ipath, sizeof(ipath), "%s.sms", path);
+	sms_settings_check(core, json_object_get(s, "sms"), ipath, false, identity_report, c);
 	return svc;
 }
 
@@ -348,7 +351,7 @@ static void load_clock(struct cfg_ctx *c, const json_t *root)
 int config_load(socle_core *core, const char *path, struct diag *d)
 {
 	static const char *const keys[] = {"listen", "port", "plugin_dirs", "scripts_default",
-	                                   "access_log", "cookie_secure", "clock", "static", "mail",
+	                                   "access_log", "cookie_secure", "clock", "static", "mail", "sms",
 	                                   "trusted_proxies",
 	                                   "services", NULL};
 	struct cfg_ctx c = {.file = path, .d = d};
@@ -395,6 +398,7 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 	load_clock(&c, root);
 
 	load_mail(&c, core, json_object_get(root, "mail"));
+	sms_settings_check(core, json_object_get(root, "sms"), "sms", true, identity_report, &c);
 
 	json_t *proxies = json_object_get(root, "trusted_proxies");
 	core->trusted_proxies = json_array();

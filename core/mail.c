@@ -24,6 +24,7 @@
 #include "http.h"
 #include "identity.h"
 #include "mail.h"
+#include "sms.h"
 
 #define MAIL_SUBJECT_MAX 300
 #define MAIL_TEXT_MAX (256 * 1024)
@@ -363,7 +364,7 @@ char *mail_render(const socle_service *svc, const struct mail_route *r, const js
 
 /* ---- the file transport ---- */
 
-static int mkdir_p(const char *path)
+int mail_mkdir_p(const char *path)
 {
 	char *p = strdup(path);
 
@@ -391,7 +392,7 @@ static int mail_send_file(socle_service *svc, const char *id, const char *catego
 	char dir[4096], path[4200], tmp[4200];
 
 	snprintf(dir, sizeof(dir), "%s/%s", outbox, svc->id);
-	if (mkdir_p(dir) != 0)
+	if (mail_mkdir_p(dir) != 0)
 		return socle_err_set(err, SOCLE_E_IO, "boîte d'envoi %s : %s", dir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s.eml", dir, id);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, id);
@@ -451,5 +452,7 @@ int mail_register_core(socle_core *core, socle_err *err)
 	mail_curl_init();
 	if (registry_add_job(&core->reg, &rec) != 0)
 		return socle_err_set(err, SOCLE_E_NOMEM, "out of memory");
-	return mail_outbox_register(core, err);
+	int rc = mail_outbox_register(core, err);
+
+	return rc != 0 ? rc : sms_register_core(core, err);
 }

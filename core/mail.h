@@ -55,6 +55,17 @@ int mail_smtp_send(const socle_core *core, const json_t *smtp, const char *envel
  * with @p err set when unreadable. Caller frees (and wipes). */
 char *mail_read_secret(const socle_core *core, const char *file, socle_err *err);
 
+/* Shared by the checks of the mail and SMS settings (mail_settings.c). */
+void settings_report_at(mail_report_fn report, void *ctx, const char *path, const char *key,
+                        const char *msg);
+bool settings_known_keys(const json_t *obj, const char *const *keys, const char *path,
+                         mail_report_fn report, void *ctx);
+const char *settings_string(const json_t *obj, const char *key, const char *path,
+                            mail_report_fn report, void *ctx);
+
+/* mkdir -p (0750). 0 or -1 with errno. */
+int mail_mkdir_p(const char *path);
+
 /* libcurl's global initialisation, once per process. */
 void mail_curl_init(void);
 

@@ -13,7 +13,7 @@
 #include "http.h"
 #include "mail.h"
 
-static void report_at(mail_report_fn report, void *ctx, const char *path, const char *key,
+void settings_report_at(mail_report_fn report, void *ctx, const char *path, const char *key,
                       const char *msg)
 {
 	char p[256];
@@ -22,7 +22,7 @@ static void report_at(mail_report_fn report, void *ctx, const char *path, const 
 	report(ctx, p, msg);
 }
 
-static bool known_keys(const json_t *obj, const char *const *keys, const char *path,
+bool settings_known_keys(const json_t *obj, const char *const *keys, const char *path,
                        mail_report_fn report, void *ctx)
 {
 	const char *k;
@@ -35,14 +35,14 @@ static bool known_keys(const json_t *obj, const char *const *keys, const char *p
 		for (const char *const *n = keys; *n; n++)
 			found |= strcmp(*n, k) == 0;
 		if (!found) {
-			report_at(report, ctx, path, k, "clé inconnue");
+			settings_report_at(report, ctx, path, k, "clé inconnue");
 			ok = false;
 		}
 	}
 	return ok;
 }
 
-static const char *opt_string(const json_t *obj, const char *key, const char *path,
+const char *settings_string(const json_t *obj, const char *key, const char *path,
                               mail_report_fn report, void *ctx)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -51,7 +51,7 @@ static const char *opt_string(const json_t *obj, const char *key, const char *pa
 		return NULL;
 	if (!json_is_string(v) || json_string_length(v) == 0 ||
 	    strpbrk(json_string_value(v), "\r\n") != NULL) {
-		report_at(report, ctx, path, key, "doit être une chaîne non vide, sur une ligne");
+		settings_report_at(report, ctx, path, key, "doit être une chaîne non vide, sur une ligne");
 		return NULL;
 	}
 	return json_string_value(v);
@@ -60,11 +60,11 @@ static const char *opt_string(const json_t *obj, const char *key, const char *pa
 static void check_file(const socle_core *core, const json_t *obj, const char *key,
                        const char *path, mail_report_fn report, void *ctx)
 {
-	const char *file = opt_string(obj, key, path, report, ctx);
+	const char *file = settings_string(obj, key, path, report, ctx);
 	char *abs = file ? core_resolve_path(core, file) : NULL;
 
 	if (abs != NULL && access(abs, R_OK) != 0)
-		report_at(report, ctx, path, key, "fichier introuvable ou illisible");
+		settings_report_at(report, ctx, path, key, "fichier introuvable ou illisible");
 	free(abs);
 }
 
@@ -79,32 +79,32 @@ static void check_smtp(const socle_core *core, const json_t *smtp, const char *p
 		       "ca_file, timeout_s}");
 		return;
 	}
-	known_keys(smtp, keys, path, report, ctx);
-	const char *host = opt_string(smtp, "host", path, report, ctx);
+	settings_known_keys(smtp, keys, path, report, ctx);
+	const char *host = settings_string(smtp, "host", path, report, ctx);
 	if (host == NULL && json_object_get(smtp, "host") == NULL)
-		report_at(report, ctx, path, "host", "clé obligatoire absente");
+		settings_report_at(report, ctx, path, "host", "clé obligatoire absente");
 	if (host && strpbrk(host, "/@?# ") != NULL)
-		report_at(report, ctx, path, "host", "un nom d'hôte ou une adresse, sans schéma");
+		settings_report_at(report, ctx, path, "host", "un nom d'hôte ou une adresse, sans schéma");
 	const json_t *port = json_object_get(smtp, "port");
 	if (port && (!json_is_integer(port) || json_integer_value(port) < 1 ||
 	             json_integer_value(port) > 65535))
-		report_at(report, ctx, path, "port", "doit être un entier entre 1 et 65535");
-	const char *sec = opt_string(smtp, "security", path, report, ctx);
+		settings_report_at(report, ctx, path, "port", "doit être un entier entre 1 et 65535");
+	const char *sec = settings_string(smtp, "security", path, report, ctx);
 	if (sec && strcmp(sec, "starttls") != 0 && strcmp(sec, "tls") != 0 &&
 	    strcmp(sec, "none") != 0)
-		report_at(report, ctx, path, "security", "« starttls » (par défaut), « tls » ou « none »");
-	const char *user = opt_string(smtp, "username", path, report, ctx);
+		settings_report_at(report, ctx, path, "security", "« starttls » (par défaut), « tls » ou « none »");
+	const char *user = settings_string(smtp, "username", path, report, ctx);
 	/* A password never crosses the network in clear. */
 	if (user && sec && strcmp(sec, "none") == 0)
-		report_at(report, ctx, path, "username", "l'authentification demande « starttls » ou "
+		settings_report_at(report, ctx, path, "username", "l'authentification demande « starttls » ou "
 		          "« tls »");
 	if (user && json_object_get(smtp, "password_file") == NULL)
-		report_at(report, ctx, path, "password_file", "obligatoire avec « username »");
+		settings_report_at(report, ctx, path, "password_file", "obligatoire avec « username »");
 	check_file(core, smtp, "password_file", path, report, ctx);
 	check_file(core, smtp, "ca_file", path, report, ctx);
 	const json_t *t = json_object_get(smtp, "timeout_s");
 	if (t && (!json_is_integer(t) || json_integer_value(t) < 1 || json_integer_value(t) > 600))
-		report_at(report, ctx, path, "timeout_s", "doit être un entier entre 1 et 600");
+		settings_report_at(report, ctx, path, "timeout_s", "doit être un entier entre 1 et 600");
 }
 
 void mail_settings_check(const socle_core *core, const json_t *mail, const char *path,
@@ -119,13 +119,13 @@ void mail_settings_check(const socle_core *core, const json_t *mail, const char 
 		report(ctx, path, "doit être un objet {transport, from, smtp}");
 		return;
 	}
-	known_keys(mail, deployment ? dkeys : skeys, path, report, ctx);
-	const char *transport = opt_string(mail, "transport", path, report, ctx);
+	settings_known_keys(mail, deployment ? dkeys : skeys, path, report, ctx);
+	const char *transport = settings_string(mail, "transport", path, report, ctx);
 	if (transport && strcmp(transport, "file") != 0 && strcmp(transport, "smtp") != 0)
-		report_at(report, ctx, path, "transport", "« file » (développement) ou « smtp »");
+		settings_report_at(report, ctx, path, "transport", "« file » (développement) ou « smtp »");
 	if (deployment)
-		opt_string(mail, "outbox", path, report, ctx);
-	const char *from = opt_string(mail, "from", path, report, ctx);
+		settings_string(mail, "outbox", path, report, ctx);
+	const char *from = settings_string(mail, "from", path, report, ctx);
 	if (from) {
 		const char *lt = strrchr(from, '<'), *gt = strrchr(from, '>');
 		char addr[320] = "";
@@ -135,7 +135,7 @@ void mail_settings_check(const socle_core *core, const json_t *mail, const char 
 		else if (!lt && !gt)
 			snprintf(addr, sizeof(addr), "%s", from);
 		if (!http_valid_email(addr))
-			report_at(report, ctx, path, "from", "« Nom <adresse> » ou une adresse attendue");
+			settings_report_at(report, ctx, path, "from", "« Nom <adresse> » ou une adresse attendue");
 	}
 	const json_t *smtp = json_object_get(mail, "smtp");
 	char sp[256];

@@ -19,7 +19,7 @@
 int header_defs_ok(void), header_err_ok(void), header_plugin_ok(void), header_store_ok(void),
 	header_bus_ok(void), header_http_ok(void), header_auth_ok(void), header_lua_ok(void),
 	header_socle_ok(void), header_date_ok(void), header_mail_ok(void), header_export_ok(void),
-	header_document_ok(void);
+	header_document_ok(void), header_sms_ok(void);
 
 struct parsed {
 	char *dir;
@@ -63,7 +63,7 @@ static void test_public_headers_stand_alone(void **state)
 	assert_true(header_defs_ok() && header_err_ok() && header_plugin_ok() && header_store_ok() &&
 	            header_bus_ok() && header_http_ok() && header_auth_ok() && header_lua_ok() &&
 	            header_socle_ok() && header_date_ok() && header_mail_ok() && header_export_ok() &&
-	            header_document_ok());
+	            header_document_ok() && header_sms_ok());
 }
 
 static void test_minimal_config_and_defaults(void **state)
