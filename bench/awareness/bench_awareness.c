@@ -224,6 +224,14 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
@@ -232,11 +240,13 @@ static double median(double *v, int n)
 
 static size_t recommended;
 
-static int count_items(int64_t company, const json_t *items, void *ud)
+static int count_items(int64_t company, const struct awareness_recommendation *items, size_t n,
+                       void *ud)
 {
 	(void)company;
+	(void)items;
 	(void)ud;
-	recommended += json_array_size(items);
+	recommended += n;
 	return 0;
 }
 
@@ -291,18 +301,24 @@ int main(int argc, char **argv)
 		die("catalogue", &err);
 
 	/* 1. recommend_actions for every company. */
-	for (int r = 0; r < runs; r++) {
+	double *cpu = calloc((size_t)runs, sizeof(*cpu));
+	for (int r = 0; r < runs && cpu; r++) {
 		recommended = 0;
 		t0 = now_s();
+		double c0 = cpu_s();
 		if (awareness_recommend_each(svc, db, ON_DATE, actions, threads, count_items, NULL,
 		                             &err) != 0)
 			die("recommend_actions", &err);
 		times[r] = now_s() - t0;
+		cpu[r] = cpu_s() - c0;
 	}
 	double m = median(times, runs);
+	/* The CPU time too: on a shared machine the wall time of two threads
+	 * depends on what else runs; the CPU time of the pass does not. */
 	printf("recommend_actions for %lld companies (%zu actions proposed), %d threads, median of"
-	       " %d: %.3f s (target <= 2 s) %s\n", (long long)companies, recommended, threads, runs,
-	       m, m <= 2 ? "OK" : "MISSED");
+	       " %d: %.3f s, cpu %.3f s (target <= 2 s) %s\n", (long long)companies, recommended,
+	       threads, runs, m, cpu ? median(cpu, runs) : 0.0, m <= 2 ? "OK" : "MISSED");
+	free(cpu);
 	/* The same, one company at a time as GET .../recommendations answers: the
 	 * cost of N queries and N company contexts, for comparison (one run). */
 	t0 = now_s();

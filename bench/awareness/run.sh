@@ -1,7 +1,7 @@
 #!/bin/sh
 # Awareness load figures (bench/README.md, "Awareness"). Called by
 # bench/run.sh after the retention figures, or alone:
-#   bench/awareness/run.sh BUILD_DIR   (COMPANIES=50000, RUNS=3, THREADS=1)
+#   bench/awareness/run.sh BUILD_DIR   (COMPANIES=50000, RUNS=3, THREADS=number of cores)
 # Runs BUILD_DIR/bench/bench_awareness on a fresh deployment: COMPANIES
 # companies of 10 workers with their awareness history, generated in process
 # and not timed; then recommend_actions for every company (target <= 2 s) and
@@ -28,5 +28,5 @@ cat > "$WORK/socle.json" <<JSON
 JSON
 
 echo "Awareness benchmark — $(nproc) cores"
-"$BENCH" "$WORK/socle.json" bench "$COMPANIES" "$RUNS" "${THREADS:-1}" 2>"$WORK/bench.log" ||
+"$BENCH" "$WORK/socle.json" bench "$COMPANIES" "$RUNS" "${THREADS:-$(nproc)}" 2>"$WORK/bench.log" ||
 	{ cat "$WORK/bench.log" >&2; exit 1; }

@@ -99,8 +99,16 @@ json_t *awareness_recommend_company(socle_service *svc, socle_db *db, int64_t co
 int awareness_recommend_decorate(json_t *items, const json_t *actions, socle_err *err);
 
 /* ---- recommend_all.c ---- */
-/* Called once per company with its recommendations (borrowed): 0 to go on. */
-typedef int (*awareness_recommend_fn)(int64_t company, const json_t *items, void *ud);
+/* One recommendation of a pass, as the rule answered it (contract checked,
+ * the action in the catalogue); the reason lives until the callback returns. */
+struct awareness_recommendation {
+	int64_t action_id;
+	int64_t priority;
+	const char *reason;
+};
+/* Called once per company with its recommendations, in the rule's order: 0 to go on. */
+typedef int (*awareness_recommend_fn)(int64_t company, const struct awareness_recommendation *items,
+                                      size_t n, void *ud);
 /* recommend_actions for every company that has workers, in one pass: the
  * workers streamed once, the scores, attendances and needs read in one query
  * each, one rule call per company. With @p threads 1, on the calling thread

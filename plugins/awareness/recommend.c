@@ -250,22 +250,21 @@ struct unreached {
 
 /* One company's recommendations: kept when they hold the action and the
  * company has no registration to it. */
-static int keep_unreached(int64_t company, const json_t *rec, void *ud)
+static int keep_unreached(int64_t company, const struct awareness_recommendation *rec, size_t n,
+                          void *ud)
 {
 	struct unreached *u = ud;
-	size_t j;
-	json_t *item;
 
-	json_array_foreach(rec, j, item) {
-		if (json_integer_value(json_object_get(item, "action_id")) != u->action)
+	for (size_t j = 0; j < n; j++) {
+		if (rec[j].action_id != u->action)
 			continue;
 		/* Its name, for the staff's page (a company of the pass: it exists). */
 		json_t *c = awareness_membership->company_get(u->db, company, u->err);
 		if (c == NULL)
 			return u->err->code;
-		json_array_append_new(u->items, json_pack("{s:I, s:O?, s:O}", "company_id",
+		json_array_append_new(u->items, json_pack("{s:I, s:O?, s:s}", "company_id",
 			(json_int_t)company, "legal_name", json_object_get(c, "legal_name"), "reason",
-			json_object_get(item, "reason")));
+			rec[j].reason));
 		json_decref(c);
 	}
 	return 0;

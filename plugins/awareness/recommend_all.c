@@ -7,9 +7,22 @@
  * actions attended and the risks of the needs expressed in one query each —
  * then one company_get (membership.v1 has no bulk read of companies) and one
  * rule call per company. The context handed to the rule is the same as the
- * route's (recommend.c), so both give the same answers. */
+ * route's (recommend.c), so both give the same answers.
+ *
+ * The rule call is the cost (bench/awareness): the catalogue, the same for
+ * every company, is converted to Lua once per pass and Lua state and kept in
+ * that state's registry (one slot: the next pass replaces it), and the
+ * answer is read from the Lua stack (socle_rule_call_read) rather than
+ * converted to JSON, checked, decorated and freed. The route's path
+ * (recommend.c) converts both ways: one company, one call. A rule that
+ * changed the catalogue table it receives would see its change in the next
+ * company's call of the pass: docs/lua-api.md says the arguments are read
+ * only. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+
+#include <lauxlib.h>
 
 #include "awareness.h"
 
@@ -223,12 +236,20 @@ static json_t *context(socle_db *db, struct company *c, socle_err *err)
 	return ctx;
 }
 
+/* The registry key of a state's converted catalogue: {pass, table}. */
+static const char catalogue_key = 0;
+/* Each pass its number: a state's catalogue of an earlier pass is converted again. */
+static atomic_uint_fast64_t pass_counter;
+
 /* One thread's share of the companies. */
 struct share {
 	socle_service *svc;
 	socle_db *db; /* NULL: this thread's reader */
 	const char *on;
 	const json_t *actions;
+	const int64_t *action_ids; /* the catalogue's ids, ascending */
+	size_t n_actions;
+	uint64_t pass;
 	struct company *c;
 	size_t n;
 	awareness_recommend_fn fn;
@@ -236,34 +257,179 @@ struct share {
 	pthread_mutex_t *lock; /* fn runs under it when there are threads */
 	int rc;
 	socle_err err;
+	/* The call in progress: its context, and the answer read from the stack. */
+	json_t *ctx;
+	struct awareness_recommendation *items;
+	size_t n_items, cap_items;
+	char *text; /* the reasons, one after the other */
+	size_t text_len, text_cap;
 };
+
+/* The catalogue of this pass onto @p L's stack, converted at the state's
+ * first call of the pass only. */
+static void push_catalogue(lua_State *L, const struct share *sh)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &catalogue_key) == LUA_TTABLE) {
+		lua_rawgeti(L, -1, 1);
+		bool same = (uint64_t)lua_tointeger(L, -1) == sh->pass;
+		lua_pop(L, 1);
+		if (same) {
+			lua_rawgeti(L, -1, 2);
+			lua_remove(L, -2);
+			return;
+		}
+	}
+	lua_pop(L, 1);
+	lua_createtable(L, 2, 0);
+	lua_pushinteger(L, (lua_Integer)sh->pass);
+	lua_rawseti(L, -2, 1);
+	socle_lua_push_json(L, sh->actions);
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, -3, 2);
+	lua_pushvalue(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &catalogue_key);
+	lua_remove(L, -2);
+}
+
+static void push_args(lua_State *L, void *ud)
+{
+	struct share *sh = ud;
+
+	luaL_checkstack(L, 8, "recommend_actions");
+	socle_lua_push_json(L, sh->ctx);
+	push_catalogue(L, sh);
+	lua_pushstring(L, sh->on);
+}
+
+static bool in_catalogue(const struct share *sh, int64_t id)
+{
+	size_t a = 0, b = sh->n_actions;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (sh->action_ids[m] == id)
+			return true;
+		if (sh->action_ids[m] < id)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return false;
+}
+
+static int refuse_item(size_t i, socle_err *err)
+{
+	return socle_err_set(err, SOCLE_E_CONTRACT, "recommend_actions : l'élément %zu doit avoir "
+	                     "action_id (entier), priority (entier) et reason (texte non vide)", i);
+}
+
+/* The answer at @p idx into sh->items: the contract of check_recommendations
+ * (recommend.c) and the catalogue check of awareness_recommend_decorate,
+ * read with raw access. The reasons are copied into sh->text; their
+ * pointers are set once every item is read (the buffer may move). */
+static int read_answer(lua_State *L, int idx, void *ud, socle_err *err)
+{
+	struct share *sh = ud;
+
+	sh->n_items = sh->text_len = 0;
+	if (!lua_istable(L, idx))
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "recommend_actions doit rendre une liste (socle.array)");
+	size_t n = (size_t)lua_rawlen(L, idx), keys = 0;
+	lua_pushnil(L); /* a list: its keys are 1..n and nothing else */
+	while (lua_next(L, idx) != 0) {
+		lua_pop(L, 1);
+		if (++keys > n) {
+			lua_pop(L, 1);
+			return socle_err_set(err, SOCLE_E_CONTRACT,
+			                     "recommend_actions doit rendre une liste (socle.array)");
+		}
+	}
+	if (n > sh->cap_items) {
+		struct awareness_recommendation *more = realloc(sh->items, n * sizeof(*more));
+		if (more == NULL)
+			return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		sh->items = more;
+		sh->cap_items = n;
+	}
+	for (size_t i = 1; i <= n; i++) {
+		struct awareness_recommendation *it = &sh->items[i - 1];
+		if (lua_rawgeti(L, idx, (lua_Integer)i) != LUA_TTABLE) {
+			lua_pop(L, 1);
+			return refuse_item(i, err);
+		}
+		lua_pushliteral(L, "action_id");
+		bool ok = lua_rawget(L, -2) == LUA_TNUMBER && lua_isinteger(L, -1);
+		it->action_id = ok ? (int64_t)lua_tointeger(L, -1) : 0;
+		lua_pop(L, 1);
+		lua_pushliteral(L, "priority");
+		ok = ok && lua_rawget(L, -2) == LUA_TNUMBER && lua_isinteger(L, -1);
+		it->priority = ok ? (int64_t)lua_tointeger(L, -1) : 0;
+		lua_pop(L, 1);
+		lua_pushliteral(L, "reason");
+		size_t len = 0;
+		const char *why = lua_rawget(L, -2) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+		ok = ok && it->action_id > 0 && why != NULL && len > 0;
+		if (ok && memchr(why, '\0', len) != NULL) {
+			lua_pop(L, 2);
+			return socle_err_set(err, SOCLE_E_CONTRACT, "recommend_actions : la raison de "
+			                     "l'élément %zu contient un caractère nul", i);
+		}
+		if (ok && sh->text_len + len + 1 > sh->text_cap) {
+			size_t cap = (sh->text_len + len + 1) * 2;
+			char *more = realloc(sh->text, cap);
+			if (more == NULL) {
+				lua_pop(L, 2);
+				return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+			}
+			sh->text = more;
+			sh->text_cap = cap;
+		}
+		if (ok) {
+			memcpy(sh->text + sh->text_len, why, len + 1);
+			it->reason = (const char *)(uintptr_t)sh->text_len; /* an offset until the end */
+			sh->text_len += len + 1;
+		}
+		lua_pop(L, 2);
+		if (!ok)
+			return refuse_item(i, err);
+		if (!in_catalogue(sh, it->action_id))
+			return socle_err_set(err, SOCLE_E_CONTRACT, "recommend_actions propose l'action "
+			                     "%lld, absente du catalogue", (long long)it->action_id);
+	}
+	sh->n_items = n;
+	return 0;
+}
 
 static void share_run(struct share *sh)
 {
 	socle_db *db = sh->db ? sh->db : socle_service_reader(sh->svc, &sh->err);
-	json_t *args = json_pack("[n, O, s]", sh->actions, sh->on);
 
 	sh->rc = db ? 0 : sh->err.code;
 	for (size_t i = 0; sh->rc == 0 && i < sh->n; i++) {
-		json_t *ctx = context(db, &sh->c[i], &sh->err), *out = NULL;
-		if (ctx == NULL) {
+		sh->ctx = context(db, &sh->c[i], &sh->err);
+		if (sh->ctx == NULL) {
 			sh->rc = sh->err.code;
 			break;
 		}
-		json_array_set_new(args, 0, ctx);
-		sh->rc = socle_rule_call(sh->svc, "recommend_actions", args, &out, &sh->err);
-		if (sh->rc == 0)
-			sh->rc = awareness_recommend_decorate(out, sh->actions, &sh->err);
-		if (sh->rc == 0) {
-			if (sh->lock)
-				pthread_mutex_lock(sh->lock);
-			sh->rc = sh->fn(sh->c[i].id, out, sh->ud);
-			if (sh->lock)
-				pthread_mutex_unlock(sh->lock);
-		}
-		json_decref(out);
+		sh->rc = socle_rule_call_read(sh->svc, "recommend_actions", push_args, read_answer, sh,
+		                              &sh->err);
+		json_decref(sh->ctx);
+		sh->ctx = NULL;
+		if (sh->rc != 0)
+			break;
+		for (size_t k = 0; k < sh->n_items; k++)
+			sh->items[k].reason = sh->text + (uintptr_t)sh->items[k].reason;
+		if (sh->lock)
+			pthread_mutex_lock(sh->lock);
+		sh->rc = sh->fn(sh->c[i].id, sh->items, sh->n_items, sh->ud);
+		if (sh->lock)
+			pthread_mutex_unlock(sh->lock);
 	}
-	json_decref(args);
+	free(sh->items);
+	free(sh->text);
+	sh->items = NULL;
+	sh->text = NULL;
 }
 
 static void *share_thread(void *ud)
@@ -304,6 +470,13 @@ int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
 		threads = RECOMMEND_THREADS_MAX;
 	if ((size_t)threads > a.n / 64 + 1) /* not worth a thread for a few companies */
 		threads = (int)(a.n / 64 + 1);
+	size_t n_actions = json_array_size(actions);
+	int64_t *ids = malloc((n_actions ? n_actions : 1) * sizeof(*ids));
+	if (ids == NULL && rc == 0)
+		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	for (size_t i = 0; ids && i < n_actions; i++) /* awareness_catalogue: in id order */
+		ids[i] = json_integer_value(json_object_get(json_array_get(actions, i), "id"));
+	uint64_t pass = atomic_fetch_add(&pass_counter, 1) + 1;
 	struct share sh[RECOMMEND_THREADS_MAX];
 	pthread_t tid[RECOMMEND_THREADS_MAX];
 	bool started[RECOMMEND_THREADS_MAX] = {false};
@@ -312,7 +485,8 @@ int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
 	for (int i = 0; rc == 0 && i < threads; i++) {
 		size_t lo = (size_t)i * per, hi = lo + per < a.n ? lo + per : a.n;
 		sh[i] = (struct share){.svc = svc, .db = i == threads - 1 ? db : NULL, .on = on,
-		                       .actions = actions, .c = a.c + lo, .n = lo < a.n ? hi - lo : 0,
+		                       .actions = actions, .action_ids = ids, .n_actions = n_actions,
+		                       .pass = pass, .c = a.c + lo, .n = lo < a.n ? hi - lo : 0,
 		                       .fn = fn, .ud = ud, .lock = threads > 1 ? &lock : NULL,
 		                       .err = SOCLE_ERR_INIT};
 		/* The last share runs on the calling thread, with its connection. */
@@ -332,6 +506,7 @@ int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
 			}
 		}
 	}
+	free(ids);
 	for (size_t i = 0; i < a.n; i++) {
 		json_decref(a.c[i].counts);
 		json_decref(a.c[i].attended);

@@ -14,7 +14,7 @@
  *
  * Workers go through the workforce area's own functions (check, normalize,
  * insert: history, category, worker.declared event), exactly as the API
- * declares them. Companies have no insert helper outside company.c's
+ * declares them. Companies have no insert helper outside application.c's
  * application route, so they are written here against the documented table
  * membership_company, already approved (status member, member number
  * A<year><seq> as approval gives). Everything is one write transaction per

@@ -6,7 +6,7 @@
  * membership.v1 (<socle/membership.h>, service.c). */
 #include <socle/membership.h>
 
-#include "membership.h"
+#include "company.h"
 
 socle_plugin *membership_plugin;
 
@@ -16,6 +16,18 @@ static const struct socle_migration membership_migrations[] = {
 	{3, membership_sql_billing},
 	{4, membership_sql_score_inputs},
 	{5, membership_sql_search},
+};
+
+/* Each file registers its own routes, capabilities, rule points and event
+ * handlers, in this order (company.c declares membership.review, which the
+ * other company files' routes require). */
+static int (*const membership_areas[])(socle_plugin *, socle_err *) = {
+	membership_company_init,      membership_application_init, membership_review_init,
+	membership_invitation_init,   membership_company_users_init, membership_satisfaction_init,
+	membership_workforce_init,    membership_category_init,    membership_sir_posts_init,
+	membership_score_init,        membership_fee_init,         membership_invoices_init,
+	membership_score_inputs_init, membership_invoice_doc_init, membership_catalog_init,
+	membership_search_init,
 };
 
 const json_t *membership_settings(socle_service *svc)
@@ -39,12 +51,11 @@ static int membership_init(socle_plugin *p, socle_err *err)
 			                     socle_service_id(svc));
 	}
 	if ((rc = socle_plugin_add_migrations(p, membership_migrations,
-	                                      SOCLE_COUNT(membership_migrations), err)) ||
-	    (rc = membership_company_init(p, err)) || (rc = membership_workforce_init(p, err)) ||
-	    (rc = membership_billing_init(p, err)) || (rc = membership_score_inputs_init(p, err)) ||
-	    (rc = membership_invoice_doc_init(p, err)) || (rc = membership_catalog_init(p, err)) ||
-	    (rc = membership_search_init(p, err)))
+	                                      SOCLE_COUNT(membership_migrations), err)))
 		return rc;
+	for (size_t i = 0; i < SOCLE_COUNT(membership_areas); i++)
+		if ((rc = membership_areas[i](p, err)) != 0)
+			return rc;
 	/* What other plugins may use of membership (service.c): they import it
 	 * rather than read membership's tables. */
 	return socle_plugin_export(p, MEMBERSHIP_V1_NAME, MEMBERSHIP_V1_MAJOR, &membership_v1_api,

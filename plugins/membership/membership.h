@@ -1,12 +1,25 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The membership plugin's internal interface between its files:
  *   membership.c  descriptor, init: migrations then each area's registrations
- *   company.c     online application, review, member number, employer users and
- *                 their roles, invitations, satisfaction, company events
+ *   company.c     the companies' schema, views, lists, record-level access, and
+ *                 the helpers the company files share (company.h)
+ *   application.c the public form and reference data, the online application
+ *   review.c      approve (member number), reject, leave
+ *   invitation.c  employer users' invitations (mail, token) and their acceptance
+ *   company_users.c  the employer users of a company and their roles
+ *   satisfaction.c   the two satisfaction indicators of 3.1
  *   siret.c       SIRET/SIREN (Luhn, La Poste exception), NAF, IBAN checks
- *   workforce.c   workers, history, exits, employer SIR posts, categories
+ *   worker.c      workers: schema, declared fields and checks, reading, writing
+ *                 with history and events
+ *   workforce.c   the workforce's routes (workers, history, exit, distribution)
+ *   category.c    the follow-up category (rule point) and its recomputation
+ *   sir_posts.c   the employer's SIR posts (R4624-23 III)
  *   csv_import.c  whole-workforce CSV import (all or nothing, idempotent)
- *   billing.c     prevention score, membership fee, national band, invoices
+ *   csv.c         the RFC 4180 reader the import uses
+ *   billing.c     the schema of billing, money and date helpers (billing.h)
+ *   score.c       the prevention-culture score (rule point prevention_score)
+ *   fee.c         the membership fee (rule point), national band, exceptions
+ *   invoices.c    invoices: issue, list, paid, cancel
  *   demo_data.c   deterministic sample companies and workforces (setting demo_data)
  *   service.c     membership.v1, the interface other plugins import
  *                 (include/socle/membership.h)
@@ -26,9 +39,13 @@ extern const char membership_sql_search[];       /* v5: the indexes of the searc
 /* ---- each area registers its routes, rule points, capabilities, handlers ---- */
 int membership_company_init(socle_plugin *p, socle_err *err);
 int membership_workforce_init(socle_plugin *p, socle_err *err);
-int membership_billing_init(socle_plugin *p, socle_err *err);
+int membership_category_init(socle_plugin *p, socle_err *err);
+int membership_sir_posts_init(socle_plugin *p, socle_err *err);
+int membership_score_init(socle_plugin *p, socle_err *err);
+int membership_fee_init(socle_plugin *p, socle_err *err);
+int membership_invoices_init(socle_plugin *p, socle_err *err);
 /* One invoice of a company as the API gives it (amounts in euros, lines), or
- * NULL with SOCLE_E_NOTFOUND (billing.c). */
+ * NULL with SOCLE_E_NOTFOUND (invoices.c). */
 json_t *membership_invoice_load(socle_db *db, int64_t company_id, int64_t invoice_id,
                                 socle_err *err);
 /* GET .../invoices/{iid}/document: the invoice to print (invoice_doc.c). */
@@ -60,7 +77,7 @@ int membership_user_has_role(socle_db *db, int64_t company_id, int64_t user_id,
                               const char *role, socle_err *err);
 /* The employer users of company @p company_id by user id, 500 at most (new
  * array): [{user_id, email, name, invited_at, roles: [MEMBERSHIP_ROLE_*...],
- * invitation_pending}]; NULL with @p err. (company.c) */
+ * invitation_pending}]; NULL with @p err. (company_users.c) */
 json_t *membership_company_users(socle_db *db, int64_t company_id, socle_err *err);
 
 /* ---- identifiers (siret.c) ---- */
@@ -79,7 +96,7 @@ size_t membership_iban_compact(const char *iban, char *out, size_t size);
 /* The IBAN for display: country, check digits and last four characters only. */
 void membership_iban_mask(const char *iban, char *out, size_t size);
 
-/* ---- risks and tokens (company.c, company_token.c) ---- */
+/* ---- risks and tokens (application.c, company_token.c) ---- */
 /* Is @p code one of the stable risk codes of GET /membership/risks? *sir
  * (may be NULL) tells whether it is an R4624-23 I risk (suivi renforcé). */
 bool membership_risk_known(const char *code, bool *sir);
@@ -88,7 +105,39 @@ void membership_sha256_hex(const void *data, size_t len, char out[65]);
 /* A new random token of 256 bits as 64 hex digits and a NUL. */
 int membership_token_new(char token[65], socle_err *err);
 
-/* ---- workforce: workers, history, categories, CSV import (workforce.c, csv_import.c) ---- */
+/* The request's user id, 0 without a request or when anonymous. (company.c) */
+int64_t membership_principal_id(socle_req *req);
+/* Emit @p event with @p payload (stolen; NULL: out of memory). (company.c) */
+int membership_emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err);
+
+/* ---- workforce: workers (worker.c), routes (workforce.c), categories
+ * (category.c), SIR posts (sir_posts.c), CSV import (csv_import.c) ---- */
+/* The company of the path, with the access check: staff of the service, or an
+ * employer user holding @p role in that company. 0 or a reply was sent. */
+int membership_company_param(socle_req *req, const char *role, int64_t *company_id);
+/* socle_field check of names and labels: no control characters (they would
+ * break CSV exports, mail headers and logs), no space at either end. */
+int membership_check_trimmed_text(const json_t *v, char *msg, size_t size);
+/* The request's user id as JSON, null without a request or a principal. */
+json_t *membership_user_json(socle_req *req);
+/* Inside a write transaction: one row of a worker's history (@p before and
+ * @p after stolen). */
+int membership_worker_history_add(socle_db *wdb, socle_req *req, int64_t worker_id,
+                                  int64_t company_id, const char *kind, const char *today,
+                                  const char *source, json_t *before, json_t *after,
+                                  socle_err *err);
+/* The category of worker @p w on @p on_date as the columns to store (new
+ * object): category, category_reasons, category_basis, category_attestation,
+ * category_review_on, category_computed_on, category_error. A failing rule
+ * gives a null category with its error: the worker is then counted among
+ * those whose category could not be computed, and retried by the timer. */
+json_t *membership_category_compute(socle_service *svc, const json_t *w, const char *on_date);
+/* Store the category columns of worker @p id. */
+int membership_category_store(socle_db *wdb, int64_t id, const json_t *cat, socle_err *err);
+/* The history row and the worker.category_changed event of a new category. */
+int membership_category_changed(socle_db *wdb, socle_req *req, int64_t worker_id,
+                                int64_t company_id, const json_t *old_cat, const json_t *cat,
+                                const char *today, const char *source, socle_err *err);
 /* 0 when company @p company_id is a member (its workforce may change);
  * SOCLE_E_NOTFOUND, or SOCLE_E_CONFLICT for an applicant or a company that left. */
 int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err);
@@ -136,7 +185,7 @@ json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *ext
 int membership_recompute_categories(socle_service *svc, const char *on_date, bool only_due,
                                     json_t **summary, socle_err *err);
 
-/* CSV (csv_import.c). RFC 4180: quoted fields, "" inside quotes, CRLF, LF or CR
+/* CSV (csv.c). RFC 4180: quoted fields, "" inside quotes, CRLF, LF or CR
  * line ends, UTF-8 with an optional BOM; the separator, ';' or ',', is the one
  * the header line (first record) uses most. @p fn gets each record that is not
  * blank (header included) with the physical line it starts on; a non-zero
@@ -158,7 +207,7 @@ int membership_import_csv(socle_db *wdb, socle_service *svc, int64_t company_id,
 /* POST /membership/companies/{id}/workers/import (text/csv). */
 int membership_import_route(socle_req *req, void *ud);
 
-/* ---- billing (billing.c) ---- */
+/* ---- billing (score.c) ---- */
 /* Inside a write transaction: compute (rule point prevention_score, from the
  * stored answers and membership_score_inputs) and store a new score of the
  * company. Audited, event company.prevention_scored. */

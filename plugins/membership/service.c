@@ -7,9 +7,9 @@
  * checks its arguments first (SOCLE_E_INVAL with a French message), then
  * answers SOCLE_E_NOTFOUND for an unknown worker or company. Workers are read
  * with workforce.c's readers and cut down to the members the header lists,
- * companies' status and employer users with company.c's; the SQL written here
- * is the contract's own: the company view, the streaming reader, the count
- * and the category's history.
+ * companies' status and employer users with company.c's and company_users.c's;
+ * the SQL written here is the contract's own: the company view, the streaming
+ * reader, the count and the category's history.
  *
  * Employer roles have two spellings: the interface's (MEMBERSHIP_EMPLOYER_*:
  * admin, billing) and the REST routes' (MEMBERSHIP_ROLE_*: administrateur,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The documents of a visit as PDF (GET /tracking/visits/{id}/documents/
- * {attestation|avis|ordonnance}.pdf): outcome.c decides who may read which
+ * {attestation|avis|ordonnance}.pdf): documents.c decides who may read which
  * document and builds it as JSON exactly as for its JSON and HTML forms;
  * here that JSON becomes a description for the core's document service
  * (socle/document.h), which issues it: numbered, hashed, stored, with a

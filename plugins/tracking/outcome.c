@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Visit outcomes and their documents (issue 4, item 7; seed 3.3.1.2.2 and
- * 3.3.1.2.3) and the reprise warning job (item 3):
+ * 3.3.1.2.3): recording what a visit concluded. Its documents are read
+ * through documents.c, the reprise warning is reprise.c.
  *   - POST /tracking/visits/{request_id}/outcome: the health professional who
  *     held a scheduled visit (the slot's professional, or any médecin du
  *     travail) records its conclusions in one write: the document for the
@@ -16,27 +17,6 @@
  *     visit and retention date follow (the file is created if needed), and
  *     visit.completed then visit.documents_issued are emitted (ids, type and
  *     date only: no medical content), every change audited in the transaction.
- *   - GET /tracking/visits/{request_id}/documents/{attestation|avis|ordonnance}
- *     [.html|.pdf]: each document as JSON, as a printable French HTML page, or
- *     as a PDF issued by the core (documents_pdf.c), same access rules.
- *     Access: the employer users of the company receive the attestation or the
- *     avis, never the ordonnance, the notes or the DMST, and nothing of a
- *     visit kept from them (tracking_hidden_from_employer: a pré-reprise, a
- *     visite à la demande the worker asked for) but an avis d'inaptitude (404
- *     otherwise, as for a visit without outcome, the refusal audited); the
- *     employee bound to the worker receives all three; health professionals
- *     read all through the medical gate (tracking_medical_access: the
- *     worker's opposition shuts the infirmier out; each access traced as
- *     "dmst.document.read", visible to the worker); anyone else is refused
- *     (403, audited).
- *   - the reprise warning: on sick_leave.declared and sick_leave.updated, when
- *     leave_obligations says a visite de reprise is required on a known return
- *     (not provisional), one warning per leave and latest date is stored and a
- *     job tracking.reprise_warning is enqueued in the same write; the job mails
- *     the company's contact and the service (setting service_email, or else its
- *     active service_admin users) and emits follow_up.due {worker_id,
- *     company_id, type: "visite_reprise", earliest, latest, leave_id}. Both steps
- *     are idempotent (unique key, sent_at).
  *
  * Legal ceiling of next_visit_on: the rule point next_visits needs the worker's
  * full follow-up input (category, exposures, history), which this route does
@@ -105,7 +85,6 @@ const char tracking_sql_outcome[] =
 	"CREATE UNIQUE INDEX tracking_reprise_warning_key ON tracking_reprise_warning"
 	"  (leave_id, latest);";
 
-
 /* ---- dates ("YYYY-MM-DD" text; they sort as they compare) ----------------------- */
 
 /* @p date plus @p months, the day clamped to the month's end (a ceiling);
@@ -116,17 +95,9 @@ static void date_add_months(const char *date, int months, char out[11])
 		snprintf(out, 11, "%s", "9999-12-31");
 }
 
-/* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
-
-static const char *role_label(const char *role)
-{
-	return role && strcmp(role, "medecin") == 0 ? "Médecin du travail"
-	                                            : "Infirmier(e) en santé au travail";
-}
-
 /* ---- small helpers ------------------------------------------------------------------ */
 
-static bool present(const json_t *o, const char *k)
+bool tracking_present(const json_t *o, const char *k)
 {
 	const json_t *v = json_object_get(o, k);
 
@@ -134,8 +105,8 @@ static bool present(const json_t *o, const char *k)
 }
 
 /* A refusal: audited durably (outcome "denied"), then 403 with @p message. */
-static int refuse(socle_req *req, const char *action, int64_t worker, const char *reason,
-                  const char *message)
+int tracking_refuse(socle_req *req, const char *action, int64_t worker, const char *reason,
+                    const char *message)
 {
 	json_t *detail = json_pack("{s:s}", "reason", reason);
 	struct socle_audit_entry e = {.action = action, .object_type = "worker",
@@ -431,7 +402,7 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 		return rc;
 
 	/* The protocol's next visit (the periodicity, if any, is kept). */
-	if (present(b, "next_visit_on")) {
+	if (tracking_present(b, "next_visit_on")) {
 		char now[11];
 
 		socle_date_today(now);
@@ -489,10 +460,10 @@ static int outcome_txn(socle_db *wdb, void *ud, socle_err *err)
 	                       "worker_id", (json_int_t)worker, "company_id", (json_int_t)company,
 	                       "type", json_object_get(r, "type"), "held_on", held, "role", ow->role,
 	                       "status", "done", "avis", ow->avis, "documents", docs,
-	                       "next_visit_on", present(b, "next_visit_on")
+	                       "next_visit_on", tracking_present(b, "next_visit_on")
 	                                          ? sget(b, "next_visit_on") : "");
 	json_decref(docs);
-	if (ow->result && !present(b, "next_visit_on"))
+	if (ow->result && !tracking_present(b, "next_visit_on"))
 		json_object_set_new(ow->result, "next_visit_on", json_null());
 	return ow->result ? 0 : NOMEM(err);
 }
@@ -533,9 +504,9 @@ static json_t *employer_document(const json_t *b, const struct tracking_visit_ty
 			json_array_append(mentions, auto_m);
 		json_decref(auto_m);
 	}
-	if (present(b, "remarks"))
+	if (tracking_present(b, "remarks"))
 		json_object_set(d, "remarks", json_object_get(b, "remarks"));
-	if (present(b, "reclassement"))
+	if (tracking_present(b, "reclassement"))
 		json_object_set(d, "reclassement", json_object_get(b, "reclassement"));
 	json_object_set_new(d, "orientation_medecin", json_boolean(orient_medecin));
 	return d;
@@ -611,7 +582,7 @@ static int outcome_post(socle_req *req, void *ud)
 		                       "Les conclusions de cette visite sont déjà enregistrées.");
 		goto out;
 	}
-	if (strcmp(sget(r, "status"), "scheduled") != 0 || !present(r, "professional_id")) {
+	if (strcmp(sget(r, "status"), "scheduled") != 0 || !tracking_present(r, "professional_id")) {
 		rc = socle_reply_error(req, 409, "conflict", "Cette visite n'est pas planifiée : ses "
 		                       "conclusions ne peuvent pas être enregistrées.");
 		goto out;
@@ -622,27 +593,27 @@ static int outcome_post(socle_req *req, void *ud)
 		goto out;
 	}
 	if (role != SOCLE_ROLE_MEDECIN && role != SOCLE_ROLE_INFIRMIER) {
-		rc = refuse(req, "tracking.visit.complete", worker, "role",
-		            "Seuls les professionnels de santé enregistrent les conclusions d'une visite.");
+		rc = tracking_refuse(req, "tracking.visit.complete", worker, "role",
+				     "Seuls les professionnels de santé enregistrent les conclusions d'une visite.");
 		goto out;
 	}
 	if (role != SOCLE_ROLE_MEDECIN && iget(r, "professional_id") != ow.professional) {
-		rc = refuse(req, "tracking.visit.complete", worker, "not_the_professional",
-		            "Seul le professionnel de santé qui a tenu la visite, ou un médecin du "
-		            "travail, en enregistre les conclusions.");
+		rc = tracking_refuse(req, "tracking.visit.complete", worker, "not_the_professional",
+				     "Seul le professionnel de santé qui a tenu la visite, ou un médecin du "
+				     "travail, en enregistre les conclusions.");
 		goto out;
 	}
 	if (role != SOCLE_ROLE_MEDECIN && strcmp(t->who, "medecin") == 0) {
-		rc = refuse(req, "tracking.visit.complete", worker, "medecin_only",
-		            "Cette visite relève du médecin du travail : un infirmier n'en enregistre "
-		            "pas les conclusions.");
+		rc = tracking_refuse(req, "tracking.visit.complete", worker, "medecin_only",
+				     "Cette visite relève du médecin du travail : un infirmier n'en enregistre "
+				     "pas les conclusions.");
 		goto out;
 	}
 	const char *doc = sget(b, "document");
 	if (strcmp(doc, "avis_inaptitude") == 0 && role != SOCLE_ROLE_MEDECIN) {
-		rc = refuse(req, "tracking.visit.complete", worker, "inaptitude_medecin_only",
-		            "Seul le médecin du travail peut déclarer un salarié inapte à son poste "
-		            "(L4624-4, R4624-42).");
+		rc = tracking_refuse(req, "tracking.visit.complete", worker, "inaptitude_medecin_only",
+				     "Seul le médecin du travail peut déclarer un salarié inapte à son poste "
+				     "(L4624-4, R4624-42).");
 		goto out;
 	}
 
@@ -660,10 +631,10 @@ static int outcome_post(socle_req *req, void *ud)
 	else if (strcmp(t->code, "pre_reprise") != 0 && strcmp(doc, "aucun") == 0)
 		socle_field_error(&errors, "document", "Cette visite donne lieu à une attestation de "
 		                  "suivi ou à un avis.");
-	if (present(b, "mentions") && json_array_size(mentions) > 0 && strcmp(doc, "attestation") != 0)
+	if (tracking_present(b, "mentions") && json_array_size(mentions) > 0 && strcmp(doc, "attestation") != 0)
 		socle_field_error(&errors, "mentions", "Les mentions ne figurent que sur l'attestation "
 		                  "de suivi.");
-	if (present(b, "reclassement") && strcmp(doc, "avis_inaptitude") != 0)
+	if (tracking_present(b, "reclassement") && strcmp(doc, "avis_inaptitude") != 0)
 		socle_field_error(&errors, "reclassement", "Les indications de reclassement "
 		                  "accompagnent un avis d'inaptitude.");
 	if (role == SOCLE_ROLE_MEDECIN && strcmp(sget(b, "orientation") ? sget(b, "orientation")
@@ -754,683 +725,11 @@ out:
 	return rc;
 }
 
-/* ---- GET /tracking/visits/{request_id}/documents/{doc}[.html] --------------------------- */
-
-enum doc_kind { DOC_ATTESTATION, DOC_AVIS, DOC_ORDONNANCE };
-
-/* Everything a document shows, from the stored outcome (NULL when none). */
-static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
-{
-	json_t *o = socle_db_query_one_new(db,
-		"SELECT o.id, o.request_id, o.worker_id, o.company_id, o.type, o.held_on,"
-		" o.professional_id, o.role, o.attestation, o.avis, o.adjustments, o.orientation,"
-		" o.ordonnance, o.next_visit_on, r.requested_by"
-		" FROM tracking_visit_outcome o"
-		" JOIN tracking_visit_request r ON r.id = o.request_id"
-		" WHERE o.request_id = :r",
-		json_pack("{s:I}", "r", (json_int_t)request_id), err);
-
-	if (o == NULL)
-		return NULL;
-	/* Names for the documents: the worker and its company from membership.v1. */
-	json_t *card = tracking_worker_card(db, iget(o, "worker_id"), err);
-
-	if (card == NULL) {
-		json_decref(o);
-		return NULL;
-	}
-	static const char *const named[] = {"first_name", "last_name", "birth_date", "job_title",
-	                                    "legal_name"};
-	for (size_t i = 0; i < SOCLE_COUNT(named); i++)
-		json_object_set(o, named[i], json_object_get(card, named[i]));
-	json_decref(card);
-	/* The professional who held the visit, by the core's user directory. */
-	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *pro = socle_user_get(db, iget(o, "professional_id"), &e2);
-
-	json_object_set_new(o, "professional_name",
-	                    pro ? json_incref(json_object_get(pro, "display_name")) : json_null());
-	json_decref(pro);
-	static const char *const json_cols[] = {"attestation", "adjustments", "ordonnance"};
-	for (size_t i = 0; i < SOCLE_COUNT(json_cols); i++) {
-		const char *s = sget(o, json_cols[i]);
-
-		if (s) {
-			json_t *v = json_loads(s, 0, NULL);
-
-			json_object_set_new(o, json_cols[i], v ? v : json_null());
-		}
-	}
-	return o;
-}
-
-static json_t *doc_common(socle_service *svc, const json_t *o, const char *kind,
-                          const char *model, const char *title)
-{
-	const struct tracking_visit_type *t = tracking_visit_type(sget(o, "type"));
-
-	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:O, s:O, s:O, s:O, s:O}, s:{s:O, s:O},"
-	                 " s:{s:O, s:O, s:s, s:O}, s:{s:O, s:s, s:O}}",
-	                 "document", kind, "model", model, "title", title, "service", "id",
-	                 socle_service_id(svc), "name", socle_service_name(svc), "worker", "id",
-	                 json_object_get(o, "worker_id"), "first_name",
-	                 json_object_get(o, "first_name"), "last_name",
-	                 json_object_get(o, "last_name"), "birth_date",
-	                 json_object_get(o, "birth_date"), "job_title",
-	                 json_object_get(o, "job_title"), "company", "id",
-	                 json_object_get(o, "company_id"), "legal_name",
-	                 json_object_get(o, "legal_name"), "visit", "request_id",
-	                 json_object_get(o, "request_id"), "type", json_object_get(o, "type"),
-	                 "label", t ? t->label : "", "held_on", json_object_get(o, "held_on"),
-	                 "professional", "role", json_object_get(o, "role"), "role_label",
-	                 role_label(sget(o, "role")), "name", json_object_get(o, "professional_name"));
-}
-
-/* The attestation or the avis as the employer receives it. */
-static json_t *doc_employer(socle_service *svc, const json_t *o)
-{
-	const json_t *att = json_object_get(o, "attestation");
-	const char *avis = sget(o, "avis");
-	const char *model = avis ? (strcmp(avis, "aptitude") == 0 ? "avis_aptitude"
-	                                                         : "avis_inaptitude")
-	                         : "attestation_suivi";
-	const char *title = avis ? (strcmp(avis, "aptitude") == 0 ? "Avis d'aptitude"
-	                                                         : "Avis d'inaptitude")
-	                         : "Attestation de suivi individuel de l'état de santé";
-	json_t *d = doc_common(svc, o, avis ? "avis" : "attestation", model, title);
-	json_t *adj = json_array();
-	const json_t *a;
-	size_t i;
-
-	if (d == NULL || adj == NULL) {
-		json_decref(d);
-		json_decref(adj);
-		return NULL;
-	}
-	json_array_foreach(json_object_get(o, "adjustments"), i, a)
-		json_array_append_new(adj, json_pack("{s:O, s:O}", "kind", json_object_get(a, "kind"),
-		                                     "description",
-		                                     json_object_get(a, "description")));
-	json_object_set_new(d, "adjustments", adj);
-	json_object_set_new(d, "mentions", json_is_array(json_object_get(att, "mentions"))
-	                                           ? json_incref(json_object_get(att, "mentions"))
-	                                           : json_array());
-	if (json_object_get(att, "remarks"))
-		json_object_set(d, "remarks", json_object_get(att, "remarks"));
-	if (json_object_get(att, "reclassement"))
-		json_object_set(d, "reclassement", json_object_get(att, "reclassement"));
-	json_object_set_new(d, "orientation_medecin",
-	                    json_boolean(json_is_true(json_object_get(att, "orientation_medecin"))));
-	json_object_set(d, "next_visit_on", json_object_get(o, "next_visit_on"));
-	if (avis) {
-		json_object_set_new(d, "basis", json_pack("[s, s, s]", "L4624-4", "R4624-42",
-		                                          "arrêté du 3 mars 2025"));
-		json_object_set_new(d, "recourse",
-			json_string("L'employeur ou le salarié peut contester cet avis devant le conseil de "
-			            "prud'hommes, selon la procédure accélérée au fond, dans les 15 jours "
-			            "de sa notification (L4624-7, R4624-45)."));
-	} else {
-		json_object_set_new(d, "basis", json_pack("[s, s]", "R4624-14", "arrêté du 3 mars 2025"));
-	}
-	return d;
-}
-
-static json_t *doc_ordonnance(socle_service *svc, const json_t *o)
-{
-	const json_t *ord = json_object_get(o, "ordonnance");
-	json_t *d = doc_common(svc, o, "ordonnance", "ordonnance_prevention",
-	                       "Ordonnance de prévention");
-	const json_t *setting = json_object_get(socle_service_identity(svc), "health_contact");
-	char contact[1200];
-
-	if (d == NULL)
-		return NULL;
-	if (json_is_string(json_object_get(ord, "contact")))
-		snprintf(contact, sizeof(contact), "%s", sget(ord, "contact"));
-	else
-		snprintf(contact, sizeof(contact),
-		         "Vous pouvez joindre à tout moment les professionnels de santé de %s%s%s ; vous "
-		         "pouvez aussi demander une visite à la demande (R4624-34).",
-		         socle_service_name(svc), json_is_string(setting) ? " : " : "",
-		         json_is_string(setting) ? json_string_value(setting) : "");
-	json_object_set(d, "risks", json_object_get(ord, "risks"));
-	json_object_set(d, "advice", json_object_get(ord, "advice"));
-	json_object_set_new(d, "contact", json_string(contact));
-	json_object_set(d, "orientation", json_object_get(o, "orientation"));
-	json_object_set(d, "next_visit_on", json_object_get(o, "next_visit_on"));
-	/* What the worker reads at the foot of the page: the article that has the
-	 * visit inform him of his post's risks and of the means of prevention,
-	 * not the offer's internal reference (the cahier des charges). */
-	json_object_set_new(d, "basis", json_pack("[s]", "article R4624-11 du code du travail"));
-	return d;
-}
-
-/* ---- HTML ---- */
-
-static void esc(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
-static void row(FILE *f, const char *label, const char *value)
-{
-	if (value == NULL || *value == '\0')
-		return;
-	fputs("<tr><th>", f);
-	esc(f, label);
-	fputs("</th><td>", f);
-	esc(f, value);
-	fputs("</td></tr>\n", f);
-}
-
-static void list(FILE *f, const char *title, const json_t *items, const char *key)
-{
-	const json_t *e;
-	size_t i;
-
-	if (json_array_size(items) == 0)
-		return;
-	fputs("<h2>", f);
-	esc(f, title);
-	fputs("</h2>\n<ul>\n", f);
-	json_array_foreach(items, i, e) {
-		fputs("<li>", f);
-		esc(f, key ? sget(e, key) : json_string_value(e));
-		fputs("</li>\n", f);
-	}
-	fputs("</ul>\n", f);
-}
-
-static const char *mention_label(const char *m)
-{
-	if (strcmp(m, "mi_carriere") == 0)
-		return "Visite de mi-carrière";
-	if (strcmp(m, "post_exposition") == 0)
-		return "Visite post-exposition";
-	return "Visite post-professionnelle";
-}
-
-static char *render_html(const json_t *d)
-{
-	char *out = NULL, date[64];
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	const json_t *w = json_object_get(d, "worker"), *v = json_object_get(d, "visit");
-	const json_t *pro = json_object_get(d, "professional");
-	const char *kind = sget(d, "document");
-
-	if (f == NULL)
-		return NULL;
-	fputs("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-	esc(f, sget(d, "title"));
-	fputs(" — ", f);
-	esc(f, sget(json_object_get(d, "service"), "name"));
-	/* The plugin's own stylesheet (web/documents.css): the server's CSP
-	 * allows no inline style. */
-	fputs("</title>\n<link rel=\"stylesheet\" href=\"/", f);
-	esc(f, sget(json_object_get(d, "service"), "id"));
-	fputs("/tracking/documents.css\">\n</head>\n<body>\n<header>\n<p class=\"service\">", f);
-	esc(f, sget(json_object_get(d, "service"), "name"));
-	fputs("</p>\n<h1>", f);
-	esc(f, sget(d, "title"));
-	fputs("</h1>\n</header>\n<table>\n", f);
-	char name[300];
-	snprintf(name, sizeof(name), "%s %s", sget(w, "first_name") ? sget(w, "first_name") : "",
-	         sget(w, "last_name") ? sget(w, "last_name") : "");
-	row(f, "Salarié(e)", name);
-	socle_date_fr(sget(w, "birth_date"), date);
-	row(f, "Né(e) le", date);
-	row(f, "Poste", sget(w, "job_title"));
-	row(f, "Entreprise", sget(json_object_get(d, "company"), "legal_name"));
-	row(f, "Visite", sget(v, "label"));
-	socle_date_fr(sget(v, "held_on"), date);
-	row(f, "Date de la visite", date);
-	char by[300];
-	snprintf(by, sizeof(by), "%s%s%s", sget(pro, "role_label"), sget(pro, "name") ? ", " : "",
-	         sget(pro, "name") ? sget(pro, "name") : "");
-	row(f, "Professionnel de santé", by);
-	fputs("</table>\n", f);
-
-	if (strcmp(kind, "ordonnance") != 0) {
-		const char *model = sget(d, "model");
-
-		if (strcmp(model, "avis_aptitude") == 0)
-			fputs("<p><strong>Le salarié est apte à son poste de travail.</strong></p>\n", f);
-		else if (strcmp(model, "avis_inaptitude") == 0)
-			fputs("<p><strong>Le salarié est inapte à son poste de travail.</strong></p>\n", f);
-		else
-			fputs("<p>Le salarié a bénéficié de la visite mentionnée ci-dessus dans le cadre "
-			      "de son suivi individuel de l'état de santé.</p>\n", f);
-		const json_t *ms = json_object_get(d, "mentions"), *m;
-		size_t i;
-		if (json_array_size(ms) > 0) {
-			fputs("<h2>Nature de la visite</h2>\n<ul>\n", f);
-			json_array_foreach(ms, i, m) {
-				fputs("<li>", f);
-				esc(f, mention_label(json_string_value(m)));
-				fputs("</li>\n", f);
-			}
-			fputs("</ul>\n", f);
-		}
-		if (json_is_true(json_object_get(d, "orientation_medecin")))
-			fputs("<p>Le salarié est orienté vers le médecin du travail.</p>\n", f);
-		if (sget(d, "remarks")) {
-			fputs("<h2>Observations et recommandations</h2>\n<p>", f);
-			esc(f, sget(d, "remarks"));
-			fputs("</p>\n", f);
-		}
-		if (sget(d, "reclassement")) {
-			fputs("<h2>Indications relatives au reclassement</h2>\n<p>", f);
-			esc(f, sget(d, "reclassement"));
-			fputs("</p>\n", f);
-		}
-		list(f, "Propositions de mesures d'aménagement du poste", json_object_get(d,
-		     "adjustments"), "description");
-		if (sget(d, "recourse")) {
-			fputs("<p>", f);
-			esc(f, sget(d, "recourse"));
-			fputs("</p>\n", f);
-		}
-	} else {
-		list(f, "Principaux risques de votre poste", json_object_get(d, "risks"), NULL);
-		list(f, "Conseils de prévention", json_object_get(d, "advice"), NULL);
-		const char *ori = sget(d, "orientation");
-		if (ori && strcmp(ori, "medecin") == 0)
-			fputs("<p>Vous êtes orienté(e) vers le médecin du travail.</p>\n", f);
-		else if (ori)
-			fputs("<p>Il vous est conseillé de consulter votre médecin traitant ou un "
-			      "spécialiste.</p>\n", f);
-		fputs("<h2>Joindre le service</h2>\n<p>", f);
-		esc(f, sget(d, "contact"));
-		fputs("</p>\n", f);
-	}
-	if (sget(d, "next_visit_on")) {
-		socle_date_fr(sget(d, "next_visit_on"), date);
-		fputs("<p>Prochaine visite au plus tard le ", f);
-		esc(f, date);
-		fputs(".</p>\n", f);
-	}
-	fputs("<footer><p>Références : ", f);
-	const json_t *bs = json_object_get(d, "basis"), *bv;
-	size_t bi;
-	json_array_foreach(bs, bi, bv) {
-		if (bi)
-			fputs(", ", f);
-		esc(f, json_string_value(bv));
-	}
-	fputs(".</p></footer>\n</body>\n</html>\n", f);
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-static int document_get(socle_req *req, void *ud)
-{
-	socle_err err = SOCLE_ERR_INIT;
-	int64_t rid;
-	enum doc_kind kind;
-	bool html = false, pdf = false;
-	char name[32];
-	(void)ud;
-
-	if (socle_req_param_id(req, "request_id", &rid) != 0)
-		return socle_reply_error(req, 404, "not_found", "Demande de visite introuvable.");
-	const char *p = socle_req_param(req, "doc");
-	size_t n = p ? strlen(p) : 0;
-	if (n > 5 && n < sizeof(name) && strcmp(p + n - 5, ".html") == 0) {
-		html = true;
-		n -= 5;
-	} else if (n > 4 && n < sizeof(name) && strcmp(p + n - 4, ".pdf") == 0) {
-		pdf = true;
-		n -= 4;
-	}
-	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : 0), p ? p : "");
-	if (strcmp(name, "attestation") == 0)
-		kind = DOC_ATTESTATION;
-	else if (strcmp(name, "avis") == 0)
-		kind = DOC_AVIS;
-	else if (strcmp(name, "ordonnance") == 0)
-		kind = DOC_ORDONNANCE;
-	else
-		return socle_reply_error(req, 404, "not_found", "Document inconnu : attestation, avis "
-		                         "ou ordonnance.");
-	socle_db *db = socle_req_reader(req, &err);
-	json_t *o = db ? outcome_load(db, rid, &err) : NULL;
-	if (o == NULL) {
-		if (err.code == SOCLE_E_NOTFOUND)
-			return socle_reply_error(req, 404, "not_found", "Aucune conclusion n'est "
-			                         "enregistrée pour cette visite.");
-		return err.code ? socle_reply_err(req, &err) : SOCLE_E_NOMEM;
-	}
-	int64_t worker = iget(o, "worker_id"), company = iget(o, "company_id");
-	const socle_principal *who = socle_req_principal(req);
-	int role = socle_principal_role(who);
-	int rc;
-
-	/* Access: see the head of the file. */
-	if (role == SOCLE_ROLE_MEDECIN || role == SOCLE_ROLE_INFIRMIER) {
-		if (tracking_medical_access(req, worker, "dmst.document.read", &err) != 0) {
-			rc = socle_reply_err(req, &err);
-			goto out;
-		}
-	} else if (role == SOCLE_ROLE_EMPLOYEE) {
-		if (!socle_principal_has_scope(who, "worker", worker)) {
-			rc = refuse(req, "tracking.document.read", worker, "other_worker",
-			            "Ce document concerne un autre salarié.");
-			goto out;
-		}
-	} else if (role == SOCLE_ROLE_EMPLOYER) {
-		if (socle_access_company(req, company, &err) != 0) {
-			rc = socle_reply_err(req, &err);
-			goto out;
-		}
-		/* A visit kept from the employer: as if it had no outcome, but for
-		 * its avis d'inaptitude. */
-		const char *avis_of = sget(o, "avis");
-		if (!(kind == DOC_AVIS && avis_of && strcmp(avis_of, "inaptitude") == 0) &&
-		    tracking_employer_kept_out(req, worker, sget(o, "type"), sget(o, "requested_by"),
-		                               "tracking.document.read")) {
-			rc = socle_reply_error(req, 404, "not_found", "Aucune conclusion n'est "
-			                       "enregistrée pour cette visite.");
-			goto out;
-		}
-		if (kind == DOC_ORDONNANCE) {
-			rc = refuse(req, "tracking.document.read", worker, "medical_secrecy",
-			            "L'ordonnance de prévention est remise au salarié seul : l'employeur n'y "
-			            "a pas accès (secret médical).");
-			goto out;
-		}
-	} else {
-		rc = refuse(req, "tracking.document.read", worker, "role",
-		            "Les documents de visite sont réservés au salarié, à son employeur "
-		            "(attestation ou avis) et aux professionnels de santé du service.");
-		goto out;
-	}
-
-	json_t *d = NULL;
-	const char *avis = sget(o, "avis");
-	if (kind == DOC_ORDONNANCE) {
-		if (!json_is_object(json_object_get(o, "ordonnance"))) {
-			rc = socle_reply_error(req, 404, "not_found", "Aucune ordonnance de prévention n'a "
-			                       "été établie à cette visite.");
-			goto out;
-		}
-		d = doc_ordonnance(socle_req_service(req), o);
-	} else {
-		if (!json_is_object(json_object_get(o, "attestation"))) {
-			rc = socle_reply_error(req, 404, "not_found", "Cette visite n'a donné lieu à aucun "
-			                       "document pour l'employeur.");
-			goto out;
-		}
-		if (kind == DOC_AVIS && avis == NULL) {
-			rc = socle_reply_error(req, 404, "not_found", "Cette visite a donné lieu à une "
-			                       "attestation de suivi, pas à un avis.");
-			goto out;
-		}
-		if (kind == DOC_ATTESTATION && avis != NULL) {
-			rc = socle_reply_error(req, 404, "not_found", "Cette visite a donné lieu à un avis, "
-			                       "pas à une attestation de suivi.");
-			goto out;
-		}
-		d = doc_employer(socle_req_service(req), o);
-	}
-	if (d == NULL) {
-		rc = SOCLE_E_NOMEM;
-		goto out;
-	}
-	if (pdf) {
-		rc = tracking_document_pdf(req, d, rid);
-		json_decref(d);
-		goto out;
-	}
-	if (!html) {
-		rc = socle_reply_json(req, 200, d);
-		goto out;
-	}
-	char *page = render_html(d);
-	json_decref(d);
-	if (page == NULL) {
-		rc = SOCLE_E_NOMEM;
-		goto out;
-	}
-	rc = socle_reply_bytes(req, 200, "text/html; charset=utf-8", page, strlen(page));
-	free(page);
-out:
-	json_decref(o);
-	return rc;
-}
-
-/* ---- the reprise warning ------------------------------------------------------------------ */
-
-struct warn_ctx {
-	int64_t leave_id, worker_id, company_id;
-	const char *earliest, *latest;
-	int64_t warning_id;
-};
-
-static int warn_enqueue_txn(socle_db *wdb, void *ud, socle_err *err)
-{
-	struct warn_ctx *w = ud;
-	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *old = socle_db_query_one_new(wdb, "SELECT id FROM tracking_reprise_warning"
-	                         " WHERE leave_id = :l AND latest = :latest",
-	                    json_pack("{s:I, s:s}", "l", (json_int_t)w->leave_id, "latest", w->latest),
-	                    &e2);
-	int rc;
-
-	if (old != NULL) { /* already planned: a repeated event */
-		json_decref(old);
-		return 0;
-	}
-	if (e2.code != SOCLE_E_NOTFOUND)
-		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
-	if ((rc = q_ok(wdb,
-	                "INSERT INTO tracking_reprise_warning (leave_id, worker_id, company_id,"
-	                " earliest, latest, created_at) VALUES (:l, :w, :c, :e, :latest, :now)",
-	                json_pack("{s:I, s:I, s:I, s:s?, s:s, s:I}", "l", (json_int_t)w->leave_id,
-	                          "w", (json_int_t)w->worker_id, "c", (json_int_t)w->company_id, "e",
-	                          w->earliest, "latest", w->latest, "now",
-	                          (json_int_t)socle_now_ms()),
-	                err)))
-		return rc;
-	w->warning_id = socle_db_last_insert_id(wdb);
-	json_t *p = json_pack("{s:I}", "warning_id", (json_int_t)w->warning_id);
-	int64_t job = p ? socle_job_enqueue(wdb, "tracking.reprise_warning", p, 0, 0, err)
-	                : NOMEM(err);
-	json_decref(p);
-	if (job < 0)
-		return (int)job;
-	return q_ok(wdb, "UPDATE tracking_reprise_warning SET job_id = :j WHERE id = :id",
-	             json_pack("{s:I, s:I}", "j", (json_int_t)job, "id", (json_int_t)w->warning_id),
-	             err);
-}
-
-/* sick_leave.declared / sick_leave.updated: is a reprise now due? */
-static int on_leave(socle_service *svc, const char *event, const json_t *payload, void *ud,
-                    socle_err *err)
-{
-	(void)event;
-	(void)ud;
-	int64_t id = iget(payload, "leave_id");
-	socle_err e2 = SOCLE_ERR_INIT;
-	char now[11];
-	int rc;
-
-	if (id <= 0)
-		return 0;
-	socle_db *db = socle_service_reader(svc, err);
-	if (db == NULL)
-		return err && err->code ? err->code : SOCLE_E_STORE;
-	json_t *l = socle_db_query_one_new(db, "SELECT worker_id, company_id, cause, start_date, expected_end,"
-	                      " actual_end, return_date FROM tracking_leave WHERE id = :id",
-	                  json_pack("{s:I}", "id", (json_int_t)id), &e2);
-	if (l == NULL)
-		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
-	json_t *view = json_pack("{s:O, s:O}", "cause", json_object_get(l, "cause"), "start",
-	                         json_object_get(l, "start_date"));
-	static const char *const keys[] = {"expected_end", "actual_end", "return_date"};
-	for (size_t i = 0; view && i < SOCLE_COUNT(keys); i++)
-		if (sget(l, keys[i]))
-			json_object_set(view, keys[i], json_object_get(l, keys[i]));
-	socle_date_today(now);
-	json_t *args = view ? json_pack("[o, s]", view, now) : NULL, *res = NULL;
-	rc = args ? socle_rule_call(svc, "leave_obligations", args, &res, err) : NOMEM(err);
-	json_decref(args);
-	if (rc != 0) {
-		json_decref(l);
-		return rc;
-	}
-	const json_t *o, *due = NULL;
-	size_t i;
-	json_array_foreach(json_object_get(res, "obligations"), i, o)
-		if (strcmp(sget(o, "type"), "visite_reprise") == 0 &&
-		    json_is_true(json_object_get(o, "required")) &&
-		    !json_is_true(json_object_get(o, "provisional")) && sget(o, "latest"))
-			due = o;
-	rc = 0;
-	if (due) {
-		struct warn_ctx w = {.leave_id = id, .worker_id = iget(l, "worker_id"),
-		                     .company_id = iget(l, "company_id"),
-		                     .earliest = sget(due, "earliest"), .latest = sget(due, "latest")};
-
-		rc = socle_service_write(svc, warn_enqueue_txn, &w, err);
-	}
-	json_decref(res);
-	json_decref(l);
-	return rc;
-}
-
-static int warn_send_txn(socle_db *wdb, void *ud, socle_err *err)
-{
-	const json_t *payload = ud;
-	socle_service *svc = socle_db_service(wdb);
-	socle_err e2 = SOCLE_ERR_INIT;
-	int64_t id = iget(payload, "warning_id");
-	int rc;
-
-	json_t *w = socle_db_query_one_new(wdb,
-		"SELECT r.id, r.leave_id, r.worker_id, r.company_id, r.earliest, r.latest, r.sent_at"
-		" FROM tracking_reprise_warning r WHERE r.id = :id",
-		json_pack("{s:I}", "id", (json_int_t)id), &e2);
-	if (w == NULL)
-		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
-	json_t *card = tracking_worker_card(wdb, iget(w, "worker_id"), &e2);
-
-	if (card == NULL) {
-		json_decref(w);
-		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
-	}
-	json_object_update_missing(w, card);
-	json_decref(card);
-	if (present(w, "sent_at")) { /* a retry after the commit: already sent */
-		json_decref(w);
-		return 0;
-	}
-	/* The service's address: the setting, or its active administrators. */
-	const json_t *setting = json_object_get(socle_service_settings(svc, tracking_plugin),
-	                                        "service_email");
-	json_t *to = json_is_string(setting)
-	                     ? json_pack("[{s:O}]", "email", setting)
-	                     : socle_users_list(wdb, SOCLE_ROLE_BIT(SOCLE_ROLE_SERVICE_ADMIN), NULL, 0,
-	                                        0, 5, err);
-	if (to == NULL) {
-		json_decref(w);
-		return err->code ? err->code : NOMEM(err);
-	}
-	if (sget(w, "contact_email"))
-		json_array_insert_new(to, 0, json_pack("{s:O}", "email",
-		                                       json_object_get(w, "contact_email")));
-	char latest[64], earliest[64], subject[300], *text = NULL;
-	size_t len = 0;
-	socle_date_fr(sget(w, "latest"), latest);
-	socle_date_fr(sget(w, "earliest") ? sget(w, "earliest") : sget(w, "latest"), earliest);
-	FILE *f = open_memstream(&text, &len);
-	if (f == NULL) {
-		json_decref(w);
-		json_decref(to);
-		return NOMEM(err);
-	}
-	fprintf(f, "Bonjour,\n\n%s %s, salarié(e) de l'entreprise %s, reprend le travail après un arrêt "
-	        "(n° %" PRId64 ") qui rend obligatoire une visite de reprise (R4624-31).\n\n"
-	        "Cette visite doit avoir lieu à partir du %s et au plus tard le %s (dans les 8 jours "
-	        "de la reprise, R4624-31). L'employeur la demande au service dès qu'il connaît la date "
-	        "de reprise (R4624-32).\n\n%s\n",
-	        sget(w, "first_name"), sget(w, "last_name"), sget(w, "legal_name"),
-	        iget(w, "leave_id"), earliest, latest, socle_service_name(svc));
-	if (fclose(f) != 0) {
-		free(text);
-		json_decref(w);
-		json_decref(to);
-		return NOMEM(err);
-	}
-	snprintf(subject, sizeof(subject), "Visite de reprise à organiser : %s %s, au plus tard le %s",
-	         sget(w, "first_name"), sget(w, "last_name"), latest);
-	const json_t *t;
-	size_t i;
-	rc = 0;
-	json_array_foreach(to, i, t) {
-		struct socle_mail mail = {.to = sget(t, "email"), .subject = subject, .text = text,
-		                          .category = "reprise"};
-		int64_t job = socle_mail_queue(wdb, &mail, 0, err);
-
-		if (job < 0) {
-			rc = (int)job;
-			break;
-		}
-	}
-	free(text);
-	json_decref(to);
-	if (rc == 0 &&
-	    (rc = emit(wdb, "follow_up.due",
-	               json_pack("{s:O, s:O, s:s, s:O, s:O, s:O}", "worker_id",
-	                         json_object_get(w, "worker_id"), "company_id",
-	                         json_object_get(w, "company_id"), "type", "visite_reprise",
-	                         "earliest", json_object_get(w, "earliest"), "latest",
-	                         json_object_get(w, "latest"), "leave_id",
-	                         json_object_get(w, "leave_id")),
-	               err)) == 0 &&
-	    (rc = q_ok(wdb, "UPDATE tracking_reprise_warning SET sent_at = :now WHERE id = :id",
-	                json_pack("{s:I, s:I}", "now", (json_int_t)socle_now_ms(), "id",
-	                          (json_int_t)id),
-	                err)) == 0)
-		rc = audit(wdb, NULL, "tracking.reprise.warn", "sick_leave", iget(w, "leave_id"),
-		           json_pack("{s:O, s:O, s:O}", "worker_id", json_object_get(w, "worker_id"),
-		                     "company_id", json_object_get(w, "company_id"), "latest",
-		                     json_object_get(w, "latest")),
-		           err);
-	json_decref(w);
-	return rc;
-}
-
-static int warn_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
-{
-	(void)ud;
-	if (!json_is_integer(json_object_get(payload, "warning_id")))
-		return socle_err_set(err, SOCLE_E_INVAL, "tracking.reprise_warning : charge utile "
-		                     "invalide");
-	return socle_service_write(svc, warn_send_txn, (void *)payload, err);
-}
-
 /* ---- registration ------------------------------------------------------------------------ */
 
 static const struct socle_route outcome_routes[] = {
 	{SOCLE_POST, "/tracking/visits/{request_id}/outcome", SOCLE_CAP_MEDICAL_WRITE, 65536,
 	 outcome_post, NULL},
-	/* The worker, the employer users of the company (attestation or avis) and the
-	 * health professionals: checked inside, refusals audited. */
-	{SOCLE_GET, "/tracking/visits/{request_id}/documents/{doc}", SOCLE_CAP_AUTHENTICATED, 0,
-	 document_get, NULL},
 };
 
 int tracking_outcome_init(socle_plugin *p, socle_err *err)
@@ -1438,9 +737,7 @@ int tracking_outcome_init(socle_plugin *p, socle_err *err)
 	int rc;
 
 	if ((rc = socle_plugin_add_routes(p, outcome_routes, SOCLE_COUNT(outcome_routes), err)) ||
-	    (rc = socle_plugin_on(p, "sick_leave.declared", on_leave, NULL, err)) ||
-	    (rc = socle_plugin_on(p, "sick_leave.updated", on_leave, NULL, err)) ||
-	    (rc = socle_plugin_add_job(p, "tracking.reprise_warning", warn_job, NULL, err)))
+	    (rc = tracking_documents_init(p, err)) || (rc = tracking_reprise_init(p, err)))
 		return rc;
 	return 0;
 }

@@ -44,7 +44,10 @@ static int tracking_init(socle_plugin *p, socle_err *err)
 	    (rc = tracking_due_init(p, err)) || (rc = tracking_space_init(p, err)) ||
 	    (rc = tracking_staff_init(p, err)))
 		return rc;
-	return 0;
+	/* What other plugins may use of tracking (service.c): they import it
+	 * rather than read tracking's tables. */
+	return socle_plugin_export(p, TRACKING_V1_NAME, TRACKING_V1_MAJOR, &tracking_v1_api,
+	                           sizeof(tracking_v1_api), err);
 }
 
 /* The services are open: bring each service's copy of membership's workers

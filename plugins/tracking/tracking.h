@@ -5,22 +5,27 @@
  *                simulation route (what-if for a worker, with explanations)
  *   leave.c      sick leave (arrêts): rule point leave_obligations, visit
  *                request rules (who may ask for what), their routes
- *   planning.c   visit requests (stored with their request date), health
- *                professionals and their agendas, slots, visit_priority and
- *                assign_slot rule points, automatic assignment, convocations
- *                and reminders (mail jobs), cancellation and no-shows
+ *   planning.c   the planning's schema and what its files share (planning.h):
+ *                agenda.c (professionals, slots), requests.c (visit requests,
+ *                visit_priority), assignment.c (assign_slot, the automatic
+ *                assignment), booking.c (booking, cancellation, no-shows),
+ *                convocation.c (convocation_text, convocations and reminders
+ *                by mail jobs, cancellation mails)
  *   dmst.c       the dossier médical en santé au travail: entries, INS,
  *                oppositions, retention dates; health professionals only,
  *                every access audited
- *   outcome.c    visit outcomes and their documents (attestation de suivi, avis
- *                d'aptitude / d'inaptitude, proposals of job adjustment,
- *                orientation, ordonnance de prévention), JSON and printable
- *                HTML; the reprise warning job; visit.completed
+ *   outcome.c    visit outcomes (attestation de suivi, avis d'aptitude /
+ *                d'inaptitude, proposals of job adjustment, orientation,
+ *                ordonnance de prévention, notes to the DMST); visit.completed
+ *   documents.c  the outcome's documents: JSON, printable HTML, PDF
+ *   reprise.c    the reprise warning (event handlers and its job)
  *   indicators.c the indicators of seed 3.3.1.4, per company and service
  *   due.c        every worker's next visits recomputed (job, daily timer) and
  *                kept; the due visits of a company; one worker's next visits
  *   roster.c     membership.v1 (the only door into membership's data) and
  *                tracking_worker, tracking's copy of the workers it follows
+ *   service.c    tracking.v1, what tracking offers other plugins
+ *                (include/socle/tracking.h)
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_TRACKING_H
 #define SOCLE_PLUGIN_TRACKING_H
@@ -31,6 +36,7 @@
 
 #include <socle/socle.h>
 #include <socle/membership.h>
+#include <socle/tracking.h>
 
 /* ---- schema: one migration per area, applied in this order ---- */
 extern const char tracking_sql_visits[]; /* v1 */
@@ -208,6 +214,9 @@ int tracking_due_recompute(socle_service *svc, const char *on_date, int64_t run_
  * nightly runs. */
 int tracking_due_recompute_worker(socle_service *svc, int64_t worker_id, socle_err *err);
 
+/* tracking.v1 (service.c), exported by tracking_init. */
+extern const struct tracking_v1 tracking_v1_api;
+
 /* The plugin handle (set in init; read-only afterwards). */
 extern socle_plugin *tracking_plugin;
 
@@ -276,7 +285,18 @@ static inline int reply_fail(socle_req *req, socle_err *err)
 	return err->code ? socle_reply_err(req, err) : SOCLE_E_NOMEM;
 }
 
-/* ---- documents_pdf.c: a visit's document (outcome.c's JSON form) as an
+/* ---- outcome.c: shared with documents.c and reprise.c ---- */
+/* Is @p k present in @p o and not null? */
+bool tracking_present(const json_t *o, const char *k);
+/* A refusal: audited durably (outcome "denied", @p reason in the detail),
+ * then 403 with @p message. */
+int tracking_refuse(socle_req *req, const char *action, int64_t worker, const char *reason,
+                    const char *message);
+/* Registered by tracking_outcome_init after its own route. */
+int tracking_documents_init(socle_plugin *p, socle_err *err);
+int tracking_reprise_init(socle_plugin *p, socle_err *err);
+
+/* ---- documents_pdf.c: a visit's document (documents.c's JSON form) as an
  * issued PDF, replied to @p req; the caller has checked access. ---- */
 int tracking_document_pdf(socle_req *req, const json_t *d, int64_t request_id);
 

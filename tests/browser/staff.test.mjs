@@ -3,8 +3,11 @@
 // ordonnance, documents, no-show), the assistante's planning (unplaced
 // request, a series of slots, placing it by hand), the admin's review of
 // applications (the applicant receives the reason), an IPRP who sees no
-// medical content, an infirmier shut out by the worker's opposition. axe-core
-// on every page, no other host, no CSP violation, no script error.
+// medical content, an infirmier shut out by the worker's opposition, the
+// médecin's reads and writes of the pages found in the audit log, the
+// inactivity warning then the end of the session (the browser's clock moved
+// by the test). axe-core on every page, no other host, no CSP violation, no
+// script error.
 // Usage: node staff.test.mjs BUILD_DIR SOURCE_DIR
 import assert from 'node:assert/strict';
 import { totpCode, startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS, PASSWORD } from './lib.mjs';
@@ -137,6 +140,14 @@ try {
       assert.match(await p.textContent('body'), /Utiliser le transpalette/);
       await checkPage(p, 'equipe-medecin-ordonnance');
       await p.goBack();
+    }],
+    ['every medical read and write of those pages is in the audit log, as through the API', async () => {
+      const admin = await apiAs(base, 'admin@demo.example');
+      const log = (await admin('GET', `/audit?user_id=${pro.user_id}&outcome=ok&limit=200`)).items;
+      const traced = (action) => log.some((e) => e.action === action && String(e.object_id) === '2');
+      for (const action of ['dmst.read', 'dmst.write', 'dmst.document.read']) {
+        assert.ok(traced(action), `${action} of worker 2 by the médecin in the audit log: ${JSON.stringify(log.map((e) => [e.action, e.object_type, e.object_id]))}`);
+      }
     }],
   ]);
 
@@ -443,6 +454,28 @@ try {
       const regs = (await boss('GET', '/awareness/companies/1/registrations?limit=100')).items;
       assert.equal(regs.find((r) => r.id === awareness.own.id).answered, 1);
       assert.deepEqual(c5.problems, []);
+    }],
+  ]);
+
+  // Design.md: the session ends after 30 minutes without activity, with a
+  // warning five minutes before. The browser's clock is the test's (no sleep).
+  await runSteps('session', [
+    ['warns before the session ends for inactivity, keeps it on request, then asks to sign in again', async () => {
+      const c7 = await watchedContext(browser, demo.base);
+      await c7.clock.install();
+      const p = await signIn(c7, 'assistante@demo.example');
+      const warning = p.getByRole('alert').filter({ hasText: 'Votre session se fermera' });
+      assert.equal(await warning.count(), 0);
+      await c7.clock.runFor('26:00');
+      await warning.waitFor();
+      assert.match(await warning.innerText(), /dans [45] minutes sans activité/);
+      await checkPage(p, 'equipe-session-avertissement');
+      await warning.getByRole('button', { name: 'Rester connecté' }).click();
+      await warning.waitFor({ state: 'hidden' });
+      await c7.clock.runFor('31:00');
+      await p.waitForURL(/connexion\.html\?retour=/);
+      assert.deepEqual(c7.problems, []);
+      await c7.close();
     }],
   ]);
 } catch (err) {

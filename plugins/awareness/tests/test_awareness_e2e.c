@@ -179,9 +179,18 @@ static void test_recommended(void **state)
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/recommendations",
 	         (long long)T.company);
 	assert_int_equal(status_of(T.employer2, "GET", path, NULL), 403);
-	/* Staff see the companies the workshop should reach and has not. */
+	/* Staff see the companies the workshop should reach and has not, each
+	 * with the reason its own page gives (the pass over every company reads
+	 * the rule's answer from the Lua stack, the route converts it: same text). */
+	json_t *own = get(T.employer, "/api/v1/svc/awareness/companies/%lld/recommendations",
+	                  (long long)T.company);
 	r = get(T.staff, "/api/v1/svc/awareness/actions/%lld/unreached", (long long)T.workshop);
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r, "items"), 0),
+	                                                      "reason")),
+	                    json_string_value(json_object_get(json_array_get(json_object_get(own, "items"), 0),
+	                                                      "reason")));
+	json_decref(own);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r, "items"), 0),
 	                                                    "company_id")), T.company);
 	assert_true(json_is_string(json_object_get(json_array_get(json_object_get(r, "items"), 0),

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The convocation (seed 3.3.1.2.1): type, date, place, objectives and steps
+ * (rule point convocation_text(visit)), mailed to the company's contact and
+ * to the worker's own accounts by the job tracking.convocation that a booking
+ * enqueues, with reminders (setting reminders_days) sent by the job
+ * tracking.reminder only while the visit still holds on the same slot; the
+ * cancellation notices. A visit kept from the employer (a pré-reprise, a
+ * visite à la demande the worker asked for: tracking_hidden_from_employer) is
+ * mailed to the worker only (README, "Secret"). Jobs run at least once: the
+ * table tracking_notice makes a second run send nothing. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "planning.h"
+
+/* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
+
+static const char *role_label(const char *role)
+{
+	return role && strcmp(role, "medecin") == 0 ? "le médecin du travail"
+	                                            : "l'infirmier(e) en santé au travail";
+}
+
+/* "mercredi 19 mars 2025 à 9 h 30" from "2025-03-19T09:30". */
+static void french_when(const char *starts_at, char *out, size_t n)
+{
+	static const char *const days[7] = {"lundi", "mardi", "mercredi", "jeudi",
+	                                    "vendredi", "samedi", "dimanche"};
+	char date[SOCLE_DATE_FR_SIZE], time[16];
+	int y, m, d;
+
+	if (!date_parts(starts_at, &y, &m, &d) || strlen(starts_at) != 16) {
+		snprintf(out, n, "%s", starts_at ? starts_at : "");
+		return;
+	}
+	int64_t z = socle_date_from_civil(y, m, d);
+
+	socle_date_fr(starts_at, date);
+	socle_time_fr(atoi(starts_at + 11), atoi(starts_at + 14), time);
+	snprintf(out, n, "%s %s à %s", days[((z % 7) + 7 + 3) % 7], date, time);
+}
+
+#define MAX_REMINDERS 8
+
+/* The reminders' days before the visit (setting reminders_days, default [7, 1]). */
+static size_t reminder_days(socle_service *svc, int out[MAX_REMINDERS])
+{
+	const json_t *v = json_object_get(socle_service_settings(svc, tracking_plugin),
+	                                  "reminders_days"), *e;
+	size_t i, n = 0;
+
+	if (v == NULL)
+		goto defaults;
+	if (!json_is_array(v) || json_array_size(v) > MAX_REMINDERS)
+		goto bad;
+	json_array_foreach(v, i, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 1 || json_integer_value(e) > 90)
+			goto bad;
+		out[n++] = (int)json_integer_value(e);
+	}
+	return n;
+bad:
+	socle_log(SOCLE_LOG_WARN, "service %s : réglage tracking.reminders_days invalide (liste "
+	          "d'au plus %d entiers de 1 à 90) : [7, 1] appliqué", socle_service_id(svc),
+	          MAX_REMINDERS);
+defaults:
+	out[0] = 7;
+	out[1] = 1;
+	return 2;
+}
+
+/* ---- the rule point convocation_text ---- */
+
+static int convocation_contract(const json_t *r, socle_err *err)
+{
+	const json_t *o, *steps, *s;
+	size_t i;
+
+	if (!json_is_object(r))
+		return socle_err_set(err, SOCLE_E_CONTRACT, "le résultat doit être une table");
+	o = json_object_get(r, "objectives");
+	if (!json_is_string(o) || json_string_length(o) == 0 || json_string_length(o) > 4000)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "objectives doit être un texte non vide (4000 octets au plus)");
+	steps = json_object_get(r, "steps");
+	if (!json_is_array(steps) || json_array_size(steps) == 0 || json_array_size(steps) > 20)
+		return socle_err_set(err, SOCLE_E_CONTRACT,
+		                     "steps doit être une liste non vide (20 au plus) de textes");
+	json_array_foreach(steps, i, s)
+		if (!json_is_string(s) || json_string_length(s) == 0 || json_string_length(s) > 1000)
+			return socle_err_set(err, SOCLE_E_CONTRACT,
+			                     "steps[%zu] doit être un texte non vide (1000 octets au plus)",
+			                     i + 1);
+	return 0;
+}
+
+static const struct socle_rule_point convocation_rule = {
+	.name = "convocation_text",
+	.contract =
+		"convocation_text(visit) -> { objectives = texte en français, steps = { étapes du "
+		"déroulement, textes } }. visit = { type, label, who, role = \"medecin\" | "
+		"\"infirmier\", mode = \"in_person\" | \"teleconsultation\", site, starts_at, "
+		"duration_min }. Jamais de contenu médical : la convocation part aussi à l'employeur.",
+	.n_args = 1,
+	.check = convocation_contract,
+};
+
+/* ---- the mails ---- */
+
+/* The mail body of a convocation (or a reminder, @p days_before > 0). */
+static char *convocation_body(const json_t *ctx, const json_t *text, int days_before)
+{
+	char when[96], *out = NULL;
+	const json_t *slot = json_object_get(ctx, "slot"), *s;
+	size_t i, len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL)
+		return NULL;
+	french_when(sget(slot, "starts_at"), when, sizeof(when));
+	fprintf(f, "Bonjour,\n\n");
+	if (days_before > 0)
+		fprintf(f, "Rappel : la visite ci-dessous a lieu dans %d jour%s.\n\n", days_before,
+		        days_before > 1 ? "s" : "");
+	fprintf(f, "%s convoque %s %s, salarié(e) de %s, à la visite suivante.\n\n",
+	        sget(ctx, "service"), sget(ctx, "first_name"), sget(ctx, "last_name"),
+	        sget(ctx, "company"));
+	fprintf(f, "Type de visite : %s\n", sget(ctx, "label"));
+	fprintf(f, "Date et heure : %s (durée prévue : %" PRId64 " minutes)\n", when,
+	        iget(slot, "duration_min"));
+	if (strcmp(sget(slot, "mode"), "teleconsultation") == 0)
+		fprintf(f, "Lieu : téléconsultation (le lien de connexion vous sera communiqué par le "
+		           "service)\n");
+	else
+		fprintf(f, "Lieu : %s\n", sget(slot, "site"));
+	fprintf(f, "Avec : %s\n\n", role_label(sget(slot, "role")));
+	fprintf(f, "Objectifs de la visite\n%s\n\nDéroulement\n", sget(text, "objectives"));
+	json_array_foreach(json_object_get(text, "steps"), i, s)
+		fprintf(f, "%zu. %s\n", i + 1, json_string_value(s));
+	const char *type = sget(ctx, "type") ? sget(ctx, "type") : "";
+	if (strcmp(type, "pre_reprise") == 0)
+		/* The worker is on sick leave: not "pendant le temps de travail". */
+		fprintf(f, "\nCette visite a lieu pendant votre arrêt de travail, qu'elle n'interrompt "
+		           "pas. Votre employeur n'en est pas informé par le service : seules les "
+		           "recommandations du médecin du travail pour votre retour peuvent lui être "
+		           "transmises, et seulement si vous ne vous y opposez pas (R4624-29, "
+		           "R4624-30).\n");
+	else if (strcmp(type, "rendez_vous_liaison") == 0)
+		fprintf(f, "\nCe rendez-vous a lieu pendant l'arrêt de travail du salarié, qu'il "
+		           "n'interrompt pas ; le salarié peut le refuser sans conséquence (L1226-1-3, "
+		           "D1226-8-1).\n");
+	else
+		fprintf(f, "\nLa visite a lieu pendant le temps de travail ; le temps passé et les frais "
+		           "de transport sont pris en charge par l'employeur (R4624-39).%s\n",
+		        json_is_true(json_object_get(ctx, "hidden"))
+		                ? " Votre employeur n'est pas informé de votre demande par le service "
+		                  "(R4624-34)."
+		                : "");
+	fprintf(f, "En cas d'empêchement, prévenez le service au plus tôt, et au moins %" PRId64
+	           " heures avant la visite.\n\nRéférence de la demande : %" PRId64 "\n",
+	        iget(ctx, "cutoff_hours"), iget(ctx, "request_id"));
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* What a convocation or a reminder of a scheduled visit says and to whom,
+ * read when the job runs (the worker's accounts and the company's contact as
+ * they are then). */
+struct notice {
+	json_t *request;    /* row (owned) */
+	json_t *slot;       /* row, tracking_slot_view with starts_ms (owned) */
+	json_t *ctx;        /* the body's context (owned) */
+	json_t *text;       /* convocation_text's {objectives, steps} (owned) */
+	json_t *recipients; /* [{email}]: the company's contact, then the worker's accounts */
+	char subject[300];
+};
+
+static void notice_clear(struct notice *n)
+{
+	json_decref(n->request);
+	json_decref(n->slot);
+	json_decref(n->ctx);
+	json_decref(n->text);
+	json_decref(n->recipients);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Who is told of a visit (its convocation, reminders and cancellation): the
+ * worker's own accounts, and the company's contact unless the visit is kept
+ * from the employer (tracking_hidden_from_employer). [{email}], the company's
+ * contact first; NULL on error. */
+static json_t *notice_recipients(socle_db *db, const json_t *r, socle_err *err)
+{
+	bool hidden = tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by"));
+	json_t *to = tracking_worker_accounts(db, iget(r, "worker_id"), err);
+
+	if (to == NULL || hidden)
+		return to;
+	json_t *company = tracking_membership->company_get(db, iget(r, "company_id"), err);
+	const char *contact = company ? sget(json_object_get(company, "contact"), "email") : NULL;
+
+	if (company == NULL) {
+		json_decref(to);
+		return NULL;
+	}
+	if (contact != NULL)
+		json_array_insert_new(to, 0, json_pack("{s:s}", "email", contact));
+	json_decref(company);
+	return to;
+}
+
+/* Load the visit of @p request_id if it is still scheduled on @p slot_id and
+ * render its notice (@p days_before > 0: a reminder). Returns 1 when ready, 0
+ * when the visit no longer holds (cancelled, moved, held: nothing to send), or
+ * a negative code. Reads only. */
+static int notice_prepare(socle_service *svc, socle_db *db, int64_t request_id, int64_t slot_id,
+                          int days_before, struct notice *n, socle_err *err)
+{
+	socle_err e2 = SOCLE_ERR_INIT;
+	int rc;
+
+	n->request = tracking_request_load(db, request_id, &e2);
+	if (n->request == NULL)
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	if (strcmp(sget(n->request, "status"), "scheduled") != 0 ||
+	    iget(n->request, "slot_id") != slot_id)
+		return 0;
+	n->slot = tracking_slot_load(db, slot_id, err);
+	if (n->slot == NULL)
+		return err->code ? err->code : SOCLE_E_INTERNAL;
+	tracking_slot_view_ms(n->slot, true);
+	const json_t *r = n->request, *slot = n->slot;
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
+	json_t *info = tracking_worker_card(db, iget(r, "worker_id"), err);
+	if (info == NULL)
+		return err->code ? err->code : SOCLE_E_INTERNAL;
+	json_t *visit = json_pack("{s:O, s:s, s:s, s:O, s:O, s:O, s:O, s:O}", "type",
+	                          json_object_get(r, "type"), "label", t ? t->label : "", "who",
+	                          t ? t->who : "", "role", json_object_get(slot, "role"), "mode",
+	                          json_object_get(slot, "mode"), "site", json_object_get(slot, "site"),
+	                          "starts_at", json_object_get(slot, "starts_at"), "duration_min",
+	                          json_object_get(slot, "duration_min"));
+	json_t *args = visit ? json_pack("[o]", visit) : NULL;
+	rc = args ? socle_rule_call(svc, "convocation_text", args, &n->text, err) : NOMEM(err);
+	json_decref(args);
+	if (rc != 0)
+		goto out;
+	bool hidden = tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by"));
+	n->ctx = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:I, s:O, s:b}", "service",
+	                   socle_service_name(svc), "first_name", json_object_get(info, "first_name"),
+	                   "last_name", json_object_get(info, "last_name"), "company",
+	                   json_object_get(info, "legal_name"), "label", t ? t->label : "", "slot",
+	                   slot, "cutoff_hours", (json_int_t)tracking_cutoff_hours(svc), "request_id",
+	                   (json_int_t)request_id, "type", json_object_get(r, "type"), "hidden",
+	                   hidden);
+	n->recipients = notice_recipients(db, r, err);
+	if (n->ctx == NULL || n->recipients == NULL) {
+		rc = err->code ? err->code : NOMEM(err);
+		goto out;
+	}
+	if (json_array_size(n->recipients) == 0)
+		socle_log(SOCLE_LOG_WARN, "service %s : la demande %" PRId64 " (%s) n'est adressée qu'au "
+		          "salarié, qui n'a pas de compte : personne n'en reçoit la convocation ni les "
+		          "rappels ; prévenez-le autrement", socle_service_id(svc), request_id,
+		          t ? t->label : "visite");
+	char when[96];
+	french_when(sget(slot, "starts_at"), when, sizeof(when));
+	snprintf(n->subject, sizeof(n->subject), "%s : %s, %s",
+	         days_before > 0 ? "Rappel de convocation" : "Convocation", t ? t->label : "visite",
+	         when);
+	rc = 1;
+out:
+	json_decref(info);
+	return rc;
+}
+
+/* In a write: is the visit still scheduled on that slot? 1 yes, 0 no, or a
+ * negative code. */
+static int visit_holds(socle_db *wdb, int64_t request_id, int64_t slot_id, socle_err *err)
+{
+	socle_err e2 = SOCLE_ERR_INIT;
+	json_t *r = socle_db_query_one_new(wdb, "SELECT status, slot_id FROM tracking_visit_request WHERE id = :id",
+	                  json_pack("{s:I}", "id", (json_int_t)request_id), &e2);
+
+	if (r == NULL)
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	int holds = strcmp(sget(r, "status"), "scheduled") == 0 && iget(r, "slot_id") == slot_id;
+	json_decref(r);
+	return holds;
+}
+
+/* In a write: record that this notice went out, once. A job runs at least
+ * once: the notice's row makes the second run send nothing. 1 when recorded
+ * now, 0 when it already was, or a negative code. */
+static int notice_record(socle_db *wdb, int64_t request_id, int64_t slot_id, int days_before,
+                         const char *recipient, socle_err *err)
+{
+	return socle_db_run_new(wdb, "INSERT OR IGNORE INTO tracking_notice (request_id, slot_id, days_before,"
+	                  " recipient, mailed_at) VALUES (:r, :s, :d, :to, :now)",
+	             json_pack("{s:I, s:I, s:i, s:s, s:I}", "r", (json_int_t)request_id, "s",
+	                       (json_int_t)slot_id, "d", days_before, "to", recipient, "now",
+	                       (json_int_t)socle_now_ms()),
+	             err);
+}
+
+/* Queue one mail; a contact address the mailer refuses is logged and skipped
+ * (the other recipients still get theirs). 0 or a store error. */
+static int notice_mail(socle_db *wdb, int64_t request_id, const char *to, const char *subject,
+                       const char *text, const char *category, socle_err *err)
+{
+	struct socle_mail mail = {.to = to, .subject = subject, .text = text, .category = category};
+	socle_err e2 = SOCLE_ERR_INIT;
+	int64_t job = socle_mail_queue(wdb, &mail, 0, &e2);
+
+	if (job == SOCLE_E_INVAL) {
+		socle_log(SOCLE_LOG_WARN, "service %s : %s de la demande %" PRId64 " non envoyé(e) à "
+		          "« %s » : %s", socle_service_id(socle_db_service(wdb)), category, request_id,
+		          to ? to : "", e2.msg);
+		return 0;
+	}
+	return job < 0 ? socle_err_set(err, (int)job, "%s", e2.msg) : 0;
+}
+
+/* The cancellation notices of a scheduled visit (same recipients as the
+ * convocation: notice_recipients). */
+json_t *tracking_cancel_mails(socle_service *svc, socle_db *db, const json_t *r, const json_t *slot,
+                            socle_err *err)
+{
+	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
+	char when[96], subject[300], *text = NULL;
+	json_t *to = notice_recipients(db, r, err);
+	if (to == NULL)
+		return NULL;
+	french_when(sget(slot, "starts_at"), when, sizeof(when));
+	snprintf(subject, sizeof(subject), "Annulation : %s, %s", t ? t->label : "visite", when);
+	if (asprintf(&text, "Bonjour,\n\n%s vous informe que la visite « %s » prévue le %s est "
+	             "annulée.\nUne nouvelle convocation vous sera adressée si la visite est "
+	             "reprogrammée.\n\nRéférence de la demande : %" PRId64 "\n",
+	             socle_service_name(svc), t ? t->label : "", when, iget(r, "id")) < 0) {
+		json_decref(to);
+		NOMEM(err);
+		return NULL;
+	}
+	json_t *out = json_array();
+	size_t i;
+	const json_t *e;
+	json_array_foreach(to, i, e)
+		json_array_append_new(out, json_pack("{s:O, s:s, s:s}", "to", json_object_get(e, "email"),
+		                                     "subject", subject, "text", text));
+	free(text);
+	json_decref(to);
+	return out;
+}
+
+/* ---- the convocation job: mails now, reminder jobs for later ---- */
+
+struct convocation_write {
+	int64_t request_id, slot_id;
+	const struct notice *n;
+	const char *body;   /* the same text for every recipient, rendered once */
+	int days[MAX_REMINDERS];
+	size_t n_days;
+};
+
+static int convocation_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	const struct convocation_write *cw = ud;
+	int rc;
+
+	if ((rc = visit_holds(wdb, cw->request_id, cw->slot_id, err)) <= 0 ||
+	    (rc = notice_record(wdb, cw->request_id, cw->slot_id, 0, "*", err)) <= 0)
+		return rc; /* moved or cancelled since, or already sent */
+	int64_t start = iget(cw->n->slot, "starts_ms"), now = socle_now_ms();
+	size_t i;
+	const json_t *to;
+	json_array_foreach(cw->n->recipients, i, to) {
+		const char *email = sget(to, "email");
+
+		if ((rc = notice_mail(wdb, cw->request_id, email, cw->n->subject, cw->body,
+		                      "convocation", err)) != 0)
+			return rc;
+		for (size_t k = 0; k < cw->n_days && email; k++) {
+			int64_t at = start - (int64_t)cw->days[k] * 86400000;
+
+			if (at <= now) /* already in the past: no reminder */
+				continue;
+			json_t *p = json_pack("{s:I, s:I, s:s, s:i}", "request_id",
+			                      (json_int_t)cw->request_id, "slot_id",
+			                      (json_int_t)cw->slot_id, "to", email, "days", cw->days[k]);
+			int64_t job = p ? socle_job_enqueue(wdb, "tracking.reminder", p, at, 0, err)
+			                : NOMEM(err);
+
+			json_decref(p);
+			if (job < 0)
+				return (int)job;
+		}
+	}
+	return 0;
+}
+
+static int convocation_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
+{
+	struct notice n = {0};
+	struct convocation_write cw = {.request_id = iget(payload, "request_id"),
+	                               .slot_id = iget(payload, "slot_id"), .n = &n};
+	(void)ud;
+
+	if (cw.request_id <= 0 || cw.slot_id <= 0)
+		return socle_err_set(err, SOCLE_E_INVAL, "tracking.convocation : charge utile invalide");
+	socle_db *db = socle_service_reader(svc, err);
+	int rc = db ? notice_prepare(svc, db, cw.request_id, cw.slot_id, 0, &n, err)
+	            : SOCLE_E_STORE;
+	char *body = NULL;
+
+	if (rc == 1) {
+		body = convocation_body(n.ctx, n.text, 0);
+		cw.body = body;
+		cw.n_days = reminder_days(svc, cw.days);
+		rc = body ? socle_service_write(svc, convocation_txn, &cw, err) : NOMEM(err);
+	}
+	if (rc < 0)
+		socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64
+		          " impossible pour l'instant : %s", socle_service_id(svc), cw.request_id,
+		          err->msg);
+	free(body);
+	notice_clear(&n);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- the reminder job: mail it now if the visit still holds on the same slot ---- */
+
+struct reminder_write {
+	int64_t request_id, slot_id;
+	int days;
+	const char *to, *subject, *text;
+};
+
+static int reminder_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	const struct reminder_write *rw = ud;
+	int rc;
+
+	if ((rc = visit_holds(wdb, rw->request_id, rw->slot_id, err)) <= 0 ||
+	    (rc = notice_record(wdb, rw->request_id, rw->slot_id, rw->days, rw->to, err)) <= 0)
+		return rc; /* cancelled or moved: no reminder; or already sent */
+	return notice_mail(wdb, rw->request_id, rw->to, rw->subject, rw->text, "rappel", err);
+}
+
+static int reminder_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
+{
+	struct reminder_write rw = {.request_id = iget(payload, "request_id"),
+	                            .slot_id = iget(payload, "slot_id"),
+	                            .days = (int)iget(payload, "days"), .to = sget(payload, "to")};
+	struct notice n = {0};
+	char *body = NULL;
+	int rc;
+	(void)ud;
+
+	if (rw.request_id <= 0 || rw.slot_id <= 0 || rw.to == NULL || rw.days < 1 || rw.days > 90)
+		return socle_err_set(err, SOCLE_E_INVAL, "tracking.reminder : charge utile invalide");
+	socle_db *db = socle_service_reader(svc, err);
+	rc = db ? notice_prepare(svc, db, rw.request_id, rw.slot_id, rw.days, &n, err) : SOCLE_E_STORE;
+	if (rc == 1 && json_is_true(json_object_get(n.ctx, "hidden"))) {
+		/* A visit kept from the employer: its reminders go to the worker's
+		 * accounts only, whatever an earlier version planned. */
+		bool listed = false;
+		size_t i;
+		const json_t *to;
+
+		json_array_foreach(n.recipients, i, to)
+			listed |= sget(to, "email") && strcasecmp(sget(to, "email"), rw.to) == 0;
+		if (!listed) {
+			socle_log(SOCLE_LOG_WARN, "service %s : rappel de la demande %" PRId64 " non "
+			          "envoyé à « %s » : cette visite n'est adressée qu'au salarié",
+			          socle_service_id(svc), rw.request_id, rw.to);
+			rc = 0;
+		}
+	}
+	if (rc == 1 && sget(payload, "text") && sget(payload, "subject")) {
+		/* Queued by a version that rendered reminders at booking time. */
+		rw.subject = sget(payload, "subject");
+		rw.text = sget(payload, "text");
+		rc = socle_service_write(svc, reminder_txn, &rw, err);
+		notice_clear(&n);
+		return rc < 0 ? rc : 0;
+	}
+	if (rc == 1 && iget(n.slot, "starts_ms") <= socle_now_ms()) {
+		/* Run late (the service was down at its time) after the visit began:
+		 * "the visit is in n days" would be false. */
+		socle_log(SOCLE_LOG_INFO, "service %s : rappel de la demande %" PRId64 " à « %s » non "
+		          "envoyé, la visite a déjà commencé", socle_service_id(svc), rw.request_id,
+		          rw.to);
+		rc = 0;
+	}
+	if (rc == 1) {
+		body = convocation_body(n.ctx, n.text, rw.days);
+		rw.subject = n.subject;
+		rw.text = body;
+		rc = body ? socle_service_write(svc, reminder_txn, &rw, err) : NOMEM(err);
+	}
+	free(body);
+	notice_clear(&n);
+	return rc < 0 ? rc : 0;
+}
+
+int tracking_convocation_init(socle_plugin *p, socle_err *err)
+{
+	int rc;
+
+	if ((rc = socle_plugin_add_rule_point(p, &convocation_rule, err)) ||
+	    (rc = socle_plugin_add_job(p, "tracking.convocation", convocation_job, NULL, err)) ||
+	    (rc = socle_plugin_add_job(p, "tracking.reminder", reminder_job, NULL, err)))
+		return rc;
+	return 0;
+}
