@@ -447,7 +447,10 @@ static int mail_send_job(socle_service *svc, const json_t *payload, void *ud, so
 
 int mail_register_core(socle_core *core, socle_err *err)
 {
-	struct reg_job rec = {.owner = NULL, .kind = (char *)"mail.send", .fn = mail_send_job};
+	/* On the job pool, not the loop thread: a slow or silent relay (up to
+	 * its timeout) must not hold up events and the other jobs. */
+	struct reg_job rec = {.owner = NULL, .kind = (char *)"mail.send", .fn = mail_send_job,
+	                      .long_running = true};
 
 	mail_curl_init();
 	if (registry_add_job(&core->reg, &rec) != 0)

@@ -487,7 +487,9 @@ void sms_settings_check(const socle_core *core, const json_t *sms, const char *p
 
 int sms_register_core(socle_core *core, socle_err *err)
 {
-	struct reg_job rec = {.owner = NULL, .kind = (char *)"sms.send", .fn = sms_send_job};
+	/* On the job pool, like mail.send: a gateway's timeout holds no event. */
+	struct reg_job rec = {.owner = NULL, .kind = (char *)"sms.send", .fn = sms_send_job,
+	                      .long_running = true};
 
 	mail_curl_init();
 	if (registry_add_job(&core->reg, &rec) != 0)

@@ -4,8 +4,11 @@
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
  *   1.6  messaging (socle/mail.h): socle_mail_queue_parts (an HTML part and
- *        attachments), the smtp transport; SOCLE_E_PERMANENT (socle/err.h): a
- *        job handler's failure that no retry can help, the job dies at once.
+ *        attachments), the smtp transport, socle_calendar_invitation (RFC
+ *        5545); text messages (socle/sms.h): socle_sms_gsm7, socle_sms_number,
+ *        socle_sms_queue; SOCLE_E_PERMANENT (socle/err.h): a job handler's
+ *        failure that no retry can help, the job dies at once;
+ *        GET /outbox (staff).
  *   1.5  the core file store (socle/files.h): socle_file_put, socle_file_retain,
  *        socle_file_read, socle_file_verify, socle_reply_file, socle_file_path;
  *        content-addressed by SHA-256, durable before the row, never

@@ -15,6 +15,7 @@ recipient's local part chooses the behaviour, so one server plays every case:
   drop-answer@...  the first time, keeps the whole message then closes the
                    connection without answering, then accepts
   anything else    accepted
+With --discard (the mail bench), messages are answered and logged, not kept.
 """
 import asyncio
 import logging
@@ -41,8 +42,9 @@ def first_time(kind, rcpt):
 
 
 class Handler:
-    def __init__(self, directory):
+    def __init__(self, directory, discard=False):
         self.dir = directory
+        self.discard = discard
 
     async def handle_DATA(self, server, session, envelope):
         rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
@@ -54,6 +56,9 @@ class Handler:
             log(self.dir, "deferred " + rcpt)
             return "451 4.3.0 Try again later"
         state["n"] += 1
+        if self.discard:
+            log(self.dir, "accepted " + rcpt)
+            return "250 OK"
         path = os.path.join(self.dir, "msg-%d.eml" % state["n"])
         with open(path + ".tmp", "wb") as f:
             f.write(envelope.original_content)
@@ -85,6 +90,7 @@ def main():
     directory = args.pop(0)
     tls = starttls = None
     user = password = None
+    discard = False
     while args:
         opt = args.pop(0)
         if opt in ("--starttls", "--tls"):
@@ -98,6 +104,8 @@ def main():
             user = args.pop(0)
         elif opt == "--password":
             password = args.pop(0)
+        elif opt == "--discard":
+            discard = True
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword) and
@@ -113,7 +121,7 @@ def main():
         if user is not None:
             kwargs.update(authenticator=authenticator, auth_required=True,
                           auth_require_tls=True)
-        return Server(Handler(directory), **kwargs)
+        return Server(Handler(directory, discard), **kwargs)
 
     logging.disable(logging.WARNING)  # aiosmtpd's notes on dropped sessions
     loop = asyncio.new_event_loop()
