@@ -14,11 +14,12 @@
 #include "mail.h"
 
 void settings_report_at(mail_report_fn report, void *ctx, const char *path, const char *key,
-                      const char *msg)
+                        const char *msg)
 {
-	char p[256];
+	char p[512];
 
-	snprintf(p, sizeof(p), "%s.%s", path, key);
+	/* Bounded pieces: the release build checks that nothing is cut. */
+	snprintf(p, sizeof(p), "%.250s.%.250s", path, key);
 	report(ctx, p, msg);
 }
 

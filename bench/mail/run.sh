@@ -6,7 +6,7 @@
 #   bench/mail/run.sh BUILD_DIR        (N=10000)
 # Figures are printed, never asserted.
 set -eu
-BUILD=${1:?usage: bench/mail/run.sh BUILD_DIR}
+BUILD=$(cd "${1:?usage: bench/mail/run.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-10000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-bench-mail-XXXXXX")
@@ -33,4 +33,4 @@ cat > "$WORK/socle.json" <<JSON
 JSON
 echo "== Mail: $N mails with a PDF and an .ics to a local SMTP server"
 (cd "$WORK" && "$BUILD/bench/bench_mail" socle.json bench "$N") 2>&1 | grep -v '"level":"info"'
-echo "the SMTP server accepted $(grep -c '^accepted' "$WORK/smtp/log" || true) messages"
+echo "the SMTP server accepted $(cat "$WORK/smtp/log" 2>/dev/null | grep -c '^accepted') messages"
