@@ -128,4 +128,5 @@ sh "$SRC/bench/search/run.sh" "$BUILD"
 echo
 sh "$SRC/bench/documents/run.sh" "$BUILD"
 # Mails with a PDF and an .ics delivered to a local SMTP server: bench/mail/run.sh.
+echo
 sh "$SRC/bench/mail/run.sh" "$BUILD"
