@@ -262,6 +262,14 @@ int audit_append_now(socle_service *svc, const struct audit_who *who,
 	return socle_service_write(svc, append_tx, &ctx, err);
 }
 
+/* A refusal audited by the handler: the route layer then writes no row of
+ * its own for the request (http.c, audit_unaudited_refusal). */
+static void note_refusal(socle_req *req, const struct socle_audit_entry *e)
+{
+	if (req != NULL && e->outcome != NULL && strcmp(e->outcome, "denied") == 0)
+		req->refusal_audited = true;
+}
+
 SOCLE_API int socle_audit(socle_db *wdb, socle_req *req, const struct socle_audit_entry *e,
                           socle_err *err)
 {
@@ -270,6 +278,8 @@ SOCLE_API int socle_audit(socle_db *wdb, socle_req *req, const struct socle_audi
 	audit_who_of(req, &who);
 	int64_t id = audit_append(wdb, &who, e, err);
 
+	if (id >= 0)
+		note_refusal(req, e);
 	return id < 0 ? (int)id : 0;
 }
 
@@ -282,7 +292,11 @@ SOCLE_API int socle_audit_now(socle_req *req, const struct socle_audit_entry *e,
 		                     "socle_audit_now needs a request of a service; use socle_audit "
 		                     "inside a write transaction otherwise");
 	audit_who_of(req, &who);
-	return audit_append_now(req->service, &who, e, err);
+	int rc = audit_append_now(req->service, &who, e, err);
+
+	if (rc >= 0)
+		note_refusal(req, e);
+	return rc;
 }
 
 int64_t audit_verify_chain(socle_db *db, socle_err *err)

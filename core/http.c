@@ -1124,10 +1124,34 @@ static bool finish(socle_req *req)
 	return true;
 }
 
+/* Every refusal leaves its audit row (issue 11 item 5). The handlers and the
+ * authorization audit theirs with what they know (the object, the reason);
+ * a 401 or 403 that none audited gets one here, with the route and the
+ * status, so that a handler's forgotten audit is no gap in the log. */
+static void audit_unaudited_refusal(socle_req *req)
+{
+	if ((req->status != 401 && req->status != 403) || req->refusal_audited ||
+	    req->service == NULL)
+		return;
+	const char *route = req->route && req->route->route ? req->route->route->path : req->path;
+	json_t *detail = json_pack("{s:s?, s:s?, s:i}", "method", req->method_name, "route", route,
+	                           "status", (int)req->status);
+	struct socle_audit_entry e = {.action = "access.denied", .outcome = "denied",
+	                              .detail = detail};
+	socle_err err = SOCLE_ERR_INIT;
+
+	if (socle_audit_now(req, &e, &err) < 0)
+		socle_log(SOCLE_LOG_WARN, "http: %s %s (%s) : refus non journalisé : %s",
+		          req->method_name, req->path, req->request_id, err.msg);
+	json_decref(detail);
+}
+
 static enum MHD_Result queue(struct http_server *srv, socle_req *req)
 {
 	struct MHD_Response *resp = req->response;
 	unsigned status = req->status;
+
+	audit_unaudited_refusal(req);
 
 	if (!resp) {
 		/* no reply could be built (memory): the static last-resort answer */

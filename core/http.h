@@ -85,6 +85,7 @@ struct socle_req {
 	unsigned status;                  /* status of the reply; 0 while none */
 	size_t bytes_out;                 /* body bytes of the reply */
 	bool queued;                      /* handed to MHD */
+	bool refusal_audited;             /* an audit row "denied" was written for it */
 	bool started;                     /* first call of the access handler done */
 	int64_t start_ns;                 /* monotonic clock at arrival */
 };

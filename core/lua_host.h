@@ -130,6 +130,13 @@ void lua_budget_check(lua_State *L);
 /* Charge @p steps units of work done in C to the call's instruction budget;
  * raises budget_exceeded when spent or past the deadline. */
 void lua_budget_charge(lua_State *L, uint64_t steps);
+
+/* lua_pattern.c: the sandbox's string.find, match, gmatch and gsub (the
+ * library's pattern language, every matcher step charged to the budget). */
+int lua_pattern_find(lua_State *L);
+int lua_pattern_match(lua_State *L);
+int lua_pattern_gmatch(lua_State *L);
+int lua_pattern_gsub(lua_State *L);
 /* From the watchdog's signal handler, on the call's own thread: the deadline
  * passed; install the hook that raises at the next instruction or call. Only
  * async-signal-safe operations. */

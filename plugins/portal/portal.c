@@ -382,15 +382,20 @@ static const struct socle_field contact_fields[] = {
 	{.name = "sms_consent", .type = SOCLE_F_BOOL, .required = true},
 };
 
-/* The worker itself, or staff (on the worker's word); 0 when allowed. */
-static int contact_access(socle_req *req, int64_t worker, bool *by_worker)
+/* The worker itself, or staff (on the worker's word). */
+static bool contact_allowed(socle_req *req, int64_t worker, bool *by_worker)
 {
 	const socle_principal *who = socle_req_principal(req);
 	int role = socle_principal_role(who);
 
 	*by_worker = role == SOCLE_ROLE_EMPLOYEE && socle_principal_has_scope(who, "worker", worker);
-	if (*by_worker || (SOCLE_ROLE_BIT(role) & SOCLE_ROLES_STAFF))
-		return 0;
+	return *by_worker || (SOCLE_ROLE_BIT(role) & SOCLE_ROLES_STAFF);
+}
+
+/* The refusal (audited by the route layer). A reply returns 0: the handler
+ * must return it at once, never go on (it once did, and wrote). */
+static int contact_refuse(socle_req *req)
+{
 	return socle_reply_error(req, 403, "forbidden",
 	                         "Seul le salarié, ou le service de sa part, renseigne ces choix.");
 }
@@ -404,8 +409,8 @@ static int contact_get(socle_req *req, void *ud)
 
 	if (socle_req_param_id(req, "id", &worker) != 0)
 		return socle_reply_error(req, 404, "not_found", "Salarié introuvable.");
-	if (contact_access(req, worker, &by_worker) != 0)
-		return 0;
+	if (!contact_allowed(req, worker, &by_worker))
+		return contact_refuse(req);
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *rows = db ? socle_db_query_new(db,
 	                                       "SELECT phone, sms_consent, recorded_by, updated_at"
@@ -469,8 +474,8 @@ static int contact_put(socle_req *req, void *ud)
 
 	if (socle_req_param_id(req, "id", &t.worker) != 0)
 		return socle_reply_error(req, 404, "not_found", "Salarié introuvable.");
-	if (contact_access(req, t.worker, &t.by_worker) != 0)
-		return 0;
+	if (!contact_allowed(req, t.worker, &t.by_worker))
+		return contact_refuse(req);
 	if (socle_fields_check(body, contact_fields, SOCLE_COUNT(contact_fields), NULL, &errors) >
 	    0)
 		return socle_reply_invalid(req, errors);

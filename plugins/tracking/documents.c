@@ -463,6 +463,23 @@ static int document_get(socle_req *req, void *ud)
 		rc = SOCLE_E_NOMEM;
 		goto out;
 	}
+	/* The worker's and the employer's reads leave their row as the
+	 * professionals' do (theirs is dmst.document.read, written by the gate
+	 * above): who read which document of whom, and when. */
+	if (role == SOCLE_ROLE_EMPLOYEE || role == SOCLE_ROLE_EMPLOYER) {
+		json_t *detail = json_pack("{s:I, s:s, s:s}", "request_id", (json_int_t)rid, "document",
+		                           name, "format", pdf ? "pdf" : html ? "html" : "json");
+		struct socle_audit_entry e = {.action = "tracking.document.read",
+		                              .object_type = "worker", .object_id = worker,
+		                              .outcome = "ok", .detail = detail};
+		rc = socle_audit_now(req, &e, &err);
+		json_decref(detail);
+		if (rc < 0) {
+			json_decref(d);
+			rc = socle_reply_err(req, &err);
+			goto out;
+		}
+	}
 	if (pdf) {
 		rc = tracking_document_pdf(req, d, rid);
 		json_decref(d);

@@ -151,6 +151,16 @@ static void test_activation(void **state)
 	json_decref(r);
 	json_decref(call(T.employer, "GET", path, NULL, &status));
 	assert_int_equal(status, 403);
+	/* A refused change changes nothing: the employer's valid body is
+	 * answered 403 and the worker's own choice stays (it was written
+	 * anyway once: the refusal was sent and the handler went on). */
+	json_decref(call(T.employer, "PUT", path,
+	                 json_pack("{s:s, s:b}", "phone", "07 00 00 00 00", "sms_consent", 0), &status));
+	assert_int_equal(status, 403);
+	assert_int_equal(db_count("SELECT count(*) FROM portal_worker_contact WHERE worker_id = %lld"
+	                          " AND phone = '06 12 34 56 78' AND sms_consent = 1"
+	                          " AND recorded_by = 'worker'", (long long)T.w1),
+	                 1);
 	snprintf(path, sizeof(path), "/api/v1/svc/portal/workers/%lld/contact", (long long)T.w2);
 	json_decref(call(worker_auth, "PUT", path, json_pack("{s:b}", "sms_consent", 0), &status));
 	assert_int_equal(status, 403);

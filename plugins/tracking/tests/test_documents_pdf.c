@@ -121,10 +121,17 @@ static void test_visit_pdfs(void **state)
 	                             "advice", "Pauses régulières", "notes", "kind", "observation",
 	                             "text", SECRET "NOTE lombalgie")));
 
-	/* The employer's attestation. */
+	/* The employer's attestation; every read of a visit's document is
+	 * audited, the employer's and the worker's as the professionals'. */
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/documents/attestation.pdf",
 	         (long long)r1);
+	long long reads = db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
+	                           " 'tracking.document.read' AND outcome = 'ok'");
 	assert_int_equal(pdf(emp, path, &text, &info), 200);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
+	                          " 'tracking.document.read' AND outcome = 'ok' AND object_type ="
+	                          " 'worker' AND object_id = %lld AND detail LIKE '%%attestation%%'",
+	                          (long long)w1), reads + 1);
 	assert_non_null(strstr(info, "595.276 x 841.89 pts (A4)"));
 	assert_non_null(strstr(info, "Pages:           1"));
 	static const char *const wants[] = {
@@ -164,6 +171,9 @@ static void test_visit_pdfs(void **state)
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE outcome = 'denied'"
 	                          " AND detail LIKE '%%medical_secrecy%%'"), denied + 1);
 	assert_int_equal(pdf(lea, path, &text, &info), 200);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
+	                          " 'tracking.document.read' AND outcome = 'ok' AND detail LIKE"
+	                          " '%%ordonnance%%'"), 1);
 	assert_non_null(strstr(text, "Ordonnance de prévention"));
 	assert_non_null(strstr(text, SECRET "ORD Risque chimique"));
 	assert_null(strstr(text, SECRET "NOTE")); /* notes go to the DMST only */
