@@ -8,9 +8,10 @@
  * socle_sms_queue (socle/sms.h) and a mobile number.
  *
  * Not sent yet: membership holds neither a worker's mobile number nor his
- * consent to text messages (membership.v1 has neither), and tracking keeps no
- * such data of its own; the reminder jobs (convocation.c) go by mail only
- * until membership does. The rule point, its default and its vectors are
+ * consent to text messages (membership.v1 has neither); the portal plugin
+ * records both (portal_worker_contact) but exports no interface nor event
+ * that tracking could read them through. The reminder jobs (convocation.c)
+ * go by mail only until one of them does. The rule point, its default and its vectors are
  * here so that a service can write and check its wording now. */
 #include "planning.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The smtp transport against real SMTP servers (aiosmtpd, started here): one
  * in plain text, one with STARTTLS (a throw-away certificate) and
- * authentication. Multipart messages with attachments; a 5xx refusal recorded
+ * authentication, one with implicit TLS. Multipart messages with attachments; a 5xx refusal recorded
  * and never retried; a connection dropped before the end of the message
  * retried and delivered once; one dropped after it delivered twice with the
  * same Message-ID. Retries move with the business clock, never with sleeps. */
@@ -25,7 +25,7 @@
 
 struct env {
 	char *dir;
-	struct sink_server plain, tls;
+	struct sink_server plain, tls, smtps;
 	socle_core *core;
 };
 
@@ -33,23 +33,28 @@ static int setup(void **state)
 {
 	static struct env e;
 	struct diag d = {0};
-	char *pdir, *tdir, *cfg, cert[4200], pass[4200];
+	char *pdir, *tdir, *idir, *cfg, cert[4200], pass[4200];
 
 	e.dir = fs_tempdir("smtp");
 	test_make_certificate(e.dir);
 	pdir = fs_join(e.dir, "plain");
 	tdir = fs_join(e.dir, "tls");
+	idir = fs_join(e.dir, "smtps");
 	fs_write(pdir, ".keep", "");
 	fs_write(tdir, ".keep", "");
+	fs_write(idir, ".keep", "");
 	snprintf(cert, sizeof(cert), "%s/cert.pem", e.dir);
 	snprintf(pass, sizeof(pass), "%s/key.pem", e.dir);
 	const char *targs[] = {"--starttls", cert, pass, "--user", "socle", "--password",
 	                       "mot de passe", NULL};
+	const char *iargs[] = {"--tls", cert, pass, NULL};
 	if (!sink_server_start(&e.plain, "smtp_server.py", pdir, NULL) ||
-	    !sink_server_start(&e.tls, "smtp_server.py", tdir, targs))
+	    !sink_server_start(&e.tls, "smtp_server.py", tdir, targs) ||
+	    !sink_server_start(&e.smtps, "smtp_server.py", idir, iargs))
 		return -1;
 	free(pdir);
 	free(tdir);
+	free(idir);
 	fs_write(e.dir, "smtp.pass", "mot de passe\n");
 	char *config = NULL;
 	assert_true(asprintf(&config,
@@ -64,8 +69,12 @@ static int setup(void **state)
 	        "   \"identity\": {\"legal_name\": \"SPSTI du Rhône\", \"email\": \"contact@t.test\"},"
 	        "   \"mail\": {\"transport\": \"smtp\", \"smtp\": {\"host\": \"localhost\","
 	        "     \"port\": %d, \"security\": \"starttls\", \"username\": \"socle\","
-	        "     \"password_file\": \"smtp.pass\", \"ca_file\": \"cert.pem\"}}}]}",
-	        e.plain.port, e.tls.port) > 0);
+	        "     \"password_file\": \"smtp.pass\", \"ca_file\": \"cert.pem\"}}},"
+	        "  {\"id\": \"i\", \"name\": \"I\", \"database\": \"i.db\","
+	        "   \"mail\": {\"transport\": \"smtp\", \"from\": \"envoi@i.test\","
+	        "     \"smtp\": {\"host\": \"127.0.0.1\", \"port\": %d, \"security\": \"tls\","
+	        "     \"ca_file\": \"cert.pem\"}}}]}",
+	        e.plain.port, e.tls.port, e.smtps.port) > 0);
 	fs_write(e.dir, "socle.json", config);
 	free(config);
 	cfg = fs_join(e.dir, "socle.json");
@@ -87,6 +96,7 @@ static int teardown(void **state)
 	clock_thaw();
 	sink_server_stop(&e->plain);
 	sink_server_stop(&e->tls);
+	sink_server_stop(&e->smtps);
 	fs_rmtree(e->dir);
 	free(e->dir);
 	return 0;
@@ -284,6 +294,17 @@ static char *diag_text(const struct diag *d)
 	return buf;
 }
 
+static void test_implicit_tls(void **state)
+{
+	struct env *e = *state;
+	socle_service *svc = e->core->services[2];
+
+	int64_t job = queue(svc, "anne@boulangerie.test", NULL);
+	loop_run_pending(e->core);
+	assert_job(svc, job, "done", 1);
+	assert_int_equal(test_smtp_count(&e->smtps, "From: envoi@i.test\r\n", NULL), 1);
+}
+
 static void test_bad_settings_refused(void **state)
 {
 	struct env *e = *state;
@@ -320,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_drop_before_end_delivered_once),
 		cmocka_unit_test(test_drop_after_end_same_message_id),
 		cmocka_unit_test(test_starttls_with_authentication),
+		cmocka_unit_test(test_implicit_tls),
 		cmocka_unit_test(test_bad_settings_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
