@@ -127,3 +127,6 @@ sh "$SRC/bench/search/run.sh" "$BUILD"
 # The document service's figures (PDF rendering and issuing): bench/documents/run.sh.
 echo
 sh "$SRC/bench/documents/run.sh" "$BUILD"
+# Mails with a PDF and an .ics delivered to a local SMTP server: bench/mail/run.sh.
+echo
+sh "$SRC/bench/mail/run.sh" "$BUILD"

@@ -16,6 +16,8 @@
 #include "clock.h"
 #include "config.h"
 #include "identity.h"
+#include "mail.h"
+#include "sms.h"
 
 struct cfg_ctx {
 	const char *file;
@@ -229,7 +231,7 @@ static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i
 {
 	static const char *const keys[] = {"id",      "name", "database", "scripts",
 	                                   "plugins", "lua",  "identity", "second_factor",
-	                                   NULL};
+	                                   "mail",    "sms", NULL};
 	char path[64];
 	socle_service *svc;
 
@@ -300,6 +302,10 @@ static socle_service *load_service(struct cfg_ctx *c, socle_core *core, size_t i
 	snprintf(ipath, sizeof(ipath), "%s.identity", path);
 	identity_load(svc, json_object_get(s, "identity"), ipath, identity_report, c);
 	load_second_factor(c, path, json_object_get(s, "second_factor"), svc);
+	snprintf(ipath, sizeof(ipath), "%s.mail", path);
+	mail_settings_check(core, json_object_get(s, "mail"), ipath, false, identity_report, c);
+	snprintf(ipath, sizeof(ipath), "%s.sms", path);
+	sms_settings_check(core, json_object_get(s, "sms"), ipath, false, identity_report, c);
 	return svc;
 }
 
@@ -317,23 +323,13 @@ static int parse_timestamp_ms(const char *s, int64_t *out)
 
 static void load_mail(struct cfg_ctx *c, socle_core *core, const json_t *mail)
 {
-	static const char *const keys[] = {"transport", "outbox", "from", NULL};
-	const char *transport = NULL, *outbox = NULL, *from = NULL;
+	const char *outbox = json_string_value(json_object_get(mail, "outbox"));
+	const char *from = json_string_value(json_object_get(mail, "from"));
 
-	if (mail != NULL && !json_is_object(mail)) {
-		cfg_error(c, "mail", "doit être un objet {transport, outbox, from}");
-	} else if (mail != NULL) {
-		check_keys(c, "mail", mail, keys);
-		transport = get_string(c, "mail", mail, "transport", false);
-		outbox = get_string(c, "mail", mail, "outbox", false);
-		from = get_string(c, "mail", mail, "from", false);
-		if (transport && strcmp(transport, "file") != 0)
-			cfg_error(c, "mail.transport", "seul le transport \"file\" existe aujourd'hui");
-		if (from && strpbrk(from, "\r\n"))
-			cfg_error(c, "mail.from", "une seule ligne");
-	}
+	mail_settings_check(core, mail, "mail", true, identity_report, c);
 	core->mail_outbox = core_resolve_path(core, outbox ? outbox : "outbox");
-	core->mail_from = strdup(from ? from : "Socle <ne-pas-repondre@socle.invalid>");
+	core->mail_from = strdup(from && !strpbrk(from, "\r\n") ? from
+	                                                         : "Socle <ne-pas-repondre@socle.invalid>");
 }
 
 static void load_clock(struct cfg_ctx *c, const json_t *root)
@@ -355,7 +351,7 @@ static void load_clock(struct cfg_ctx *c, const json_t *root)
 int config_load(socle_core *core, const char *path, struct diag *d)
 {
 	static const char *const keys[] = {"listen", "port", "plugin_dirs", "scripts_default",
-	                                   "access_log", "cookie_secure", "clock", "static", "mail",
+	                                   "access_log", "cookie_secure", "clock", "static", "mail", "sms",
 	                                   "trusted_proxies",
 	                                   "services", NULL};
 	struct cfg_ctx c = {.file = path, .d = d};
@@ -402,6 +398,7 @@ int config_load(socle_core *core, const char *path, struct diag *d)
 	load_clock(&c, root);
 
 	load_mail(&c, core, json_object_get(root, "mail"));
+	sms_settings_check(core, json_object_get(root, "sms"), "sms", true, identity_report, &c);
 
 	json_t *proxies = json_object_get(root, "trusted_proxies");
 	core->trusted_proxies = json_array();

@@ -51,6 +51,7 @@ SOCLE_API const char *socle_strerror(int code)
 	case SOCLE_E_DEPEND: return "dependency_error";
 	case SOCLE_E_INTERNAL: return "internal_error";
 	case SOCLE_E_CONTRACT: return "contract_violation";
+	case SOCLE_E_PERMANENT: return "permanent_failure";
 	default: return "unknown_error";
 	}
 }

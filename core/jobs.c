@@ -238,7 +238,9 @@ int jobs_run_one(socle_core *core, socle_service *svc, const struct claimed_job 
 		}
 		if (rc < 0) {
 			o.error = msg;
-			if (j->attempts >= j->max_attempts) {
+			/* A handler that knows retrying cannot help (a relay refused
+			 * the message for good) says so: dead now, its reason kept. */
+			if (j->attempts >= j->max_attempts || rc == SOCLE_E_PERMANENT) {
 				o.state = "dead";
 			} else {
 				o.state = "queued";

@@ -5,7 +5,8 @@
  * Backoff: after the n-th failed attempt the job runs again
  * JOBS_BACKOFF_BASE_MS * 2^(n-1) later (30 s, 1 min, 2 min, 4 min...),
  * never more than JOBS_BACKOFF_MAX_MS (6 h). After max_attempts failures, or
- * at once for a kind nobody handles, it is 'dead' with its last error. */
+ * at once for a kind nobody handles or a handler returning
+ * SOCLE_E_PERMANENT, it is 'dead' with its last error. */
 #ifndef SOCLE_CORE_JOBS_H
 #define SOCLE_CORE_JOBS_H
 

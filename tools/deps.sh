@@ -9,20 +9,23 @@
 #                          nodejs and npm otherwise: never both, a NodeSource
 #                          node conflicts with Debian's npm), then the pinned
 #                          npm packages of tests/browser (npm ci); poppler-utils
-#                          (pdftotext, pdfinfo) reads back the PDFs the tests make.
+#                          (pdftotext, pdfinfo) reads back the PDFs the tests make;
+#                          python3-aiosmtpd is the SMTP server the mail tests
+#                          start, openssl makes its throw-away certificate.
 #   tools/deps.sh --fuzz   also clang and its libFuzzer runtime (make fuzz only;
 #                          make test replays the fuzz corpora with gcc).
+#   libcurl4-openssl-dev   the smtp mail transport and the SMS gateway
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PACKAGES="build-essential cmake pkg-config liblua5.4-dev libsqlite3-dev libmicrohttpd-dev
 libjansson-dev libsodium-dev nettle-dev libcmocka-dev sqlite3 wrk curl lua-check
-libcairo2-dev libpango1.0-dev fonts-dejavu-core"
+libcairo2-dev libpango1.0-dev fonts-dejavu-core libcurl4-openssl-dev"
 if [ "${1:-}" = "--fuzz" ]; then
 	PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 fi
 if [ "${1:-}" = "--test" ]; then
-	PACKAGES="$PACKAGES chromium poppler-utils"
+	PACKAGES="$PACKAGES chromium poppler-utils python3-aiosmtpd openssl"
 	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		PACKAGES="$PACKAGES nodejs npm"
 	fi

@@ -33,6 +33,7 @@ enum socle_errc {
 	SOCLE_E_DEPEND = -17,    /* missing or cyclic plugin dependency */
 	SOCLE_E_INTERNAL = -18,  /* our bug: 500 */
 	SOCLE_E_CONTRACT = -19,  /* a rule point returned a value outside its contract */
+	SOCLE_E_PERMANENT = -20, /* a job failed for good (a 5xx SMTP answer): no retry (1.6) */
 	/* append only: the numbers are part of the ABI */
 };
 

@@ -3,6 +3,12 @@
  * Plugin ABI: the descriptor a plugin exports and its lifecycle.
  *
  * ABI history (newest first; one line per change; descriptors only grow at the end):
+ *   1.6  messaging (socle/mail.h): socle_mail_queue_parts (an HTML part and
+ *        attachments), the smtp transport, socle_calendar_invitation (RFC
+ *        5545); text messages (socle/sms.h): socle_sms_gsm7, socle_sms_number,
+ *        socle_sms_queue; SOCLE_E_PERMANENT (socle/err.h): a job handler's
+ *        failure that no retry can help, the job dies at once;
+ *        GET /outbox (staff).
  *   1.5  the core file store (socle/files.h): socle_file_put, socle_file_retain,
  *        socle_file_read, socle_file_verify, socle_reply_file, socle_file_path;
  *        content-addressed by SHA-256, durable before the row, never
@@ -53,7 +59,7 @@
 #include <socle/err.h>
 
 #define SOCLE_ABI_MAJOR 1u /* must equal the host's: bump on removal or change */
-#define SOCLE_ABI_MINOR 5u /* must be <= the host's: bump when appending */
+#define SOCLE_ABI_MINOR 6u /* must be <= the host's: bump when appending */
 #define SOCLE_PLUGIN_MAGIC 0x534f434cu /* "SOCL" */
 
 struct socle_plugin_desc {

@@ -13,6 +13,7 @@
 #include <socle/auth.h>
 #include <socle/lua.h>
 #include <socle/mail.h>
+#include <socle/sms.h>
 #include <socle/date.h>
 #include <socle/files.h>
 #include <socle/document.h>

@@ -17,6 +17,11 @@ int membership_review_init(socle_plugin *p, socle_err *err);
 int membership_invitation_init(socle_plugin *p, socle_err *err);
 int membership_company_users_init(socle_plugin *p, socle_err *err);
 int membership_satisfaction_init(socle_plugin *p, socle_err *err);
+/* The membership confirmation (confirmation.c): its job, and queuing it in
+ * the approval's transaction. */
+int membership_confirmation_init(socle_plugin *p, socle_err *err);
+int membership_confirmation_queue(socle_db *wdb, int64_t company_id, const char *fiche_due_on,
+                                  socle_err *err);
 
 /* An employer role: its slug (MEMBERSHIP_ROLE_*), its column in
  * membership_company_user and its French label, in that table's order. */

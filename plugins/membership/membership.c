@@ -27,7 +27,7 @@ static int (*const membership_areas[])(socle_plugin *, socle_err *) = {
 	membership_workforce_init,    membership_category_init,    membership_sir_posts_init,
 	membership_score_init,        membership_fee_init,         membership_invoices_init,
 	membership_score_inputs_init, membership_invoice_doc_init, membership_catalog_init,
-	membership_search_init,
+	membership_search_init,       membership_confirmation_init,
 };
 
 const json_t *membership_settings(socle_service *svc)

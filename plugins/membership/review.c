@@ -122,6 +122,9 @@ static int approve_write(socle_db *wdb, void *ud, socle_err *err)
 	json_decref(c);
 	if (uid < 0)
 		return (int)uid;
+	/* The confirmation as an issued PDF, mailed by a job (confirmation.c). */
+	if ((rc = membership_confirmation_queue(wdb, t->id, t->due_on, err)) != 0)
+		return rc;
 	if ((rc = membership_company_audit(wdb, t->req, "membership.company.approve", t->id,
 	                                   json_pack("{s:s, s:s, s:I}", "member_number",
 	                                             t->member_number, "joined_on", t->joined_on,

@@ -110,6 +110,33 @@ static const struct socle_rule_point convocation_rule = {
 
 /* ---- the mails ---- */
 
+/* What the visit costs the worker and how to cancel it: the end of the mail
+ * and of the PDF (one line per paragraph). */
+static void convocation_closing(FILE *f, const json_t *ctx)
+{
+	const char *type = sget(ctx, "type") ? sget(ctx, "type") : "";
+	if (strcmp(type, "pre_reprise") == 0)
+		/* The worker is on sick leave: not "pendant le temps de travail". */
+		fprintf(f, "Cette visite a lieu pendant votre arrêt de travail, qu'elle n'interrompt "
+		           "pas. Votre employeur n'en est pas informé par le service : seules les "
+		           "recommandations du médecin du travail pour votre retour peuvent lui être "
+		           "transmises, et seulement si vous ne vous y opposez pas (R4624-29, "
+		           "R4624-30).\n");
+	else if (strcmp(type, "rendez_vous_liaison") == 0)
+		fprintf(f, "Ce rendez-vous a lieu pendant l'arrêt de travail du salarié, qu'il "
+		           "n'interrompt pas ; le salarié peut le refuser sans conséquence (L1226-1-3, "
+		           "D1226-8-1).\n");
+	else
+		fprintf(f, "La visite a lieu pendant le temps de travail ; le temps passé et les frais "
+		           "de transport sont pris en charge par l'employeur (R4624-39).%s\n",
+		        json_is_true(json_object_get(ctx, "hidden"))
+		                ? " Votre employeur n'est pas informé de votre demande par le service "
+		                  "(R4624-34)."
+		                : "");
+	fprintf(f, "En cas d'empêchement, prévenez le service au plus tôt, et au moins %" PRId64
+	           " heures avant la visite.\n", iget(ctx, "cutoff_hours"));
+}
+
 /* The mail body of a convocation (or a reminder, @p days_before > 0). */
 static char *convocation_body(const json_t *ctx, const json_t *text, int days_before)
 {
@@ -140,28 +167,9 @@ static char *convocation_body(const json_t *ctx, const json_t *text, int days_be
 	fprintf(f, "Objectifs de la visite\n%s\n\nDéroulement\n", sget(text, "objectives"));
 	json_array_foreach(json_object_get(text, "steps"), i, s)
 		fprintf(f, "%zu. %s\n", i + 1, json_string_value(s));
-	const char *type = sget(ctx, "type") ? sget(ctx, "type") : "";
-	if (strcmp(type, "pre_reprise") == 0)
-		/* The worker is on sick leave: not "pendant le temps de travail". */
-		fprintf(f, "\nCette visite a lieu pendant votre arrêt de travail, qu'elle n'interrompt "
-		           "pas. Votre employeur n'en est pas informé par le service : seules les "
-		           "recommandations du médecin du travail pour votre retour peuvent lui être "
-		           "transmises, et seulement si vous ne vous y opposez pas (R4624-29, "
-		           "R4624-30).\n");
-	else if (strcmp(type, "rendez_vous_liaison") == 0)
-		fprintf(f, "\nCe rendez-vous a lieu pendant l'arrêt de travail du salarié, qu'il "
-		           "n'interrompt pas ; le salarié peut le refuser sans conséquence (L1226-1-3, "
-		           "D1226-8-1).\n");
-	else
-		fprintf(f, "\nLa visite a lieu pendant le temps de travail ; le temps passé et les frais "
-		           "de transport sont pris en charge par l'employeur (R4624-39).%s\n",
-		        json_is_true(json_object_get(ctx, "hidden"))
-		                ? " Votre employeur n'est pas informé de votre demande par le service "
-		                  "(R4624-34)."
-		                : "");
-	fprintf(f, "En cas d'empêchement, prévenez le service au plus tôt, et au moins %" PRId64
-	           " heures avant la visite.\n\nRéférence de la demande : %" PRId64 "\n",
-	        iget(ctx, "cutoff_hours"), iget(ctx, "request_id"));
+	fputc('\n', f);
+	convocation_closing(f, ctx);
+	fprintf(f, "\nRéférence de la demande : %" PRId64 "\n", iget(ctx, "request_id"));
 	if (fclose(f) != 0) {
 		free(out);
 		return NULL;
@@ -312,11 +320,12 @@ static int notice_record(socle_db *wdb, int64_t request_id, int64_t slot_id, int
 /* Queue one mail; a contact address the mailer refuses is logged and skipped
  * (the other recipients still get theirs). 0 or a store error. */
 static int notice_mail(socle_db *wdb, int64_t request_id, const char *to, const char *subject,
-                       const char *text, const char *category, socle_err *err)
+                       const char *text, const char *category,
+                       const struct socle_mail_parts *parts, socle_err *err)
 {
 	struct socle_mail mail = {.to = to, .subject = subject, .text = text, .category = category};
 	socle_err e2 = SOCLE_ERR_INIT;
-	int64_t job = socle_mail_queue(wdb, &mail, 0, &e2);
+	int64_t job = socle_mail_queue_parts(wdb, &mail, parts, 0, &e2);
 
 	if (job == SOCLE_E_INVAL) {
 		socle_log(SOCLE_LOG_WARN, "service %s : %s de la demande %" PRId64 " non envoyé(e) à "
@@ -358,12 +367,165 @@ json_t *tracking_cancel_mails(socle_service *svc, socle_db *db, const json_t *r,
 	return out;
 }
 
+/* ---- the attachments: the convocation as PDF, the calendar invitation ---- */
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "—";
+}
+
+/* The convocation as a description for the core's document service: the
+ * words of the mail, no more (it goes to the employer too: no medical
+ * content, no reason of the request). */
+static json_t *convocation_doc(const json_t *ctx, const json_t *text)
+{
+	const json_t *slot = json_object_get(ctx, "slot");
+	char when[96], who[300], duration[48], ref[64], intro[600], *closing = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&closing, &len);
+
+	if (f == NULL)
+		return NULL;
+	convocation_closing(f, ctx);
+	if (fclose(f) != 0) {
+		free(closing);
+		return NULL;
+	}
+	french_when(sget(slot, "starts_at"), when, sizeof(when));
+	snprintf(who, sizeof(who), "%s %s", or_dash(sget(ctx, "first_name")),
+	         or_dash(sget(ctx, "last_name")));
+	snprintf(duration, sizeof(duration), "%" PRId64 " minutes", iget(slot, "duration_min"));
+	snprintf(ref, sizeof(ref), "Référence de la demande : %" PRId64, iget(ctx, "request_id"));
+	snprintf(intro, sizeof(intro), "%s convoque %s, salarié(e) de %s, à la visite suivante.",
+	         or_dash(sget(ctx, "service")), who, or_dash(sget(ctx, "company")));
+	bool tele = strcmp(or_dash(sget(slot, "mode")), "teleconsultation") == 0;
+	json_t *fields = json_pack(
+	        "[[s,s],[s,s],[s,s],[s,s],[s,s],[s,s],[s,s]]", "Salarié(e)", who, "Entreprise",
+	        or_dash(sget(ctx, "company")), "Type de visite", or_dash(sget(ctx, "label")),
+	        "Date et heure", when, "Durée prévue", duration, "Lieu",
+	        tele ? "téléconsultation (le lien de connexion vous sera communiqué par le service)"
+	             : or_dash(sget(slot, "site")),
+	        "Avec", role_label(sget(slot, "role")));
+	json_t *know = json_array();
+	char *save = NULL;
+	for (char *line = strtok_r(closing, "\n", &save); line && know;
+	     line = strtok_r(NULL, "\n", &save))
+		json_array_append_new(know, json_pack("{s:s}", "paragraph", line));
+	free(closing);
+	if (know)
+		json_array_append_new(know, json_pack("{s:s}", "paragraph", ref));
+	json_t *steps = json_deep_copy(json_object_get(text, "steps"));
+	json_t *doc = fields && know && steps
+	        ? json_pack("{s:s, s:s, s:[{s:[{s:s}, {s:o}]}, {s:s, s:[{s:s}]}, {s:s, s:[{s:o}]},"
+	                    " {s:s, s:o}]}",
+	                    "title", "Convocation", "subtitle", or_dash(sget(ctx, "label")),
+	                    "sections", "blocks", "paragraph", intro, "fields", fields, "heading",
+	                    "Objectifs de la visite", "blocks", "paragraph",
+	                    or_dash(sget(text, "objectives")), "heading", "Déroulement", "blocks",
+	                    "list", steps, "heading", "À savoir", "blocks", know)
+	        : NULL;
+	if (doc == NULL) {
+		json_decref(fields);
+		json_decref(know);
+		json_decref(steps);
+	}
+	return doc;
+}
+
+/* The convocation's PDF, issued by the core (numbered, with its verification
+ * code): the same description gives back the stored one, so a reminder or a
+ * retried job attaches the same document. False when it could not be made:
+ * the mail then goes without it (a convocation matters more than its copy). */
+static bool convocation_pdf(socle_service *svc, const struct notice *n, int64_t request_id,
+                            int64_t slot_id, struct socle_document_issued *out)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	char subject[64];
+	json_t *doc = convocation_doc(n->ctx, n->text);
+
+	snprintf(subject, sizeof(subject), "visit:%" PRId64 ":slot:%" PRId64, request_id, slot_id);
+	int rc = doc ? socle_document_issue(svc, "tracking.convocation", subject, doc, out, &err)
+	             : NOMEM(&err);
+	json_decref(doc);
+	if (rc != 0) {
+		socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64 " sans "
+		          "PDF : %s", socle_service_id(svc), request_id, err.msg);
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	return true;
+}
+
+/* In the write: the calendar invitation of the visit for @p to (caller
+ * frees). Its UID is the request's, so a moved visit updates the entry; its
+ * SEQUENCE counts the slots convoked before this one. NULL (logged) when it
+ * cannot be made: the mail goes without it. */
+static char *convocation_ics(socle_db *wdb, const struct notice *n, int64_t request_id,
+                             int64_t slot_id, const char *to)
+{
+	socle_service *svc = socle_db_service(wdb);
+	socle_err err = SOCLE_ERR_INIT;
+	const json_t *slot = n->slot;
+	char uid[64], desc[400];
+	json_t *row = socle_db_query_one_new(
+	        wdb, "SELECT count(DISTINCT slot_id) AS moves FROM tracking_notice WHERE "
+	             "request_id = :r AND days_before = 0 AND slot_id <> :s",
+	        json_pack("{s:I, s:I}", "r", (json_int_t)request_id, "s", (json_int_t)slot_id), &err);
+
+	snprintf(uid, sizeof(uid), "tracking-visit-%" PRId64, request_id);
+	snprintf(desc, sizeof(desc), "Convocation du service (référence de la demande %" PRId64
+	         "). En cas d'empêchement, prévenez le service au moins %" PRId64 " heures avant "
+	         "la visite.", request_id, iget(n->ctx, "cutoff_hours"));
+	bool tele = strcmp(or_dash(sget(slot, "mode")), "teleconsultation") == 0;
+	struct socle_calendar_event ev = {
+		.uid = uid,
+		.starts_at_ms = iget(slot, "starts_ms"),
+		.ends_at_ms = iget(slot, "starts_ms") + iget(slot, "duration_min") * 60000,
+		.summary = or_dash(sget(n->ctx, "label")),
+		.location = tele ? "Téléconsultation" : sget(slot, "site"),
+		.description = desc,
+		.attendee = to,
+		.sequence = row ? (int)iget(row, "moves") : 0,
+	};
+	json_decref(row);
+	char *ics = socle_calendar_invitation(svc, &ev, &err);
+	if (ics == NULL)
+		socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64 " sans "
+		          "invitation d'agenda : %s", socle_service_id(svc), request_id, err.msg);
+	return ics;
+}
+
+/* Queue a convocation or a reminder to @p to with its attachments. */
+static int notice_mail_attached(socle_db *wdb, int64_t request_id, int64_t slot_id,
+                                const struct notice *n, const struct socle_document_issued *pdf,
+                                const char *to, const char *subject, const char *text,
+                                const char *category, socle_err *err)
+{
+	struct socle_mail_attachment att[2];
+	size_t k = 0;
+	char *ics = to ? convocation_ics(wdb, n, request_id, slot_id, to) : NULL;
+
+	if (pdf != NULL && pdf->pdf != NULL)
+		att[k++] = (struct socle_mail_attachment){"convocation.pdf", "application/pdf",
+		                                          pdf->pdf, pdf->pdf_len};
+	if (ics != NULL)
+		att[k++] = (struct socle_mail_attachment){"invitation.ics",
+		                                          "text/calendar; charset=UTF-8; method=REQUEST",
+		                                          ics, strlen(ics)};
+	struct socle_mail_parts parts = {.attachments = att, .n_attachments = k};
+	int rc = notice_mail(wdb, request_id, to, subject, text, category, &parts, err);
+
+	free(ics);
+	return rc;
+}
+
 /* ---- the convocation job: mails now, reminder jobs for later ---- */
 
 struct convocation_write {
 	int64_t request_id, slot_id;
 	const struct notice *n;
 	const char *body;   /* the same text for every recipient, rendered once */
+	const struct socle_document_issued *pdf; /* the convocation's PDF, or NULL */
 	int days[MAX_REMINDERS];
 	size_t n_days;
 };
@@ -382,8 +544,8 @@ static int convocation_txn(socle_db *wdb, void *ud, socle_err *err)
 	json_array_foreach(cw->n->recipients, i, to) {
 		const char *email = sget(to, "email");
 
-		if ((rc = notice_mail(wdb, cw->request_id, email, cw->n->subject, cw->body,
-		                      "convocation", err)) != 0)
+		if ((rc = notice_mail_attached(wdb, cw->request_id, cw->slot_id, cw->n, cw->pdf, email,
+		                               cw->n->subject, cw->body, "convocation", err)) != 0)
 			return rc;
 		for (size_t k = 0; k < cw->n_days && email; k++) {
 			int64_t at = start - (int64_t)cw->days[k] * 86400000;
@@ -417,13 +579,16 @@ static int convocation_job(socle_service *svc, const json_t *payload, void *ud, 
 	int rc = db ? notice_prepare(svc, db, cw.request_id, cw.slot_id, 0, &n, err)
 	            : SOCLE_E_STORE;
 	char *body = NULL;
+	struct socle_document_issued pdf = {0};
 
 	if (rc == 1) {
 		body = convocation_body(n.ctx, n.text, 0);
 		cw.body = body;
 		cw.n_days = reminder_days(svc, cw.days);
+		cw.pdf = convocation_pdf(svc, &n, cw.request_id, cw.slot_id, &pdf) ? &pdf : NULL;
 		rc = body ? socle_service_write(svc, convocation_txn, &cw, err) : NOMEM(err);
 	}
+	socle_document_issued_free(&pdf);
 	if (rc < 0)
 		socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64
 		          " impossible pour l'instant : %s", socle_service_id(svc), cw.request_id,
@@ -439,6 +604,8 @@ struct reminder_write {
 	int64_t request_id, slot_id;
 	int days;
 	const char *to, *subject, *text;
+	const struct notice *n;                  /* NULL: a mail rendered by an older version */
+	const struct socle_document_issued *pdf; /* the convocation's PDF, or NULL */
 };
 
 static int reminder_txn(socle_db *wdb, void *ud, socle_err *err)
@@ -449,7 +616,11 @@ static int reminder_txn(socle_db *wdb, void *ud, socle_err *err)
 	if ((rc = visit_holds(wdb, rw->request_id, rw->slot_id, err)) <= 0 ||
 	    (rc = notice_record(wdb, rw->request_id, rw->slot_id, rw->days, rw->to, err)) <= 0)
 		return rc; /* cancelled or moved: no reminder; or already sent */
-	return notice_mail(wdb, rw->request_id, rw->to, rw->subject, rw->text, "rappel", err);
+	if (rw->n == NULL)
+		return notice_mail(wdb, rw->request_id, rw->to, rw->subject, rw->text, "rappel", NULL,
+		                   err);
+	return notice_mail_attached(wdb, rw->request_id, rw->slot_id, rw->n, rw->pdf, rw->to,
+	                            rw->subject, rw->text, "rappel", err);
 }
 
 static int reminder_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
@@ -498,12 +669,16 @@ static int reminder_job(socle_service *svc, const json_t *payload, void *ud, soc
 		          rw.to);
 		rc = 0;
 	}
+	struct socle_document_issued pdf = {0};
 	if (rc == 1) {
 		body = convocation_body(n.ctx, n.text, rw.days);
 		rw.subject = n.subject;
 		rw.text = body;
+		rw.n = &n;
+		rw.pdf = convocation_pdf(svc, &n, rw.request_id, rw.slot_id, &pdf) ? &pdf : NULL;
 		rc = body ? socle_service_write(svc, reminder_txn, &rw, err) : NOMEM(err);
 	}
+	socle_document_issued_free(&pdf);
 	free(body);
 	notice_clear(&n);
 	return rc < 0 ? rc : 0;

@@ -311,7 +311,7 @@ int tracking_planning_init(socle_plugin *p, socle_err *err)
 	     * assign_slot (assignment.c), convocation_text (convocation.c). */
 	    (rc = tracking_agenda_init(p, err)) || (rc = tracking_requests_init(p, err)) ||
 	    (rc = tracking_booking_init(p, err)) || (rc = tracking_assignment_init(p, err)) ||
-	    (rc = tracking_convocation_init(p, err)))
+	    (rc = tracking_convocation_init(p, err)) || (rc = tracking_sms_init(p, err)))
 		return rc;
 	return 0;
 }

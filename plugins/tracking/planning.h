@@ -78,5 +78,6 @@ int tracking_requests_init(socle_plugin *p, socle_err *err);
 int tracking_booking_init(socle_plugin *p, socle_err *err);
 int tracking_assignment_init(socle_plugin *p, socle_err *err);
 int tracking_convocation_init(socle_plugin *p, socle_err *err);
+int tracking_sms_init(socle_plugin *p, socle_err *err); /* sms_reminder.c */
 
 #endif

@@ -19,7 +19,7 @@
 int header_defs_ok(void), header_err_ok(void), header_plugin_ok(void), header_store_ok(void),
 	header_bus_ok(void), header_http_ok(void), header_auth_ok(void), header_lua_ok(void),
 	header_socle_ok(void), header_date_ok(void), header_mail_ok(void), header_export_ok(void),
-	header_document_ok(void);
+	header_document_ok(void), header_sms_ok(void);
 
 struct parsed {
 	char *dir;
@@ -63,7 +63,7 @@ static void test_public_headers_stand_alone(void **state)
 	assert_true(header_defs_ok() && header_err_ok() && header_plugin_ok() && header_store_ok() &&
 	            header_bus_ok() && header_http_ok() && header_auth_ok() && header_lua_ok() &&
 	            header_socle_ok() && header_date_ok() && header_mail_ok() && header_export_ok() &&
-	            header_document_ok());
+	            header_document_ok() && header_sms_ok());
 }
 
 static void test_minimal_config_and_defaults(void **state)
@@ -166,8 +166,9 @@ static void test_trusted_proxies_and_mail(void **state)
 	          " \"services\": [{\"id\": \"a\", \"name\": \"A\", \"database\": \"a.db\"}]}");
 	assert_true(reported(&p.d, "trusted_proxies[2]", "adresse IP"));
 	assert_int_equal(json_array_size(p.core->trusted_proxies), 2);
-	assert_true(reported(&p.d, "mail.transport", "file"));
-	assert_true(reported(&p.d, "mail.from", "une seule ligne"));
+	/* smtp without its relay's settings (tests/mail/test_smtp.c has the rest). */
+	assert_true(reported(&p.d, "mail.smtp", "host"));
+	assert_true(reported(&p.d, "mail.from", "une ligne"));
 	/* Resolved against the config's folder, made absolute. */
 	assert_true(p.core->mail_outbox[0] == '/');
 	assert_non_null(strstr(p.core->mail_outbox, "/o"));

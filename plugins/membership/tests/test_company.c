@@ -19,6 +19,7 @@
 
 #include "fsutil.h"
 #include "http_client.h"
+#include "mime.h"
 #include "outbox.h"
 #include "server.h"
 
@@ -160,6 +161,40 @@ static size_t count_companies(const char *admin)
 
 /* The invitation mail sent to @p to (waits for the loop thread): its token. */
 static bool outbox_token_about(const char *to, const char *about, char token[65]);
+
+/* The confirmation of membership @p number, mailed by its job to @p to as an
+ * issued PDF: A4, the company, its number and date, the document's number and
+ * verification code. Waits for the loop (real time) up to 10 s. */
+static void confirmation_mailed(const char *to, const char *number)
+{
+	char **mails = NULL, file[80], *pdf = NULL;
+	size_t len = 0;
+
+	snprintf(file, sizeof(file), "confirmation-adhesion-%s.pdf", number);
+	for (int i = 0; i < 200; i++) {
+		test_mails_free(mails);
+		mails = test_outbox_mails(W.d.dir, "demo", to, file);
+		if (mails[0] != NULL)
+			break;
+		usleep(50000);
+	}
+	assert_non_null(mails[0]);
+	assert_null(mails[1]);
+	assert_non_null(strstr(mails[0], "X-Socle-Category: adhesion\r\n"));
+	assert_true(test_mime_attachment(mails[0], file, &pdf, &len));
+	char *text = test_run_on_bytes(W.d.dir, "confirmation.pdf", pdf, len, "pdftotext");
+	assert_non_null(strstr(text, "Confirmation d'adhésion"));
+	assert_non_null(strstr(text, number));
+	assert_non_null(strstr(text, "2 mars 2026"));
+	assert_non_null(strstr(text, "R4624-47"));
+	assert_non_null(strstr(text, "/documents/verify")); /* issued: its code printed */
+	free(text);
+	text = test_run_on_bytes(W.d.dir, "confirmation.pdf", pdf, len, "pdfinfo");
+	assert_non_null(strstr(text, "(A4)"));
+	free(text);
+	free(pdf);
+	test_mails_free(mails);
+}
 
 static bool outbox_token(const char *to, char token[65])
 {
@@ -449,6 +484,7 @@ static void test_review_and_approval(void **state)
 	assert_true(test_outbox_after(W.d.dir, "demo", "camille@martin.test", "valable jusqu'au ",
 	                              until, 19));
 	assert_string_equal(until, "16 mars 2026 (14 jo");
+	confirmation_mailed("camille@martin.test", "A202600001");
 
 	/* B joins on a chosen date: the next number of the year */
 	snprintf(path, sizeof(path), "/api/v1/demo/membership/companies/%lld/approve",

@@ -34,6 +34,7 @@
 
 #include "fsutil.h"
 #include "http_client.h"
+#include "mime.h"
 #include "server.h"
 #include "tracking_world.h"
 
@@ -78,6 +79,59 @@ static json_int_t request(const char *auth, json_t *body)
 	assert_string_equal(json_string_value(json_object_get(r, "requested_on")), "2025-03-12");
 	json_decref(r);
 	return id;
+}
+
+/* The convocation of the EMA (request @p r1) as mailed to the worker and to
+ * the company: the same issued PDF (A4, the visit's words, its number) and a
+ * calendar invitation per recipient (UID of the visit, UTC times, the service
+ * as organizer, the recipient as attendee). */
+static void convocation_attachments(json_int_t r1)
+{
+	char **lea = test_outbox_mails(D.dir, "svc", "lea.roux@mail.test",
+	                               "Date et heure : jeudi 20 mars 2025 à 14 h 00");
+	char **ines = test_outbox_mails(D.dir, "svc", "ines@garnier.test",
+	                                "Date et heure : jeudi 20 mars 2025 à 14 h 00");
+	char *pdf = NULL, *pdf2 = NULL, *ics = NULL, want[120];
+	size_t len = 0, len2 = 0, ilen = 0;
+
+	assert_non_null(lea[0]);
+	assert_non_null(ines[0]);
+	assert_true(test_mime_attachment(lea[0], "convocation.pdf", &pdf, &len));
+	assert_true(test_mime_attachment(ines[0], "convocation.pdf", &pdf2, &len2));
+	assert_true(len == len2 && memcmp(pdf, pdf2, len) == 0);
+	char *text = test_run_on_bytes(D.dir, "convocation.pdf", pdf, len, "pdftotext");
+	assert_non_null(strstr(text, "Convocation"));
+	assert_non_null(strstr(text, "Léa Roux"));
+	assert_non_null(strstr(text, "Électricité Garnier"));
+	assert_non_null(strstr(text, "jeudi 20 mars 2025 à 14 h 00"));
+	assert_non_null(strstr(text, "Examen médical d'aptitude"));
+	assert_non_null(strstr(text, "Déroulement"));
+	free(text);
+	text = test_run_on_bytes(D.dir, "convocation.pdf", pdf, len, "pdfinfo");
+	assert_non_null(strstr(text, "(A4)"));
+	const char *pages = strstr(text, "Pages:");
+	assert_non_null(pages);
+	int n_pages = atoi(pages + 6);
+	assert_true(n_pages >= 1 && n_pages <= 2);
+	free(text);
+	assert_true(test_mime_attachment(lea[0], "invitation.ics", &ics, &ilen));
+	snprintf(want, sizeof(want), "UID:tracking-visit-%lld.svc@", (long long)r1);
+	assert_non_null(strstr(ics, want));
+	assert_non_null(strstr(ics, "METHOD:REQUEST\r\n"));
+	assert_non_null(strstr(ics, "DTSTART:20250320T130000Z\r\n"));
+	assert_non_null(strstr(ics, "SEQUENCE:0\r\n"));
+	assert_non_null(strstr(ics, "LOCATION:Villeurbanne\r\n"));
+	assert_non_null(strstr(ics, "ORGANIZER;CN=\"SPSTI du Rhône\":mailto:"));
+	assert_non_null(strstr(ics, "mailto:lea.roux@mail.test\r\n"));
+	free(ics);
+	assert_true(test_mime_attachment(ines[0], "invitation.ics", &ics, &ilen));
+	assert_non_null(strstr(ics, want));
+	assert_non_null(strstr(ics, "mailto:ines@garnier.test\r\n"));
+	free(ics);
+	free(pdf);
+	free(pdf2);
+	test_mails_free(lea);
+	test_mails_free(ines);
 }
 
 static void test_planning(void **state)
@@ -301,6 +355,7 @@ static void test_planning(void **state)
 	                             "Vérifier, avant l'affectation, que vous êtes apte"), 1);
 	assert_int_equal(count_mails("lea.roux@mail.test", "convocation",
 	                             "Avec : le médecin du travail"), 1);
+	convocation_attachments(r1);
 	/* Hugo Moreau has no account: only his employer is convoked for him. */
 	assert_int_equal(wait_mails("ines@garnier.test", "convocation", "Hugo Moreau", 1), 1);
 	assert_int_equal(count_mails("ines@garnier.test", "convocation",

@@ -29,6 +29,7 @@
 
 #include "fsutil.h"
 #include "http_client.h"
+#include "mime.h"
 #include "server.h"
 #include "tracking_world.h"
 
@@ -845,6 +846,33 @@ static void test_employer(void **state)
 	closedir(dh);
 	free(dir);
 	assert_true(files >= 10);
+	/* Nor does any attachment: the convocations' PDFs (their text, read back)
+	 * and calendar invitations. */
+	char **all = test_outbox_mails(D.dir, "svc", NULL, NULL);
+	size_t attached_pdfs = 0, icss = 0;
+	for (size_t m = 0; all[m]; m++) {
+		char *data = NULL;
+		size_t len = 0;
+
+		if (test_mime_attachment(all[m], "convocation.pdf", &data, &len)) {
+			char *text = test_run_on_bytes(D.dir, "piece.pdf", data, len, "pdftotext");
+
+			if (strstr(text, SECRET))
+				fail_msg("un marqueur dans le PDF d'une convocation");
+			assert_non_null(strstr(text, "Convocation"));
+			free(text);
+			free(data);
+			attached_pdfs++;
+		}
+		if (test_mime_attachment(all[m], "invitation.ics", &data, &len)) {
+			if (strstr(data, SECRET))
+				fail_msg("un marqueur dans une invitation d'agenda");
+			free(data);
+			icss++;
+		}
+	}
+	test_mails_free(all);
+	assert_true(attached_pdfs >= 3 && icss >= 3);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE payload LIKE '%%" SECRET
 	                          "%%'"), 0);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE payload LIKE '%%" SECRET
