@@ -461,6 +461,15 @@ static int contact_commit(socle_db *wdb, void *ud, socle_err *err)
 
 	rc = socle_audit(wdb, t->req, &e, err);
 	json_decref(detail);
+	if (rc != 0)
+		return rc;
+	/* Tracking keeps its own copy for the reminders by SMS (it does not
+	 * require the portal: the data comes by this event, never by a read). */
+	json_t *ev = json_pack("{s:I, s:s?, s:b}", "worker_id", (json_int_t)t->worker, "phone",
+	                       t->phone, "sms_consent", t->consent);
+	rc = ev ? socle_event_emit(wdb, "portal.contact_changed", ev, err)
+	        : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	json_decref(ev);
 	return rc;
 }
 
@@ -523,6 +532,9 @@ static const struct socle_route_doc portal_docs[] = {
 static const struct socle_event_decl portal_events[] = {
 	{"portal.employee_activated", "worker_id, user_id",
 	 "Un salarié a ouvert son espace avec le code remis par le service."},
+	{"portal.contact_changed", "worker_id, phone, sms_consent",
+	 "Le salarié (ou le service de sa part) a changé son numéro de portable ou son accord "
+	 "pour recevoir des SMS."},
 };
 
 static int portal_init(socle_plugin *p, socle_err *err)

@@ -563,6 +563,27 @@ static int convocation_txn(socle_db *wdb, void *ud, socle_err *err)
 				return (int)job;
 		}
 	}
+	/* The worker's reminders by SMS, when he agreed to them today (the job
+	 * checks again when it runs: a consent taken back stops it). */
+	char number[SOCLE_SMS_NUMBER_SIZE];
+	int has = tracking_sms_contact(wdb, iget(cw->n->request, "worker_id"), number, err);
+
+	if (has < 0)
+		return has;
+	for (size_t k = 0; has == 1 && k < cw->n_days; k++) {
+		int64_t at = start - (int64_t)cw->days[k] * 86400000;
+
+		if (at <= now)
+			continue;
+		json_t *p = json_pack("{s:I, s:I, s:i}", "request_id", (json_int_t)cw->request_id,
+		                      "slot_id", (json_int_t)cw->slot_id, "days", cw->days[k]);
+		int64_t job = p ? socle_job_enqueue(wdb, "tracking.reminder_sms", p, at, 0, err)
+		                : NOMEM(err);
+
+		json_decref(p);
+		if (job < 0)
+			return (int)job;
+	}
 	return 0;
 }
 
@@ -684,13 +705,85 @@ static int reminder_job(socle_service *svc, const json_t *payload, void *ud, soc
 	return rc < 0 ? rc : 0;
 }
 
+/* ---- the reminder by SMS: to the worker who agreed, if the visit still holds ---- */
+
+struct sms_write {
+	int64_t request_id, slot_id;
+	int days;
+	const char *number, *text;
+};
+
+static int sms_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	const struct sms_write *sw = ud;
+	int rc;
+
+	if ((rc = visit_holds(wdb, sw->request_id, sw->slot_id, err)) <= 0 ||
+	    (rc = notice_record(wdb, sw->request_id, sw->slot_id, sw->days, "sms", err)) <= 0)
+		return rc; /* cancelled or moved; or already sent */
+	int64_t job = socle_sms_queue(wdb, sw->number, sw->text, "rappel", 0, err);
+
+	return job < 0 ? (int)job : 0;
+}
+
+static int sms_reminder_job(socle_service *svc, const json_t *payload, void *ud, socle_err *err)
+{
+	struct sms_write sw = {.request_id = iget(payload, "request_id"),
+	                       .slot_id = iget(payload, "slot_id"), .days = (int)iget(payload, "days")};
+	struct notice n = {0};
+	char number[SOCLE_SMS_NUMBER_SIZE], when[96];
+	json_t *out = NULL;
+	(void)ud;
+
+	if (sw.request_id <= 0 || sw.slot_id <= 0 || sw.days < 1 || sw.days > 90)
+		return socle_err_set(err, SOCLE_E_INVAL, "tracking.reminder_sms : charge utile invalide");
+	socle_db *db = socle_service_reader(svc, err);
+	int rc = db ? notice_prepare(svc, db, sw.request_id, sw.slot_id, sw.days, &n, err)
+	            : SOCLE_E_STORE;
+
+	if (rc == 1 && iget(n.slot, "starts_ms") <= socle_now_ms())
+		rc = 0; /* run late, after the visit began */
+	if (rc == 1)
+		rc = tracking_sms_contact(db, iget(n.request, "worker_id"), number, err);
+	if (rc == 1) {
+		const json_t *id = socle_service_identity(svc);
+		const struct tracking_visit_type *t = tracking_visit_type(sget(n.request, "type"));
+
+		french_when(sget(n.slot, "starts_at"), when, sizeof(when));
+		/* Never medical content: the type's label, the day, the place. The
+		 * phone is left out when the service has none (a JSON null would
+		 * reach the script as socle.null, which is true). */
+		json_t *visit = json_pack("{s:O, s:s, s:s, s:O, s:s}", "type",
+		                          json_object_get(n.request, "type"), "label",
+		                          t ? t->label : "visite", "when", when, "mode",
+		                          json_object_get(n.slot, "mode"), "service",
+		                          socle_service_name(svc));
+		if (visit && sget(n.slot, "site"))
+			json_object_set_new(visit, "site", json_string(sget(n.slot, "site")));
+		if (visit && sget(id, "phone"))
+			json_object_set_new(visit, "phone", json_string(sget(id, "phone")));
+		json_t *args = visit ? json_pack("[o, i]", visit, sw.days) : NULL;
+		rc = args ? socle_rule_call(svc, "reminder_sms_text", args, &out, err) : NOMEM(err);
+		json_decref(args);
+		if (rc == 0) {
+			sw.number = number;
+			sw.text = sget(out, "text");
+			rc = socle_service_write(svc, sms_txn, &sw, err);
+		}
+	}
+	json_decref(out);
+	notice_clear(&n);
+	return rc < 0 ? rc : 0;
+}
+
 int tracking_convocation_init(socle_plugin *p, socle_err *err)
 {
 	int rc;
 
 	if ((rc = socle_plugin_add_rule_point(p, &convocation_rule, err)) ||
 	    (rc = socle_plugin_add_job(p, "tracking.convocation", convocation_job, NULL, err)) ||
-	    (rc = socle_plugin_add_job(p, "tracking.reminder", reminder_job, NULL, err)))
+	    (rc = socle_plugin_add_job(p, "tracking.reminder", reminder_job, NULL, err)) ||
+	    (rc = socle_plugin_add_job(p, "tracking.reminder_sms", sms_reminder_job, NULL, err)))
 		return rc;
 	return 0;
 }

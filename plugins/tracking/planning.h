@@ -79,5 +79,9 @@ int tracking_booking_init(socle_plugin *p, socle_err *err);
 int tracking_assignment_init(socle_plugin *p, socle_err *err);
 int tracking_convocation_init(socle_plugin *p, socle_err *err);
 int tracking_sms_init(socle_plugin *p, socle_err *err); /* sms_reminder.c */
+/* The worker's mobile number when he agreed to reminders by SMS: 1 (number
+ * filled), 0 (none or no consent), or a negative code. sms_reminder.c */
+int tracking_sms_contact(socle_db *db, int64_t worker_id, char number[SOCLE_SMS_NUMBER_SIZE],
+                         socle_err *err);
 
 #endif

@@ -7,12 +7,12 @@
  * can never make the core cut or refuse a reminder. The text is queued with
  * socle_sms_queue (socle/sms.h) and a mobile number.
  *
- * Not sent yet: membership holds neither a worker's mobile number nor his
- * consent to text messages (membership.v1 has neither); the portal plugin
- * records both (portal_worker_contact) but exports no interface nor event
- * that tracking could read them through. The reminder jobs (convocation.c)
- * go by mail only until one of them does. The rule point, its default and its vectors are
- * here so that a service can write and check its wording now. */
+ * The worker's mobile number and consent are the portal's (the worker gives
+ * them in his space, or the service on his word): tracking keeps its own
+ * copy, tracking_worker_contact, from the portal.contact_changed event (it
+ * does not require the portal, so never reads its tables). The reminder
+ * jobs by SMS (convocation.c) read that copy when they run: a consent taken
+ * back stops the reminders already planned. */
 #include "planning.h"
 
 static int sms_contract(const json_t *r, socle_err *err)
@@ -41,7 +41,72 @@ static const struct socle_rule_point sms_rule = {
 	.check = sms_contract,
 };
 
+const char tracking_sql_worker_contact[] =
+	"CREATE TABLE tracking_worker_contact ("
+	"  worker_id INTEGER PRIMARY KEY,"
+	"  mobile TEXT," /* normalised by socle_sms_number; NULL: none usable */
+	"  sms_consent INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at BIGINT NOT NULL"
+	");";
+
+struct contact_write {
+	int64_t worker;
+	const char *mobile; /* normalised, or NULL */
+	bool consent;
+};
+
+static int contact_txn(socle_db *wdb, void *ud, socle_err *err)
+{
+	const struct contact_write *c = ud;
+
+	return socle_db_run_new(wdb,
+		"INSERT INTO tracking_worker_contact (worker_id, mobile, sms_consent, updated_at)"
+		" VALUES (:w, :m, :c, :now) ON CONFLICT (worker_id) DO UPDATE SET mobile = :m,"
+		" sms_consent = :c, updated_at = :now",
+		json_pack("{s:I, s:s?, s:b, s:I}", "w", (json_int_t)c->worker, "m", c->mobile, "c",
+		          c->consent, "now", (json_int_t)socle_now_ms()),
+		err);
+}
+
+/* portal.contact_changed: the copy follows; a number that is not a mobile
+ * one is kept as none (no SMS can reach it). */
+static int on_contact_changed(socle_service *svc, const char *event, const json_t *payload,
+                              void *ud, socle_err *err)
+{
+	(void)event;
+	(void)ud;
+	const char *phone = sget(payload, "phone");
+	char number[SOCLE_SMS_NUMBER_SIZE];
+	socle_err e2 = SOCLE_ERR_INIT;
+	struct contact_write c = {.worker = iget(payload, "worker_id"),
+	                          .consent = json_is_true(json_object_get(payload, "sms_consent"))};
+
+	if (c.worker <= 0)
+		return 0;
+	if (phone != NULL && socle_sms_number(phone, number, &e2) == 0)
+		c.mobile = number;
+	return socle_service_write(svc, contact_txn, &c, err);
+}
+
+int tracking_sms_contact(socle_db *db, int64_t worker_id, char number[SOCLE_SMS_NUMBER_SIZE],
+                         socle_err *err)
+{
+	socle_err e2 = SOCLE_ERR_INIT;
+	json_t *r = socle_db_query_one_new(db, "SELECT mobile FROM tracking_worker_contact"
+	                                       " WHERE worker_id = :w AND sms_consent = 1"
+	                                       " AND mobile IS NOT NULL",
+	                                   json_pack("{s:I}", "w", (json_int_t)worker_id), &e2);
+
+	if (r == NULL)
+		return e2.code == SOCLE_E_NOTFOUND ? 0 : socle_err_set(err, e2.code, "%s", e2.msg);
+	snprintf(number, SOCLE_SMS_NUMBER_SIZE, "%s", sget(r, "mobile"));
+	json_decref(r);
+	return 1;
+}
+
 int tracking_sms_init(socle_plugin *p, socle_err *err)
 {
-	return socle_plugin_add_rule_point(p, &sms_rule, err);
+	int rc = socle_plugin_add_rule_point(p, &sms_rule, err);
+
+	return rc ? rc : socle_plugin_on(p, "portal.contact_changed", on_contact_changed, NULL, err);
 }

@@ -20,6 +20,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{11, tracking_sql_request_window},
 	{12, tracking_sql_leave_thresholds},
 	{13, tracking_sql_dmst_ins},
+	{14, tracking_sql_worker_contact},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)
