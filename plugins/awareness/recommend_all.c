@@ -27,6 +27,7 @@
 #include "awareness.h"
 
 #define RECOMMEND_THREADS_MAX 8
+#define RECOMMEND_CHUNK 128 /* companies a thread takes at a time */
 
 struct company {
 	int64_t id;
@@ -250,8 +251,12 @@ struct share {
 	const int64_t *action_ids; /* the catalogue's ids, ascending */
 	size_t n_actions;
 	uint64_t pass;
-	struct company *c;
+	struct company *c; /* every company of the pass */
 	size_t n;
+	atomic_size_t *next; /* the next company no thread took yet: shares are
+	                      * taken RECOMMEND_CHUNK at a time, so a thread slowed
+	                      * by the machine takes fewer (fixed halves left one
+	                      * thread idle for a sixth of the pass) */
 	awareness_recommend_fn fn;
 	void *ud;
 	pthread_mutex_t *lock; /* fn runs under it when there are threads */
@@ -406,7 +411,13 @@ static void share_run(struct share *sh)
 	socle_db *db = sh->db ? sh->db : socle_service_reader(sh->svc, &sh->err);
 
 	sh->rc = db ? 0 : sh->err.code;
-	for (size_t i = 0; sh->rc == 0 && i < sh->n; i++) {
+	for (size_t i = 0, end = 0; sh->rc == 0; i++) {
+		if (i == end) {
+			i = atomic_fetch_add(sh->next, RECOMMEND_CHUNK);
+			if (i >= sh->n)
+				break;
+			end = i + RECOMMEND_CHUNK < sh->n ? i + RECOMMEND_CHUNK : sh->n;
+		}
 		sh->ctx = context(db, &sh->c[i], &sh->err);
 		if (sh->ctx == NULL) {
 			sh->rc = sh->err.code;
@@ -481,12 +492,11 @@ int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
 	pthread_t tid[RECOMMEND_THREADS_MAX];
 	bool started[RECOMMEND_THREADS_MAX] = {false};
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	size_t per = (a.n + (size_t)threads - 1) / (size_t)threads;
+	atomic_size_t next = 0;
 	for (int i = 0; rc == 0 && i < threads; i++) {
-		size_t lo = (size_t)i * per, hi = lo + per < a.n ? lo + per : a.n;
 		sh[i] = (struct share){.svc = svc, .db = i == threads - 1 ? db : NULL, .on = on,
 		                       .actions = actions, .action_ids = ids, .n_actions = n_actions,
-		                       .pass = pass, .c = a.c + lo, .n = lo < a.n ? hi - lo : 0,
+		                       .pass = pass, .c = a.c, .n = a.n, .next = &next,
 		                       .fn = fn, .ud = ud, .lock = threads > 1 ? &lock : NULL,
 		                       .err = SOCLE_ERR_INIT};
 		/* The last share runs on the calling thread, with its connection. */

@@ -67,12 +67,14 @@ local function fr_score(x)
   return (string.format("%.1f", x):gsub("%.", ","))
 end
 
--- The answers' order: priority first (highest), then action_id. Each answer
--- gets one integer key in that order, its place among the answers in the
--- low 16 bits, and the keys are sorted without a Lua comparator (a call per
--- comparison was a fifth of the rule's cost over a whole service:
--- bench/awareness). The default's priorities stay far below 2^22, ids below
--- 2^24, and a catalogue holds fewer than 65,536 actions.
+-- The answers' order: priority first (highest), then action_id. The
+-- catalogue comes in id order (awareness_catalogue): the answers are then
+-- put in one bucket per priority as they come, and read back from the
+-- highest bucket, already in id order. A catalogue in another order gets
+-- one integer key per answer (its place in the low 16 bits) sorted without
+-- a Lua comparator. A comparator called per comparison was a fifth of the
+-- rule's cost over a whole service (bench/awareness). Priorities stay far
+-- below 2^22, ids below 2^24, a catalogue under 65,536 actions.
 local PRIORITY_UNIT, ID_UNIT, PLACES = 1 << 40, 1 << 16, 1 << 16
 
 socle.rule("recommend_actions", function(company, actions, on_date)
@@ -90,10 +92,13 @@ socle.rule("recommend_actions", function(company, actions, on_date)
   end
   local low = company.prevention_score ~= nil and company.prevention_score < LOW_SCORE
   local division = company.naf_division
-  local keys, items, n = {}, {}, 0
+  local items, n = {}, 0
+  local buckets, high, low_p, in_order, last_id = {}, nil, nil, true, nil
   for k = 1, #actions do
     local action = actions[k]
     local id = action.id
+    if last_id ~= nil and id <= last_id then in_order = false end
+    last_id = id
     if not recent[id] then
       local risks = action.risks
       local matched, wanted, priority, text = nil, nil, 0, nil
@@ -142,13 +147,36 @@ socle.rule("recommend_actions", function(company, actions, on_date)
       end
       if text then
         n = n + 1
-        keys[n] = -priority * PRIORITY_UNIT + id * ID_UNIT + n
-        items[n] = { action_id = id, priority = priority, reason = text .. "." }
+        local item = { action_id = id, priority = priority, reason = text .. "." }
+        items[n] = item
+        local b = buckets[priority]
+        if b then
+          b[#b + 1] = item
+        else
+          buckets[priority] = { item }
+          if high == nil or priority > high then high = priority end
+          if low_p == nil or priority < low_p then low_p = priority end
+        end
       end
     end
   end
-  sort(keys)
   local out = {}
-  for i = 1, n do out[i] = items[keys[i] % PLACES] end
+  if in_order then
+    local m = 0
+    for p = high or 0, low_p or 1, -1 do
+      local b = buckets[p]
+      if b then
+        for i = 1, #b do m = m + 1; out[m] = b[i] end
+      end
+    end
+  else
+    local keys = {}
+    for i = 1, n do
+      local it = items[i]
+      keys[i] = -it.priority * PRIORITY_UNIT + it.action_id * ID_UNIT + i
+    end
+    sort(keys)
+    for i = 1, n do out[i] = items[keys[i] % PLACES] end
+  end
   return socle.array(out)
 end)

@@ -66,3 +66,25 @@ socle.test {
       reason = "Elle répond à l'attente que vous avez exprimée (travail sur écran)." },
   },
 }
+
+socle.test {
+  rule = "recommend_actions",
+  name = "un catalogue qui n'est pas dans l'ordre des identifiants : même ordre des réponses",
+  args = { { id = 7, naf_division = "10", risks = { "bruit" }, risk_workers = { bruit = 1 },
+             attended = socle.array({}) },
+           { { id = 9, kind = "atelier", title = "Bruit (rappel)", audience = { "salaries" },
+               risks = { "bruit" }, naf_divisions = socle.array({}) },
+             { id = 4, kind = "atelier", title = "Bruit", audience = { "salaries" },
+               risks = { "bruit" }, naf_divisions = socle.array({}) },
+             { id = 6, kind = "document", title = "Secteur", audience = { "employeurs" },
+               risks = socle.array({}), naf_divisions = { "10" } } },
+           "2025-06-02" },
+  expect = {
+    { action_id = 4, priority = 12,
+      reason = "Elle traite un risque auquel vos salariés sont exposés (bruit)." },
+    { action_id = 9, priority = 12,
+      reason = "Elle traite un risque auquel vos salariés sont exposés (bruit)." },
+    { action_id = 6, priority = 5,
+      reason = "Elle est conçue pour votre secteur (division NAF 10)." },
+  },
+}
