@@ -51,7 +51,7 @@ static socle_core *open_product(char **dir)
 	return test_core_open(*dir,
 	                      "{\"plugin_dirs\": [\"" SOCLE_BINARY_DIR "/plugins\"], \"services\": [{"
 	                      "\"id\": \"s\", \"name\": \"S\", \"database\": \"s.db\", \"plugins\":"
-	                      " {\"membership\": {}, \"tracking\": {}, \"retention\": {}, \"awareness\": {}, \"riskeval\": {}, \"hello\": {}}}]}",
+	                      " {\"membership\": {}, \"tracking\": {}, \"retention\": {}, \"awareness\": {}, \"riskeval\": {}, \"portal\": {}, \"hello\": {}}}]}",
 	                      NULL);
 }
 
