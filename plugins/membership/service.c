@@ -576,6 +576,20 @@ static int v1_employer_may(socle_db *db, int64_t user_id, int64_t company_id,
 	return membership_user_has_role(db, company_id, user_id, role, err);
 }
 
+static json_t *v1_company_establishments(socle_db *db, int64_t company_id, socle_err *err)
+{
+	if (db == NULL) {
+		no_db(err);
+		return NULL;
+	}
+	if (company_known(db, company_id, err) != 0)
+		return NULL;
+	return socle_db_query_new(db,
+		"SELECT id AS establishment_id, siret, name, address_line, postcode, city, headcount"
+		" FROM membership_establishment WHERE company_id = :c ORDER BY id",
+		json_pack("{s:I}", "c", (json_int_t)company_id), err);
+}
+
 const struct membership_v1 membership_v1_api = {
 	.worker_get = v1_worker_get,
 	.company_workers = v1_company_workers,
@@ -587,4 +601,5 @@ const struct membership_v1 membership_v1_api = {
 	.company_employers = v1_company_employers,
 	.worker_category = v1_worker_category,
 	.employer_may = v1_employer_may,
+	.company_establishments = v1_company_establishments,
 };

@@ -39,6 +39,7 @@ static const struct socle_field personnel_fields[] = {
 	FLAG("cse"),                TEXT("salarie_designe", 200), COUNT("secouristes"),
 	FLAG("duerp_existe"),       DATE("duerp_date"),         COUNT("accidents_travail"),
 	COUNT("maladies_professionnelles"), TEXT("observations", 4000),
+	COUNT("sir_declare"),       COUNT("sir_observe"),
 };
 
 /* A risk code: the thesaurus' own, lower case letters, digits, '_', '.', '-'. */
@@ -158,7 +159,30 @@ static const char *text_of(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
-json_t *riskeval_content_prefill(socle_db *db, int64_t company_id, socle_err *err)
+/* The SIR declared and observed from tracking.v1 (company_sir), into @p page;
+ * left null when tracking is not enabled for the service: unknown, not zero. */
+static int sir_counts(socle_service *svc, socle_db *db, int64_t company_id, json_t *page,
+                      socle_err *err)
+{
+	const struct tracking_v1 *t = riskeval_tracking && svc
+	                                  ? socle_import_for(svc, riskeval_tracking) : NULL;
+
+	if (t == NULL) {
+		json_object_set_new(page, "sir_declare", json_null());
+		json_object_set_new(page, "sir_observe", json_null());
+		return 0;
+	}
+	json_t *sir = t->company_sir(db, company_id, err);
+	if (sir == NULL)
+		return err->code ? err->code : SOCLE_E_NOMEM;
+	json_object_set(page, "sir_declare", json_object_get(sir, "declared"));
+	json_object_set(page, "sir_observe", json_object_get(sir, "observed"));
+	json_decref(sir);
+	return 0;
+}
+
+json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t company_id,
+                                 socle_err *err)
 {
 	char today[SOCLE_DATE_SIZE];
 	json_t *c = riskeval_membership->company_get(db, company_id, err);
@@ -184,8 +208,14 @@ json_t *riskeval_content_prefill(socle_db *db, int64_t company_id, socle_err *er
 	                        json_object_get(c, "headcount"), "salaries_suivis",
 	                        (json_int_t)n.active, "effectif_sir", (json_int_t)n.sir);
 	json_decref(c);
-	if (out == NULL)
+	if (out == NULL) {
 		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		return NULL;
+	}
+	if (sir_counts(svc, db, company_id, json_object_get(out, "personnel_prevention"), err)) {
+		json_decref(out);
+		return NULL;
+	}
 	return out;
 }
 

@@ -101,7 +101,7 @@ static int demo_company_write(socle_db *wdb, struct demo_run *run, size_t i, con
 	json_decref(has);
 	if (fiches > 0)
 		goto duerp;
-	json_t *content = riskeval_content_prefill(wdb, c->id, err);
+	json_t *content = riskeval_content_prefill(run->svc, wdb, c->id, err);
 	if (content == NULL)
 		return err->code ? err->code : SOCLE_E_NOMEM;
 	json_t *risks = json_array();

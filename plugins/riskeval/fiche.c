@@ -101,7 +101,8 @@ static int draft_tx(socle_db *wdb, void *ud, socle_err *err)
 			rc = err->code ? err->code : SOCLE_E_NOMEM;
 			goto out;
 		}
-		json_t *known = riskeval_content_prefill(wdb, dw->company, err);
+		json_t *known = riskeval_content_prefill(socle_req_service(dw->req), wdb, dw->company,
+		                                         err);
 		json_decref(last);
 		if (known == NULL) {
 			json_decref(prev);

@@ -35,6 +35,8 @@ static const struct label environnement[] = {
 static const struct label personnel[] = {
 	{"effectif", "Effectif déclaré", COUNT}, {"salaries_suivis", "Salariés suivis", COUNT},
 	{"effectif_sir", "Salariés en suivi individuel renforcé (SIR)", COUNT},
+	{"sir_declare", "SIR déclaré par l'employeur (suivi individuel)", COUNT},
+	{"sir_observe", "SIR observé (examens d'aptitude tenus)", COUNT},
 	{"cse", "Comité social et économique (CSE)", FLAG},
 	{"salarie_designe", "Salarié désigné compétent en prévention", TEXT},
 	{"secouristes", "Sauveteurs secouristes du travail", COUNT},

@@ -14,6 +14,7 @@
 
 socle_plugin *riskeval_plugin;
 const struct membership_v1 *riskeval_membership;
+const struct tracking_v1 *riskeval_tracking;
 
 static const char riskeval_sql_v1[] =
 	"CREATE TABLE riskeval_company ("
@@ -279,6 +280,13 @@ static int riskeval_init(socle_plugin *p, socle_err *err)
 	                                          sizeof(*riskeval_membership), 0, err);
 	if (riskeval_membership == NULL)
 		return err->code ? err->code : SOCLE_E_DEPEND;
+	/* tracking is optional: without it the fiche's SIR counts stay unknown
+	 * (null) rather than the plugin refusing to start. */
+	riskeval_tracking = socle_plugin_import(p, TRACKING_V1_NAME, TRACKING_V1_MAJOR,
+	                                        sizeof(*riskeval_tracking), SOCLE_IMPORT_OPTIONAL,
+	                                        err);
+	if (riskeval_tracking == NULL && err->code)
+		return err->code;
 	if ((rc = socle_plugin_add_migrations(p, riskeval_migrations,
 	                                      SOCLE_COUNT(riskeval_migrations), err)) ||
 	    (rc = socle_plugin_declare_events(p, riskeval_events, SOCLE_COUNT(riskeval_events),
@@ -319,5 +327,6 @@ SOCLE_PLUGIN_DEFINE(riskeval,
 	.summary = "Évaluation des risques professionnels : fiche d'entreprise versionnée et "
 	           "transmise, échéances expliquées, actions en milieu de travail et indicateurs",
 	.requires = (const char *const[]){"membership", NULL},
+	.optional = (const char *const[]){"tracking", NULL},
 	.init = riskeval_init,
 	.start = riskeval_start);

@@ -35,6 +35,7 @@
 
 #include <socle/socle.h>
 #include <socle/membership.h>
+#include <socle/tracking.h>
 
 /* Capabilities (docs/roles.md): who drafts, who validates, who records AMT. */
 #define RISKEVAL_CAP_DRAFT "riskeval.draft"       /* médecin, infirmier, IPRP */
@@ -43,6 +44,9 @@
 
 extern socle_plugin *riskeval_plugin;
 extern const struct membership_v1 *riskeval_membership;
+/* tracking.v1, NULL when no service loads tracking (optional import); per
+ * service through socle_import_for. */
+extern const struct tracking_v1 *riskeval_tracking;
 
 /* ---- riskeval.c ---- */
 /* The service setting update_years (1..10, default 4). */
@@ -67,7 +71,8 @@ bool riskeval_is_staff(socle_req *req);
 int riskeval_content_check(const json_t *content, json_t **errors);
 /* What the service knows of the company, as content (identification and
  * counts from membership.v1): a new object, NULL with @p err set. */
-json_t *riskeval_content_prefill(socle_db *db, int64_t company_id, socle_err *err);
+json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t company_id,
+                                 socle_err *err);
 /* A risk code of the thesaurus (a socle_field check). */
 int riskeval_risk_code_check(const json_t *v, char *msg, size_t size);
 /* @p given laid over @p base, page by page (given wins): a new object. */

@@ -154,6 +154,13 @@ static int world_tx(socle_db *wdb, void *ud, socle_err *err)
 	                             "r@refusee.test", NULL, NULL, NULL, err));
 	TRY(W.left = add_company(wdb, "left", "40483304800022", "Partie SAS", "P. Artie",
 	                         "p@partie.test", "A202400007", "2024-01-01", "2025-06-30", err));
+	/* Company a declared two establishments (its seat and a shop), b none. */
+	TRY(socle_db_run_new(wdb, "INSERT INTO membership_establishment (company_id, siret, name,"
+	                     " address_line, postcode, city, headcount, created_at) VALUES"
+	                     " (:c, '73282932000074', 'Siège', '12 rue des Lilas', '69003', 'Lyon', 5,"
+	                     " 0),"
+	                     " (:c, '73282932000082', NULL, '4 place Bellecour', '69002', 'Lyon', 3, 0)",
+	                     json_pack("{s:I}", "c", (json_int_t)W.a), err));
 	TRY(add_user(wdb, W.a, U_ALL, "Camille@Martin.TEST", "Camille Martin", 1, 1, 1, 1, err));
 	TRY(add_user(wdb, W.a, U_CONVOCATION, "convoc@martin.test", "Claude Convoc", 0, 0, 1, 0,
 	             err));
@@ -505,6 +512,44 @@ static void test_workers_each(void **state)
 
 /* ---- companies ---- */
 
+static void test_company_establishments(void **state)
+{
+	static const char *const keys[] = {"establishment_id", "siret", "name", "address_line",
+	                                   "postcode", "city", "headcount"};
+	socle_err err = SOCLE_ERR_INIT;
+	(void)state;
+
+	assert_non_null(M->company_establishments);
+	json_t *list = M->company_establishments(reader(), W.a, &err);
+	if (list == NULL)
+		fail_msg("%s", err.msg);
+	assert_int_equal(json_array_size(list), 2);
+	json_t *seat = json_array_get(list, 0), *shop = json_array_get(list, 1);
+	has_exactly(seat, keys, SOCLE_COUNT(keys));
+	has_exactly(shop, keys, SOCLE_COUNT(keys));
+	assert_true(num(seat, "establishment_id") < num(shop, "establishment_id"));
+	assert_string_equal(str(seat, "siret"), "73282932000074");
+	assert_string_equal(str(seat, "name"), "Siège");
+	assert_int_equal(num(seat, "headcount"), 5);
+	assert_string_equal(str(shop, "siret"), "73282932000082");
+	assert_true(json_is_null(json_object_get(shop, "name")));
+	assert_string_equal(str(shop, "address_line"), "4 place Bellecour");
+	assert_string_equal(str(shop, "postcode"), "69002");
+	assert_string_equal(str(shop, "city"), "Lyon");
+	assert_int_equal(num(shop, "headcount"), 3);
+	json_decref(list);
+
+	/* None declared: an empty list, not an error. */
+	list = M->company_establishments(reader(), W.b, &err);
+	assert_non_null(list);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	err = (socle_err)SOCLE_ERR_INIT;
+	expect_null(M->company_establishments(reader(), W.left + 1000, &err), &err,
+	            SOCLE_E_NOTFOUND);
+	expect_null(M->company_establishments(NULL, W.a, &err), &err, SOCLE_E_INVAL);
+}
+
 static void test_company_get_and_exists(void **state)
 {
 	static const char *const keys[] = {
@@ -795,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_company_workers_other_company_and_errors),
 		cmocka_unit_test(test_workers_each),
 		cmocka_unit_test(test_company_get_and_exists),
+		cmocka_unit_test(test_company_establishments),
 		cmocka_unit_test(test_company_contacts),
 		cmocka_unit_test(test_company_employers),
 		cmocka_unit_test(test_worker_category),

@@ -114,6 +114,15 @@ struct membership_v1 {
 	 * negative code. Staff are not employer users: check their capability. */
 	int (*employer_may)(socle_db *db, int64_t user_id, int64_t company_id,
 	                    const char *employer_role, socle_err *err);
+
+	/** The establishments the company declared at membership, in id order:
+	 * [{"establishment_id", "siret" (14 digits), "name" (or null),
+	 *   "address_line", "postcode", "city", "headcount"}]; an empty array for
+	 * a company that declared none (its own SIRET and address then stand for
+	 * its single site). SOCLE_E_NOTFOUND for an unknown company. Appended
+	 * after employer_may: check the imported size (sizeof up to this member)
+	 * before calling it from a plugin built against an older header. */
+	json_t *(*company_establishments)(socle_db *db, int64_t company_id, socle_err *err);
 };
 
 #endif

@@ -3,7 +3,7 @@
 // document a version reads as, and the drafting form of the team.
 import { h, dateFr, field } from '../../portal/js/portal.js';
 
-// [key, label, kind]: text, long (textarea), count, date, flag.
+// [key, label, kind]: text, long (textarea), count, sir (a count null when unknown), date, flag.
 export const PAGES = [
   ['identification', 'Page 1 : identification de l\'entreprise et conseils', [
     ['raison_sociale', 'Raison sociale', 'text'], ['siret', 'SIRET', 'text'], ['naf_code', 'Code NAF', 'text'],
@@ -16,7 +16,9 @@ export const PAGES = [
     ['travail_isole', 'Travail isolé', 'flag'], ['observations', 'Observations', 'long']]],
   ['personnel_prevention', 'Page 3 : personnel et prévention', [
     ['effectif', 'Effectif déclaré', 'count'], ['salaries_suivis', 'Salariés suivis', 'count'],
-    ['effectif_sir', 'Salariés en suivi individuel renforcé (SIR)', 'count'], ['cse', 'Comité social et économique (CSE)', 'flag'],
+    ['effectif_sir', 'Salariés en suivi individuel renforcé (SIR)', 'count'],
+    ['sir_declare', 'SIR déclaré par l\'employeur (suivi individuel)', 'sir'], ['sir_observe', 'SIR observé (examens d\'aptitude tenus)', 'sir'],
+    ['cse', 'Comité social et économique (CSE)', 'flag'],
     ['salarie_designe', 'Salarié désigné compétent en prévention', 'text'], ['secouristes', 'Sauveteurs secouristes du travail', 'count'],
     ['duerp_existe', 'Document unique (DUERP) établi', 'flag'], ['duerp_date', 'Date du DUERP', 'date'],
     ['accidents_travail', 'Accidents du travail (dernière année)', 'count'],
@@ -30,6 +32,9 @@ export const RISK_FIELDS = [['code', 'Code'], ['libelle', 'Risque'], ['unite_tra
   ['effectif_expose', 'Effectif exposé'], ['mesures_existantes', 'Mesures existantes'], ['actions_proposees', 'Actions proposées']];
 
 function shown(kind, v) {
+  // The SIR counts come from the individual follow-up: null means the service
+  // does not run it, so the count is unknown, not zero.
+  if (kind === 'sir' && (v === undefined || v === null)) return 'inconnu (suivi individuel non activé)';
   if (v === undefined || v === null || v === '') return 'non renseigné';
   if (kind === 'flag') return v ? 'oui' : 'non';
   if (kind === 'date') return dateFr(v);
@@ -75,7 +80,7 @@ export function formFields(content) {
         set.append(field(name, label, {
           type: kind === 'long' ? 'textarea' : kind === 'date' ? 'date' : 'text',
           value: v === undefined || v === null ? '' : String(v),
-          inputmode: kind === 'count' ? 'numeric' : undefined,
+          inputmode: kind === 'count' || kind === 'sir' ? 'numeric' : undefined,
         }));
       }
     }
@@ -94,7 +99,7 @@ export function contentOf(values) {
       if (v === undefined) continue;
       if (v === '') page[k] = null;
       else if (kind === 'flag') page[k] = v === 'true';
-      else if (kind === 'count') page[k] = /^\d+$/.test(v) ? Number(v) : v;
+      else if (kind === 'count' || kind === 'sir') page[k] = /^\d+$/.test(v) ? Number(v) : v;
       else page[k] = v;
     }
     content[key] = page;
