@@ -19,11 +19,12 @@
  * with that code, its number and when, and whether a newer one replaced it,
  * never its kind nor whom it concerns.
  *
- * The PDF bytes live in core_document.pdf for now, behind pdf_store() and
- * pdf_load(): when the core file store lands, those two move the bytes there
- * (content-addressed by the same SHA-256) and nothing else changes. Every
- * read recomputes the SHA-256 and refuses bytes that differ from the ones
- * issued, logged as an error. */
+ * The PDF bytes live in the core file store (<socle/files.h>), named by the
+ * SHA-256 the row keeps, written durably before the row commits, with a
+ * retention date per kind (keep_until_of); the row keeps only the hash and
+ * the size. Rows issued before the store keep their bytes in the pdf BLOB
+ * and are served from it. Every read recomputes the SHA-256 and refuses
+ * bytes that differ from the ones issued, logged as an error. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include "auth.h"
 #include "document_core.h"
 #include "store.h"
+#include <socle/files.h>
 
 #define CODE_CHARS 20 /* 100 bits */
 
@@ -115,30 +117,62 @@ static bool code_normalize(const char *in, char out[CODE_CHARS + 1])
 	return n == CODE_CHARS;
 }
 
-/* ---- where the bytes live (to move to the core file store) -------------------------------- */
+/* ---- where the bytes live: the core file store ------------------------------------------ */
 
-static int pdf_store(socle_db *wdb, int64_t id, const unsigned char *pdf, size_t len,
+/* How long the file of a document of @p kind is kept, from its day of issue
+ * @p day (YYYY-MM-DD) into @p out. Invoices: 10 years (code de commerce,
+ * L123-22). Every other issued document (convocation, attestation, avis,
+ * confirmation) may belong to the worker's health record (DMST), kept 20
+ * years after the last visit and at least until the worker's 70th birthday
+ * (or 50 years for exposure follow-up, R4624-...): the core does not know
+ * the last visit nor the birth date, so it keeps them 40 years from issue,
+ * the longest horizon that remains bounded; docs/documents.md says so. */
+static void keep_until_of(const char *kind, const char *day, char out[SOCLE_DATE_SIZE])
+{
+	int years = strstr(kind, "invoice") ? 10 : 40;
+	unsigned y = (unsigned)atoi(day) % 10000u, m = (unsigned)atoi(day + 5) % 100u;
+	unsigned d = (unsigned)atoi(day + 8) % 100u;
+
+	if (m == 2 && d == 29)
+		d = 28; /* the anniversary of a 29 February, in a year that may not have one */
+	snprintf(out, SOCLE_DATE_SIZE, "%04u-%02u-%02u", (y + (unsigned)years) % 10000u, m, d);
+}
+
+/* Inside the commit transaction: the file is already durable
+ * (socle_file_put before the transaction); record its retention and name it
+ * in the row. New rows never fill the pdf BLOB. */
+static int pdf_store(socle_db *wdb, int64_t id, const char *kind, int64_t issued_ms, size_t len,
                      const char *sha, socle_err *err)
 {
-	socle_stmt *st = socle_db_prepare(wdb, "UPDATE core_document SET pdf = :pdf,"
-	                                       " pdf_sha256 = :sha, pdf_size = :size WHERE id = :id",
-	                                  err);
+	char day[SOCLE_DATE_SIZE], keep[SOCLE_DATE_SIZE];
 
-	if (st == NULL)
-		return err->code;
-	sqlite3_bind_blob64(st->h, sqlite3_bind_parameter_index(st->h, ":pdf"), pdf,
-	                    (sqlite3_uint64)len, SQLITE_STATIC);
-	socle_stmt_bind_text(st, ":sha", sha);
-	socle_stmt_bind_int(st, ":size", (int64_t)len);
-	socle_stmt_bind_int(st, ":id", id);
-	int rc = socle_stmt_step(st, err);
-
-	socle_stmt_release(st);
+	doc_day_of(issued_ms, day);
+	keep_until_of(kind, day, keep);
+	int rc = socle_file_retain(wdb, sha, keep, err);
+	if (rc < 0)
+		return rc;
+	rc = socle_db_run_new(wdb, "UPDATE core_document SET pdf = NULL, pdf_sha256 = :sha,"
+	                           " pdf_size = :size WHERE id = :id",
+	                      json_pack("{s:s, s:I, s:I}", "sha", sha, "size", (json_int_t)len,
+	                                "id", (json_int_t)id), err);
 	return rc < 0 ? rc : 0;
 }
 
+static int pdf_altered(socle_db *db, int64_t id, const char *number, const char *got,
+                       const char *want, bool *altered, socle_err *err)
+{
+	socle_log(SOCLE_LOG_ERROR, "service %s : document %s altéré : SHA-256 %s au lieu de %s "
+	          "(id %" PRId64 ")", socle_service_id(socle_db_service(db)),
+	          number ? number : "?", got, want ? want : "?", id);
+	*altered = true;
+	return socle_err_set(err, SOCLE_E_INTERNAL, "document altéré depuis son émission");
+}
+
 /* The bytes of document @p id, checked against the SHA-256 recorded when it
- * was issued. *altered: they differ (SOCLE_E_INTERNAL, logged). */
+ * was issued: from the file store, or, for a row issued before the store
+ * (its pdf BLOB set), from that BLOB, left where it is (rows are never
+ * rewritten on a read: a read connection cannot write, and the BLOB is
+ * checked just the same). *altered: they differ (SOCLE_E_INTERNAL, logged). */
 static int pdf_load(socle_db *db, int64_t id, unsigned char **out, size_t *len, bool *altered,
                     socle_err *err)
 {
@@ -157,19 +191,35 @@ static int pdf_load(socle_db *db, int64_t id, unsigned char **out, size_t *len, 
 		socle_stmt_release(st);
 		return rc < 0 ? rc : socle_err_set(err, SOCLE_E_NOTFOUND, "document introuvable");
 	}
-	const void *blob = sqlite3_column_blob(st->h, 0);
-	size_t n = (size_t)sqlite3_column_bytes(st->h, 0);
+	const char *want = socle_stmt_text(st, 1), *number = socle_stmt_text(st, 2);
 	char sha[65];
 
-	sha256_hex(blob ? blob : "", n, sha);
-	if (socle_stmt_text(st, 1) == NULL || strcmp(sha, socle_stmt_text(st, 1)) != 0) {
-		socle_log(SOCLE_LOG_ERROR, "service %s : document %s altéré : SHA-256 %s au lieu de %s "
-		          "(id %" PRId64 ")", socle_service_id(socle_db_service(db)),
-		          socle_stmt_text(st, 2) ? socle_stmt_text(st, 2) : "?", sha,
-		          socle_stmt_text(st, 1) ? socle_stmt_text(st, 1) : "?", id);
+	if (sqlite3_column_type(st->h, 0) == SQLITE_NULL) {
+		/* In the file store: its checked read refuses changed bytes. */
+		char *data = NULL;
+		size_t n = 0;
+
+		if (want == NULL) {
+			rc = pdf_altered(db, id, number, "(aucun)", want, altered, err);
+		} else if ((rc = socle_file_read(socle_db_service(db), want, &data, &n, err)) < 0) {
+			if (err->code == SOCLE_E_IO || err->code == SOCLE_E_NOTFOUND)
+				rc = pdf_altered(db, id, number, err->code == SOCLE_E_IO ? "différent"
+				                 : "(fichier absent)", want, altered, err);
+		} else {
+			*out = (unsigned char *)data;
+			*len = n;
+		}
 		socle_stmt_release(st);
-		*altered = true;
-		return socle_err_set(err, SOCLE_E_INTERNAL, "document altéré depuis son émission");
+		return rc < 0 ? rc : 0;
+	}
+	const void *blob = sqlite3_column_blob(st->h, 0);
+	size_t n = (size_t)sqlite3_column_bytes(st->h, 0);
+
+	sha256_hex(blob ? blob : "", n, sha);
+	if (want == NULL || strcmp(sha, want) != 0) {
+		rc = pdf_altered(db, id, number, sha, want, altered, err);
+		socle_stmt_release(st);
+		return rc;
 	}
 	*out = malloc(n ? n : 1);
 	if (*out == NULL) {
@@ -220,7 +270,7 @@ struct commit {
 static int commit_txn(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct commit *c = ud;
-	int rc = pdf_store(wdb, c->r->id, c->pdf, c->len, c->sha, err);
+	int rc = pdf_store(wdb, c->r->id, c->r->kind, c->r->now, c->len, c->sha, err);
 
 	if (rc < 0)
 		return rc;
@@ -312,7 +362,12 @@ static int issue(socle_service *svc, const char *kind, const char *subject, cons
 	free(url);
 	if (rc < 0)
 		return rc;
-	sha256_hex(out->pdf, out->pdf_len, out->sha256);
+	/* Durable in the file store before the row that names it commits. */
+	rc = socle_file_put(svc, out->pdf, out->pdf_len, out->sha256, err);
+	if (rc < 0) {
+		socle_document_issued_free(out);
+		return rc;
+	}
 	struct commit c = {.r = &r, .pdf = out->pdf, .len = out->pdf_len, .sha = out->sha256};
 
 	rc = socle_service_write(svc, commit_txn, &c, err);

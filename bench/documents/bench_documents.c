@@ -4,7 +4,7 @@
  * signature; the service's identity with a PNG logo) rendered on T threads,
  *   1. as previews (socle_document_pdf: the layout and cairo only), then
  *   2. issued (socle_document_issue: number, code, render, SHA-256, the PDF
- *      stored in the service's database, two durable writes each),
+ *      stored in the core file store, two durable writes each),
  * and the process's peak resident memory. Figures are printed, never
  * asserted. Usage: bench_documents CONFIG SERVICE [N] [THREADS] */
 #include <pthread.h>

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The document service's figures (bench/README.md, "Documents"): 10,000
 # one-page convocations rendered as PDF on 2 threads, as previews and issued
-# (stored in the service's database), and the peak memory of the process.
+# (stored in the core file store), and the peak memory of the process.
 #   bench/documents/run.sh BUILD_DIR        (N=10000 THREADS=2)
 # Figures are printed, never asserted.
 set -eu

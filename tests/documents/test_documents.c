@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cairo.h>
 #include <cmocka.h>
@@ -23,6 +24,7 @@
 #include "core_world.h"
 #include "document_core.h"
 #include "fsutil.h"
+#include <socle/files.h>
 
 static char *dir;
 static socle_core *core;
@@ -349,7 +351,44 @@ static void test_preview_and_html(void **state)
 	json_decref(d);
 }
 
+/* The file of document @p id in the store: its path (caller frees). */
+static char *stored_path(int64_t id)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	socle_db *db = socle_service_reader(svc, &err);
+	json_t *row = socle_db_query_one_new(db, "SELECT pdf_sha256 FROM core_document WHERE id = :id",
+	                                     json_pack("{s:I}", "id", (json_int_t)id), &err);
+
+	assert_non_null(row);
+	char *path = socle_file_path(svc, json_string_value(json_object_get(row, "pdf_sha256")));
+	assert_non_null(path);
+	json_decref(row);
+	return path;
+}
+
+/* Change one byte of the stored file of document @p id (read-only: the
+ * test makes it writable, as an intruder or a failing disk would). */
 static void change_one_byte(int64_t id)
+{
+	char *path = stored_path(id);
+	FILE *f;
+	long n;
+
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_non_null(f = fopen(path, "r+b"));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 10);
+	assert_int_equal(fseek(f, n / 2, SEEK_SET), 0);
+	int c = fgetc(f);
+	assert_int_equal(fseek(f, n / 2, SEEK_SET), 0);
+	assert_int_equal(fputc(c ^ 0x01, f), c ^ 0x01);
+	assert_int_equal(fclose(f), 0);
+	free(path);
+}
+
+/* A row issued before the file store: its bytes in the pdf BLOB. */
+static void make_legacy_row(int64_t id, const unsigned char *pdf, size_t len)
 {
 	char *db_path = fs_join(dir, "doc.db");
 	sqlite3 *db;
@@ -357,24 +396,97 @@ static void change_one_byte(int64_t id)
 
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT pdf FROM core_document WHERE id = ?", -1,
-	                                    &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, id);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int n = sqlite3_column_bytes(st, 0);
-	unsigned char *b = malloc((size_t)n);
-	memcpy(b, sqlite3_column_blob(st, 0), (size_t)n);
-	sqlite3_finalize(st);
-	b[n / 2] ^= 0x01;
 	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE core_document SET pdf = ? WHERE id = ?", -1,
 	                                    &st, NULL), SQLITE_OK);
-	sqlite3_bind_blob(st, 1, b, n, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, pdf, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, id);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	free(b);
 	free(db_path);
+}
+
+/* Issued into the file store: the row has no BLOB, only the hash and the
+ * size; the file is on disk with the retention of its kind; an invoice is
+ * kept 10 years, any other document 40. */
+static void test_stored_in_file_store(void **state)
+{
+	(void)state;
+	json_t *d = json_pack("{s:s, s:[{s:[{s:s}]}]}", "title", "Convocation",
+	                      "sections", "blocks", "paragraph", "Rendez-vous au centre.");
+	json_t *inv = json_pack("{s:s, s:[{s:[{s:s}]}]}", "title", "Facture",
+	                        "sections", "blocks", "paragraph", "Cotisation 2026.");
+	struct socle_document_issued a, b, again;
+	socle_err err = SOCLE_ERR_INIT;
+
+	assert_int_equal(socle_document_issue(svc, "test.convocation", "slot:1", d, &a, &err), 0);
+	assert_int_equal(socle_document_issue(svc, "test.invoice", "invoice:1", inv, &b, &err), 0);
+	socle_db *db = socle_service_reader(svc, &err);
+	json_t *row = socle_db_query_one_new(db,
+		"SELECT pdf IS NULL AS no_blob, pdf_sha256, pdf_size, issued_at FROM core_document"
+		" WHERE id = :id", json_pack("{s:I}", "id", (json_int_t)a.id), &err);
+	assert_non_null(row);
+	assert_int_equal(json_integer_value(json_object_get(row, "no_blob")), 1);
+	assert_string_equal(json_string_value(json_object_get(row, "pdf_sha256")), a.sha256);
+	assert_int_equal(json_integer_value(json_object_get(row, "pdf_size")), (json_int_t)a.pdf_len);
+	char day[SOCLE_DATE_SIZE], want[32];
+	doc_day_of(json_integer_value(json_object_get(row, "issued_at")), day);
+	json_decref(row);
+
+	/* The file, named by its hash, holds the very bytes issued. */
+	char *path = stored_path(a.id), *bytes = NULL;
+	size_t n = 0;
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	bytes = malloc(a.pdf_len + 1);
+	n = fread(bytes, 1, a.pdf_len + 1, f);
+	fclose(f);
+	assert_int_equal(n, a.pdf_len);
+	assert_memory_equal(bytes, a.pdf, n);
+	free(bytes);
+	free(path);
+
+	/* Retention: 40 years from issue; the invoice 10. */
+	row = socle_db_query_one_new(db, "SELECT keep_until, size FROM core_file WHERE sha256 = :s",
+	                             json_pack("{s:s}", "s", a.sha256), &err);
+	assert_non_null(row);
+	snprintf(want, sizeof(want), "%04d%s", atoi(day) + 40, day + 4);
+	assert_string_equal(json_string_value(json_object_get(row, "keep_until")), want);
+	assert_int_equal(json_integer_value(json_object_get(row, "size")), (json_int_t)a.pdf_len);
+	json_decref(row);
+	row = socle_db_query_one_new(db, "SELECT keep_until FROM core_file WHERE sha256 = :s",
+	                             json_pack("{s:s}", "s", b.sha256), &err);
+	assert_non_null(row);
+	snprintf(want, sizeof(want), "%04d%s", atoi(day) + 10, day + 4);
+	assert_string_equal(json_string_value(json_object_get(row, "keep_until")), want);
+	json_decref(row);
+
+	/* Read back (same description): from the store, same bytes. */
+	assert_int_equal(socle_document_issue(svc, "test.convocation", "slot:1", d, &again, &err), 0);
+	assert_false(again.fresh);
+	assert_int_equal(again.pdf_len, a.pdf_len);
+	assert_memory_equal(again.pdf, a.pdf, a.pdf_len);
+	socle_document_issued_free(&again);
+
+	/* A row from before the store, its bytes in the BLOB: still served, from
+	 * the BLOB (the stored file, altered here, is not read for it). */
+	make_legacy_row(b.id, b.pdf, b.pdf_len);
+	change_one_byte(b.id);
+	assert_int_equal(socle_document_issue(svc, "test.invoice", "invoice:1", inv, &again, &err), 0);
+	assert_false(again.fresh);
+	assert_int_equal(again.pdf_len, b.pdf_len);
+	assert_memory_equal(again.pdf, b.pdf, b.pdf_len);
+	socle_document_issued_free(&again);
+	/* ... and a changed byte in that BLOB is still refused. */
+	b.pdf[b.pdf_len / 2] ^= 0x01;
+	make_legacy_row(b.id, b.pdf, b.pdf_len);
+	assert_int_equal(socle_document_issue(svc, "test.invoice", "invoice:1", inv, &again, &err),
+	                 SOCLE_E_INTERNAL);
+	assert_null(again.pdf);
+	socle_document_issued_free(&a);
+	socle_document_issued_free(&b);
+	json_decref(d);
+	json_decref(inv);
 }
 
 static void test_replace_and_tamper(void **state)
@@ -426,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_pdf),
 		cmocka_unit_test(test_preview_and_html),
 		cmocka_unit_test(test_replace_and_tamper),
+		cmocka_unit_test(test_stored_in_file_store),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,8 +12,11 @@
  *     dashes too), "unknown" for a made-up one and on another service,
  *     nothing of the document's type or of the company; once the invoice is
  *     paid, its new PDF replaces the first, which the route then says;
- *   - one byte changed in the stored PDF: the download answers 500
+ *   - issued PDFs live in the core file store (the row keeps the hash, no
+ *     BLOB); one byte changed in the stored file: the download answers 500
  *     document_altered and the server logs it;
+ *   - `socle backup` taken before that, restored with the service stopped:
+ *     the issued PDF is served again;
  *   - unknown codes are throttled like failed logins: 429 with Retry-After. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -183,33 +187,40 @@ static void reveals_nothing(const json_t *r)
 	free(dump);
 }
 
+/* Change one byte of the stored file of document @p number: the file store
+ * keeps it read-only under <database>.files/<2 hex>/<SHA-256>; the test makes
+ * it writable, as an intruder or a failing disk would. */
 static void change_one_byte(const char *number)
 {
-	char *db_path = fs_join(D.dir, "demo.db");
+	char *db_path = fs_join(D.dir, "demo.db"), file[600];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT pdf FROM core_document WHERE number = ?",
-	                                    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT pdf_sha256, pdf IS NULL FROM core_document"
+	                                    " WHERE number = ?", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int n = sqlite3_column_bytes(st, 0);
-	unsigned char *b = malloc((size_t)n);
-	memcpy(b, sqlite3_column_blob(st, 0), (size_t)n);
-	sqlite3_finalize(st);
-	b[n - 100] ^= 0x20;
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE core_document SET pdf = ? WHERE number = ?",
-	                                    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_blob(st, 1, b, n, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	const char *sha = (const char *)sqlite3_column_text(st, 0);
+	assert_non_null(sha);
+	assert_int_equal(sqlite3_column_int(st, 1), 1); /* no BLOB: only the hash */
+	snprintf(file, sizeof(file), "%s.files/%.2s/%s", db_path, sha, sha);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	free(b);
 	free(db_path);
+
+	FILE *f;
+	assert_int_equal(chmod(file, 0640), 0);
+	assert_non_null(f = fopen(file, "r+b"));
+	assert_int_equal(fseek(f, -100, SEEK_END), 0);
+	int c = fgetc(f);
+	assert_int_equal(fseek(f, -100, SEEK_END), 0);
+	assert_int_equal(fputc(c ^ 0x20, f), c ^ 0x20);
+	assert_int_equal(fclose(f), 0);
 }
+
+static char invoice_path[200];
 
 static void test_invoice_pdf_and_verification(void **state)
 {
@@ -322,6 +333,11 @@ static void test_invoice_pdf_and_verification(void **state)
 	reveals_nothing(v);
 	json_decref(v);
 
+	/* A backup while the service serves: database and files, checked. */
+	snprintf(want, sizeof(want), "backup --service demo --to %s/backup.db", D.dir);
+	cli(want);
+	snprintf(invoice_path, sizeof(invoice_path), "%s", path);
+
 	/* One byte changed in storage: refused and logged. */
 	change_one_byte("2026-000002");
 	get(patron, path, &r);
@@ -364,10 +380,39 @@ static void test_invoice_pdf_and_verification(void **state)
 	free(voisin);
 }
 
+/* Restoring the backup taken before the alteration (docs/storage.md: the
+ * database file and FILE.files/ back, service stopped) serves the issued PDF
+ * again, the same document. */
+static void test_restore_serves_pdf(void **state)
+{
+	(void)state;
+	char cmd[1200], *out = NULL;
+	struct hc_response r = {0};
+
+	assert_int_equal(test_server_stop(&S, 10000), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && rm -f demo.db demo.db-wal demo.db-shm && cp backup.db demo.db"
+	         " && chmod -R u+w demo.db.files && rm -rf demo.db.files"
+	         " && cp -r backup.db.files demo.db.files", D.dir);
+	assert_int_equal(fs_run(cmd, &out), 0);
+	free(out);
+	assert_int_equal(test_server_start_deploy(&S, &D), 0);
+	char *patron = login("patron@demo.test");
+	get(patron, invoice_path, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(hc_header(&r, "X-Document-Number"), "2026-000002");
+	char *text = poppler("pdftotext", &r);
+	assert_non_null(strstr(text, "acquittée le 16 mars 2026"));
+	free(text);
+	hc_response_free(&r);
+	free(patron);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_invoice_pdf_and_verification),
+		cmocka_unit_test(test_restore_serves_pdf),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
