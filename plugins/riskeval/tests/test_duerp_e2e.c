@@ -553,8 +553,9 @@ static void test_backup_and_corruption(void **state)
 	snprintf(cmd, sizeof(cmd), "%s/socle backup --config %s --service svc --to %s",
 	         SOCLE_BINARY_DIR, D.config_path, backup);
 	assert_int_equal(fs_run(cmd, &out), 0);
-	/* Company 1's PDF and company 2's three files. */
-	assert_non_null(strstr(out, "4 fichiers copiés et vérifiés (SHA-256)"));
+	/* Company 1's PDF and company 2's three files, and the two documents
+	 * the flow issued (their PDFs live in the file store too). */
+	assert_non_null(strstr(out, "6 fichiers copiés et vérifiés (SHA-256)"));
 	free(out);
 	snprintf(rel, sizeof(rel), "sauvegarde.db.files/%.2s/%s", sha, sha);
 	char *copy = fs_join(D.dir, rel);
