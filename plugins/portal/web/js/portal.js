@@ -194,9 +194,11 @@ export function form(title, children, submitLabel, fn, opts = {}) {
     ev.preventDefault();
     const btn = f.querySelector('button[type=submit]');
     btn.disabled = true;
+    // The last try's errors go as this one is sent: a success says so while
+    // the page still reloads its lists, and must not stand beside them.
+    clearErrors(f);
     try {
       await fn(formValues(f), f);
-      if (f.isConnected) clearErrors(f); // a success takes the last try's errors away
     } catch (err) {
       if (err instanceof ApiError && err.sessionEnded) return signInAgain();
       showErrors(f, err);
