@@ -21,6 +21,7 @@
 #include "awareness.h"
 #include "core.h"
 #include "diag.h"
+#include "../bench_clock.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_membership;
 extern const struct socle_plugin_desc socle_plugin_entry_awareness;
@@ -30,14 +31,6 @@ extern const struct socle_plugin_desc socle_plugin_entry_awareness;
 #define ACTIONS 40
 #define SESSIONS 2000
 #define ON_DATE "2025-12-01"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const socle_err *err)
 {
@@ -215,27 +208,6 @@ static int gen_awareness(socle_db *wdb, void *ud, socle_err *err)
 			" 2021 + i % 5), '[\"Bruit\"]', 'held', 'Mesures de bruit.', 0, 1 FROM n", p, err);
 	json_decref(p);
 	return rc < 0 ? rc : 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
 }
 
 static size_t recommended;

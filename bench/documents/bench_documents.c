@@ -16,18 +16,11 @@
 
 #include "core.h"
 #include "diag.h"
+#include "../bench_clock.h"
 
 static socle_service *svc;
 static int total, threads;
 static bool issue;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static json_t *convocation(int i)
 {

@@ -14,16 +14,9 @@
 #include "core.h"
 #include "diag.h"
 #include "loop.h"
+#include "../bench_clock.h"
 
 #define PER_WRITE 500
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct batch {
 	int from, to;

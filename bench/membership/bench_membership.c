@@ -23,19 +23,12 @@
 #include "diag.h"
 #include "loop.h"
 #include "membership.h"
+#include "../bench_clock.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_membership;
 
 #define WORKERS_PER_COMPANY 10
 #define COMPANIES_PER_TXN 1000
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const socle_err *err)
 {

@@ -21,6 +21,7 @@
 #include "core.h"
 #include "diag.h"
 #include "retention.h"
+#include "../bench_clock.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_membership;
 extern const struct socle_plugin_desc socle_plugin_entry_tracking;
@@ -28,14 +29,6 @@ extern const struct socle_plugin_desc socle_plugin_entry_retention;
 
 #define EVENTS 5000
 #define PER_TXN 10000
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const socle_err *err)
 {

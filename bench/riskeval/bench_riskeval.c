@@ -24,20 +24,13 @@
 #include "core.h"
 #include "diag.h"
 #include "riskeval.h"
+#include "../bench_clock.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_membership;
 extern const struct socle_plugin_desc socle_plugin_entry_riskeval;
 
 #define PER_TXN 5000
 #define ON_DATE "2025-12-01"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const socle_err *err)
 {
@@ -141,19 +134,6 @@ static int gen_riskeval(socle_db *wdb, void *ud, socle_err *err)
 		if (socle_db_run(wdb, sql[i], NULL, err) < 0)
 			return err->code;
 	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include "core.h"
 #include "diag.h"
 #include "membership.h"
+#include "../bench_clock.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_membership;
 
@@ -34,14 +35,6 @@ static const char *const first_names[] = {
 	"Aurelie", "David", "Emilie", "Julien", "Camille", "Thomas", "Lea"};
 #define N_LAST (sizeof(last_names) / sizeof(last_names[0]))
 #define N_FIRST (sizeof(first_names) / sizeof(first_names[0]))
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const socle_err *err)
 {
@@ -120,13 +113,6 @@ static int gen_tx(socle_db *wdb, void *ud, socle_err *err)
 	socle_stmt_release(co);
 	socle_stmt_release(wo);
 	return rc;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)

@@ -41,6 +41,7 @@
 #include "core.h"
 #include "diag.h"
 #include "tracking.h"
+#include "../bench_clock.h"
 
 extern const struct socle_plugin_desc socle_plugin_entry_membership;
 extern const struct socle_plugin_desc socle_plugin_entry_tracking;
@@ -59,22 +60,6 @@ int tracking_indicators_compute(socle_db *db, int64_t company, const char *from,
 #define SLOT_DAYS 20         /* working days from tomorrow */
 #define QUEUED 10000         /* requests for the assignment */
 #define PAGE_REQUESTS 50     /* company 1's queued requests (visits-to-plan page) */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CPU time spent in the kernel (reads, writes, syncs of the store). */
 static double sys_s(void)
@@ -455,13 +440,6 @@ static int plan_txn(socle_db *wdb, void *ud, socle_err *err)
 		pl->queued++;
 	}
 	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* 1. Every worker's next visits through the plugin's own recomputation
