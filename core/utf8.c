@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Well-formed UTF-8 for text bound for JSON (see utf8.h). */
+#include <socle/err.h>
+
 #include "utf8.h"
 
 size_t utf8_sequence(const unsigned char *s)
@@ -40,4 +42,10 @@ void utf8_repair(char *s)
 		}
 		p += n;
 	}
+}
+
+SOCLE_API void socle_utf8_mend(char *s)
+{
+	if (s != NULL)
+		utf8_repair(s);
 }

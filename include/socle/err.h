@@ -51,4 +51,10 @@ SOCLE_API int socle_err_set(socle_err *err, int code, const char *fmt, ...) SOCL
 /** Stable snake_case slug of an error code ("not_found", "budget_exceeded"...). */
 SOCLE_API const char *socle_strerror(int code);
 
+/** Make @p s well-formed UTF-8 in place: each byte that starts no valid
+ * sequence becomes '?'. For a text a fixed buffer may have cut inside a
+ * character before it goes into JSON (jansson refuses it, and the string
+ * vanishes); socle_err_set and socle_field_error already do it. (ABI 1.6) */
+SOCLE_API void socle_utf8_mend(char *s);
+
 #endif

@@ -202,34 +202,14 @@ struct import {
 	socle_err *err;
 };
 
-/* Make @p s well-formed UTF-8 in place: each byte that starts no valid
- * sequence becomes '?'. The file is checked as UTF-8 when read, but the
- * fixed buffers of the messages (a column title quoted with %.80s, a label
- * kept in 64 bytes) cut characters in two, and jansson then refuses the
- * string: the error vanished from the list (fuzz_csv found it). */
-static void utf8_mend(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		unsigned c = *p;
-		size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-		         : (c & 0xF8) == 0xF0 ? 3 : 4;
-		bool ok = n < 4 && (n == 0 || c >= 0xC2);
-
-		for (size_t i = 1; ok && i <= n; i++)
-			ok = (p[i] & 0xC0) == 0x80;
-		if (!ok) {
-			*p++ = '?';
-			continue;
-		}
-		p += n + 1;
-	}
-}
-
 static void import_error(struct import *im, size_t line, const char *column, const char *msg)
 {
 	char field[160], col[96], text[320];
+
+	/* The file is checked as UTF-8 when read, but the fixed buffers of the
+	 * messages (a column title quoted with %.80s, a label kept in 64 bytes)
+	 * cut characters in two, and jansson then refuses the string: the error
+	 * vanished from the list (fuzz_csv found it). */
 
 	if (im->n_errors >= IMPORT_MAX_ERRORS) {
 		im->dropped++;
@@ -238,14 +218,14 @@ static void import_error(struct import *im, size_t line, const char *column, con
 	if (im->errors == NULL)
 		im->errors = json_array();
 	snprintf(col, sizeof(col), "%s", column ? column : "");
-	utf8_mend(col);
+	socle_utf8_mend(col);
 	snprintf(text, sizeof(text), "%s", msg);
-	utf8_mend(text);
+	socle_utf8_mend(text);
 	if (*col)
 		snprintf(field, sizeof(field), "ligne %zu, %s", line, col);
 	else
 		snprintf(field, sizeof(field), "ligne %zu", line);
-	utf8_mend(field);
+	socle_utf8_mend(field);
 	json_array_append_new(im->errors,
 	                      json_pack("{s:s, s:I, s:s?, s:s}", "field", field, "line",
 	                                (json_int_t)line, "column", *col ? col : NULL,
