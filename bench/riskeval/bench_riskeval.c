@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 		overdue = 0;
 		t0 = now_s();
 		for (int64_t c = 1; c <= companies; c++) {
-			json_t *due = riskeval_fiche_due(svc, db, c, ON_DATE, &err);
+			json_t *due = riskeval_fiche_due(svc, db, c, 0, ON_DATE, &err);
 			if (due == NULL)
 				die("fiche_entreprise_due", &err);
 			overdue += json_is_true(json_object_get(due, "overdue"));

@@ -486,6 +486,54 @@ static int64_t insert_company(socle_db *wdb, struct rng *r, const struct company
 	return rc < 0 ? rc : id;
 }
 
+/* The demo's company with establishments besides its siège (the carrier's
+ * two depots), so that the fiche per establishment (riskeval) has one to
+ * show. Every third worker goes to each depot; their headcounts are those. */
+#define DEMO_SITES_COMPANY "Transports Girard et Cie"
+
+static const struct {
+	const char *nic, *name, *address, *postcode, *city;
+} demo_depots[] = {
+	{"0002", "Dépôt de Mulhouse", "14 rue de l'Industrie", "68100", "Mulhouse"},
+	{"0003", "Dépôt de Metz", "3 avenue des Deux Fontaines", "57000", "Metz"},
+};
+
+static int insert_depots(socle_db *wdb, int64_t company, json_t *workers, int64_t ids[2],
+                         socle_err *err)
+{
+	json_t *c = socle_db_query_one_new(wdb, "SELECT siren FROM membership_company WHERE id = :c",
+	                                   json_pack("{s:I}", "c", (json_int_t)company), err);
+
+	if (c == NULL)
+		return err->code;
+	for (size_t d = 0; d < SOCLE_COUNT(demo_depots); d++) {
+		char siret[15];
+		int headcount = 0;
+
+		snprintf(siret, sizeof(siret), "%.9s%s0", json_string_value(json_object_get(c, "siren")),
+		         demo_depots[d].nic);
+		siret[13] = luhn_digit(siret, 13);
+		for (size_t k = d + 1; k < json_array_size(workers); k += 3)
+			headcount++;
+		int rc = socle_db_run_new(wdb,
+			"INSERT INTO membership_establishment (company_id, siret, name, address_line,"
+			" postcode, city, headcount, created_at) VALUES (:c, :siret, :name, :address,"
+			" :postcode, :city, :headcount, :now)",
+			json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "c", (json_int_t)company,
+			          "siret", siret, "name", demo_depots[d].name, "address",
+			          demo_depots[d].address, "postcode", demo_depots[d].postcode, "city",
+			          demo_depots[d].city, "headcount", headcount, "now",
+			          (json_int_t)socle_now_ms()), err);
+		if (rc < 0) {
+			json_decref(c);
+			return rc;
+		}
+		ids[d] = socle_db_last_insert_id(wdb);
+	}
+	json_decref(c);
+	return 0;
+}
+
 static int workers_of_size(struct rng *r, enum size_class size, size_t index)
 {
 	if (index == 0)
@@ -564,9 +612,18 @@ static int generate(socle_db *wdb, void *ud, socle_err *err)
 		}
 		size_t k;
 		json_t *w;
+		int64_t depots[2] = {0, 0};
 
+		if (strcmp(m->name, DEMO_SITES_COMPANY) == 0 &&
+		    insert_depots(wdb, cid, workers, depots, err) != 0) {
+			json_decref(workers);
+			return err->code;
+		}
 		json_array_foreach(workers, k, w) {
 			json_t *errors = NULL;
+
+			if (depots[0] != 0 && k % 3 != 0)
+				json_object_set_new(w, "establishment_id", json_integer(depots[k % 3 - 1]));
 
 			/* The same checks as the API: a demo worker that the API would
 			 * refuse is a bug here, reported with the field. */

@@ -198,7 +198,8 @@ static json_t *v1_company_workers(socle_db *db, int64_t company_id, int64_t afte
 #define EACH_COLUMNS                                                                         \
 	"id, company_id, last_name, first_name, birth_date, job_title, contract_type,"          \
 	" start_date, end_date, category, exposures, night_worker, rqth, invalidity_pension,"  \
-	" sir_post, caces_or_electrical, ionising_category_a, minor_regulated_work"
+	" sir_post, caces_or_electrical, ionising_category_a, minor_regulated_work,"          \
+	" COALESCE(establishment_id, 0)"
 
 static void fill_row(socle_stmt *st, struct membership_worker_row *w)
 {
@@ -220,6 +221,7 @@ static void fill_row(socle_stmt *st, struct membership_worker_row *w)
 	w->caces_or_electrical = socle_stmt_int(st, 15) != 0;
 	w->ionising_category_a = socle_stmt_int(st, 16) != 0;
 	w->minor_regulated_work = socle_stmt_int(st, 17) != 0;
+	w->establishment_id = socle_stmt_int(st, 18);
 }
 
 static int v1_workers_each(socle_db *db, int64_t company_id, int64_t after_id,

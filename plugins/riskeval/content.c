@@ -16,6 +16,7 @@
 #include "riskeval.h"
 
 #include <ctype.h>
+#include <stddef.h>
 
 #define TEXT(n, max) {n, SOCLE_F_STRING, false, 1, max, NULL, NULL}
 #define COUNT(n) {n, SOCLE_F_INT, false, 0, 1000000, NULL, NULL}
@@ -23,7 +24,8 @@
 #define FLAG(n) {n, SOCLE_F_BOOL, false, 0, 0, NULL, NULL}
 
 static const struct socle_field identification_fields[] = {
-	TEXT("raison_sociale", 200), TEXT("siret", 14),        TEXT("naf_code", 10),
+	TEXT("raison_sociale", 200), TEXT("etablissement", 200), TEXT("siret", 14),
+	TEXT("naf_code", 10),
 	TEXT("adresse", 500),        TEXT("activite", 2000),   TEXT("medecin", 200),
 	TEXT("equipe", 1000),        DATE("date_visite"),      TEXT("conseils", 8000),
 };
@@ -138,6 +140,8 @@ int riskeval_content_check(const json_t *content, json_t **errors)
 struct counts {
 	int64_t active, sir;
 	const char *today;
+	bool by_site;          /* count only the workers of one site: */
+	int64_t establishment; /* its id; 0, the siège: workers named in none */
 };
 
 static int count_worker(const struct membership_worker_row *w, void *ud)
@@ -146,6 +150,13 @@ static int count_worker(const struct membership_worker_row *w, void *ud)
 
 	if (w->end_date != NULL && strcmp(w->end_date, c->today) < 0)
 		return 0; /* left the company */
+	/* An establishment's fiche counts the workers declared in it (the row's
+	 * establishment_id is read only when the exporter has it). */
+	if (c->by_site &&
+	    (w->size > offsetof(struct membership_worker_row, establishment_id)
+	         ? w->establishment_id
+	         : 0) != c->establishment)
+		return 0;
 	c->active++;
 	if (w->category != NULL && strcmp(w->category, "SIR") == 0)
 		c->sir++;
@@ -182,7 +193,7 @@ static int sir_counts(socle_service *svc, socle_db *db, int64_t company_id, json
 }
 
 json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t company_id,
-                                 socle_err *err)
+                                 const json_t *site, socle_err *err)
 {
 	char today[SOCLE_DATE_SIZE];
 	json_t *c = riskeval_membership->company_get(db, company_id, err);
@@ -190,27 +201,48 @@ json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t compa
 	if (c == NULL)
 		return NULL;
 	socle_date_today(today);
-	struct counts n = {0, 0, today};
+	int64_t est = site ? json_integer_value(json_object_get(site, "establishment_id")) : 0;
+	struct counts n = {0, 0, today, site != NULL, est};
 	int rc = riskeval_membership->workers_each(db, company_id, 0, count_worker, &n, err);
 	if (rc != 0) {
 		json_decref(c);
 		return NULL;
 	}
+	/* An establishment's fiche: its own SIRET, address and declared
+	 * headcount over the company's. */
+	const json_t *where = site ? site : c;
 	char address[600];
-	snprintf(address, sizeof(address), "%s, %s %s", text_of(c, "address_line"),
-	         text_of(c, "postcode"), text_of(c, "city"));
+	snprintf(address, sizeof(address), "%s, %s %s", text_of(where, "address_line"),
+	         text_of(where, "postcode"), text_of(where, "city"));
 	/* The headcount the employer declared at membership, and the workers the
 	 * service follows (declared, still employed) with those in SIR. */
 	json_t *out = json_pack("{s:{s:O?, s:O?, s:O?, s:s}, s:{s:O?, s:I, s:I}}", "identification",
 	                        "raison_sociale", json_object_get(c, "legal_name"), "siret",
-	                        json_object_get(c, "siret"), "naf_code", json_object_get(c, "naf_code"),
-	                        "adresse", address, "personnel_prevention", "effectif",
-	                        json_object_get(c, "headcount"), "salaries_suivis",
-	                        (json_int_t)n.active, "effectif_sir", (json_int_t)n.sir);
+	                        json_object_get(where, "siret"), "naf_code",
+	                        json_object_get(c, "naf_code"), "adresse", address,
+	                        "personnel_prevention", "effectif", json_object_get(where, "headcount"),
+	                        "salaries_suivis", (json_int_t)n.active, "effectif_sir",
+	                        (json_int_t)n.sir);
 	json_decref(c);
 	if (out == NULL) {
 		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 		return NULL;
+	}
+	if (site != NULL) {
+		const char *name = json_string_value(json_object_get(site, "name"));
+		char label[300];
+
+		snprintf(label, sizeof(label), "%s%s%s", name ? name : "", name ? ", " : "",
+		         text_of(site, "city"));
+		json_object_set_new(json_object_get(out, "identification"), "etablissement",
+		                    json_string(label));
+		/* tracking.v1 counts SIR per company: an establishment's share of
+		 * them is not known, and a company figure here would be wrong. */
+		json_object_set_new(json_object_get(out, "personnel_prevention"), "sir_declare",
+		                    json_null());
+		json_object_set_new(json_object_get(out, "personnel_prevention"), "sir_observe",
+		                    json_null());
+		return out;
 	}
 	if (sir_counts(svc, db, company_id, json_object_get(out, "personnel_prevention"), err)) {
 		json_decref(out);

@@ -5,7 +5,8 @@
  * validated, transmitted fiche d'entreprise naming a few risks, and a DUERP
  * version (a small real PDF, in the core file store) that names only some
  * of them, so that the vault, the gap analysis and the prevention score
- * have something to show. One write, audited;
+ * have something to show; and it copies every company of membership's demo
+ * into riskeval's copy, for the team's list. One write, audited;
  * duerp.version_added is emitted as for a real upload. */
 #include "riskeval.h"
 
@@ -101,7 +102,7 @@ static int demo_company_write(socle_db *wdb, struct demo_run *run, size_t i, con
 	json_decref(has);
 	if (fiches > 0)
 		goto duerp;
-	json_t *content = riskeval_content_prefill(run->svc, wdb, c->id, err);
+	json_t *content = riskeval_content_prefill(run->svc, wdb, c->id, NULL, err);
 	if (content == NULL)
 		return err->code ? err->code : SOCLE_E_NOMEM;
 	json_t *risks = json_array();
@@ -154,6 +155,53 @@ duerp:
 	return rc;
 }
 
+/* The distinct companies of membership's workers, in id order of workers. */
+struct company_ids {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static int collect_company(const struct membership_worker_row *w, void *ud)
+{
+	struct company_ids *c = ud;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->ids[i] == w->company_id)
+			return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		int64_t *more = realloc(c->ids, cap * sizeof(*more));
+
+		if (more == NULL)
+			return SOCLE_E_NOMEM;
+		c->ids = more;
+		c->cap = cap;
+	}
+	c->ids[c->n++] = w->company_id;
+	return 0;
+}
+
+/* Every company of membership's demo data in riskeval's copy: they were
+ * written without the company.joined event that keeps the copy in a real
+ * service, and the team's list of fiches to establish reads the copy.
+ * membership.v1 lists workers, not companies: the demo's companies are those
+ * of its workers (every demo company has some). */
+static int demo_sync_all(socle_db *wdb, socle_err *err)
+{
+	struct company_ids c = {0};
+	int rc = riskeval_membership->workers_each(wdb, 0, 0, collect_company, &c, err);
+
+	if (rc == SOCLE_E_NOMEM && err->code == 0)
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	for (size_t i = 0; rc == 0 && i < c.n; i++)
+		if ((rc = riskeval_company_sync(wdb, c.ids[i], err)) == SOCLE_E_NOTFOUND) {
+			*err = (socle_err)SOCLE_ERR_INIT;
+			rc = 0;
+		}
+	free(c.ids);
+	return rc;
+}
+
 static int demo_write(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct demo_run *run = ud;
@@ -180,6 +228,9 @@ static int demo_write(socle_db *wdb, void *ud, socle_err *err)
 	}
 	if (run->added == 0)
 		return 0;
+	int rc = demo_sync_all(wdb, err);
+	if (rc != 0)
+		return rc;
 	struct socle_audit_entry e = {.action = "riskeval.demo_data", .object_type = "service",
 	                              .outcome = "ok"};
 	return socle_audit(wdb, NULL, &e, err);

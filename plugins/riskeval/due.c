@@ -131,7 +131,7 @@ static const struct socle_rule_point priority_rule = {
 };
 
 json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
-                           const char *on_date, socle_err *err)
+                           int64_t establishment, const char *on_date, socle_err *err)
 {
 	json_t *c = riskeval_membership->company_get(db, company_id, err), *out = NULL;
 
@@ -147,8 +147,9 @@ json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
 	}
 	json_t *history = socle_db_query_new(db,
 		"SELECT version, validated_on FROM riskeval_fiche WHERE company_id = :c"
-		" AND status = 'validated' ORDER BY version", json_pack("{s:I}", "c",
-		(json_int_t)company_id), err);
+		" AND establishment_id = :e AND status = 'validated' ORDER BY version",
+		json_pack("{s:I, s:I}", "c", (json_int_t)company_id, "e", (json_int_t)establishment),
+		err);
 	json_t *args = history ? json_pack("[{s:s, s:i}, o, s]", "joined_on", joined, "update_years",
 	                                   riskeval_update_years(svc), history, on_date)
 	                       : NULL;
@@ -163,19 +164,61 @@ json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
 	if (rc != 0)
 		return NULL;
 	json_object_set_new(out, "company_id", json_integer(company_id));
+	json_object_set_new(out, "establishment_id", json_integer(establishment));
 	json_object_set_new(out, "on_date", json_string(on_date));
 	return out;
+}
+
+/* The due date of every site of a company with several establishments:
+ * the earliest answer (the one the company must act on first), with
+ * "establishments": [{establishment_id, siret, name, city, due}]. */
+static json_t *sites_due(socle_service *svc, socle_db *db, int64_t company, const json_t *sites,
+                         const char *on_date, socle_err *err)
+{
+	json_t *list = json_array(), *first = NULL;
+	size_t i;
+	const json_t *site;
+
+	json_array_foreach(sites, i, site) {
+		int64_t est = json_integer_value(json_object_get(site, "establishment_id"));
+		json_t *due = riskeval_fiche_due(svc, db, company, est, on_date, err);
+
+		if (due == NULL) {
+			json_decref(list);
+			json_decref(first);
+			return NULL;
+		}
+		if (first == NULL || strcmp(json_string_value(json_object_get(due, "due_on")),
+		                            json_string_value(json_object_get(first, "due_on"))) < 0) {
+			json_decref(first);
+			first = json_deep_copy(due);
+		}
+		json_array_append_new(list, json_pack("{s:I, s:O, s:O, s:O, s:o}", "establishment_id",
+		                                      (json_int_t)est, "siret",
+		                                      json_object_get(site, "siret"), "name",
+		                                      json_object_get(site, "name"), "city",
+		                                      json_object_get(site, "city"), "due", due));
+	}
+	if (first == NULL) {
+		json_decref(list);
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		return NULL;
+	}
+	json_object_set_new(first, "establishments", list);
+	return first;
 }
 
 /* GET /riskeval/companies/{id}/fiche/due[?on_date=]: the company's users and staff. */
 static int fiche_due_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company;
+	int64_t company, est;
 	char today[SOCLE_DATE_SIZE];
 	(void)ud;
 
-	if (riskeval_company_param(req, &company) != 0)
+	bool one_site = socle_req_query(req, "establishment") != NULL;
+	if (riskeval_company_param(req, &company) != 0 ||
+	    riskeval_site_param(req, company, &est) != 0)
 		return 0;
 	const char *on = socle_req_query(req, "on_date");
 	if (on != NULL && !socle_date_valid(on)) {
@@ -185,9 +228,14 @@ static int fiche_due_get(socle_req *req, void *ud)
 	}
 	socle_date_today(today);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *due = db ? riskeval_fiche_due(socle_req_service(req), db, company, on ? on : today,
-	                                      &err)
-	                 : NULL;
+	/* Without ?establishment=, a company with several establishments gets
+	 * each one's due date and, on top, the earliest. */
+	json_t *sites = db && !one_site ? riskeval_sites(db, company, &err) : NULL;
+	json_t *due = db == NULL || (!one_site && sites == NULL) ? NULL
+		: json_array_size(sites) > 0
+		? sites_due(socle_req_service(req), db, company, sites, on ? on : today, &err)
+		: riskeval_fiche_due(socle_req_service(req), db, company, est, on ? on : today, &err);
+	json_decref(sites);
 	if (due == NULL)
 		return err.code == SOCLE_E_CONFLICT ? socle_reply_error(req, 409, "conflict", err.msg)
 		                                    : socle_reply_err(req, &err);
@@ -230,7 +278,70 @@ static int by_priority(const void *pa, const void *pb)
 		return c;
 	json_int_t i = json_integer_value(json_object_get(a, "company_id"));
 	json_int_t j = json_integer_value(json_object_get(b, "company_id"));
+	if (i != j)
+		return (i > j) - (i < j);
+	i = json_integer_value(json_object_get(a, "establishment_id"));
+	j = json_integer_value(json_object_get(b, "establishment_id"));
 	return (i > j) - (i < j);
+}
+
+/* Replace, in @p rows, each company that declared several establishments by
+ * one row per establishment: its SIRET, name, town and declared headcount,
+ * the last validated version and the draft of that establishment's fiche. */
+static int expand_sites(socle_db *db, json_t *rows, socle_err *err)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row) {
+		int64_t id = json_integer_value(json_object_get(row, "company_id"));
+		json_t *sites = riskeval_sites(db, id, err);
+
+		if (sites == NULL) {
+			if (err->code != SOCLE_E_NOTFOUND)
+				goto fail;
+			*err = (socle_err)SOCLE_ERR_INIT; /* left meanwhile: riskeval_fiche_due says so */
+			json_array_append(out, row);
+			continue;
+		}
+		if (json_array_size(sites) == 0)
+			json_array_append(out, row);
+		size_t k;
+		const json_t *site;
+		json_array_foreach(sites, k, site) {
+			json_t *r = json_copy(row);
+			const json_t *est = json_object_get(site, "establishment_id");
+			json_t *f = r ? socle_db_query_one_new(db,
+				"SELECT (SELECT MAX(version) FROM riskeval_fiche WHERE company_id = :c"
+				"  AND establishment_id = :e AND status = 'validated') AS last_version,"
+				" (SELECT COUNT(*) FROM riskeval_fiche WHERE company_id = :c"
+				"  AND establishment_id = :e AND status = 'draft') AS has_draft",
+				json_pack("{s:I, s:O}", "c", (json_int_t)id, "e", est), err) : NULL;
+			if (f == NULL) {
+				json_decref(r);
+				json_decref(sites);
+				goto fail;
+			}
+			json_object_update(r, f);
+			json_decref(f);
+			json_object_set(r, "establishment_id", (json_t *)est);
+			json_object_set_new(r, "establishment", json_pack("{s:O, s:O, s:O}", "siret",
+			                                                  json_object_get(site, "siret"),
+			                                                  "name", json_object_get(site, "name"),
+			                                                  "city", json_object_get(site, "city")));
+			json_object_set(r, "headcount", json_object_get(site, "headcount"));
+			json_array_append_new(out, r);
+		}
+		json_decref(sites);
+	}
+	json_array_clear(rows);
+	json_array_extend(rows, out);
+	json_decref(out);
+	return 0;
+fail:
+	json_decref(out);
+	return err->code ? err->code : SOCLE_E_NOMEM;
 }
 
 /* The team's list on @p today (see riskeval.h). Every member company of the
@@ -246,10 +357,11 @@ json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today,
 	socle_date_add_days(today, within, horizon);
 	json_t *rows = socle_db_query(db,
 		"SELECT c.company_id, c.legal_name, c.naf_code, c.joined_on, c.headcount,"
+		" 0 AS establishment_id,"
 		" (SELECT MAX(f.version) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
-		"  AND f.status = 'validated') AS last_version,"
+		"  AND f.establishment_id = 0 AND f.status = 'validated') AS last_version,"
 		" (SELECT COUNT(*) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
-		"  AND f.status = 'draft') AS has_draft"
+		"  AND f.establishment_id = 0 AND f.status = 'draft') AS has_draft"
 		" FROM riskeval_company c WHERE c.status = 'member' ORDER BY c.company_id LIMIT 100000",
 		NULL, err);
 	if (rows == NULL)
@@ -257,9 +369,17 @@ json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today,
 	json_t *items = json_array();
 	size_t i;
 	json_t *row;
+	/* A company with several establishments is listed once per
+	 * establishment, each with its own fiche (R4624-46). */
+	if (expand_sites(db, rows, err) != 0) {
+		json_decref(items);
+		json_decref(rows);
+		return NULL;
+	}
 	json_array_foreach(rows, i, row) {
 		int64_t id = json_integer_value(json_object_get(row, "company_id"));
-		json_t *due = riskeval_fiche_due(svc, db, id, today, err);
+		int64_t est = json_integer_value(json_object_get(row, "establishment_id"));
+		json_t *due = riskeval_fiche_due(svc, db, id, est, today, err);
 
 		if (due == NULL) {
 			if (err->code == SOCLE_E_CONFLICT || err->code == SOCLE_E_NOTFOUND) {

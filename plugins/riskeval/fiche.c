@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The fiche d'entreprise of a member company (R4624-46 to R4624-50): one
+/* The fiche d'entreprise of a member company (R4624-46 to R4624-50), or of
+ * each of its establishments when it declared several (establishment.c: the
+ * ?establishment= of every route; versions are numbered per site): one
  * draft at a time, written by the team (IPRP, infirmier, médecin), validated
  * by the médecin du travail into the next numbered version, transmitted to
  * the employer (who then reads it, and is told by mail), its presentation to
@@ -9,7 +11,7 @@
 #include "riskeval.h"
 
 #define FICHE_COLUMNS                                                                        \
-	"id, company_id, version, status, content, drafted_by, drafted_at, updated_by,"       \
+	"id, company_id, establishment_id, version, status, content, drafted_by, drafted_at, updated_by,"       \
 	" updated_at, validated_by, validated_on, transmitted_by, transmitted_on,"            \
 	" cse_presented_on, cse_note, cse_recorded_by"
 
@@ -22,18 +24,22 @@ static json_t *fiche_view(json_t *row)
 	return row;
 }
 
-/* The draft (@p version 0) or version @p version of the company, or NULL
- * (SOCLE_E_NOTFOUND when there is none). */
-static json_t *fiche_load(socle_db *db, int64_t company, int64_t version, socle_err *err)
+/* The draft (@p version 0) or version @p version of the site's fiche, or
+ * NULL (SOCLE_E_NOTFOUND when there is none). */
+static json_t *fiche_load(socle_db *db, int64_t company, int64_t est, int64_t version,
+                          socle_err *err)
 {
 	json_t *row = version > 0
 		? socle_db_query_one_new(db, "SELECT " FICHE_COLUMNS " FROM riskeval_fiche"
-		                         " WHERE company_id = :c AND version = :v",
-		                         json_pack("{s:I, s:I}", "c", (json_int_t)company, "v",
-		                                   (json_int_t)version), err)
+		                         " WHERE company_id = :c AND establishment_id = :e"
+		                         " AND version = :v",
+		                         json_pack("{s:I, s:I, s:I}", "c", (json_int_t)company, "e",
+		                                   (json_int_t)est, "v", (json_int_t)version), err)
 		: socle_db_query_one_new(db, "SELECT " FICHE_COLUMNS " FROM riskeval_fiche"
-		                         " WHERE company_id = :c AND status = 'draft'",
-		                         json_pack("{s:I}", "c", (json_int_t)company), err);
+		                         " WHERE company_id = :c AND establishment_id = :e"
+		                         " AND status = 'draft'",
+		                         json_pack("{s:I, s:I}", "c", (json_int_t)company, "e",
+		                                   (json_int_t)est), err);
 	return row ? fiche_view(row) : NULL;
 }
 
@@ -61,7 +67,7 @@ static int64_t version_param(socle_req *req)
 
 struct draft_write {
 	socle_req *req;
-	int64_t company;
+	int64_t company, est;
 	const json_t *content;
 	json_t *row, *errors;
 	bool created;
@@ -71,7 +77,7 @@ static int draft_tx(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct draft_write *dw = ud;
 	socle_err e2 = SOCLE_ERR_INIT;
-	json_t *draft = fiche_load(wdb, dw->company, 0, &e2), *content = NULL;
+	json_t *draft = fiche_load(wdb, dw->company, dw->est, 0, &e2), *content = NULL;
 	int rc;
 
 	if (draft == NULL && e2.code != SOCLE_E_NOTFOUND)
@@ -86,8 +92,9 @@ static int draft_tx(socle_db *wdb, void *ud, socle_err *err)
 		 * the last validated version, so an update carries the previous
 		 * fiche forward; the body comes last. */
 		json_t *last = socle_db_query_one_new(wdb,
-			"SELECT content FROM riskeval_fiche WHERE company_id = :c AND status = 'validated'"
-			" ORDER BY version DESC LIMIT 1", json_pack("{s:I}", "c", (json_int_t)dw->company),
+			"SELECT content FROM riskeval_fiche WHERE company_id = :c AND establishment_id = :e"
+			" AND status = 'validated' ORDER BY version DESC LIMIT 1",
+			json_pack("{s:I, s:I}", "c", (json_int_t)dw->company, "e", (json_int_t)dw->est),
 			&e2);
 		json_t *before = last ? json_loads(json_string_value(json_object_get(last, "content")),
 		                                   0, NULL)
@@ -101,8 +108,15 @@ static int draft_tx(socle_db *wdb, void *ud, socle_err *err)
 			rc = err->code ? err->code : SOCLE_E_NOMEM;
 			goto out;
 		}
-		json_t *known = riskeval_content_prefill(socle_req_service(dw->req), wdb, dw->company,
-		                                         err);
+		json_t *sites = riskeval_sites(wdb, dw->company, err);
+		const json_t *site = sites ? riskeval_site_find(sites, dw->est) : NULL;
+		json_t *known = sites == NULL || (dw->est && site == NULL)
+			? NULL
+			: riskeval_content_prefill(socle_req_service(dw->req), wdb, dw->company, site,
+			                           err);
+		json_decref(sites);
+		if (known == NULL && err->code == 0)
+			socle_err_set(err, SOCLE_E_NOTFOUND, "Établissement introuvable.");
 		json_decref(last);
 		if (known == NULL) {
 			json_decref(prev);
@@ -133,10 +147,11 @@ static int draft_tx(socle_db *wdb, void *ud, socle_err *err)
 		                                user_of(dw->req), "now", now, "id",
 		                                json_object_get(draft, "id")), err);
 	else
-		rc = socle_db_run_new(wdb, "INSERT INTO riskeval_fiche (company_id, status, content,"
-		                      " drafted_by, drafted_at, updated_by, updated_at) VALUES (:c,"
-		                      " 'draft', :content, :by, :now, :by, :now)",
-		                      json_pack("{s:I, s:s?, s:I, s:I}", "c", (json_int_t)dw->company,
+		rc = socle_db_run_new(wdb, "INSERT INTO riskeval_fiche (company_id, establishment_id,"
+		                      " status, content, drafted_by, drafted_at, updated_by, updated_at)"
+		                      " VALUES (:c, :e, 'draft', :content, :by, :now, :by, :now)",
+		                      json_pack("{s:I, s:I, s:s?, s:I, s:I}", "c",
+		                                (json_int_t)dw->company, "e", (json_int_t)dw->est,
 		                                "content", text, "by", user_of(dw->req), "now", now),
 		                      err);
 	free(text);
@@ -147,14 +162,15 @@ static int draft_tx(socle_db *wdb, void *ud, socle_err *err)
 	dw->created = draft == NULL;
 	if ((dw->created &&
 	     (rc = riskeval_emit(wdb, "fiche_entreprise.drafted",
-	                         json_pack("{s:I, s:I}", "fiche_id", (json_int_t)id, "company_id",
-	                                   (json_int_t)dw->company), err))) ||
+	                         json_pack("{s:I, s:I, s:I}", "fiche_id", (json_int_t)id,
+	                                   "company_id", (json_int_t)dw->company, "establishment_id",
+	                                   (json_int_t)dw->est), err))) ||
 	    (rc = riskeval_audit(wdb, dw->req, dw->created ? "riskeval.fiche.draft"
 	                                                   : "riskeval.fiche.update",
-	                         "company", dw->company, json_pack("{s:I}", "fiche_id",
-	                         (json_int_t)id), err)))
+	                         "company", dw->company, json_pack("{s:I, s:I}", "fiche_id",
+	                         (json_int_t)id, "establishment_id", (json_int_t)dw->est), err)))
 		goto out;
-	dw->row = fiche_load(wdb, dw->company, 0, err);
+	dw->row = fiche_load(wdb, dw->company, dw->est, 0, err);
 	rc = dw->row ? 0 : (err->code ? err->code : SOCLE_E_INTERNAL);
 out:
 	json_decref(content);
@@ -173,7 +189,8 @@ static int draft_put(socle_req *req, void *ud)
 	const json_t *body = socle_req_body(req);
 	(void)ud;
 
-	if (riskeval_company_param(req, &dw.company) != 0)
+	if (riskeval_company_param(req, &dw.company) != 0 ||
+	    riskeval_site_param(req, dw.company, &dw.est) != 0)
 		return 0;
 	if (socle_fields_check(body, draft_fields, SOCLE_COUNT(draft_fields), NULL, &dw.errors) > 0)
 		return socle_reply_invalid(req, dw.errors);
@@ -208,13 +225,14 @@ static int draft_put(socle_req *req, void *ud)
 static int draft_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company;
+	int64_t company, est;
 	(void)ud;
 
-	if (riskeval_company_param(req, &company) != 0)
+	if (riskeval_company_param(req, &company) != 0 ||
+	    riskeval_site_param(req, company, &est) != 0)
 		return 0;
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *row = db ? fiche_load(db, company, 0, &err) : NULL;
+	json_t *row = db ? fiche_load(db, company, est, 0, &err) : NULL;
 	if (row == NULL)
 		return err.code == SOCLE_E_NOTFOUND
 			? socle_reply_error(req, 404, "not_found", "Aucun brouillon de fiche d'entreprise.")
@@ -226,7 +244,7 @@ static int draft_get(socle_req *req, void *ud)
 
 struct step_write {
 	socle_req *req;
-	int64_t company, version;
+	int64_t company, est, version;
 	const json_t *body;
 	json_t *row, *errors;
 };
@@ -235,7 +253,7 @@ static int validate_tx(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct step_write *sw = ud;
 	char today[SOCLE_DATE_SIZE];
-	json_t *draft = fiche_load(wdb, sw->company, 0, err);
+	json_t *draft = fiche_load(wdb, sw->company, sw->est, 0, err);
 
 	if (draft == NULL)
 		return err->code == SOCLE_E_NOTFOUND
@@ -244,8 +262,9 @@ static int validate_tx(socle_db *wdb, void *ud, socle_err *err)
 			: err->code;
 	socle_date_today(today);
 	json_t *max = socle_db_query_one_new(wdb,
-		"SELECT COALESCE(MAX(version), 0) AS n FROM riskeval_fiche WHERE company_id = :c",
-		json_pack("{s:I}", "c", (json_int_t)sw->company), err);
+		"SELECT COALESCE(MAX(version), 0) AS n FROM riskeval_fiche WHERE company_id = :c"
+		" AND establishment_id = :e", json_pack("{s:I, s:I}", "c", (json_int_t)sw->company,
+		"e", (json_int_t)sw->est), err);
 	if (max == NULL) {
 		json_decref(draft);
 		return err->code;
@@ -260,14 +279,16 @@ static int validate_tx(socle_db *wdb, void *ud, socle_err *err)
 	                                    user_of(sw->req), "on", today, "id", (json_int_t)id), err);
 	if (rc < 0 ||
 	    (rc = riskeval_emit(wdb, "fiche_entreprise.validated",
-	                        json_pack("{s:I, s:I, s:I, s:s}", "fiche_id", (json_int_t)id,
-	                                  "company_id", (json_int_t)sw->company, "version",
-	                                  (json_int_t)sw->version, "validated_on", today), err)) ||
+	                        json_pack("{s:I, s:I, s:I, s:I, s:s}", "fiche_id", (json_int_t)id,
+	                                  "company_id", (json_int_t)sw->company, "establishment_id",
+	                                  (json_int_t)sw->est, "version", (json_int_t)sw->version,
+	                                  "validated_on", today), err)) ||
 	    (rc = riskeval_audit(wdb, sw->req, "riskeval.fiche.validate", "company", sw->company,
-	                         json_pack("{s:I, s:I}", "fiche_id", (json_int_t)id, "version",
+	                         json_pack("{s:I, s:I, s:I}", "fiche_id", (json_int_t)id,
+	                                   "establishment_id", (json_int_t)sw->est, "version",
 	                                   (json_int_t)sw->version), err)))
 		return rc;
-	sw->row = fiche_load(wdb, sw->company, sw->version, err);
+	sw->row = fiche_load(wdb, sw->company, sw->est, sw->version, err);
 	return sw->row ? 0 : err->code;
 }
 
@@ -277,7 +298,7 @@ static int transmit_tx(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct step_write *sw = ud;
 	char today[SOCLE_DATE_SIZE], on_fr[SOCLE_DATE_FR_SIZE];
-	json_t *row = fiche_load(wdb, sw->company, sw->version, err);
+	json_t *row = fiche_load(wdb, sw->company, sw->est, sw->version, err);
 	int rc;
 
 	if (row == NULL)
@@ -293,31 +314,49 @@ static int transmit_tx(socle_db *wdb, void *ud, socle_err *err)
 	json_decref(row);
 	socle_date_today(today);
 	rc = socle_db_run_new(wdb, "UPDATE riskeval_fiche SET transmitted_by = :by,"
-	                      " transmitted_on = :on WHERE company_id = :c AND version = :v",
-	                      json_pack("{s:I, s:s, s:I, s:I}", "by", user_of(sw->req), "on", today,
-	                                "c", (json_int_t)sw->company, "v", (json_int_t)sw->version),
-	                      err);
+	                      " transmitted_on = :on WHERE company_id = :c AND establishment_id = :e"
+	                      " AND version = :v",
+	                      json_pack("{s:I, s:s, s:I, s:I, s:I}", "by", user_of(sw->req), "on",
+	                                today, "c", (json_int_t)sw->company, "e",
+	                                (json_int_t)sw->est, "v", (json_int_t)sw->version), err);
 	if (rc < 0)
 		return rc;
+	/* Which fiche, when the company has several: the establishment's name,
+	 * town and SIRET in the mail, its number in the link. */
+	char site[400] = "", query[48] = "";
+	json_t *sites = riskeval_sites(wdb, sw->company, err);
+	if (sites == NULL)
+		return err->code;
+	const json_t *one = riskeval_site_find(sites, sw->est);
+	if (one != NULL) {
+		char label[360];
+
+		riskeval_site_label(one, label, sizeof(label));
+		snprintf(site, sizeof(site), " de votre %s", label);
+	}
+	json_decref(sites);
+	if (sw->est != 0)
+		snprintf(query, sizeof(query), "?establishment=%" PRId64, sw->est);
 	/* The employer is told where to read it (R4624-48: the fiche is sent
 	 * to the employer). */
 	json_t *contacts = riskeval_membership->company_contacts(wdb, sw->company, NULL, err);
 	if (contacts == NULL)
 		return err->code;
-	char path[128], *url, text[1024];
+	char path[192], *url, text[1536];
 	size_t i;
 	json_t *c;
 	snprintf(path, sizeof(path), "/api/v1/%s/riskeval/companies/%" PRId64 "/fiche/versions/%"
-	         PRId64, socle_service_id(socle_db_service(wdb)), sw->company, sw->version);
+	         PRId64 "%s", socle_service_id(socle_db_service(wdb)), sw->company, sw->version,
+	         query);
 	url = socle_service_url(socle_db_service(wdb), path);
 	socle_date_fr(today, on_fr);
 	snprintf(text, sizeof(text),
 	         "Bonjour,\n\nLe service de prévention et de santé au travail vous transmet la "
-	         "fiche d'entreprise (version %" PRId64 ", validée par le médecin du travail) le %s. "
+	         "fiche d'entreprise%s (version %" PRId64 ", validée par le médecin du travail) le %s. "
 	         "Elle est à présenter au comité social et économique lorsqu'il existe, et à tenir "
 	         "à la disposition de l'inspection du travail (R4624-48 à R4624-50).\n\n"
 	         "Vous la trouverez dans votre espace : %s\n",
-	         sw->version, on_fr, url ? url : path);
+	         site, sw->version, on_fr, url ? url : path);
 	free(url);
 	json_array_foreach(contacts, i, c) {
 		const char *to = json_string_value(json_object_get(c, "email"));
@@ -330,13 +369,15 @@ static int transmit_tx(socle_db *wdb, void *ud, socle_err *err)
 	json_decref(contacts);
 	if (rc < 0 ||
 	    (rc = riskeval_emit(wdb, "fiche_entreprise.transmitted",
-	                        json_pack("{s:I, s:I, s:I, s:s}", "fiche_id", fiche_id,
-	                                  "company_id", (json_int_t)sw->company, "version",
-	                                  (json_int_t)sw->version, "transmitted_on", today), err)) ||
+	                        json_pack("{s:I, s:I, s:I, s:I, s:s}", "fiche_id", fiche_id,
+	                                  "company_id", (json_int_t)sw->company, "establishment_id",
+	                                  (json_int_t)sw->est, "version", (json_int_t)sw->version,
+	                                  "transmitted_on", today), err)) ||
 	    (rc = riskeval_audit(wdb, sw->req, "riskeval.fiche.transmit", "company", sw->company,
-	                         json_pack("{s:I}", "version", (json_int_t)sw->version), err)))
+	                         json_pack("{s:I, s:I}", "establishment_id", (json_int_t)sw->est,
+	                                   "version", (json_int_t)sw->version), err)))
 		return rc;
-	sw->row = fiche_load(wdb, sw->company, sw->version, err);
+	sw->row = fiche_load(wdb, sw->company, sw->est, sw->version, err);
 	return sw->row ? 0 : err->code;
 }
 
@@ -345,7 +386,7 @@ static int transmit_tx(socle_db *wdb, void *ud, socle_err *err)
 static int cse_tx(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct step_write *sw = ud;
-	json_t *row = fiche_load(wdb, sw->company, sw->version, err);
+	json_t *row = fiche_load(wdb, sw->company, sw->est, sw->version, err);
 	char today[SOCLE_DATE_SIZE];
 
 	if (row == NULL)
@@ -368,17 +409,18 @@ static int cse_tx(socle_db *wdb, void *ud, socle_err *err)
 	json_decref(row);
 	int rc = socle_db_run_new(wdb, "UPDATE riskeval_fiche SET cse_presented_on = :on,"
 	                          " cse_note = :note, cse_recorded_by = :by"
-	                          " WHERE company_id = :c AND version = :v",
-	                          json_pack("{s:s, s:O?, s:I, s:I, s:I}", "on", on, "note",
+	                          " WHERE company_id = :c AND establishment_id = :e AND version = :v",
+	                          json_pack("{s:s, s:O?, s:I, s:I, s:I, s:I}", "on", on, "note",
 	                                    json_object_get(sw->body, "note"), "by", user_of(sw->req),
-	                                    "c", (json_int_t)sw->company, "v",
-	                                    (json_int_t)sw->version), err);
+	                                    "c", (json_int_t)sw->company, "e", (json_int_t)sw->est,
+	                                    "v", (json_int_t)sw->version), err);
 	if (rc < 0 ||
 	    (rc = riskeval_audit(wdb, sw->req, "riskeval.fiche.cse", "company", sw->company,
-	                         json_pack("{s:I, s:s}", "version", (json_int_t)sw->version,
+	                         json_pack("{s:I, s:I, s:s}", "establishment_id",
+	                                   (json_int_t)sw->est, "version", (json_int_t)sw->version,
 	                                   "presented_on", on), err)))
 		return rc;
-	sw->row = fiche_load(wdb, sw->company, sw->version, err);
+	sw->row = fiche_load(wdb, sw->company, sw->est, sw->version, err);
 	return sw->row ? 0 : err->code;
 }
 
@@ -402,7 +444,8 @@ static int validate_post(socle_req *req, void *ud)
 	struct step_write sw = {.req = req};
 	(void)ud;
 
-	if (riskeval_company_param(req, &sw.company) != 0)
+	if (riskeval_company_param(req, &sw.company) != 0 ||
+	    riskeval_site_param(req, sw.company, &sw.est) != 0)
 		return 0;
 	return step_reply(req, validate_tx, &sw);
 }
@@ -412,7 +455,8 @@ static int transmit_post(socle_req *req, void *ud)
 	struct step_write sw = {.req = req};
 	(void)ud;
 
-	if (riskeval_company_param(req, &sw.company) != 0)
+	if (riskeval_company_param(req, &sw.company) != 0 ||
+	    riskeval_site_param(req, sw.company, &sw.est) != 0)
 		return 0;
 	if ((sw.version = version_param(req)) == 0)
 		return socle_reply_error(req, 404, "not_found", "Version de fiche introuvable.");
@@ -431,7 +475,8 @@ static int cse_post(socle_req *req, void *ud)
 	const socle_principal *who = socle_req_principal(req);
 	(void)ud;
 
-	if (riskeval_company_param(req, &sw.company) != 0)
+	if (riskeval_company_param(req, &sw.company) != 0 ||
+	    riskeval_site_param(req, sw.company, &sw.est) != 0)
 		return 0;
 	if (riskeval_is_staff(req) && !socle_principal_can(who, RISKEVAL_CAP_DRAFT))
 		return socle_reply_error(req, 403, "forbidden", "Seule l'équipe qui établit la fiche "
@@ -448,33 +493,45 @@ static int cse_post(socle_req *req, void *ud)
 static int versions_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company;
+	int64_t company, est;
 	(void)ud;
 
-	if (riskeval_company_param(req, &company) != 0)
+	/* Without ?establishment=, the versions of every site (each row says
+	 * which); with it, that site's. */
+	bool one_site = socle_req_query(req, "establishment") != NULL;
+	if (riskeval_company_param(req, &company) != 0 ||
+	    riskeval_site_param(req, company, &est) != 0)
 		return 0;
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *rows = db ? socle_db_query_new(db,
-		"SELECT version, validated_by, validated_on, transmitted_on, cse_presented_on"
-		" FROM riskeval_fiche WHERE company_id = :c AND status = 'validated'"
-		" AND (:all = 1 OR transmitted_on IS NOT NULL) ORDER BY version",
-		json_pack("{s:I, s:i}", "c", (json_int_t)company, "all", riskeval_is_staff(req)), &err)
+	json_t *sites = db ? riskeval_sites(db, company, &err) : NULL;
+	json_t *rows = sites ? socle_db_query_new(db,
+		"SELECT establishment_id, version, validated_by, validated_on, transmitted_on,"
+		" cse_presented_on FROM riskeval_fiche WHERE company_id = :c AND status = 'validated'"
+		" AND (:one = 0 OR establishment_id = :e)"
+		" AND (:all = 1 OR transmitted_on IS NOT NULL) ORDER BY establishment_id, version",
+		json_pack("{s:I, s:b, s:I, s:i}", "c", (json_int_t)company, "one", one_site, "e",
+		          (json_int_t)est, "all", riskeval_is_staff(req)), &err)
 	                  : NULL;
-	if (rows == NULL)
+	if (rows == NULL) {
+		json_decref(sites);
 		return socle_reply_err(req, &err);
+	}
 	json_t *draft = riskeval_is_staff(req) ? socle_db_query_one_new(db,
-		"SELECT id, drafted_at, updated_at FROM riskeval_fiche WHERE company_id = :c"
-		" AND status = 'draft'", json_pack("{s:I}", "c", (json_int_t)company), &err) : NULL;
-	return socle_reply_json(req, 200, json_pack("{s:I, s:o, s:o}", "company_id",
-	                                            (json_int_t)company, "versions", rows, "draft",
+		"SELECT id, establishment_id, drafted_at, updated_at FROM riskeval_fiche"
+		" WHERE company_id = :c AND establishment_id = :e AND status = 'draft'",
+		json_pack("{s:I, s:I}", "c", (json_int_t)company, "e", (json_int_t)est), &err) : NULL;
+	return socle_reply_json(req, 200, json_pack("{s:I, s:o, s:o, s:o}", "company_id",
+	                                            (json_int_t)company, "establishments", sites,
+	                                            "versions", rows, "draft",
 	                                            draft ? draft : json_null()));
 }
 
 /* Version @p v for the caller, or NULL once a 404 (or error) was sent. */
-static json_t *visible_version(socle_req *req, socle_db *db, int64_t company, int64_t v)
+static json_t *visible_version(socle_req *req, socle_db *db, int64_t company, int64_t est,
+                               int64_t v)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	json_t *row = v > 0 ? fiche_load(db, company, v, &err) : NULL;
+	json_t *row = v > 0 ? fiche_load(db, company, est, v, &err) : NULL;
 
 	if (row != NULL && may_see(req, row))
 		return row;
@@ -489,15 +546,16 @@ static json_t *visible_version(socle_req *req, socle_db *db, int64_t company, in
 static int version_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company;
+	int64_t company, est;
 	(void)ud;
 
-	if (riskeval_company_param(req, &company) != 0)
+	if (riskeval_company_param(req, &company) != 0 ||
+	    riskeval_site_param(req, company, &est) != 0)
 		return 0;
 	socle_db *db = socle_req_reader(req, &err);
 	if (db == NULL)
 		return socle_reply_err(req, &err);
-	json_t *row = visible_version(req, db, company, version_param(req));
+	json_t *row = visible_version(req, db, company, est, version_param(req));
 	return row ? socle_reply_json(req, 200, row) : 0;
 }
 
@@ -505,12 +563,13 @@ static int version_get(socle_req *req, void *ud)
 static int diff_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company, v[2] = {0, 0};
+	int64_t company, est, v[2] = {0, 0};
 	static const char *const keys[2] = {"from", "to"};
 	json_t *errors = NULL;
 	(void)ud;
 
-	if (riskeval_company_param(req, &company) != 0)
+	if (riskeval_company_param(req, &company) != 0 ||
+	    riskeval_site_param(req, company, &est) != 0)
 		return 0;
 	for (int i = 0; i < 2; i++) {
 		const char *s = socle_req_query(req, keys[i]);
@@ -526,18 +585,18 @@ static int diff_get(socle_req *req, void *ud)
 	socle_db *db = socle_req_reader(req, &err);
 	if (db == NULL)
 		return socle_reply_err(req, &err);
-	json_t *a = visible_version(req, db, company, v[0]);
+	json_t *a = visible_version(req, db, company, est, v[0]);
 	if (a == NULL)
 		return 0;
-	json_t *b = visible_version(req, db, company, v[1]);
+	json_t *b = visible_version(req, db, company, est, v[1]);
 	if (b == NULL) {
 		json_decref(a);
 		return 0;
 	}
 	json_t *changes = riskeval_content_diff(json_object_get(a, "content"),
 	                                        json_object_get(b, "content"));
-	json_t *out = json_pack("{s:I, s:I, s:I, s:O, s:O, s:o}", "company_id", (json_int_t)company,
-	                        "from", (json_int_t)v[0], "to", (json_int_t)v[1], "from_validated_on",
+	json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:O, s:O, s:o}", "company_id",
+	                        (json_int_t)company, "establishment_id", (json_int_t)est, "from", (json_int_t)v[0], "to", (json_int_t)v[1], "from_validated_on",
 	                        json_object_get(a, "validated_on"), "to_validated_on",
 	                        json_object_get(b, "validated_on"), "changes", changes);
 	json_decref(a);
@@ -568,7 +627,8 @@ int riskeval_fiche_init(socle_plugin *p, socle_err *err)
 	return socle_plugin_add_routes(p, fiche_routes, SOCLE_COUNT(fiche_routes), err);
 }
 
-json_t *riskeval_fiche_visible(socle_req *req, socle_db *db, int64_t company, int64_t v)
+json_t *riskeval_fiche_visible(socle_req *req, socle_db *db, int64_t company,
+                               int64_t establishment, int64_t v)
 {
-	return visible_version(req, db, company, v);
+	return visible_version(req, db, company, establishment, v);
 }

@@ -19,7 +19,8 @@ struct label {
 };
 
 static const struct label identification[] = {
-	{"raison_sociale", "Raison sociale", TEXT}, {"siret", "SIRET", TEXT},
+	{"raison_sociale", "Raison sociale", TEXT}, {"etablissement", "Établissement", TEXT},
+	{"siret", "SIRET", TEXT},
 	{"naf_code", "Code NAF", TEXT}, {"adresse", "Adresse", TEXT},
 	{"activite", "Activité", TEXT}, {"medecin", "Médecin du travail", TEXT},
 	{"equipe", "Équipe pluridisciplinaire", TEXT},
@@ -94,14 +95,16 @@ static json_t *fiche_description(const json_t *row)
 {
 	const json_t *content = json_object_get(row, "content");
 	json_t *sections = json_array();
-	char subtitle[400], validated[SOCLE_DATE_FR_SIZE] = "", sent[SOCLE_DATE_FR_SIZE] = "";
+	char subtitle[700], validated[SOCLE_DATE_FR_SIZE] = "", sent[SOCLE_DATE_FR_SIZE] = "";
 	char value[16384];
 
 	socle_date_fr(sget(row, "validated_on"), validated);
 	if (*sget(row, "transmitted_on"))
 		socle_date_fr(sget(row, "transmitted_on"), sent);
-	snprintf(subtitle, sizeof(subtitle), "%s — version %lld, validée le %s%s%s",
-	         sget(json_object_get(content, "identification"), "raison_sociale"),
+	const json_t *ident = json_object_get(content, "identification");
+	const char *site = sget(ident, "etablissement");
+	snprintf(subtitle, sizeof(subtitle), "%s%s%s — version %lld, validée le %s%s%s",
+	         sget(ident, "raison_sociale"), *site ? ", établissement " : "", site,
 	         (long long)json_integer_value(json_object_get(row, "version")), validated,
 	         *sent ? ", transmise le " : "", sent);
 	for (size_t p = 0; p < SOCLE_COUNT(pages); p++) {
@@ -154,9 +157,10 @@ static json_t *fiche_description(const json_t *row)
 static json_t *version_for(socle_req *req, const char *form)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	int64_t company, v = 0;
+	int64_t company, est, v = 0;
 
-	if (riskeval_company_param(req, &company) != 0)
+	if (riskeval_company_param(req, &company) != 0 ||
+	    riskeval_site_param(req, company, &est) != 0)
 		return NULL;
 	if (socle_req_param_id(req, "version", &v) != 0) {
 		socle_reply_error(req, 404, "not_found", "Version de fiche introuvable.");
@@ -167,11 +171,12 @@ static json_t *version_for(socle_req *req, const char *form)
 		socle_reply_err(req, &err);
 		return NULL;
 	}
-	json_t *row = riskeval_fiche_visible(req, db, company, v);
+	json_t *row = riskeval_fiche_visible(req, db, company, est, v);
 	if (row == NULL)
 		return NULL;
-	json_t *detail = json_pack("{s:I, s:I, s:s}", "company_id", (json_int_t)company, "version",
-	                           (json_int_t)v, "form", form);
+	json_t *detail = json_pack("{s:I, s:I, s:I, s:s}", "company_id", (json_int_t)company,
+	                           "establishment_id", (json_int_t)est, "version", (json_int_t)v,
+	                           "form", form);
 	struct socle_audit_entry e = {"riskeval.fiche.download", "company", company, "ok", detail};
 	int rc = socle_audit_now(req, &e, &err);
 	json_decref(detail);
@@ -205,7 +210,7 @@ static int fiche_html(socle_req *req, void *ud)
 static int fiche_pdf(socle_req *req, void *ud)
 {
 	json_t *row = version_for(req, "pdf");
-	char subject[64], file[64];
+	char subject[96], file[96];
 	(void)ud;
 
 	if (row == NULL)
@@ -213,14 +218,24 @@ static int fiche_pdf(socle_req *req, void *ud)
 	json_t *d = fiche_description(row);
 	long long company = (long long)json_integer_value(json_object_get(row, "company_id"));
 	long long version = (long long)json_integer_value(json_object_get(row, "version"));
+	long long est = (long long)json_integer_value(json_object_get(row, "establishment_id"));
 	json_decref(row);
 	if (d == NULL)
 		return SOCLE_E_NOMEM;
 	/* One subject per version: its description never changes once validated,
 	 * but transmission adds its date, so a PDF downloaded before and after
-	 * the transmission are two issued documents, the later replacing. */
-	snprintf(subject, sizeof(subject), "company:%lld:version:%lld", company, version);
-	snprintf(file, sizeof(file), "fiche-entreprise-v%lld.pdf", version);
+	 * the transmission are two issued documents, the later replacing. An
+	 * establishment's fiche has its own subject (the company's keeps the
+	 * subject it always had, so its stored PDFs still match). */
+	if (est != 0) {
+		snprintf(subject, sizeof(subject), "company:%lld:establishment:%lld:version:%lld",
+		         company, est, version);
+		snprintf(file, sizeof(file), "fiche-entreprise-etablissement-%lld-v%lld.pdf", est,
+		         version);
+	} else {
+		snprintf(subject, sizeof(subject), "company:%lld:version:%lld", company, version);
+		snprintf(file, sizeof(file), "fiche-entreprise-v%lld.pdf", version);
+	}
 	int rc = socle_reply_document_pdf(req, "riskeval.fiche", subject, d, file);
 	json_decref(d);
 	return rc;
@@ -236,10 +251,10 @@ static const struct socle_route fiche_doc_routes[] = {
 static const struct socle_route_doc fiche_doc_docs[] = {
 	{SOCLE_GET, "/riskeval/companies/{id}/fiche/versions/{version}/document",
 	 "Une version de la fiche d'entreprise en page HTML imprimable (téléchargement "
-	 "journalisé).", NULL, 0, NULL, 0, "text/html"},
+	 "journalisé) ; ?establishment= pour celle d'un établissement.", NULL, 0, NULL, 0, "text/html"},
 	{SOCLE_GET, "/riskeval/companies/{id}/fiche/versions/{version}/document.pdf",
 	 "Une version de la fiche d'entreprise en PDF émis par le service (téléchargement "
-	 "journalisé).", NULL, 0, NULL, 0, "application/pdf"},
+	 "journalisé) ; ?establishment= pour celle d'un établissement.", NULL, 0, NULL, 0, "application/pdf"},
 };
 
 int riskeval_fiche_doc_init(socle_plugin *p, socle_err *err)

@@ -28,41 +28,58 @@ static json_t *analyse(socle_service *svc, socle_db *db, int64_t company, bool t
 	json_int_t headcount = json_integer_value(json_object_get(c, "headcount"));
 
 	json_decref(c);
-	json_t *fiche = socle_db_query_one_new(db,
-		"SELECT id, version, validated_on, content FROM riskeval_fiche WHERE company_id = :c"
+	/* The last version of each site's fiche (a company with several
+	 * establishments has one per establishment), the most recent first: the
+	 * DUERP covers the whole company, so the gap analysis weighs the risks
+	 * of every establishment. */
+	json_t *fiches = socle_db_query_new(db,
+		"SELECT id, version, validated_on, content FROM riskeval_fiche f WHERE company_id = :c"
 		" AND status = 'validated' AND (:all = 1 OR transmitted_on IS NOT NULL)"
-		" ORDER BY version DESC LIMIT 1",
+		" AND version = (SELECT MAX(g.version) FROM riskeval_fiche g WHERE"
+		"  g.company_id = f.company_id AND g.establishment_id = f.establishment_id"
+		"  AND g.status = 'validated' AND (:all = 1 OR g.transmitted_on IS NOT NULL))"
+		" ORDER BY validated_on DESC, id DESC",
 		json_pack("{s:I, s:i}", "c", (json_int_t)company, "all", !transmitted_only), err);
-	if (fiche == NULL && err->code != SOCLE_E_NOTFOUND)
+	if (fiches == NULL)
 		return NULL;
-	*err = (socle_err)SOCLE_ERR_INIT;
+	json_t *fiche = json_array_size(fiches) ? json_incref(json_array_get(fiches, 0)) : NULL;
 	json_t *duerp = socle_db_query_one_new(db,
 		"SELECT id, version_on, risks FROM riskeval_duerp WHERE company_id = :c"
 		" ORDER BY version_on DESC, id DESC LIMIT 1", json_pack("{s:I}", "c",
 		(json_int_t)company), err);
 	if (duerp == NULL && err->code != SOCLE_E_NOTFOUND) {
 		json_decref(fiche);
+		json_decref(fiches);
 		return NULL;
 	}
 	*err = (socle_err)SOCLE_ERR_INIT;
 	json_t *fiche_arg = json_object(), *duerp_arg = json_object();
 
 	if (fiche) {
-		json_t *content = json_loads(json_string_value(json_object_get(fiche, "content")), 0,
-		                             NULL);
-		json_t *risks = json_array();
-		size_t i;
-		json_t *r;
+		json_t *risks = json_array(), *seen = json_object();
+		size_t k, i;
+		json_t *one, *r;
 
-		json_array_foreach(json_object_get(json_object_get(content, "expositions_actions"),
-		                                   "risques"), i, r) {
-			const json_t *label = json_object_get(r, "libelle");
+		json_array_foreach(fiches, k, one) {
+			json_t *content = json_loads(json_string_value(json_object_get(one, "content")), 0,
+			                             NULL);
 
-			json_array_append_new(risks, json_pack("{s:O, s:O}", "code",
-			                                       json_object_get(r, "code"), "libelle",
-			                                       label ? label : json_object_get(r, "code")));
+			json_array_foreach(json_object_get(json_object_get(content, "expositions_actions"),
+			                                   "risques"), i, r) {
+				const json_t *label = json_object_get(r, "libelle");
+				const char *code = json_string_value(json_object_get(r, "code"));
+
+				if (code == NULL || json_object_get(seen, code) != NULL)
+					continue; /* named by another establishment's fiche too */
+				json_object_set_new(seen, code, json_true());
+				json_array_append_new(risks, json_pack("{s:O, s:O}", "code",
+				                                       json_object_get(r, "code"), "libelle",
+				                                       label ? label
+				                                             : json_object_get(r, "code")));
+			}
+			json_decref(content);
 		}
-		json_decref(content);
+		json_decref(seen);
 		json_object_set(fiche_arg, "version", json_object_get(fiche, "version"));
 		json_object_set(fiche_arg, "validated_on", json_object_get(fiche, "validated_on"));
 		json_object_set_new(fiche_arg, "risks", risks);
@@ -90,6 +107,7 @@ static json_t *analyse(socle_service *svc, socle_db *db, int64_t company, bool t
 		                duerp ? json_object_get(duerp, "version_on") : NULL);
 	}
 	json_decref(args);
+	json_decref(fiches);
 	json_decref(fiche_arg);
 	json_decref(duerp_arg);
 	json_decref(fiche);

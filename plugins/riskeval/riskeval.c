@@ -129,19 +129,58 @@ static const char riskeval_sql_v4[] =
 	"  updated_at INTEGER NOT NULL,"
 	"  last_saved_duerp_id INTEGER);";
 
+/* The fiche per establishment (R4624-46, issue 14 item 1): a company that
+ * declared several establishments has a fiche for each, numbered on its own.
+ * establishment_id 0 is the company's own fiche, what every earlier row was.
+ * SQLite cannot change a UNIQUE constraint in place: the table is rebuilt,
+ * its rows and ids kept. */
+static const char riskeval_sql_v5[] =
+	"CREATE TABLE riskeval_fiche_v5 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  company_id INTEGER NOT NULL,"
+	"  establishment_id INTEGER NOT NULL DEFAULT 0,"
+	"  version INTEGER,"
+	"  status TEXT NOT NULL CHECK (status IN ('draft', 'validated')),"
+	"  content TEXT NOT NULL,"
+	"  drafted_by INTEGER NOT NULL,"
+	"  drafted_at INTEGER NOT NULL,"
+	"  updated_by INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  validated_by INTEGER,"
+	"  validated_on TEXT,"
+	"  transmitted_by INTEGER,"
+	"  transmitted_on TEXT,"
+	"  cse_presented_on TEXT,"
+	"  cse_note TEXT,"
+	"  cse_recorded_by INTEGER,"
+	"  UNIQUE (company_id, establishment_id, version));"
+	"INSERT INTO riskeval_fiche_v5 (id, company_id, establishment_id, version, status, content,"
+	"  drafted_by, drafted_at, updated_by, updated_at, validated_by, validated_on,"
+	"  transmitted_by, transmitted_on, cse_presented_on, cse_note, cse_recorded_by)"
+	"  SELECT id, company_id, 0, version, status, content, drafted_by, drafted_at, updated_by,"
+	"  updated_at, validated_by, validated_on, transmitted_by, transmitted_on,"
+	"  cse_presented_on, cse_note, cse_recorded_by FROM riskeval_fiche;"
+	"DROP TABLE riskeval_fiche;"
+	"ALTER TABLE riskeval_fiche_v5 RENAME TO riskeval_fiche;"
+	"CREATE UNIQUE INDEX riskeval_fiche_one_draft ON riskeval_fiche"
+	"  (company_id, establishment_id) WHERE status = 'draft';";
+
 static const struct socle_migration riskeval_migrations[] = {
 	{1, riskeval_sql_v1},
 	{2, riskeval_sql_v2},
 	{3, riskeval_sql_v3},
 	{4, riskeval_sql_v4},
+	{5, riskeval_sql_v5},
 };
 
 static const struct socle_event_decl riskeval_events[] = {
-	{"fiche_entreprise.drafted", "fiche_id, company_id",
+	{"fiche_entreprise.drafted", "fiche_id, company_id, establishment_id",
 	 "Un brouillon de fiche d'entreprise est ouvert pour une entreprise."},
-	{"fiche_entreprise.validated", "fiche_id, company_id, version, validated_on",
+	{"fiche_entreprise.validated",
+	 "fiche_id, company_id, establishment_id, version, validated_on",
 	 "Le médecin du travail valide une version de la fiche d'entreprise."},
-	{"fiche_entreprise.transmitted", "fiche_id, company_id, version, transmitted_on",
+	{"fiche_entreprise.transmitted",
+	 "fiche_id, company_id, establishment_id, version, transmitted_on",
 	 "Une version validée de la fiche d'entreprise est transmise à l'employeur."},
 	{"amt.recorded", "amt_id, company_id, type, done_on",
 	 "Une action en milieu de travail est enregistrée pour une entreprise."},

@@ -24,6 +24,8 @@
  *               risks, measures, action list or PAPRIPACT), its document
  *               (HTML, PDF) and its saving into the vault
  *   fiche_doc.c the fiche d'entreprise as a document (HTML, PDF)
+ *   establishment.c  the site a fiche describes: the company, or each of
+ *               its establishments when it declared several (R4624-46)
  * Every symbol here is internal to the plugin (hidden visibility). */
 #ifndef SOCLE_PLUGIN_RISKEVAL_H
 #define SOCLE_PLUGIN_RISKEVAL_H
@@ -64,15 +66,36 @@ int riskeval_company_param(socle_req *req, int64_t *company_id);
 /* Is the caller a member of the service's staff? */
 bool riskeval_is_staff(socle_req *req);
 
+/* ---- establishment.c ---- */
+/* The sites that each need their own fiche: for a company that declared
+ * establishments at membership, its siège first (establishment_id 0, the
+ * company's SIRET and address, name "Siège", the headcount its
+ * establishments leave) then each establishment ({establishment_id, siret,
+ * name, address_line, postcode, city, headcount}); for one that declared
+ * none, an empty array (its fiche is the company's, establishment 0). A new
+ * array, NULL with @p err set. */
+json_t *riskeval_sites(socle_db *db, int64_t company, socle_err *err);
+/* The site of @p sites whose establishment_id is @p establishment, or NULL. */
+const json_t *riskeval_site_find(const json_t *sites, int64_t establishment);
+/* The ?establishment= of the request (absent or 0: the company's fiche, or
+ * its siège's), checked against the company's establishments. 0, or -1 once
+ * a field error (422) or another reply was sent. */
+int riskeval_site_param(socle_req *req, int64_t company, int64_t *establishment);
+/* "établissement Boutique (Lyon, SIRET …)" for documents and mails. */
+void riskeval_site_label(const json_t *site, char *out, size_t size);
+
 /* ---- content.c ---- */
 /* Check a fiche's content against annex 5.2's pages: unknown keys, types,
  * lengths, risk codes; field errors (French) appended to *errors. Returns the
  * number of problems. */
 int riskeval_content_check(const json_t *content, json_t **errors);
 /* What the service knows of the company, as content (identification and
- * counts from membership.v1): a new object, NULL with @p err set. */
+ * counts from membership.v1); of establishment @p site (one of
+ * riskeval_sites, NULL for the company's own fiche): its name, SIRET,
+ * address, declared headcount and the workers declared in it. A new object,
+ * NULL with @p err set. */
 json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t company_id,
-                                 socle_err *err);
+                                 const json_t *site, socle_err *err);
 /* A risk code of the thesaurus (a socle_field check). */
 int riskeval_risk_code_check(const json_t *v, char *msg, size_t size);
 /* @p given laid over @p base, page by page (given wins): a new object. */
@@ -132,7 +155,8 @@ int riskeval_online_init(socle_plugin *p, socle_err *err);
 /* Version @p v of the company's fiche if the caller may read it (staff; the
  * company's users once transmitted), else NULL once a 404 (or an error) was
  * sent. */
-json_t *riskeval_fiche_visible(socle_req *req, socle_db *db, int64_t company, int64_t v);
+json_t *riskeval_fiche_visible(socle_req *req, socle_db *db, int64_t company,
+                               int64_t establishment, int64_t v);
 
 /* ---- fiche_doc.c ---- */
 int riskeval_fiche_doc_init(socle_plugin *p, socle_err *err);
@@ -178,9 +202,10 @@ json_t *riskeval_indicators(socle_db *db, const char *from, const char *to, socl
  * {items, on_date, horizon}, NULL with @p err set. */
 json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today, long within,
                             socle_err *err);
-/* fiche_entreprise_due's answer for a company (reader or writer @p db), at
- * @p on_date: a new object, NULL with @p err set. */
+/* fiche_entreprise_due's answer for the fiche of a company's establishment
+ * (0: the company's own fiche), reader or writer @p db, at @p on_date: a new
+ * object, NULL with @p err set. */
 json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
-                           const char *on_date, socle_err *err);
+                           int64_t establishment, const char *on_date, socle_err *err);
 
 #endif

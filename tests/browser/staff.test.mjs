@@ -154,7 +154,7 @@ try {
   await runSteps('fiches d\'entreprise', [
     ['the IPRP drafts the fiche of a company whose fiche is due, pre-filled from the API', async () => {
       const due = await planner('GET', '/riskeval/fiches/due?within_days=90');
-      const target = due.items.find((c) => !c.has_draft);
+      const target = due.items.find((c) => !c.has_draft && !c.establishment);
       assert.ok(target, `a member company whose fiche is due: ${JSON.stringify(due)}`);
       target.next = (target.last_version || 0) + 1;
       ctx.fiche = target;
@@ -189,6 +189,32 @@ try {
       assert.equal(draft.content.personnel_prevention.secouristes, 2);
       assert.equal(await p.getByRole('button', { name: 'Valider le brouillon' }).count(), 0);
       assert.deepEqual(c6.problems, []);
+    }],
+    ['a company with two depots: one fiche per establishment, each pre-filled with its own SIRET', async () => {
+      const due = await planner('GET', '/riskeval/fiches/due?within_days=90');
+      const depot = due.items.find((c) => c.establishment_id > 0 && !c.has_draft);
+      assert.ok(depot, `an establishment whose fiche is due: ${JSON.stringify(due.items.slice(0, 3))}`);
+      const c7 = await watchedContext(browser, demo.base);
+      const p = await signIn(c7, 'iprp@demo.example');
+      await menu(p, 'Fiches d\'entreprise');
+      const label = `${depot.legal_name}, ${depot.establishment.name} (${depot.establishment.city})`;
+      await p.getByRole('table', { name: 'Entreprises dont la fiche est à établir ou à mettre à jour' })
+        .getByRole('link', { name: label, exact: true }).click();
+      await p.getByRole('heading', { level: 1, name: new RegExp(depot.establishment.name) }).waitFor();
+      // The other sites are one link away; this one is marked as the current page.
+      const nav = p.getByRole('navigation', { name: 'Établissements de l\'entreprise' });
+      assert.equal(await nav.getByRole('link').count(), 3);
+      assert.match(await nav.locator('[aria-current="page"]').innerText(), new RegExp(depot.establishment.siret));
+      await p.getByRole('button', { name: 'Ouvrir un brouillon' }).click();
+      await p.getByText('Brouillon ouvert').waitFor();
+      const f = p.getByRole('form', { name: 'Rédiger la fiche' });
+      assert.equal(await f.getByLabel(/^SIRET/).inputValue(), depot.establishment.siret);
+      assert.match(await f.getByLabel(/^Établissement/).inputValue(), new RegExp(depot.establishment.name));
+      await checkPage(p, 'equipe-iprp-fiche-etablissement');
+      const draft = await planner('GET', `/riskeval/companies/${depot.company_id}/fiche/draft?establishment=${depot.establishment_id}`);
+      assert.equal(draft.establishment_id, depot.establishment_id);
+      assert.deepEqual(c7.problems, []);
+      await c7.close();
     }],
     ['the médecin validates and transmits it', async () => {
       const p = ctx.medecin;

@@ -177,6 +177,11 @@ static int world_tx(socle_db *wdb, void *ud, socle_err *err)
 	                       "{\"contract_type\": \"cdd\", \"start_date\": \"2024-01-02\","
 	                       " \"end_date\": \"2025-06-30\"}", "2025-02-03", "api", err));
 	TRY(W.wa[A5] = declare(wdb, W.a, "a5", "Noir", "Léa", NULL, "2025-02-03", "api", err));
+	/* Léa works in the shop (company a's second establishment). */
+	TRY(socle_db_run_new(wdb, "UPDATE membership_worker SET establishment_id = (SELECT MAX(id)"
+	                     " FROM membership_establishment WHERE company_id = :c) WHERE id = :w",
+	                     json_pack("{s:I, s:I}", "c", (json_int_t)W.a, "w",
+	                               (json_int_t)W.wa[A5]), err));
 	TRY(W.wb[0] = declare(wdb, W.b, "b1", "Durand", "Paul", NULL, "2025-02-03", "api", err));
 	TRY(W.wb[1] = declare(wdb, W.b, "b2", "Durand", "Ana", NULL, "2025-02-03", "api", err));
 
@@ -426,14 +431,15 @@ static int collect(const struct membership_worker_row *w, void *ud)
 
 		snprintf(key, sizeof(key), "%lld", (long long)w->id);
 		json_object_set_new(s->rows, key, json_pack(
-			"{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b}",
+			"{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I}",
 			"company_id", (json_int_t)w->company_id, "last_name", text_or_null(w->last_name),
 			"first_name", text_or_null(w->first_name), "birth_date",
 			text_or_null(w->birth_date), "job_title", text_or_null(w->job_title),
 			"contract_type", text_or_null(w->contract_type), "start_date",
 			text_or_null(w->start_date), "end_date", text_or_null(w->end_date), "category",
 			text_or_null(w->category), "exposures", text_or_null(w->exposures),
-			"night_worker", w->night_worker, "sir_post", w->sir_post, "rqth", w->rqth));
+			"night_worker", w->night_worker, "sir_post", w->sir_post, "rqth", w->rqth,
+			"establishment_id", (json_int_t)w->establishment_id));
 	}
 	return s->stop_after != 0 && s->n == s->stop_after ? 42 : 0;
 }
@@ -474,6 +480,16 @@ static void test_workers_each(void **state)
 	assert_string_equal(str(json_object_get(all.rows, key), "end_date"), "2025-06-30");
 	snprintf(key, sizeof(key), "%lld", (long long)W.wb[1]);
 	assert_int_equal(num(json_object_get(all.rows, key), "company_id"), W.b);
+	/* The establishment: the shop's id for Léa, 0 for a worker with none. */
+	assert_int_equal(num(a3, "establishment_id"), 0);
+	snprintf(key, sizeof(key), "%lld", (long long)W.wa[A5]);
+	json_t *shop = socle_db_query_one_new(reader(), "SELECT MAX(id) AS id FROM"
+	                                      " membership_establishment WHERE company_id = :c",
+	                                      json_pack("{s:I}", "c", (json_int_t)W.a), &err);
+	assert_non_null(shop);
+	assert_true(num(shop, "id") > 0);
+	assert_int_equal(num(json_object_get(all.rows, key), "establishment_id"), num(shop, "id"));
+	json_decref(shop);
 	json_decref(all.rows);
 
 	/* One company, agreeing with its count. */

@@ -53,6 +53,11 @@ struct membership_worker_row {
 	const char *exposures;       /* JSON array text of risk codes */
 	bool night_worker, rqth, invalidity_pension, sir_post, caces_or_electrical,
 		ionising_category_a, minor_regulated_work;
+	/* Appended (membership.v1, riskeval's fiche per establishment): the
+	 * establishment the worker works in, 0 when the employer named none.
+	 * Read it only when size > offsetof(struct membership_worker_row,
+	 * establishment_id). */
+	int64_t establishment_id;
 };
 
 /** Return 0 to go on, anything else to stop the reading (returned as is). */

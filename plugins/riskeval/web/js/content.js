@@ -6,7 +6,7 @@ import { h, dateFr, field } from '../../portal/js/portal.js';
 // [key, label, kind]: text, long (textarea), count, sir (a count null when unknown), date, flag.
 export const PAGES = [
   ['identification', 'Page 1 : identification de l\'entreprise et conseils', [
-    ['raison_sociale', 'Raison sociale', 'text'], ['siret', 'SIRET', 'text'], ['naf_code', 'Code NAF', 'text'],
+    ['raison_sociale', 'Raison sociale', 'text'], ['etablissement', 'Établissement', 'text'], ['siret', 'SIRET', 'text'], ['naf_code', 'Code NAF', 'text'],
     ['adresse', 'Adresse', 'long'], ['activite', 'Activité', 'long'], ['medecin', 'Médecin du travail', 'text'],
     ['equipe', 'Équipe pluridisciplinaire', 'long'], ['date_visite', 'Date de la visite de l\'entreprise', 'date'],
     ['conseils', 'Conseils du service', 'long']]],

@@ -6,12 +6,17 @@ import { documentOf } from './content.js';
 run(async () => {
   const { main, company, mine } = await page({ space: 'adherent', title: 'Fiche d\'entreprise',
     current: 'riskeval/prevention.html' });
-  const version = Number(new URLSearchParams(location.search).get('version'));
-  const v = await api(`/riskeval/companies/${company.id}/fiche/versions/${version}`);
-  main.querySelector('h1').textContent = `Fiche d'entreprise, version ${v.version}`;
+  const params = new URLSearchParams(location.search);
+  const version = Number(params.get('version'));
+  // An establishment's fiche (R4624-46): its number in every route.
+  const est = Number(params.get('establishment') || 0);
+  const q = est ? `?establishment=${est}` : '';
+  const v = await api(`/riskeval/companies/${company.id}/fiche/versions/${version}${q}`);
+  const site = v.content && v.content.identification && v.content.identification.etablissement;
+  main.querySelector('h1').textContent = `Fiche d'entreprise${site ? `, ${site}` : ''}, version ${v.version}`;
   main.append(
     h('p', {}, `${company.legal_name || ''} — validée le ${dateFr(v.validated_on)}, transmise le ${dateFr(v.transmitted_on)}.`),
-    h('p', {}, h('a', { href: `${API}/riskeval/companies/${company.id}/fiche/versions/${v.version}/document.pdf` },
+    h('p', {}, h('a', { href: `${API}/riskeval/companies/${company.id}/fiche/versions/${v.version}/document.pdf${q}` },
       `Télécharger la version ${v.version} en PDF`)),
     ...documentOf(v.content || {}),
     h('p', {}, h('a', { href: url('riskeval', 'prevention.html', mine.length > 1 ? { entreprise: company.id } : null) },

@@ -10,11 +10,12 @@ run(async () => {
   const list = h('div', { tabindex: '-1' });
   async function show(days) {
     const r = await api(`/riskeval/fiches/due?within_days=${encodeURIComponent(days)}`);
-    list.replaceChildren(h('p', {}, `${r.items.length} entreprise(s) sans fiche valide ou dont la fiche est due avant le ${dateFr(r.horizon)}.`),
+    list.replaceChildren(h('p', {}, `${r.items.length} entreprise(s) ou établissement(s) sans fiche valide ou dont la fiche est due avant le ${dateFr(r.horizon)}.`),
       r.items.length ? table('Entreprises dont la fiche est à établir ou à mettre à jour',
         ['Entreprise', 'Échéance', 'Pourquoi', 'Priorité', 'Fiche en cours'],
         r.items.map((c) => [
-          h('a', { href: url('riskeval', 'fiche.html', { id: c.company_id }) }, c.legal_name),
+          h('a', { href: url('riskeval', 'fiche.html', c.establishment_id ? { id: c.company_id, establishment: c.establishment_id } : { id: c.company_id }) },
+            c.establishment ? `${c.legal_name}, ${c.establishment_id ? (c.establishment.name || 'établissement') : 'siège'} (${c.establishment.city})` : c.legal_name),
           `${dateFr(c.due.due_on)}${c.due.overdue ? ' (en retard)' : ''}`,
           c.due.explanation,
           c.priority ? c.priority.reason : '',

@@ -37,20 +37,32 @@ run(async () => {
   // ---- the fiche d'entreprise ----
   let due = null;
   try { due = await api(`${base}/fiche/due`); } catch (err) { if (!(err instanceof ApiError) || err.status !== 409) throw err; }
-  const versions = (await api(`${base}/fiche/versions`)).versions;
+  const listed = await api(`${base}/fiche/versions`);
+  const versions = listed.versions;
+  // A company with establishments has a fiche per site (R4624-46): say which.
+  const sites = listed.establishments || [];
+  const siteOf = (v) => {
+    const s = sites.find((x) => x.establishment_id === v.establishment_id);
+    return !s ? '' : s.establishment_id === 0 ? `Siège (${s.city})` : `${s.name || 'Établissement'} (${s.city})`;
+  };
+  const perSite = sites.length ? (due && due.establishments ? h('ul', {}, due.establishments.map((s) => h('li', {},
+    `${s.establishment_id === 0 ? 'Siège' : (s.name || 'Établissement')} (${s.city}, SIRET ${s.siret}) : `,
+    s.due.overdue ? `en retard depuis le ${dateFr(s.due.due_on)}` : `prochaine échéance le ${dateFr(s.due.due_on)}`))) : null) : null;
   fiche.append(h('h2', { id: 'fiche' }, 'Fiche d\'entreprise'),
     h('p', {}, 'Le service établit la fiche d\'entreprise dans l\'année de votre adhésion puis la met à jour '
       + 'régulièrement (article R4624-46 du code du travail) ; vous la présentez à votre CSE.'),
     due ? h('div', { class: 'card' },
       h('p', {}, h('strong', {}, due.overdue ? `En retard depuis le ${dateFr(due.due_on)}` : `Prochaine échéance : ${dateFr(due.due_on)}`)),
       h('p', {}, 'Pourquoi cette date ? ', due.explanation),
-      due.basis ? h('p', { class: 'hint' }, `Fondement : ${[].concat(due.basis).join(" ; ")}`) : null)
+      due.basis ? h('p', { class: 'hint' }, `Fondement : ${[].concat(due.basis).join(" ; ")}`) : null,
+      perSite ? h('p', {}, 'Votre entreprise a déclaré des établissements : chacun a sa fiche.') : null, perSite)
       : notice('info', 'Votre entreprise n\'est pas adhérente en ce moment : aucune fiche n\'est due.'),
     versions.length
-      ? table('Versions de la fiche transmises à l\'entreprise', ['Version', 'Validée le', 'Transmise le', 'Présentée au CSE', 'Lire'],
-        versions.map((v) => [`Version ${v.version}`, dateFr(v.validated_on), dateFr(v.transmitted_on),
+      ? table('Versions de la fiche transmises à l\'entreprise', [...(sites.length ? ['Établissement'] : []), 'Version', 'Validée le', 'Transmise le', 'Présentée au CSE', 'Lire'],
+        versions.map((v) => [...(sites.length ? [siteOf(v)] : []), `Version ${v.version}`, dateFr(v.validated_on), dateFr(v.transmitted_on),
           v.cse_presented_on ? dateFr(v.cse_presented_on) : 'pas encore',
-          h('a', { href: url('riskeval', 'fiche-version.html', { ...keep, version: v.version }) }, `Lire la version ${v.version}`)]))
+          h('a', { href: url('riskeval', 'fiche-version.html', { ...keep, version: v.version, ...(v.establishment_id ? { establishment: v.establishment_id } : {}) }) },
+            `Lire la version ${v.version}${sites.length ? ` (${siteOf(v)})` : ''}`)]))
       : h('p', {}, 'Aucune fiche ne vous a encore été transmise.'));
 
   // ---- the DUERP vault ----
