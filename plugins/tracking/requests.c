@@ -222,37 +222,75 @@ static bool engine_decides(const char *type)
 	return false;
 }
 
-/* Issue 10 item 6: a visit of the follow-up the engine owes the worker gets
+/* Issue 10 items 5 and 6: a visit of the follow-up the engine decides is
+ * asked for only when the engine owes it to the worker (an EMA for a worker
+ * in SI, a periodic VIP for one who never had the first, are refused with
+ * what the engine does owe and the à-la-demande path, R4624-34); and it gets
  * the engine's deadline (its latest day, or "before"), so that the seed's
- * indicator of requests answered in time (3.3.1.4) counts them. A deadline
+ * indicator of requests answered in time (3.3.1.4) counts it. A deadline
  * already passed is not given: the visit is overdue, and a request must stay
  * bookable on the next free slot (the booking refuses slots after a
  * deadline). A worker the engine cannot answer for (no category yet, not yet
- * in tracking's copy) gets none. Never refuses: item 5 (refusing a type the
- * engine does not owe) is not built, see the README's limits. */
-static int engine_deadline(socle_req *req, socle_db *db, struct request_write *rw,
-                           const struct tracking_visit_type *t, int64_t worker)
+ * in tracking's copy) is not refused and gets no deadline.
+ * Returns 1 (owed, or the engine cannot tell), 0 (not owed: *owes is a new
+ * French sentence of what is owed), or a negative code. */
+static int engine_owes(socle_req *req, socle_db *db, struct request_write *rw,
+                       const struct tracking_visit_type *t, int64_t worker, char **owes)
 {
 	socle_err err = SOCLE_ERR_INIT;
 	json_t *nv, *v;
 	size_t i;
+	int found = 0;
 
+	*owes = NULL;
 	if (!engine_decides(t->code))
-		return 0;
+		return 1;
+	/* tracking's copy of the worker, current first: it follows membership's
+	 * events, which may not have reached it (a worker declared a moment
+	 * ago, an exposure just declared). */
+	if (tracking_roster_sync_worker(socle_req_service(req), worker, iget(rw->body, "company_id"),
+	                                &err) != 0)
+		return err.code ? err.code : SOCLE_E_INTERNAL;
 	nv = tracking_next_visits_now(socle_req_service(req), db, worker, NULL, &err);
 	if (nv == NULL)
-		return err.code == SOCLE_E_CONFLICT || err.code == SOCLE_E_NOTFOUND ? 0 : err.code;
+		return err.code == SOCLE_E_CONFLICT || err.code == SOCLE_E_NOTFOUND ? 1 : err.code;
+	char list[1024] = "";
+	size_t len = 0;
 	json_array_foreach(json_object_get(nv, "visits"), i, v) {
-		if (strcmp(sget(v, "type") ? sget(v, "type") : "", t->code) != 0)
-			continue;
+		const char *type = sget(v, "type") ? sget(v, "type") : "";
 		const char *due = sget(v, "latest") ? sget(v, "latest") : sget(v, "before");
 
-		if (due && strcmp(due, rw->on) >= 0)
-			rw->owed = json_string(due);
-		break;
+		if (strcmp(type, t->code) == 0) {
+			if (due && strcmp(due, rw->on) >= 0)
+				rw->owed = json_string(due);
+			found = 1;
+			break;
+		}
+		const struct tracking_visit_type *o = tracking_visit_type(type);
+		char fr[SOCLE_DATE_FR_SIZE] = "";
+		if (o == NULL || len >= sizeof(list) - 1)
+			continue;
+		if (due)
+			socle_date_fr(due, fr);
+		int n = snprintf(list + len, sizeof(list) - len, "%s« %s »%s%s", len ? ", " : "",
+		                 o->label, *fr ? " au plus tard le " : "", fr);
+		len = n > 0 && (size_t)n < sizeof(list) - len ? len + (size_t)n : sizeof(list) - 1;
 	}
 	json_decref(nv);
-	return 0;
+	if (found)
+		return 1;
+	char text[1600];
+	if (len)
+		snprintf(text, sizeof(text), "Le suivi de ce salarié ne prévoit pas de « %s » à ce "
+		         "jour (%s) : il lui doit %s. Pour le voir en dehors de ce calendrier, demandez "
+		         "une « Visite à la demande » (R4624-34).", t->label, t->basis, list);
+	else
+		snprintf(text, sizeof(text), "Le suivi de ce salarié ne prévoit pas de « %s » à ce "
+		         "jour (%s) : aucune visite de son suivi n'est due pour l'instant. Pour le voir "
+		         "en dehors de ce calendrier, demandez une « Visite à la demande » (R4624-34).",
+		         t->label, t->basis);
+	*owes = strdup(text);
+	return *owes ? 0 : SOCLE_E_NOMEM;
 }
 
 /* POST /tracking/visit-requests */
@@ -369,8 +407,22 @@ static int request_create(socle_req *req, void *ud)
 		json_decref(out);
 	}
 
-	/* The deadline of the visit the engine owes, when the requester gave none. */
-	if (engine_deadline(req, db, &rw, t, worker) != 0)
+	/* A visit of the follow-up: one the engine owes the worker, with its
+	 * deadline. The médecin du travail may see a worker sooner than the
+	 * engine's calendar (he sets the follow-up, L4624-1): his requests pass. */
+	char *owes = NULL;
+	rc = engine_owes(req, db, &rw, t, worker, &owes);
+	if (rc == 0 && role != SOCLE_ROLE_MEDECIN) {
+		json_t *basis = json_pack("[s, s]", t->basis, "R4624-34");
+		rc = reply_not_allowed(req, owes, basis);
+		json_decref(basis);
+		free(owes);
+		json_decref(rw.window);
+		json_decref(rw.owed);
+		return rc;
+	}
+	free(owes);
+	if (rc < 0)
 		socle_log(SOCLE_LOG_WARN, "service %s : échéance du moteur indisponible pour le "
 		          "salarié %" PRId64, socle_service_id(socle_req_service(req)), worker);
 

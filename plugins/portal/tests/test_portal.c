@@ -177,7 +177,7 @@ static void test_lists_and_oppositions(void **state)
 	/* The employer's request, and the worker's own (kept from the employer). */
 	json_decref(expect(201, T.employer, "POST", "/api/v1/svc/tracking/visit-requests",
 	                   json_pack("{s:I, s:I, s:s}", "worker_id", T.w1, "company_id", T.company,
-	                             "type", "vip_periodique")));
+	                             "type", "vip_initiale")));
 	json_decref(expect(201, worker_auth, "POST", "/api/v1/svc/tracking/visit-requests",
 	                   json_pack("{s:I, s:I, s:s, s:s}", "worker_id", T.w1, "company_id",
 	                             T.company, "type", "visite_a_la_demande", "reason",
@@ -276,7 +276,7 @@ static void test_document_refusal_is_a_page(void **state)
 	char *worker_auth = login("lea.roux@perso.test", WORKER_PASSWORD);
 	json_t *r = expect(201, T.employer, "POST", "/api/v1/svc/tracking/visit-requests",
 	                   json_pack("{s:I, s:I, s:s}", "worker_id", T.w2, "company_id", T.company,
-	                             "type", "vip_periodique"));
+	                             "type", "vip_initiale"));
 	char path[160];
 
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visits/%lld/documents/ordonnance.html",

@@ -98,7 +98,7 @@ static void test_visit_pdfs(void **state)
 	                             "2025-03-12T10:00", "duration_min", 30)));
 	r = expect(201, emp, "POST", "/api/v1/svc/tracking/visit-requests",
 	           json_pack("{s:I, s:I, s:s}", "worker_id", w1, "company_id", a, "type",
-	                     "vip_periodique"));
+	                     "vip_initiale"));
 	json_int_t r1 = id_of(r);
 	json_decref(r);
 	json_decref(expect(200, staff, "POST", "/api/v1/svc/tracking/assignments/run",

@@ -124,7 +124,17 @@ static void test_outcome(void **state)
 	                              &emp_b);
 	(void)b;
 	json_int_t w1 = worker(staff, a, "G-001", "Roux", "Léa");
-	json_int_t w2 = worker(staff, a, "G-002", "Moreau", "Hugo");
+	/* Hugo works on an asbestos site (SIR): he owes an EMA. */
+	char path_w[128];
+	snprintf(path_w, sizeof(path_w), "/api/v1/svc/membership/companies/%lld/workers", (long long)a);
+	json_t *hugo = expect(201, staff, "POST", path_w,
+	                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}", "external_ref",
+	                                "G-002", "last_name", "Moreau", "first_name", "Hugo",
+	                                "birth_date", "1985-05-04", "job_title", "Électricien",
+	                                "contract_type", "cdi", "start_date", "2015-09-01",
+	                                "exposures", "amiante"));
+	json_int_t w2 = id_of(hugo);
+	json_decref(hugo);
 	json_int_t w3 = worker(staff, a, "G-003", "Petit", "Zoé");
 	char extra[64];
 	snprintf(extra, sizeof(extra), "--worker %lld", (long long)w1);
@@ -151,9 +161,9 @@ static void test_outcome(void **state)
 	json_decref(expect(201, staff, "POST", "/api/v1/svc/tracking/slots",
 	                   json_pack("{s:I, s:s, s:i}", "professional_id", pro_med, "starts_at",
 	                             "2025-03-12T14:00", "duration_min", 30)));
-	json_int_t r1 = request(emp_a, w1, a, "vip_periodique");
+	json_int_t r1 = request(emp_a, w1, a, "vip_initiale");
 	json_int_t r2 = request(emp_a, w2, a, "ema_initial");
-	json_int_t r3 = request(emp_a, w3, a, "vip_periodique");
+	json_int_t r3 = request(emp_a, w3, a, "vip_initiale");
 	r = expect(200, staff, "POST", "/api/v1/svc/tracking/assignments/run", json_object());
 	assert_int_equal(json_integer_value(json_object_get(r, "scheduled")), 3);
 	json_decref(r);
@@ -265,7 +275,7 @@ static void test_outcome(void **state)
 	json_decref(r);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_outcome WHERE request_id = %lld"
 	                          " AND worker_id = %lld AND company_id = %lld AND type ="
-	                          " 'vip_periodique' AND held_on = '2025-03-12' AND role = 'infirmier'"
+	                           " 'vip_initiale' AND held_on = '2025-03-12' AND role = 'infirmier'"
 	                          " AND next_visit_on = '2027-03-01' AND orientation = 'medecin'"
 	                          " AND avis IS NULL AND professional_id = %lld", (long long)r1,
 	                          (long long)w1, (long long)a, (long long)pro_inf), 1);
@@ -292,7 +302,7 @@ static void test_outcome(void **state)
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_event WHERE name ="
 	                          " 'job_adjustment.proposals_issued'"
 	                          " AND payload LIKE '%%\"request_id\":%lld%%'"
-	                          " AND payload LIKE '%%\"visit_type\":\"vip_periodique\"%%'"
+	                          " AND payload LIKE '%%\"visit_type\":\"vip_initiale\"%%'"
 	                          " AND payload LIKE '%%\"kind\":\"poste\"%%'"
 	                          " AND payload LIKE '%%Alterner les tâches debout et assises%%'",
 	                          (long long)r1),

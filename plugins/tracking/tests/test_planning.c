@@ -134,6 +134,28 @@ static void convocation_attachments(json_int_t r1)
 	test_mails_free(ines);
 }
 
+/* A worker hired on 2015-09-01 with @p extra's fields (JSON) over the usual. */
+static json_int_t worker_with(const char *auth, json_int_t company, const char *ref,
+                              const char *last, const char *first, const char *extra)
+{
+	char path[256];
+	json_t *w = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", ref,
+	                      "last_name", last, "first_name", first, "birth_date", "1985-05-04",
+	                      "job_title", "Électricien", "contract_type", "cdi", "start_date",
+	                      "2015-09-01");
+	json_t *more = json_loads(extra, 0, NULL);
+
+	assert_non_null(more);
+	json_object_update(w, more);
+	json_decref(more);
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers",
+	         (long long)company);
+	json_t *r = expect(201, auth, "POST", path, w);
+	json_int_t id = id_of(r);
+	json_decref(r);
+	return id;
+}
+
 static void test_planning(void **state)
 {
 	char *staff = login("admin@svc.test", STAFF_PASSWORD), *emp_a = NULL, *emp_b = NULL;
@@ -145,7 +167,8 @@ static void test_planning(void **state)
 	                              "ines@garnier.test", &emp_a);
 	json_int_t b = member_company(staff, "81234568400011", "Menuiserie Blanc", "paul@blanc.test",
 	                              &emp_b);
-	json_int_t w1 = worker(staff, a, "G-001", "Roux", "Léa");
+	/* Léa works on an asbestos site (SIR): she owes an EMA; Hugo, in SI, a VIP. */
+	json_int_t w1 = worker_with(staff, a, "G-001", "Roux", "Léa", "{\"exposures\": [\"amiante\"]}");
 	json_int_t w2 = worker(staff, a, "G-002", "Moreau", "Hugo");
 	char extra[64];
 	snprintf(extra, sizeof(extra), "--worker %lld", (long long)w1);
@@ -249,10 +272,33 @@ static void test_planning(void **state)
 	json_decref(r);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request"), 0);
 
+	/* Issue 10 item 5: a type the engine does not owe the worker is refused,
+	 * with what it does owe and the à-la-demande path; nothing is written. An
+	 * EMA for Hugo, in SI; a renewal of a VIP he never had. */
+	r = expect(422, emp_a, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a, "type",
+	                     "ema_initial"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "code")),
+	                    "request_not_allowed");
+	const char *why = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+	assert_non_null(strstr(why, "ne prévoit pas de « Examen médical d'aptitude à l'embauche"));
+	assert_non_null(strstr(why, "il lui doit « Visite d'information et de prévention initiale »"));
+	assert_non_null(strstr(why, "« Visite à la demande » (R4624-34)"));
+	json_decref(r);
+	r = expect(422, emp_a, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a, "type",
+	                     "vip_periodique"));
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"),
+	                       "message")), "Renouvellement de la visite d'information"));
+	json_decref(r);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request"), 0);
+	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit WHERE action ="
+	                          " 'tracking.visit_request.create'"), 0);
+
 	json_int_t r1 = request(emp_a, json_pack("{s:I, s:I, s:s}", "worker_id", w1, "company_id", a,
 	                                         "type", "ema_initial"));
 	json_int_t r2 = request(emp_a, json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a,
-	                                         "type", "vip_periodique"));
+	                                         "type", "vip_initiale"));
 	json_int_t r3 = request(med, json_pack("{s:I, s:I, s:s, s:s}", "worker_id", w2, "company_id",
 	                                       a, "type", "orientation_medecin", "due_before",
 	                                       "2025-03-19"));
@@ -279,7 +325,7 @@ static void test_planning(void **state)
 	json_decref(r);
 	json_decref(expect(409, emp_a, "POST", "/api/v1/svc/tracking/visit-requests",
 	                   json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a, "type",
-	                             "vip_periodique")));
+	                             "vip_initiale")));
 	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request"
 	                          " WHERE requested_on = '2025-03-12'"), 4);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_visit_request WHERE id = %lld"
@@ -289,7 +335,7 @@ static void test_planning(void **state)
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_audit"
 	                          " WHERE action = 'tracking.visit_request.create'"), 4);
 
-	/* visits-to-plan: EMA (100), orientation (90), à la demande (50), VIP (30). */
+	/* visits-to-plan: EMA (100), orientation (90), initial VIP (70), à la demande (50). */
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/companies/%lld/visits-to-plan?limit=2",
 	         (long long)a);
 	r = get(emp_a, "%s", path);
@@ -303,8 +349,8 @@ static void test_planning(void **state)
 	json_t *page2 = get(emp_a, "%s&cursor=%s", path, cursor);
 	json_decref(r);
 	assert_int_equal(json_array_size(json_object_get(page2, "items")), 2);
-	assert_int_equal(id_of(json_array_get(json_object_get(page2, "items"), 0)), r4);
-	assert_int_equal(id_of(json_array_get(json_object_get(page2, "items"), 1)), r2);
+	assert_int_equal(id_of(json_array_get(json_object_get(page2, "items"), 0)), r2);
+	assert_int_equal(id_of(json_array_get(json_object_get(page2, "items"), 1)), r4);
 	json_decref(page2);
 	json_decref(expect(403, emp_b, "GET", path, NULL));
 
@@ -359,7 +405,7 @@ static void test_planning(void **state)
 	/* Hugo Moreau has no account: only his employer is convoked for him. */
 	assert_int_equal(wait_mails("ines@garnier.test", "convocation", "Hugo Moreau", 1), 1);
 	assert_int_equal(count_mails("ines@garnier.test", "convocation",
-	                             "Renouvellement de la visite d'information"), 1);
+	                             "Visite d'information et de prévention initiale"), 1);
 	/* Reminders 7 and 1 days before (13:00 UTC is 14:00 in Lyon); the VIP of
 	 * 2025-03-17 keeps only its 1-day reminder (7 days before is past). */
 	assert_int_equal(db_count("SELECT COUNT(*) FROM core_job WHERE kind = 'tracking.reminder'"
@@ -449,6 +495,15 @@ static void test_planning(void **state)
 	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_notice WHERE days_before > 0"), 0);
 	assert_int_equal(count_mails("lea.roux@mail.test", "rappel", NULL), 0);
 	assert_int_equal(count_mails("ines@garnier.test", "rappel", NULL), 0);
+
+	/* The médecin du travail may see a worker sooner than the engine's
+	 * calendar: his request of a visit not owed passes (L4624-1). */
+	free(med);
+	med = login("medecin@svc.test", STAFF_PASSWORD);
+	r = expect(201, med, "POST", "/api/v1/svc/tracking/visit-requests",
+	           json_pack("{s:I, s:I, s:s}", "worker_id", w2, "company_id", a, "type",
+	                     "suivi_adapte"));
+	json_decref(r);
 
 	free(emp_a);
 	free(emp_b);

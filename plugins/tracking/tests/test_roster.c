@@ -157,7 +157,7 @@ static void test_convocation_role(void **state)
 	json_int_t w = worker(admin, company, "P-1", "Petit", "Louise");
 	json_t *r = expect(201, admin, "POST", "/api/v1/svc/tracking/visit-requests",
 	                   json_pack("{s:I, s:I, s:s}", "worker_id", w, "company_id", company, "type",
-	                             "vip_periodique"));
+	                             "vip_initiale"));
 	json_int_t request = id_of(r);
 	json_decref(r);
 

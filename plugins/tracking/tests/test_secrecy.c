@@ -191,12 +191,14 @@ static void test_opposition(void **state)
 
 	/* The employer's VIP, held today by the infirmier: notes, ordonnance. */
 	T.r1 = request(emp, json_pack("{s:I, s:I, s:s}", "worker_id", T.w1, "company_id", T.company,
-	                              "type", "vip_periodique"));
+	                              "type", "vip_initiale"));
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book",
 	         (long long)T.r1);
 	json_decref(expect(200, staff, "POST", path, json_pack("{s:I}", "slot_id", slot_1400)));
 	/* A second visit at 14:30, whose notes the opposition will refuse below. */
-	json_int_t r1b = request(emp, json_pack("{s:I, s:I, s:s}", "worker_id", T.w1, "company_id",
+	/* (asked by the médecin, who may see a worker sooner than the engine's
+	 * calendar: issue 10 item 5) */
+	json_int_t r1b = request(med, json_pack("{s:I, s:I, s:s}", "worker_id", T.w1, "company_id",
 	                                        T.company, "type", "suivi_adapte"));
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book", (long long)r1b);
 	json_decref(expect(200, staff, "POST", path, json_pack("{s:I}", "slot_id", slot_1430)));

@@ -103,7 +103,7 @@ static void test_sms_reminders(void **state)
 	json_decref(r);
 	r = expect(201, emp, "POST", "/api/v1/svc/tracking/visit-requests",
 	           json_pack("{s:I, s:I, s:s, s:s}", "worker_id", w, "company_id", a, "type",
-	                     "vip_periodique", "reason", SECRET "motif"));
+	                     "vip_initiale", "reason", SECRET "motif"));
 	json_int_t req = id_of(r);
 	json_decref(r);
 	snprintf(path, sizeof(path), "/api/v1/svc/tracking/visit-requests/%lld/book", (long long)req);
