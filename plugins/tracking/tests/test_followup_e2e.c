@@ -43,6 +43,45 @@ static int setup_http(void **state)
 	return test_server_start_deploy(&S, &D);
 }
 
+/* The employer's and the worker's views of the visit @p req at each step
+ * (issue 10 acceptance): the company's list (GET /tracking/companies/{id}/
+ * visits, as the member space shows it) and the worker's (GET /tracking/
+ * workers/{id}/visits, his space): the same status and slot; the documents
+ * each may open, the ordonnance never in the employer's. */
+static void both_views(const char *emp, const char *worker_auth, json_int_t company,
+                       json_int_t worker, json_int_t req, const char *status,
+                       const char *starts_at, const char *emp_docs, const char *worker_docs)
+{
+	json_t *lists[2] = {get(emp, "/api/v1/svc/tracking/companies/%lld/visits", (long long)company),
+	                    get(worker_auth, "/api/v1/svc/tracking/workers/%lld/visits",
+	                        (long long)worker)};
+	const char *docs[2] = {emp_docs, worker_docs};
+
+	for (int k = 0; k < 2; k++) {
+		json_t *items = json_object_get(lists[k], "items"), *it, *found = NULL;
+		size_t i;
+
+		json_array_foreach(items, i, it)
+			if (id_of(it) == req)
+				found = it;
+		assert_non_null(found);
+		assert_string_equal(json_string_value(json_object_get(found, "status")), status);
+		assert_string_equal(json_string_value(json_object_get(found, "type_label")),
+		                    "Visite d'information et de prévention initiale");
+		const json_t *slot = json_object_get(found, "slot");
+		if (starts_at != NULL)
+			assert_string_equal(json_string_value(json_object_get(slot, "starts_at")),
+			                    starts_at);
+		else
+			assert_true(json_is_null(slot));
+		char *d = json_dumps(json_object_get(found, "documents"), JSON_COMPACT);
+		assert_string_equal(d, docs[k]);
+		free(d);
+	}
+	json_decref(lists[0]);
+	json_decref(lists[1]);
+}
+
 static void test_followup_e2e(void **state)
 {
 	char *staff = login("admin@svc.test", STAFF_PASSWORD), *emp = NULL, path[256], *dump;
@@ -90,6 +129,8 @@ static void test_followup_e2e(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "requested_by")), "employer");
 	assert_string_equal(json_string_value(json_object_get(r, "requested_on")), "2025-03-12");
 	json_decref(r);
+	/* Both see the request, queued, no slot yet. */
+	both_views(emp, lea, a, w, req, "queued", NULL, "[]", "[]");
 
 	/* ---- 4. automatic assignment to the infirmier's slot ---- */
 	r = expect(201, staff, "POST", "/api/v1/svc/tracking/professionals",
@@ -107,6 +148,7 @@ static void test_followup_e2e(void **state)
 	r = get(emp, "/api/v1/svc/tracking/visit-requests/%lld", (long long)req);
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "scheduled");
 	json_decref(r);
+	both_views(emp, lea, a, w, req, "scheduled", "2025-03-24T10:00", "[]", "[]");
 
 	/* ---- 5. the convocation in the outbox, the reminders scheduled ---- */
 	assert_int_equal(wait_mails("ines@garnier.test", "convocation",
@@ -164,6 +206,10 @@ static void test_followup_e2e(void **state)
 	                     "Hypertension à surveiller"));
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "done");
 	json_decref(r);
+	/* Held: the employer may open the attestation, the worker the
+	 * attestation and his ordonnance. */
+	both_views(emp, lea, a, w, req, "done", "2025-03-24T10:00", "[\"attestation\"]",
+	           "[\"attestation\",\"ordonnance\"]");
 
 	/* ---- 8. the attestation for the employer, without medical content ---- */
 	r = get(emp, "/api/v1/svc/tracking/visits/%lld/documents/attestation", (long long)req);
