@@ -657,6 +657,32 @@ static void test_http_leaves(void **state)
 	         &status);
 	assert_int_equal(status, 403);
 	json_decref(r);
+	/* A worker who left before the leave: refused, the exit date in words. */
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers", (long long)a);
+	r = call(staff, "POST", path,
+	         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", "G-002",
+	                   "last_name", "Garnier", "first_name", "Paul", "birth_date", "1981-02-03",
+	                   "job_title", "Électricien", "contract_type", "cdi", "start_date",
+	                   "2016-09-01"),
+	         &status);
+	assert_int_equal(status, 201);
+	json_int_t gone = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers/%lld/exit",
+	         (long long)a, (long long)gone);
+	r = call(staff, "POST", path, json_pack("{s:s}", "end_date", "2024-12-31"), &status);
+	assert_int_equal(status, 200);
+	json_decref(r);
+	r = call(emp_a, "POST", "/api/v1/svc/tracking/leaves",
+	         json_pack("{s:I, s:I, s:s, s:s}", "worker_id", gone, "company_id", a, "cause",
+	                   "maladie", "start", "2025-01-06"),
+	         &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	                        json_object_get(r, "error"), "fields"), 0), "message")),
+	                    "Le salarié a quitté l'entreprise le 31 décembre 2024, avant le début "
+	                    "de l'arrêt.");
+	json_decref(r);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_leave"), 0);
 
 	/* 2. TC19 declared by the employer with its expected end: a provisional reprise. */
