@@ -159,6 +159,7 @@ static int worker_next_visits_route(socle_req *req, void *ud)
 	socle_date_today(today);
 	json_object_set_new(out, "worker_id", json_integer(worker_id));
 	json_object_set_new(out, "on_date", json_string(today));
+	tracking_next_visits_for(req, out);
 	return socle_reply_json(req, 200, out);
 }
 

@@ -265,9 +265,12 @@ static int declare_txn(socle_db *wdb, void *ud, socle_err *err)
 	}
 	const char *left = json_string_value(json_object_get(w, "end_date"));
 	if (left && strcmp(left, json_string_value(json_object_get(b, "start"))) < 0) {
+		char day[SOCLE_DATE_FR_SIZE];
+
+		/* Dates for people in words, as the rules' explanations write them. */
 		socle_field_error(&lw->errors, "start",
 		                  "Le salarié a quitté l'entreprise le %s, avant le début de l'arrêt.",
-		                  left);
+		                  socle_date_fr(left, day) ? day : left);
 		json_decref(w);
 		return SOCLE_E_INVAL;
 	}

@@ -181,6 +181,10 @@ struct tracking_visit_view {
 int tracking_visit_check(const struct tracking_visit_view *v, size_t n, socle_err *err);
 /* The rule point's check: next_visits' answer as JSON. */
 int tracking_next_visits_contract(const json_t *r, socle_err *err);
+/* next_visits' answer as @p req's caller may read it: the articles whose
+ * number is still to be verified (`to_verify`) are for the service's staff
+ * only; employers and workers read the articles without that flag. */
+void tracking_next_visits_for(socle_req *req, json_t *answer);
 /* Each checked visit of next_visits' answer, in order; non-zero stops. */
 typedef int (*tracking_visit_fn)(const struct tracking_visit_view *v, void *ud);
 /* Read next_visits' answer at @p idx of @p L (a socle_rule_read_fn's work):

@@ -485,6 +485,18 @@ static void check_coherence(const json_t *w, const json_t *history, const char *
 	}
 }
 
+void tracking_next_visits_for(socle_req *req, json_t *answer)
+{
+	int role = socle_principal_role(socle_req_principal(req));
+	size_t i;
+	json_t *v;
+
+	if ((SOCLE_ROLE_BIT(role) & SOCLE_ROLES_STAFF) != 0)
+		return;
+	json_array_foreach(json_object_get(answer, "visits"), i, v)
+		json_object_del(v, "to_verify");
+}
+
 /* The fields of the worker that follow_up_category reads. */
 static json_t *category_view(const json_t *w)
 {
@@ -560,7 +572,14 @@ static int simulate(socle_req *req, void *ud)
 	}
 	if (json_object_get(worker, "category") == NULL) {
 		json_t *cat_out = NULL;
-		args = json_pack("[o, s]", category_view(worker), on_date);
+		/* The category at the date that matters: for a planned hire, the day of
+		 * assignment (a worker 17 when asked and 18 then is followed as an
+		 * adult, as next_visits gives him the visit of an adult); otherwise
+		 * the date asked about. */
+		const char *start = sget(worker, "start_date");
+		const char *cat_on = start && strcmp(start, on_date) > 0 ? start : on_date;
+
+		args = json_pack("[o, s]", category_view(worker), cat_on);
 		int rc = args ? socle_rule_call(svc, "follow_up_category", args, &cat_out, &err)
 		              : SOCLE_E_NOMEM;
 
@@ -571,8 +590,9 @@ static int simulate(socle_req *req, void *ud)
 			return socle_reply_err(req, &err);
 		}
 		json_object_set(worker, "category", json_object_get(cat_out, "category"));
-		category = json_pack("{s:O, s:s, s:O, s:O}", "code", json_object_get(cat_out, "category"),
-		                     "source", "follow_up_category", "reasons",
+		category = json_pack("{s:O, s:s, s:s, s:O, s:O}", "code",
+		                     json_object_get(cat_out, "category"), "source",
+		                     "follow_up_category", "on_date", cat_on, "reasons",
 		                     json_object_get(cat_out, "reasons"), "basis",
 		                     json_object_get(cat_out, "basis"));
 		json_decref(cat_out);
@@ -589,6 +609,7 @@ static int simulate(socle_req *req, void *ud)
 	}
 	json_object_set_new(out, "on_date", json_string(on_date));
 	json_object_set_new(out, "category", category);
+	tracking_next_visits_for(req, out);
 	if (json_is_object(json_object_get(out, "visits")))
 		json_object_set_new(out, "visits", json_array());
 	return socle_reply_json(req, 200, out);

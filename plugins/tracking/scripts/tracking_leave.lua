@@ -57,8 +57,14 @@
 --   Visite à la demande  R4624-34: worker, employer or médecin du travail.
 --   Post-exposition  L4624-2-1, R4624-28-1 to R4624-28-3: workers in SIR or
 --             formerly exposed; the worker may ask himself from 1 month before to
---             6 months after the end of exposure (TC31: 2025-09-30 gives
---             2025-08-31 … 2026-03-31, i.e. a month's end stays a month's end).
+--             6 months after the end of exposure, in the reading most favourable to
+--             him: the widest of "a month's end stays a month's end" (TC31:
+--             2025-09-30 gives 2025-08-31 … 2026-03-31) and the Code de procédure
+--             civile art. 641 (same day number, or the month's last day when it has
+--             none: 2025-08-30 … 2026-03-30), so 2025-08-30 … 2026-03-31.
+--
+-- Every sentence (explanation, reason) cites its articles and writes its dates
+-- in words ("10 mars 2025"), as next_visits does.
 --
 -- Counting: calendar days, arrêt bounds inclusive (2025-01-06 → 2025-03-09 is
 -- 63 days); "day 31" is start + 30 days. The rules that apply are those in force
@@ -148,6 +154,21 @@ local function int(n)
   return string.format("%d", math.tointeger(n) or n)
 end
 
+local MONTHS = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre" }
+
+-- "2025-06-01" -> "1er juin 2025"
+local function fr(d)
+  local day = D.day(d)
+  return (day == 1 and "1er" or tostring(day)) .. " " .. MONTHS[D.month(d)] .. " "
+      .. D.year(d)
+end
+
+-- The articles of a list as a sentence cites them: "(R4624-31, décret 2022-372)".
+local function cite(list)
+  return "(" .. table.concat(list, ", ") .. ")"
+end
+
 local function copy(list)
   local out = {}
   for i, v in ipairs(list) do out[i] = v end
@@ -189,6 +210,9 @@ local function add_months_eom(d, n)
   end
   return r
 end
+
+local function min_date(a, b) if a < b then return a end return b end
+local function max_date(a, b) if a > b then return a end return b end
 
 local function window_status(on_date, earliest, latest)
   if earliest and on_date < earliest then return "a_venir" end
@@ -259,17 +283,17 @@ local function cause_of(leave)
   return { kind = c.kind, label = c.label, note = c.note, arts = copy(c.arts or {}) }
 end
 
--- "Arrêt pour maladie non professionnelle de 63 jours (du 2025-01-06 au 2025-03-09)"
+-- "Arrêt pour maladie non professionnelle de 63 jours (du 6 janvier 2025 au 9 mars 2025)"
 local function leave_text(c, f)
   local what = c.kind == "maternite" and "Congé de maternité" or ("Arrêt pour " .. c.label)
   if f.days then
-    return string.format("%s de %s jours (du %s au %s%s)", what, int(f.days), f.start, f.last,
-                         f.provisional and ", fin prévue" or "")
+    return string.format("%s de %s jours (du %s au %s%s)", what, int(f.days), fr(f.start),
+                         fr(f.last), f.provisional and ", fin prévue" or "")
   elseif f.so_far then
     return string.format("%s en cours depuis le %s, sans date de fin connue (%s jours à ce jour)",
-                         what, f.start, int(f.so_far))
+                         what, fr(f.start), int(f.so_far))
   end
-  return string.format("%s commençant le %s, sans date de fin connue", what, f.start)
+  return string.format("%s commençant le %s, sans date de fin connue", what, fr(f.start))
 end
 
 -- ---- the three obligations --------------------------------------------------
@@ -300,12 +324,13 @@ local function reprise(c, f, on_date)
       o.required = false
       local when
       if f.days then
-        when = string.format(", moins de %s jours %s : pas d'examen de reprise obligatoire",
-                             int(threshold), r.regime)
+        when = string.format(", moins de %s jours %s : pas d'examen de reprise obligatoire %s",
+                             int(threshold), r.regime, cite(r.arts))
       else
         when = string.format(", moins de %s jours %s : l'examen de reprise deviendra "
-                             .. "obligatoire si l'arrêt dure au moins jusqu'au %s",
-                             int(threshold), r.regime, D.add_days(f.start, threshold - 1))
+                             .. "obligatoire si l'arrêt dure au moins jusqu'au %s %s",
+                             int(threshold), r.regime, fr(D.add_days(f.start, threshold - 1)),
+                             cite(r.arts))
       end
       o.basis = concat_lists(r.arts, c.arts, { "R4624-34" })
       o.explanation = leave_text(c, f) .. (c.note and (" ; " .. c.note) or "") .. when
@@ -323,13 +348,14 @@ local function reprise(c, f, on_date)
     if f.provisional then o.provisional = true end
     text = text .. string.format(" par le médecin du travail, le jour de la reprise (%s%s) et "
                                  .. "au plus tard le %s (%s jours après) ; l'employeur saisit le "
-                                 .. "service dès qu'il connaît la date de fin de l'arrêt.",
-                                 f.back, f.provisional and ", prévue" or "", o.latest,
-                                 int(r.delay_days))
+                                 .. "service dès qu'il connaît la date de fin de l'arrêt %s.",
+                                 fr(f.back), f.provisional and ", prévue" or "", fr(o.latest),
+                                 int(r.delay_days), cite(o.basis))
   else
     text = text .. string.format(" par le médecin du travail, le jour de la reprise et au plus "
                                  .. "tard %s jours après ; l'employeur saisit le service dès qu'il "
-                                 .. "connaît la date de fin de l'arrêt.", int(r.delay_days))
+                                 .. "connaît la date de fin de l'arrêt %s.", int(r.delay_days),
+                                 cite(o.basis))
   end
   o.explanation = text
   return o
@@ -359,7 +385,7 @@ local function pre_reprise(c, f, on_date)
   if c.kind == "maternite" then
     o.available = false
     o.explanation = "La visite de pré-reprise concerne les arrêts pour maladie ou accident ; "
-                 .. "elle ne s'applique pas au congé de maternité."
+                 .. "elle ne s'applique pas au congé de maternité " .. cite(p.arts) .. "."
     return o
   end
   local opens = opens_on(f.start, p)
@@ -373,15 +399,15 @@ local function pre_reprise(c, f, on_date)
     o.explanation = string.format(
       "%s, donc de %s (seuil applicable %s) : une visite de pré-reprise par le médecin du "
       .. "travail est possible pendant l'arrêt, à partir du %s%s, à l'initiative %s ; "
-      .. "l'employeur ne peut pas la demander, il informe le salarié de cette possibilité.",
-      leave_text(c, f), p.threshold, p.regime, opens,
-      f.last and (" et jusqu'au " .. f.last) or "", who)
+      .. "l'employeur ne peut pas la demander, il informe le salarié de cette possibilité %s.",
+      leave_text(c, f), p.threshold, p.regime, fr(opens),
+      f.last and (" et jusqu'au " .. fr(f.last)) or "", who, cite(p.arts))
   else
     o.available = false
     o.explanation = string.format(
       "%s : la visite de pré-reprise n'est possible que pendant un arrêt de %s (seuil applicable "
-      .. "%s), soit à partir du %s si l'arrêt dure jusque-là.", leave_text(c, f), p.threshold,
-      p.regime, opens)
+      .. "%s), soit à partir du %s si l'arrêt dure jusque-là %s.", leave_text(c, f), p.threshold,
+      p.regime, fr(opens), cite(p.arts))
   end
   return o
 end
@@ -394,7 +420,8 @@ local function liaison(c, f, on_date)
     o.initiative = { "employer", "worker" }
     o.basis = { "L1226-1-3", "décret 2022-373" }
     o.explanation = "Le rendez-vous de liaison n'existe que pour les arrêts commençant après le "
-                 .. "31 mars 2022 ; cet arrêt a commencé le " .. f.start .. "."
+                 .. "31 mars 2022 ; cet arrêt a commencé le " .. fr(f.start) .. " "
+                 .. cite(o.basis) .. "."
     return o
   end
   o.initiative = copy(l.initiative)
@@ -402,7 +429,7 @@ local function liaison(c, f, on_date)
   if c.kind == "maternite" then
     o.available = false
     o.explanation = "Le rendez-vous de liaison concerne les arrêts pour maladie ou accident ; il "
-                 .. "ne s'applique pas au congé de maternité."
+                 .. "ne s'applique pas au congé de maternité " .. cite(l.arts) .. "."
     return o
   end
   local opens = opens_on(f.start, l)
@@ -417,13 +444,15 @@ local function liaison(c, f, on_date)
       .. "associant le service de prévention et de santé au travail, peut être organisé à partir "
       .. "du %s%s, à l'initiative de l'un ou de l'autre ; ce n'est pas un examen médical, "
       .. "l'employeur informe le salarié qu'il peut le demander et le salarié peut le refuser "
-      .. "sans conséquence.",
-      leave_text(c, f), int(l.days), opens, f.last and (" et jusqu'au " .. f.last) or "")
+      .. "sans conséquence %s.",
+      leave_text(c, f), int(l.days), fr(opens), f.last and (" et jusqu'au " .. fr(f.last)) or "",
+      cite(l.arts))
   else
     o.available = false
     o.explanation = string.format(
       "%s : le rendez-vous de liaison n'est possible que pendant un arrêt de plus de %s jours, "
-      .. "soit à partir du %s si l'arrêt dure jusque-là.", leave_text(c, f), int(l.days), opens)
+      .. "soit à partir du %s si l'arrêt dure jusque-là %s.", leave_text(c, f), int(l.days),
+      fr(opens), cite(l.arts))
   end
   return o
 end
@@ -470,8 +499,9 @@ function REQUEST.embauche(req)
   local basis = { "R4624-10", "R4624-24" }
   if req.requested_by == "employer" then
     return answer(true, "L'employeur organise la visite d'embauche : visite d'information et de "
-                     .. "prévention dans les 3 mois de la prise de poste, ou examen médical "
-                     .. "d'aptitude avant l'affectation pour un poste à risque.", basis)
+                     .. "prévention dans les 3 mois de la prise de poste (R4624-10), ou examen "
+                     .. "médical d'aptitude avant l'affectation pour un poste à risque (R4624-24).",
+                  basis)
   end
   return answer(false, "La visite d'embauche est demandée par l'employeur, qui en a "
                     .. "l'obligation ; le salarié ou le médecin du travail peuvent demander une "
@@ -483,7 +513,7 @@ function REQUEST.reprise(req, date)
   if by ~= "employer" and by ~= "worker" then
     return answer(false, "L'examen de reprise est demandé par l'employeur, qui saisit le service "
                       .. "dès qu'il connaît la date de fin de l'arrêt, ou par le salarié en "
-                      .. "avertissant l'employeur.", { "R4624-31" })
+                      .. "avertissant l'employeur (R4624-31).", { "R4624-31" })
   end
   -- The window the visit must fall in: from the day of return, at the latest
   -- 8 days after (R4624-31). The host books no slot outside it.
@@ -500,10 +530,10 @@ function REQUEST.reprise(req, date)
   if by == "employer" then
     a = answer(true, "L'employeur saisit le service de prévention et de santé au travail, qui "
                   .. "organise l'examen de reprise le jour de la reprise et au plus tard dans "
-                  .. "les 8 jours.", { "R4624-31" })
+                  .. "les 8 jours (R4624-31).", { "R4624-31" })
   else
     a = answer(true, "Le salarié peut solliciter lui-même l'examen de reprise auprès du service, "
-                  .. "en avertissant préalablement l'employeur.", { "R4624-31" })
+                  .. "en avertissant préalablement l'employeur (R4624-31).", { "R4624-31" })
   end
   a.window = window
   return a
@@ -514,13 +544,14 @@ function REQUEST.a_la_demande(req)
   if by == "worker" then
     return answer(true, "Le salarié peut demander à tout moment un examen par le médecin du "
                      .. "travail, notamment s'il anticipe un risque d'inaptitude ; cette demande "
-                     .. "ne peut motiver aucune sanction.", { "R4624-34", "L4624-1" })
+                     .. "ne peut motiver aucune sanction (R4624-34, L4624-1).",
+                  { "R4624-34", "L4624-1" })
   elseif by == "employer" then
     return answer(true, "L'employeur peut demander à tout moment un examen du salarié par le "
-                     .. "médecin du travail.", basis)
+                     .. "médecin du travail (R4624-34).", basis)
   elseif by == "medecin" then
     return answer(true, "Le médecin du travail peut organiser une visite pour tout salarié le "
-                     .. "nécessitant.", basis)
+                     .. "nécessitant (R4624-34).", basis)
   end
   return answer(false, "Une visite à la demande est demandée par le salarié, l'employeur ou le "
                     .. "médecin du travail ; le médecin traitant et le médecin-conseil peuvent "
@@ -539,12 +570,13 @@ function REQUEST.pre_reprise(req, date)
     return answer(false, "L'employeur ne peut pas demander une visite de pré-reprise ; il peut "
                       .. "seulement en informer le salarié, qui peut la demander lui-même, comme "
                       .. "son médecin traitant, le médecin-conseil de l'assurance maladie ou le "
-                      .. "médecin du travail.", basis)
+                      .. "médecin du travail " .. cite(basis) .. ".", basis)
   end
   local as = by == "medecin" and "medecin_du_travail" or by
   if not find(rules.initiative, as) then
     return answer(false, "La visite de pré-reprise est à l'initiative "
-                      .. initiative_text(rules.initiative) .. " " .. rules.regime .. ".", basis)
+                      .. initiative_text(rules.initiative) .. " " .. rules.regime .. " "
+                      .. cite(basis) .. ".", basis)
   end
   if req.leave ~= nil then
     local o = obligation_of(req.leave, date, "pre_reprise")
@@ -553,22 +585,22 @@ function REQUEST.pre_reprise(req, date)
     end
     if date < o.earliest then
       return answer(false, string.format("La visite de pré-reprise pourra être demandée à partir "
-                                         .. "du %s. %s", o.earliest, o.explanation), o.basis)
+                                         .. "du %s. %s", fr(o.earliest), o.explanation), o.basis)
     end
     if o.latest and date > o.latest then
       return answer(false, string.format("L'arrêt se termine le %s : la visite de pré-reprise a "
                                          .. "lieu pendant l'arrêt ; au retour, c'est l'examen de "
-                                         .. "reprise qui s'applique (R4624-31).", o.latest),
+                                         .. "reprise qui s'applique (R4624-31).", fr(o.latest)),
                     concat_lists(o.basis, { "R4624-31" }))
     end
     return answer(true, string.format("Demande faite %s : la visite de pré-reprise est "
                                       .. "possible pendant l'arrêt depuis le %s ; elle est faite "
-                                      .. "par le médecin du travail.", REQUESTED_BY[as],
-                                      o.earliest), o.basis)
+                                      .. "par le médecin du travail %s.", REQUESTED_BY[as],
+                                      fr(o.earliest), cite(o.basis)), o.basis)
   end
   return answer(true, string.format("La visite de pré-reprise peut être demandée %s pendant un "
-                                    .. "arrêt de %s.", REQUESTED_BY[as], rules.threshold),
-                basis)
+                                    .. "arrêt de %s %s.", REQUESTED_BY[as], rules.threshold,
+                                    cite(basis)), basis)
 end
 
 function REQUEST.post_exposition(req, date)
@@ -580,41 +612,48 @@ function REQUEST.post_exposition(req, date)
   if req.sir_or_exposed == false then
     return answer(false, "Le salarié n'a pas relevé du suivi individuel renforcé et n'a pas été "
                       .. "exposé aux risques de l'article R4624-23 I : pas de visite "
-                      .. "post-exposition.", { "L4624-2-1", "R4624-28-1" })
+                      .. "post-exposition (L4624-2-1, R4624-28-1).", { "L4624-2-1", "R4624-28-1" })
   end
   if by == "employer" then
     return answer(true, "L'employeur informe le service et le salarié de la cessation de "
                      .. "l'exposition ou du départ ; le service organise la visite "
-                     .. "post-exposition dans les meilleurs délais.", { "L4624-2-1", "R4624-28-2" })
+                     .. "post-exposition dans les meilleurs délais (L4624-2-1, R4624-28-2).",
+                  { "L4624-2-1", "R4624-28-2" })
   elseif by == "medecin" then
     return answer(true, "Le médecin du travail organise la visite post-exposition et établit un "
-                     .. "état des lieux des expositions.", { "L4624-2-1", "R4624-28-1" })
+                     .. "état des lieux des expositions (L4624-2-1, R4624-28-1).",
+                  { "L4624-2-1", "R4624-28-1" })
   elseif by ~= "worker" then
     return answer(false, "La visite post-exposition est organisée sur information de "
                       .. "l'employeur ou à la demande du salarié ; le médecin traitant et le "
-                      .. "médecin-conseil ne peuvent pas la demander.",
+                      .. "médecin-conseil ne peuvent pas la demander (L4624-2-1, R4624-28-2).",
                   { "L4624-2-1", "R4624-28-2" })
   end
   local ends = req.exposure_end
   if ends == nil then
     return answer(false, "Le salarié peut demander la visite post-exposition dans un délai "
                       .. "calculé à partir de la fin de l'exposition : cette date est "
-                      .. "nécessaire.", { "R4624-28-2" })
+                      .. "nécessaire (R4624-28-2).", { "R4624-28-2" })
   end
-  local from = add_months_eom(ends, -r.exposure_before_months)
-  local to = add_months_eom(ends, r.exposure_after_months)
+  -- The widest of the two readings of "one month" (see the top of the file).
+  local from = min_date(add_months_eom(ends, -r.exposure_before_months),
+                        D.add_months(ends, -r.exposure_before_months))
+  local to = max_date(add_months_eom(ends, r.exposure_after_months),
+                      D.add_months(ends, r.exposure_after_months))
   if date < from or date > to then
     return answer(false, string.format("Le salarié peut demander lui-même la visite "
                                        .. "post-exposition du %s au %s (un mois avant à six mois "
                                        .. "après la fin de l'exposition le %s) ; la demande du %s "
                                        .. "est hors de ce délai. L'employeur ou le médecin du "
-                                       .. "travail peuvent encore l'organiser.",
-                                       from, to, ends, date), { "L4624-2-1", "R4624-28-2" })
+                                       .. "travail peuvent encore l'organiser (L4624-2-1, "
+                                       .. "R4624-28-2).", fr(from), fr(to), fr(ends), fr(date)),
+                  { "L4624-2-1", "R4624-28-2" })
   end
   return answer(true, string.format("Le salarié peut demander lui-même la visite post-exposition "
                                     .. "du %s au %s (un mois avant à six mois après la fin de "
-                                    .. "l'exposition le %s) : la demande du %s est dans ce délai.",
-                                    from, to, ends, date), { "L4624-2-1", "R4624-28-2" })
+                                    .. "l'exposition le %s) : la demande du %s est dans ce délai "
+                                    .. "(L4624-2-1, R4624-28-2).", fr(from), fr(to), fr(ends),
+                                    fr(date)), { "L4624-2-1", "R4624-28-2" })
 end
 
 socle.rule("visit_request_allowed", function(request)

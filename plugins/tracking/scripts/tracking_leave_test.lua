@@ -31,12 +31,12 @@ socle.test {
         who = "medecin",
         initiative = { "employer", "worker" },
         basis = { "R4624-31", "décret 2022-372" },
-        explanation = "Arrêt pour maladie non professionnelle de 63 jours (du 2025-01-06 au "
-          .. "2025-03-09), au moins 60 jours pour un arrêt commençant après le 31 "
-          .. "mars 2022 : examen de reprise obligatoire par le médecin du travail, "
-          .. "le jour de la reprise (2025-03-10) et au plus tard le 2025-03-18 (8 "
-          .. "jours après) ; l'employeur saisit le service dès qu'il connaît la date "
-          .. "de fin de l'arrêt.",
+        explanation = "Arrêt pour maladie non professionnelle de 63 jours (du 6 janvier 2025 "
+          .. "au 9 mars 2025), au moins 60 jours pour un arrêt commençant après le 31 mars "
+          .. "2022 : examen de reprise obligatoire par le médecin du travail, le jour de la "
+          .. "reprise (10 mars 2025) et au plus tard le 18 mars 2025 (8 jours après) ; "
+          .. "l'employeur saisit le service dès qu'il connaît la date de fin de l'arrêt "
+          .. "(R4624-31, décret 2022-372).",
       },
       {
         type = "pre_reprise",
@@ -47,14 +47,14 @@ socle.test {
         who = "medecin",
         initiative = { "worker", "medecin_traitant", "medecin_conseil", "medecin_du_travail" },
         basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
-        explanation = "Arrêt pour maladie non professionnelle de 63 jours (du 2025-01-06 au "
-          .. "2025-03-09), donc de plus de 30 jours (seuil applicable pour un arrêt "
-          .. "commençant après le 31 mars 2022) : une visite de pré-reprise par le "
-          .. "médecin du travail est possible pendant l'arrêt, à partir du "
-          .. "2025-02-05 et jusqu'au 2025-03-09, à l'initiative du salarié, du "
-          .. "médecin traitant, du médecin-conseil de l'assurance maladie ou du "
-          .. "médecin du travail ; l'employeur ne peut pas la demander, il informe "
-          .. "le salarié de cette possibilité.",
+        explanation = "Arrêt pour maladie non professionnelle de 63 jours (du 6 janvier 2025 "
+          .. "au 9 mars 2025), donc de plus de 30 jours (seuil applicable pour un arrêt "
+          .. "commençant après le 31 mars 2022) : une visite de pré-reprise par le médecin du "
+          .. "travail est possible pendant l'arrêt, à partir du 5 février 2025 et jusqu'au 9 "
+          .. "mars 2025, à l'initiative du salarié, du médecin traitant, du médecin-conseil "
+          .. "de l'assurance maladie ou du médecin du travail ; l'employeur ne peut pas la "
+          .. "demander, il informe le salarié de cette possibilité (L4624-2-4, R4624-29, "
+          .. "R4624-30, décret 2022-372).",
       },
       {
         type = "rendez_vous_liaison",
@@ -65,13 +65,13 @@ socle.test {
         who = "employer",
         initiative = { "employer", "worker" },
         basis = { "L1226-1-3", "D1226-8-1", "décret 2022-373" },
-        explanation = "Arrêt pour maladie non professionnelle de 63 jours (du 2025-01-06 au "
-          .. "2025-03-09), donc de plus de 30 jours : un rendez-vous de liaison "
-          .. "entre l'employeur et le salarié, associant le service de prévention et "
-          .. "de santé au travail, peut être organisé à partir du 2025-02-05 et "
-          .. "jusqu'au 2025-03-09, à l'initiative de l'un ou de l'autre ; ce n'est "
-          .. "pas un examen médical, l'employeur informe le salarié qu'il peut le "
-          .. "demander et le salarié peut le refuser sans conséquence.",
+        explanation = "Arrêt pour maladie non professionnelle de 63 jours (du 6 janvier 2025 "
+          .. "au 9 mars 2025), donc de plus de 30 jours : un rendez-vous de liaison entre "
+          .. "l'employeur et le salarié, associant le service de prévention et de santé au "
+          .. "travail, peut être organisé à partir du 5 février 2025 et jusqu'au 9 mars 2025, "
+          .. "à l'initiative de l'un ou de l'autre ; ce n'est pas un examen médical, "
+          .. "l'employeur informe le salarié qu'il peut le demander et le salarié peut le "
+          .. "refuser sans conséquence (L1226-1-3, D1226-8-1, décret 2022-373).",
       },
     },
     duration_days = 63,
@@ -99,10 +99,10 @@ socle.test {
         who = "medecin",
         initiative = { "employer", "worker" },
         basis = { "R4624-31", "décret 2022-372", "R4624-34" },
-        explanation = "Arrêt pour maladie non professionnelle de 59 jours (du 2025-01-06 au "
-          .. "2025-03-05), moins de 60 jours pour un arrêt commençant après le 31 "
-          .. "mars 2022 : pas d'examen de reprise obligatoire ; le salarié, "
-          .. "l'employeur ou le médecin du travail peuvent demander une visite à la "
+        explanation = "Arrêt pour maladie non professionnelle de 59 jours (du 6 janvier 2025 "
+          .. "au 5 mars 2025), moins de 60 jours pour un arrêt commençant après le 31 mars "
+          .. "2022 : pas d'examen de reprise obligatoire (R4624-31, décret 2022-372) ; le "
+          .. "salarié, l'employeur ou le médecin du travail peuvent demander une visite à la "
           .. "demande (R4624-34).",
       },
       {
@@ -114,14 +114,14 @@ socle.test {
         who = "medecin",
         initiative = { "worker", "medecin_traitant", "medecin_conseil", "medecin_du_travail" },
         basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
-        explanation = "Arrêt pour maladie non professionnelle de 59 jours (du 2025-01-06 au "
-          .. "2025-03-05), donc de plus de 30 jours (seuil applicable pour un arrêt "
-          .. "commençant après le 31 mars 2022) : une visite de pré-reprise par le "
-          .. "médecin du travail est possible pendant l'arrêt, à partir du "
-          .. "2025-02-05 et jusqu'au 2025-03-05, à l'initiative du salarié, du "
-          .. "médecin traitant, du médecin-conseil de l'assurance maladie ou du "
-          .. "médecin du travail ; l'employeur ne peut pas la demander, il informe "
-          .. "le salarié de cette possibilité.",
+        explanation = "Arrêt pour maladie non professionnelle de 59 jours (du 6 janvier 2025 "
+          .. "au 5 mars 2025), donc de plus de 30 jours (seuil applicable pour un arrêt "
+          .. "commençant après le 31 mars 2022) : une visite de pré-reprise par le médecin du "
+          .. "travail est possible pendant l'arrêt, à partir du 5 février 2025 et jusqu'au 5 "
+          .. "mars 2025, à l'initiative du salarié, du médecin traitant, du médecin-conseil "
+          .. "de l'assurance maladie ou du médecin du travail ; l'employeur ne peut pas la "
+          .. "demander, il informe le salarié de cette possibilité (L4624-2-4, R4624-29, "
+          .. "R4624-30, décret 2022-372).",
       },
       {
         type = "rendez_vous_liaison",
@@ -132,13 +132,13 @@ socle.test {
         who = "employer",
         initiative = { "employer", "worker" },
         basis = { "L1226-1-3", "D1226-8-1", "décret 2022-373" },
-        explanation = "Arrêt pour maladie non professionnelle de 59 jours (du 2025-01-06 au "
-          .. "2025-03-05), donc de plus de 30 jours : un rendez-vous de liaison "
-          .. "entre l'employeur et le salarié, associant le service de prévention et "
-          .. "de santé au travail, peut être organisé à partir du 2025-02-05 et "
-          .. "jusqu'au 2025-03-05, à l'initiative de l'un ou de l'autre ; ce n'est "
-          .. "pas un examen médical, l'employeur informe le salarié qu'il peut le "
-          .. "demander et le salarié peut le refuser sans conséquence.",
+        explanation = "Arrêt pour maladie non professionnelle de 59 jours (du 6 janvier 2025 "
+          .. "au 5 mars 2025), donc de plus de 30 jours : un rendez-vous de liaison entre "
+          .. "l'employeur et le salarié, associant le service de prévention et de santé au "
+          .. "travail, peut être organisé à partir du 5 février 2025 et jusqu'au 5 mars 2025, "
+          .. "à l'initiative de l'un ou de l'autre ; ce n'est pas un examen médical, "
+          .. "l'employeur informe le salarié qu'il peut le demander et le salarié peut le "
+          .. "refuser sans conséquence (L1226-1-3, D1226-8-1, décret 2022-373).",
       },
     },
     duration_days = 59,
@@ -169,12 +169,12 @@ socle.test {
         who = "medecin",
         initiative = { "employer", "worker" },
         basis = { "R4624-31", "décret 2022-372" },
-        explanation = "Arrêt pour accident du travail de 30 jours (du 2025-01-06 au "
-          .. "2025-02-04), au moins 30 jours pour un arrêt commençant après le 31 "
-          .. "mars 2022 : examen de reprise obligatoire par le médecin du travail, "
-          .. "le jour de la reprise (2025-02-05) et au plus tard le 2025-02-13 (8 "
-          .. "jours après) ; l'employeur saisit le service dès qu'il connaît la date "
-          .. "de fin de l'arrêt.",
+        explanation = "Arrêt pour accident du travail de 30 jours (du 6 janvier 2025 au 4 "
+          .. "février 2025), au moins 30 jours pour un arrêt commençant après le 31 mars 2022 "
+          .. ": examen de reprise obligatoire par le médecin du travail, le jour de la "
+          .. "reprise (5 février 2025) et au plus tard le 13 février 2025 (8 jours après) ; "
+          .. "l'employeur saisit le service dès qu'il connaît la date de fin de l'arrêt "
+          .. "(R4624-31, décret 2022-372).",
       },
       {
         type = "pre_reprise",
@@ -182,11 +182,11 @@ socle.test {
         who = "medecin",
         initiative = { "worker", "medecin_traitant", "medecin_conseil", "medecin_du_travail" },
         basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
-        explanation = "Arrêt pour accident du travail de 30 jours (du 2025-01-06 au "
-          .. "2025-02-04) : la visite de pré-reprise n'est possible que pendant un "
-          .. "arrêt de plus de 30 jours (seuil applicable pour un arrêt commençant "
-          .. "après le 31 mars 2022), soit à partir du 2025-02-05 si l'arrêt dure "
-          .. "jusque-là.",
+        explanation = "Arrêt pour accident du travail de 30 jours (du 6 janvier 2025 au 4 "
+          .. "février 2025) : la visite de pré-reprise n'est possible que pendant un arrêt de "
+          .. "plus de 30 jours (seuil applicable pour un arrêt commençant après le 31 mars "
+          .. "2022), soit à partir du 5 février 2025 si l'arrêt dure jusque-là (L4624-2-4, "
+          .. "R4624-29, R4624-30, décret 2022-372).",
       },
       {
         type = "rendez_vous_liaison",
@@ -194,10 +194,10 @@ socle.test {
         who = "employer",
         initiative = { "employer", "worker" },
         basis = { "L1226-1-3", "D1226-8-1", "décret 2022-373" },
-        explanation = "Arrêt pour accident du travail de 30 jours (du 2025-01-06 au "
-          .. "2025-02-04) : le rendez-vous de liaison n'est possible que pendant un "
-          .. "arrêt de plus de 30 jours, soit à partir du 2025-02-05 si l'arrêt dure "
-          .. "jusque-là.",
+        explanation = "Arrêt pour accident du travail de 30 jours (du 6 janvier 2025 au 4 "
+          .. "février 2025) : le rendez-vous de liaison n'est possible que pendant un arrêt "
+          .. "de plus de 30 jours, soit à partir du 5 février 2025 si l'arrêt dure jusque-là "
+          .. "(L1226-1-3, D1226-8-1, décret 2022-373).",
       },
     },
     duration_days = 30,
@@ -228,12 +228,12 @@ socle.test {
         who = "medecin",
         initiative = { "employer", "worker" },
         basis = { "R4624-31", "décret 2022-372" },
-        explanation = "Arrêt pour maladie professionnelle de 3 jours (du 2025-01-06 au "
-          .. "2025-01-08) : examen de reprise obligatoire après une absence pour "
-          .. "maladie professionnelle, quelle qu'en soit la durée, par le médecin du "
-          .. "travail, le jour de la reprise (2025-01-09) et au plus tard le "
-          .. "2025-01-17 (8 jours après) ; l'employeur saisit le service dès qu'il "
-          .. "connaît la date de fin de l'arrêt.",
+        explanation = "Arrêt pour maladie professionnelle de 3 jours (du 6 janvier 2025 au 8 "
+          .. "janvier 2025) : examen de reprise obligatoire après une absence pour maladie "
+          .. "professionnelle, quelle qu'en soit la durée, par le médecin du travail, le jour "
+          .. "de la reprise (9 janvier 2025) et au plus tard le 17 janvier 2025 (8 jours "
+          .. "après) ; l'employeur saisit le service dès qu'il connaît la date de fin de "
+          .. "l'arrêt (R4624-31, décret 2022-372).",
       },
       {
         type = "pre_reprise",
@@ -241,11 +241,11 @@ socle.test {
         who = "medecin",
         initiative = { "worker", "medecin_traitant", "medecin_conseil", "medecin_du_travail" },
         basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
-        explanation = "Arrêt pour maladie professionnelle de 3 jours (du 2025-01-06 au "
-          .. "2025-01-08) : la visite de pré-reprise n'est possible que pendant un "
-          .. "arrêt de plus de 30 jours (seuil applicable pour un arrêt commençant "
-          .. "après le 31 mars 2022), soit à partir du 2025-02-05 si l'arrêt dure "
-          .. "jusque-là.",
+        explanation = "Arrêt pour maladie professionnelle de 3 jours (du 6 janvier 2025 au 8 "
+          .. "janvier 2025) : la visite de pré-reprise n'est possible que pendant un arrêt de "
+          .. "plus de 30 jours (seuil applicable pour un arrêt commençant après le 31 mars "
+          .. "2022), soit à partir du 5 février 2025 si l'arrêt dure jusque-là (L4624-2-4, "
+          .. "R4624-29, R4624-30, décret 2022-372).",
       },
       {
         type = "rendez_vous_liaison",
@@ -253,10 +253,10 @@ socle.test {
         who = "employer",
         initiative = { "employer", "worker" },
         basis = { "L1226-1-3", "D1226-8-1", "décret 2022-373" },
-        explanation = "Arrêt pour maladie professionnelle de 3 jours (du 2025-01-06 au "
-          .. "2025-01-08) : le rendez-vous de liaison n'est possible que pendant un "
-          .. "arrêt de plus de 30 jours, soit à partir du 2025-02-05 si l'arrêt dure "
-          .. "jusque-là.",
+        explanation = "Arrêt pour maladie professionnelle de 3 jours (du 6 janvier 2025 au 8 "
+          .. "janvier 2025) : le rendez-vous de liaison n'est possible que pendant un arrêt "
+          .. "de plus de 30 jours, soit à partir du 5 février 2025 si l'arrêt dure jusque-là "
+          .. "(L1226-1-3, D1226-8-1, décret 2022-373).",
       },
     },
     duration_days = 3,
@@ -288,11 +288,11 @@ socle.test {
         who = "medecin",
         initiative = { "employer", "worker" },
         basis = { "R4624-31", "décret 2022-372" },
-        explanation = "Congé de maternité de 133 jours (du 2025-04-21 au 2025-08-31) : examen "
-          .. "de reprise obligatoire après un congé de maternité, par le médecin du "
-          .. "travail, le jour de la reprise (2025-09-01) et au plus tard le "
-          .. "2025-09-09 (8 jours après) ; l'employeur saisit le service dès qu'il "
-          .. "connaît la date de fin de l'arrêt.",
+        explanation = "Congé de maternité de 133 jours (du 21 avril 2025 au 31 août 2025) : "
+          .. "examen de reprise obligatoire après un congé de maternité, par le médecin du "
+          .. "travail, le jour de la reprise (1er septembre 2025) et au plus tard le 9 "
+          .. "septembre 2025 (8 jours après) ; l'employeur saisit le service dès qu'il "
+          .. "connaît la date de fin de l'arrêt (R4624-31, décret 2022-372).",
       },
       {
         type = "pre_reprise",
@@ -301,7 +301,8 @@ socle.test {
         initiative = { "worker", "medecin_traitant", "medecin_conseil", "medecin_du_travail" },
         basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
         explanation = "La visite de pré-reprise concerne les arrêts pour maladie ou accident "
-          .. "; elle ne s'applique pas au congé de maternité.",
+          .. "; elle ne s'applique pas au congé de maternité (L4624-2-4, R4624-29, R4624-30, "
+          .. "décret 2022-372).",
       },
       {
         type = "rendez_vous_liaison",
@@ -310,7 +311,8 @@ socle.test {
         initiative = { "employer", "worker" },
         basis = { "L1226-1-3", "D1226-8-1", "décret 2022-373" },
         explanation = "Le rendez-vous de liaison concerne les arrêts pour maladie ou accident "
-          .. "; il ne s'applique pas au congé de maternité.",
+          .. "; il ne s'applique pas au congé de maternité (L1226-1-3, D1226-8-1, décret "
+          .. "2022-373).",
       },
     },
     duration_days = 133,
@@ -341,12 +343,12 @@ socle.test {
         who = "medecin",
         initiative = { "employer", "worker" },
         basis = { "R4624-31", "décret 2016-1908" },
-        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 2022-03-31 au "
-          .. "2022-04-29), au moins 30 jours pour un arrêt commencé au plus tard le "
-          .. "31 mars 2022, règle antérieure : examen de reprise obligatoire par le "
-          .. "médecin du travail, le jour de la reprise (2022-04-30) et au plus tard "
-          .. "le 2022-05-08 (8 jours après) ; l'employeur saisit le service dès "
-          .. "qu'il connaît la date de fin de l'arrêt.",
+        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 31 mars 2022 au "
+          .. "29 avril 2022), au moins 30 jours pour un arrêt commencé au plus tard le 31 "
+          .. "mars 2022, règle antérieure : examen de reprise obligatoire par le médecin du "
+          .. "travail, le jour de la reprise (30 avril 2022) et au plus tard le 8 mai 2022 (8 "
+          .. "jours après) ; l'employeur saisit le service dès qu'il connaît la date de fin "
+          .. "de l'arrêt (R4624-31, décret 2016-1908).",
       },
       {
         type = "pre_reprise",
@@ -354,11 +356,11 @@ socle.test {
         who = "medecin",
         initiative = { "worker", "medecin_traitant", "medecin_conseil" },
         basis = { "R4624-29", "décret 2016-1908" },
-        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 2022-03-31 au "
-          .. "2022-04-29) : la visite de pré-reprise n'est possible que pendant un "
-          .. "arrêt de plus de 3 mois (seuil applicable pour un arrêt commencé au "
-          .. "plus tard le 31 mars 2022, règle antérieure), soit à partir du "
-          .. "2022-06-30 si l'arrêt dure jusque-là.",
+        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 31 mars 2022 au "
+          .. "29 avril 2022) : la visite de pré-reprise n'est possible que pendant un arrêt "
+          .. "de plus de 3 mois (seuil applicable pour un arrêt commencé au plus tard le 31 "
+          .. "mars 2022, règle antérieure), soit à partir du 30 juin 2022 si l'arrêt dure "
+          .. "jusque-là (R4624-29, décret 2016-1908).",
       },
       {
         type = "rendez_vous_liaison",
@@ -367,7 +369,8 @@ socle.test {
         initiative = { "employer", "worker" },
         basis = { "L1226-1-3", "décret 2022-373" },
         explanation = "Le rendez-vous de liaison n'existe que pour les arrêts commençant "
-          .. "après le 31 mars 2022 ; cet arrêt a commencé le 2022-03-31.",
+          .. "après le 31 mars 2022 ; cet arrêt a commencé le 31 mars 2022 (L1226-1-3, décret "
+          .. "2022-373).",
       },
     },
     duration_days = 30,
@@ -395,10 +398,10 @@ socle.test {
         who = "medecin",
         initiative = { "employer", "worker" },
         basis = { "R4624-31", "décret 2022-372", "R4624-34" },
-        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 2022-04-01 au "
-          .. "2022-04-30), moins de 60 jours pour un arrêt commençant après le 31 "
-          .. "mars 2022 : pas d'examen de reprise obligatoire ; le salarié, "
-          .. "l'employeur ou le médecin du travail peuvent demander une visite à la "
+        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 1er avril 2022 "
+          .. "au 30 avril 2022), moins de 60 jours pour un arrêt commençant après le 31 mars "
+          .. "2022 : pas d'examen de reprise obligatoire (R4624-31, décret 2022-372) ; le "
+          .. "salarié, l'employeur ou le médecin du travail peuvent demander une visite à la "
           .. "demande (R4624-34).",
       },
       {
@@ -407,11 +410,11 @@ socle.test {
         who = "medecin",
         initiative = { "worker", "medecin_traitant", "medecin_conseil", "medecin_du_travail" },
         basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
-        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 2022-04-01 au "
-          .. "2022-04-30) : la visite de pré-reprise n'est possible que pendant un "
-          .. "arrêt de plus de 30 jours (seuil applicable pour un arrêt commençant "
-          .. "après le 31 mars 2022), soit à partir du 2022-05-01 si l'arrêt dure "
-          .. "jusque-là.",
+        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 1er avril 2022 "
+          .. "au 30 avril 2022) : la visite de pré-reprise n'est possible que pendant un "
+          .. "arrêt de plus de 30 jours (seuil applicable pour un arrêt commençant après le "
+          .. "31 mars 2022), soit à partir du 1er mai 2022 si l'arrêt dure jusque-là "
+          .. "(L4624-2-4, R4624-29, R4624-30, décret 2022-372).",
       },
       {
         type = "rendez_vous_liaison",
@@ -419,10 +422,10 @@ socle.test {
         who = "employer",
         initiative = { "employer", "worker" },
         basis = { "L1226-1-3", "D1226-8-1", "décret 2022-373" },
-        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 2022-04-01 au "
-          .. "2022-04-30) : le rendez-vous de liaison n'est possible que pendant un "
-          .. "arrêt de plus de 30 jours, soit à partir du 2022-05-01 si l'arrêt dure "
-          .. "jusque-là.",
+        explanation = "Arrêt pour maladie non professionnelle de 30 jours (du 1er avril 2022 "
+          .. "au 30 avril 2022) : le rendez-vous de liaison n'est possible que pendant un "
+          .. "arrêt de plus de 30 jours, soit à partir du 1er mai 2022 si l'arrêt dure "
+          .. "jusque-là (L1226-1-3, D1226-8-1, décret 2022-373).",
       },
     },
     duration_days = 30,
@@ -441,12 +444,12 @@ socle.test {
     },
   },
   expect = {
-    basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
     allowed = false,
-    reason = "L'employeur ne peut pas demander une visite de pré-reprise ; il peut "
-      .. "seulement en informer le salarié, qui peut la demander lui-même, comme son "
-      .. "médecin traitant, le médecin-conseil de l'assurance maladie ou le médecin "
-      .. "du travail.",
+    basis = { "L4624-2-4", "R4624-29", "R4624-30", "décret 2022-372" },
+    reason = "L'employeur ne peut pas demander une visite de pré-reprise ; il peut seulement "
+      .. "en informer le salarié, qui peut la demander lui-même, comme son médecin traitant, "
+      .. "le médecin-conseil de l'assurance maladie ou le médecin du travail (L4624-2-4, "
+      .. "R4624-29, R4624-30, décret 2022-372).",
   },
 }
 
@@ -461,11 +464,11 @@ socle.test {
     },
   },
   expect = {
-    basis = { "R4624-34", "L4624-1" },
     allowed = true,
-    reason = "Le salarié peut demander à tout moment un examen par le médecin du "
-      .. "travail, notamment s'il anticipe un risque d'inaptitude ; cette demande ne "
-      .. "peut motiver aucune sanction.",
+    basis = { "R4624-34", "L4624-1" },
+    reason = "Le salarié peut demander à tout moment un examen par le médecin du travail, "
+      .. "notamment s'il anticipe un risque d'inaptitude ; cette demande ne peut motiver "
+      .. "aucune sanction (R4624-34, L4624-1).",
   },
 }
 
@@ -481,11 +484,11 @@ socle.test {
     },
   },
   expect = {
-    basis = { "L4624-2-1", "R4624-28-2" },
     allowed = true,
-    reason = "Le salarié peut demander lui-même la visite post-exposition du 2025-08-31 "
-      .. "au 2026-03-31 (un mois avant à six mois après la fin de l'exposition le "
-      .. "2025-09-30) : la demande du 2025-08-31 est dans ce délai.",
+    basis = { "L4624-2-1", "R4624-28-2" },
+    reason = "Le salarié peut demander lui-même la visite post-exposition du 30 août 2025 au "
+      .. "31 mars 2026 (un mois avant à six mois après la fin de l'exposition le 30 septembre "
+      .. "2025) : la demande du 31 août 2025 est dans ce délai (L4624-2-1, R4624-28-2).",
   },
 }
 
@@ -502,11 +505,11 @@ socle.test {
     },
   },
   expect = {
-    basis = { "L4624-2-1", "R4624-28-1" },
     allowed = false,
-    reason = "Le salarié n'a pas relevé du suivi individuel renforcé et n'a pas été "
-      .. "exposé aux risques de l'article R4624-23 I : pas de visite "
-      .. "post-exposition.",
+    basis = { "L4624-2-1", "R4624-28-1" },
+    reason = "Le salarié n'a pas relevé du suivi individuel renforcé et n'a pas été exposé "
+      .. "aux risques de l'article R4624-23 I : pas de visite post-exposition (L4624-2-1, "
+      .. "R4624-28-1).",
   },
 }
 
@@ -526,12 +529,67 @@ socle.test {
     },
   },
   expect = {
-    basis = { "R4624-31", "décret 2022-372", "R4624-34" },
     allowed = false,
+    basis = { "R4624-31", "décret 2022-372", "R4624-34" },
     reason = "Pas d'examen de reprise obligatoire pour cet arrêt. Arrêt pour maladie non "
-      .. "professionnelle de 59 jours (du 2025-01-06 au 2025-03-05), moins de 60 "
-      .. "jours pour un arrêt commençant après le 31 mars 2022 : pas d'examen de "
-      .. "reprise obligatoire ; le salarié, l'employeur ou le médecin du travail "
-      .. "peuvent demander une visite à la demande (R4624-34).",
+      .. "professionnelle de 59 jours (du 6 janvier 2025 au 5 mars 2025), moins de 60 jours "
+      .. "pour un arrêt commençant après le 31 mars 2022 : pas d'examen de reprise "
+      .. "obligatoire (R4624-31, décret 2022-372) ; le salarié, l'employeur ou le médecin du "
+      .. "travail peuvent demander une visite à la demande (R4624-34).",
+  },
+}
+
+-- ---- issue 10 (2026-12-04): each vector failed on the rules before their fix ----
+
+socle.test {
+  rule = "visit_request_allowed",
+  name = "2026-12-04 L4624-2-1, CPC art. 641 : fin d'exposition le 30 septembre 2025, "
+    .. "demande du salarié le 30 août 2025 (dans le délai)",
+  args = {
+    { type = "post_exposition", requested_by = "worker", date = "2025-08-30",
+      exposure_end = "2025-09-30" },
+  },
+  expect = {
+    allowed = true,
+    basis = { "L4624-2-1", "R4624-28-2" },
+    reason = "Le salarié peut demander lui-même la visite post-exposition du 30 août 2025 au "
+      .. "31 mars 2026 (un mois avant à six mois après la fin de l'exposition le 30 septembre "
+      .. "2025) : la demande du 30 août 2025 est dans ce délai (L4624-2-1, R4624-28-2).",
+  },
+}
+
+socle.test {
+  rule = "visit_request_allowed",
+  name = "2026-12-04 L4624-2-1, CPC art. 641 : fin d'exposition le 29 février 2024, "
+    .. "demande du salarié le 29 janvier 2024 (dans le délai)",
+  args = {
+    { type = "post_exposition", requested_by = "worker", date = "2024-01-29",
+      exposure_end = "2024-02-29" },
+  },
+  expect = {
+    allowed = true,
+    basis = { "L4624-2-1", "R4624-28-2" },
+    reason = "Le salarié peut demander lui-même la visite post-exposition du 29 janvier 2024 "
+      .. "au 31 août 2024 (un mois avant à six mois après la fin de l'exposition le 29 "
+      .. "février 2024) : la demande du 29 janvier 2024 est dans ce délai (L4624-2-1, "
+      .. "R4624-28-2).",
+  },
+}
+
+socle.test {
+  rule = "visit_request_allowed",
+  name = "2026-12-04 L4624-2-1 : fin d'exposition le 31 mars 2025, demande du salarié le "
+    .. "27 février 2025 (hors délai : il s'ouvre le 28 février)",
+  args = {
+    { type = "post_exposition", requested_by = "worker", date = "2025-02-27",
+      exposure_end = "2025-03-31" },
+  },
+  expect = {
+    allowed = false,
+    basis = { "L4624-2-1", "R4624-28-2" },
+    reason = "Le salarié peut demander lui-même la visite post-exposition du 28 février 2025 "
+      .. "au 30 septembre 2025 (un mois avant à six mois après la fin de l'exposition le 31 "
+      .. "mars 2025) ; la demande du 27 février 2025 est hors de ce délai. L'employeur ou le "
+      .. "médecin du travail peuvent encore l'organiser (L4624-2-1, R4624-28-2).",
   },
 }

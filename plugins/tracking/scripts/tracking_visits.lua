@@ -14,8 +14,13 @@
 --     who         = "medecin" | "professionnel_sante",  -- médecin du travail only, or any
 --                                   -- health professional under protocol
 --     basis       = { "R4624-10", ... },   -- articles applied, never empty
---     explanation = "Phrase en français ...",
+--     explanation = "Phrase en français ...",  -- cites its articles in the sentence, dates
+--                                   -- in words ("10 mars 2025"), no internal code; when
+--                                   -- overdue, says since when the visit is late
 --     overdue     = true | false,   -- latest (or before) is earlier than on_date
+--     to_verify   = { "R4426-7" }   -- optional: articles of basis whose number is still to
+--                                   -- be verified (for the service's staff; the routes
+--                                   -- leave it out for employers and workers)
 --     combinable_from = "AAAA-MM-JJ" (mi_carriere only: may be brought forward and combined
 --                                   -- with a médecin visit from this day),
 --   } ... },
@@ -54,7 +59,9 @@
 -- Sources: ../shared/domain/rules-and-figures.md §1.1 (Code du travail); worked cases §2
 -- (TC01–TC33) are the test vectors below and plugins/tracking/tests/test_visits.c.
 -- Date arithmetic is "de date à date" (socle.date: a month's missing day becomes its last
--- day), except the post-exposition window where a month end stays a month end (TC31).
+-- day, as the Code de procédure civile art. 641 counts months), except the post-exposition
+-- window the worker may ask in: the widest of that reading and the one where a month end
+-- stays a month end (TC31), the reading most favourable to the worker.
 -- A rule change on a date is a new dated entry, never an edit of an old one.
 
 local D = socle.date
@@ -75,6 +82,7 @@ local regime = socle.dated {
     minor_regulated = { years = 1, arts = "R4153-40 ; R4624-23 II" },
     vip_exemption = { years = 5, sia_years = 3, arts = "R4624-15" },
     ema_exemption = { years = 2, arts = "R4624-27" },
+    measure = "L4624-3", inaptitude = "L4624-4",
   },
 }
 
@@ -199,6 +207,39 @@ local function age_on(birth_date, on_date)
 end
 
 local function min_date(a, b) if a < b then return a end return b end
+local function max_date(a, b) if a > b then return a end return b end
+
+-- The visit types as people read them (GET /tracking/visit-types), for the notes.
+local LABEL = {
+  vip_initiale = "visite d'information et de prévention initiale",
+  vip_periodique = "renouvellement de la visite d'information et de prévention",
+  suivi_adapte = "visite de suivi individuel adapté",
+  ema_initial = "examen médical d'aptitude à l'embauche",
+  ema_periodique = "renouvellement de l'examen médical d'aptitude",
+  visite_intermediaire = "visite intermédiaire du suivi renforcé",
+  attestation_caces = "examen d'absence de contre-indication (CACES, habilitation électrique)",
+  visite_reprise = "visite de reprise", pre_reprise = "visite de pré-reprise",
+  rendez_vous_liaison = "rendez-vous de liaison", mi_carriere = "visite de mi-carrière",
+  post_exposition = "visite post-exposition", visite_a_la_demande = "visite à la demande",
+  orientation_medecin = "orientation vers le médecin du travail",
+}
+local function label_of(type_) return LABEL[type_] or "visite" end
+
+-- "R4426-7 (à vérifier)": the bare article into @p basis and into @p unsure (the
+-- staff's flag); people read the article without the flag.
+local function arts_checked(str, basis, unsure)
+  for art in str:gmatch("[^;]+") do
+    art = art:match("^%s*(.-)%s*$")
+    local bare = art:match("^(.-)%s*%(à vérifier%)$")
+    arts(bare or art, basis)
+    if bare then unsure[#unsure + 1] = bare end
+  end
+end
+
+-- The articles of @p basis as a sentence cites them: "(R4624-10, L4624-1)".
+local function cite(basis)
+  return "(" .. table.concat(basis, ", ") .. ")"
+end
 
 -- Numbers in sentences: `"..." .. n` formats n with the C library at every
 -- call (780 instructions each under callgrind); integers of up to four
@@ -273,14 +314,26 @@ local function last_of(list, types, ok)
   return best
 end
 
--- Was a restriction or an inaptitude recorded on or after @p date?
-local function restricted_since(history, date)
+-- A measure (L4624-3) or an avis d'inaptitude (L4624-4) issued from @p from to @p to
+-- (inclusive), or nil.
+local function restricted_between(history, from, to)
   for _, h in ipairs(history) do
-    if h.date >= date and (h.restrictions == true or h.avis == "inaptitude") then
+    if h.date >= from and h.date <= to and (h.restrictions == true or h.avis == "inaptitude") then
       return h
     end
   end
   return nil
+end
+
+-- Why the visit of @p ex does not exempt from the hiring visit: the measure or
+-- inaptitude @p r issued within the @p years before the hire on @p start.
+local function exemption_refused(ex, r, years, start, arts_str, what)
+  return "La visite du " .. fr(ex.date) .. " pour un emploi équivalent ne dispense pas "
+      .. what .. " : " .. (r.avis == "inaptitude"
+        and ("un avis d'inaptitude (L4624-4) a été rendu le " .. fr(r.date))
+        or ("une mesure d'aménagement (L4624-3) a été formulée le " .. fr(r.date)))
+      .. ", au cours des " .. years .. " années précédant l'embauche du " .. fr(start)
+      .. " (" .. arts_str .. " 3°)."
 end
 
 -- ---- the rule --------------------------------------------------------------
@@ -310,8 +363,18 @@ socle.rule("next_visits", function(worker, history, on_date)
 
   local function note(s) notes[#notes + 1] = s end
 
+  -- A late visit says so, and since when, in words.
   local function add(v)
     v.overdue = on_date > (v.latest or v.before)
+    if v.overdue then
+      if v.latest then
+        v.explanation = v.explanation .. " Cette visite est en retard depuis le "
+                     .. fr(D.add_days(v.latest, 1)) .. "."
+      else
+        v.explanation = v.explanation .. " Cette visite est en retard : elle devait avoir "
+                     .. "lieu avant la prise de poste du " .. fr(v.before) .. "."
+      end
+    end
     visits[#visits + 1] = v
   end
 
@@ -330,8 +393,8 @@ socle.rule("next_visits", function(worker, history, on_date)
     cur, prev, all = {}, {}, {}
     for _, h in ipairs(history) do
       if h.date > on_date then
-        note("La visite « " .. h.type .. " » du " .. fr(h.date) .. " est postérieure au "
-             .. fr(on_date) .. " : elle n'est pas prise en compte.")
+        note("La visite du " .. fr(h.date) .. " (" .. label_of(h.type) .. ") est postérieure "
+             .. "au " .. fr(on_date) .. " : elle n'est pas prise en compte.")
       else
         all[#all + 1] = h
         if h.previous_employer == true then prev[#prev + 1] = h else cur[#cur + 1] = h end
@@ -401,55 +464,80 @@ socle.rule("next_visits", function(worker, history, on_date)
       local last = last_of(cur, FOLLOW_UP)
       local anchor = last and last.date
       if anchor == nil then
-        -- R4624-15: a VIP of a former employment exempts from the initial one.
+        -- R4624-15: a VIP of a former employment within 5 years (3 for R4624-17
+        -- workers) exempts from the initial one, when the health professional holds
+        -- the last attestation or avis d'aptitude (2°) and no measure nor inaptitude
+        -- was issued during those years before the hire (3°), before the exempting
+        -- visit as well as after it.
         local ex_years = cat == "SIA" and G.vip_exemption.sia_years or G.vip_exemption.years
+        local window = D.add_years(start, -ex_years)
         local ex = last_of(prev, FOLLOW_UP, function(h)
-          return h.equivalent_job == true and h.attestation == true
-             and h.date >= D.add_years(start, -ex_years) and h.date <= start
-             and restricted_since(all, h.date) == nil
+          return h.equivalent_job == true and (h.attestation == true or h.avis == "aptitude")
+             and h.date >= window and h.date <= start
         end)
-        if ex then
+        local r = ex and restricted_between(all, window, start)
+        if r then
+          note(exemption_refused(ex, r, ex_years, start, G.vip_exemption.arts,
+                                 "de la visite d'information et de prévention à l'embauche"))
+        elseif ex then
           anchor = ex.date
           note("Pas de nouvelle visite d'information et de prévention à l'embauche : visite du "
-               .. fr(ex.date) .. " pour un poste équivalent, moins de " .. ex_years
-               .. " ans avant la prise de poste, attestation détenue et aucune mesure ni "
-               .. "inaptitude depuis (" .. G.vip_exemption.arts .. ").")
+               .. fr(ex.date) .. " pour un emploi équivalent, moins de " .. ex_years
+               .. " ans avant la prise de poste, " .. (ex.attestation == true
+                 and "dernière attestation de suivi détenue"
+                 or "dernier avis d'aptitude détenu")
+               .. " par le professionnel de santé, et aucune mesure (" .. G.measure
+               .. ") ni inaptitude (" .. G.inaptitude .. ") au cours des " .. ex_years
+               .. " années précédant l'embauche (" .. G.vip_exemption.arts .. ").")
         end
       end
       if anchor == nil then
         local B = R.before
-        local reasons, basis = {}, {}
+        local reasons, basis, unsure = {}, {}, {}
         if night then reasons[#reasons + 1] = B.night[2]; arts(B.night[1], basis) end
         if minor_at_start then reasons[#reasons + 1] = B.minor[2]; arts(B.minor[1], basis) end
         for _, code in ipairs({ "agents_biologiques_2", "champs_electromagnetiques" }) do
           if exposed[code] then
             reasons[#reasons + 1] = B.exposures[code][2]
-            arts(B.exposures[code][1], basis)
+            arts_checked(B.exposures[code][1], basis, unsure)
           end
+        end
+        -- Minor when asked, adult on the day of assignment: the visit of an adult,
+        -- said once (the age that matters is the one at the prise de poste).
+        local adult = ""
+        if minor_now and not minor_at_start then
+          adult = " ; le salarié aura 18 ans le " .. fr(D.add_years(worker.birth_date, 18))
+               .. ", avant sa prise de poste : la visite avant l'affectation des salariés de "
+               .. "moins de 18 ans (" .. B.minor[1] .. ") ne s'applique pas"
         end
         if #reasons > 0 then
           arts(G.vip.arts, basis)
           add { type = "vip_initiale", earliest = min_date(on_date, start), before = start,
                 who = "professionnel_sante", basis = basis,
+                to_verify = #unsure > 0 and unsure or nil,
                 explanation = "Visite d'information et de prévention avant l'affectation au "
                   .. "poste, prévue le " .. fr(start) .. " (" .. table.concat(reasons, " ; ")
                   .. "), par un professionnel de santé ; elle donne lieu à une attestation "
-                  .. "de suivi." }
+                  .. "de suivi " .. cite(basis) .. adult .. "." }
         elseif worker.contract_type == "apprentissage" then
           local latest = D.add_months(start, G.apprentice.months)
+          local b = arts(G.apprentice.arts, arts(G.vip.arts))
           add { type = "vip_initiale", earliest = start, latest = latest,
-                who = "professionnel_sante", basis = arts(G.apprentice.arts, arts(G.vip.arts)),
+                who = "professionnel_sante", basis = b,
                 explanation = "Apprenti : visite d'information et de prévention dans les "
                   .. num(G.apprentice.months) .. " mois de l'embauche du " .. fr(start)
                   .. ", au plus tard le " .. fr(latest)
-                  .. ", par un professionnel de santé ; attestation de suivi." }
+                  .. ", par un professionnel de santé ; attestation de suivi " .. cite(b)
+                  .. adult .. "." }
         else
           local latest = D.add_months(start, G.vip.months)
+          local b = arts(G.vip.arts)
           add { type = "vip_initiale", earliest = start, latest = latest,
-                who = "professionnel_sante", basis = arts(G.vip.arts),
+                who = "professionnel_sante", basis = b,
                 explanation = "Visite d'information et de prévention dans les "
-                  .. num(G.vip.months) .. " mois de la prise de poste du " .. fr(start) .. ", au plus tard le "
-                  .. fr(latest) .. ", par un professionnel de santé ; attestation de suivi." }
+                  .. num(G.vip.months) .. " mois de la prise de poste du " .. fr(start)
+                  .. ", au plus tard le " .. fr(latest) .. ", par un professionnel de santé ; "
+                  .. "attestation de suivi " .. cite(b) .. adult .. "." }
         end
       elseif cat == "SIA" then
         periodic("suivi_adapte", "professionnel_sante", anchor, G.sia_renewal.years,
@@ -469,27 +557,36 @@ socle.rule("next_visits", function(worker, history, on_date)
         ema = last_of(cur, EMA, function(h) return h.by == nil or h.by == "medecin" end)
       end
       if ema == nil then
-        -- R4624-27: an EMA of a former employment within 2 years, same job.
+        -- R4624-27: an EMA of a former employment within 2 years, same job, and no
+        -- measure nor inaptitude issued during the 2 years before the hire (3°),
+        -- before the exempting exam as well as after it.
+        local years = G.ema_exemption.years
+        local window = D.add_years(start, -years)
         local ex = last_of(prev, EMA, function(h)
           return h.equivalent_job == true and h.avis == "aptitude" and h.by ~= "infirmier"
-             and h.date >= D.add_years(start, -G.ema_exemption.years) and h.date <= start
-             and restricted_since(all, h.date) == nil
+             and h.date >= window and h.date <= start
         end)
-        if ex then
+        local r = ex and restricted_between(all, window, start)
+        if r then
+          note(exemption_refused(ex, r, years, start, G.ema_exemption.arts,
+                                 "de l'examen médical d'aptitude à l'embauche"))
+        elseif ex then
           ema = ex
           note("Pas de nouvel examen médical d'aptitude à l'embauche : examen du "
-               .. fr(ex.date) .. " pour le même emploi, moins de " .. G.ema_exemption.years
-               .. " ans avant la prise de poste, avis d'aptitude et aucune mesure ni "
-               .. "inaptitude depuis (" .. G.ema_exemption.arts .. ").")
+               .. fr(ex.date) .. " pour le même emploi, moins de " .. years
+               .. " ans avant la prise de poste, avis d'aptitude, et aucune mesure ("
+               .. G.measure .. ") ni inaptitude (" .. G.inaptitude .. ") au cours des " .. years
+               .. " années précédant l'embauche (" .. G.ema_exemption.arts .. ").")
         end
       end
       if ema == nil then
+        local b = arts("R4624-23", arts(G.ema_initial.arts))
         add { type = "ema_initial", earliest = min_date(on_date, start), before = start,
-              who = "medecin", basis = arts("R4624-23", arts(G.ema_initial.arts)),
+              who = "medecin", basis = b,
               explanation = "Suivi individuel renforcé : examen médical d'aptitude par le "
                 .. "médecin du travail avant l'affectation au poste, prévue le " .. fr(start)
                 .. " ; il remplace la visite d'information et de prévention et donne lieu à "
-                .. "un avis d'aptitude." }
+                .. "un avis d'aptitude " .. cite(b) .. "." }
       else
         local E = ema.date
         local years, basis_str, label, intermediate = G.ema_renewal.years,
@@ -566,7 +663,8 @@ socle.rule("next_visits", function(worker, history, on_date)
                     or ("l'avis d'aptitude du " .. fr(held) .. ", antérieur au 1er octobre "
                         .. "2025, vaut attestation d'absence de contre-indication et"))
                 .. " est valable " .. num(C.validity_years) .. " ans, jusqu'au " .. fr(valid)
-                .. " ; nouvel examen par le médecin du travail au plus tard à cette date." }
+                .. " ; nouvel examen par le médecin du travail au plus tard à cette date "
+                .. cite(basis) .. "." }
       else
         local due = start > C.from and start or C.from
         add { type = "attestation_caces", earliest = min_date(on_date, due), before = due,
@@ -574,7 +672,8 @@ socle.rule("next_visits", function(worker, history, on_date)
               explanation = "Conduite d'engins (CACES) ou habilitation électrique : depuis le "
                 .. "1er octobre 2025, examen par le médecin du travail avant la conduite ou "
                 .. "les opérations, prévue le " .. fr(due) .. " ; il donne une attestation "
-                .. "d'absence de contre-indication valable " .. num(C.validity_years) .. " ans." }
+                .. "d'absence de contre-indication valable " .. num(C.validity_years) .. " ans "
+                .. cite(basis) .. "." }
       end
     end
 
@@ -598,7 +697,7 @@ socle.rule("next_visits", function(worker, history, on_date)
               who = "medecin", basis = basis,
               explanation = "Orientation sans délai vers le médecin du travail à l'issue de la "
                 .. "visite du " .. fr(v.date) .. " (" .. table.concat(why, " ; ") .. ") ; "
-                .. "le médecin fixe ensuite les modalités du suivi." }
+                .. "le médecin fixe ensuite les modalités du suivi " .. cite(basis) .. "." }
       end
     end
 
@@ -620,7 +719,16 @@ socle.rule("next_visits", function(worker, history, on_date)
                 .. " ans (" .. num(y) .. "), du " .. fr(ws) .. " au " .. fr(we) .. " ; elle peut "
                 .. "être avancée et couplée à une autre visite du médecin du travail à partir "
                 .. "du " .. fr(from) .. " ; par le médecin du travail ou un infirmier en "
-                .. "pratique avancée." }
+                .. "pratique avancée (" .. M.basis .. ")." }
+      elseif done == nil and on_date > we and start <= we and we >= M.from then
+        -- Not held in its year (while the law was in force and the worker
+        -- employed): it stays owed, late, until it is held.
+        add { type = "mi_carriere", earliest = ws, latest = we, combinable_from = from,
+              who = "medecin", basis = arts(M.basis),
+              explanation = "Visite de mi-carrière de l'année civile des " .. num(age)
+                .. " ans (" .. num(y) .. "), du " .. fr(ws) .. " au " .. fr(we) .. ", pas "
+                .. "encore faite : elle reste due jusqu'à ce qu'elle ait lieu, par le médecin "
+                .. "du travail ou un infirmier en pratique avancée (" .. M.basis .. ")." }
       elseif done == nil and on_date > we and start > we then
         note("Visite de mi-carrière : le salarié avait déjà " .. age .. " ans à son embauche "
              .. "du " .. fr(start) .. " ; elle peut être organisée à la reprise d'emploi ("
@@ -647,17 +755,23 @@ socle.rule("next_visits", function(worker, history, on_date)
             .. "du suivi renforcé"
     end
     if reason then
-      local earliest = add_months_eom(ends, -P.months_before)
-      local latest = add_months_eom(ends, P.months_after)
+      -- The reading most favourable to the worker: the widest of "a month end
+      -- stays a month end" and the CPC art. 641 (same day number, or the month's
+      -- last day when it has none: socle.date.add_months).
+      local earliest = min_date(add_months_eom(ends, -P.months_before),
+                                D.add_months(ends, -P.months_before))
+      local latest = max_date(add_months_eom(ends, P.months_after),
+                              D.add_months(ends, P.months_after))
       if last_of(all, POST_EXPOSITION, function(h) return h.date >= earliest end)
          == nil then
+        local b = arts(P.basis)
         add { type = "post_exposition", earliest = earliest, latest = latest, who = "medecin",
-              basis = arts(P.basis),
+              basis = b,
               explanation = "Visite post-exposition (" .. reason .. ") : fin de l'exposition ou "
                 .. "départ le " .. fr(ends) .. " ; l'employeur en informe le service et le "
                 .. "salarié, la visite a lieu dès que possible ; le salarié peut la demander "
                 .. "lui-même du " .. fr(earliest) .. " au " .. fr(latest) .. ". Le médecin "
-                .. "du travail établit un état des lieux des expositions." }
+                .. "du travail établit un état des lieux des expositions " .. cite(b) .. "." }
       end
     else
       note("Aucune visite post-exposition : le salarié n'est pas en suivi renforcé, ne l'a "
@@ -676,8 +790,8 @@ socle.rule("next_visits", function(worker, history, on_date)
     for _, v in ipairs(visits) do
       local due = v.latest or v.before
       if v.type ~= "post_exposition" and due > leaves then
-        note("La visite « " .. v.type .. " » (au plus tard le " .. fr(due) .. ") n'est "
-             .. "pas due : le salarié quitte son poste le " .. fr(leaves) .. ".")
+        note("Pas de « " .. label_of(v.type) .. " » (au plus tard le " .. fr(due)
+             .. ") : le salarié quitte son poste le " .. fr(leaves) .. ".")
       else
         kept[#kept + 1] = v
       end

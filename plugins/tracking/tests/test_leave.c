@@ -316,12 +316,12 @@ static void test_leave_explanations(void **state)
 	const json_t *rep = find_type(r, "visite_reprise"), *pre = find_type(r, "pre_reprise");
 	const json_t *lia = find_type(r, "rendez_vous_liaison");
 	assert_string_equal(json_string_value(json_object_get(rep, "explanation")),
-	                    "Arrêt pour maladie non professionnelle de 63 jours (du 2025-01-06 au "
-	                    "2025-03-09), au moins 60 jours pour un arrêt commençant après le 31 mars "
+	                    "Arrêt pour maladie non professionnelle de 63 jours (du 6 janvier 2025 au "
+	                    "9 mars 2025), au moins 60 jours pour un arrêt commençant après le 31 mars "
 	                    "2022 : examen de reprise obligatoire par le médecin du travail, le jour "
-	                    "de la reprise (2025-03-10) et au plus tard le 2025-03-18 (8 jours après) ; "
-	                    "l'employeur saisit le service dès qu'il connaît la date de fin de "
-	                    "l'arrêt.");
+	                    "de la reprise (10 mars 2025) et au plus tard le 18 mars 2025 (8 jours "
+	                    "après) ; l'employeur saisit le service dès qu'il connaît la date de fin "
+	                    "de l'arrêt (R4624-31, décret 2022-372).");
 	assert_string_equal(json_string_value(json_object_get(rep, "who")), "medecin");
 	assert_string_equal(json_string_value(json_object_get(rep, "window_status")), "en_cours");
 	assert_null(json_object_get(rep, "provisional"));
@@ -378,7 +378,7 @@ static void test_leave_explanations(void **state)
 	assert_non_null(r);
 	assert_non_null(strstr(json_string_value(json_object_get(find_type(r, "visite_reprise"),
 	                                                        "explanation")),
-	                       "si l'arrêt dure au moins jusqu'au 2025-03-06"));
+	                       "si l'arrêt dure au moins jusqu'au 6 mars 2025"));
 	json_decref(r);
 }
 
@@ -423,7 +423,7 @@ static const struct request_vector request_vectors[] = {
 	{"TC28 avec l'arrêt", "{\"type\": \"pre_reprise\", \"requested_by\": \"employer\","
 	 " \"date\": \"2025-02-10\"" LEAVE_TC19 "}", false, "L'employeur ne peut pas", "L4624-2-4"},
 	{"pré-reprise par le salarié", "{\"type\": \"pre_reprise\", \"requested_by\": \"worker\","
-	 " \"date\": \"2025-02-10\"" LEAVE_TC19 "}", true, "depuis le 2025-02-05", "L4624-2-4"},
+	 " \"date\": \"2025-02-10\"" LEAVE_TC19 "}", true, "depuis le 5 février 2025", "L4624-2-4"},
 	{"pré-reprise par le médecin traitant", "{\"type\": \"pre_reprise\","
 	 " \"requested_by\": \"medecin_traitant\", \"date\": \"2025-02-10\"}", true,
 	 "par le médecin traitant", "R4624-29"},
@@ -434,9 +434,9 @@ static const struct request_vector request_vectors[] = {
 	 " \"requested_by\": \"medecin\", \"date\": \"2025-02-10\"" LEAVE_TC19 "}", true,
 	 "par le médecin du travail", "L4624-2-4"},
 	{"pré-reprise avant le 31e jour", "{\"type\": \"pre_reprise\", \"requested_by\": \"worker\","
-	 " \"date\": \"2025-02-04\"" LEAVE_TC19 "}", false, "à partir du 2025-02-05", "L4624-2-4"},
+	 " \"date\": \"2025-02-04\"" LEAVE_TC19 "}", false, "à partir du 5 février 2025", "L4624-2-4"},
 	{"pré-reprise après l'arrêt", "{\"type\": \"pre_reprise\", \"requested_by\": \"worker\","
-	 " \"date\": \"2025-03-10\"" LEAVE_TC19 "}", false, "L'arrêt se termine le 2025-03-09",
+	 " \"date\": \"2025-03-10\"" LEAVE_TC19 "}", false, "L'arrêt se termine le 9 mars 2025",
 	 "R4624-31"},
 	{"pré-reprise, arrêt de 30 jours", "{\"type\": \"pre_reprise\", \"requested_by\": \"worker\","
 	 " \"date\": \"2025-01-20\", \"leave\": " L("maladie", "2025-01-06", END("2025-02-04")) "}",
@@ -474,22 +474,24 @@ static const struct request_vector request_vectors[] = {
 	{"reprise par le médecin-conseil", "{\"type\": \"reprise\","
 	 " \"requested_by\": \"medecin_conseil\", \"date\": \"2025-03-05\"}", false,
 	 "demandé par l'employeur", "R4624-31"},
-	/* Post-exposition: the worker from 1 month before to 6 months after (TC31). */
+	/* Post-exposition: the worker from 1 month before to 6 months after (TC31), in
+	 * the widest of the month-end reading (31 August) and the CPC art. 641 one (30
+	 * August): from 30 August. */
 	{"TC31 premier jour", "{\"type\": \"post_exposition\", \"requested_by\": \"worker\","
-	 " \"date\": \"2025-08-31\", \"exposure_end\": \"2025-09-30\"}", true,
-	 "du 2025-08-31 au 2026-03-31", "R4624-28-2"},
+	 " \"date\": \"2025-08-30\", \"exposure_end\": \"2025-09-30\"}", true,
+	 "du 30 août 2025 au 31 mars 2026", "R4624-28-2"},
 	{"TC31 veille", "{\"type\": \"post_exposition\", \"requested_by\": \"worker\","
-	 " \"date\": \"2025-08-30\", \"exposure_end\": \"2025-09-30\"}", false, "hors de ce délai",
+	 " \"date\": \"2025-08-29\", \"exposure_end\": \"2025-09-30\"}", false, "hors de ce délai",
 	 "R4624-28-2"},
 	{"TC31 dernier jour", "{\"type\": \"post_exposition\", \"requested_by\": \"worker\","
 	 " \"date\": \"2026-03-31\", \"exposure_end\": \"2025-09-30\"}", true,
-	 "du 2025-08-31 au 2026-03-31", "R4624-28-2"},
+	 "du 30 août 2025 au 31 mars 2026", "R4624-28-2"},
 	{"TC31 lendemain", "{\"type\": \"post_exposition\", \"requested_by\": \"worker\","
 	 " \"date\": \"2026-04-01\", \"exposure_end\": \"2025-09-30\"}", false, "hors de ce délai",
 	 "R4624-28-2"},
 	{"post-exposition mi-mois", "{\"type\": \"post_exposition\", \"requested_by\": \"worker\","
 	 " \"date\": \"2025-12-15\", \"exposure_end\": \"2025-06-15\"}", true,
-	 "du 2025-05-15 au 2025-12-15", "R4624-28-2"},
+	 "du 15 mai 2025 au 15 décembre 2025", "R4624-28-2"},
 	{"TC31 employeur", "{\"type\": \"post_exposition\", \"requested_by\": \"employer\","
 	 " \"date\": \"2025-09-01\", \"exposure_end\": \"2025-09-30\"}", true, "L'employeur informe",
 	 "L4624-2-1"},
@@ -654,6 +656,32 @@ static void test_http_leaves(void **state)
 	                   "maladie", "start", "2025-01-06"),
 	         &status);
 	assert_int_equal(status, 403);
+	json_decref(r);
+	/* A worker who left before the leave: refused, the exit date in words. */
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers", (long long)a);
+	r = call(staff, "POST", path,
+	         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "external_ref", "G-002",
+	                   "last_name", "Garnier", "first_name", "Paul", "birth_date", "1981-02-03",
+	                   "job_title", "Électricien", "contract_type", "cdi", "start_date",
+	                   "2016-09-01"),
+	         &status);
+	assert_int_equal(status, 201);
+	json_int_t gone = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers/%lld/exit",
+	         (long long)a, (long long)gone);
+	r = call(staff, "POST", path, json_pack("{s:s}", "end_date", "2024-12-31"), &status);
+	assert_int_equal(status, 200);
+	json_decref(r);
+	r = call(emp_a, "POST", "/api/v1/svc/tracking/leaves",
+	         json_pack("{s:I, s:I, s:s, s:s}", "worker_id", gone, "company_id", a, "cause",
+	                   "maladie", "start", "2025-01-06"),
+	         &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	                        json_object_get(r, "error"), "fields"), 0), "message")),
+	                    "Le salarié a quitté l'entreprise le 31 décembre 2024, avant le début "
+	                    "de l'arrêt.");
 	json_decref(r);
 	assert_int_equal(db_count("SELECT COUNT(*) FROM tracking_leave"), 0);
 

@@ -201,6 +201,77 @@ static void test_tc33_and_default_date(void **state)
 	json_decref(r);
 }
 
+/* Issue 10 item 12: a worker 17 when the question is asked and 18 on the day
+ * of assignment is followed as an adult: the category is computed on that day
+ * (SI, not the SIR of a minor on travaux réglementés nor the SIA of a minor),
+ * and the visit is the adult's VIP within 3 months, said once in its
+ * explanation. */
+static void test_category_at_assignment(void **state)
+{
+	int status = 0;
+	(void)state;
+
+	json_t *r = simulate(admin,
+		"{\"worker\": {\"birth_date\": \"2008-07-01\", \"start_date\": \"2026-09-01\","
+		" \"minor_regulated_work\": true}, \"on_date\": \"2026-05-01\"}", &status);
+	assert_int_equal(status, 200);
+	const json_t *cat = json_object_get(r, "category");
+	assert_string_equal(field(cat, "code"), "SI");
+	assert_string_equal(field(cat, "on_date"), "2026-09-01");
+	char *reasons = json_dumps(json_object_get(cat, "reasons"), JSON_COMPACT);
+	assert_null(strstr(reasons, "moins de 18 ans"));
+	free(reasons);
+	assert_int_equal(json_array_size(json_object_get(r, "visits")), 1);
+	const json_t *v = visit(r, 0);
+	assert_string_equal(field(v, "type"), "vip_initiale");
+	assert_string_equal(field(v, "latest"), "2026-12-01");
+	const char *e = field(v, "explanation");
+	assert_non_null(strstr(e, "le salarié aura 18 ans le 1er juillet 2026, avant sa prise de "
+	                          "poste"));
+	json_decref(r);
+
+	/* Already employed: the category of the day asked about (a minor then). */
+	r = simulate(admin,
+		"{\"worker\": {\"birth_date\": \"2008-07-01\", \"start_date\": \"2025-09-01\","
+		" \"minor_regulated_work\": true}, \"on_date\": \"2026-05-01\"}", &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(field(json_object_get(r, "category"), "code"), "SIR");
+	assert_string_equal(field(json_object_get(r, "category"), "on_date"), "2026-05-01");
+	json_decref(r);
+}
+
+/* Issue 10 item 14: an article whose number is still to be verified is
+ * flagged for the service's staff (to_verify), never shown so to employers;
+ * the basis itself never carries "(à vérifier)". */
+static void test_to_verify_for_staff_only(void **state)
+{
+	const char *body = "{\"worker\": {\"birth_date\": \"1990-04-12\","
+	                   " \"start_date\": \"2025-07-01\", \"category\": \"SI\","
+	                   " \"exposures\": [\"agents_biologiques_2\"]}, \"on_date\": \"2025-06-01\"}";
+	int status = 0;
+	(void)state;
+
+	json_t *r = simulate(medecin, body, &status);
+	assert_int_equal(status, 200);
+	const json_t *v = visit(r, 0);
+	assert_true(cites(v, "R4426-7"));
+	char *basis = json_dumps(json_object_get(v, "basis"), JSON_COMPACT);
+	assert_null(strstr(basis, "vérifier"));
+	free(basis);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "to_verify"), 0)),
+	                    "R4426-7");
+	json_decref(r);
+	r = simulate(employer, body, &status);
+	assert_int_equal(status, 200);
+	v = visit(r, 0);
+	assert_true(cites(v, "R4426-7"));
+	assert_null(json_object_get(v, "to_verify"));
+	char *all = json_dumps(r, JSON_COMPACT);
+	assert_null(strstr(all, "vérifier"));
+	free(all);
+	json_decref(r);
+}
+
 static bool has_field_error(const json_t *r, const char *name)
 {
 	size_t i;
@@ -297,6 +368,8 @@ int main(void)
 		cmocka_unit_test(test_tc33_and_default_date),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_access),
+		cmocka_unit_test(test_category_at_assignment),
+		cmocka_unit_test(test_to_verify_for_staff_only),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

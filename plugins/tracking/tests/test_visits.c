@@ -197,7 +197,7 @@ static const struct vector vectors[] = {
 	 "; vip_periodique 2025-05-03..2030-05-02" PS, "R4624-19", NULL},
 	{"TC09 agents biologiques du groupe 2",
 	 "{" SI ", \"start_date\": \"2025-03-10\", \"exposures\": [\"agents_biologiques_2\"]}",
-	 "[]", "2025-02-20", "vip_initiale 2025-02-20<2025-03-10" PS, "R4426-7 (à vérifier)", NULL},
+	 "[]", "2025-02-20", "vip_initiale 2025-02-20<2025-03-10" PS, "R4426-7", NULL},
 	{"TC10 désamiantage", "{" SIR ", \"start_date\": \"2025-03-10\", \"exposures\": [\"amiante\"]}",
 	 "[]", "2025-02-20", "ema_initial 2025-02-20<2025-03-10" MED, "R4624-24", NULL},
 	{"TC11 EMA fait le 2025-03-05",
@@ -241,7 +241,7 @@ static const struct vector vectors[] = {
 	 "[{\"type\": \"ema_periodique\", \"date\": \"2022-10-01\", \"by\": \"medecin\","
 	 " \"avis\": \"aptitude\"}, {\"type\": \"visite_intermediaire\", \"date\": \"2024-09-02\","
 	 " \"by\": \"infirmier\"}]",
-	 "2025-09-01", "post_exposition 2025-08-31..2026-03-31" MED, "R4624-28-2",
+	 "2025-09-01", "post_exposition 2025-08-30..2026-03-31" MED, "R4624-28-2",
 	 "quitte son poste"},
 	{"TC32 ni SIR ni exposé, part en retraite",
 	 "{\"birth_date\": \"1962-04-01\", \"category\": \"SI\", \"start_date\": \"2000-01-03\","
@@ -265,7 +265,7 @@ static const struct vector vectors[] = {
 	{"VIP avant l'affectation : champs électromagnétiques, apprenti",
 	 "{" SI ", \"start_date\": \"2025-09-01\", \"contract_type\": \"apprentissage\","
 	 " \"exposures\": [\"champs_electromagnetiques\"]}",
-	 "[]", "2025-09-15", "vip_initiale 2025-09-01<2025-09-01" PS, "R4453-10 (à vérifier)", NULL},
+	 "[]", "2025-09-15", "vip_initiale 2025-09-01<2025-09-01" PS, "R4453-10", NULL},
 	{"suivi adapté : 3 ans au plus", "{" SIA ", \"start_date\": \"2020-01-06\"}",
 	 "[{\"type\": \"suivi_adapte\", \"date\": \"2024-02-29\", \"by\": \"medecin\"}]",
 	 "2025-06-01", "suivi_adapte 2024-03-01..2027-02-28" PS, "R4624-17", NULL},
@@ -334,7 +334,7 @@ static const struct vector vectors[] = {
 	 "{" SI ", \"start_date\": \"2010-01-04\", \"formerly_sir\": true,"
 	 " \"exposure_end_date\": \"2024-02-29\"}",
 	 "[{\"type\": \"vip_periodique\", \"date\": \"2024-01-15\"}]", "2024-02-01",
-	 "post_exposition 2024-01-31..2024-08-31" MED "; vip_periodique 2024-01-16..2029-01-15" PS,
+	 "post_exposition 2024-01-29..2024-08-31" MED "; vip_periodique 2024-01-16..2029-01-15" PS,
 	 "L4624-2-1", NULL},
 	{"salarié sorti : plus rien",
 	 "{" SI ", \"start_date\": \"2020-01-06\", \"end_date\": \"2025-01-31\"}",
@@ -385,7 +385,11 @@ static void test_table(void **state)
 			fail_msg("%s : %s n'est pas cité\n%s", v->name, v->article, dump);
 		if (v->note && !has_text(json_object_get(r, "notes"), v->note))
 			fail_msg("%s : aucune note ne contient « %s »\n%s", v->name, v->note, dump);
-		/* Every visit explains itself in French and says whether it is late. */
+		/* Every visit explains itself in French and says whether it is late;
+		 * its sentence cites its article, dates in words, no internal code. */
+		char why[1024];
+		if (explanations_check("next_visits", r, why, sizeof(why)) < 0)
+			fail_msg("%s : %s\n%s", v->name, why, dump);
 		size_t k;
 		const json_t *x;
 		json_array_foreach(json_object_get(r, "visits"), k, x) {
@@ -539,7 +543,7 @@ static void test_explanations(void **state)
 	assert_non_null(r);
 	v = visit_of(r, "post_exposition");
 	assert_non_null(strstr(json_string_value(json_object_get(v, "explanation")),
-	                       "du 31 août 2025 au 31 mars 2026"));
+	                       "du 30 août 2025 au 31 mars 2026"));
 	assert_non_null(strstr(json_string_value(json_object_get(v, "explanation")), "l'employeur"));
 	json_decref(r);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Shared helpers of the tracking end-to-end tests (tracking_world.h). */
+#include <ctype.h>
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,4 +294,104 @@ json_t *world_config(const char *clock)
 	                 "name", "SPSTI du Rhône", "database", "svc.db", "plugins", "membership",
 	                 "fee_per_worker", 105.0, "tracking", "service_email", "suivi@svc.test",
 	                 "reminders_days", 7, 1);
+}
+
+/* ---- the sentences people read (explanations_check) ---- */
+
+/* "2025-03-10" anywhere in @p s. */
+static bool has_iso_date(const char *s)
+{
+	for (; *s; s++) {
+		const unsigned char *u = (const unsigned char *)s;
+		bool iso = true;
+
+		for (int i = 0; iso && i < 10; i++)
+			iso = i == 4 || i == 7 ? u[i] == '-' : isdigit(u[i]) != 0;
+		if (iso)
+			return true;
+	}
+	return false;
+}
+
+/* An article of a code (a capital L, R or D, four digits, "-", a digit:
+ * R4624-10, L4624-2-2, D1226-8-1) or a décret ("décret 2025-355"). */
+static bool cites_article(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		const unsigned char *u = (const unsigned char *)p;
+
+		if ((*p == 'L' || *p == 'R' || *p == 'D') && (p == s || !isalnum(u[-1])) &&
+		    isdigit(u[1]) && isdigit(u[2]) && isdigit(u[3]) && isdigit(u[4]) && u[5] == '-' &&
+		    isdigit(u[6]))
+			return true;
+	}
+	const char *d = strstr(s, "décret ");
+	return d && isdigit((unsigned char)d[strlen("décret ")]);
+}
+
+static int sentence_check(const char *what, const char *s, bool needs_article, char *why,
+                          size_t size)
+{
+	const char *fault = NULL;
+
+	if (s == NULL || *s == '\0')
+		fault = "phrase absente";
+	else if (has_iso_date(s))
+		fault = "date écrite AAAA-MM-JJ";
+	else if (strchr(s, '_') != NULL)
+		fault = "code interne";
+	else if (strstr(s, "à vérifier") != NULL)
+		fault = "« à vérifier » montré aux personnes";
+	else if (needs_article && !cites_article(s))
+		fault = "aucun article dans la phrase";
+	if (fault == NULL)
+		return 0;
+	snprintf(why, size, "%s : %s : « %s »", what, fault, s ? s : "");
+	return -1;
+}
+
+int explanations_check(const char *rule, const json_t *answer, char *why, size_t size)
+{
+	int n = 0;
+	size_t i, j;
+	const json_t *x, *b;
+	char what[64];
+
+#define CHECK(label, text, article)                                                    \
+	do {                                                                                \
+		if (sentence_check(label, text, article, why, size) != 0)                      \
+			return -1;                                                              \
+		n++;                                                                        \
+	} while (0)
+
+	if (strcmp(rule, "next_visits") == 0) {
+		json_array_foreach(json_object_get(answer, "visits"), i, x) {
+			snprintf(what, sizeof(what), "visits[%zu].explanation", i);
+			CHECK(what, json_string_value(json_object_get(x, "explanation")), true);
+			json_array_foreach(json_object_get(x, "basis"), j, b) {
+				snprintf(what, sizeof(what), "visits[%zu].basis[%zu]", i, j);
+				if (strstr(json_string_value(b), "vérifier") != NULL) {
+					snprintf(why, size, "%s : « à vérifier » dans la base : « %s »",
+					         what, json_string_value(b));
+					return -1;
+				}
+			}
+		}
+		json_array_foreach(json_object_get(answer, "notes"), i, x) {
+			snprintf(what, sizeof(what), "notes[%zu]", i);
+			CHECK(what, json_string_value(x), false);
+		}
+	} else if (strcmp(rule, "leave_obligations") == 0) {
+		json_array_foreach(json_object_get(answer, "obligations"), i, x) {
+			snprintf(what, sizeof(what), "obligations[%zu].explanation", i);
+			CHECK(what, json_string_value(json_object_get(x, "explanation")), true);
+		}
+	} else if (strcmp(rule, "visit_request_allowed") == 0) {
+		CHECK("reason", json_string_value(json_object_get(answer, "reason")), true);
+	} else {
+		snprintf(why, size, "règle inconnue : %s", rule);
+		return -1;
+	}
+#undef CHECK
+	return n;
 }

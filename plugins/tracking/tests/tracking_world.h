@@ -66,6 +66,16 @@ int world_teardown(void **state);
  * the tracking plugin linked in; close with test_core_close. */
 struct socle_core *core_world_open(const char *dir, const char *config);
 
+/* The sentences of a rule's answer that people read (next_visits: each
+ * visit's explanation and the notes; leave_obligations: each obligation's
+ * explanation; visit_request_allowed: the reason), each checked: a date
+ * written in words, never "AAAA-MM-JJ"; no internal code (a word with "_",
+ * « ema_periodique »); no "(à vérifier)", in the sentences nor in a basis; an
+ * explanation or a reason cites its article in the sentence itself (R4624-10,
+ * L4624-2-2, D1226-8-1, décret 2025-355). Returns the number of sentences
+ * checked, or -1 with the first fault in @p why (the sentence quoted). */
+int explanations_check(const char *rule, const json_t *answer, char *why, size_t size);
+
 long long db_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Run @p sql on the service's database beside the server (asserts success). */
 void db_exec(const char *sql);
