@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The convocation (seed 3.3.1.2.1): type, date, place, objectives and steps
  * (rule point convocation_text(visit)), mailed to the company's contact and
- * to the worker's own accounts by the job tracking.convocation that a booking
+ * to the worker (his accounts, and the convocation e-mail membership holds
+ * for him; the words: convocation_text.c) by the job tracking.convocation that a booking
  * enqueues, with reminders (setting reminders_days) sent by the job
  * tracking.reminder only while the visit still holds on the same slot; the
  * cancellation notices. A visit kept from the employer (a pré-reprise, a
  * visite à la demande the worker asked for: tracking_hidden_from_employer) is
- * mailed to the worker only (README, "Secret"). Jobs run at least once: the
+ * mailed to the worker's accounts only (README, "Secret"). Jobs run at least once: the
  * table tracking_notice makes a second run send nothing. */
 #include <inttypes.h>
 #include <stdio.h>
