@@ -88,7 +88,7 @@ PLANNER=$(login assistante@demo.example)
 EMPLOYER=$(login employeur@demo.example)
 DOCTOR=$(login medecin@demo.example)
 call "200|201" POST /tracking/professionals "$PLANNER" \
-	'{"email":"medecin@demo.example","site":"Lyon, 12 rue de la Santé"}'
+	'{"email":"medecin@demo.example","site":"Lyon"}'
 DOCTOR_ID=$(json_val user_id)
 call 201 POST /tracking/slots "$PLANNER" "{\"professional_id\":$DOCTOR_ID,
  \"starts_at\":\"${DAY}T10:00\",\"duration_min\":30,\"count\":3}"

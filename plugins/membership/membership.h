@@ -40,6 +40,7 @@ extern const char membership_sql_workforce[]; /* v2: workers, history, SIR posts
 extern const char membership_sql_billing[];   /* v3: invoices, fee exceptions, score */
 extern const char membership_sql_score_inputs[]; /* v4: the DUERP vault's status */
 extern const char membership_sql_search[];       /* v5: the indexes of the search */
+extern const char membership_sql_worker_contact[]; /* v6: civility, convocation contact */
 
 /* ---- each area registers its routes, rule points, capabilities, handlers ---- */
 int membership_company_init(socle_plugin *p, socle_err *err);
@@ -156,7 +157,7 @@ int membership_worker_check(socle_db *db, int64_t company_id, const json_t *in, 
                             const char *prefix, json_t **errors);
 /* The declared fields of a worker as POST takes them, and as PATCH takes
  * them (end_date aside: an exit is POST .../exit). (worker.c) */
-#define MEMBERSHIP_WORKER_N_FIELDS 18
+#define MEMBERSHIP_WORKER_N_FIELDS 21
 extern const struct socle_field membership_worker_fields_new[MEMBERSHIP_WORKER_N_FIELDS];
 extern const struct socle_field membership_worker_fields_patch[MEMBERSHIP_WORKER_N_FIELDS - 1];
 /* The cross-field part of the check (dates, establishment) of a whole worker. */

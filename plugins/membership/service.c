@@ -138,6 +138,28 @@ static json_t *v1_worker_get(socle_db *db, int64_t worker_id, socle_err *err)
 	return w;
 }
 
+static json_t *v1_worker_contact(socle_db *db, int64_t worker_id, socle_err *err)
+{
+	socle_err local = SOCLE_ERR_INIT;
+
+	err = err ? err : &local;
+	if (db == NULL) {
+		no_db(err);
+		return NULL;
+	}
+	json_t *full = membership_worker_load(db, 0, worker_id, err);
+	json_t *c = full ? json_pack("{s:O, s:O, s:O}", "civility",
+	                             json_object_get(full, "civility"), "email",
+	                             json_object_get(full, "convocation_email"), "mobile",
+	                             json_object_get(full, "convocation_mobile"))
+	                 : NULL;
+
+	if (full != NULL && c == NULL)
+		nomem(err);
+	json_decref(full);
+	return c;
+}
+
 static json_t *v1_company_workers(socle_db *db, int64_t company_id, int64_t after_id, int limit,
                                   socle_err *err)
 {
@@ -604,4 +626,5 @@ const struct membership_v1 membership_v1_api = {
 	.worker_category = v1_worker_category,
 	.employer_may = v1_employer_may,
 	.company_establishments = v1_company_establishments,
+	.worker_contact = v1_worker_contact,
 };

@@ -74,6 +74,19 @@ const char membership_sql_workforce[] =
 	"  updated_by INTEGER);"
 	"CREATE INDEX membership_sir_post_company ON membership_sir_post (company_id, id);";
 
+/* Migration 6: what tracking needs to convoke a worker who has no account of
+ * his own (issue 10 item 16) and to address him in its documents: the
+ * civility the worker gave, an e-mail and a mobile number. The employer
+ * types them; they serve convocations and reminders only ("sert uniquement
+ * aux convocations et rappels"): never an account's address, never a way
+ * into the employee space (portal.c activates with a code the service gives).
+ * Named for that purpose so that no reader takes them for the worker's login. */
+const char membership_sql_worker_contact[] =
+	"ALTER TABLE membership_worker ADD COLUMN civility TEXT"
+	"  CHECK (civility = 'madame' OR civility = 'monsieur');"
+	"ALTER TABLE membership_worker ADD COLUMN convocation_email TEXT;"
+	"ALTER TABLE membership_worker ADD COLUMN convocation_mobile TEXT;";
+
 /* The CHECK constraints of the two tables written per worker spell their
  * lists with OR: SQLite (3.40) evaluates a CHECK "x IN (...)" of three values
  * or more by building a temporary b-tree at every row written, a sixth of the
@@ -85,6 +98,21 @@ const char membership_sql_workforce[] =
 /* ---- the declared fields of a worker -------------------------------------- */
 
 static const char *const contract_choices[] = {"cdi", "cdd", "interim", "apprentissage", NULL};
+static const char *const civility_choices[] = {"madame", "monsieur", NULL};
+
+/* A mobile number the SMS service can reach (06, 07, or a foreign number in
+ * international form); stored as socle_sms_number writes it. */
+static int check_mobile(const json_t *v, char *msg, size_t size)
+{
+	char number[SOCLE_SMS_NUMBER_SIZE];
+	socle_err e = SOCLE_ERR_INIT;
+
+	if (socle_sms_number(json_string_value(v), number, &e) != 0) {
+		snprintf(msg, size, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
 
 /* Names and display: no control characters (they would break CSV exports,
  * mail headers and logs). */
@@ -144,7 +172,11 @@ static int check_exposures(const json_t *v, char *msg, size_t size)
 	BOOL_FIELD("night_worker"), BOOL_FIELD("rqth"), BOOL_FIELD("invalidity_pension"),    \
 	BOOL_FIELD("sir_post"), BOOL_FIELD("caces_or_electrical"),                           \
 	BOOL_FIELD("ionising_category_a"), BOOL_FIELD("minor_regulated_work"),               \
-	{.name = "exposures", .type = SOCLE_F_ARRAY, .max = 50, .check = check_exposures}
+	{.name = "exposures", .type = SOCLE_F_ARRAY, .max = 50, .check = check_exposures},    \
+	{.name = "civility", .type = SOCLE_F_ENUM, .choices = civility_choices},             \
+	{.name = "convocation_email", .type = SOCLE_F_EMAIL, .min = 3, .max = 254},          \
+	{.name = "convocation_mobile", .type = SOCLE_F_STRING, .min = 1, .max = 32,          \
+	 .check = check_mobile}
 
 const struct socle_field membership_worker_fields_new[] = {
 	WORKER_FIELDS(true),
@@ -161,7 +193,7 @@ static const char *const declared_names[] = {
 	"external_ref", "last_name", "first_name", "birth_date", "job_title", "contract_type",
 	"start_date", "end_date", "establishment_id", "working_time", "night_worker", "rqth",
 	"invalidity_pension", "sir_post", "caces_or_electrical", "ionising_category_a",
-	"minor_regulated_work", "exposures",
+	"minor_regulated_work", "exposures", "civility", "convocation_email", "convocation_mobile",
 };
 static const char *const post_names[] = {
 	"job_title", "exposures", "sir_post", "caces_or_electrical", "ionising_category_a",
@@ -208,6 +240,16 @@ static json_t *sorted_exposures(const json_t *in)
 	return out;
 }
 
+/* The number as the SMS service writes it ("+33612345678"): the same number
+ * typed twice another way is not a change. */
+static json_t *mobile_normalized(const json_t *v)
+{
+	char number[SOCLE_SMS_NUMBER_SIZE];
+
+	return socle_sms_number(json_string_value(v), number, NULL) == 0 ? json_string(number)
+	                                                                 : json_incref((json_t *)v);
+}
+
 json_t *membership_worker_normalize(const json_t *in, const json_t *base)
 {
 	json_t *w = json_object();
@@ -222,6 +264,8 @@ json_t *membership_worker_normalize(const json_t *in, const json_t *base)
 			v = json_object_get(base, k);
 		if (strcmp(k, "exposures") == 0)
 			json_object_set_new(w, k, sorted_exposures(v));
+		else if (strcmp(k, "convocation_mobile") == 0 && json_is_string(v))
+			json_object_set_new(w, k, mobile_normalized(v));
 		else if (v != NULL && !json_is_null(v))
 			json_object_set(w, k, (json_t *)v);
 		else if (strcmp(k, "working_time") == 0)
@@ -365,7 +409,7 @@ int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err
 	" invalidity_pension, exposures, sir_post, caces_or_electrical, ionising_category_a,"   \
 	" minor_regulated_work, category, category_reasons, category_basis,"                    \
 	" category_attestation, category_review_on, category_computed_on, category_error,"      \
-	" created_at, updated_at"
+	" created_at, updated_at, civility, convocation_email, convocation_mobile"
 
 enum col_kind { COL_INT, COL_INT_NULL, COL_TEXT, COL_TEXT_NULL, COL_BOOL, COL_JSON };
 
@@ -383,7 +427,8 @@ static const struct {
 	{"category", COL_TEXT_NULL}, {"category_reasons", COL_JSON}, {"category_basis", COL_JSON},
 	{"category_attestation", COL_BOOL}, {"category_review_on", COL_TEXT_NULL},
 	{"category_computed_on", COL_TEXT_NULL}, {"category_error", COL_TEXT_NULL},
-	{"created_at", COL_INT}, {"updated_at", COL_INT},
+	{"created_at", COL_INT}, {"updated_at", COL_INT}, {"civility", COL_TEXT_NULL},
+	{"convocation_email", COL_TEXT_NULL}, {"convocation_mobile", COL_TEXT_NULL},
 };
 
 /* Parsed JSON columns of a page of workers, by text: the workers of a page
@@ -604,12 +649,14 @@ int membership_worker_insert(socle_db *wdb, socle_req *req, int64_t company_id, 
 		" night_worker, rqth, invalidity_pension, exposures, sir_post, caces_or_electrical,"
 		" ionising_category_a, minor_regulated_work, category, category_reasons, category_basis,"
 		" category_attestation, category_review_on, category_computed_on, category_error,"
-		" created_at, updated_at) VALUES (:company_id, :establishment_id, :external_ref,"
+		" created_at, updated_at, civility, convocation_email, convocation_mobile)"
+		" VALUES (:company_id, :establishment_id, :external_ref,"
 		" :last_name, :first_name, :birth_date, :job_title, :contract_type, :start_date,"
 		" :end_date, :working_time, :night_worker, :rqth, :invalidity_pension, :exposures,"
 		" :sir_post, :caces_or_electrical, :ionising_category_a, :minor_regulated_work,"
 		" :category, :category_reasons, :category_basis, :category_attestation,"
-		" :category_review_on, :category_computed_on, :category_error, :now, :now)",
+		" :category_review_on, :category_computed_on, :category_error, :now, :now,"
+		" :civility, :convocation_email, :convocation_mobile)",
 		p, err);
 	json_decref(p);
 	if (rc < 0) {
@@ -693,7 +740,9 @@ int membership_worker_update(socle_db *wdb, socle_req *req, const json_t *old, c
 		" night_worker = :night_worker, rqth = :rqth, invalidity_pension = :invalidity_pension,"
 		" exposures = :exposures, sir_post = :sir_post,"
 		" caces_or_electrical = :caces_or_electrical, ionising_category_a = :ionising_category_a,"
-		" minor_regulated_work = :minor_regulated_work, updated_at = :now WHERE id = :id",
+		" minor_regulated_work = :minor_regulated_work, civility = :civility,"
+		" convocation_email = :convocation_email, convocation_mobile = :convocation_mobile,"
+		" updated_at = :now WHERE id = :id",
 		p, err);
 	json_decref(p);
 	if (rc < 0) {

@@ -105,6 +105,26 @@ static int64_t wall_to_ms(socle_service *svc, int64_t minutes)
 	return wall - 3600000;
 }
 
+void tracking_local_wall(socle_service *svc, int64_t ms, char out[32])
+{
+	int off;
+	int64_t minutes = floor_div(ms, 60000);
+
+	if (fixed_offset(svc, &off)) {
+		wall_format(minutes + off, out);
+		return;
+	}
+	char day[11];
+	int y, m, d;
+
+	/* Summer time (UTC+2) from the last Sunday of March to the last Sunday
+	 * of October at 01:00 UTC, UTC+1 otherwise. */
+	socle_date_format(floor_div(minutes, 1440), day);
+	date_parts(day, &y, &m, &d);
+	bool summer = ms >= eu_switch_ms(y, 3) && ms < eu_switch_ms(y, 10);
+	wall_format(minutes + (summer ? 120 : 60), out);
+}
+
 /* ---- professionals -------------------------------------------------------------------------- */
 
 static const struct socle_field professional_fields[] = {

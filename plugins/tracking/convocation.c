@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The convocation (seed 3.3.1.2.1): type, date, place, objectives and steps
  * (rule point convocation_text(visit)), mailed to the company's contact and
- * to the worker's own accounts by the job tracking.convocation that a booking
+ * to the worker (his accounts, and the convocation e-mail membership holds
+ * for him; the words: convocation_text.c) by the job tracking.convocation that a booking
  * enqueues, with reminders (setting reminders_days) sent by the job
  * tracking.reminder only while the visit still holds on the same slot; the
  * cancellation notices. A visit kept from the employer (a pré-reprise, a
  * visite à la demande the worker asked for: tracking_hidden_from_employer) is
- * mailed to the worker only (README, "Secret"). Jobs run at least once: the
+ * mailed to the worker's accounts only (README, "Secret"). Jobs run at least once: the
  * table tracking_notice makes a second run send nothing. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,34 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "planning.h"
-
-/* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
-
-static const char *role_label(const char *role)
-{
-	return role && strcmp(role, "medecin") == 0 ? "le médecin du travail"
-	                                            : "l'infirmier(e) en santé au travail";
-}
-
-/* "mercredi 19 mars 2025 à 9 h 30" from "2025-03-19T09:30". */
-static void french_when(const char *starts_at, char *out, size_t n)
-{
-	static const char *const days[7] = {"lundi", "mardi", "mercredi", "jeudi",
-	                                    "vendredi", "samedi", "dimanche"};
-	char date[SOCLE_DATE_FR_SIZE], time[16];
-	int y, m, d;
-
-	if (!date_parts(starts_at, &y, &m, &d) || strlen(starts_at) != 16) {
-		snprintf(out, n, "%s", starts_at ? starts_at : "");
-		return;
-	}
-	int64_t z = socle_date_from_civil(y, m, d);
-
-	socle_date_fr(starts_at, date);
-	socle_time_fr(atoi(starts_at + 11), atoi(starts_at + 14), time);
-	snprintf(out, n, "%s %s à %s", days[((z % 7) + 7 + 3) % 7], date, time);
-}
+#include "convocation.h"
 
 #define MAX_REMINDERS 8
 
@@ -108,74 +82,7 @@ static const struct socle_rule_point convocation_rule = {
 	.check = convocation_contract,
 };
 
-/* ---- the mails ---- */
-
-/* What the visit costs the worker and how to cancel it: the end of the mail
- * and of the PDF (one line per paragraph). */
-static void convocation_closing(FILE *f, const json_t *ctx)
-{
-	const char *type = sget(ctx, "type") ? sget(ctx, "type") : "";
-	if (strcmp(type, "pre_reprise") == 0)
-		/* The worker is on sick leave: not "pendant le temps de travail". */
-		fprintf(f, "Cette visite a lieu pendant votre arrêt de travail, qu'elle n'interrompt "
-		           "pas. Votre employeur n'en est pas informé par le service : seules les "
-		           "recommandations du médecin du travail pour votre retour peuvent lui être "
-		           "transmises, et seulement si vous ne vous y opposez pas (R4624-29, "
-		           "R4624-30).\n");
-	else if (strcmp(type, "rendez_vous_liaison") == 0)
-		fprintf(f, "Ce rendez-vous a lieu pendant l'arrêt de travail du salarié, qu'il "
-		           "n'interrompt pas ; le salarié peut le refuser sans conséquence (L1226-1-3, "
-		           "D1226-8-1).\n");
-	else
-		fprintf(f, "La visite a lieu pendant le temps de travail ; le temps passé et les frais "
-		           "de transport sont pris en charge par l'employeur (R4624-39).%s\n",
-		        json_is_true(json_object_get(ctx, "hidden"))
-		                ? " Votre employeur n'est pas informé de votre demande par le service "
-		                  "(R4624-34)."
-		                : "");
-	fprintf(f, "En cas d'empêchement, prévenez le service au plus tôt, et au moins %" PRId64
-	           " heures avant la visite.\n", iget(ctx, "cutoff_hours"));
-}
-
-/* The mail body of a convocation (or a reminder, @p days_before > 0). */
-static char *convocation_body(const json_t *ctx, const json_t *text, int days_before)
-{
-	char when[96], *out = NULL;
-	const json_t *slot = json_object_get(ctx, "slot"), *s;
-	size_t i, len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	if (f == NULL)
-		return NULL;
-	french_when(sget(slot, "starts_at"), when, sizeof(when));
-	fprintf(f, "Bonjour,\n\n");
-	if (days_before > 0)
-		fprintf(f, "Rappel : la visite ci-dessous a lieu dans %d jour%s.\n\n", days_before,
-		        days_before > 1 ? "s" : "");
-	fprintf(f, "%s convoque %s %s, salarié(e) de %s, à la visite suivante.\n\n",
-	        sget(ctx, "service"), sget(ctx, "first_name"), sget(ctx, "last_name"),
-	        sget(ctx, "company"));
-	fprintf(f, "Type de visite : %s\n", sget(ctx, "label"));
-	fprintf(f, "Date et heure : %s (durée prévue : %" PRId64 " minutes)\n", when,
-	        iget(slot, "duration_min"));
-	if (strcmp(sget(slot, "mode"), "teleconsultation") == 0)
-		fprintf(f, "Lieu : téléconsultation (le lien de connexion vous sera communiqué par le "
-		           "service)\n");
-	else
-		fprintf(f, "Lieu : %s\n", sget(slot, "site"));
-	fprintf(f, "Avec : %s\n\n", role_label(sget(slot, "role")));
-	fprintf(f, "Objectifs de la visite\n%s\n\nDéroulement\n", sget(text, "objectives"));
-	json_array_foreach(json_object_get(text, "steps"), i, s)
-		fprintf(f, "%zu. %s\n", i + 1, json_string_value(s));
-	fputc('\n', f);
-	convocation_closing(f, ctx);
-	fprintf(f, "\nRéférence de la demande : %" PRId64 "\n", iget(ctx, "request_id"));
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
+/* ---- the mails (their words: convocation_text.c) ---- */
 
 /* What a convocation or a reminder of a scheduled visit says and to whom,
  * read when the job runs (the worker's accounts and the company's contact as
@@ -185,7 +92,7 @@ struct notice {
 	json_t *slot;       /* row, tracking_slot_view with starts_ms (owned) */
 	json_t *ctx;        /* the body's context (owned) */
 	json_t *text;       /* convocation_text's {objectives, steps} (owned) */
-	json_t *recipients; /* [{email}]: the company's contact, then the worker's accounts */
+	json_t *recipients; /* [{email, kind}]: notice_recipients */
 	char subject[300];
 };
 
@@ -199,28 +106,102 @@ static void notice_clear(struct notice *n)
 	memset(n, 0, sizeof(*n));
 }
 
-/* Who is told of a visit (its convocation, reminders and cancellation): the
- * worker's own accounts, and the company's contact unless the visit is kept
- * from the employer (tracking_hidden_from_employer). [{email}], the company's
- * contact first; NULL on error. */
-static json_t *notice_recipients(socle_db *db, const json_t *r, socle_err *err)
+/* Who is told of a visit (its convocation, reminders and cancellation):
+ * [{email, kind}], kind "employer" (the company's contact, first) or "worker"
+ * (his own accounts, then the convocation e-mail the employer declared for
+ * him, membership's worker_contact, so that a worker without an account is
+ * convoked too). A visit kept from the employer (tracking_hidden_from_employer)
+ * goes to the worker's accounts only: an address the employer typed may be
+ * one he reads. An address appears once. NULL on error. */
+static json_t *notice_recipients(socle_db *db, const json_t *r, const json_t *contact,
+                                 socle_err *err)
 {
 	bool hidden = tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by"));
-	json_t *to = tracking_worker_accounts(db, iget(r, "worker_id"), err);
+	json_t *accounts = tracking_worker_accounts(db, iget(r, "worker_id"), err);
+	json_t *to = json_array();
+	size_t i;
+	const json_t *a;
 
-	if (to == NULL || hidden)
+	if (accounts == NULL || to == NULL) {
+		json_decref(accounts);
+		json_decref(to);
+		if (err->code == 0)
+			NOMEM(err);
+		return NULL;
+	}
+	json_array_foreach(accounts, i, a)
+		if (sget(a, "email"))
+			json_array_append_new(to, json_pack("{s:s, s:s}", "email", sget(a, "email"),
+			                                    "kind", "worker"));
+	json_decref(accounts);
+	if (hidden)
 		return to;
 	json_t *company = tracking_membership->company_get(db, iget(r, "company_id"), err);
-	const char *contact = company ? sget(json_object_get(company, "contact"), "email") : NULL;
-
 	if (company == NULL) {
 		json_decref(to);
 		return NULL;
 	}
-	if (contact != NULL)
-		json_array_insert_new(to, 0, json_pack("{s:s}", "email", contact));
+	const char *boss = sget(json_object_get(company, "contact"), "email");
+	const char *own = sget(contact, "email");
+	bool listed = own == NULL || (boss && strcasecmp(boss, own) == 0);
+
+	json_array_foreach(to, i, a)
+		listed |= own && strcasecmp(sget(a, "email"), own) == 0;
+	if (!listed)
+		json_array_append_new(to, json_pack("{s:s, s:s}", "email", own, "kind", "worker"));
+	if (boss != NULL)
+		json_array_insert_new(to, 0, json_pack("{s:s, s:s}", "email", boss, "kind",
+		                                       "employer"));
 	json_decref(company);
 	return to;
+}
+
+/* The kind ("employer", "worker") of recipient @p email of a notice, NULL
+ * when it is none of them any more. */
+static const char *recipient_kind(const json_t *recipients, const char *email)
+{
+	size_t i;
+	const json_t *to;
+
+	json_array_foreach(recipients, i, to)
+		if (email && sget(to, "email") && strcasecmp(sget(to, "email"), email) == 0)
+			return sget(to, "kind");
+	return NULL;
+}
+
+/* The worker's mobile for the reminders by SMS: his own word first (the
+ * portal's number and consent, tracking_worker_contact: a consent refused
+ * there wins), else the mobile his employer declared for convocations,
+ * unless the visit is kept from the employer. 1 with @p number, 0 none, or
+ * a negative code. */
+static int notice_sms_number(socle_db *db, const json_t *r, char number[SOCLE_SMS_NUMBER_SIZE],
+                             socle_err *err)
+{
+	socle_err e2 = SOCLE_ERR_INIT;
+	int64_t worker = iget(r, "worker_id");
+	json_t *own = socle_db_query_one_new(db, "SELECT mobile, sms_consent FROM"
+	                                         " tracking_worker_contact WHERE worker_id = :w",
+	                                     json_pack("{s:I}", "w", (json_int_t)worker), &e2);
+
+	if (own == NULL && e2.code != SOCLE_E_NOTFOUND)
+		return socle_err_set(err, e2.code ? e2.code : SOCLE_E_NOMEM, "%s", e2.msg);
+	if (own != NULL) {
+		int has = iget(own, "sms_consent") == 1 && sget(own, "mobile") != NULL;
+
+		if (has)
+			snprintf(number, SOCLE_SMS_NUMBER_SIZE, "%s", sget(own, "mobile"));
+		json_decref(own);
+		return has;
+	}
+	if (tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by")))
+		return 0;
+	json_t *c = tracking_membership->worker_contact(db, worker, err);
+	if (c == NULL)
+		return err->code == SOCLE_E_NOTFOUND ? 0 : err->code;
+	int has = sget(c, "mobile") != NULL &&
+	          socle_sms_number(sget(c, "mobile"), number, NULL) == 0;
+	json_decref(c);
+	return has;
 }
 
 /* Load the visit of @p request_id if it is still scheduled on @p slot_id and
@@ -245,7 +226,7 @@ static int notice_prepare(socle_service *svc, socle_db *db, int64_t request_id, 
 	tracking_slot_view_ms(n->slot, true);
 	const json_t *r = n->request, *slot = n->slot;
 	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
-	json_t *info = tracking_worker_card(db, iget(r, "worker_id"), err);
+	json_t *info = tracking_worker_card(db, iget(r, "worker_id"), err), *contact = NULL;
 	if (info == NULL)
 		return err->code ? err->code : SOCLE_E_INTERNAL;
 	json_t *visit = json_pack("{s:O, s:s, s:s, s:O, s:O, s:O, s:O, s:O}", "type",
@@ -259,32 +240,46 @@ static int notice_prepare(socle_service *svc, socle_db *db, int64_t request_id, 
 	json_decref(args);
 	if (rc != 0)
 		goto out;
+	contact = tracking_membership->worker_contact(db, iget(r, "worker_id"), err);
+	if (contact == NULL) {
+		rc = err->code ? err->code : NOMEM(err);
+		goto out;
+	}
 	bool hidden = tracking_hidden_from_employer(sget(r, "type"), sget(r, "requested_by"));
-	n->ctx = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:I, s:O, s:b}", "service",
+	char display[300], greeting[300], place[800], reach[1000];
+	tracking_worker_names(sget(contact, "civility"), sget(info, "first_name"),
+	                      sget(info, "last_name"), display, sizeof(display), greeting,
+	                      sizeof(greeting));
+	tracking_site_place(svc, sget(slot, "site"), place, sizeof(place));
+	tracking_service_contact(svc, reach, sizeof(reach));
+	n->ctx = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:I, s:O, s:b, s:s, s:s, s:O,"
+	                   " s:s, s:s}", "service",
 	                   socle_service_name(svc), "first_name", json_object_get(info, "first_name"),
 	                   "last_name", json_object_get(info, "last_name"), "company",
 	                   json_object_get(info, "legal_name"), "label", t ? t->label : "", "slot",
 	                   slot, "cutoff_hours", (json_int_t)tracking_cutoff_hours(svc), "request_id",
 	                   (json_int_t)request_id, "type", json_object_get(r, "type"), "hidden",
-	                   hidden);
-	n->recipients = notice_recipients(db, r, err);
+	                   hidden, "worker_display", display, "greeting", greeting, "civility",
+	                   json_object_get(contact, "civility"), "place", place, "contact", reach);
+	n->recipients = notice_recipients(db, r, contact, err);
 	if (n->ctx == NULL || n->recipients == NULL) {
 		rc = err->code ? err->code : NOMEM(err);
 		goto out;
 	}
 	if (json_array_size(n->recipients) == 0)
 		socle_log(SOCLE_LOG_WARN, "service %s : la demande %" PRId64 " (%s) n'est adressée qu'au "
-		          "salarié, qui n'a pas de compte : personne n'en reçoit la convocation ni les "
-		          "rappels ; prévenez-le autrement", socle_service_id(svc), request_id,
-		          t ? t->label : "visite");
+		          "salarié, qui n'a ni compte ni adresse de convocation utilisable : personne "
+		          "n'en reçoit la convocation par courriel ; prévenez-le autrement",
+		          socle_service_id(svc), request_id, t ? t->label : "visite");
 	char when[96];
-	french_when(sget(slot, "starts_at"), when, sizeof(when));
+	tracking_french_when(sget(slot, "starts_at"), when, sizeof(when));
 	snprintf(n->subject, sizeof(n->subject), "%s : %s, %s",
 	         days_before > 0 ? "Rappel de convocation" : "Convocation", t ? t->label : "visite",
 	         when);
 	rc = 1;
 out:
 	json_decref(info);
+	json_decref(contact);
 	return rc;
 }
 
@@ -342,28 +337,38 @@ json_t *tracking_cancel_mails(socle_service *svc, socle_db *db, const json_t *r,
                             socle_err *err)
 {
 	const struct tracking_visit_type *t = tracking_visit_type(sget(r, "type"));
-	char when[96], subject[300], *text = NULL;
-	json_t *to = notice_recipients(db, r, err);
+	char when[96], subject[300], *text[2] = {NULL, NULL};
+	json_t *card = tracking_worker_card(db, iget(r, "worker_id"), err);
+	json_t *contact = card ? tracking_membership->worker_contact(db, iget(r, "worker_id"), err)
+	                       : NULL;
+	json_t *to = contact ? notice_recipients(db, r, contact, err) : NULL, *out = NULL;
+
 	if (to == NULL)
-		return NULL;
-	french_when(sget(slot, "starts_at"), when, sizeof(when));
+		goto done;
+	tracking_french_when(sget(slot, "starts_at"), when, sizeof(when));
 	snprintf(subject, sizeof(subject), "Annulation : %s, %s", t ? t->label : "visite", when);
-	if (asprintf(&text, "Bonjour,\n\n%s vous informe que la visite « %s » prévue le %s est "
-	             "annulée.\nUne nouvelle convocation vous sera adressée si la visite est "
-	             "reprogrammée.\n\nRéférence de la demande : %" PRId64 "\n",
-	             socle_service_name(svc), t ? t->label : "", when, iget(r, "id")) < 0) {
-		json_decref(to);
+	for (int k = 0; k < 2; k++)
+		text[k] = tracking_cancel_body(svc, card, contact, t ? t->label : "", when,
+		                               iget(r, "id"), k == 1);
+	out = text[0] && text[1] ? json_array() : NULL;
+	if (out == NULL) {
 		NOMEM(err);
-		return NULL;
+		goto done;
 	}
-	json_t *out = json_array();
 	size_t i;
 	const json_t *e;
-	json_array_foreach(to, i, e)
+	json_array_foreach(to, i, e) {
+		bool employer = strcmp(sget(e, "kind"), "employer") == 0;
+
 		json_array_append_new(out, json_pack("{s:O, s:s, s:s}", "to", json_object_get(e, "email"),
-		                                     "subject", subject, "text", text));
-	free(text);
+		                                     "subject", subject, "text", text[employer]));
+	}
+done:
+	free(text[0]);
+	free(text[1]);
 	json_decref(to);
+	json_decref(contact);
+	json_decref(card);
 	return out;
 }
 
@@ -380,20 +385,20 @@ static const char *or_dash(const char *s)
 static json_t *convocation_doc(const json_t *ctx, const json_t *text)
 {
 	const json_t *slot = json_object_get(ctx, "slot");
-	char when[96], who[300], duration[48], ref[64], intro[600], *closing = NULL;
+	char when[96], who[300], duration[48], ref[64], intro[600], reach[1100], *closing = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&closing, &len);
 
 	if (f == NULL)
 		return NULL;
-	convocation_closing(f, ctx);
+	tracking_convocation_closing(f, ctx);
 	if (fclose(f) != 0) {
 		free(closing);
 		return NULL;
 	}
-	french_when(sget(slot, "starts_at"), when, sizeof(when));
-	snprintf(who, sizeof(who), "%s %s", or_dash(sget(ctx, "first_name")),
-	         or_dash(sget(ctx, "last_name")));
+	tracking_french_when(sget(slot, "starts_at"), when, sizeof(when));
+	snprintf(who, sizeof(who), "%s", or_dash(sget(ctx, "worker_display")));
+	snprintf(reach, sizeof(reach), "Pour joindre le service : %s", or_dash(sget(ctx, "contact")));
 	snprintf(duration, sizeof(duration), "%" PRId64 " minutes", iget(slot, "duration_min"));
 	snprintf(ref, sizeof(ref), "Référence de la demande : %" PRId64, iget(ctx, "request_id"));
 	snprintf(intro, sizeof(intro), "%s convoque %s, salarié(e) de %s, à la visite suivante.",
@@ -404,16 +409,18 @@ static json_t *convocation_doc(const json_t *ctx, const json_t *text)
 	        or_dash(sget(ctx, "company")), "Type de visite", or_dash(sget(ctx, "label")),
 	        "Date et heure", when, "Durée prévue", duration, "Lieu",
 	        tele ? "téléconsultation (le lien de connexion vous sera communiqué par le service)"
-	             : or_dash(sget(slot, "site")),
-	        "Avec", role_label(sget(slot, "role")));
+	             : or_dash(sget(ctx, "place")),
+	        "Avec", tracking_role_phrase(sget(slot, "role")));
 	json_t *know = json_array();
 	char *save = NULL;
 	for (char *line = strtok_r(closing, "\n", &save); line && know;
 	     line = strtok_r(NULL, "\n", &save))
 		json_array_append_new(know, json_pack("{s:s}", "paragraph", line));
 	free(closing);
-	if (know)
+	if (know) {
+		json_array_append_new(know, json_pack("{s:s}", "paragraph", reach));
 		json_array_append_new(know, json_pack("{s:s}", "paragraph", ref));
+	}
 	json_t *steps = json_deep_copy(json_object_get(text, "steps"));
 	json_t *doc = fields && know && steps
 	        ? json_pack("{s:s, s:s, s:[{s:[{s:s}, {s:o}]}, {s:s, s:[{s:s}]}, {s:s, s:[{s:o}]},"
@@ -482,7 +489,7 @@ static char *convocation_ics(socle_db *wdb, const struct notice *n, int64_t requ
 		.starts_at_ms = iget(slot, "starts_ms"),
 		.ends_at_ms = iget(slot, "starts_ms") + iget(slot, "duration_min") * 60000,
 		.summary = or_dash(sget(n->ctx, "label")),
-		.location = tele ? "Téléconsultation" : sget(slot, "site"),
+		.location = tele ? "Téléconsultation" : sget(n->ctx, "place"),
 		.description = desc,
 		.attendee = to,
 		.sequence = row ? (int)iget(row, "moves") : 0,
@@ -524,7 +531,7 @@ static int notice_mail_attached(socle_db *wdb, int64_t request_id, int64_t slot_
 struct convocation_write {
 	int64_t request_id, slot_id;
 	const struct notice *n;
-	const char *body;   /* the same text for every recipient, rendered once */
+	const char *body[2]; /* the worker's text, the employer's: each rendered once */
 	const struct socle_document_issued *pdf; /* the convocation's PDF, or NULL */
 	int days[MAX_REMINDERS];
 	size_t n_days;
@@ -543,18 +550,21 @@ static int convocation_txn(socle_db *wdb, void *ud, socle_err *err)
 	const json_t *to;
 	json_array_foreach(cw->n->recipients, i, to) {
 		const char *email = sget(to, "email");
+		bool employer = strcmp(sget(to, "kind"), "employer") == 0;
 
 		if ((rc = notice_mail_attached(wdb, cw->request_id, cw->slot_id, cw->n, cw->pdf, email,
-		                               cw->n->subject, cw->body, "convocation", err)) != 0)
+		                               cw->n->subject, cw->body[employer], "convocation",
+		                               err)) != 0)
 			return rc;
 		for (size_t k = 0; k < cw->n_days && email; k++) {
 			int64_t at = start - (int64_t)cw->days[k] * 86400000;
 
 			if (at <= now) /* already in the past: no reminder */
 				continue;
-			json_t *p = json_pack("{s:I, s:I, s:s, s:i}", "request_id",
+			json_t *p = json_pack("{s:I, s:I, s:s, s:i, s:s}", "request_id",
 			                      (json_int_t)cw->request_id, "slot_id",
-			                      (json_int_t)cw->slot_id, "to", email, "days", cw->days[k]);
+			                      (json_int_t)cw->slot_id, "to", email, "days", cw->days[k],
+			                      "kind", employer ? "employer" : "worker");
 			int64_t job = p ? socle_job_enqueue(wdb, "tracking.reminder", p, at, 0, err)
 			                : NOMEM(err);
 
@@ -563,10 +573,11 @@ static int convocation_txn(socle_db *wdb, void *ud, socle_err *err)
 				return (int)job;
 		}
 	}
-	/* The worker's reminders by SMS, when he agreed to them today (the job
-	 * checks again when it runs: a consent taken back stops it). */
+	/* The worker's reminders by SMS, when he has a mobile today and did not
+	 * refuse them (the job checks again when it runs: a consent taken back
+	 * stops it). */
 	char number[SOCLE_SMS_NUMBER_SIZE];
-	int has = tracking_sms_contact(wdb, iget(cw->n->request, "worker_id"), number, err);
+	int has = notice_sms_number(wdb, cw->n->request, number, err);
 
 	if (has < 0)
 		return has;
@@ -599,22 +610,24 @@ static int convocation_job(socle_service *svc, const json_t *payload, void *ud, 
 	socle_db *db = socle_service_reader(svc, err);
 	int rc = db ? notice_prepare(svc, db, cw.request_id, cw.slot_id, 0, &n, err)
 	            : SOCLE_E_STORE;
-	char *body = NULL;
+	char *body[2] = {NULL, NULL};
 	struct socle_document_issued pdf = {0};
 
 	if (rc == 1) {
-		body = convocation_body(n.ctx, n.text, 0);
-		cw.body = body;
+		for (int k = 0; k < 2; k++)
+			cw.body[k] = body[k] = tracking_convocation_body(n.ctx, n.text, 0, k == 1);
 		cw.n_days = reminder_days(svc, cw.days);
 		cw.pdf = convocation_pdf(svc, &n, cw.request_id, cw.slot_id, &pdf) ? &pdf : NULL;
-		rc = body ? socle_service_write(svc, convocation_txn, &cw, err) : NOMEM(err);
+		rc = body[0] && body[1] ? socle_service_write(svc, convocation_txn, &cw, err)
+		                        : NOMEM(err);
 	}
 	socle_document_issued_free(&pdf);
 	if (rc < 0)
 		socle_log(SOCLE_LOG_WARN, "service %s : convocation de la demande %" PRId64
 		          " impossible pour l'instant : %s", socle_service_id(svc), cw.request_id,
 		          err->msg);
-	free(body);
+	free(body[0]);
+	free(body[1]);
 	notice_clear(&n);
 	return rc < 0 ? rc : 0;
 }
@@ -658,16 +671,14 @@ static int reminder_job(socle_service *svc, const json_t *payload, void *ud, soc
 		return socle_err_set(err, SOCLE_E_INVAL, "tracking.reminder : charge utile invalide");
 	socle_db *db = socle_service_reader(svc, err);
 	rc = db ? notice_prepare(svc, db, rw.request_id, rw.slot_id, rw.days, &n, err) : SOCLE_E_STORE;
+	/* Who it goes to now decides its words: a visit kept from the employer
+	 * reminds the worker's accounts only, whatever an earlier version
+	 * planned; an address no longer listed keeps the kind it was planned for. */
+	const char *kind = rc == 1 ? recipient_kind(n.recipients, rw.to) : NULL;
+	if (rc == 1 && kind == NULL)
+		kind = sget(payload, "kind") ? sget(payload, "kind") : "worker";
 	if (rc == 1 && json_is_true(json_object_get(n.ctx, "hidden"))) {
-		/* A visit kept from the employer: its reminders go to the worker's
-		 * accounts only, whatever an earlier version planned. */
-		bool listed = false;
-		size_t i;
-		const json_t *to;
-
-		json_array_foreach(n.recipients, i, to)
-			listed |= sget(to, "email") && strcasecmp(sget(to, "email"), rw.to) == 0;
-		if (!listed) {
+		if (recipient_kind(n.recipients, rw.to) == NULL) {
 			socle_log(SOCLE_LOG_WARN, "service %s : rappel de la demande %" PRId64 " non "
 			          "envoyé à « %s » : cette visite n'est adressée qu'au salarié",
 			          socle_service_id(svc), rw.request_id, rw.to);
@@ -692,7 +703,8 @@ static int reminder_job(socle_service *svc, const json_t *payload, void *ud, soc
 	}
 	struct socle_document_issued pdf = {0};
 	if (rc == 1) {
-		body = convocation_body(n.ctx, n.text, rw.days);
+		body = tracking_convocation_body(n.ctx, n.text, rw.days,
+		                                 strcmp(kind, "employer") == 0);
 		rw.subject = n.subject;
 		rw.text = body;
 		rw.n = &n;
@@ -744,12 +756,12 @@ static int sms_reminder_job(socle_service *svc, const json_t *payload, void *ud,
 	if (rc == 1 && iget(n.slot, "starts_ms") <= socle_now_ms())
 		rc = 0; /* run late, after the visit began */
 	if (rc == 1)
-		rc = tracking_sms_contact(db, iget(n.request, "worker_id"), number, err);
+		rc = notice_sms_number(db, n.request, number, err);
 	if (rc == 1) {
 		const json_t *id = socle_service_identity(svc);
 		const struct tracking_visit_type *t = tracking_visit_type(sget(n.request, "type"));
 
-		french_when(sget(n.slot, "starts_at"), when, sizeof(when));
+		tracking_french_when(sget(n.slot, "starts_at"), when, sizeof(when));
 		/* Never medical content: the type's label, the day, the place. The
 		 * phone is left out when the service has none (a JSON null would
 		 * reach the script as socle.null, which is true). */

@@ -935,6 +935,41 @@ static void iso_instant(int64_t ms, char out[32])
 	         (int)(rest % 1000));
 }
 
+/* One access as the worker reads it, in French and the service's local time:
+ * "Consultation de votre dossier par un médecin du travail, le 3 décembre
+ * 2026 à 10 h 12" (never the internal action code nor a UTC time). */
+static void access_text(socle_service *svc, const json_t *row, char local[32], char *out,
+                        size_t n)
+{
+	static const struct {
+		const char *action, *words;
+	} actions[] = {
+		{"dmst.read", "Consultation de votre dossier"},
+		{"dmst.write", "Mise à jour de votre dossier"},
+		{"dmst.document.read", "Consultation d'un document de vos visites"},
+		{"dmst.accesses.read", "Consultation de la liste des accès à votre dossier"},
+		{"dmst.search", "Recherche de votre dossier par votre numéro INS"},
+		{"dmst.request.read", "Lecture du motif d'une de vos demandes de visite"},
+	};
+	const char *action = sget(row, "action"), *role = sget(row, "role");
+	const char *what = "Accès à votre dossier", *who = "un professionnel de santé du service";
+	char date[SOCLE_DATE_FR_SIZE], time[16];
+
+	for (size_t i = 0; action && i < SOCLE_COUNT(actions); i++)
+		if (strcmp(actions[i].action, action) == 0)
+			what = actions[i].words;
+	if (role && strcmp(role, "medecin") == 0)
+		who = "un médecin du travail";
+	else if (role && strcmp(role, "infirmier") == 0)
+		who = "un infirmier ou une infirmière en santé au travail";
+	else if (role && strcmp(role, "employee") == 0)
+		who = "vous-même";
+	tracking_local_wall(svc, json_integer_value(json_object_get(row, "at_ms")), local);
+	socle_date_fr(local, date);
+	socle_time_fr(atoi(local + 11), atoi(local + 14), time);
+	snprintf(out, n, "%s par %s, le %s à %s", what, who, date, time);
+}
+
 /* Who accessed the worker's DMST: the successful "dmst.*" accesses, newest
  * first, with when, what (read, write, accesses.read) and the role of who did
  * it; never their identity nor any medical content. The employee bound to
@@ -967,11 +1002,13 @@ static int dmst_accesses(socle_req *req, void *ud)
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
-		char at[32];
+		char at[32], local[32], text[300];
 
 		iso_instant(json_integer_value(json_object_get(row, "at_ms")), at);
-		json_array_append_new(items, json_pack("{s:O, s:s, s:O, s:O}", "id",
-		                                       json_object_get(row, "id"), "at", at, "action",
+		access_text(socle_req_service(req), row, local, text, sizeof(text));
+		json_array_append_new(items, json_pack("{s:O, s:s, s:s, s:s, s:O, s:O}", "id",
+		                                       json_object_get(row, "id"), "at", at,
+		                                       "at_local", local, "text", text, "action",
 		                                       json_object_get(row, "action"), "role",
 		                                       json_object_get(row, "role")));
 	}
@@ -1073,7 +1110,8 @@ static const struct socle_route_doc dmst_docs[] = {
 	{SOCLE_GET, "/tracking/dmst/{worker_id}/accesses",
 	 "Qui a accédé au dossier médical : date, action, rôle (le salarié ou un professionnel de "
 	 "santé).", NULL, 0, accesses_query, SOCLE_COUNT(accesses_query),
-	 "{worker_id, items: [{id, at, action, role}], next_cursor}, du plus récent au plus "
+	 "{worker_id, items: [{id, at (UTC), at_local (heure du service), text (la phrase en "
+	 "français), action, role}], next_cursor}, du plus récent au plus "
 	 "ancien."},
 };
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracking.h"
+#include "convocation.h"
 
 /* ---- visit types: tracking_visit_type (visits.c) ------------------------------- */
 
@@ -32,8 +32,44 @@ static const char *role_label(const char *role)
 
 enum doc_kind { DOC_ATTESTATION, DOC_AVIS, DOC_ORDONNANCE };
 
+/* The next visit the engine owes the worker now (next_visits, which has
+ * this visit in its history): the earliest deadline of its answer, as
+ * "next_visit_on" of @p o with "next_visit_source": "moteur". Nothing when
+ * the engine cannot answer (no category yet: logged); the médecin's own date
+ * (the protocol's, "protocole") is kept when he gave one. */
+static void engine_next_visit(socle_service *svc, socle_db *db, json_t *o)
+{
+	if (json_is_string(json_object_get(o, "next_visit_on"))) {
+		json_object_set_new(o, "next_visit_source", json_string("protocole"));
+		return;
+	}
+	socle_err err = SOCLE_ERR_INIT;
+	int64_t company = 0;
+	json_t *a = tracking_next_visits_now(svc, db, iget(o, "worker_id"), &company, &err);
+	const json_t *v;
+	const char *best = NULL;
+	size_t i;
+
+	if (a == NULL) {
+		socle_log(SOCLE_LOG_INFO, "service %s : prochaine visite du salarié %" PRId64 " inconnue "
+		          "du moteur : %s", socle_service_id(svc), iget(o, "worker_id"), err.msg);
+		return;
+	}
+	json_array_foreach(json_object_get(a, "visits"), i, v) {
+		const char *d = sget(v, "latest") ? sget(v, "latest") : sget(v, "before");
+
+		if (d && (best == NULL || strcmp(d, best) < 0))
+			best = d;
+	}
+	if (best != NULL) {
+		json_object_set_new(o, "next_visit_on", json_string(best));
+		json_object_set_new(o, "next_visit_source", json_string("moteur"));
+	}
+	json_decref(a);
+}
+
 /* Everything a document shows, from the stored outcome (NULL when none). */
-static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
+static json_t *outcome_load(socle_service *svc, socle_db *db, int64_t request_id, socle_err *err)
 {
 	json_t *o = socle_db_query_one_new(db,
 		"SELECT o.id, o.request_id, o.worker_id, o.company_id, o.type, o.held_on,"
@@ -57,6 +93,20 @@ static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
 	                                    "legal_name"};
 	for (size_t i = 0; i < SOCLE_COUNT(named); i++)
 		json_object_set(o, named[i], json_object_get(card, named[i]));
+	/* The civility the worker gave (membership), to address him by it. */
+	json_t *contact = tracking_membership->worker_contact(db, iget(o, "worker_id"), err);
+	char display[300];
+
+	if (contact == NULL) {
+		json_decref(card);
+		json_decref(o);
+		return NULL;
+	}
+	tracking_worker_names(sget(contact, "civility"), sget(card, "first_name"),
+	                      sget(card, "last_name"), display, sizeof(display), NULL, 0);
+	json_object_set(o, "civility", json_object_get(contact, "civility"));
+	json_object_set_new(o, "display_name", json_string(display));
+	json_decref(contact);
 	json_decref(card);
 	/* The professional who held the visit, by the core's user directory. */
 	socle_err e2 = SOCLE_ERR_INIT;
@@ -75,6 +125,7 @@ static json_t *outcome_load(socle_db *db, int64_t request_id, socle_err *err)
 			json_object_set_new(o, json_cols[i], v ? v : json_null());
 		}
 	}
+	engine_next_visit(svc, db, o);
 	return o;
 }
 
@@ -83,7 +134,8 @@ static json_t *doc_common(socle_service *svc, const json_t *o, const char *kind,
 {
 	const struct tracking_visit_type *t = tracking_visit_type(sget(o, "type"));
 
-	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:O, s:O, s:O, s:O, s:O}, s:{s:O, s:O},"
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:O, s:O, s:O, s:O, s:O, s:O, s:O},"
+	                 " s:{s:O, s:O},"
 	                 " s:{s:O, s:O, s:s, s:O}, s:{s:O, s:s, s:O}}",
 	                 "document", kind, "model", model, "title", title, "service", "id",
 	                 socle_service_id(svc), "name", socle_service_name(svc), "worker", "id",
@@ -91,7 +143,8 @@ static json_t *doc_common(socle_service *svc, const json_t *o, const char *kind,
 	                 json_object_get(o, "first_name"), "last_name",
 	                 json_object_get(o, "last_name"), "birth_date",
 	                 json_object_get(o, "birth_date"), "job_title",
-	                 json_object_get(o, "job_title"), "company", "id",
+	                 json_object_get(o, "job_title"), "civility", json_object_get(o, "civility"),
+	                 "display_name", json_object_get(o, "display_name"), "company", "id",
 	                 json_object_get(o, "company_id"), "legal_name",
 	                 json_object_get(o, "legal_name"), "visit", "request_id",
 	                 json_object_get(o, "request_id"), "type", json_object_get(o, "type"),
@@ -136,6 +189,7 @@ static json_t *doc_employer(socle_service *svc, const json_t *o)
 	json_object_set_new(d, "orientation_medecin",
 	                    json_boolean(json_is_true(json_object_get(att, "orientation_medecin"))));
 	json_object_set(d, "next_visit_on", json_object_get(o, "next_visit_on"));
+	json_object_set(d, "next_visit_source", json_object_get(o, "next_visit_source"));
 	if (avis) {
 		json_object_set_new(d, "basis", json_pack("[s, s, s]", "L4624-4", "R4624-42",
 		                                          "arrêté du 3 mars 2025"));
@@ -155,18 +209,23 @@ static json_t *doc_ordonnance(socle_service *svc, const json_t *o)
 	json_t *d = doc_common(svc, o, "ordonnance", "ordonnance_prevention",
 	                       "Ordonnance de prévention");
 	const json_t *setting = json_object_get(socle_service_identity(svc), "health_contact");
-	char contact[1200];
+	char contact[1600], reach[1100];
 
 	if (d == NULL)
 		return NULL;
+	/* A real way to reach them: the identity's health_contact, else the
+	 * service's own address and phone; never the name alone. */
+	if (json_is_string(setting))
+		snprintf(reach, sizeof(reach), "%s", json_string_value(setting));
+	else
+		tracking_service_contact(svc, reach, sizeof(reach));
 	if (json_is_string(json_object_get(ord, "contact")))
 		snprintf(contact, sizeof(contact), "%s", sget(ord, "contact"));
 	else
 		snprintf(contact, sizeof(contact),
-		         "Vous pouvez joindre à tout moment les professionnels de santé de %s%s%s ; vous "
+		         "Vous pouvez joindre à tout moment les professionnels de santé de %s : %s ; vous "
 		         "pouvez aussi demander une visite à la demande (R4624-34).",
-		         socle_service_name(svc), json_is_string(setting) ? " : " : "",
-		         json_is_string(setting) ? json_string_value(setting) : "");
+		         socle_service_name(svc), reach);
 	json_object_set(d, "risks", json_object_get(ord, "risks"));
 	json_object_set(d, "advice", json_object_get(ord, "advice"));
 	json_object_set_new(d, "contact", json_string(contact));
@@ -258,8 +317,7 @@ static char *render_html(const json_t *d)
 	esc(f, sget(d, "title"));
 	fputs("</h1>\n</header>\n<table>\n", f);
 	char name[300];
-	snprintf(name, sizeof(name), "%s %s", sget(w, "first_name") ? sget(w, "first_name") : "",
-	         sget(w, "last_name") ? sget(w, "last_name") : "");
+	snprintf(name, sizeof(name), "%s", sget(w, "display_name") ? sget(w, "display_name") : "");
 	row(f, "Salarié(e)", name);
 	socle_date_fr(sget(w, "birth_date"), date);
 	row(f, "Né(e) le", date);
@@ -277,13 +335,12 @@ static char *render_html(const json_t *d)
 	if (strcmp(kind, "ordonnance") != 0) {
 		const char *model = sget(d, "model");
 
-		if (strcmp(model, "avis_aptitude") == 0)
-			fputs("<p><strong>Le salarié est apte à son poste de travail.</strong></p>\n", f);
-		else if (strcmp(model, "avis_inaptitude") == 0)
-			fputs("<p><strong>Le salarié est inapte à son poste de travail.</strong></p>\n", f);
-		else
-			fputs("<p>Le salarié a bénéficié de la visite mentionnée ci-dessus dans le cadre "
-			      "de son suivi individuel de l'état de santé.</p>\n", f);
+		char said[600];
+
+		tracking_document_statement(d, said, sizeof(said));
+		fputs(strcmp(model, "attestation_suivi") == 0 ? "<p>" : "<p><strong>", f);
+		esc(f, said);
+		fputs(strcmp(model, "attestation_suivi") == 0 ? "</p>\n" : "</strong></p>\n", f);
 		const json_t *ms = json_object_get(d, "mentions"), *m;
 		size_t i;
 		if (json_array_size(ms) > 0) {
@@ -295,8 +352,12 @@ static char *render_html(const json_t *d)
 			}
 			fputs("</ul>\n", f);
 		}
-		if (json_is_true(json_object_get(d, "orientation_medecin")))
-			fputs("<p>Le salarié est orienté vers le médecin du travail.</p>\n", f);
+		if (json_is_true(json_object_get(d, "orientation_medecin"))) {
+			tracking_document_orientation(d, said, sizeof(said));
+			fputs("<p>", f);
+			esc(f, said);
+			fputs("</p>\n", f);
+		}
 		if (sget(d, "remarks")) {
 			fputs("<h2>Observations et recommandations</h2>\n<p>", f);
 			esc(f, sget(d, "remarks"));
@@ -319,7 +380,8 @@ static char *render_html(const json_t *d)
 		list(f, "Conseils de prévention", json_object_get(d, "advice"), NULL);
 		const char *ori = sget(d, "orientation");
 		if (ori && strcmp(ori, "medecin") == 0)
-			fputs("<p>Vous êtes orienté(e) vers le médecin du travail.</p>\n", f);
+			fprintf(f, "<p>Vous êtes orienté%s vers le médecin du travail.</p>\n",
+			        tracking_document_agreement(d));
 		else if (ori)
 			fputs("<p>Il vous est conseillé de consulter votre médecin traitant ou un "
 			      "spécialiste.</p>\n", f);
@@ -380,7 +442,7 @@ static int document_get(socle_req *req, void *ud)
 		return socle_reply_error(req, 404, "not_found", "Document inconnu : attestation, avis "
 		                         "ou ordonnance.");
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *o = db ? outcome_load(db, rid, &err) : NULL;
+	json_t *o = db ? outcome_load(socle_req_service(req), db, rid, &err) : NULL;
 	if (o == NULL) {
 		if (err.code == SOCLE_E_NOTFOUND)
 			return socle_reply_error(req, 404, "not_found", "Aucune conclusion n'est "

@@ -21,6 +21,37 @@ static const char *mention_label(const char *m)
 	return "Visite post-professionnelle";
 }
 
+const char *tracking_document_agreement(const json_t *d)
+{
+	const char *c = sget(json_object_get(d, "worker"), "civility");
+
+	return c && strcmp(c, "madame") == 0 ? "e" : c && strcmp(c, "monsieur") == 0 ? "" : "(e)";
+}
+
+void tracking_document_statement(const json_t *d, char *out, size_t n)
+{
+	const char *model = sget(d, "model") ? sget(d, "model") : "";
+	const char *who = sget(json_object_get(d, "worker"), "display_name");
+
+	if (who == NULL || *who == '\0' || strcmp(who, " ") == 0)
+		who = "Le salarié";
+	if (strcmp(model, "avis_aptitude") == 0)
+		snprintf(out, n, "%s est apte à son poste de travail.", who);
+	else if (strcmp(model, "avis_inaptitude") == 0)
+		snprintf(out, n, "%s est inapte à son poste de travail.", who);
+	else
+		snprintf(out, n, "%s a bénéficié de la visite mentionnée ci-dessus dans le cadre de son "
+		         "suivi individuel de l'état de santé.", who);
+}
+
+void tracking_document_orientation(const json_t *d, char *out, size_t n)
+{
+	const char *who = sget(json_object_get(d, "worker"), "display_name");
+
+	snprintf(out, n, "%s est orienté%s vers le médecin du travail.",
+	         who && *who ? who : "Le salarié", tracking_document_agreement(d));
+}
+
 static void section(json_t *sections, const char *heading, json_t *blocks)
 {
 	if (json_array_size(blocks) == 0) {
@@ -72,8 +103,7 @@ static json_t *describe(const json_t *d)
 	char name[300], born[SOCLE_DATE_FR_SIZE] = "", held[SOCLE_DATE_FR_SIZE] = "", by[300];
 	json_t *sections = json_array(), *fields = json_array();
 
-	snprintf(name, sizeof(name), "%s %s", sget(w, "first_name") ? sget(w, "first_name") : "",
-	         sget(w, "last_name") ? sget(w, "last_name") : "");
+	snprintf(name, sizeof(name), "%s", sget(w, "display_name") ? sget(w, "display_name") : "");
 	socle_date_fr(sget(w, "birth_date"), born);
 	socle_date_fr(sget(v, "held_on"), held);
 	snprintf(by, sizeof(by), "%s%s%s", sget(pro, "role_label") ? sget(pro, "role_label") : "",
@@ -90,15 +120,14 @@ static json_t *describe(const json_t *d)
 
 	json_t *b = json_array();
 	if (strcmp(kind, "ordonnance") != 0) {
-		if (strcmp(model, "avis_aptitude") == 0)
-			para(b, "Le salarié est apte à son poste de travail.", true);
-		else if (strcmp(model, "avis_inaptitude") == 0)
-			para(b, "Le salarié est inapte à son poste de travail.", true);
-		else
-			para(b, "Le salarié a bénéficié de la visite mentionnée ci-dessus dans le cadre "
-			     "de son suivi individuel de l'état de santé.", false);
-		if (json_is_true(json_object_get(d, "orientation_medecin")))
-			para(b, "Le salarié est orienté vers le médecin du travail.", false);
+		char said[600];
+
+		tracking_document_statement(d, said, sizeof(said));
+		para(b, said, strcmp(model, "attestation_suivi") != 0);
+		if (json_is_true(json_object_get(d, "orientation_medecin"))) {
+			tracking_document_orientation(d, said, sizeof(said));
+			para(b, said, false);
+		}
 		section(sections, NULL, b);
 		json_t *ms = json_array();
 		const json_t *m;
@@ -124,8 +153,11 @@ static json_t *describe(const json_t *d)
 		section(sections, "Conseils de prévention", list_of(json_object_get(d, "advice"), NULL));
 		b = json_array();
 		const char *ori = sget(d, "orientation");
+		char oriented[96];
+		snprintf(oriented, sizeof(oriented), "Vous êtes orienté%s vers le médecin du travail.",
+		         tracking_document_agreement(d));
 		if (ori && strcmp(ori, "medecin") == 0)
-			para(b, "Vous êtes orienté(e) vers le médecin du travail.", false);
+			para(b, oriented, false);
 		else if (ori)
 			para(b, "Il vous est conseillé de consulter votre médecin traitant ou un "
 			     "spécialiste.", false);

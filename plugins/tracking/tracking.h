@@ -331,5 +331,19 @@ int tracking_reprise_init(socle_plugin *p, socle_err *err);
 /* ---- documents_pdf.c: a visit's document (documents.c's JSON form) as an
  * issued PDF, replied to @p req; the caller has checked access. ---- */
 int tracking_document_pdf(socle_req *req, const json_t *d, int64_t request_id);
+/* What a document says of the worker, by the name and civility he gave
+ * ("Madame Léa Roux a bénéficié...", "... est apte..."), never "Le salarié"
+ * when his name is known; the agreement of "orienté" ("e", "" or "(e)"). */
+void tracking_document_statement(const json_t *d, char *out, size_t n);
+void tracking_document_orientation(const json_t *d, char *out, size_t n);
+const char *tracking_document_agreement(const json_t *d);
+/* How people reach the service, on one line, from its identity: "Association
+ * SPSTI du Rhône, 10 rue de la République, 69002 Lyon, tél. 04 72 00 00 00,
+ * contact@svc.test" (what the identity gives; the name at least).
+ * (convocation_text.c) */
+void tracking_service_contact(socle_service *svc, char *out, size_t n);
+/* Epoch milliseconds as the service's wall-clock time "YYYY-MM-DDTHH:MM"
+ * (setting time_zone, summer time included). (agenda.c) */
+void tracking_local_wall(socle_service *svc, int64_t ms, char out[32]);
 
 #endif

@@ -175,7 +175,7 @@ echo "ok: installed tree serves the demo deployment from its prefix"
 # 5. The third party's reader beside the installed plugins reads a demo company.
 sed -i 's|"port": 0,|"port": 0, "plugin_dirs": ["'"$WORK/reader"'", "'"$PREFIX/lib/socle/plugins"'"],|' \
 	"$WORK/demo/socle.json"
-sed -i '0,/"tracking": {}/s//"tracking": {}, "reader": {}/' "$WORK/demo/socle.json"
+sed -i '0,/"tracking": {/s//"reader": {}, "tracking": {/' "$WORK/demo/socle.json"
 "$SOCLE" check --config "$WORK/demo/socle.json" >"$WORK/check.log" 2>&1 || {
 	cat "$WORK/check.log" >&2
 	fail "reader: socle check"

@@ -176,7 +176,10 @@ static int world_tx(socle_db *wdb, void *ud, socle_err *err)
 	TRY(W.wa[A4] = declare(wdb, W.a, "a4", "Blanc", "Hugo",
 	                       "{\"contract_type\": \"cdd\", \"start_date\": \"2024-01-02\","
 	                       " \"end_date\": \"2025-06-30\"}", "2025-02-03", "api", err));
-	TRY(W.wa[A5] = declare(wdb, W.a, "a5", "Noir", "Léa", NULL, "2025-02-03", "api", err));
+	TRY(W.wa[A5] = declare(wdb, W.a, "a5", "Noir", "Léa",
+	                       "{\"civility\": \"madame\", \"convocation_email\":"
+	                       " \"lea.noir@perso.test\", \"convocation_mobile\": \"07 11 22 33 44\"}",
+	                       "2025-02-03", "api", err));
 	/* Léa works in the shop (company a's second establishment). */
 	TRY(socle_db_run_new(wdb, "UPDATE membership_worker SET establishment_id = (SELECT MAX(id)"
 	                     " FROM membership_establishment WHERE company_id = :c) WHERE id = :w",
@@ -526,6 +529,43 @@ static void test_workers_each(void **state)
 	assert_true(err.msg[0] != '\0');
 }
 
+/* The worker's civility and convocation contact: only through worker_contact,
+ * never in worker_get (which other plugins read for everything else). */
+static void test_worker_contact(void **state)
+{
+	static const char *const keys[] = {"civility", "email", "mobile"};
+	socle_err err = SOCLE_ERR_INIT;
+	(void)state;
+
+	assert_non_null(M->worker_contact);
+	json_t *c = M->worker_contact(reader(), W.wa[A5], &err);
+	if (c == NULL)
+		fail_msg("%s", err.msg);
+	has_exactly(c, keys, SOCLE_COUNT(keys));
+	assert_string_equal(str(c, "civility"), "madame");
+	assert_string_equal(str(c, "email"), "lea.noir@perso.test");
+	assert_string_equal(str(c, "mobile"), "+33711223344"); /* as the SMS service writes it */
+	json_decref(c);
+	json_t *w = M->worker_get(reader(), W.wa[A5], &err);
+	assert_non_null(w);
+	has_exactly(w, worker_keys, SOCLE_COUNT(worker_keys));
+	char *dump = json_dumps(w, 0);
+	assert_null(strstr(dump, "perso.test"));
+	assert_null(strstr(dump, "33711223344"));
+	free(dump);
+	json_decref(w);
+	/* None declared: nulls. */
+	c = M->worker_contact(reader(), W.wa[A3], &err);
+	assert_non_null(c);
+	has_exactly(c, keys, SOCLE_COUNT(keys));
+	assert_true(json_is_null(json_object_get(c, "civility")));
+	assert_true(json_is_null(json_object_get(c, "email")));
+	assert_true(json_is_null(json_object_get(c, "mobile")));
+	json_decref(c);
+	expect_null(M->worker_contact(reader(), 999999, &err), &err, SOCLE_E_NOTFOUND);
+	expect_null(M->worker_contact(NULL, W.wa[A5], &err), &err, SOCLE_E_INVAL);
+}
+
 /* ---- companies ---- */
 
 static void test_company_establishments(void **state)
@@ -857,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_workers_each),
 		cmocka_unit_test(test_company_get_and_exists),
 		cmocka_unit_test(test_company_establishments),
+		cmocka_unit_test(test_worker_contact),
 		cmocka_unit_test(test_company_contacts),
 		cmocka_unit_test(test_company_employers),
 		cmocka_unit_test(test_worker_category),

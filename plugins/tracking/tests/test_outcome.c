@@ -372,7 +372,9 @@ static void test_outcome(void **state)
 	assert_non_null(strstr(html, "Siège &lt;ergonomique&gt; &amp; repose-pieds"));
 	assert_non_null(strstr(html, "Léa Roux"));
 	assert_non_null(strstr(html, "12 mars 2025"));
-	assert_non_null(strstr(html, "orienté vers le médecin du travail"));
+	/* Named, never "Le salarié"; no civility declared: "orienté(e)". */
+	assert_non_null(strstr(html, "Léa Roux est orienté(e) vers le médecin du travail"));
+	assert_null(strstr(html, "Le salarié"));
 	assert_null(strstr(html, "<ergonomique>"));
 	assert_null(strstr(html, "Lombalgies"));
 	/* Styled by a stylesheet of this server: the CSP (style-src 'self')

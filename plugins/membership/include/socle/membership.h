@@ -128,6 +128,15 @@ struct membership_v1 {
 	 * after employer_may: check the imported size (sizeof up to this member)
 	 * before calling it from a plugin built against an older header. */
 	json_t *(*company_establishments)(socle_db *db, int64_t company_id, socle_err *err);
+
+	/** How to convoke and address worker @p worker_id (issue 10 item 16):
+	 * {"civility": "madame" | "monsieur" | null, "email": text or null,
+	 *  "mobile": "+33612345678" or null}, as the employer declared them. They
+	 * serve convocations and reminders only ("sert uniquement aux convocations
+	 * et rappels"): never an account's address, never a way to open or reach
+	 * the employee space. SOCLE_E_NOTFOUND for an unknown worker. Appended
+	 * after company_establishments: check the imported size first. */
+	json_t *(*worker_contact)(socle_db *db, int64_t worker_id, socle_err *err);
 };
 
 #endif

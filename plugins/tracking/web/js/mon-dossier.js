@@ -1,19 +1,5 @@
 // Espace salarié: who read my medical file (in plain words), and my oppositions (L4624-8).
-import { page, run, h, api, instantFr, form, notice, table, workerOf } from '../../portal/js/portal.js';
-
-const ROLE = {
-  medecin: 'un médecin du travail', infirmier: 'un infirmier en santé au travail', service_admin: 'l\'administration du service',
-  assistant_medical: 'une assistante médicale', iprp: 'un intervenant en prévention', employee: 'vous-même',
-};
-const ACTION = {
-  'dmst.read': 'a consulté votre dossier', 'dmst.write': 'a complété votre dossier', 'dmst.create': 'a ouvert votre dossier',
-  'dmst.document.read': 'a consulté un document de visite', 'visit.outcome': 'a enregistré une visite',
-};
-
-function actionText(a) {
-  const base = ACTION[a.action] || (a.action.includes('read') ? 'a consulté votre dossier' : 'a modifié votre dossier');
-  return a.outcome === 'denied' ? `a voulu consulter votre dossier : accès refusé (${base})` : base;
-}
+import { page, run, h, api, form, notice, table, workerOf } from '../../portal/js/portal.js';
 
 run(async () => {
   const { main, me } = await page({ space: 'salarie', title: 'Mon dossier médical : accès et oppositions', current: 'tracking/mon-dossier.html' });
@@ -24,8 +10,8 @@ run(async () => {
   main.append(status,
     h('section', { 'aria-labelledby': 'acc' }, h('h2', { id: 'acc' }, 'Qui a consulté mon dossier'),
       h('p', {}, 'Chaque consultation de votre dossier médical en santé au travail est enregistrée. Votre employeur n\'y a jamais accès.'),
-      acc.items.length ? table('Consultations de mon dossier', ['Date', 'Qui', 'Quoi'],
-        acc.items.map((a) => [instantFr(a.at), ROLE[a.role] || a.role, actionText(a)]))
+      // Each access in the service's words and local time ("… le 3 décembre 2026 à 10 h 12").
+      acc.items.length ? table('Consultations de mon dossier', ['Consultation'], acc.items.map((a) => [a.text]))
         : h('p', {}, 'Personne n\'a encore consulté votre dossier.')),
     form('Mes choix (article L4624-8 du code du travail)', [
       h('p', {}, 'Votre dossier est lu par le médecin du travail. Vous pouvez vous opposer à ce que les autres professionnels de santé du service (infirmiers, par exemple) y accèdent, et à ce qu\'il soit transmis à un autre médecin du travail (si vous changez de service, par exemple). Vous pouvez changer d\'avis à tout moment ; le médecin du travail est prévenu.'),
