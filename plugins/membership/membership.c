@@ -16,6 +16,7 @@ static const struct socle_migration membership_migrations[] = {
 	{3, membership_sql_billing},
 	{4, membership_sql_score_inputs},
 	{5, membership_sql_search},
+	{6, membership_sql_assignment},
 };
 
 /* Each file registers its own routes, capabilities, rule points and event
