@@ -17,6 +17,7 @@ static const struct socle_migration membership_migrations[] = {
 	{4, membership_sql_score_inputs},
 	{5, membership_sql_search},
 	{6, membership_sql_worker_contact},
+	{7, membership_sql_assignment},
 };
 
 /* Each file registers its own routes, capabilities, rule points and event

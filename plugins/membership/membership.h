@@ -41,6 +41,7 @@ extern const char membership_sql_billing[];   /* v3: invoices, fee exceptions, s
 extern const char membership_sql_score_inputs[]; /* v4: the DUERP vault's status */
 extern const char membership_sql_search[];       /* v5: the indexes of the search */
 extern const char membership_sql_worker_contact[]; /* v6: civility, convocation contact */
+extern const char membership_sql_assignment[];   /* v7: assignment facts (assignment.c) */
 
 /* ---- each area registers its routes, rule points, capabilities, handlers ---- */
 int membership_company_init(socle_plugin *p, socle_err *err);
@@ -191,6 +192,22 @@ json_t *membership_workers_page(socle_db *db, int64_t company_id, int64_t after_
  * shows it), or NULL with SOCLE_E_NOTFOUND. */
 json_t *membership_worker_find(socle_db *db, int64_t company_id, const char *external_ref,
                                socle_err *err);
+/* Assignment facts (assignment.c, issue 10 item 13). The exit reasons
+ * (NULL-terminated). */
+extern const char *const membership_end_reasons[];
+/* Is @p effective_on acceptable for a change of worker @p old (not before the
+ * hire, at most 12 months after @p today)? 0, or 1 with a field error. */
+int membership_effective_on_check(const json_t *old, const char *effective_on, const char *today,
+                                  json_t **errors);
+/* Inside a write transaction, after an update from @p old to @p now (both as
+ * the API shows them): record the day @p effective_on of a change bringing
+ * night work or the SIR (assigned_on, declared @p today), or ending the SIR
+ * (sir_ended_on). */
+int membership_assignment_note(socle_db *wdb, const json_t *old, const json_t *now,
+                               const char *effective_on, const char *today, socle_err *err);
+/* Inside a write transaction: the reason of a worker's exit (NULL: none given). */
+int membership_end_reason_store(socle_db *wdb, int64_t worker_id, const char *end_reason,
+                                socle_err *err);
 /* Recompute the follow-up category of the service's active workers on
  * @p on_date (NULL: today), in transactions of 5,000 workers. @p only_due:
  * only those whose review_on is reached or whose category is missing (the

@@ -99,6 +99,8 @@ static const char *const worker_keys[] = {
 	"contract_type", "start_date", "end_date", "working_time", "night_worker", "rqth",
 	"invalidity_pension", "exposures", "sir_post", "caces_or_electrical", "ionising_category_a",
 	"minor_regulated_work", "category", "category_review_on",
+	/* appended (issue 10 item 13) */
+	"end_reason", "assigned_on", "sir_ended_on",
 };
 
 /* The interface's view of @p full (a worker as the API shows it; new object).
@@ -221,7 +223,8 @@ static json_t *v1_company_workers(socle_db *db, int64_t company_id, int64_t afte
 	"id, company_id, last_name, first_name, birth_date, job_title, contract_type,"          \
 	" start_date, end_date, category, exposures, night_worker, rqth, invalidity_pension,"  \
 	" sir_post, caces_or_electrical, ionising_category_a, minor_regulated_work,"          \
-	" COALESCE(establishment_id, 0)"
+	" COALESCE(establishment_id, 0), assigned_on, assignment_declared_on, sir_ended_on,"    \
+	" end_reason"
 
 static void fill_row(socle_stmt *st, struct membership_worker_row *w)
 {
@@ -244,6 +247,10 @@ static void fill_row(socle_stmt *st, struct membership_worker_row *w)
 	w->ionising_category_a = socle_stmt_int(st, 16) != 0;
 	w->minor_regulated_work = socle_stmt_int(st, 17) != 0;
 	w->establishment_id = socle_stmt_int(st, 18);
+	w->assigned_on = socle_stmt_text(st, 19);
+	w->assignment_declared_on = socle_stmt_text(st, 20);
+	w->sir_ended_on = socle_stmt_text(st, 21);
+	w->end_reason = socle_stmt_text(st, 22);
 }
 
 static int v1_workers_each(socle_db *db, int64_t company_id, int64_t after_id,

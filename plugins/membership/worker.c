@@ -409,7 +409,8 @@ int membership_company_writable(socle_db *db, int64_t company_id, socle_err *err
 	" invalidity_pension, exposures, sir_post, caces_or_electrical, ionising_category_a,"   \
 	" minor_regulated_work, category, category_reasons, category_basis,"                    \
 	" category_attestation, category_review_on, category_computed_on, category_error,"      \
-	" created_at, updated_at, civility, convocation_email, convocation_mobile"
+	" created_at, updated_at, civility, convocation_email, convocation_mobile, end_reason,"  \
+	" assigned_on, sir_ended_on"
 
 enum col_kind { COL_INT, COL_INT_NULL, COL_TEXT, COL_TEXT_NULL, COL_BOOL, COL_JSON };
 
@@ -429,6 +430,8 @@ static const struct {
 	{"category_computed_on", COL_TEXT_NULL}, {"category_error", COL_TEXT_NULL},
 	{"created_at", COL_INT}, {"updated_at", COL_INT}, {"civility", COL_TEXT_NULL},
 	{"convocation_email", COL_TEXT_NULL}, {"convocation_mobile", COL_TEXT_NULL},
+	/* assignment.c: the facts that set visits owed at a date */
+	{"end_reason", COL_TEXT_NULL}, {"assigned_on", COL_TEXT_NULL}, {"sir_ended_on", COL_TEXT_NULL},
 };
 
 /* Parsed JSON columns of a page of workers, by text: the workers of a page

@@ -72,6 +72,7 @@ struct worker_write {
 	json_t *errors;   /* field errors found inside the transaction */
 	json_t *result;   /* the worker as stored */
 	const char *audit_action;
+	const char *effective_on; /* PATCH: the day the change takes effect (NULL: today) */
 };
 
 static int worker_reload(socle_db *wdb, struct worker_write *ww, socle_err *err)
@@ -203,10 +204,22 @@ static int patch_txn(socle_db *wdb, void *ud, socle_err *err)
 		json_decref(old);
 		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	}
-	int rc = membership_worker_check_dates(wdb, ww->company_id, w, NULL, &ww->errors) > 0
+	/* The history of the change is dated the day it takes effect. */
+	const char *on = ww->effective_on ? ww->effective_on : today;
+	int rc = membership_worker_check_dates(wdb, ww->company_id, w, NULL, &ww->errors) > 0 ||
+	                         membership_effective_on_check(old, on, today, &ww->errors) > 0
 	                 ? SOCLE_E_INVAL
-	                 : membership_worker_update(wdb, ww->req, old, w, today, "api", err);
+	                 : membership_worker_update(wdb, ww->req, old, w, on, "api", err);
 	json_decref(w);
+	if (rc == 1) {
+		json_t *now = membership_worker_load(wdb, ww->company_id, ww->worker_id, err);
+		int r = now ? membership_assignment_note(wdb, old, now, on, today, err)
+		            : (err->code ? err->code : SOCLE_E_NOTFOUND);
+
+		json_decref(now);
+		if (r < 0)
+			rc = r;
+	}
 	json_decref(old);
 	if (rc == SOCLE_E_EXISTS) {
 		socle_field_error(&ww->errors, "external_ref",
@@ -219,7 +232,14 @@ static int patch_txn(socle_db *wdb, void *ud, socle_err *err)
 	return rc < 0 ? rc : worker_reload(wdb, ww, err);
 }
 
-/* PATCH /membership/companies/{id}/workers/{wid}: the fields given change. */
+/* The day a change takes effect (assignment.c): a move to nights or to a SIR
+ * post, the end of an exposure. */
+static const struct socle_field patch_effective_field[] = {
+	{.name = "effective_on", .type = SOCLE_F_DATE},
+};
+
+/* PATCH /membership/companies/{id}/workers/{wid}: the fields given change,
+ * on effective_on (default today). */
 static int worker_patch(socle_req *req, void *ud)
 {
 	struct worker_write ww = {.req = req, .body = socle_req_body(req),
@@ -228,13 +248,33 @@ static int worker_patch(socle_req *req, void *ud)
 
 	if (worker_param(req, &ww.company_id, &ww.worker_id) != 0)
 		return 0;
-	if (membership_worker_check(NULL, ww.company_id, ww.body, true, NULL, &ww.errors) > 0)
-		return socle_reply_invalid(req, ww.errors);
-	return worker_write_reply(req, patch_txn, &ww, 200);
+	/* effective_on is not a field of the worker: checked apart, then taken
+	 * out of the fields the worker's table checks. */
+	json_t *fields = json_is_object(ww.body) ? json_copy((json_t *)ww.body) : NULL;
+	json_t *eff = json_pack("{s:O?}", "effective_on",
+	                        fields ? json_object_get(fields, "effective_on") : NULL);
+	if (fields != NULL) {
+		json_object_del(fields, "effective_on");
+		ww.body = fields;
+	}
+	int rc;
+	if (json_is_null(json_object_get(eff, "effective_on")))
+		json_object_del(eff, "effective_on");
+	if ((socle_fields_check(eff, patch_effective_field, 1, NULL, &ww.errors) +
+	     membership_worker_check(NULL, ww.company_id, ww.body, true, NULL, &ww.errors)) > 0)
+		rc = socle_reply_invalid(req, ww.errors);
+	else {
+		ww.effective_on = json_string_value(json_object_get(eff, "effective_on"));
+		rc = worker_write_reply(req, patch_txn, &ww, 200);
+	}
+	json_decref(eff);
+	json_decref(fields);
+	return rc;
 }
 
 static const struct socle_field exit_fields[] = {
 	{.name = "end_date", .type = SOCLE_F_DATE, .required = true},
+	{.name = "end_reason", .type = SOCLE_F_ENUM, .choices = membership_end_reasons},
 };
 
 static int exit_txn(socle_db *wdb, void *ud, socle_err *err)
@@ -264,6 +304,9 @@ static int exit_txn(socle_db *wdb, void *ud, socle_err *err)
 		rc = w ? membership_worker_update(wdb, ww->req, old, w, today, "api", err)
 		       : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 		json_decref(w);
+		if (rc == 1 && membership_end_reason_store(wdb, ww->worker_id,
+		                   json_string_value(json_object_get(ww->body, "end_reason")), err) != 0)
+			rc = err->code ? err->code : SOCLE_E_STORE;
 		if (rc == 1)
 			rc = audit_worker(wdb, ww, json_pack("{s:I, s:s}", "company_id",
 			                                     (json_int_t)ww->company_id, "end_date", end),

@@ -88,6 +88,7 @@ enum {
 	C_ID, C_COMPANY, C_BIRTH, C_START, C_END, C_CATEGORY, C_CONTRACT, C_NIGHT, C_RQTH,
 	C_INVALIDITY, C_EXPOSURES, C_SIR, C_CACES, C_IONISING, C_MINOR, C_PERIODICITY, C_NEXT_ON,
 	C_DIGEST, C_O_TYPE, C_O_HELD, C_O_ROLE, C_O_ATTESTATION, C_O_AVIS, C_O_ADJUSTMENTS,
+	C_ASSIGNED, C_ASSIGN_DECLARED, C_SIR_ENDED, C_RETIRED,
 };
 
 #define WORKER_SQL                                                                              \
@@ -95,7 +96,8 @@ enum {
 	" w.contract_type, w.night_worker, w.rqth, w.invalidity_pension, w.exposures, w.sir_post,"  \
 	" w.caces_or_electrical, w.ionising_category_a, w.minor_regulated_work,"                    \
 	" p.periodicity_months, p.next_visit_on, d.digest,"                                         \
-	" o.type, o.held_on, o.role, o.attestation, o.avis, o.adjustments"                          \
+	" o.type, o.held_on, o.role, o.attestation, o.avis, o.adjustments,"                         \
+	" w.assigned_on, w.assignment_declared_on, w.sir_ended_on, w.end_reason = 'retraite'"      \
 	" FROM tracking_worker w"                                                                 \
 	" LEFT JOIN tracking_protocol p ON p.worker_id = w.id"                                      \
 	" LEFT JOIN tracking_due d ON d.company_id = w.company_id AND d.worker_id = w.id"           \
@@ -132,6 +134,9 @@ struct due_worker {
 	int64_t id, company, digest;
 	bool had_row;          /* tracking_due has a row (and digest) for it */
 	char birth[11], start[11], end[11], category[4], contract[16];
+	/* membership's assignment facts (issue 10 item 13) */
+	char assigned[11], assign_declared[11], sir_ended[11];
+	bool retired;
 	unsigned flags;
 	json_t *exposures;     /* array of risk codes, or NULL (owned) */
 	bool has_protocol, has_periodicity;
@@ -190,6 +195,11 @@ static void worker_take(struct due_worker *w, socle_stmt *st)
 	take_text(w, w->end, sizeof(w->end), st, C_END, "end_date");
 	take_text(w, w->category, sizeof(w->category), st, C_CATEGORY, "category");
 	take_text(w, w->contract, sizeof(w->contract), st, C_CONTRACT, "contract_type");
+	take_text(w, w->assigned, sizeof(w->assigned), st, C_ASSIGNED, "assigned_on");
+	take_text(w, w->assign_declared, sizeof(w->assign_declared), st, C_ASSIGN_DECLARED,
+	          "assignment_declared_on");
+	take_text(w, w->sir_ended, sizeof(w->sir_ended), st, C_SIR_ENDED, "sir_ended_on");
+	w->retired = socle_stmt_int(st, C_RETIRED) != 0;
 	for (size_t i = 0; i < SOCLE_COUNT(worker_flags); i++)
 		if (socle_stmt_int(st, worker_flags[i].col) != 0)
 			w->flags |= worker_flags[i].bit;
@@ -259,6 +269,16 @@ static void push_next_visits_args(lua_State *L, void *ud)
 	set_str(L, "end_date", w->end);
 	set_str(L, "category", w->category);
 	set_str(L, "contract_type", w->contract);
+	/* The change of assignment; the end of the SIR (post-exposition); an exit
+	 * for retirement is the departure of R4624-28-1. */
+	set_str(L, "assigned_on", w->assigned);
+	set_str(L, "assignment_declared_on", w->assign_declared);
+	if (w->sir_ended[0]) {
+		set_str(L, "exposure_end_date", w->sir_ended);
+		set_true(L, "formerly_sir");
+	}
+	if (w->retired)
+		set_str(L, "retirement_date", w->end);
 	for (size_t i = 0; i < SOCLE_COUNT(worker_flags); i++)
 		if (w->flags & worker_flags[i].bit)
 			set_true(L, worker_flags[i].key);

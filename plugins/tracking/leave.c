@@ -8,7 +8,8 @@
  *     the contracts of both rule points are leave_rules.c;
  *   - table tracking_leave and its routes: employers (bound to the company) and
  *     staff declare, update and read leaves; reading one gives its obligations
- *     computed at today's date; POST /tracking/visit-requests/check answers
+ *     computed at today's date (or at ?on_date=);
+ *     POST /tracking/visit-requests/check answers
  *     the request rule for any authenticated user.
  *
  * Coupling with membership (which this plugin requires): a leave names a
@@ -318,15 +319,19 @@ static int declare_txn(socle_db *wdb, void *ud, socle_err *err)
 	return lw->row ? 0 : (err->code ? err->code : SOCLE_E_INTERNAL);
 }
 
-/* The leave with its obligations at today's date (reply body, new). A failing
- * rule (a service's broken script) leaves obligations null with the error. */
-static json_t *leave_with_obligations(socle_service *svc, json_t *row)
+/* The leave with its obligations at @p on_date (NULL: today's date; reply
+ * body, new). A failing rule (a service's broken script) leaves obligations
+ * null with the error. */
+static json_t *leave_obligations_on(socle_service *svc, json_t *row, const char *on_date)
 {
 	socle_err err = SOCLE_ERR_INIT;
 	char now[11];
 	json_t *res = NULL;
 
-	socle_date_today(now);
+	if (on_date != NULL)
+		snprintf(now, sizeof(now), "%s", on_date);
+	else
+		socle_date_today(now);
 	json_t *args = json_pack("[o, s]", leave_view(row), now);
 	int rc = args ? socle_rule_call(svc, "leave_obligations", args, &res, &err)
 	              : socle_err_set(&err, SOCLE_E_NOMEM, "mémoire insuffisante");
@@ -376,7 +381,7 @@ static int leave_write_reply(socle_req *req, socle_write_fn fn, struct leave_wri
 			return socle_reply_error(req, 409, "conflict", err.msg);
 		return socle_reply_err(req, &err);
 	}
-	return socle_reply_json(req, status, leave_with_obligations(socle_req_service(req), lw->row));
+	return socle_reply_json(req, status, leave_obligations_on(socle_req_service(req), lw->row, NULL));
 }
 
 static int leave_declare(socle_req *req, void *ud)
@@ -526,15 +531,26 @@ static int leave_patch(socle_req *req, void *ud)
 
 /* ---- GET /tracking/leaves/{id}, GET /tracking/companies/{id}/leaves ------------------- */
 
+/* ?on_date=AAAA-MM-JJ: the obligations at a chosen date, as the visit
+ * simulator answers at one (issue 10 item 13). */
 static int leave_get(socle_req *req, void *ud)
 {
 	int64_t id;
+	const char *on_date = socle_req_query(req, "on_date");
 	(void)ud;
 
-	json_t *l = leave_param(req, &id);
+	json_t *l = leave_param(req, &id); /* who may read it first */
 	if (l == NULL)
 		return 0;
-	return socle_reply_json(req, 200, leave_with_obligations(socle_req_service(req), l));
+	if (on_date != NULL && !socle_date_valid(on_date)) {
+		json_t *errors = NULL;
+
+		json_decref(l);
+		socle_field_error(&errors, "on_date", "Date invalide : le format attendu est "
+		                  "AAAA-MM-JJ (par exemple 2025-03-10).");
+		return socle_reply_invalid(req, errors);
+	}
+	return socle_reply_json(req, 200, leave_obligations_on(socle_req_service(req), l, on_date));
 }
 
 static int company_leaves(socle_req *req, void *ud)
@@ -796,6 +812,10 @@ static const struct socle_route leave_routes[] = {
 	 request_check, NULL},
 };
 
+static const struct socle_field leave_get_query[] = {
+	{"on_date", SOCLE_F_DATE, false, 0, 0, NULL, NULL},
+};
+
 static const struct socle_field leaves_query[] = {
 	{"worker_id", SOCLE_F_INT, false, 1, INT64_MAX, NULL, NULL},
 	TRACKING_PAGE_QUERY,
@@ -807,10 +827,11 @@ static const struct socle_route_doc leave_docs[] = {
 	 leave_new_fields, SOCLE_COUNT(leave_new_fields), NULL, 0,
 	 "L'arrêt (201) avec ses obligations du jour (leave_obligations) ; 409 s'il en chevauche "
 	 "un autre."},
-	{SOCLE_GET, "/tracking/leaves/{id}", "Un arrêt de travail et ses obligations du jour.",
-	 NULL, 0, NULL, 0,
+	{SOCLE_GET, "/tracking/leaves/{id}",
+	 "Un arrêt de travail et ses obligations du jour, ou à la date on_date (AAAA-MM-JJ).",
+	 NULL, 0, leave_get_query, SOCLE_COUNT(leave_get_query),
 	 "{id, worker_id, company_id, cause, start_date, expected_end, actual_end, return_date, "
-	 "obligations, obligations_on}."},
+	 "obligations, obligations_on} ; 422 pour une date on_date invalide."},
 	{SOCLE_PATCH, "/tracking/leaves/{id}",
 	 "Mettre à jour les dates d'un arrêt : fin prévue, fin réelle, date de reprise.",
 	 leave_patch_fields, SOCLE_COUNT(leave_patch_fields), NULL, 0,

@@ -16,6 +16,8 @@
  *    again through membership.v1 and writes its row, so a replayed event is
  *    harmless (events are delivered at least once);
  *  - tracking_roster_check compares the counts (tests, and every start). */
+#include <stddef.h>
+
 #include "tracking.h"
 
 const struct membership_v1 *tracking_membership;
@@ -43,13 +45,24 @@ const char tracking_sql_roster[] =
 	"  synced_at INTEGER NOT NULL);"
 	"CREATE INDEX tracking_worker_company ON tracking_worker (company_id, id);";
 
+/* membership's assignment facts (issue 10 item 13): what sets the visit owed
+ * before a change of assignment, and the post-exposition visit. The copy has
+ * them NULL until membership records one (membership has them NULL too). */
+const char tracking_sql_roster_assignment[] =
+	"ALTER TABLE tracking_worker ADD COLUMN assigned_on TEXT;"
+	"ALTER TABLE tracking_worker ADD COLUMN assignment_declared_on TEXT;"
+	"ALTER TABLE tracking_worker ADD COLUMN sir_ended_on TEXT;"
+	"ALTER TABLE tracking_worker ADD COLUMN end_reason TEXT;";
+
 #define UPSERT_SQL                                                                             \
 	"INSERT INTO tracking_worker (id, company_id, last_name, first_name, birth_date,"        \
 	" job_title, contract_type, start_date, end_date, category, exposures, night_worker,"     \
 	" rqth, invalidity_pension, sir_post, caces_or_electrical, ionising_category_a,"          \
-	" minor_regulated_work, synced_at) VALUES (:id, :company_id, :last_name, :first_name,"    \
+	" minor_regulated_work, synced_at, assigned_on, assignment_declared_on, sir_ended_on,"   \
+	" end_reason) VALUES (:id, :company_id, :last_name, :first_name,"                          \
 	" :birth_date, :job_title, :contract_type, :start_date, :end_date, :category,"            \
-	" :exposures, :night, :rqth, :invalidity, :sir, :caces, :ionising, :minor, :now)"         \
+	" :exposures, :night, :rqth, :invalidity, :sir, :caces, :ionising, :minor, :now,"         \
+	" :assigned_on, :assignment_declared_on, :sir_ended_on, :end_reason)"                     \
 	" ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id,"                       \
 	" last_name = excluded.last_name, first_name = excluded.first_name,"                      \
 	" birth_date = excluded.birth_date, job_title = excluded.job_title,"                      \
@@ -59,7 +72,10 @@ const char tracking_sql_roster[] =
 	" rqth = excluded.rqth, invalidity_pension = excluded.invalidity_pension,"                \
 	" sir_post = excluded.sir_post, caces_or_electrical = excluded.caces_or_electrical,"      \
 	" ionising_category_a = excluded.ionising_category_a,"                                    \
-	" minor_regulated_work = excluded.minor_regulated_work, synced_at = excluded.synced_at"
+	" minor_regulated_work = excluded.minor_regulated_work, synced_at = excluded.synced_at,"  \
+	" assigned_on = excluded.assigned_on,"                                                    \
+	" assignment_declared_on = excluded.assignment_declared_on,"                              \
+	" sir_ended_on = excluded.sir_ended_on, end_reason = excluded.end_reason"
 
 static void bind_text_or_null(socle_stmt *st, const char *name, const char *v)
 {
@@ -92,6 +108,13 @@ static int upsert_row(socle_stmt *st, const struct membership_worker_row *w, soc
 	socle_stmt_bind_int(st, ":ionising", w->ionising_category_a);
 	socle_stmt_bind_int(st, ":minor", w->minor_regulated_work);
 	socle_stmt_bind_int(st, ":now", socle_now_ms());
+	/* Appended to the row: read only when the exporter's row has them. */
+	bool facts = w->size >= offsetof(struct membership_worker_row, end_reason) +
+	                            sizeof(w->end_reason);
+	bind_text_or_null(st, ":assigned_on", facts ? w->assigned_on : NULL);
+	bind_text_or_null(st, ":assignment_declared_on", facts ? w->assignment_declared_on : NULL);
+	bind_text_or_null(st, ":sir_ended_on", facts ? w->sir_ended_on : NULL);
+	bind_text_or_null(st, ":end_reason", facts ? w->end_reason : NULL);
 	int rc = socle_stmt_step(st, err);
 
 	return rc < 0 ? rc : 0;

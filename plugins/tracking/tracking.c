@@ -21,6 +21,7 @@ static const struct socle_migration tracking_migrations[] = {
 	{12, tracking_sql_leave_thresholds},
 	{13, tracking_sql_dmst_ins},
 	{14, tracking_sql_worker_contact},
+	{15, tracking_sql_roster_assignment},
 };
 
 static int tracking_init(socle_plugin *p, socle_err *err)

@@ -58,6 +58,7 @@ extern const char tracking_sql_request_window[]; /* v11, planning.c */
 extern const char tracking_sql_leave_thresholds[]; /* v12, leave.c */
 extern const char tracking_sql_dmst_ins[];         /* v13, dmst.c */
 extern const char tracking_sql_worker_contact[];   /* v14, sms_reminder.c */
+extern const char tracking_sql_roster_assignment[]; /* v15, roster.c */
 
 /* ---- leave.c: the thresholds of absence, from the daily run ---- */
 /* Emit sick_leave.threshold_reached for each leave that reached 30 or 60 days

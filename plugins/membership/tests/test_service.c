@@ -185,6 +185,14 @@ static int world_tx(socle_db *wdb, void *ud, socle_err *err)
 	                     " FROM membership_establishment WHERE company_id = :c) WHERE id = :w",
 	                     json_pack("{s:I, s:I}", "c", (json_int_t)W.a, "w",
 	                               (json_int_t)W.wa[A5]), err));
+	/* The assignment facts (issue 10 item 13): a2 moved to nights on 10 Feb
+	 * 2025 (declared 3 Feb), a4 left the SIR on 1 Mar 2025 and retired. */
+	TRY(socle_db_run_new(wdb, "UPDATE membership_worker SET assigned_on = '2025-02-10',"
+	                     " assignment_declared_on = '2025-02-03' WHERE id = :w",
+	                     json_pack("{s:I}", "w", (json_int_t)W.wa[A2]), err));
+	TRY(socle_db_run_new(wdb, "UPDATE membership_worker SET sir_ended_on = '2025-03-01',"
+	                     " end_reason = 'retraite' WHERE id = :w",
+	                     json_pack("{s:I}", "w", (json_int_t)W.wa[A4]), err));
 	TRY(W.wb[0] = declare(wdb, W.b, "b1", "Durand", "Paul", NULL, "2025-02-03", "api", err));
 	TRY(W.wb[1] = declare(wdb, W.b, "b2", "Durand", "Ana", NULL, "2025-02-03", "api", err));
 
@@ -263,7 +271,8 @@ static const char *const worker_keys[] = {
 	"id", "company_id", "external_ref", "last_name", "first_name", "birth_date", "job_title",
 	"contract_type", "start_date", "end_date", "working_time", "night_worker", "rqth",
 	"invalidity_pension", "exposures", "sir_post", "caces_or_electrical", "ionising_category_a",
-	"minor_regulated_work", "category", "category_review_on",
+	"minor_regulated_work", "category", "category_review_on", "end_reason", "assigned_on",
+	"sir_ended_on",
 };
 
 static void expect_null(json_t *v, socle_err *err, int code)
@@ -434,7 +443,8 @@ static int collect(const struct membership_worker_row *w, void *ud)
 
 		snprintf(key, sizeof(key), "%lld", (long long)w->id);
 		json_object_set_new(s->rows, key, json_pack(
-			"{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I}",
+			"{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I,"
+			" s:o, s:o, s:o, s:o}",
 			"company_id", (json_int_t)w->company_id, "last_name", text_or_null(w->last_name),
 			"first_name", text_or_null(w->first_name), "birth_date",
 			text_or_null(w->birth_date), "job_title", text_or_null(w->job_title),
@@ -442,7 +452,10 @@ static int collect(const struct membership_worker_row *w, void *ud)
 			text_or_null(w->start_date), "end_date", text_or_null(w->end_date), "category",
 			text_or_null(w->category), "exposures", text_or_null(w->exposures),
 			"night_worker", w->night_worker, "sir_post", w->sir_post, "rqth", w->rqth,
-			"establishment_id", (json_int_t)w->establishment_id));
+			"establishment_id", (json_int_t)w->establishment_id,
+			"assigned_on", text_or_null(w->assigned_on), "assignment_declared_on",
+			text_or_null(w->assignment_declared_on), "sir_ended_on",
+			text_or_null(w->sir_ended_on), "end_reason", text_or_null(w->end_reason)));
 	}
 	return s->stop_after != 0 && s->n == s->stop_after ? 42 : 0;
 }
@@ -479,8 +492,15 @@ static void test_workers_each(void **state)
 	snprintf(key, sizeof(key), "%lld", (long long)W.wa[A2]);
 	assert_true(json_is_true(json_object_get(json_object_get(all.rows, key), "night_worker")));
 	assert_string_equal(str(json_object_get(all.rows, key), "category"), "SIA");
+	assert_string_equal(str(json_object_get(all.rows, key), "assigned_on"), "2025-02-10");
+	assert_string_equal(str(json_object_get(all.rows, key), "assignment_declared_on"),
+	                    "2025-02-03");
+	assert_true(json_is_null(json_object_get(a3, "assigned_on")));
+	assert_true(json_is_null(json_object_get(a3, "end_reason")));
 	snprintf(key, sizeof(key), "%lld", (long long)W.wa[A4]);
 	assert_string_equal(str(json_object_get(all.rows, key), "end_date"), "2025-06-30");
+	assert_string_equal(str(json_object_get(all.rows, key), "sir_ended_on"), "2025-03-01");
+	assert_string_equal(str(json_object_get(all.rows, key), "end_reason"), "retraite");
 	snprintf(key, sizeof(key), "%lld", (long long)W.wb[1]);
 	assert_int_equal(num(json_object_get(all.rows, key), "company_id"), W.b);
 	/* The establishment: the shop's id for Léa, 0 for a worker with none. */

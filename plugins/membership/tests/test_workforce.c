@@ -619,6 +619,100 @@ static void test_sir_posts(void **state)
 	free(sir);
 }
 
+static const char *str_of(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* Issue 10 item 13: the employer declares a change of assignment on the day it
+ * takes effect (effective_on), the end of a SIR exposure and the reason of an
+ * exit; membership keeps the dates that set visits owed (assigned_on,
+ * sir_ended_on, end_reason). Today is 3 Nov 2025. */
+static void test_assignment_facts(void **state)
+{
+	int status = 0;
+	char *workers = path_of(W.company_a, "/workers"), rest[64];
+	(void)state;
+
+	json_t *r = call(W.emp_a, "POST", workers, worker("A13", "Magasinier", NULL), &status);
+	assert_int_equal(status, 201);
+	json_int_t id = json_integer_value(json_object_get(r, "id"));
+	assert_null(str_of(r, "assigned_on"));
+	json_decref(r);
+	snprintf(rest, sizeof(rest), "/workers/%lld", (long long)id);
+	char *one = path_of(W.company_a, rest), *hist = NULL, *exitp = NULL;
+	assert_true(asprintf(&hist, "%s/history", one) > 0);
+	assert_true(asprintf(&exitp, "%s/exit", one) > 0);
+
+	/* Field errors in French, nothing changed. */
+	const char *bad[] = {"2019-08-31" /* before the hire */, "2026-11-04" /* > 1 year */,
+	                     "pas-une-date"};
+	for (size_t i = 0; i < 3; i++) {
+		r = call(W.emp_a, "PATCH", one, json_pack("{s:b, s:s}", "night_worker", 1,
+		                                          "effective_on", bad[i]), &status);
+		assert_int_equal(status, 422);
+		assert_true(has_field(r, "effective_on"));
+		json_decref(r);
+	}
+	r = call(W.emp_a, "GET", one, NULL, &status);
+	assert_false(json_is_true(json_object_get(r, "night_worker")));
+	json_decref(r);
+
+	/* A planned move to nights on 1 Dec 2025: the change is dated that day. */
+	r = call(W.emp_a, "PATCH", one, json_pack("{s:b, s:s}", "night_worker", 1, "effective_on",
+	                                          "2025-12-01"), &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(str_of(r, "assigned_on"), "2025-12-01");
+	assert_null(str_of(r, "sir_ended_on"));
+	json_decref(r);
+	r = call(W.emp_a, "GET", hist, NULL, &status);
+	assert_string_equal(str_of(json_array_get(json_object_get(r, "items"), 0), "changed_on"),
+	                    "2025-12-01");
+	json_decref(r);
+	/* A change of name brings nothing: assigned_on stays. */
+	r = call(W.emp_a, "PATCH", one, json_pack("{s:s}", "first_name", "Louis"), &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(str_of(r, "assigned_on"), "2025-12-01");
+	json_decref(r);
+
+	/* A move to asbestos removal (SIR) on 5 Jan 2026, then its end on 1 Mar 2026. */
+	r = call(W.emp_a, "PATCH", one, json_pack("{s:[s], s:s}", "exposures", "amiante",
+	                                          "effective_on", "2026-01-05"), &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(str_of(r, "category"), "SIR");
+	assert_string_equal(str_of(r, "assigned_on"), "2026-01-05");
+	json_decref(r);
+	r = call(W.emp_a, "PATCH", one, json_pack("{s:[], s:s}", "exposures", "effective_on",
+	                                          "2026-03-01"), &status);
+	assert_int_equal(status, 200);
+	assert_string_not_equal(str_of(r, "category"), "SIR");
+	assert_string_equal(str_of(r, "sir_ended_on"), "2026-03-01");
+	assert_string_equal(str_of(r, "assigned_on"), "2026-01-05");
+	json_decref(r);
+
+	/* The exit's reason: one of the list, stored. */
+	r = call(W.emp_a, "POST", exitp, json_pack("{s:s, s:s}", "end_date", "2026-06-30",
+	                                           "end_reason", "vacances"), &status);
+	assert_int_equal(status, 422);
+	assert_true(has_field(r, "end_reason"));
+	json_decref(r);
+	r = call(W.emp_a, "POST", exitp, json_pack("{s:s, s:s}", "end_date", "2026-06-30",
+	                                           "end_reason", "retraite"), &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(str_of(r, "end_reason"), "retraite");
+	json_decref(r);
+
+	/* Another company's employer may not declare it. */
+	r = call(W.emp_b, "PATCH", one, json_pack("{s:b, s:s}", "night_worker", 0, "effective_on",
+	                                          "2025-12-01"), &status);
+	assert_int_equal(status, 403);
+	json_decref(r);
+	free(exitp);
+	free(hist);
+	free(one);
+	free(workers);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_csv_import),
 		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_sir_posts),
+		cmocka_unit_test(test_assignment_facts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

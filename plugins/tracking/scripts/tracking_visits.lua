@@ -42,6 +42,8 @@
 --   formerly_sir, formerly_exposed   booleans: formerly in SIR, or exposed to an R4624-23 I
 --                                    risk before the SIR existed (post-exposition)
 --   exposure_end_date, retirement_date   "AAAA-MM-JJ": end of the exposure, retirement
+--   assigned_on, assignment_declared_on  "AAAA-MM-JJ": a change bringing night work or the
+--     SIR takes effect / was declared (the visit before assignment is owed before it)
 --   mi_carriere_age                  integer: the age of a branch agreement (default 45)
 --   protocol = { periodicity_months, next_visit_on }    set by the médecin du travail: a
 --     date earlier than the legal ceiling always wins; a later one is capped (note)
@@ -387,6 +389,20 @@ socle.rule("next_visits", function(worker, history, on_date)
       error("next_visits : history[" .. i .. "] doit porter type et date AAAA-MM-JJ")
     end
     if h.date > on_date or h.previous_employer == true then plain = false end
+  end
+  -- A change of assignment that brought night work or the SIR (assigned_on, after the
+  -- hire): the visit before assignment is owed before that day (R4624-18, R4624-24); a
+  -- follow-up visit counts for it from the day the change was declared.
+  if valid_date(worker.assigned_on) and worker.assigned_on > start then
+    start = worker.assigned_on
+    local since = valid_date(worker.assignment_declared_on)
+                  and worker.assignment_declared_on < start and worker.assignment_declared_on
+                  or start
+    local kept = {}
+    for _, h in ipairs(history) do
+      if not FOLLOW_UP[h.type] or h.date >= since then kept[#kept + 1] = h end
+    end
+    history = kept
   end
   local cur, prev, all = history, NONE, history
   if not plain then

@@ -869,3 +869,109 @@ socle.test {
     },
   },
 }
+
+-- ---- a change of assignment (worker.assigned_on; issue 10 item 13) ----
+
+socle.test {
+  rule = "next_visits",
+  name = "R4624-18 salarié de jour passant de nuit le 2025-12-01 (déclaré le 2025-11-03) : "
+    .. "VIP avant le 2025-12-01, la VIP d'embauche de 2024 n'y répond pas",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2024-01-08",
+      category = "SIA",
+      night_worker = true,
+      assigned_on = "2025-12-01",
+      assignment_declared_on = "2025-11-03",
+    },
+    { { type = "vip_initiale", date = "2024-02-01", by = "infirmier", attestation = true } },
+    "2025-11-03",
+  },
+  expect = {
+    visits = {
+      {
+        type = "vip_initiale",
+        earliest = "2025-11-03",
+        before = "2025-12-01",
+        who = "professionnel_sante",
+        basis = { "R4624-18", "L3122-5", "R4624-10", "L4624-1" },
+        explanation = "Visite d'information et de prévention avant l'affectation au poste, "
+          .. "prévue le 1er décembre 2025 (travailleur de nuit), par un professionnel de "
+          .. "santé ; elle donne lieu à une attestation de suivi (R4624-18, L3122-5, R4624-10, "
+          .. "L4624-1).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "R4624-18 passage de nuit le 2025-12-01 : la VIP du 2025-11-20, tenue depuis la "
+    .. "déclaration, y répond ; suivi adapté dans les 3 ans",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2024-01-08",
+      category = "SIA",
+      night_worker = true,
+      assigned_on = "2025-12-01",
+      assignment_declared_on = "2025-11-03",
+    },
+    {
+      { type = "vip_initiale", date = "2024-02-01", by = "infirmier", attestation = true },
+      { type = "vip_initiale", date = "2025-11-20", by = "infirmier", attestation = true },
+    },
+    "2025-11-25",
+  },
+  expect = {
+    visits = {
+      {
+        type = "suivi_adapte",
+        earliest = "2025-11-21",
+        latest = "2028-11-20",
+        who = "professionnel_sante",
+        basis = { "R4624-17" },
+        explanation = "Suivi individuel adapté : visite à renouveler au plus tard le 20 "
+          .. "novembre 2028 ; plafond : 3 ans au plus après la visite du 20 novembre 2025 "
+          .. "(R4624-17).",
+        overdue = false,
+      },
+    },
+  },
+}
+
+socle.test {
+  rule = "next_visits",
+  name = "R4624-24 passage à un poste de désamiantage le 2026-01-05 : EMA par le médecin "
+    .. "avant le 2026-01-05",
+  args = {
+    {
+      birth_date = "1990-04-12",
+      start_date = "2024-01-08",
+      category = "SIR",
+      exposures = { "amiante" },
+      assigned_on = "2026-01-05",
+      assignment_declared_on = "2025-11-03",
+    },
+    { { type = "vip_initiale", date = "2024-02-01", by = "infirmier", attestation = true } },
+    "2025-11-03",
+  },
+  expect = {
+    visits = {
+      {
+        type = "ema_initial",
+        earliest = "2025-11-03",
+        before = "2026-01-05",
+        who = "medecin",
+        basis = { "R4624-22", "R4624-24", "R4624-23" },
+        explanation = "Suivi individuel renforcé : examen médical d'aptitude par le médecin "
+          .. "du travail avant l'affectation au poste, prévue le 5 janvier 2026 ; il "
+          .. "remplace la visite d'information et de prévention et donne lieu à un "
+          .. "avis d'aptitude (R4624-22, R4624-24, R4624-23).",
+        overdue = false,
+      },
+    },
+  },
+}

@@ -710,6 +710,35 @@ static void test_http_leaves(void **state)
 	                          " WHERE action = 'tracking.leave.declare'"),
 	                 1);
 
+	/* 2b. The obligations at a chosen date (issue 10 item 13): the reprise
+	 * window (2025-03-10 ... 2025-03-18) is to come on 10 Feb, passed on
+	 * 20 Mar; a date that does not exist is a field error. */
+	const char *const on[][2] = {{"2025-02-10", "a_venir"}, {"2025-03-20", "passee"}};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/api/v1/svc/tracking/leaves/%lld?on_date=%s",
+		         (long long)leave, on[i][0]);
+		r = call(emp_a, "GET", path, NULL, &status);
+		assert_int_equal(status, 200);
+		assert_string_equal(json_string_value(json_object_get(r, "obligations_on")), on[i][0]);
+		assert_string_equal(json_string_value(json_object_get(
+		                        obligation_of(r, "visite_reprise"), "window_status")), on[i][1]);
+		json_decref(r);
+	}
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/leaves/%lld?on_date=2025-02-30",
+	         (long long)leave);
+	r = call(emp_a, "GET", path, NULL, &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	                        json_object_get(r, "error"), "fields"), 0), "field")),
+	                    "on_date");
+	json_decref(r);
+	/* Another company's employer still may not read it, whatever the date. */
+	snprintf(path, sizeof(path), "/api/v1/svc/tracking/leaves/%lld?on_date=2025-02-10",
+	         (long long)leave);
+	r = call(emp_b, "GET", path, NULL, &status);
+	assert_int_equal(status, 403);
+	json_decref(r);
+
 	/* 3. An overlapping leave of the same worker: 409. */
 	r = call(emp_a, "POST", "/api/v1/svc/tracking/leaves",
 	         json_pack("{s:I, s:I, s:s, s:s}", "worker_id", worker, "company_id", a, "cause",

@@ -169,8 +169,8 @@ static void test_mails_and_documents(void **state)
 	json_int_t s1 = slot_at(staff, pro, "2025-03-20T09:00");
 	json_int_t s2 = slot_at(staff, pro, "2025-03-20T09:30");
 	json_int_t s3 = slot_at(staff, pro, "2025-03-20T10:00");
-	json_int_t r1 = request(emp, lea, a, "vip_periodique");
-	json_int_t r2 = request(emp, hugo, a, "vip_periodique");
+	json_int_t r1 = request(emp, lea, a, "vip_initiale");
+	json_int_t r2 = request(emp, hugo, a, "vip_initiale");
 	book(staff, r1, s1);
 	book(staff, r2, s2);
 

@@ -58,6 +58,18 @@ struct membership_worker_row {
 	 * Read it only when size > offsetof(struct membership_worker_row,
 	 * establishment_id). */
 	int64_t establishment_id;
+	/* Appended (membership.v1, issue 10 item 13: what sets visits owed at a
+	 * date; each NULL when unknown). Read them only when size covers
+	 * end_reason. assigned_on: the day the latest change bringing night work
+	 * or the SIR takes effect (the visit is owed before it, R4624-18,
+	 * R4624-24), declared on assignment_declared_on; sir_ended_on: the day
+	 * the worker left the SIR (post-exposition, L4624-2-1); end_reason: the
+	 * exit's reason (retraite, demission, licenciement, fin_de_contrat,
+	 * rupture_conventionnelle, autre). */
+	const char *assigned_on;
+	const char *assignment_declared_on;
+	const char *sir_ended_on;
+	const char *end_reason;
 };
 
 /** Return 0 to go on, anything else to stop the reading (returned as is). */
@@ -68,7 +80,8 @@ struct membership_v1 {
 	 * "birth_date", "job_title", "contract_type", "start_date", "end_date",
 	 * "working_time", "night_worker", "rqth", "invalidity_pension", "exposures"
 	 * (array), "sir_post", "caces_or_electrical", "ionising_category_a",
-	 * "minor_regulated_work", "category", "category_review_on"}. */
+	 * "minor_regulated_work", "category", "category_review_on", and since
+	 * issue 10 item 13 "end_reason", "assigned_on", "sir_ended_on"}. */
 	json_t *(*worker_get)(socle_db *db, int64_t worker_id, socle_err *err);
 
 	/** A company's workers by pages of at most @p limit (1..500), in id order
