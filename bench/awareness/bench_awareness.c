@@ -212,10 +212,11 @@ static int gen_awareness(socle_db *wdb, void *ud, socle_err *err)
 
 static size_t recommended;
 
-static int count_items(int64_t company, const struct awareness_recommendation *items, size_t n,
-                       void *ud)
+static int count_items(int64_t company, const char *legal_name,
+                       const struct awareness_recommendation *items, size_t n, void *ud)
 {
 	(void)company;
+	(void)legal_name;
 	(void)items;
 	(void)ud;
 	recommended += n;
@@ -304,6 +305,12 @@ int main(int argc, char **argv)
 	}
 	printf("  for comparison, one company at a time (the route's path): %.3f s (%zu proposed)\n",
 	       now_s() - t0, one_by_one);
+	/* Both paths must agree (tests/test_recommend_all.c checks item by item). */
+	if (one_by_one != recommended) {
+		fprintf(stderr, "recommend_actions: the pass proposed %zu, the route's path %zu\n",
+		        recommended, one_by_one);
+		return 1;
+	}
 	json_decref(actions);
 
 	/* 2. Each indicator over five years, whole service, one company, one division. */

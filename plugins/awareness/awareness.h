@@ -106,11 +106,13 @@ struct awareness_recommendation {
 	int64_t priority;
 	const char *reason;
 };
-/* Called once per company with its recommendations, in the rule's order: 0 to go on. */
-typedef int (*awareness_recommend_fn)(int64_t company, const struct awareness_recommendation *items,
-                                      size_t n, void *ud);
-/* recommend_actions for every company that has workers, in one pass: the
- * workers streamed once, the scores, attendances and needs read in one query
+/* Called once per company with its name and its recommendations, in the
+ * rule's order: 0 to go on. */
+typedef int (*awareness_recommend_fn)(int64_t company, const char *legal_name,
+                                      const struct awareness_recommendation *items, size_t n,
+                                      void *ud);
+/* recommend_actions for every member company, in one pass: the companies and
+ * the workers streamed once, the scores, attendances and needs read in one query
  * each, one rule call per company. With @p threads 1, on the calling thread
  * and in company order; with more (at most 8), the companies are shared among
  * threads, each with its own reader and Lua state, and @p fn runs under a

@@ -242,7 +242,6 @@ static int route_recommendations(socle_req *req, void *ud)
 }
 
 struct unreached {
-	socle_db *db;
 	int64_t action;
 	json_t *items;
 	socle_err *err;
@@ -250,23 +249,17 @@ struct unreached {
 
 /* One company's recommendations: kept when they hold the action and the
  * company has no registration to it. */
-static int keep_unreached(int64_t company, const struct awareness_recommendation *rec, size_t n,
-                          void *ud)
+static int keep_unreached(int64_t company, const char *legal_name,
+                          const struct awareness_recommendation *rec, size_t n, void *ud)
 {
 	struct unreached *u = ud;
 
-	for (size_t j = 0; j < n; j++) {
-		if (rec[j].action_id != u->action)
-			continue;
-		/* Its name, for the staff's page (a company of the pass: it exists). */
-		json_t *c = awareness_membership->company_get(u->db, company, u->err);
-		if (c == NULL)
-			return u->err->code;
-		json_array_append_new(u->items, json_pack("{s:I, s:O?, s:s}", "company_id",
-			(json_int_t)company, "legal_name", json_object_get(c, "legal_name"), "reason",
-			rec[j].reason));
-		json_decref(c);
-	}
+	for (size_t j = 0; j < n; j++)
+		if (rec[j].action_id == u->action &&
+		    json_array_append_new(u->items, json_pack("{s:I, s:s, s:s}", "company_id",
+		                                              (json_int_t)company, "legal_name",
+		                                              legal_name, "reason", rec[j].reason)))
+			return socle_err_set(u->err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	return 0;
 }
 
@@ -291,7 +284,7 @@ static int route_unreached(socle_req *req, void *ud)
 	if (a == NULL)
 		return socle_reply_err(req, &err);
 	json_decref(a);
-	struct unreached u = {.db = db, .action = action, .items = json_array(), .err = &err};
+	struct unreached u = {.action = action, .items = json_array(), .err = &err};
 	json_t *actions = awareness_catalogue(db, &err);
 	/* Recommended to every company once, in one pass (recommend_all.c); the
 	 * companies registered to the action (one query) are left out after. */

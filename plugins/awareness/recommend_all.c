@@ -2,11 +2,12 @@
 /* recommend_actions for every company at once (the staff's "companies an
  * action should reach and has not", and bench/awareness): what the route of
  * one company reads with five queries per company is read here in one pass
- * each, for all companies — every worker streamed once from membership.v1
- * (exposures of those employed on the date), the prevention scores, the
+ * each, for all member companies — the companies streamed once from
+ * membership.v1 (companies_each: name and NAF code), every worker streamed
+ * once (exposures of those employed on the date), the prevention scores, the
  * actions attended and the risks of the needs expressed in one query each —
- * then one company_get (membership.v1 has no bulk read of companies) and one
- * rule call per company. The context handed to the rule is the same as the
+ * then one rule call per company. A member without any declared worker is
+ * in the pass too: its NAF division and its needs still call for actions. The context handed to the rule is the same as the
  * route's (recommend.c), so both give the same answers.
  *
  * The rule call is the cost (bench/awareness): the catalogue, the same for
@@ -31,6 +32,8 @@
 
 struct company {
 	int64_t id;
+	char *legal_name;
+	char naf_code[8]; /* "4941A", "10.71C": NAF codes are at most 6 characters */
 	json_t *counts;    /* risk code -> workers exposed on the date */
 	json_t *attended;  /* [{action_id, on}] */
 	json_t *expressed; /* risk codes of its needs, each once */
@@ -64,7 +67,7 @@ static bool grow_slots(struct all *a)
 	return true;
 }
 
-/* The company @p id, NULL when it has no worker (find only). */
+/* The company @p id, NULL when it is not a member (find only). */
 static struct company *find(const struct all *a, int64_t id)
 {
 	if (a->n_slots == 0)
@@ -140,13 +143,24 @@ static void count_exposures(json_t *counts, const char *text)
 	}
 }
 
+static int on_company(const struct membership_company_row *row, void *ud)
+{
+	struct all *a = ud;
+	struct company *c = add(a, row->id);
+
+	if (c == NULL || (c->legal_name = strdup(row->legal_name)) == NULL)
+		return SOCLE_E_NOMEM;
+	snprintf(c->naf_code, sizeof(c->naf_code), "%s", row->naf_code ? row->naf_code : "");
+	return 0;
+}
+
 static int on_worker(const struct membership_worker_row *w, void *ud)
 {
 	struct all *a = ud;
-	struct company *c = add(a, w->company_id);
+	struct company *c = find(a, w->company_id);
 
-	if (c == NULL)
-		return SOCLE_E_NOMEM;
+	if (c == NULL) /* a company that is not a member (left, applied) */
+		return 0;
 	if (strcmp(w->start_date, a->on) > 0 || (w->end_date && strcmp(w->end_date, a->on) < 0))
 		return 0;
 	if (w->exposures && strcmp(w->exposures, "[]") != 0)
@@ -211,29 +225,26 @@ static void add_need(struct company *c, socle_stmt *st)
 	json_decref(list);
 }
 
-/* The rule's first argument for @p c, as company_context (recommend.c) builds it. */
-static json_t *context(socle_db *db, struct company *c, socle_err *err)
+/* The rule's first argument for @p c, as company_context (recommend.c) builds
+ * it from company_get: the same members, the same values. */
+static json_t *context(struct company *c, socle_err *err)
 {
-	json_t *co = awareness_membership->company_get(db, c->id, err);
-
-	if (co == NULL)
-		return NULL;
-	const char *naf = json_string_value(json_object_get(co, "naf_code"));
 	char division[3] = {0};
-	if (naf && strlen(naf) >= 2)
-		memcpy(division, naf, 2);
+	if (strlen(c->naf_code) >= 2)
+		memcpy(division, c->naf_code, 2);
 	json_t *risks = json_array();
 	const char *code;
 	json_t *n;
 	json_object_foreach(c->counts, code, n) json_array_append_new(risks, json_string(code));
-	json_t *ctx = json_pack("{s:I, s:O?, s:s, s:O?, s:o, s:O, s:o, s:o}", "id", (json_int_t)c->id,
-		"legal_name", json_object_get(co, "legal_name"), "naf_division", division, "naf_code",
-		json_object_get(co, "naf_code"), "risks", risks, "risk_workers", c->counts, "attended",
+	json_t *ctx = json_pack("{s:I, s:s, s:s, s:s, s:o, s:O, s:o, s:o}", "id", (json_int_t)c->id,
+		"legal_name", c->legal_name, "naf_division", division, "naf_code", c->naf_code,
+		"risks", risks, "risk_workers", c->counts, "attended",
 		c->attended ? json_incref(c->attended) : json_array(), "expressed",
 		c->expressed ? json_incref(c->expressed) : json_array());
-	if (c->score)
+	if (ctx == NULL)
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	else if (c->score)
 		json_object_set(ctx, "prevention_score", c->score);
-	json_decref(co);
 	return ctx;
 }
 
@@ -418,7 +429,7 @@ static void share_run(struct share *sh)
 				break;
 			end = i + RECOMMEND_CHUNK < sh->n ? i + RECOMMEND_CHUNK : sh->n;
 		}
-		sh->ctx = context(db, &sh->c[i], &sh->err);
+		sh->ctx = context(&sh->c[i], &sh->err);
 		if (sh->ctx == NULL) {
 			sh->rc = sh->err.code;
 			break;
@@ -433,7 +444,7 @@ static void share_run(struct share *sh)
 			sh->items[k].reason = sh->text + (uintptr_t)sh->items[k].reason;
 		if (sh->lock)
 			pthread_mutex_lock(sh->lock);
-		sh->rc = sh->fn(sh->c[i].id, sh->items, sh->n_items, sh->ud);
+		sh->rc = sh->fn(sh->c[i].id, sh->c[i].legal_name, sh->items, sh->n_items, sh->ud);
 		if (sh->lock)
 			pthread_mutex_unlock(sh->lock);
 	}
@@ -454,9 +465,11 @@ int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
                              void *ud, socle_err *err)
 {
 	struct all a = {.on = on};
-	int rc = awareness_membership->workers_each(db, 0, 0, on_worker, &a, err);
+	int rc = awareness_membership->companies_each(db, "member", 0, on_company, &a, err);
 
-	if (rc != 0 && err->code == 0) /* on_worker's own failure */
+	if (rc == 0)
+		rc = awareness_membership->workers_each(db, 0, 0, on_worker, &a, err);
+	if (rc != 0 && err->code == 0) /* on_company's own failure */
 		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	if (rc == 0)
 		rc = each_row(db, &a, "SELECT company_id, score FROM awareness_company_score", set_score,
@@ -522,6 +535,7 @@ int awareness_recommend_each(socle_service *svc, socle_db *db, const char *on,
 		json_decref(a.c[i].attended);
 		json_decref(a.c[i].expressed);
 		json_decref(a.c[i].score);
+		free(a.c[i].legal_name);
 	}
 	free(a.c);
 	return rc;

@@ -294,6 +294,33 @@ static size_t job_count(const struct company_model *m)
 	return n;
 }
 
+/* first_names lists the women's names first: how documents address them. */
+#define FIRST_MEN 18
+
+/* What an employer declares for convocations (membership_worker's contact):
+ * the civility from the first name, and for one worker in four an e-mail of
+ * his own, so that the demo shows a worker without an account convoked by
+ * mail. Drawn from nothing random: the demo's sequence stays as it was. */
+static void add_contact(json_t *w, size_t company_index, size_t k)
+{
+	const char *first = json_string_value(json_object_get(w, "first_name"));
+	const char *ref = json_string_value(json_object_get(w, "external_ref"));
+	size_t at = 0;
+
+	while (at < SOCLE_COUNT(first_names) && strcmp(first_names[at], first) != 0)
+		at++;
+	if (at < SOCLE_COUNT(first_names))
+		json_object_set_new(w, "civility", json_string(at < FIRST_MEN ? "madame" : "monsieur"));
+	if (k % 4 == 1 && ref) {
+		char email[96];
+		snprintf(email, sizeof(email), "salarie.%zu.%s@perso-demo.example", company_index + 1,
+		         ref);
+		for (char *c = email; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		json_object_set_new(w, "convocation_email", json_string(email));
+	}
+}
+
 /* One worker of company @p m, index @p k (0-based), as the API takes it. */
 static json_t *make_worker(struct rng *r, const struct company_model *m, size_t company_index,
                            int k, int joined_year)
@@ -624,6 +651,7 @@ static int generate(socle_db *wdb, void *ud, socle_err *err)
 
 			if (depots[0] != 0 && k % 3 != 0)
 				json_object_set_new(w, "establishment_id", json_integer(depots[k % 3 - 1]));
+			add_contact(w, i, k);
 
 			/* The same checks as the API: a demo worker that the API would
 			 * refuse is a bug here, reported with the field. */

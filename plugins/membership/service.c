@@ -621,6 +621,65 @@ static json_t *v1_company_establishments(socle_db *db, int64_t company_id, socle
 		json_pack("{s:I}", "c", (json_int_t)company_id), err);
 }
 
+static int v1_companies_each(socle_db *db, const char *status, int64_t after_id,
+                             membership_company_fn fn, void *ud, socle_err *err)
+{
+	static const char *const statuses[] = {"applied", "member", "rejected", "left"};
+	socle_err local = SOCLE_ERR_INIT;
+	bool known = status == NULL;
+	int rc;
+
+	err = err ? err : &local;
+	if (db == NULL)
+		return no_db(err);
+	if (fn == NULL)
+		return socle_err_set(err, SOCLE_E_INVAL, "membership.v1 : fonction de lecture absente");
+	if (after_id < 0)
+		return socle_err_set(err, SOCLE_E_INVAL,
+		                     "membership.v1 : after_id doit être positif ou nul");
+	for (size_t i = 0; !known && i < SOCLE_COUNT(statuses); i++)
+		known = strcmp(status, statuses[i]) == 0;
+	if (!known)
+		return socle_err_set(err, SOCLE_E_INVAL, "membership.v1 : statut d'entreprise inconnu "
+		                     "(applied, member, rejected ou left)");
+	/* One pass over the companies' rowid; the establishments counted through
+	 * their company_id index. */
+	socle_stmt *st = socle_db_prepare(db,
+		"SELECT c.id, c.status, c.siret, c.legal_name, c.naf_code, COALESCE(c.headcount, 0),"
+		" c.postcode, c.city, c.joined_on, c.left_on,"
+		" (SELECT COUNT(*) FROM membership_establishment e WHERE e.company_id = c.id)"
+		" FROM membership_company c WHERE c.id > :after"
+		" AND (:status IS NULL OR c.status = :status) ORDER BY c.id", err);
+
+	if (st == NULL)
+		return fail(err);
+	socle_stmt_bind_int(st, ":after", after_id);
+	if (status)
+		socle_stmt_bind_text(st, ":status", status);
+	else
+		socle_stmt_bind_null(st, ":status");
+	while ((rc = socle_stmt_step(st, err)) == 1) {
+		struct membership_company_row c = {
+			.size = sizeof(c),
+			.id = socle_stmt_int(st, 0),
+			.status = socle_stmt_text(st, 1),
+			.siret = socle_stmt_text(st, 2),
+			.legal_name = socle_stmt_text(st, 3),
+			.naf_code = socle_stmt_text(st, 4),
+			.headcount = socle_stmt_int(st, 5),
+			.postcode = socle_stmt_text(st, 6),
+			.city = socle_stmt_text(st, 7),
+			.joined_on = socle_stmt_text(st, 8),
+			.left_on = socle_stmt_text(st, 9),
+			.establishments = socle_stmt_int(st, 10),
+		};
+		if ((rc = fn(&c, ud)) != 0)
+			break; /* the reader's own value, returned as is */
+	}
+	socle_stmt_release(st);
+	return rc;
+}
+
 const struct membership_v1 membership_v1_api = {
 	.worker_get = v1_worker_get,
 	.company_workers = v1_company_workers,
@@ -634,4 +693,5 @@ const struct membership_v1 membership_v1_api = {
 	.employer_may = v1_employer_may,
 	.company_establishments = v1_company_establishments,
 	.worker_contact = v1_worker_contact,
+	.companies_each = v1_companies_each,
 };

@@ -303,6 +303,7 @@ static void test_import(void **state)
 	assert_non_null(M->company_employers);
 	assert_non_null(M->worker_category);
 	assert_non_null(M->employer_may);
+	assert_non_null(M->companies_each);
 }
 
 /* ---- workers ---- */
@@ -626,6 +627,91 @@ static void test_company_establishments(void **state)
 	expect_null(M->company_establishments(NULL, W.a, &err), &err, SOCLE_E_INVAL);
 }
 
+/* What companies_each hands out, copied (the row is borrowed). */
+struct company_seen {
+	int64_t id[8], headcount[8], establishments[8];
+	char status[8][12], naf[8][8], name[8][40];
+	bool joined[8], left[8];
+	size_t n;
+	int stop_after; /* 0: never */
+};
+
+static int collect_company(const struct membership_company_row *c, void *ud)
+{
+	struct company_seen *s = ud;
+
+	assert_int_equal(c->size, sizeof(*c));
+	assert_true(s->n < 8);
+	s->id[s->n] = c->id;
+	s->headcount[s->n] = c->headcount;
+	s->establishments[s->n] = c->establishments;
+	snprintf(s->status[s->n], sizeof(s->status[0]), "%s", c->status);
+	snprintf(s->naf[s->n], sizeof(s->naf[0]), "%s", c->naf_code);
+	snprintf(s->name[s->n], sizeof(s->name[0]), "%s", c->legal_name);
+	assert_int_equal(strlen(c->siret), 14);
+	assert_string_equal(c->city, "Lyon");
+	s->joined[s->n] = c->joined_on != NULL;
+	s->left[s->n] = c->left_on != NULL;
+	s->n++;
+	return s->stop_after && (int)s->n == s->stop_after ? 42 : 0;
+}
+
+static void test_companies_each(void **state)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	(void)state;
+
+	assert_non_null(M->companies_each);
+	/* Every company, in id order, whatever its status. */
+	struct company_seen all = {0};
+	assert_int_equal(M->companies_each(reader(), NULL, 0, collect_company, &all, &err), 0);
+	assert_int_equal(all.n, 4);
+	assert_int_equal(all.id[0], W.a);
+	assert_int_equal(all.id[1], W.b);
+	assert_int_equal(all.id[2], W.rejected);
+	assert_int_equal(all.id[3], W.left);
+	assert_string_equal(all.name[0], "Boulangerie Martin");
+	assert_string_equal(all.naf[0], "10.71C");
+	assert_int_equal(all.headcount[0], 8);
+	assert_int_equal(all.establishments[0], 2); /* the seat and the shop */
+	assert_int_equal(all.establishments[1], 0);
+	assert_true(all.joined[0] && !all.left[0]);
+	assert_string_equal(all.status[2], "rejected");
+	assert_true(!all.joined[2]);
+	assert_true(all.joined[3] && all.left[3]);
+
+	/* The members only: a and b, company b without establishments. */
+	struct company_seen members = {0};
+	assert_int_equal(M->companies_each(reader(), "member", 0, collect_company, &members, &err),
+	                 0);
+	assert_int_equal(members.n, 2);
+	assert_int_equal(members.id[0], W.a);
+	assert_int_equal(members.id[1], W.b);
+	assert_string_equal(members.status[1], "member");
+
+	/* After an id; a reader that stops gets its own value back. */
+	struct company_seen rest = {0};
+	assert_int_equal(M->companies_each(reader(), NULL, W.b, collect_company, &rest, &err), 0);
+	assert_int_equal(rest.n, 2);
+	assert_int_equal(rest.id[0], W.rejected);
+	struct company_seen one = {.stop_after = 1};
+	assert_int_equal(M->companies_each(reader(), NULL, 0, collect_company, &one, &err), 42);
+	assert_int_equal(one.n, 1);
+
+	/* Errors: an unknown status, a negative cursor, no reader function, no db. */
+	struct company_seen none = {0};
+	err = (socle_err)SOCLE_ERR_INIT;
+	assert_int_equal(M->companies_each(reader(), "adherent", 0, collect_company, &none, &err),
+	                 SOCLE_E_INVAL);
+	assert_non_null(strstr(err.msg, "statut"));
+	assert_int_equal(M->companies_each(reader(), NULL, -1, collect_company, &none, &err),
+	                 SOCLE_E_INVAL);
+	assert_int_equal(M->companies_each(reader(), NULL, 0, NULL, NULL, &err), SOCLE_E_INVAL);
+	assert_int_equal(M->companies_each(NULL, NULL, 0, collect_company, &none, &err),
+	                 SOCLE_E_INVAL);
+	assert_int_equal(none.n, 0);
+}
+
 static void test_company_get_and_exists(void **state)
 {
 	static const char *const keys[] = {
@@ -916,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_company_workers_other_company_and_errors),
 		cmocka_unit_test(test_workers_each),
 		cmocka_unit_test(test_company_get_and_exists),
+		cmocka_unit_test(test_companies_each),
 		cmocka_unit_test(test_company_establishments),
 		cmocka_unit_test(test_worker_contact),
 		cmocka_unit_test(test_company_contacts),

@@ -75,6 +75,25 @@ struct membership_worker_row {
 /** Return 0 to go on, anything else to stop the reading (returned as is). */
 typedef int (*membership_worker_fn)(const struct membership_worker_row *w, void *ud);
 
+/** One company as companies_each hands it (borrowed for the callback's
+ * duration only); @p size as in membership_worker_row. */
+struct membership_company_row {
+	size_t size;
+	int64_t id;
+	const char *status;     /* applied, member, rejected, left */
+	const char *siret;      /* 14 digits, its siège */
+	const char *legal_name;
+	const char *naf_code;   /* "4941A" */
+	int64_t headcount;      /* as declared at membership */
+	const char *postcode, *city;
+	const char *joined_on;  /* NULL until a member */
+	const char *left_on;    /* NULL while a member */
+	int64_t establishments; /* establishments declared besides it, 0 for one site */
+};
+
+/** Return 0 to go on, anything else to stop the reading (returned as is). */
+typedef int (*membership_company_fn)(const struct membership_company_row *c, void *ud);
+
 struct membership_v1 {
 	/** One worker: {"id", "company_id", "external_ref", "last_name", "first_name",
 	 * "birth_date", "job_title", "contract_type", "start_date", "end_date",
@@ -150,6 +169,16 @@ struct membership_v1 {
 	 * the employee space. SOCLE_E_NOTFOUND for an unknown worker. Appended
 	 * after company_establishments: check the imported size first. */
 	json_t *(*worker_contact)(socle_db *db, int64_t worker_id, socle_err *err);
+
+	/** Every company of status @p status ("applied", "member", "rejected",
+	 * "left"; NULL: any), in id order after @p after_id, one row at a time
+	 * without building JSON: for the bulk passes of other plugins (a list of
+	 * every company, a pass over the service's members), which read a company
+	 * with workers or without. Returns 0, fn's non-zero value, or a negative
+	 * code (SOCLE_E_INVAL for an unknown status). Appended after
+	 * worker_contact: check the imported size first. */
+	int (*companies_each)(socle_db *db, const char *status, int64_t after_id,
+	                      membership_company_fn fn, void *ud, socle_err *err);
 };
 
 #endif
