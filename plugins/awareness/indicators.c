@@ -26,7 +26,8 @@ static json_t *rate(json_int_t part, json_int_t whole)
  * filter. */
 struct idset {
 	int64_t *keys;
-	signed char *in; /* 1 counts, 0 excluded by the filter, -1 not judged yet */
+	signed char *in; /* 1 counts, 0 excluded by the filter, -1 not judged yet;
+	                  * -2 excluded and -3 counts, judged before being seen */
 	size_t cap, n;
 };
 
@@ -96,6 +97,10 @@ static int company_counts(struct indicators *x, int64_t id)
 
 	if (in == NULL)
 		return socle_err_set(x->err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	if (*in == -2 || *in == -3) { /* judged by judge_division, seen now */
+		*in = *in == -3;
+		return *in;
+	}
 	if (*in < 0) {
 		*in = 1;
 		if (x->division) {
@@ -231,6 +236,21 @@ static int awareness_sums(struct indicators *x, int64_t company, struct sums *s)
 	return rc < 0 ? rc : 0;
 }
 
+/* Judge every company under the NAF filter in one stream of the companies
+ * (company_counts then never asks membership for one). */
+static int judge_division(const struct membership_company_row *c, void *ud)
+{
+	struct indicators *x = ud;
+	signed char *in = idset_slot(&x->companies, c->id);
+
+	if (in == NULL)
+		return socle_err_set(x->err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	*in = -2; /* judged, not yet seen among the workers or the benefits */
+	if (c->naf_code && strncmp(c->naf_code, x->division, 2) == 0)
+		*in = -3;
+	return 0;
+}
+
 json_t *awareness_indicators_compute(socle_db *db, const char *from, const char *to,
                                      int64_t company, const char *division, socle_err *err)
 {
@@ -240,6 +260,8 @@ json_t *awareness_indicators_compute(socle_db *db, const char *from, const char 
 	size_t members = 0;
 	int rc = load_advice(&x, company);
 
+	if (rc == 0 && division && company == 0)
+		rc = awareness_membership->companies_each(db, NULL, 0, judge_division, &x, err);
 	if (rc == 0)
 		rc = awareness_membership->workers_each(db, company, 0, count_worker, &x, err);
 	if (rc == 0)
