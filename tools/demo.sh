@@ -70,4 +70,7 @@ Parcours commentés avec curl (la démo lancée, depuis la racine du dépôt) :
   OUTBOX=$DEMO/outbox sh examples/walkthroughs/02-declaration-a-la-convocation.sh
   (après l'heure de la visite) OUTBOX=$DEMO/outbox REQUEST=N \\
     sh examples/walkthroughs/03-visite-et-documents.sh
+  OUTBOX=$DEMO/outbox sh examples/walkthroughs/04-demande-du-salarie.sh
+  (puis, la visite commencée) OUTBOX=$DEMO/outbox REQUEST=N \\
+    sh examples/walkthroughs/04-demande-du-salarie.sh
 INFO

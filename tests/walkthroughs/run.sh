@@ -10,7 +10,8 @@
 #   3. socle serve, then walkthrough 1, then twice walkthroughs 2 and 3, the
 #      server restarted between them with its clock three hours later (an
 #      outcome is recorded once the visit has begun; the second round asks
-#      for the worker's next visit);
+#      for the worker's next visit); then walkthrough 4's two runs (the
+#      worker's own request), restarted three hours later between them;
 #   4. the home page: every link it gives answers 200, and the scripts it
 #      serves are the repository's.
 # Any step that fails fails the test; the server is always stopped.
@@ -20,6 +21,7 @@ BUILD=$1
 SRC=$2
 CLOCK=2026-03-10T07:00:00Z
 LATER="2026-03-10T10:00:00Z 2026-03-10T13:00:00Z" # after each round's slot
+WORKER_LATER=2026-03-10T16:00:00Z                 # after walkthrough 4's slot
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socle-walk-XXXXXX")
 SERVER_PID=""
 cleanup() {
@@ -52,7 +54,7 @@ set_clock() {
 }
 
 # 3. The server. `timeout` stops it even if this script is killed outright
-#    before its trap runs: 200 s, less than the test's TIMEOUT (240 s), so
+#    before its trap runs: 200 s, less than the test's TIMEOUT (300 s), so
 #    that no server outlives a test ctest had to kill (it would keep the
 #    fds it inherited, the build lock's among them).
 serve_at() {
@@ -96,6 +98,22 @@ for later in $LATER; do
 	timeout 60 sh "$SRC/examples/walkthroughs/03-visite-et-documents.sh" ||
 		fail 03-visite-et-documents.sh
 done
+
+# The worker's own request (04), after the rounds: its slot an hour after
+# the server's clock, held three hours later.
+echo "---- 04-demande-du-salarie.sh (NOW=$NOW)"
+unset REQUEST
+timeout 60 sh "$SRC/examples/walkthroughs/04-demande-du-salarie.sh" >"$WORK/04.out" ||
+	{ cat "$WORK/04.out"; fail "04-demande-du-salarie.sh (request)"; }
+cat "$WORK/04.out"
+REQUEST=$(sed -n 's/^REQUEST=\([0-9]*\)$/\1/p' "$WORK/04.out")
+[ -n "$REQUEST" ] || fail "walkthrough 4 gave no REQUEST"
+serve_at "$WORKER_LATER"
+NOW=$WORKER_LATER
+export NOW REQUEST
+echo "---- 04-demande-du-salarie.sh (NOW=$NOW, REQUEST=$REQUEST)"
+timeout 60 sh "$SRC/examples/walkthroughs/04-demande-du-salarie.sh" ||
+	fail "04-demande-du-salarie.sh (visit held)"
 
 # 4. The home page and what it links to.
 curl -sSf -o "$WORK/index.html" "$BASE/" || fail "GET /"
