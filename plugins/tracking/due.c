@@ -313,6 +313,67 @@ static void push_next_visits_args(lua_State *L, void *ud)
 	lua_pushstring(L, w->on_date);
 }
 
+/* The same arguments as JSON, {"worker", "history"}, for the simulator's
+ * what-if on a stored worker (visits.c): what push_next_visits_args pushes,
+ * key for key (test_simulate_worker: the simulator without a change answers
+ * what next-visits does). */
+static json_t *next_visits_input_json(const struct due_worker *w)
+{
+	json_t *worker = json_object(), *history = json_array();
+	const struct {
+		const char *key, *value;
+	} texts[] = {{"birth_date", w->birth},         {"start_date", w->start},
+	             {"end_date", w->end},             {"category", w->category},
+	             {"contract_type", w->contract},   {"assigned_on", w->assigned},
+	             {"assignment_declared_on", w->assign_declared}};
+
+	for (size_t i = 0; worker && i < SOCLE_COUNT(texts); i++)
+		if (texts[i].value[0])
+			json_object_set_new(worker, texts[i].key, json_string(texts[i].value));
+	if (worker && w->sir_ended[0]) {
+		json_object_set_new(worker, "exposure_end_date", json_string(w->sir_ended));
+		json_object_set_new(worker, "formerly_sir", json_true());
+	}
+	if (worker && w->retired && w->end[0])
+		json_object_set_new(worker, "retirement_date", json_string(w->end));
+	for (size_t i = 0; worker && i < SOCLE_COUNT(worker_flags); i++)
+		if (w->flags & worker_flags[i].bit)
+			json_object_set_new(worker, worker_flags[i].key, json_true());
+	if (worker && w->exposures)
+		json_object_set(worker, "exposures", w->exposures);
+	if (worker && w->has_protocol) {
+		json_t *p = json_object();
+		if (p && w->has_periodicity)
+			json_object_set_new(p, "periodicity_months", json_integer(w->periodicity));
+		if (p && w->next_on[0])
+			json_object_set_new(p, "next_visit_on", json_string(w->next_on));
+		json_object_set_new(worker, "protocol", p);
+	}
+	for (size_t i = 0; history && i < w->nh; i++) {
+		const struct due_visit *v = &w->h[i];
+		json_t *h = json_pack("{s:s, s:s}", "type", v->type, "date", v->date);
+
+		if (h && v->by[0])
+			json_object_set_new(h, "by", json_string(v->by));
+		if (h && v->avis[0])
+			json_object_set_new(h, "avis", json_string(v->avis));
+		if (h && v->attestation)
+			json_object_set_new(h, "attestation", json_true());
+		if (h && v->restrictions)
+			json_object_set_new(h, "restrictions", json_true());
+		if (h == NULL || json_array_append_new(history, h) != 0) {
+			json_decref(history);
+			history = NULL;
+		}
+	}
+	if (worker == NULL || history == NULL) {
+		json_decref(worker);
+		json_decref(history);
+		return NULL;
+	}
+	return json_pack("{s:o, s:o}", "worker", worker, "history", history);
+}
+
 /* ---- one worker's answer, as stored ----------------------------------------------------------- */
 
 struct due_row {
@@ -860,38 +921,62 @@ static void due_timer(socle_core *core, void *ud)
 }
 
 /* tracking.h: the engine asked now about one worker. */
+/* One stored worker and the visits he held into @p w: 0, or a negative code
+ * with @p err (SOCLE_E_NOTFOUND, SOCLE_E_CONFLICT for a datum unreadable).
+ * @p company gets his company when known. */
+static int load_one(socle_db *db, int64_t worker_id, struct due_worker *w, int64_t *company,
+                    socle_err *err)
+{
+	bool found = false;
+	int step, rc = 0;
+	socle_stmt *st = socle_db_prepare(db, WORKER_SQL " WHERE w.id = :id"
+	                                      " ORDER BY o.held_on, o.id", err);
+
+	if (st == NULL)
+		return err->code;
+	socle_stmt_bind_int(st, ":id", worker_id);
+	while (rc == 0 && (step = socle_stmt_step(st, err)) == 1) {
+		if (!found)
+			worker_take(w, st);
+		found = true;
+		if (!socle_stmt_is_null(st, C_O_HELD))
+			rc = visit_take(w, st);
+	}
+	socle_stmt_release(st);
+	if (company)
+		*company = w->company;
+	if (rc != 0 || err->code != 0)
+		return err->code ? err->code : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	if (!found)
+		return socle_err_set(err, SOCLE_E_NOTFOUND, "Salarié introuvable.");
+	if (w->invalid)
+		return socle_err_set(err, SOCLE_E_CONFLICT, "Une donnée de ce salarié est illisible : "
+		                     "ses prochaines visites ne peuvent pas être calculées.");
+	return 0;
+}
+
+json_t *tracking_next_visits_input(socle_db *db, int64_t worker_id, int64_t *company,
+                                   socle_err *err)
+{
+	struct due_worker w = {0};
+	json_t *out = NULL;
+
+	if (load_one(db, worker_id, &w, company, err) == 0 &&
+	    (out = next_visits_input_json(&w)) == NULL)
+		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	due_worker_free(&w);
+	return out;
+}
+
 json_t *tracking_next_visits_now(socle_service *svc, socle_db *db, int64_t worker_id,
                                  int64_t *company, socle_err *err)
 {
 	struct due_worker w = {0};
 	char today[11];
-	bool found = false;
-	int step, rc = 0;
 	json_t *out = NULL;
-	socle_stmt *st = socle_db_prepare(db, WORKER_SQL " WHERE w.id = :id"
-	                                      " ORDER BY o.held_on, o.id", err);
 
-	if (st == NULL)
-		return NULL;
-	socle_stmt_bind_int(st, ":id", worker_id);
-	while (rc == 0 && (step = socle_stmt_step(st, err)) == 1) {
-		if (!found)
-			worker_take(&w, st);
-		found = true;
-		if (!socle_stmt_is_null(st, C_O_HELD))
-			rc = visit_take(&w, st);
-	}
-	socle_stmt_release(st);
-	if (company)
-		*company = w.company;
-	if (rc != 0 || err->code != 0) {
-		if (err->code == 0)
-			socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	} else if (!found) {
-		socle_err_set(err, SOCLE_E_NOTFOUND, "Salarié introuvable.");
-	} else if (w.invalid) {
-		socle_err_set(err, SOCLE_E_CONFLICT, "Une donnée de ce salarié est illisible : ses "
-		              "prochaines visites ne peuvent pas être calculées.");
+	if (load_one(db, worker_id, &w, company, err) != 0) {
+		/* err says why */
 	} else if (w.category[0] == '\0') {
 		socle_err_set(err, SOCLE_E_CONFLICT, "La catégorie de suivi de ce salarié n'est pas "
 		              "encore calculée : ses prochaines visites ne peuvent pas l'être.");

@@ -211,6 +211,11 @@ int tracking_catalog_init(socle_plugin *p, socle_err *err);
  * worker's company when known. */
 json_t *tracking_next_visits_now(socle_service *svc, socle_db *db, int64_t worker_id,
                                  int64_t *company, socle_err *err);
+/* What next_visits is given about one stored worker, as JSON: {"worker",
+ * "history"} (the simulator's what-if on him, visits.c); the same errors as
+ * tracking_next_visits_now but for a category not yet computed (absent). */
+json_t *tracking_next_visits_input(socle_db *db, int64_t worker_id, int64_t *company,
+                                   socle_err *err);
 struct tracking_due_stats {
 	int64_t workers; /* asked about */
 	int64_t changed; /* rows written: the answer changed, or was new */

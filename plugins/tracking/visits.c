@@ -401,27 +401,39 @@ static int check_exposures(const json_t *v, char *msg, size_t size)
 }
 
 #define B(n) {.name = n, .type = SOCLE_F_BOOL}
+/* worker: the facts of a planned hire, or with worker_id the changes to a
+ * stored worker (the what-if of issue 10 item 15); one of them is required. */
 static const struct socle_field simulate_fields[] = {
-	{.name = "worker", .type = SOCLE_F_OBJECT, .required = true},
+	{.name = "worker", .type = SOCLE_F_OBJECT},
+	{.name = "worker_id", .type = SOCLE_F_INT, .min = 1, .max = INT64_MAX},
 	{.name = "history", .type = SOCLE_F_ARRAY, .max = 200},
 	{.name = "on_date", .type = SOCLE_F_DATE},
 };
-static const struct socle_field worker_fields[] = {
-	{.name = "birth_date", .type = SOCLE_F_DATE, .required = true},
-	{.name = "start_date", .type = SOCLE_F_DATE, .required = true},
-	{.name = "end_date", .type = SOCLE_F_DATE},
-	{.name = "category", .type = SOCLE_F_ENUM, .choices = category_choices},
-	{.name = "contract_type", .type = SOCLE_F_ENUM, .choices = contract_choices},
-	{.name = "exposures", .type = SOCLE_F_ARRAY, .max = 50, .check = check_exposures},
-	B("night_worker"), B("rqth"), B("invalidity_pension"), B("sir_post"),
-	B("caces_or_electrical"), B("ionising_category_a"), B("minor_regulated_work"),
-	B("pregnant"), B("post_partum"), B("breastfeeding"), B("formerly_sir"),
-	B("formerly_exposed"),
-	{.name = "exposure_end_date", .type = SOCLE_F_DATE},
-	{.name = "retirement_date", .type = SOCLE_F_DATE},
-	{.name = "mi_carriere_age", .type = SOCLE_F_INT, .min = 40, .max = 60},
-	{.name = "protocol", .type = SOCLE_F_OBJECT},
-};
+/* The worker's fields; birth and start dates are required of a planned hire
+ * only (a stored worker has them). */
+#define WORKER_FIELDS(must)                                                                  \
+	{.name = "birth_date", .type = SOCLE_F_DATE, .required = (must)},                         \
+	{.name = "start_date", .type = SOCLE_F_DATE, .required = (must)},                         \
+	WORKER_OTHER_FIELDS
+#define WORKER_OTHER_FIELDS                                                                   \
+	{.name = "end_date", .type = SOCLE_F_DATE},                                                \
+	{.name = "category", .type = SOCLE_F_ENUM, .choices = category_choices},                  \
+	{.name = "contract_type", .type = SOCLE_F_ENUM, .choices = contract_choices},              \
+	{.name = "exposures", .type = SOCLE_F_ARRAY, .max = 50, .check = check_exposures},         \
+	B("night_worker"), B("rqth"), B("invalidity_pension"), B("sir_post"),                      \
+	B("caces_or_electrical"), B("ionising_category_a"), B("minor_regulated_work"),             \
+	B("pregnant"), B("post_partum"), B("breastfeeding"), B("formerly_sir"),                    \
+	B("formerly_exposed"),                                                                     \
+	{.name = "exposure_end_date", .type = SOCLE_F_DATE},                                       \
+	{.name = "retirement_date", .type = SOCLE_F_DATE},                                         \
+	{.name = "assigned_on", .type = SOCLE_F_DATE},                                             \
+	{.name = "assignment_declared_on", .type = SOCLE_F_DATE},                                  \
+	{.name = "mi_carriere_age", .type = SOCLE_F_INT, .min = 40, .max = 60},                    \
+	{.name = "protocol", .type = SOCLE_F_OBJECT}
+static const struct socle_field worker_fields[] = {WORKER_FIELDS(true)};
+static const struct socle_field worker_change_fields[] = {WORKER_FIELDS(false)};
+#undef WORKER_FIELDS
+#undef WORKER_OTHER_FIELDS
 static const struct socle_field protocol_fields[] = {
 	{.name = "periodicity_months", .type = SOCLE_F_INT, .min = 1, .max = 60},
 	{.name = "next_visit_on", .type = SOCLE_F_DATE},
@@ -516,6 +528,33 @@ static json_t *category_view(const json_t *w)
 	return v;
 }
 
+/* The employer's planned changes @p change over the stored worker @p worker:
+ * each key given replaces the stored one (null removes it). A change to what
+ * sets the category, without a category typed, drops the stored category so
+ * that follow_up_category decides it again on the day that matters. */
+static void apply_changes(json_t *worker, const json_t *change)
+{
+	static const char *const sets_category[] = {
+		"birth_date", "contract_type", "start_date", "end_date", "night_worker", "rqth",
+		"invalidity_pension", "exposures", "sir_post", "caces_or_electrical",
+		"ionising_category_a", "minor_regulated_work",
+	};
+	const char *key;
+	json_t *v;
+	bool recompute = false;
+
+	json_object_foreach((json_t *)change, key, v) {
+		if (json_is_null(v))
+			json_object_del(worker, key);
+		else
+			json_object_set(worker, key, v);
+		for (size_t i = 0; i < SOCLE_COUNT(sets_category); i++)
+			recompute |= strcmp(key, sets_category[i]) == 0;
+	}
+	if (recompute && json_object_get(change, "category") == NULL)
+		json_object_del(worker, "category");
+}
+
 static int simulate(socle_req *req, void *ud)
 {
 	socle_service *svc = socle_req_service(req);
@@ -533,9 +572,17 @@ static int simulate(socle_req *req, void *ud)
 	socle_fields_check(body, simulate_fields, SOCLE_COUNT(simulate_fields), NULL, &errors);
 	const json_t *w = json_object_get(body, "worker");
 	const json_t *hist = json_object_get(body, "history");
-	if (!json_is_object(w))
+	const json_t *wid = json_object_get(body, "worker_id");
+	int64_t worker_id = json_is_integer(wid) ? (int64_t)json_integer_value(wid) : 0;
+	if (w == NULL && wid == NULL)
+		socle_field_error(&errors, "worker", "Donnez le salarié envisagé (worker) ou le numéro "
+		                  "d'un de vos salariés (worker_id) avec les changements envisagés.");
+	if (errors != NULL && !json_is_object(w))
 		return socle_reply_invalid(req, errors);
-	socle_fields_check(w, worker_fields, SOCLE_COUNT(worker_fields), "worker.", &errors);
+	if (json_is_object(w))
+		socle_fields_check(w, worker_id > 0 ? worker_change_fields : worker_fields,
+		                   worker_id > 0 ? SOCLE_COUNT(worker_change_fields)
+		                                 : SOCLE_COUNT(worker_fields), "worker.", &errors);
 	if (json_is_object(json_object_get(w, "protocol")))
 		socle_fields_check(json_object_get(w, "protocol"), protocol_fields,
 		                   SOCLE_COUNT(protocol_fields), "worker.protocol.", &errors);
@@ -557,19 +604,47 @@ static int simulate(socle_req *req, void *ud)
 		memcpy(on_date, sget(body, "on_date"), sizeof(on_date));
 	else
 		socle_date_today(on_date);
-	if (errors == NULL)
-		check_coherence(w, hist, on_date, &errors);
 	if (errors != NULL)
 		return socle_reply_invalid(req, errors);
 
-	/* Without a declared category, the service's own follow_up_category decides. */
-	worker = json_deep_copy(w);
-	history = hist ? json_deep_copy(hist) : json_array();
+	if (worker_id > 0) {
+		/* A what-if on a stored worker: his facts and the visits he held,
+		 * changed by what the body says. Whose worker it is decides first. */
+		int64_t company = 0;
+		socle_db *db = socle_req_reader(req, &err);
+		json_t *input = db ? tracking_next_visits_input(db, worker_id, &company, &err) : NULL;
+
+		if (company != 0) {
+			socle_err e2 = SOCLE_ERR_INIT;
+			if (socle_access_worker(req, worker_id, company, &e2) != 0) {
+				json_decref(input);
+				return socle_reply_err(req, &e2);
+			}
+		}
+		if (input == NULL)
+			return socle_reply_err(req, &err);
+		worker = json_incref(json_object_get(input, "worker"));
+		history = json_incref(json_object_get(input, "history"));
+		json_decref(input);
+		apply_changes(worker, w);
+		json_array_foreach(hist, i, h) json_array_append(history, (json_t *)h);
+	} else {
+		worker = json_deep_copy(w);
+		history = hist ? json_deep_copy(hist) : json_array();
+	}
 	if (worker == NULL || history == NULL) {
 		json_decref(worker);
 		json_decref(history);
 		return SOCLE_E_NOMEM;
 	}
+	check_coherence(worker, history, on_date, &errors);
+	if (errors != NULL) {
+		json_decref(worker);
+		json_decref(history);
+		return socle_reply_invalid(req, errors);
+	}
+
+	/* Without a declared category, the service's own follow_up_category decides. */
 	if (json_object_get(worker, "category") == NULL) {
 		json_t *cat_out = NULL;
 		/* The category at the date that matters: for a planned hire, the day of
@@ -609,6 +684,8 @@ static int simulate(socle_req *req, void *ud)
 	}
 	json_object_set_new(out, "on_date", json_string(on_date));
 	json_object_set_new(out, "category", category);
+	if (worker_id > 0)
+		json_object_set_new(out, "worker_id", json_integer(worker_id));
 	tracking_next_visits_for(req, out);
 	if (json_is_object(json_object_get(out, "visits")))
 		json_object_set_new(out, "visits", json_array());

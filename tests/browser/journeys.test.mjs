@@ -151,6 +151,20 @@ try {
       requestId = v.id;
       workerId = v.worker_id;
     }],
+    ['simulate a change of post for one of the company\'s workers', async () => {
+      // Inès Correcte, a day saleswoman, would move to nights on 1 June:
+      // the engine owes her a VIP before that day (R4624-18); nothing stored.
+      const f = ep.getByRole('form', { name: 'Simuler un changement de poste' });
+      await f.getByLabel('Salarié').selectOption({ label: 'Correcte Inès' });
+      await f.getByLabel('Date du changement').fill('2026-06-01');
+      await f.getByLabel('Passage au travail de nuit').check();
+      await f.getByRole('button', { name: 'Simuler le changement' }).click();
+      await f.getByRole('heading', { name: 'Résultat de la simulation' }).waitFor();
+      const text = await f.textContent();
+      assert.match(text, /avant l'affectation au poste, prévue le 1er juin 2026/);
+      assert.match(text, /R4624-18/);
+      await checkPage(ep, 'employeur-12b-simulation-changement');
+    }],
   ]);
 
   // A colleague invited with one role: the link of the mail, then a menu cut to that role.

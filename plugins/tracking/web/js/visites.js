@@ -149,7 +149,29 @@ run(async () => {
     simResult.focus();
   });
   simulate.append(simResult);
-  main.append(...[status, toPlan, scheduled, held, owed, ask, leave, simulate].filter(Boolean));
+  // The what-if on one of the company's own workers: a change of post planned
+  // from a date (night work, a post at risk); the visits held are taken into
+  // account by the service, nothing is recorded (issue 10 item 15).
+  const changeResult = h('div', { tabindex: '-1' });
+  const change = choices.length ? form('Simuler un changement de poste', [
+    h('p', {}, 'Avant d\'affecter un salarié à un autre poste : quelle visite sera due, et avant quelle date ? Rien n\'est enregistré.'),
+    field('worker_id', 'Salarié', { required: true, choices }),
+    field('assigned_on', 'Date du changement', { type: 'date', required: true }),
+    field('night_worker', 'Passage au travail de nuit', { type: 'checkbox' }),
+    field('sir_post', 'Passage à un poste à risque (SIR)', { type: 'checkbox' }),
+  ], 'Simuler le changement', async (v) => {
+    const worker = { assigned_on: v.assigned_on };
+    if (v.night_worker) worker.night_worker = true;
+    if (v.sir_post) worker.sir_post = true;
+    const r = await api('/tracking/simulate', { method: 'POST', body: { worker_id: Number(v.worker_id), worker } });
+    const visits = r.visits || [];
+    changeResult.replaceChildren(h('h3', {}, 'Résultat de la simulation'),
+      visits.length ? h('ul', {}, visits.map((x) => h('li', {}, x.explanation || label(x.type))))
+        : h('p', {}, 'Aucune visite ne serait due.'));
+    changeResult.focus();
+  }) : null;
+  if (change) change.append(changeResult);
+  main.append(...[status, toPlan, scheduled, held, owed, ask, leave, simulate, change].filter(Boolean));
   await refresh();
   await refreshOwed();
   // The visit request form's errors name "worker_id"/"type": already fields of the form.
