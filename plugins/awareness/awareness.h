@@ -59,6 +59,11 @@ bool awareness_token(char out[33]);
 /* The company's mail addresses (membership.v1: the contact, then the
  * employer users), an array of texts; NULL with @p err set. */
 json_t *awareness_company_emails(socle_db *db, int64_t company_id, socle_err *err);
+/* session_mail.c: mail @p category ("convocation", "liste_attente", "rappel")
+ * about registration @p card (sessions.c's registration_card) to the company
+ * and to the participant, each his own text; queued in @p wdb's transaction. */
+int awareness_mail_registration(socle_db *wdb, const json_t *card, const char *category,
+                                int64_t send_at, socle_err *err);
 
 /* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time
  * (metropolitan France), as a session's starts_at is written. */

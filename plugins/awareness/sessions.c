@@ -89,63 +89,6 @@ static json_t *registration_card(socle_db *db, int64_t id, socle_err *err)
 		json_pack("{s:I}", "id", (json_int_t)id), err);
 }
 
-/* Mail @p category about registration @p card to the company's addresses and
- * the registration's own. */
-static int mail_registration(socle_db *wdb, const json_t *card, const char *category,
-                             int64_t send_at, socle_err *err)
-{
-	const char *starts = json_string_value(json_object_get(card, "starts_at"));
-	const char *title = json_string_value(json_object_get(card, "title"));
-	const char *place = json_string_value(json_object_get(card, "place"));
-	const char *link = json_string_value(json_object_get(card, "link"));
-	const char *name = json_string_value(json_object_get(card, "name"));
-	char day[SOCLE_DATE_FR_SIZE], hour[16], subject[512], *text = NULL;
-
-	socle_date_fr(starts, day);
-	socle_time_fr((starts[11] - '0') * 10 + starts[12] - '0',
-	              (starts[14] - '0') * 10 + starts[15] - '0', hour);
-	const char *lead = strcmp(category, "liste_attente") == 0
-		? "est inscrit(e) sur la liste d'attente de"
-		: strcmp(category, "rappel") == 0 ? "est attendu(e) bientôt à" : "est convoqué(e) à";
-	snprintf(subject, sizeof(subject), "%s : %s le %s",
-	         strcmp(category, "liste_attente") == 0 ? "Liste d'attente"
-	         : strcmp(category, "rappel") == 0 ? "Rappel" : "Convocation", title, day);
-	if (asprintf(&text,
-	             "Bonjour,\n\n%s %s l'action de sensibilisation « %s », le %s à %s (%lld min).\n"
-	             "%s%s\n\nObjectifs : %s\n\n%s\n",
-	             name, lead, title, day, hour,
-	             (long long)json_integer_value(json_object_get(card, "duration_min")),
-	             place ? "Lieu : " : "Lien : ", place ? place : link ? link : "communiqué par le service",
-	             json_string_value(json_object_get(card, "objectives")),
-	             strcmp(category, "liste_attente") == 0
-		             ? "Vous recevrez une convocation dès qu'une place se libère."
-		             : "En cas d'empêchement, annulez l'inscription depuis votre espace adhérent : "
-		               "la place revient à la personne suivante de la liste d'attente.") < 0)
-		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	json_t *to = awareness_company_emails(wdb, json_integer_value(json_object_get(card, "company_id")),
-	                                      err);
-	int rc = to ? 0 : err->code;
-	const char *own = json_string_value(json_object_get(card, "email"));
-
-	if (to && own)
-		json_array_append_new(to, json_string(own));
-	size_t i;
-	json_t *addr;
-	json_array_foreach(to, i, addr) {
-		struct socle_mail m = {.to = json_string_value(addr), .subject = subject, .text = text,
-		                       .category = category};
-		int64_t job = socle_mail_queue(wdb, &m, send_at, err);
-
-		if (job < 0) {
-			rc = (int)job;
-			break;
-		}
-	}
-	json_decref(to);
-	free(text);
-	return rc;
-}
-
 /* A confirmed place: its convocation now, its reminder job before the session. */
 static int convoke(socle_db *wdb, int64_t registration, socle_err *err)
 {
@@ -155,7 +98,7 @@ static int convoke(socle_db *wdb, int64_t registration, socle_err *err)
 
 	if (card == NULL)
 		return err->code;
-	rc = mail_registration(wdb, card, "convocation", 0, err);
+	rc = awareness_mail_registration(wdb, card, "convocation", 0, err);
 	if (rc == 0 && parse_start(json_string_value(json_object_get(card, "starts_at")), &start)) {
 		int64_t at = awareness_local_to_utc_ms(start) -
 		             (int64_t)reminder_days(socle_db_service(wdb)) * 86400000;
@@ -182,7 +125,7 @@ static int reminder_write(socle_db *wdb, void *ud, socle_err *err)
 		return err->code == SOCLE_E_NOTFOUND ? 0 : err->code;
 	if (strcmp(json_string_value(json_object_get(card, "status")), "confirmed") == 0 &&
 	    strcmp(json_string_value(json_object_get(card, "session_status")), "planned") == 0)
-		rc = mail_registration(wdb, card, "rappel", 0, err);
+		rc = awareness_mail_registration(wdb, card, "rappel", 0, err);
 	json_decref(card);
 	return rc;
 }
@@ -500,7 +443,7 @@ static int registration_insert(socle_db *wdb, void *ud, socle_err *err)
 		rc = convoke(wdb, r->id, err);
 	else {
 		json_t *card = registration_card(wdb, r->id, err);
-		rc = card ? mail_registration(wdb, card, "liste_attente", 0, err) : err->code;
+		rc = card ? awareness_mail_registration(wdb, card, "liste_attente", 0, err) : err->code;
 		json_decref(card);
 	}
 	return rc ? rc : emit(wdb, "awareness.registered", r->id, err);

@@ -81,6 +81,14 @@ static int setup(void **state)
 	T.company2 = member_company(T.staff, "44306184100047", "Plâtrerie Morel", "rh@morel.test",
 	                            &T.employer2);
 	T.w1 = exposed_worker(T.employer, T.company, "G-1", "Roux", "Léa");
+	/* Léa's employer declared how to convoke her (membership's worker
+	 * contact): her own mails come to her, addressed as she gave it. */
+	char wpath[160];
+	snprintf(wpath, sizeof(wpath), "/api/v1/svc/membership/companies/%lld/workers/%lld",
+	         (long long)T.company, (long long)T.w1);
+	json_decref(expect(200, T.employer, "PATCH", wpath,
+	                   json_pack("{s:s, s:s}", "civility", "madame", "convocation_email",
+	                             "lea.roux@perso.test")));
 	T.w2 = exposed_worker(T.employer, T.company, "G-2", "Blanc", "Marc");
 	T.wb = worker(T.employer2, T.company2, "M-1", "Morel", "Paul");
 	return 0;
@@ -253,6 +261,16 @@ static void test_registrations(void **state)
 	assert_int_equal(db_count("SELECT count(*) FROM awareness_registration"), 3);
 	assert_int_equal(wait_mails("rh@garnier.test", "convocation", "Léa Roux", 1), 1);
 	assert_int_equal(wait_mails("rh@garnier.test", "liste_attente", "Marc Blanc", 1), 1);
+	/* Léa's own convocation, written to her, signed by the service; the
+	 * company's copy is the company's (it may cancel from its space). */
+	assert_int_equal(wait_mails("lea.roux@perso.test", "convocation", "Bonjour Madame Roux,", 1),
+	                 1);
+	assert_int_equal(count_mails("lea.roux@perso.test", "convocation",
+	                             "Vous êtes convoquée à l'action de sensibilisation"), 1);
+	assert_int_equal(count_mails("lea.roux@perso.test", "convocation",
+	                             "prévenez votre employeur ou le service"), 1);
+	assert_int_equal(count_mails("lea.roux@perso.test", "convocation", "espace adhérent"), 0);
+	assert_int_equal(count_mails("rh@garnier.test", "convocation", "SPSTI"), 1);
 
 	/* The other company's employer sees only its own registration. */
 	r = get(T.employer2, "/api/v1/svc/awareness/sessions/%lld/registrations?company_id=%lld",
@@ -286,6 +304,8 @@ static void test_reminders(void **state)
 	relogin();
 	assert_int_equal(wait_mails("rh@garnier.test", "rappel", "Marc Blanc", 1), 1);
 	assert_int_equal(wait_mails("rh@garnier.test", "rappel", "Léa Roux", 1), 1);
+	assert_int_equal(wait_mails("lea.roux@perso.test", "rappel", "Vous êtes attendue bientôt", 1),
+	                 1);
 	assert_int_equal(count_mails("rh@morel.test", "rappel", NULL), 0); /* cancelled */
 }
 
