@@ -537,6 +537,11 @@ static int cancel_write(socle_db *wdb, void *ud, socle_err *err)
 	bool was_confirmed = strcmp(status, "confirmed") == 0;
 	bool cancelled = strcmp(status, "cancelled") == 0;
 	bool open = strcmp(json_string_value(json_object_get(card, "session_status")), "planned") == 0;
+	/* Once the session has begun, a place given up is recorded, but nobody
+	 * is convoked to a session already under way. */
+	char now[17];
+	awareness_now_minute(now);
+	bool begun = strcmp(json_string_value(json_object_get(card, "starts_at")), now) <= 0;
 	json_decref(card);
 	if (cancelled || !open) {
 		c->already = true;
@@ -551,7 +556,7 @@ static int cancel_write(socle_db *wdb, void *ud, socle_err *err)
 	                              .outcome = "ok"};
 	if (rc < 0 || (rc = socle_audit(wdb, c->req, &e, err)) != 0)
 		return rc;
-	if (!was_confirmed)
+	if (!was_confirmed || begun)
 		return 0;
 	/* The freed place goes to the first in line, who is convoked now. */
 	json_t *next = socle_db_query_one_new(wdb,
