@@ -11,6 +11,8 @@
  *   - the risks named in the needs it expressed (needs.c).
  * The catalogue is passed too: a rule pack reads no table. Staff also see, per
  * action, the companies it is recommended to and that have not registered. */
+#include <unistd.h>
+
 #include "awareness.h"
 
 static int check_recommendations(const json_t *r, socle_err *err)
@@ -263,6 +265,14 @@ static int keep_unreached(int64_t company, const char *legal_name,
 	return 0;
 }
 
+static int by_company(const void *x, const void *y)
+{
+	json_int_t a = json_integer_value(json_object_get(*(json_t *const *)x, "company_id"));
+	json_int_t b = json_integer_value(json_object_get(*(json_t *const *)y, "company_id"));
+
+	return (a > b) - (a < b);
+}
+
 /* GET /awareness/actions/{id}/unreached?on= (staff): the companies whose
  * recommendations hold this action and that have no registration to it. */
 static int route_unreached(socle_req *req, void *ud)
@@ -287,24 +297,44 @@ static int route_unreached(socle_req *req, void *ud)
 	struct unreached u = {.action = action, .items = json_array(), .err = &err};
 	json_t *actions = awareness_catalogue(db, &err);
 	/* Recommended to every company once, in one pass (recommend_all.c); the
-	 * companies registered to the action (one query) are left out after. */
+	 * companies holding a place at a session of the action still to be held
+	 * (one query) are left out after. A company that attended is not
+	 * recommended the action again by the rule until its refresher is due;
+	 * one whose worker was absent, or that cancelled, is still to reach. */
 	json_t *registered = actions ? socle_db_query_new(db,
 		"SELECT DISTINCT r.company_id FROM awareness_registration r JOIN awareness_session s"
 		" ON s.id = r.session_id WHERE s.action_id = :action AND r.status <> 'cancelled'"
-		" ORDER BY r.company_id LIMIT 1000000",
+		" AND s.status = 'planned' ORDER BY r.company_id LIMIT 1000000",
 		json_pack("{s:I}", "action", (json_int_t)action), &err) : NULL;
-	int rc = registered ? awareness_recommend_each(socle_req_service(req), db, on, actions, 1,
-	                                               keep_unreached, &u, &err) : err.code;
+	/* The pass over every company on the machine's cores (at most 4): one
+	 * thread is about 3 s for 50,000 companies (bench/awareness). */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+	int rc = registered ? awareness_recommend_each(socle_req_service(req), db, on, actions,
+	                                               threads, keep_unreached, &u, &err)
+	                    : err.code;
 	json_decref(actions);
 	if (rc != 0) {
 		json_decref(registered);
 		json_decref(u.items);
 		return socle_reply_err(req, &err);
 	}
+	/* The threads hand the companies in no set order: company order, as the
+	 * registered list is. */
+	size_t n = json_array_size(u.items);
+	json_t **sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	if (sorted == NULL) {
+		json_decref(registered);
+		json_decref(u.items);
+		return SOCLE_E_NOMEM;
+	}
+	for (size_t j = 0; j < n; j++)
+		sorted[j] = json_array_get(u.items, j);
+	qsort(sorted, n, sizeof(*sorted), by_company);
 	json_t *items = json_array();
-	size_t i, k = 0;
-	json_t *item;
-	json_array_foreach(u.items, i, item) { /* both in company order */
+	size_t k = 0;
+	for (size_t j = 0; j < n; j++) { /* both in company order */
+		json_t *item = sorted[j];
 		json_int_t c = json_integer_value(json_object_get(item, "company_id"));
 		while (k < json_array_size(registered) &&
 		       json_integer_value(json_object_get(json_array_get(registered, k), "company_id")) < c)
@@ -314,6 +344,7 @@ static int route_unreached(socle_req *req, void *ud)
 			continue;
 		json_array_append(items, item);
 	}
+	free(sorted);
 	json_decref(registered);
 	json_decref(u.items);
 	return socle_reply_json(req, 200, json_pack("{s:I, s:s, s:o}", "action_id", (json_int_t)action,

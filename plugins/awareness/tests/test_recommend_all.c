@@ -180,10 +180,64 @@ static void test_pass_and_route_agree(void **state)
 	json_decref(route[1]);
 }
 
+/* Is @p company in the staff's list of those the workshop has not reached? */
+static bool unreached(json_int_t action, json_int_t company)
+{
+	json_t *r = get(T.staff, "/api/v1/svc/awareness/actions/%lld/unreached",
+	                (long long)action);
+	size_t i;
+	const json_t *it;
+	bool found = false;
+
+	json_array_foreach(json_object_get(r, "items"), i, it)
+		found |= json_integer_value(json_object_get(it, "company_id")) == company;
+	json_decref(r);
+	return found;
+}
+
+/* A company with a place at a session to come is reached; once the session is
+ * held without its worker (absent), it is not: it comes back to the list. */
+static void test_unreached_after_absence(void **state)
+{
+	(void)state;
+	char path[160];
+
+	assert_true(unreached(T.actions[0], T.exposed));
+	json_t *r = expect(201, T.staff, "POST", "/api/v1/svc/awareness/sessions",
+		json_pack("{s:I, s:s, s:i, s:s}", "action_id", T.actions[0], "starts_at",
+		          "2025-06-02T10:30", "capacity", 10, "place", "SPSTI, Lyon"));
+	json_int_t session = id_of(r);
+	json_decref(r);
+	json_t *workers = get(T.emp_exposed, "/api/v1/svc/membership/companies/%lld/workers",
+	                      (long long)T.exposed);
+	json_int_t worker = json_integer_value(json_object_get(json_array_get(
+		json_object_get(workers, "items"), 0), "id"));
+	json_decref(workers);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/sessions/%lld/registrations",
+	         (long long)session);
+	r = expect(201, T.emp_exposed, "POST", path,
+	           json_pack("{s:I, s:I}", "company_id", T.exposed, "worker_id", worker));
+	json_int_t registration = id_of(r);
+	json_decref(r);
+	assert_false(unreached(T.actions[0], T.exposed));
+
+	free(T.staff);
+	free(T.emp_exposed);
+	restart_at("2025-06-02T12:00:00Z"); /* 14:00 in Lyon: the session is over */
+	T.staff = login("admin@svc.test", STAFF_PASSWORD);
+	T.emp_exposed = login("rh@garnier.test", EMPLOYER_PASSWORD);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/sessions/%lld/attendance",
+	         (long long)session);
+	json_decref(expect(200, T.staff, "POST", path,
+	                   json_pack("{s:[], s:[I]}", "present", "absent", registration)));
+	assert_true(unreached(T.actions[0], T.exposed));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pass_and_route_agree),
+		cmocka_unit_test(test_unreached_after_absence),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
