@@ -10,9 +10,10 @@
  *     by it on the day of that advice;
  *   - satisfaction and utility rates (share of answers 4 or 5), the mean
  *     knowledge gain of the quizzes.
- * The whole is the workers employed at some point of the period and their
- * companies, streamed once from membership.v1 (never copied); a company that
- * benefited without any worker declared counts in the whole too. */
+ * The whole is the companies that were members at some point of the period
+ * (companies_each: with or without declared workers) and their workers
+ * employed at some point of it (workers_each), each streamed once from
+ * membership.v1, never copied. */
 #include <stdlib.h>
 
 #include "awareness.h"
@@ -26,8 +27,7 @@ static json_t *rate(json_int_t part, json_int_t whole)
  * filter. */
 struct idset {
 	int64_t *keys;
-	signed char *in; /* 1 counts, 0 excluded by the filter, -1 not judged yet;
-	                  * -2 excluded and -3 counts, judged before being seen */
+	signed char *in; /* 1 counts, 0 excluded (the filter, not a member), -1 not judged yet */
 	size_t cap, n;
 };
 
@@ -97,10 +97,6 @@ static int company_counts(struct indicators *x, int64_t id)
 
 	if (in == NULL)
 		return socle_err_set(x->err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	if (*in == -2 || *in == -3) { /* judged by judge_division, seen now */
-		*in = *in == -3;
-		return *in;
-	}
 	if (*in < 0) {
 		*in = 1;
 		if (x->division) {
@@ -236,18 +232,23 @@ static int awareness_sums(struct indicators *x, int64_t company, struct sums *s)
 	return rc < 0 ? rc : 0;
 }
 
-/* Judge every company under the NAF filter in one stream of the companies
- * (company_counts then never asks membership for one). */
-static int judge_division(const struct membership_company_row *c, void *ud)
+/* Judge every company in one stream of the companies (company_counts then
+ * never asks membership for one): a company that was a member during the
+ * period counts in the whole (under the NAF filter, when in the division),
+ * with declared workers or not; another does not count, nor do its workers
+ * (an applicant, a company that joined after the period or left before). */
+static int judge_company(const struct membership_company_row *c, void *ud)
 {
 	struct indicators *x = ud;
 	signed char *in = idset_slot(&x->companies, c->id);
+	bool division = x->division == NULL ||
+	                (c->naf_code && strncmp(c->naf_code, x->division, 2) == 0);
+	bool member = c->joined_on && strcmp(c->joined_on, x->to) <= 0 &&
+	              (c->left_on == NULL || strcmp(c->left_on, x->from) >= 0);
 
 	if (in == NULL)
 		return socle_err_set(x->err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	*in = -2; /* judged, not yet seen among the workers or the benefits */
-	if (c->naf_code && strncmp(c->naf_code, x->division, 2) == 0)
-		*in = -3;
+	*in = member && division;
 	return 0;
 }
 
@@ -260,8 +261,8 @@ json_t *awareness_indicators_compute(socle_db *db, const char *from, const char 
 	size_t members = 0;
 	int rc = load_advice(&x, company);
 
-	if (rc == 0 && division && company == 0)
-		rc = awareness_membership->companies_each(db, NULL, 0, judge_division, &x, err);
+	if (rc == 0 && company == 0)
+		rc = awareness_membership->companies_each(db, NULL, 0, judge_company, &x, err);
 	if (rc == 0)
 		rc = awareness_membership->workers_each(db, company, 0, count_worker, &x, err);
 	if (rc == 0)
