@@ -64,6 +64,12 @@ json_t *awareness_company_emails(socle_db *db, int64_t company_id, socle_err *er
  * and to the participant, each his own text; queued in @p wdb's transaction. */
 int awareness_mail_registration(socle_db *wdb, const json_t *card, const char *category,
                                 int64_t send_at, socle_err *err);
+/* The same readers told that the session of registration @p card is
+ * cancelled by the service, with @p reason. */
+int awareness_mail_session_cancelled(socle_db *wdb, const json_t *card, const char *reason,
+                                     socle_err *err);
+/* session_cancel.c: POST /awareness/sessions/{id}/cancel (staff). */
+int awareness_session_cancel_init(socle_plugin *p, socle_err *err);
 
 /* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time
  * (metropolitan France), as a session's starts_at is written. */

@@ -195,3 +195,55 @@ int awareness_mail_registration(socle_db *wdb, const json_t *card, const char *c
 	json_decref(person);
 	return rc;
 }
+
+int awareness_mail_session_cancelled(socle_db *wdb, const json_t *card, const char *reason,
+                                     socle_err *err)
+{
+	const char *starts = json_string_value(json_object_get(card, "starts_at"));
+	const char *title = json_string_value(json_object_get(card, "title"));
+	const char *name = json_string_value(json_object_get(card, "name"));
+	char day[SOCLE_DATE_FR_SIZE], hour[16], subject[512], sign[512], greeting[256];
+	char *company_text = NULL, *person_text = NULL;
+	bool known, feminine;
+
+	socle_date_fr(starts, day);
+	socle_time_fr((starts[11] - '0') * 10 + starts[12] - '0',
+	              (starts[14] - '0') * 10 + starts[15] - '0', hour);
+	signature(socle_db_service(wdb), sign, sizeof(sign));
+	json_t *company = awareness_company_emails(
+		wdb, json_integer_value(json_object_get(card, "company_id")), err);
+	json_t *person = company ? participant_addresses(wdb, card, company, greeting,
+	                                                 sizeof(greeting), &known, &feminine, err)
+	                         : NULL;
+	if (person == NULL) {
+		json_decref(company);
+		return err->code;
+	}
+	snprintf(subject, sizeof(subject), "Annulation : %s le %s", title, day);
+	int rc = 0;
+	if (asprintf(&company_text,
+	             "Bonjour,\n\nLa session de l'action de sensibilisation « %s » du %s à %s, à "
+	             "laquelle %s était inscrit(e), est annulée par le service.\nMotif : %s\n\n"
+	             "Les autres sessions ouvertes à votre entreprise sont dans votre espace "
+	             "adhérent.\n\n%s\n", title, day, hour, name, reason, sign) < 0)
+		company_text = NULL;
+	if (json_array_size(person) > 0 &&
+	    asprintf(&person_text,
+	             "%s\n\nLa session de l'action de sensibilisation « %s » du %s à %s, à "
+	             "laquelle vous étiez inscrit%s, est annulée par le service.\nMotif : %s\n\n"
+	             "Vous n'avez rien à faire : votre employeur en est informé.\n\n%s\n",
+	             greeting, title, day, hour, known ? (feminine ? "e" : "") : "(e)", reason,
+	             sign) < 0)
+		person_text = NULL;
+	if (company_text == NULL || (json_array_size(person) > 0 && person_text == NULL))
+		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	if (rc == 0)
+		rc = queue_all(wdb, company, subject, company_text, "annulation", 0, err);
+	if (rc == 0 && person_text)
+		rc = queue_all(wdb, person, subject, person_text, "annulation", 0, err);
+	free(company_text);
+	free(person_text);
+	json_decref(company);
+	json_decref(person);
+	return rc;
+}

@@ -742,5 +742,7 @@ int awareness_sessions_init(socle_plugin *p, socle_err *err)
 {
 	int rc = socle_plugin_add_routes(p, session_routes, SOCLE_COUNT(session_routes), err);
 
+	if (rc == 0)
+		rc = awareness_session_cancel_init(p, err);
 	return rc ? rc : socle_plugin_add_job(p, "awareness.reminder", job_reminder, NULL, err);
 }
