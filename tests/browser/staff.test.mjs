@@ -342,6 +342,30 @@ try {
       await p.getByRole('heading', { name: /^Entreprises à toucher : / }).waitFor();
       await checkPage(p, 'equipe-iprp-cibles-resultat');
     }],
+    ['an IPRP cancels a session to come, with its reason', async () => {
+      const p = awareness.page;
+      await menu(p, 'Sessions de sensibilisation');
+      const f = p.getByRole('form', { name: 'Programmer une session' });
+      await f.getByLabel(/^Atelier ou webinaire/).selectOption(String(awareness.session.action_id));
+      await f.getByLabel(/^Début/).fill('2026-03-12T09:00');
+      await f.getByLabel(/^Lieu$/).fill('Salle Curie, au service');
+      await f.getByLabel(/^Nombre de places/).fill('8');
+      await f.getByRole('button', { name: 'Programmer' }).click();
+      await p.getByText('Session programmée').waitFor();
+      const s = (await planner('GET', '/awareness/sessions?limit=100')).items.find((x) => x.starts_at === '2026-03-12T09:00');
+      assert.ok(s, 'the second session is programmed');
+      await employer('POST', `/awareness/sessions/${s.id}/registrations`, { company_id: 1, worker_id: 1 });
+      await p.reload();
+      const lab = `${s.title}, 12 mars 2026 à 9 h 00`;
+      await p.getByRole('button', { name: `Voir les inscrits de la session ${lab}` }).click();
+      const c = p.getByRole('form', { name: `Annuler la session ${lab}` });
+      await c.getByLabel(/^Motif de l'annulation/).fill('L\'intervenante est souffrante.');
+      await checkPage(p, 'equipe-iprp-session-annuler');
+      await c.getByRole('button', { name: 'Annuler la session' }).click();
+      await p.getByText(/annulée : 1 inscription\(s\) annulée\(s\)/).waitFor();
+      const after = await planner('GET', `/awareness/sessions/${s.id}`);
+      assert.equal(after.status, 'cancelled');
+    }],
   ]);
 
   await runSteps('secrecy', [

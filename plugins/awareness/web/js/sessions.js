@@ -63,6 +63,18 @@ run(async () => {
       });
       children.push(sheetForm);
     }
+    // A session to come may be cancelled by the service: every place is
+    // cancelled and each company and participant is told why by mail.
+    if (!sheet && s.status === 'planned') {
+      children.push(form(`Annuler la session ${label(s)}`, [
+        field('reason', 'Motif de l\'annulation', { type: 'textarea', required: true, hint: 'Il est envoyé aux entreprises et aux participants inscrits.' }),
+      ], 'Annuler la session', async (v) => {
+        const r = await api(`/awareness/sessions/${s.id}/cancel`, { method: 'POST', body: { reason: v.reason } });
+        detail.replaceChildren();
+        say('ok', `Session ${label(s)} annulée : ${r.places_cancelled} inscription(s) annulée(s), chacun prévenu par courriel.`);
+        await refresh();
+      }));
+    }
     detail.replaceChildren(h('section', { 'aria-labelledby': 'detail' }, ...children));
     detail.focus();
   }
