@@ -163,7 +163,7 @@ static int count_worker(const struct membership_worker_row *w, void *ud)
 	return 0;
 }
 
-static const char *text_of(const json_t *o, const char *key)
+const char *riskeval_text_of(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
@@ -212,8 +212,8 @@ json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t compa
 	 * headcount over the company's. */
 	const json_t *where = site ? site : c;
 	char address[600];
-	snprintf(address, sizeof(address), "%s, %s %s", text_of(where, "address_line"),
-	         text_of(where, "postcode"), text_of(where, "city"));
+	snprintf(address, sizeof(address), "%s, %s %s", riskeval_text_of(where, "address_line"),
+	         riskeval_text_of(where, "postcode"), riskeval_text_of(where, "city"));
 	/* The headcount the employer declared at membership, and the workers the
 	 * service follows (declared, still employed) with those in SIR. */
 	json_t *out = json_pack("{s:{s:O?, s:O?, s:O?, s:s}, s:{s:O?, s:I, s:I}}", "identification",
@@ -233,7 +233,7 @@ json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t compa
 		char label[300];
 
 		snprintf(label, sizeof(label), "%s%s%s", name ? name : "", name ? ", " : "",
-		         text_of(site, "city"));
+		         riskeval_text_of(site, "city"));
 		json_object_set_new(json_object_get(out, "identification"), "etablissement",
 		                    json_string(label));
 		/* tracking.v1 counts SIR per company: an establishment's share of

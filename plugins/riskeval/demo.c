@@ -6,7 +6,7 @@
  * version (a small real PDF, in the core file store) that names only some
  * of them, so that the vault, the gap analysis and the prevention score
  * have something to show; and it copies every company of membership's demo
- * into riskeval's copy, for the team's list. One write, audited;
+ * into riskeval's copy, for the indicators. One write, audited;
  * duerp.version_added is emitted as for a real upload. */
 #include "riskeval.h"
 
@@ -73,6 +73,11 @@ struct demo_file {
 	size_t size;
 	char version_on[SOCLE_DATE_SIZE];
 	bool ok;
+};
+
+struct demo_sync {
+	socle_db *wdb;
+	socle_err *err;
 };
 
 struct demo_run {
@@ -155,51 +160,23 @@ duerp:
 	return rc;
 }
 
-/* The distinct companies of membership's workers, in id order of workers. */
-struct company_ids {
-	int64_t *ids;
-	size_t n, cap;
-};
-
-static int collect_company(const struct membership_worker_row *w, void *ud)
+static int store_company(const struct membership_company_row *c, void *ud)
 {
-	struct company_ids *c = ud;
+	struct demo_sync *d = ud;
 
-	for (size_t i = 0; i < c->n; i++)
-		if (c->ids[i] == w->company_id)
-			return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 64;
-		int64_t *more = realloc(c->ids, cap * sizeof(*more));
-
-		if (more == NULL)
-			return SOCLE_E_NOMEM;
-		c->ids = more;
-		c->cap = cap;
-	}
-	c->ids[c->n++] = w->company_id;
-	return 0;
+	return riskeval_company_store(d->wdb, c, d->err);
 }
 
 /* Every company of membership's demo data in riskeval's copy: they were
  * written without the company.joined event that keeps the copy in a real
- * service, and the team's list of fiches to establish reads the copy.
- * membership.v1 lists workers, not companies: the demo's companies are those
- * of its workers (every demo company has some). */
+ * service, and the indicators read the copy. The demo's companies are all
+ * members: one companies_each("member") pass, each row stored as read (the
+ * copy is another table: writing it while the companies are read is safe). */
 static int demo_sync_all(socle_db *wdb, socle_err *err)
 {
-	struct company_ids c = {0};
-	int rc = riskeval_membership->workers_each(wdb, 0, 0, collect_company, &c, err);
+	struct demo_sync d = {wdb, err};
 
-	if (rc == SOCLE_E_NOMEM && err->code == 0)
-		socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	for (size_t i = 0; rc == 0 && i < c.n; i++)
-		if ((rc = riskeval_company_sync(wdb, c.ids[i], err)) == SOCLE_E_NOTFOUND) {
-			*err = (socle_err)SOCLE_ERR_INIT;
-			rc = 0;
-		}
-	free(c.ids);
-	return rc;
+	return riskeval_membership->companies_each(wdb, "member", 0, store_company, &d, err);
 }
 
 static int demo_write(socle_db *wdb, void *ud, socle_err *err)

@@ -130,10 +130,37 @@ static const struct socle_rule_point priority_rule = {
 	.check = priority_contract,
 };
 
+/* fiche_entreprise_due's answer from what the caller read: the company's
+ * adhesion date @p joined and the validated versions @p history (stolen) of
+ * the fiche of @p establishment. */
+static json_t *due_answer(socle_service *svc, int64_t company_id, int64_t establishment,
+                          const char *joined, json_t *history, const char *on_date,
+                          socle_err *err)
+{
+	json_t *out = NULL;
+	json_t *args = history ? json_pack("[{s:s, s:i}, o, s]", "joined_on", joined, "update_years",
+	                                   riskeval_update_years(svc), history, on_date)
+	                       : NULL;
+
+	if (args == NULL) {
+		if (err->code == 0)
+			socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		return NULL;
+	}
+	int rc = socle_rule_call(svc, "fiche_entreprise_due", args, &out, err);
+	json_decref(args);
+	if (rc != 0)
+		return NULL;
+	json_object_set_new(out, "company_id", json_integer(company_id));
+	json_object_set_new(out, "establishment_id", json_integer(establishment));
+	json_object_set_new(out, "on_date", json_string(on_date));
+	return out;
+}
+
 json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
                            int64_t establishment, const char *on_date, socle_err *err)
 {
-	json_t *c = riskeval_membership->company_get(db, company_id, err), *out = NULL;
+	json_t *c = riskeval_membership->company_get(db, company_id, err);
 
 	if (c == NULL)
 		return NULL;
@@ -150,22 +177,8 @@ json_t *riskeval_fiche_due(socle_service *svc, socle_db *db, int64_t company_id,
 		" AND establishment_id = :e AND status = 'validated' ORDER BY version",
 		json_pack("{s:I, s:I}", "c", (json_int_t)company_id, "e", (json_int_t)establishment),
 		err);
-	json_t *args = history ? json_pack("[{s:s, s:i}, o, s]", "joined_on", joined, "update_years",
-	                                   riskeval_update_years(svc), history, on_date)
-	                       : NULL;
+	json_t *out = due_answer(svc, company_id, establishment, joined, history, on_date, err);
 	json_decref(c);
-	if (args == NULL) {
-		if (err->code == 0)
-			socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-		return NULL;
-	}
-	int rc = socle_rule_call(svc, "fiche_entreprise_due", args, &out, err);
-	json_decref(args);
-	if (rc != 0)
-		return NULL;
-	json_object_set_new(out, "company_id", json_integer(company_id));
-	json_object_set_new(out, "establishment_id", json_integer(establishment));
-	json_object_set_new(out, "on_date", json_string(on_date));
 	return out;
 }
 
@@ -285,135 +298,181 @@ static int by_priority(const void *pa, const void *pb)
 	return (i > j) - (i < j);
 }
 
-/* Replace, in @p rows, each company that declared several establishments by
- * one row per establishment: its SIRET, name, town and declared headcount,
- * the last validated version and the draft of that establishment's fiche. */
-static int expand_sites(socle_db *db, json_t *rows, socle_err *err)
+/* The team's list as it is built: the member companies, then the sites
+ * kept with their due date. */
+struct due_list {
+	socle_service *svc;
+	socle_db *db;
+	const char *today;
+	char horizon[SOCLE_DATE_SIZE];
+	json_t *rows;  /* one per member company, as collect_member made it */
+	json_t *items; /* the sites kept */
+	socle_err *err;
+};
+
+/* companies_each("member"): one row per member company with what the list
+ * shows of it (company_id, legal_name, naf_code, joined_on, headcount,
+ * establishment_id 0) and, when it declared establishments, its siège's
+ * "establishment" {siret, name, city}, which list_company expands. The rows
+ * are worked on after the reading (as awareness does): each site's query,
+ * rule calls and establishments then run with no statement of membership's
+ * left open. */
+static int collect_member(const struct membership_company_row *c, void *ud)
 {
-	json_t *out = json_array();
-	size_t i;
-	json_t *row;
+	struct due_list *l = ud;
 
-	json_array_foreach(rows, i, row) {
-		int64_t id = json_integer_value(json_object_get(row, "company_id"));
-		json_t *sites = riskeval_sites(db, id, err);
-
-		if (sites == NULL) {
-			if (err->code != SOCLE_E_NOTFOUND)
-				goto fail;
-			*err = (socle_err)SOCLE_ERR_INIT; /* left meanwhile: riskeval_fiche_due says so */
-			json_array_append(out, row);
-			continue;
-		}
-		if (json_array_size(sites) == 0)
-			json_array_append(out, row);
-		size_t k;
-		const json_t *site;
-		json_array_foreach(sites, k, site) {
-			json_t *r = json_copy(row);
-			const json_t *est = json_object_get(site, "establishment_id");
-			json_t *f = r ? socle_db_query_one_new(db,
-				"SELECT (SELECT MAX(version) FROM riskeval_fiche WHERE company_id = :c"
-				"  AND establishment_id = :e AND status = 'validated') AS last_version,"
-				" (SELECT COUNT(*) FROM riskeval_fiche WHERE company_id = :c"
-				"  AND establishment_id = :e AND status = 'draft') AS has_draft",
-				json_pack("{s:I, s:O}", "c", (json_int_t)id, "e", est), err) : NULL;
-			if (f == NULL) {
-				json_decref(r);
-				json_decref(sites);
-				goto fail;
-			}
-			json_object_update(r, f);
-			json_decref(f);
-			json_object_set(r, "establishment_id", (json_t *)est);
-			json_object_set_new(r, "establishment", json_pack("{s:O, s:O, s:O}", "siret",
-			                                                  json_object_get(site, "siret"),
-			                                                  "name", json_object_get(site, "name"),
-			                                                  "city", json_object_get(site, "city")));
-			json_object_set(r, "headcount", json_object_get(site, "headcount"));
-			json_array_append_new(out, r);
-		}
-		json_decref(sites);
+	if (c->joined_on == NULL)
+		return 0; /* no adhesion date, no due date (riskeval_fiche_due says 409) */
+	json_t *row = json_pack("{s:I, s:s?, s:s?, s:s, s:I, s:i}", "company_id", (json_int_t)c->id,
+	                        "legal_name", c->legal_name, "naf_code", c->naf_code, "joined_on",
+	                        c->joined_on, "headcount", (json_int_t)c->headcount,
+	                        "establishment_id", 0);
+	if (row != NULL && c->establishments > 0 &&
+	    json_object_set_new(row, "establishment", json_pack("{s:s?, s:s, s:s?}", "siret",
+	                                                        c->siret, "name", "Siège", "city",
+	                                                        c->city)) != 0) {
+		json_decref(row);
+		row = NULL;
 	}
-	json_array_clear(rows);
-	json_array_extend(rows, out);
-	json_decref(out);
-	return 0;
-fail:
-	json_decref(out);
-	return err->code ? err->code : SOCLE_E_NOMEM;
+	return row == NULL || json_array_append_new(l->rows, row) != 0 ? -1 : 0;
 }
 
-/* The team's list on @p today (see riskeval.h). Every member company of the
- * copy, with its due date; kept: those without a validated fiche, and those
- * whose fiche is due within the window (or overdue); ordered by the rule
- * point riskeval_priority (each row carries its answer), then due date,
- * then company. */
+static int list_fail(struct due_list *l)
+{
+	return l->err->code ? l->err->code
+	                    : socle_err_set(l->err, SOCLE_E_NOMEM, "mémoire insuffisante");
+}
+
+/* One site of the list (@p row: a company with one site, a siège or an
+ * establishment): the versions and the draft of its fiche in one query, its
+ * due date; kept in l->items with its priority when it has no valid fiche
+ * or its fiche is due by the horizon. */
+static int list_site(struct due_list *l, json_t *row)
+{
+	json_int_t id = json_integer_value(json_object_get(row, "company_id"));
+	json_int_t est = json_integer_value(json_object_get(row, "establishment_id"));
+	json_t *fiches = socle_db_query_new(l->db,
+		"SELECT version, validated_on, status FROM riskeval_fiche WHERE company_id = :c"
+		" AND establishment_id = :e ORDER BY version",
+		json_pack("{s:I, s:I}", "c", id, "e", est), l->err);
+	json_t *history = fiches ? json_array() : NULL;
+	const json_t *last = NULL;
+	bool draft = false;
+	size_t i;
+	const json_t *f;
+
+	if (history == NULL) {
+		json_decref(fiches);
+		return list_fail(l);
+	}
+	json_array_foreach(fiches, i, f) {
+		if (strcmp(riskeval_text_of(f, "status"), "validated") != 0) {
+			draft = true;
+			continue;
+		}
+		if (json_array_append_new(history, json_pack("{s:O, s:O}", "version",
+		                                             json_object_get(f, "version"),
+		                                             "validated_on",
+		                                             json_object_get(f, "validated_on"))) != 0) {
+			json_decref(history);
+			json_decref(fiches);
+			return list_fail(l);
+		}
+		last = json_object_get(f, "version"); /* in version order: the latest */
+	}
+	json_object_set(row, "last_version", last ? (json_t *)last : json_null());
+	json_object_set_new(row, "has_draft", json_boolean(draft));
+	json_decref(fiches);
+	json_t *due = due_answer(l->svc, id, est, json_string_value(json_object_get(row, "joined_on")),
+	                         history, l->today, l->err);
+	if (due == NULL)
+		return list_fail(l);
+	bool valid = json_is_integer(json_object_get(row, "last_version")) &&
+	             !json_is_true(json_object_get(due, "overdue"));
+	if (valid && strcmp(riskeval_text_of(due, "due_on"), l->horizon) > 0) {
+		json_decref(due);
+		return 0;
+	}
+	json_object_set_new(row, "due", due);
+	json_object_set_new(row, "valid_fiche", json_boolean(valid));
+	json_t *pr = priority_of(l->svc, row, l->today, l->err);
+	if (pr == NULL)
+		return list_fail(l);
+	json_object_set_new(row, "priority", pr);
+	return json_array_append(l->items, row) == 0 ? 0 : list_fail(l);
+}
+
+/* One member company of the list: its one site, or, when it declared
+ * establishments, its siège and each establishment, each with its own fiche
+ * (R4624-46): their SIRET, name, town and declared headcount. Only these
+ * companies' establishments are read. */
+static int list_company(struct due_list *l, json_t *row)
+{
+	if (json_object_get(row, "establishment") == NULL)
+		return list_site(l, row);
+	json_int_t id = json_integer_value(json_object_get(row, "company_id"));
+	json_t *sites = riskeval_membership->company_establishments(l->db, id, l->err);
+	int rc;
+
+	if (sites == NULL)
+		return list_fail(l);
+	if (json_array_size(sites) == 0) { /* withdrawn since the reading: one site */
+		json_decref(sites);
+		json_object_del(row, "establishment");
+		return list_site(l, row);
+	}
+	json_object_set_new(row, "headcount", json_integer(riskeval_seat_headcount(
+		json_integer_value(json_object_get(row, "headcount")), sites)));
+	rc = list_site(l, row);
+	size_t i;
+	const json_t *site;
+	json_array_foreach(sites, i, site) {
+		if (rc != 0)
+			break;
+		json_t *r = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:{s:O, s:O, s:O}}",
+		                      "company_id", json_object_get(row, "company_id"), "legal_name",
+		                      json_object_get(row, "legal_name"), "naf_code",
+		                      json_object_get(row, "naf_code"), "joined_on",
+		                      json_object_get(row, "joined_on"), "establishment_id",
+		                      json_object_get(site, "establishment_id"), "headcount",
+		                      json_object_get(site, "headcount"), "establishment", "siret",
+		                      json_object_get(site, "siret"), "name",
+		                      json_object_get(site, "name"), "city",
+		                      json_object_get(site, "city"));
+		rc = r ? list_site(l, r) : list_fail(l);
+		json_decref(r);
+	}
+	json_decref(sites);
+	return rc;
+}
+
+/* The team's list on @p today (see riskeval.h). Every member company, read
+ * once from membership.v1 (companies_each), with its due date; kept: those
+ * without a validated fiche, and those whose fiche is due within the window
+ * (or overdue); ordered by the rule point riskeval_priority (each row
+ * carries its answer), then due date, then company. */
 json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today, long within,
                             socle_err *err)
 {
-	char horizon[SOCLE_DATE_SIZE];
+	struct due_list l = {.svc = svc, .db = db, .today = today, .rows = json_array(),
+	                     .items = json_array(), .err = err};
+	int rc = -1;
 
-	socle_date_add_days(today, within, horizon);
-	json_t *rows = socle_db_query(db,
-		"SELECT c.company_id, c.legal_name, c.naf_code, c.joined_on, c.headcount,"
-		" 0 AS establishment_id,"
-		" (SELECT MAX(f.version) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
-		"  AND f.establishment_id = 0 AND f.status = 'validated') AS last_version,"
-		" (SELECT COUNT(*) FROM riskeval_fiche f WHERE f.company_id = c.company_id"
-		"  AND f.establishment_id = 0 AND f.status = 'draft') AS has_draft"
-		" FROM riskeval_company c WHERE c.status = 'member' ORDER BY c.company_id LIMIT 100000",
-		NULL, err);
-	if (rows == NULL)
-		return NULL;
-	json_t *items = json_array();
-	size_t i;
-	json_t *row;
-	/* A company with several establishments is listed once per
-	 * establishment, each with its own fiche (R4624-46). */
-	if (expand_sites(db, rows, err) != 0) {
-		json_decref(items);
-		json_decref(rows);
+	socle_date_add_days(today, within, l.horizon);
+	if (l.rows != NULL && l.items != NULL)
+		rc = riskeval_membership->companies_each(db, "member", 0, collect_member, &l, err);
+	for (size_t i = 0; rc == 0 && i < json_array_size(l.rows); i++)
+		rc = list_company(&l, json_array_get(l.rows, i));
+	json_decref(l.rows);
+	if (rc != 0) {
+		list_fail(&l);
+		json_decref(l.items);
 		return NULL;
 	}
-	json_array_foreach(rows, i, row) {
-		int64_t id = json_integer_value(json_object_get(row, "company_id"));
-		int64_t est = json_integer_value(json_object_get(row, "establishment_id"));
-		json_t *due = riskeval_fiche_due(svc, db, id, est, today, err);
-
-		if (due == NULL) {
-			if (err->code == SOCLE_E_CONFLICT || err->code == SOCLE_E_NOTFOUND) {
-				*err = (socle_err)SOCLE_ERR_INIT; /* left meanwhile: not on the list */
-				continue;
-			}
-			json_decref(items);
-			json_decref(rows);
-			return NULL;
-		}
-		const char *on = json_string_value(json_object_get(due, "due_on"));
-		bool valid = json_is_integer(json_object_get(row, "last_version")) &&
-		             !json_is_true(json_object_get(due, "overdue"));
-		if (!valid || strcmp(on, horizon) <= 0) {
-			json_object_set_new(row, "has_draft",
-			                    json_boolean(json_integer_value(json_object_get(row, "has_draft"))));
-			json_object_set(row, "due", due);
-			json_object_set_new(row, "valid_fiche", json_boolean(valid));
-			json_t *pr = priority_of(svc, row, today, err);
-			if (pr == NULL) {
-				json_decref(due);
-				json_decref(items);
-				json_decref(rows);
-				return NULL;
-			}
-			json_object_set_new(row, "priority", pr);
-			json_array_append(items, row);
-		}
-		json_decref(due);
-	}
-	json_decref(rows);
 	/* riskeval_priority's order: the highest score first, then the earliest
 	 * due date, then the company (qsort over a plain array: the list may
 	 * hold every member company). */
+	json_t *items = l.items;
 	size_t n = json_array_size(items);
 	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
 	if (n && v == NULL) {
@@ -428,7 +487,7 @@ json_t *riskeval_fiches_due(socle_service *svc, socle_db *db, const char *today,
 	for (size_t k = 0; k < n; k++)
 		json_array_append_new(items, v[k]);
 	free(v);
-	return json_pack("{s:o, s:s, s:s}", "items", items, "on_date", today, "horizon", horizon);
+	return json_pack("{s:o, s:s, s:s}", "items", items, "on_date", today, "horizon", l.horizon);
 }
 
 /* GET /riskeval/fiches/due[?within_days=90]: the team's list. */

@@ -10,11 +10,15 @@
  * membership and this plugin keeps no copy of them. */
 #include "riskeval.h"
 
-static const char *text_of(const json_t *o, const char *key)
+json_int_t riskeval_seat_headcount(json_int_t company_headcount, const json_t *establishments)
 {
-	const char *s = json_string_value(json_object_get(o, key));
+	json_int_t rest = company_headcount;
+	size_t i;
+	const json_t *e;
 
-	return s ? s : "";
+	json_array_foreach(establishments, i, e)
+		rest -= json_integer_value(json_object_get(e, "headcount"));
+	return rest > 0 ? rest : 0;
 }
 
 json_t *riskeval_sites(socle_db *db, int64_t company, socle_err *err)
@@ -28,18 +32,14 @@ json_t *riskeval_sites(socle_db *db, int64_t company, socle_err *err)
 		json_decref(list);
 		return NULL;
 	}
-	/* The siège: the company's own SIRET and address; its headcount what the
-	 * establishments' leave of the company's (membership checks that their
-	 * sum does not exceed it). */
-	json_int_t rest = json_integer_value(json_object_get(c, "headcount"));
-	size_t i;
-	const json_t *e;
-	json_array_foreach(list, i, e)
-		rest -= json_integer_value(json_object_get(e, "headcount"));
+	/* The siège: the company's own SIRET and address. */
+	json_int_t rest = riskeval_seat_headcount(json_integer_value(json_object_get(c, "headcount")),
+	                                          list);
 	json_t *seat = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I}", "establishment_id", 0,
-	                         "siret", text_of(c, "siret"), "name", "Siège", "address_line",
-	                         text_of(c, "address_line"), "postcode", text_of(c, "postcode"),
-	                         "city", text_of(c, "city"), "headcount", rest > 0 ? rest : 0);
+	                         "siret", riskeval_text_of(c, "siret"), "name", "Siège",
+	                         "address_line", riskeval_text_of(c, "address_line"), "postcode",
+	                         riskeval_text_of(c, "postcode"), "city", riskeval_text_of(c, "city"),
+	                         "headcount", rest);
 	json_decref(c);
 	if (seat == NULL || json_array_insert_new(list, 0, seat) != 0) {
 		json_decref(list);

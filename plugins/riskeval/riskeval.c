@@ -4,9 +4,10 @@
  * (AMT) and their indicators. This file assembles the plugin and keeps
  * riskeval_company, its copy of membership's member companies.
  *
- * Why a copy: the team's list of fiches to establish and the indicators run
- * over every member company, and membership.v1 reads one company at a time.
- * The copy is kept by membership's events (company.joined, company.left:
+ * Why a copy: the indicators group every company by NAF division with its
+ * fiches in one query, which membership's tables (never named here) cannot
+ * join. The team's list of fiches to establish reads membership.v1's
+ * companies_each instead. The copy is kept by membership's events (company.joined, company.left:
  * each handler reads the company again through membership.v1, so a replayed
  * event is harmless) and refreshed whenever a route of this plugin touches a
  * company. */
@@ -230,19 +231,16 @@ bool riskeval_is_staff(socle_req *req)
 	return who != NULL && socle_principal_can(who, SOCLE_CAP_STAFF);
 }
 
-int riskeval_company_sync(socle_db *wdb, int64_t company_id, socle_err *err)
+int riskeval_company_store(socle_db *wdb, const struct membership_company_row *c,
+                           socle_err *err)
 {
-	json_t *c = riskeval_membership->company_get(wdb, company_id, err);
+	json_t *p = json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:s?, s:I, s:I}", "id", (json_int_t)c->id,
+	                      "name", c->legal_name, "naf", c->naf_code, "status", c->status,
+	                      "joined", c->joined_on, "left", c->left_on, "headcount",
+	                      (json_int_t)c->headcount, "now", (json_int_t)socle_now_ms());
 
-	if (c == NULL)
-		return err->code ? err->code : SOCLE_E_NOMEM;
-	json_t *p = json_pack("{s:I, s:O, s:O?, s:O, s:O?, s:O?, s:O?, s:I}", "id",
-	                      (json_int_t)company_id, "name", json_object_get(c, "legal_name"), "naf",
-	                      json_object_get(c, "naf_code"), "status", json_object_get(c, "status"),
-	                      "joined", json_object_get(c, "joined_on"), "left",
-	                      json_object_get(c, "left_on"), "headcount",
-	                      json_object_get(c, "headcount"), "now", (json_int_t)socle_now_ms());
-	json_decref(c);
+	if (p == NULL)
+		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
 	int rc = socle_db_run_new(wdb,
 		"INSERT INTO riskeval_company (company_id, legal_name, naf_code, status, joined_on,"
 		" left_on, headcount, synced_at) VALUES (:id, :name, :naf, :status, :joined, :left,"
@@ -252,6 +250,28 @@ int riskeval_company_sync(socle_db *wdb, int64_t company_id, socle_err *err)
 		" left_on = excluded.left_on, headcount = excluded.headcount,"
 		" synced_at = excluded.synced_at", p, err);
 	return rc < 0 ? rc : 0;
+}
+
+int riskeval_company_sync(socle_db *wdb, int64_t company_id, socle_err *err)
+{
+	json_t *c = riskeval_membership->company_get(wdb, company_id, err);
+
+	if (c == NULL)
+		return err->code ? err->code : SOCLE_E_NOMEM;
+	struct membership_company_row row = {
+		.size = sizeof(row),
+		.id = company_id,
+		.status = json_string_value(json_object_get(c, "status")),
+		.legal_name = json_string_value(json_object_get(c, "legal_name")),
+		.naf_code = json_string_value(json_object_get(c, "naf_code")),
+		.headcount = json_integer_value(json_object_get(c, "headcount")),
+		.joined_on = json_string_value(json_object_get(c, "joined_on")),
+		.left_on = json_string_value(json_object_get(c, "left_on")),
+	};
+	int rc = riskeval_company_store(wdb, &row, err);
+
+	json_decref(c);
+	return rc;
 }
 
 static int sync_tx(socle_db *wdb, void *ud, socle_err *err)

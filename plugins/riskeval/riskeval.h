@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The riskeval plugin's internal interface between its files:
  *   riskeval.c  descriptor, init (migrations, capabilities, catalogues), the
- *               copy of member companies kept from membership's events
+ *               copy of member companies kept from membership's events (for
+ *               the indicators)
  *   content.c   the fiche's content (annex 5.2, page by page): its checks,
  *               what the service pre-fills, the field-by-field diff
  *   fiche.c     the fiche d'entreprise: draft, validation, transmission, CSE,
@@ -56,6 +57,10 @@ int riskeval_update_years(socle_service *svc);
 /* Copy (or refresh) company @p company_id into riskeval_company, inside the
  * write of @p wdb. SOCLE_E_NOTFOUND when membership does not know it. */
 int riskeval_company_sync(socle_db *wdb, int64_t company_id, socle_err *err);
+/* The same from a row already read (companies_each), inside the write of
+ * @p wdb. */
+int riskeval_company_store(socle_db *wdb, const struct membership_company_row *c,
+                           socle_err *err);
 int riskeval_emit(socle_db *wdb, const char *event, json_t *payload, socle_err *err);
 int riskeval_audit(socle_db *wdb, socle_req *req, const char *action, const char *type,
                    int64_t id, json_t *detail, socle_err *err);
@@ -75,6 +80,10 @@ bool riskeval_is_staff(socle_req *req);
  * none, an empty array (its fiche is the company's, establishment 0). A new
  * array, NULL with @p err set. */
 json_t *riskeval_sites(socle_db *db, int64_t company, socle_err *err);
+/* The siège's headcount: what @p establishments (company_establishments'
+ * list) leave of the company's declared headcount (membership checks that
+ * their sum does not exceed it), never below 0. */
+json_int_t riskeval_seat_headcount(json_int_t company_headcount, const json_t *establishments);
 /* The site of @p sites whose establishment_id is @p establishment, or NULL. */
 const json_t *riskeval_site_find(const json_t *sites, int64_t establishment);
 /* The ?establishment= of the request (absent or 0: the company's fiche, or
@@ -98,6 +107,8 @@ json_t *riskeval_content_prefill(socle_service *svc, socle_db *db, int64_t compa
                                  const json_t *site, socle_err *err);
 /* A risk code of the thesaurus (a socle_field check). */
 int riskeval_risk_code_check(const json_t *v, char *msg, size_t size);
+/* The text of @p key in @p o, or "" when absent or not a text (borrowed). */
+const char *riskeval_text_of(const json_t *o, const char *key);
 /* @p given laid over @p base, page by page (given wins): a new object. */
 json_t *riskeval_content_merge(const json_t *base, const json_t *given);
 /* The differences of two contents, field by field: a new array of

@@ -3,7 +3,9 @@
  * frozen on 2025-02-01, the day the company joins): TC34 through the API
  * (within one year of adhesion, then overdue a year later), the team's list,
  * the DUERP's obligations of TC35 and TC36, the company check (another
- * company's employer: 403), and `socle check` running the pack's vectors. */
+ * company's employer: 403), and `socle check` running the pack's vectors;
+ * the team's list names member companies only (not an application, not a
+ * company that left). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -182,6 +184,44 @@ static void test_company_headcount(void **state)
 	free(employer);
 }
 
+/* The team's list names member companies only: an application still under
+ * review is not on it, and a company that left the service leaves it (its
+ * fiche is no longer due: 409). */
+static void test_list_members_only(void **state)
+{
+	(void)state;
+	char *staff = login("admin@svc.test", STAFF_PASSWORD);
+	char *iprp = login("iprp@svc.test", STAFF_PASSWORD);
+	char path[256];
+	int status = 0;
+
+	json_t *r = expect(201, NULL, "POST", "/api/v1/svc/membership/applications",
+	                   application("44306184100005", "Plomberie Morel", "rh@plomberie.test"));
+	json_int_t applied = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	r = get(iprp, "/api/v1/svc/riskeval/fiches/due");
+	const json_t *items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 2);
+	for (size_t i = 0; i < json_array_size(items); i++)
+		assert_int_not_equal(json_integer_value(json_object_get(json_array_get(items, i),
+		                                                        "company_id")), applied);
+	json_decref(r);
+
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/leave",
+	         (long long)T.company2);
+	json_decref(expect(200, staff, "POST", path, json_pack("{s:s}", "left_on", "2026-03-10")));
+	r = get(iprp, "/api/v1/svc/riskeval/fiches/due");
+	items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "company_id")),
+	                 T.company);
+	json_decref(r);
+	json_decref(call(staff, "GET", company_path(T.company2, "/fiche/due"), NULL, &status));
+	assert_int_equal(status, 409);
+	free(staff);
+	free(iprp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_tc34_overdue),
 		cmocka_unit_test(test_priority_orders_the_list),
 		cmocka_unit_test(test_company_headcount),
+		cmocka_unit_test(test_list_members_only),
 	};
 	return cmocka_run_group_tests_name("riskeval_due", tests, setup, teardown);
 }

@@ -8,9 +8,10 @@
  * transmission mail names the establishment; the employer reads the one
  * transmitted, not the other; two versions of one establishment compare
  * field by field; the team's list shows each establishment still without a
- * fiche; the gap analysis weighs the risks of every site. A company without
- * establishments keeps one fiche; an unknown establishment is a field error
- * that changes nothing; another company's employer gets 403. */
+ * fiche (and, before any fiche, each site with its SIRET, town and
+ * headcount); the gap analysis weighs the risks of every site. A company
+ * without establishments keeps one fiche; an unknown establishment is a
+ * field error that changes nothing; another company's employer gets 403. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -330,9 +331,70 @@ static void test_migrated_rows_are_the_company_fiche(void **state)
 	                          " AND version = 5"), 1);
 }
 
+/* Before any fiche, the team's list names each site of the company with
+ * establishments (its siège with the company's SIRET and town and the
+ * headcount its establishments leave, then each establishment as declared)
+ * and the other company once, without "establishment". */
+static void test_list_names_each_site(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *siret, *name, *city;
+		json_int_t headcount;
+	} want[] = {
+		{"73282932000074", "Siège", "Lyon", 5},
+		{"73282932000108", "Boutique Bellecour", "Lyon", 3},
+		{"73282932000116", NULL, "Saint-Priest", 2},
+	};
+	json_t *r = get(T.iprp, "/api/v1/svc/riskeval/fiches/due");
+	json_t *items = json_object_get(r, "items");
+	int seen[3] = {0}, other = 0;
+	size_t i;
+	json_t *it;
+
+	assert_int_equal(json_array_size(items), 4);
+	json_array_foreach(items, i, it) {
+		json_int_t cid = json_integer_value(json_object_get(it, "company_id"));
+		json_int_t est = json_integer_value(json_object_get(it, "establishment_id"));
+		const json_t *e = json_object_get(it, "establishment");
+
+		assert_false(json_is_true(json_object_get(it, "valid_fiche")));
+		assert_false(json_is_true(json_object_get(it, "has_draft")));
+		assert_true(json_is_null(json_object_get(it, "last_version")));
+		assert_string_equal(json_string_value(json_object_get(json_object_get(it, "due"),
+		                                                      "kind")), "premiere");
+		if (cid == T.company2) {
+			assert_int_equal(est, 0);
+			assert_null(e);
+			other++;
+			continue;
+		}
+		assert_int_equal(cid, T.company);
+		assert_string_equal(json_string_value(json_object_get(it, "legal_name")),
+		                    "Électricité Garnier");
+		int k = est == 0 ? 0 : est == T.shop ? 1 : est == T.depot ? 2 : -1;
+		assert_true(k >= 0);
+		seen[k]++;
+		assert_string_equal(json_string_value(json_object_get(e, "siret")), want[k].siret);
+		if (want[k].name)
+			assert_string_equal(json_string_value(json_object_get(e, "name")), want[k].name);
+		else
+			assert_true(json_is_null(json_object_get(e, "name")));
+		assert_string_equal(json_string_value(json_object_get(e, "city")), want[k].city);
+		assert_int_equal(json_integer_value(json_object_get(it, "headcount")),
+		                 want[k].headcount);
+	}
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 1);
+	assert_int_equal(other, 1);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_list_names_each_site),
 		cmocka_unit_test(test_fiche_per_establishment),
 		cmocka_unit_test(test_migrated_rows_are_the_company_fiche),
 	};
