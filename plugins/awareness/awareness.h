@@ -68,6 +68,10 @@ int awareness_mail_registration(socle_db *wdb, const json_t *card, const char *c
  * cancelled by the service, with @p reason. */
 int awareness_mail_session_cancelled(socle_db *wdb, const json_t *card, const char *reason,
                                      socle_err *err);
+/* A participant marked present is asked for his opinion: he, at his own
+ * addresses with the link to his space, and the company, which may answer
+ * for him, with the link to its own. */
+int awareness_mail_feedback_invitation(socle_db *wdb, const json_t *card, socle_err *err);
 /* session_cancel.c: POST /awareness/sessions/{id}/cancel (staff). */
 int awareness_session_cancel_init(socle_plugin *p, socle_err *err);
 

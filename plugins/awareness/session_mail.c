@@ -247,3 +247,61 @@ int awareness_mail_session_cancelled(socle_db *wdb, const json_t *card, const ch
 	json_decref(person);
 	return rc;
 }
+
+int awareness_mail_feedback_invitation(socle_db *wdb, const json_t *card, socle_err *err)
+{
+	socle_service *svc = socle_db_service(wdb);
+	const char *title = json_string_value(json_object_get(card, "title"));
+	const char *name = json_string_value(json_object_get(card, "name"));
+	char path[160], sign[512], greeting[256], subject[512];
+	char *company_text = NULL, *person_text = NULL;
+	bool known, feminine;
+
+	signature(svc, sign, sizeof(sign));
+	snprintf(path, sizeof(path), "/%s/awareness/mes-sensibilisations.html", socle_service_id(svc));
+	char *own_space = socle_service_url(svc, path);
+	snprintf(path, sizeof(path), "/%s/awareness/ateliers.html", socle_service_id(svc));
+	char *company_space = socle_service_url(svc, path);
+	json_t *company = own_space && company_space
+		? awareness_company_emails(wdb, json_integer_value(json_object_get(card, "company_id")),
+		                           err)
+		: NULL;
+	json_t *person = company ? participant_addresses(wdb, card, company, greeting,
+	                                                 sizeof(greeting), &known, &feminine, err)
+	                         : NULL;
+	int rc = 0;
+	if (person == NULL) {
+		rc = err->code ? err->code : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+		goto done;
+	}
+	snprintf(subject, sizeof(subject), "Votre avis sur « %s »", title);
+	if (asprintf(&company_text,
+	             "Bonjour,\n\n%s a participé à l'action de sensibilisation « %s ». Son avis "
+	             "nous aide à l'améliorer : sa satisfaction, l'utilité pour son travail (deux "
+	             "questions, une minute).\nS'il n'a pas d'espace salarié, vous pouvez répondre "
+	             "avec lui depuis votre espace adhérent, rubrique Sensibilisation :\n%s\n\n%s\n",
+	             name, title, company_space, sign) < 0)
+		company_text = NULL;
+	if (json_array_size(person) > 0 &&
+	    asprintf(&person_text,
+	             "%s\n\nMerci d'avoir participé à l'action de sensibilisation « %s ». Votre avis "
+	             "nous aide à l'améliorer : votre satisfaction et l'utilité pour votre travail "
+	             "(deux questions, une minute), depuis votre espace salarié, rubrique « Mes "
+	             "sensibilisations » :\n%s\n\n%s\n",
+	             greeting, title, own_space, sign) < 0)
+		person_text = NULL;
+	if (company_text == NULL || (json_array_size(person) > 0 && person_text == NULL))
+		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	if (rc == 0)
+		rc = queue_all(wdb, company, subject, company_text, "questionnaire", 0, err);
+	if (rc == 0 && person_text)
+		rc = queue_all(wdb, person, subject, person_text, "questionnaire", 0, err);
+done:
+	free(company_text);
+	free(person_text);
+	free(own_space);
+	free(company_space);
+	json_decref(company);
+	json_decref(person);
+	return rc;
+}

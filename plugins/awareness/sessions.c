@@ -659,6 +659,12 @@ static int attendance_write(socle_db *wdb, void *ud, socle_err *err)
 			rc = 0;
 			if (k == 0 && !was_present)
 				rc = emit(wdb, "awareness.attended", json_integer_value(v), err);
+			if (rc == 0 && k == 0 && !was_present) {
+				/* The questionnaire of 3.4.1.3, asked of whoever came. */
+				json_t *card = registration_card(wdb, json_integer_value(v), err);
+				rc = card ? awareness_mail_feedback_invitation(wdb, card, err) : err->code;
+				json_decref(card);
+			}
 			if (rc != 0)
 				return rc;
 		}

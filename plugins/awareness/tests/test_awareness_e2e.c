@@ -337,6 +337,16 @@ static void test_after_workshop(void **state)
 	json_t *r = expect(200, T.staff, "POST", path, json_pack("{s:[I, I]}", "present", T.r1, T.r2));
 	json_decref(r);
 	assert_int_equal(db_count("SELECT count(*) FROM core_event WHERE name = 'awareness.attended'"), 2);
+	/* Each present participant is asked for his opinion (3.4.1.3), Léa at her
+	 * own address with the way to her space; the company, which may answer
+	 * for a worker without an account, too. */
+	assert_int_equal(wait_mails("lea.roux@perso.test", "questionnaire", "Bonjour Madame Roux,", 1),
+	                 1);
+	assert_int_equal(count_mails("lea.roux@perso.test", "questionnaire",
+	                             "awareness/mes-sensibilisations.html"), 1);
+	assert_int_equal(wait_mails("rh@garnier.test", "questionnaire", "Marc Blanc", 1), 1);
+	assert_int_equal(count_mails("rh@garnier.test", "questionnaire",
+	                             "awareness/ateliers.html"), 2);
 
 	/* A participant's own list (espace salarié): his company's employer and
 	 * staff read it too, never another company's employer. */
