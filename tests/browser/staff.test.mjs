@@ -466,6 +466,10 @@ try {
       const c4 = await watchedContext(browser, demo.base);
       const p = await signIn(c4, 'employeur@demo.example', { link: 'Se connecter à l\'espace adhérent', home: /portal\/adherent\.html/ });
       await menu(p, 'Sensibilisation');
+      // Each recommendation says how to benefit from it: a session to come, or its link.
+      const reco = p.getByRole('table', { name: 'Actions recommandées et pourquoi' });
+      await reco.getByRole('columnheader', { name: 'Comment en bénéficier' }).waitFor();
+      assert.match(await reco.textContent(), /Prochaine session|Ouvrir « |Pas de session ouverte/);
       await p.getByRole('button', { name: `Donner l'avis de ${awareness.first.name}` }).click();
       const f = p.getByRole('form', { name: new RegExp(`^Avis de ${awareness.first.name}`) });
       await f.getByLabel(/^Satisfaction/).selectOption('5');

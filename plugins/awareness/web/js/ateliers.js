@@ -44,14 +44,28 @@ run(async () => {
   const workers = (await api(`/membership/companies/${company.id}/workers?limit=500`)).items
     .filter((w) => !w.end_date);
 
+  // The catalogue's actions with a link (documents, e-learning, webinars).
+  const linked = new Map((await api('/awareness/actions?limit=200')).items.filter((a) => a.url).map((a) => [a.id, a]));
+  let recommendedIds = new Set();
+
   async function refresh() {
     const reco = await api(`/awareness/companies/${company.id}/recommendations`);
+    const open = (await api('/awareness/sessions?limit=100')).items;
+    recommendedIds = new Set(reco.items.map((r) => r.action_id));
+    // For each recommendation, what the company can do now: a session to
+    // register a worker to (the form below), or the link to open.
+    const next = (r) => {
+      const s = open.find((x) => x.action_id === r.action_id);
+      if (s) return `Prochaine session : ${dateTimeFr(s.starts_at)} (inscription ci-dessous)`;
+      const a = linked.get(r.action_id);
+      if (a) return h('a', { href: a.url, rel: 'noopener' }, `Ouvrir « ${a.title} »`);
+      return 'Pas de session ouverte : le service vous préviendra';
+    };
     recommended.replaceChildren(h('h2', { id: 'reco' }, 'Actions recommandées pour votre entreprise'),
-      reco.items.length ? table('Actions recommandées et pourquoi', ['Action', 'Type', 'Pourquoi'],
-        reco.items.map((r) => [r.title, KIND[r.kind] || r.kind, r.reason]))
+      reco.items.length ? table('Actions recommandées et pourquoi', ['Action', 'Type', 'Pourquoi', 'Comment en bénéficier'],
+        reco.items.map((r) => [r.title, KIND[r.kind] || r.kind, r.reason, next(r)]))
         : h('p', {}, 'Aucune action particulière à vous recommander pour le moment.'));
 
-    const open = (await api('/awareness/sessions?limit=100')).items;
     const children = [h('h2', { id: 'sess' }, 'Sessions ouvertes')];
     if (!open.length) children.push(h('p', {}, 'Aucune session n\'est ouverte pour le moment.'));
     else {
@@ -77,7 +91,7 @@ run(async () => {
 
     const regs = (await api(`/awareness/companies/${company.id}/registrations?limit=100`)).items;
     mine.replaceChildren(h('h2', { id: 'mine' }, 'Mes inscriptions'),
-      regs.length ? table('Inscriptions de l\'entreprise', ['Participant', 'Action', 'Date', 'Statut', 'Action'],
+      regs.length ? table('Inscriptions de l\'entreprise', ['Participant', 'Atelier', 'Date', 'Statut', 'Que faire'],
         regs.map((r) => [r.name, r.title, dateTimeFr(r.starts_at),
           r.attended === 1 ? 'présent(e)' : (STATUS[r.status] || r.status),
           r.attended === 1 && !r.answered
@@ -113,11 +127,16 @@ run(async () => {
   }
   await refreshCse();
 
-  const all = (await api('/awareness/actions?limit=200')).items.filter((a) => a.url);
-  library.replaceChildren(h('h2', { id: 'lib' }, 'Documents, e-learning et webinaires'),
-    all.length ? h('ul', {}, all.map((a) => h('li', {},
-      h('a', { href: a.url, rel: 'noopener' }, `${a.title} (${KIND[a.kind] || a.kind})`),
-      a.duration_min ? ` : ${a.duration_min} min` : '', ` — ${a.objectives}`)))
-      : h('p', {}, 'Aucun document pour le moment.'));
   await refresh();
+  // The documents meant for the company first: those recommended to it for
+  // its risks, its activity and its needs (3.6.1.4), then the rest.
+  const item = (a) => h('li', {},
+    h('a', { href: a.url, rel: 'noopener' }, `${a.title} (${KIND[a.kind] || a.kind})`),
+    a.duration_min ? ` : ${a.duration_min} min` : '', ` — ${a.objectives}`);
+  const forUs = [...linked.values()].filter((a) => recommendedIds.has(a.id));
+  const others = [...linked.values()].filter((a) => !recommendedIds.has(a.id));
+  library.replaceChildren(h('h2', { id: 'lib' }, 'Documents, e-learning et webinaires'),
+    ...(forUs.length ? [h('h3', {}, 'Pour votre entreprise'), h('ul', {}, forUs.map(item))] : []),
+    ...(others.length ? [h('h3', {}, forUs.length ? 'Les autres ressources du service' : 'Les ressources du service'), h('ul', {}, others.map(item))] : []),
+    ...(linked.size ? [] : [h('p', {}, 'Aucun document pour le moment.')]));
 });
