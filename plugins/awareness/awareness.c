@@ -172,6 +172,39 @@ static const char awareness_sql_v7[] =
 	"CREATE INDEX awareness_session_held ON awareness_session (held_on);\n"
 	"CREATE INDEX awareness_cse_request_meeting ON awareness_cse_request (status, meeting_on);\n";
 
+/* Issue 16's follow-ups. A CSE request keeps the assigned professional's role
+ * (cse.c). A designation becomes a period that ends (an end date), and a
+ * worker may be designated again after one ended: the table is rebuilt with
+ * one row per period (designated.c). Each relay gets the token of his
+ * unsubscription link, and the addresses that unsubscribed are kept, so
+ * that no mailing reaches them and nobody names them relays again, even
+ * after their relay is removed (relays.c). */
+static const char awareness_sql_v8[] =
+	"ALTER TABLE awareness_cse_request ADD COLUMN professional_role TEXT;\n" /* a role slug */
+	"CREATE TABLE awareness_designated_v8 (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  company_id INTEGER NOT NULL,\n"
+	"  worker_id INTEGER NOT NULL,\n"
+	"  designated_on TEXT NOT NULL,\n"
+	"  mission TEXT,\n"
+	"  ended_on TEXT,\n"                  /* NULL while it lasts */
+	"  ended_at INTEGER,\n"
+	"  ended_by INTEGER,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  created_by INTEGER NOT NULL);\n"
+	"INSERT INTO awareness_designated_v8 (company_id, worker_id, designated_on, mission,"
+	" created_at, created_by) SELECT company_id, worker_id, designated_on, mission, created_at,"
+	" created_by FROM awareness_designated ORDER BY company_id, worker_id;\n"
+	"DROP TABLE awareness_designated;\n"
+	"ALTER TABLE awareness_designated_v8 RENAME TO awareness_designated;\n"
+	"CREATE INDEX awareness_designated_worker ON awareness_designated (company_id, worker_id);\n"
+	"ALTER TABLE awareness_relay ADD COLUMN token TEXT;\n"
+	"UPDATE awareness_relay SET token = lower(hex(randomblob(16)));\n"
+	"CREATE UNIQUE INDEX awareness_relay_token ON awareness_relay (token);\n"
+	"CREATE TABLE awareness_relay_optout (\n"
+	"  email TEXT PRIMARY KEY,\n"         /* in lower case */
+	"  unsubscribed_at INTEGER NOT NULL);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
 	{2, awareness_sql_v2},
@@ -180,6 +213,7 @@ static const struct socle_migration awareness_migrations[] = {
 	{5, awareness_sql_v5},
 	{6, awareness_sql_v6},
 	{7, awareness_sql_v7},
+	{8, awareness_sql_v8},
 };
 
 static const struct socle_event_decl awareness_events[] = {

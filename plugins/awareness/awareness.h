@@ -145,9 +145,13 @@ int awareness_designated_init(socle_plugin *p, socle_err *err);
 int awareness_needs_init(socle_plugin *p, socle_err *err);
 
 /* ---- relays.c ---- */
-/* The relays' addresses of @p company (> 0) and of NAF division @p division
- * (may be NULL), an array of texts; NULL with @p err set. */
+/* The relays of @p company (> 0) and of NAF division @p division (may be
+ * NULL) whose address did not unsubscribe: [{"email", "token"}] (the token
+ * of each one's unsubscription link); NULL with @p err set. */
 json_t *awareness_relay_emails(socle_db *db, int64_t company, const char *division, socle_err *err);
+/* Did @p email unsubscribe from the mailings (through a relay's link)? 1, 0,
+ * or a negative code with @p err set. */
+int awareness_unsubscribed(socle_db *db, const char *email, socle_err *err);
 int awareness_relays_init(socle_plugin *p, socle_err *err);
 
 /* ---- demo.c ---- */

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Information and expertise for the company's bodies (seed 3.4.2): a
  * company asks for a professional of the service at a CSE meeting (its date,
- * the agenda points); the service assigns one of its staff; what was
- * presented is recorded after the meeting. The request's page attaches the
- * company's awareness history (sessions attended); no barometer exists in
- * this repository yet, so "barometer" is null until one does. */
+ * the agenda points); the service assigns one of its staff, and the
+ * company's contact and employer users are told by mail who comes (name,
+ * role) and when; what was presented is recorded after the meeting. The
+ * request's page attaches the company's activity with the service, from this
+ * plugin's own tables: the awareness sessions attended, the advice received
+ * (awareness_advice, kept from riskeval's events) and the company's earlier
+ * CSE requests with what was presented. No barometer exists in this
+ * repository yet, so "barometer" is null until one does. */
+#include <stdlib.h>
+
 #include "awareness.h"
 
 static json_t *cse_load(socle_db *db, int64_t id, socle_err *err)
 {
 	json_t *row = socle_db_query_one_new(db,
 		"SELECT id, company_id, meeting_on, agenda, status, professional_id, professional_name,"
-		" presented, requested_at, assigned_at, recorded_at FROM awareness_cse_request"
+		" professional_role, presented, requested_at, assigned_at, recorded_at"
+		" FROM awareness_cse_request"
 		" WHERE id = :id", json_pack("{s:I}", "id", (json_int_t)id), err);
 	static const char *const lists[] = {"agenda", NULL};
 
@@ -137,8 +144,54 @@ static int route_company_requests(socle_req *req, void *ud)
 	return socle_reply_page(req, items, 500, "id");
 }
 
-/* GET /awareness/cse-requests/{id}: the request, the company's awareness
- * history, its barometer (none yet). */
+/* What riskeval's advice types are called for people. */
+static const char *advice_label(const char *type)
+{
+	if (type && strcmp(type, "conseil_duerp") == 0)
+		return "Conseil pour le document unique (DUERP)";
+	return "Conseil en prévention";
+}
+
+/* The company's activity with the service, for the professional who comes:
+ * {"sessions": the awareness sessions attended, "advice": the advice
+ * received, "cse_requests": the CSE requests before @p request (meeting,
+ * agenda, who came, what was presented)}. NULL with @p err set. */
+static json_t *cse_activity(socle_db *db, const json_t *request, socle_err *err)
+{
+	json_t *c = json_object_get(request, "company_id");
+	json_t *sessions = socle_db_query_new(db,
+		"SELECT s.held_on, a.title, a.kind, count(*) AS participants FROM awareness_registration r"
+		" JOIN awareness_session s ON s.id = r.session_id JOIN awareness_action a"
+		" ON a.id = s.action_id WHERE r.company_id = :c AND r.attended = 1"
+		" GROUP BY s.id, s.held_on, a.title, a.kind ORDER BY s.held_on DESC LIMIT 200",
+		json_pack("{s:O}", "c", c), err);
+	json_t *advice = sessions ? socle_db_query_new(db,
+		"SELECT type, given_on FROM awareness_advice WHERE company_id = :c"
+		" ORDER BY given_on DESC, source_id DESC LIMIT 200", json_pack("{s:O}", "c", c), err) : NULL;
+	json_t *before = advice ? socle_db_query_new(db,
+		"SELECT id, meeting_on, agenda, status, professional_name, professional_role, presented"
+		" FROM awareness_cse_request WHERE company_id = :c AND (meeting_on < :on"
+		" OR (meeting_on = :on AND id < :id)) ORDER BY meeting_on DESC, id DESC LIMIT 100",
+		json_pack("{s:O, s:O, s:O}", "c", c, "on", json_object_get(request, "meeting_on"), "id",
+		          json_object_get(request, "id")), err) : NULL;
+	if (before == NULL) {
+		json_decref(sessions);
+		json_decref(advice);
+		return NULL;
+	}
+	size_t i;
+	json_t *row;
+	static const char *const lists[] = {"agenda", NULL};
+	json_array_foreach(before, i, row) awareness_parse_columns(row, lists);
+	json_array_foreach(advice, i, row)
+		json_object_set_new(row, "label", json_string(advice_label(
+			json_string_value(json_object_get(row, "type")))));
+	return json_pack("{s:o, s:o, s:o}", "sessions", sessions, "advice", advice, "cse_requests",
+	                 before);
+}
+
+/* GET /awareness/cse-requests/{id}: the request, the company's activity,
+ * its barometer (none yet). */
 static int route_get(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
@@ -156,17 +209,12 @@ static int route_get(socle_req *req, void *ud)
 		json_decref(row);
 		return socle_reply_err(req, &err);
 	}
-	json_t *history = socle_db_query_new(db,
-		"SELECT s.held_on, a.title, a.kind, count(*) AS participants FROM awareness_registration r"
-		" JOIN awareness_session s ON s.id = r.session_id JOIN awareness_action a"
-		" ON a.id = s.action_id WHERE r.company_id = :c AND r.attended = 1"
-		" GROUP BY s.id, s.held_on, a.title, a.kind ORDER BY s.held_on DESC LIMIT 200",
-		json_pack("{s:I}", "c", (json_int_t)company), &err);
-	if (history == NULL) {
+	json_t *activity = cse_activity(db, row, &err);
+	if (activity == NULL) {
 		json_decref(row);
 		return socle_reply_err(req, &err);
 	}
-	json_object_set_new(row, "activity", history);
+	json_object_set_new(row, "activity", activity);
 	json_object_set_new(row, "barometer", json_null());
 	return socle_reply_json(req, 200, row);
 }
@@ -180,8 +228,8 @@ static int route_queue(socle_req *req, void *ud)
 
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *rows = db ? socle_db_query_new(db,
-		"SELECT id, company_id, meeting_on, status, professional_id, professional_name"
-		" FROM awareness_cse_request WHERE (:status IS NULL OR status = :status)"
+		"SELECT id, company_id, meeting_on, status, professional_id, professional_name,"
+		" professional_role FROM awareness_cse_request WHERE (:status IS NULL OR status = :status)"
 		" ORDER BY meeting_on, id LIMIT 500", json_pack("{s:s?}", "status", status), &err) : NULL;
 	return rows ? socle_reply_page(req, rows, 500, "id") : socle_reply_err(req, &err);
 }
@@ -191,8 +239,75 @@ struct cse_change {
 	int64_t id;
 	const char *sql, *action, *need;
 	json_t *params;
-	bool wrong_state;
+	bool wrong_state, tell_company; /* tell_company: mail who comes (assign) */
 };
+
+/* The French name of a staff role, as the company reads it. */
+static const char *role_label(const char *role)
+{
+	static const struct {
+		const char *role, *label;
+	} labels[] = {
+		{"medecin", "médecin du travail"},
+		{"infirmier", "infirmier(e) en santé au travail"},
+		{"iprp", "intervenant(e) en prévention des risques professionnels (IPRP)"},
+		{"assistant_social", "assistant(e) de service social"},
+		{"assistant_medical", "assistant(e) médical(e)"},
+		{"service_admin", "membre de l'équipe du service"},
+	};
+
+	for (size_t i = 0; role && i < SOCLE_COUNT(labels); i++)
+		if (strcmp(labels[i].role, role) == 0)
+			return labels[i].label;
+	return "membre de l'équipe du service";
+}
+
+/* Tell the company's contact and employer users who the service assigned to
+ * request @p row (its meeting's day, agenda), in the transaction of @p wdb. */
+static int mail_assigned(socle_db *wdb, const json_t *row, const char *name, const char *role,
+                         socle_err *err)
+{
+	char day[SOCLE_DATE_FR_SIZE], subject[200];
+	size_t i, len = 0;
+	const json_t *point;
+	json_t *to = awareness_company_emails(
+		wdb, json_integer_value(json_object_get(row, "company_id")), err);
+
+	if (to == NULL)
+		return err->code;
+	socle_date_fr(json_string_value(json_object_get(row, "meeting_on")), day);
+	snprintf(subject, sizeof(subject), "Réunion de votre CSE du %s : l'intervenant du service", day);
+	json_array_foreach(json_object_get(row, "agenda"), i, point)
+		len += json_string_length(point) + 4;
+	char *agenda = malloc(len + 1), *text = NULL;
+	size_t at = 0;
+	if (agenda)
+		json_array_foreach(json_object_get(row, "agenda"), i, point)
+			at += (size_t)snprintf(agenda + at, len + 1 - at, "- %s\n", json_string_value(point));
+	if (agenda == NULL ||
+	    asprintf(&text, "Bonjour,\n\nPour la réunion de votre CSE du %s, le service a désigné "
+	             "%s, %s.\n\nOrdre du jour transmis :\n%s", day, name, role_label(role),
+	             agenda) < 0) {
+		free(agenda);
+		json_decref(to);
+		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	}
+	free(agenda);
+	int rc = 0;
+	json_t *addr;
+	json_array_foreach(to, i, addr) {
+		struct socle_mail m = {.to = json_string_value(addr), .subject = subject, .text = text,
+		                       .category = "cse"};
+		int64_t job = socle_mail_queue(wdb, &m, 0, err);
+		if (job < 0) {
+			rc = (int)job;
+			break;
+		}
+	}
+	free(text);
+	json_decref(to);
+	return rc;
+}
 
 static int change_write(socle_db *wdb, void *ud, socle_err *err)
 {
@@ -208,12 +323,17 @@ static int change_write(socle_db *wdb, void *ud, socle_err *err)
 	                 (strcmp(c->action, "awareness.cse.record") == 0 &&
 	                  strcmp(json_string_value(json_object_get(row, "meeting_on")), today) > 0);
 	int64_t company = json_integer_value(json_object_get(row, "company_id"));
-	json_decref(row);
-	if (c->wrong_state)
+	if (c->wrong_state) {
+		json_decref(row);
 		return SOCLE_E_CONFLICT;
+	}
 	json_object_set_new(c->params, "id", json_integer(c->id));
 	json_object_set_new(c->params, "now", json_integer(socle_now_ms()));
 	int rc = socle_db_run(wdb, c->sql, c->params, err);
+	if (rc >= 0 && c->tell_company)
+		rc = mail_assigned(wdb, row, json_string_value(json_object_get(c->params, "name")),
+		                   json_string_value(json_object_get(c->params, "role")), err);
+	json_decref(row);
 	struct socle_audit_entry e = {.action = c->action, .object_type = "company",
 	                              .object_id = company, .outcome = "ok"};
 	return rc < 0 ? rc : socle_audit(wdb, c->req, &e, err);
@@ -244,7 +364,7 @@ static int route_assign(socle_req *req, void *ud)
 	socle_err err = SOCLE_ERR_INIT;
 	json_t *errors = NULL;
 	struct cse_change c = {.req = req, .action = "awareness.cse.assign",
-	                       .need = "requested assigned"};
+	                       .need = "requested assigned", .tell_company = true};
 	(void)ud;
 
 	if (socle_req_param_id(req, "id", &c.id) != 0)
@@ -268,11 +388,13 @@ static int route_assign(socle_req *req, void *ud)
 		return socle_reply_invalid(req, errors);
 	}
 	const char *name = json_string_value(json_object_get(user, "display_name"));
-	c.params = json_pack("{s:I, s:s}", "pro", pro, "name",
-	                     name && *name ? name : json_string_value(json_object_get(user, "email")));
+	c.params = json_pack("{s:I, s:s, s:s}", "pro", pro, "name",
+	                     name && *name ? name : json_string_value(json_object_get(user, "email")),
+	                     "role", socle_role_name(role));
 	json_decref(user);
 	c.sql = "UPDATE awareness_cse_request SET status = 'assigned', professional_id = :pro,"
-	        " professional_name = :name, assigned_at = :now WHERE id = :id";
+	        " professional_name = :name, professional_role = :role, assigned_at = :now"
+	        " WHERE id = :id";
 	return change(req, &c, "La demande est déjà tenue ou annulée.");
 }
 

@@ -2,8 +2,12 @@
 /* Designated competent employees (seed 3.4.3, L4644-1) and the passeport de
  * prévention:
  *   - each company names its salariés désignés compétents (a worker of its
- *     own, from a date, with the mission given); the list shows the
- *     trainings each completed through the service (sessions attended);
+ *     own, from a date, with the mission given); a designation ends on a
+ *     date the company or staff give, and a worker may be designated again
+ *     later (one row per period); the list keeps them all, each with
+ *     whether it is current: not once ended, nor when the worker left the
+ *     company (membership.v1 worker_get end_date); it shows the trainings
+ *     each completed through the service (sessions attended);
  *   - the service keeps a directory of accredited training bodies, and a
  *     designated employee is referred to one of them for a topic;
  *   - the passeport export: per worker, the trainings completed through the
@@ -31,10 +35,22 @@ struct designation {
 static int designate_write(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct designation *d = ud;
+	/* One period at a time: none still running on the new designation's day. */
+	json_t *open = socle_db_query_one_new(wdb,
+		"SELECT count(*) AS n FROM awareness_designated WHERE company_id = :c AND worker_id = :w"
+		" AND (ended_on IS NULL OR ended_on > :on)",
+		json_pack("{s:I, s:O, s:O}", "c", (json_int_t)d->company, "w",
+		          json_object_get(d->body, "worker_id"), "on",
+		          json_object_get(d->body, "designated_on")), err);
+	if (open == NULL)
+		return err->code;
+	d->duplicate = json_integer_value(json_object_get(open, "n")) > 0;
+	json_decref(open);
+	if (d->duplicate)
+		return SOCLE_E_EXISTS;
 	int rc = socle_db_run_new(wdb,
 		"INSERT INTO awareness_designated (company_id, worker_id, designated_on, mission,"
-		" created_at, created_by) VALUES (:c, :w, :on, :mission, :now, :by)"
-		" ON CONFLICT (company_id, worker_id) DO NOTHING",
+		" created_at, created_by) VALUES (:c, :w, :on, :mission, :now, :by)",
 		json_pack("{s:I, s:O, s:O, s:O?, s:I, s:I}", "c", (json_int_t)d->company, "w",
 		          json_object_get(d->body, "worker_id"), "on",
 		          json_object_get(d->body, "designated_on"), "mission",
@@ -42,25 +58,37 @@ static int designate_write(socle_db *wdb, void *ud, socle_err *err)
 		          (json_int_t)socle_principal_user_id(socle_req_principal(d->req))), err);
 	if (rc < 0)
 		return rc;
-	if (rc == 0) {
-		d->duplicate = true;
-		return SOCLE_E_EXISTS;
-	}
 	struct socle_audit_entry e = {.action = "awareness.designated.add", .object_type = "company",
 	                              .object_id = d->company, .outcome = "ok"};
 	return socle_audit(wdb, d->req, &e, err);
 }
 
-/* A worker's trainings completed through the service, oldest first. */
+/* Was the worker of registration r designated on the day session s was held?
+ * (The history: a designation that ended leaves its trainings designated.) */
+#define AS_DESIGNATED                                                                      \
+	"EXISTS (SELECT 1 FROM awareness_designated d WHERE d.company_id = r.company_id"        \
+	" AND d.worker_id = r.worker_id AND d.designated_on <= s.held_on"                       \
+	" AND (d.ended_on IS NULL OR s.held_on <= d.ended_on))"
+
+/* A worker's trainings completed through the service, oldest first, each
+ * with "as_designated". */
 static json_t *trainings(socle_db *db, int64_t company, int64_t worker, socle_err *err)
 {
-	return socle_db_query_new(db,
+	json_t *rows = socle_db_query_new(db,
 		"SELECT a.id AS action_id, a.title, a.kind, a.format, s.held_on, s.duration_min,"
-		" s.link IS NOT NULL AS online FROM awareness_registration r"
+		" s.link IS NOT NULL AS online, " AS_DESIGNATED " AS as_designated"
+		" FROM awareness_registration r"
 		" JOIN awareness_session s ON s.id = r.session_id JOIN awareness_action a"
 		" ON a.id = s.action_id WHERE r.company_id = :c AND r.worker_id = :w AND r.attended = 1"
 		" ORDER BY s.held_on, s.id LIMIT 500",
 		json_pack("{s:I, s:I}", "c", (json_int_t)company, "w", (json_int_t)worker), err);
+	size_t i;
+	json_t *t;
+
+	json_array_foreach(rows, i, t)
+		json_object_set_new(t, "as_designated",
+		                    json_boolean(json_integer_value(json_object_get(t, "as_designated"))));
+	return rows;
 }
 
 /* POST /awareness/companies/{id}/designated {worker_id, designated_on, mission?} */
@@ -101,22 +129,62 @@ static int route_designate(socle_req *req, void *ud)
 		json_object_get(d.body, "designated_on")));
 }
 
-/* GET /awareness/companies/{id}/designated: each designated employee, with
- * name and the trainings completed through the service. */
+/* Set on designation @p row "current", "status" (en_cours, terminee,
+ * a_quitte), "status_label" (French) and "left_on", from its end date and
+ * the worker's exit date @p left (NULL while employed) on @p today. */
+static void designation_status(json_t *row, const char *left, const char *today)
+{
+	const char *ended = json_string_value(json_object_get(row, "ended_on"));
+	char day[SOCLE_DATE_FR_SIZE], label[96];
+	bool gone = left && strcmp(left, today) <= 0;
+	const char *status = "en_cours";
+
+	if (ended && strcmp(ended, today) <= 0) {
+		status = "terminee";
+		socle_date_fr(ended, day);
+		snprintf(label, sizeof(label), "désignation terminée le %s", day);
+	} else if (gone) {
+		status = "a_quitte";
+		snprintf(label, sizeof(label), "a quitté l'entreprise");
+	} else if (ended) {
+		socle_date_fr(ended, day);
+		snprintf(label, sizeof(label), "en fonction jusqu'au %s", day);
+	} else {
+		snprintf(label, sizeof(label), "en fonction");
+	}
+	json_object_set_new(row, "current", json_boolean(strcmp(status, "en_cours") == 0));
+	json_object_set_new(row, "status", json_string(status));
+	json_object_set_new(row, "status_label", json_string(label));
+	json_object_set_new(row, "left_on", gone ? json_string(left) : json_null());
+}
+
+/* GET /awareness/companies/{id}/designated?current=: each designation (one
+ * per period), current or not, with the worker's name and the trainings
+ * completed through the service; current=1: the current ones only. */
 static int route_designated(socle_req *req, void *ud)
 {
 	socle_err err = SOCLE_ERR_INIT;
 	int64_t company;
+	const char *only = socle_req_query(req, "current");
 	(void)ud;
 
 	if (socle_req_param_id(req, "id", &company) != 0)
 		return SOCLE_E_NOTFOUND;
 	if (socle_access_company(req, company, &err) != 0)
 		return socle_reply_err(req, &err);
+	if (only && strcmp(only, "1") != 0 && strcmp(only, "0") != 0) {
+		json_t *errors = NULL;
+		socle_field_error(&errors, "current", "1 (les désignations en cours seules) ou 0");
+		return socle_reply_invalid(req, errors);
+	}
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *rows = db ? socle_db_query_new(db, "SELECT worker_id, designated_on, mission"
-		" FROM awareness_designated WHERE company_id = :c ORDER BY worker_id LIMIT 500",
+	json_t *rows = db ? socle_db_query_new(db, "SELECT id, worker_id, designated_on, mission,"
+		" ended_on FROM awareness_designated WHERE company_id = :c"
+		" ORDER BY worker_id, designated_on, id LIMIT 500",
 		json_pack("{s:I}", "c", (json_int_t)company), &err) : NULL;
+	char today[SOCLE_DATE_SIZE];
+	socle_date_today(today);
+	json_t *kept = rows ? json_array() : NULL;
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
@@ -126,12 +194,17 @@ static int route_designated(socle_req *req, void *ud)
 		if (t == NULL) {
 			json_decref(w);
 			json_decref(rows);
+			json_decref(kept);
 			return socle_reply_err(req, &err);
 		}
 		json_object_set(row, "first_name", json_object_get(w, "first_name"));
 		json_object_set(row, "last_name", json_object_get(w, "last_name"));
 		json_object_set_new(row, "trainings", t);
+		designation_status(row, json_string_value(json_object_get(w, "end_date")), today);
 		json_decref(w);
+		if (only && strcmp(only, "1") == 0 && !json_is_true(json_object_get(row, "current")))
+			continue;
+		json_array_append(kept, row);
 		json_t *refs = socle_db_query_new(db, "SELECT f.topic, f.referred_on, b.name AS body,"
 			" b.accreditation FROM awareness_referral f JOIN awareness_training_body b"
 			" ON b.id = f.body_id WHERE f.company_id = :c AND f.worker_id = :w ORDER BY f.id"
@@ -139,11 +212,15 @@ static int route_designated(socle_req *req, void *ud)
 			&err);
 		if (refs == NULL) {
 			json_decref(rows);
+			json_decref(kept);
 			return socle_reply_err(req, &err);
 		}
 		json_object_set_new(row, "referrals", refs);
 	}
-	return rows ? socle_reply_page(req, rows, 500, "worker_id") : socle_reply_err(req, &err);
+	if (rows == NULL)
+		return socle_reply_err(req, &err);
+	json_decref(rows);
+	return socle_reply_page(req, kept, 500, "id");
 }
 
 /* ---- referrals of a designated employee to an accredited body ---- */
@@ -163,20 +240,24 @@ struct referral {
 static int referral_write(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct referral *r = ud;
+	char today[SOCLE_DATE_SIZE];
+	socle_date_today(today);
+	/* Only a designation that runs today: not one that ended. */
 	json_t *check = socle_db_query_one_new(wdb,
 		"SELECT EXISTS (SELECT 1 FROM awareness_designated WHERE company_id = :c"
-		" AND worker_id = :w) AS designated, EXISTS (SELECT 1 FROM awareness_training_body"
-		" WHERE id = :b) AS body", json_pack("{s:I, s:I, s:O}", "c", (json_int_t)r->company, "w",
-		(json_int_t)r->worker, "b", json_object_get(r->body, "body_id")), err);
+		" AND worker_id = :w AND designated_on <= :today AND (ended_on IS NULL"
+		" OR ended_on > :today)) AS designated, EXISTS (SELECT 1 FROM awareness_training_body"
+		" WHERE id = :b) AS body", json_pack("{s:I, s:I, s:O, s:s}", "c", (json_int_t)r->company,
+		"w", (json_int_t)r->worker, "b", json_object_get(r->body, "body_id"), "today", today),
+		err);
 	if (check == NULL)
 		return err->code;
-	r->not_designated = json_integer_value(json_object_get(check, "designated")) != 1;
+	r->not_designated = r->not_designated ||
+	                    json_integer_value(json_object_get(check, "designated")) != 1;
 	r->unknown_body = json_integer_value(json_object_get(check, "body")) != 1;
 	json_decref(check);
 	if (r->not_designated || r->unknown_body)
 		return SOCLE_E_CONFLICT;
-	char today[SOCLE_DATE_SIZE];
-	socle_date_today(today);
 	int rc = socle_db_run_new(wdb,
 		"INSERT INTO awareness_referral (company_id, worker_id, body_id, topic, referred_on,"
 		" referred_by) VALUES (:c, :w, :b, :topic, :on, :by)",
@@ -206,19 +287,130 @@ static int route_referral(socle_req *req, void *ud)
 	if (socle_fields_check(r.body, referral_fields, SOCLE_COUNT(referral_fields), NULL,
 	                       &errors) > 0)
 		return socle_reply_invalid(req, errors);
+	/* A worker who left the company is no longer its designated employee. */
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *w = db ? awareness_membership->worker_get(db, r.worker, &err) : NULL;
+	if (w == NULL && err.code != SOCLE_E_NOTFOUND)
+		return socle_reply_err(req, &err);
+	char today[SOCLE_DATE_SIZE];
+	socle_date_today(today);
+	const char *left = json_string_value(json_object_get(w, "end_date"));
+	r.not_designated = w == NULL || (left && strcmp(left, today) <= 0);
+	json_decref(w);
 	int rc = socle_service_write(socle_req_service(req), referral_write, &r, &err);
 	if (rc == SOCLE_E_CONFLICT && r.unknown_body) {
 		socle_field_error(&errors, "body_id", "aucun organisme de l'annuaire n'a ce numéro");
 		return socle_reply_invalid(req, errors);
 	}
 	if (rc == SOCLE_E_CONFLICT && r.not_designated)
-		return awareness_conflict(req, "Ce salarié n'est pas désigné compétent dans cette "
-		                          "entreprise.");
+		return awareness_conflict(req, "Ce salarié n'est pas (ou plus) désigné compétent dans "
+		                          "cette entreprise.");
 	if (rc != 0)
 		return socle_reply_err(req, &err);
 	return socle_reply_json(req, 201, json_pack("{s:I, s:I, s:O, s:O}", "company_id",
 		(json_int_t)r.company, "worker_id", (json_int_t)r.worker, "body_id",
 		json_object_get(r.body, "body_id"), "topic", json_object_get(r.body, "topic")));
+}
+
+/* ---- the end of a designation ---- */
+
+static const struct socle_field end_fields[] = {
+	{.name = "ended_on", .type = SOCLE_F_DATE, .required = true},
+};
+
+struct designation_end {
+	socle_req *req;
+	int64_t company, worker, id;
+	const char *ended_on;
+	char designated_on[SOCLE_DATE_SIZE];
+	bool none, already, too_early;
+};
+
+static int end_write(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct designation_end *d = ud;
+	json_t *rows = socle_db_query_new(wdb,
+		"SELECT id, designated_on, ended_on FROM awareness_designated WHERE company_id = :c"
+		" AND worker_id = :w ORDER BY ended_on IS NULL DESC, id DESC LIMIT 1",
+		json_pack("{s:I, s:I}", "c", (json_int_t)d->company, "w", (json_int_t)d->worker), err);
+	if (rows == NULL)
+		return err->code;
+	json_t *last = json_array_get(rows, 0);
+	d->none = last == NULL;
+	d->already = last && !json_is_null(json_object_get(last, "ended_on"));
+	if (last) {
+		d->id = json_integer_value(json_object_get(last, "id"));
+		snprintf(d->designated_on, sizeof(d->designated_on), "%s",
+		         json_string_value(json_object_get(last, "designated_on")));
+		d->too_early = strcmp(d->ended_on, d->designated_on) < 0;
+	}
+	json_decref(rows);
+	if (d->none)
+		return socle_err_set(err, SOCLE_E_NOTFOUND, "Ce salarié n'est pas désigné dans cette "
+		                     "entreprise.");
+	if (d->already || d->too_early)
+		return SOCLE_E_CONFLICT;
+	int rc = socle_db_run_new(wdb, "UPDATE awareness_designated SET ended_on = :on,"
+		" ended_at = :now, ended_by = :by WHERE id = :id",
+		json_pack("{s:s, s:I, s:I, s:I}", "on", d->ended_on, "now", (json_int_t)socle_now_ms(),
+		          "by", (json_int_t)socle_principal_user_id(socle_req_principal(d->req)), "id",
+		          (json_int_t)d->id), err);
+	if (rc < 0)
+		return rc;
+	json_t *detail = json_pack("{s:I, s:s}", "worker_id", (json_int_t)d->worker, "ended_on",
+	                           d->ended_on);
+	struct socle_audit_entry e = {.action = "awareness.designated.end", .object_type = "company",
+	                              .object_id = d->company, .outcome = "ok", .detail = detail};
+	rc = socle_audit(wdb, d->req, &e, err);
+	json_decref(detail);
+	return rc;
+}
+
+/* POST /awareness/companies/{id}/designated/{wid}/end {ended_on}: the
+ * company or staff end the worker's running designation on that day; it
+ * stays in the list (and its trainings in the passeport), no longer current
+ * from then. */
+static int route_end(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	json_t *errors = NULL;
+	struct designation_end d = {.req = req};
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &d.company) != 0 ||
+	    socle_req_param_id(req, "wid", &d.worker) != 0)
+		return SOCLE_E_NOTFOUND;
+	if (socle_access_company(req, d.company, &err) != 0)
+		return socle_reply_err(req, &err);
+	if (socle_fields_check(socle_req_body(req), end_fields, SOCLE_COUNT(end_fields), NULL,
+	                       &errors) > 0)
+		return socle_reply_invalid(req, errors);
+	d.ended_on = json_string_value(json_object_get(socle_req_body(req), "ended_on"));
+	int rc = socle_service_write(socle_req_service(req), end_write, &d, &err);
+	if (rc == SOCLE_E_CONFLICT && d.already)
+		return awareness_conflict(req, "La désignation de ce salarié est déjà terminée.");
+	if (rc == SOCLE_E_CONFLICT && d.too_early) {
+		char day[SOCLE_DATE_FR_SIZE];
+		socle_date_fr(d.designated_on, day);
+		socle_field_error(&errors, "ended_on", "ne peut précéder la désignation, du %s", day);
+		return socle_reply_invalid(req, errors);
+	}
+	if (rc != 0)
+		return socle_reply_err(req, &err);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *row = db ? socle_db_query_one_new(db, "SELECT id, company_id, worker_id,"
+		" designated_on, mission, ended_on FROM awareness_designated WHERE id = :id",
+		json_pack("{s:I}", "id", (json_int_t)d.id), &err) : NULL;
+	json_t *w = row ? awareness_membership->worker_get(db, d.worker, &err) : NULL;
+	if (w == NULL) {
+		json_decref(row);
+		return socle_reply_err(req, &err);
+	}
+	char today[SOCLE_DATE_SIZE];
+	socle_date_today(today);
+	designation_status(row, json_string_value(json_object_get(w, "end_date")), today);
+	json_decref(w);
+	return socle_reply_json(req, 200, row);
 }
 
 /* ---- the directory of accredited training bodies ---- */
@@ -326,10 +518,12 @@ static const char passeport_header[] =
 	"nom;prenom;date_naissance;salarie_designe;intitule;type;modalite;date_debut;date_fin;"
 	"duree_heures;organisme;siret_organisme\r\n";
 
-/* One line of the export for @p worker and one training @p t. */
-static void passeport_line(json_t *parts, const json_t *worker, bool designated, const json_t *t,
+/* One line of the export for @p worker and one training @p t; salarie_designe
+ * says whether he was designated on the day it was held. */
+static void passeport_line(json_t *parts, const json_t *worker, const json_t *t,
                            const char *body_name, const char *body_siret)
 {
+	bool designated = json_is_true(json_object_get(t, "as_designated"));
 	char hours[32];
 	json_int_t minutes = json_integer_value(json_object_get(t, "duration_min"));
 
@@ -362,11 +556,12 @@ static int route_passeport(socle_req *req, void *ud)
 	if (socle_access_company(req, company, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
+	/* Designated employees first: those who trained as designated. */
 	json_t *people = db ? socle_db_query_new(db,
-		"SELECT DISTINCT r.worker_id, EXISTS (SELECT 1 FROM awareness_designated d"
-		" WHERE d.company_id = r.company_id AND d.worker_id = r.worker_id) AS designated"
-		" FROM awareness_registration r WHERE r.company_id = :c AND r.attended = 1"
-		" AND r.worker_id IS NOT NULL ORDER BY designated DESC, r.worker_id LIMIT 10000",
+		"SELECT r.worker_id, max(" AS_DESIGNATED ") AS designated"
+		" FROM awareness_registration r JOIN awareness_session s ON s.id = r.session_id"
+		" WHERE r.company_id = :c AND r.attended = 1 AND r.worker_id IS NOT NULL"
+		" GROUP BY r.worker_id ORDER BY designated DESC, r.worker_id LIMIT 10000",
 		json_pack("{s:I}", "c", (json_int_t)company), &err) : NULL;
 	if (people == NULL)
 		return socle_reply_err(req, &err);
@@ -391,8 +586,7 @@ static int route_passeport(socle_req *req, void *ud)
 		json_t *one;
 		json_array_foreach(t, j, one) {
 			json_t *parts = json_array();
-			passeport_line(parts, w, json_integer_value(json_object_get(p, "designated")) == 1, one,
-			               body_name, body_siret);
+			passeport_line(parts, w, one, body_name, body_siret);
 			json_array_append_new(lines, parts);
 		}
 		json_decref(t);
@@ -435,6 +629,8 @@ static const struct socle_route designated_routes[] = {
 	 route_designated, NULL},
 	{SOCLE_POST, "/awareness/companies/{id}/designated/{wid}/referrals", SOCLE_CAP_AUTHENTICATED,
 	 0, route_referral, NULL},
+	{SOCLE_POST, "/awareness/companies/{id}/designated/{wid}/end", SOCLE_CAP_AUTHENTICATED, 0,
+	 route_end, NULL},
 	{SOCLE_GET, "/awareness/companies/{id}/passeport.csv", SOCLE_CAP_AUTHENTICATED, 0,
 	 route_passeport, NULL},
 	{SOCLE_POST, "/awareness/training-bodies", AWARENESS_MANAGE, 0, route_body_create, NULL},

@@ -6,7 +6,11 @@
  * branches; the link goes through the service (/awareness/links/{token})
  * which counts the click and redirects to the document. One token per
  * mailing, shared by all its recipients: the count is the mailing's, never a
- * person's or a company's (no tracking pixel, no per-person profile). */
+ * person's or a company's (no tracking pixel, no per-person profile). The
+ * mail says what it sends by the action's kind; a relay's mail also carries
+ * his own link to unsubscribe (relays.c), which counts no click; an address
+ * that unsubscribed receives no mailing, whether reached as a relay or as a
+ * company's contact. */
 #include "awareness.h"
 
 static const struct socle_field mailing_fields[] = {
@@ -21,61 +25,139 @@ struct mailing {
 	int64_t id, mails;
 };
 
+/* What the mail says it sends, by the action's kind. */
+static const struct {
+	const char *kind, *what, *go;
+} kind_words[] = {
+	{"document", "un document", "Pour le consulter"},
+	{"elearning", "un module e-learning", "Pour le suivre"},
+	{"webinaire", "un webinaire", "Pour y participer"},
+	{"atelier", "un atelier", "Pour en savoir plus et vous inscrire"},
+};
+
+/* Add @p addr to the recipients @p to (keyed by the address in lower case:
+ * each address once), with the relay's unsubscription token when it has one. */
+static void recipient_add(json_t *to, const char *addr, const char *token)
+{
+	char key[320];
+	size_t n = 0;
+
+	for (const char *p = addr; *p && n + 1 < sizeof(key); p++)
+		key[n++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+	key[n] = '\0';
+	json_t *had = json_object_get(to, key);
+	if (had && (token == NULL || json_is_string(json_object_get(had, "token"))))
+		return;
+	json_object_set_new(to, key, json_pack("{s:s, s:s?}", "to", addr, "token", token));
+}
+
+/* The relays of @p company or @p division into @p to; 0 or a negative code. */
+static int relays_add(socle_db *wdb, json_t *to, int64_t company, const char *division,
+                      socle_err *err)
+{
+	json_t *relays = awareness_relay_emails(wdb, company, division, err);
+	size_t i;
+	json_t *r;
+
+	if (relays == NULL)
+		return err->code;
+	json_array_foreach(relays, i, r)
+		recipient_add(to, json_string_value(json_object_get(r, "email")),
+		              json_string_value(json_object_get(r, "token")));
+	json_decref(relays);
+	return 0;
+}
+
+/* The mail of one recipient: the action's words, its counted link, and for a
+ * relay his own link to unsubscribe (not counted as a click). */
+static char *mail_text(socle_service *svc, const json_t *action, const char *link,
+                       const char *token)
+{
+	const char *kind = json_string_value(json_object_get(action, "kind"));
+	const char *what = "un support", *go = "Pour le consulter";
+	char *text = NULL, *tail = NULL, path[256];
+
+	for (size_t i = 0; kind && i < SOCLE_COUNT(kind_words); i++)
+		if (strcmp(kind_words[i].kind, kind) == 0) {
+			what = kind_words[i].what;
+			go = kind_words[i].go;
+		}
+	if (token) {
+		snprintf(path, sizeof(path), "/api/v1/%s/awareness/relays/unsubscribe/%s",
+		         socle_service_id(svc), token);
+		char *off = socle_service_url(svc, path);
+		if (off == NULL || asprintf(&tail, "\nVous recevez ce message comme relais de prévention. "
+		                            "Pour ne plus recevoir ces envois : %s\n", off) < 0)
+			tail = NULL;
+		free(off);
+		if (tail == NULL)
+			return NULL;
+	}
+	if (asprintf(&text, "Bonjour,\n\nLe service vous adresse %s de prévention : « %s ».\n\n"
+	             "%s\n\n%s : %s\n%s", what, json_string_value(json_object_get(action, "title")),
+	             json_string_value(json_object_get(action, "objectives")), go, link,
+	             tail ? tail : "") < 0)
+		text = NULL;
+	free(tail);
+	return text;
+}
+
 static int mailing_write(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct mailing *m = ud;
-	char path[256], subject[300], *text = NULL;
+	char path[256], subject[300];
 	socle_service *svc = socle_db_service(wdb);
 	size_t i;
 	const json_t *c;
 
 	snprintf(path, sizeof(path), "/api/v1/%s/awareness/links/%s", socle_service_id(svc), m->token);
 	char *link = socle_service_url(svc, path);
-	const char *title = json_string_value(json_object_get(m->action, "title"));
-	if (link == NULL ||
-	    asprintf(&text, "Bonjour,\n\nLe service vous adresse un document de prévention : « %s ».\n\n"
-	             "%s\n\nPour le consulter : %s\n", title,
-	             json_string_value(json_object_get(m->action, "objectives")), link) < 0) {
-		free(link);
+	if (link == NULL)
 		return socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	}
-	free(link);
+	const char *title = json_string_value(json_object_get(m->action, "title"));
 	snprintf(subject, sizeof(subject), "Prévention : %s", title);
-	/* Every address once: the companies' contacts and relays, the branches' relays. */
+	/* Every address once: the companies' contacts and relays, the branches'
+	 * relays; none that unsubscribed. */
 	json_t *to = json_object();
 	int rc = 0;
 	json_array_foreach(m->companies, i, c) {
 		json_t *a = awareness_company_emails(wdb, json_integer_value(c), err);
-		json_t *b = a ? awareness_relay_emails(wdb, json_integer_value(c), NULL, err) : NULL;
-		if (b == NULL) {
-			json_decref(a);
+		if (a == NULL) {
 			rc = err->code;
 			break;
 		}
-		json_array_extend(a, b);
-		json_decref(b);
 		size_t j;
 		json_t *addr;
-		json_array_foreach(a, j, addr) json_object_set(to, json_string_value(addr), json_true());
+		json_array_foreach(a, j, addr) recipient_add(to, json_string_value(addr), NULL);
 		json_decref(a);
+		if ((rc = relays_add(wdb, to, json_integer_value(c), NULL, err)) != 0)
+			break;
 	}
 	json_array_foreach(rc ? NULL : m->divisions, i, c) {
-		json_t *b = awareness_relay_emails(wdb, 0, json_string_value(c), err);
-		size_t j;
-		json_t *addr;
-		if (b == NULL) {
-			rc = err->code;
+		if ((rc = relays_add(wdb, to, 0, json_string_value(c), err)) != 0)
+			break;
+	}
+	const char *key;
+	json_t *one;
+	json_object_foreach(rc ? NULL : to, key, one) {
+		const char *addr = json_string_value(json_object_get(one, "to"));
+		int out = awareness_unsubscribed(wdb, addr, err);
+		if (out < 0) {
+			rc = out;
 			break;
 		}
-		json_array_foreach(b, j, addr) json_object_set(to, json_string_value(addr), json_true());
-		json_decref(b);
-	}
-	const char *addr;
-	json_t *yes;
-	json_object_foreach(rc ? NULL : to, addr, yes) {
+		if (out == 1)
+			continue;
+		char *text = mail_text(svc, m->action, link,
+		                       json_string_value(json_object_get(one, "token")));
+		if (text == NULL) {
+			rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+			break;
+		}
 		struct socle_mail mail = {.to = addr, .subject = subject, .text = text,
 		                          .category = "information"};
 		int64_t job = socle_mail_queue(wdb, &mail, 0, err);
+		free(text);
 		if (job < 0) {
 			rc = (int)job;
 			break;
@@ -83,7 +165,7 @@ static int mailing_write(socle_db *wdb, void *ud, socle_err *err)
 		m->mails++;
 	}
 	json_decref(to);
-	free(text);
+	free(link);
 	if (rc)
 		return rc;
 	rc = socle_db_run_new(wdb,

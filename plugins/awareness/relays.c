@@ -2,21 +2,31 @@
 /* The relay network (seed 3.4.3): people who pass the service's information
  * on, in a company (named by the company or staff) or in a branch (a NAF
  * division, named by staff). Mailings (mailing.c) reach the relays of the
- * companies and branches they are sent to. */
+ * companies and branches they are sent to, each mail with the relay's own
+ * link to unsubscribe (no login). A relay is removed by staff or the
+ * company's administrator; an address that unsubscribed is kept in
+ * awareness_relay_optout: no mailing reaches it any more, and nobody names
+ * it a relay again. */
 #include "awareness.h"
 
 json_t *awareness_relay_emails(socle_db *db, int64_t company, const char *division, socle_err *err)
 {
-	json_t *rows = socle_db_query_new(db, "SELECT email FROM awareness_relay"
-		" WHERE (:c > 0 AND company_id = :c) OR (:d IS NOT NULL AND naf_division = :d)"
-		" ORDER BY id LIMIT 1000", json_pack("{s:I, s:s?}", "c", (json_int_t)company, "d",
-		                                     division), err);
-	json_t *out = rows ? json_array() : NULL;
-	size_t i;
-	json_t *r;
+	return socle_db_query_new(db, "SELECT r.email, r.token FROM awareness_relay r"
+		" WHERE ((:c > 0 AND r.company_id = :c) OR (:d IS NOT NULL AND r.naf_division = :d))"
+		" AND NOT EXISTS (SELECT 1 FROM awareness_relay_optout o WHERE o.email = lower(r.email))"
+		" ORDER BY r.id LIMIT 1000", json_pack("{s:I, s:s?}", "c", (json_int_t)company, "d",
+		                                       division), err);
+}
 
-	json_array_foreach(rows, i, r) json_array_append(out, json_object_get(r, "email"));
-	json_decref(rows);
+int awareness_unsubscribed(socle_db *db, const char *email, socle_err *err)
+{
+	json_t *row = socle_db_query_one_new(db, "SELECT EXISTS (SELECT 1 FROM awareness_relay_optout"
+		" WHERE email = lower(:e)) AS out", json_pack("{s:s}", "e", email), err);
+
+	if (row == NULL)
+		return err->code;
+	int out = json_integer_value(json_object_get(row, "out")) == 1;
+	json_decref(row);
 	return out;
 }
 
@@ -35,19 +45,28 @@ static bool is_division(const char *s)
 struct relay_new {
 	socle_req *req;
 	const json_t *body;
+	char token[33];
 	int64_t id;
+	bool unsubscribed;
 };
 
 static int relay_write(socle_db *wdb, void *ud, socle_err *err)
 {
 	struct relay_new *r = ud;
+	/* His choice holds: an address that unsubscribed is not named again. */
+	int out = awareness_unsubscribed(wdb, json_string_value(json_object_get(r->body, "email")), err);
+	if (out != 0) {
+		r->unsubscribed = out == 1;
+		return out == 1 ? SOCLE_E_CONFLICT : out;
+	}
 	int rc = socle_db_run_new(wdb,
-		"INSERT INTO awareness_relay (company_id, naf_division, name, email, added_at, added_by)"
-		" VALUES (:c, :d, :name, :email, :now, :by)",
-		json_pack("{s:O?, s:O?, s:O, s:O, s:I, s:I}", "c", json_object_get(r->body, "company_id"),
-		          "d", json_object_get(r->body, "naf_division"), "name",
+		"INSERT INTO awareness_relay (company_id, naf_division, name, email, token, added_at,"
+		" added_by) VALUES (:c, :d, :name, :email, :token, :now, :by)",
+		json_pack("{s:O?, s:O?, s:O, s:O, s:s, s:I, s:I}", "c",
+		          json_object_get(r->body, "company_id"), "d",
+		          json_object_get(r->body, "naf_division"), "name",
 		          json_object_get(r->body, "name"), "email", json_object_get(r->body, "email"),
-		          "now", (json_int_t)socle_now_ms(), "by",
+		          "token", r->token, "now", (json_int_t)socle_now_ms(), "by",
 		          (json_int_t)socle_principal_user_id(socle_req_principal(r->req))), err);
 	if (rc < 0)
 		return rc;
@@ -96,7 +115,15 @@ static int route_relay_add(socle_req *req, void *ud)
 			return socle_reply_invalid(req, errors);
 		}
 	}
-	if (socle_service_write(socle_req_service(req), relay_write, &r, &err) != 0)
+	if (!awareness_token(r.token))
+		return SOCLE_E_INTERNAL;
+	int rc = socle_service_write(socle_req_service(req), relay_write, &r, &err);
+	if (rc == SOCLE_E_CONFLICT && r.unsubscribed) {
+		socle_field_error(&errors, "email", "cette personne s'est désinscrite des envois "
+		                  "d'information du service : elle ne peut plus être nommée relais");
+		return socle_reply_invalid(req, errors);
+	}
+	if (rc != 0)
 		return socle_reply_err(req, &err);
 	json_t *out = json_deep_copy(r.body);
 	json_object_set_new(out, "id", json_integer(r.id));
@@ -121,17 +148,162 @@ static int route_relays(socle_req *req, void *ud)
 	if (company && socle_access_company(req, company, &err) != 0)
 		return socle_reply_err(req, &err);
 	socle_db *db = socle_req_reader(req, &err);
-	json_t *rows = db ? socle_db_query_new(db, "SELECT id, company_id, naf_division, name, email"
-		" FROM awareness_relay WHERE (:c = 0 OR company_id = :c)"
-		" AND (:d IS NULL OR naf_division = :d)"
-		" ORDER BY id LIMIT 1000", json_pack("{s:I, s:s?}", "c", (json_int_t)company, "d",
-		                                     company ? NULL : d), &err) : NULL;
+	json_t *rows = db ? socle_db_query_new(db, "SELECT r.id, r.company_id, r.naf_division, r.name,"
+		" r.email, EXISTS (SELECT 1 FROM awareness_relay_optout o WHERE o.email = lower(r.email))"
+		" AS unsubscribed FROM awareness_relay r WHERE (:c = 0 OR r.company_id = :c)"
+		" AND (:d IS NULL OR r.naf_division = :d)"
+		" ORDER BY r.id LIMIT 1000", json_pack("{s:I, s:s?}", "c", (json_int_t)company, "d",
+		                                       company ? NULL : d), &err) : NULL;
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row)
+		json_object_set_new(row, "unsubscribed",
+		                    json_boolean(json_integer_value(json_object_get(row, "unsubscribed"))));
 	return rows ? socle_reply_page(req, rows, 1000, "id") : socle_reply_err(req, &err);
+}
+
+struct relay_removal {
+	socle_req *req;
+	int64_t id;
+};
+
+static int remove_write(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct relay_removal *r = ud;
+	int rc = socle_db_run_new(wdb, "DELETE FROM awareness_relay WHERE id = :id",
+	                          json_pack("{s:I}", "id", (json_int_t)r->id), err);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return socle_err_set(err, SOCLE_E_NOTFOUND, "Ce relais n'existe pas.");
+	struct socle_audit_entry e = {.action = "awareness.relay.remove",
+	                              .object_type = "awareness_relay", .object_id = r->id,
+	                              .outcome = "ok"};
+	return socle_audit(wdb, r->req, &e, err);
+}
+
+/* A refusal of the removal, in the audit log (the other company's employer
+ * is refused, and audited, by socle_access_company). */
+static int remove_refused(socle_req *req, int64_t id, const char *message)
+{
+	struct socle_audit_entry e = {.action = "awareness.relay.remove",
+	                              .object_type = "awareness_relay", .object_id = id,
+	                              .outcome = "denied"};
+
+	socle_audit_now(req, &e, NULL);
+	return socle_reply_error(req, 403, "forbidden", message);
+}
+
+/* DELETE /awareness/relays/{id}: staff remove any relay; a company's
+ * administrator (membership's employer role "admin") its company's. The row
+ * goes (his address is not kept for this); an unsubscription stays. */
+static int route_relay_remove(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	struct relay_removal r = {.req = req};
+	const socle_principal *who = socle_req_principal(req);
+	(void)ud;
+
+	if (socle_req_param_id(req, "id", &r.id) != 0)
+		return SOCLE_E_NOTFOUND;
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *row = db ? socle_db_query_one_new(db, "SELECT company_id FROM awareness_relay"
+		" WHERE id = :id", json_pack("{s:I}", "id", (json_int_t)r.id), &err) : NULL;
+	if (row == NULL)
+		return socle_reply_err(req, &err);
+	int64_t company = json_integer_value(json_object_get(row, "company_id"));
+	json_decref(row);
+	if (!socle_principal_can(who, AWARENESS_MANAGE)) {
+		if (company == 0)
+			return remove_refused(req, r.id, "Seule l'équipe du service retire les relais d'une "
+			                      "branche.");
+		if (socle_access_company(req, company, &err) != 0)
+			return socle_reply_err(req, &err);
+		int may = awareness_membership->employer_may(db, socle_principal_user_id(who), company,
+		                                             MEMBERSHIP_EMPLOYER_ADMIN, &err);
+		if (may < 0)
+			return socle_reply_err(req, &err);
+		if (may == 0)
+			return remove_refused(req, r.id, "Seul l'administrateur de votre espace adhérent "
+			                      "retire un relais de l'entreprise.");
+	}
+	if (socle_service_write(socle_req_service(req), remove_write, &r, &err) != 0)
+		return socle_reply_err(req, &err);
+	return socle_reply_json(req, 200, json_pack("{s:I, s:b}", "id", (json_int_t)r.id, "removed", 1));
+}
+
+struct unsubscription {
+	const char *token;
+	int64_t relay;
+};
+
+static int unsubscribe_write(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct unsubscription *u = ud;
+	json_t *row = socle_db_query_one_new(wdb, "SELECT id, email FROM awareness_relay"
+		" WHERE token = :t", json_pack("{s:s}", "t", u->token), err);
+
+	if (row == NULL)
+		return err->code;
+	u->relay = json_integer_value(json_object_get(row, "id"));
+	int rc = socle_db_run_new(wdb, "INSERT INTO awareness_relay_optout (email, unsubscribed_at)"
+		" VALUES (lower(:e), :now) ON CONFLICT (email) DO NOTHING",
+		json_pack("{s:O, s:I}", "e", json_object_get(row, "email"), "now",
+		          (json_int_t)socle_now_ms()), err);
+	json_decref(row);
+	if (rc <= 0) /* already unsubscribed: the same answer, no second trace */
+		return rc;
+	struct socle_audit_entry e = {.action = "awareness.relay.unsubscribe",
+	                              .object_type = "awareness_relay", .object_id = u->relay,
+	                              .outcome = "ok"};
+	return socle_audit(wdb, NULL, &e, err);
+}
+
+static const char unsubscribed_page[] =
+	"<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\">"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	"<title>Désinscription des envois d'information</title></head>\n<body>\n<main>\n"
+	"<h1>Vous êtes désinscrit(e)</h1>\n"
+	"<p>Vous êtes désinscrit(e) des envois d'information du service de prévention et de santé "
+	"au travail : plus aucun ne sera adressé à votre adresse de relais, et elle ne pourra plus "
+	"être nommée relais.</p>\n</main>\n</body>\n</html>\n";
+
+static const char unknown_page[] =
+	"<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\">"
+	"<title>Lien inconnu</title></head>\n<body>\n<main>\n<h1>Lien inconnu</h1>\n"
+	"<p>Ce lien de désinscription ne correspond à aucun relais : vérifiez qu'il est complet, "
+	"ou écrivez au service.</p>\n</main>\n</body>\n</html>\n";
+
+/* GET /awareness/relays/unsubscribe/{token} (public: the link of every
+ * mailing to a relay): his address unsubscribes from the mailings. A mail
+ * link is followed with GET, so GET does it; repeating it changes nothing. No
+ * click of the mailing is counted. */
+static int route_unsubscribe(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	struct unsubscription u = {.token = socle_req_param(req, "token")};
+	(void)ud;
+
+	if (u.token == NULL || strlen(u.token) != 32 || strspn(u.token, "0123456789abcdef") != 32)
+		return socle_reply_bytes(req, 404, "text/html; charset=utf-8", unknown_page,
+		                         sizeof(unknown_page) - 1);
+	int rc = socle_service_write(socle_req_service(req), unsubscribe_write, &u, &err);
+	if (rc == SOCLE_E_NOTFOUND)
+		return socle_reply_bytes(req, 404, "text/html; charset=utf-8", unknown_page,
+		                         sizeof(unknown_page) - 1);
+	if (rc != 0)
+		return socle_reply_err(req, &err);
+	return socle_reply_bytes(req, 200, "text/html; charset=utf-8", unsubscribed_page,
+	                         sizeof(unsubscribed_page) - 1);
 }
 
 static const struct socle_route relay_routes[] = {
 	{SOCLE_POST, "/awareness/relays", SOCLE_CAP_AUTHENTICATED, 0, route_relay_add, NULL},
 	{SOCLE_GET, "/awareness/relays", SOCLE_CAP_AUTHENTICATED, 0, route_relays, NULL},
+	{SOCLE_DELETE, "/awareness/relays/{id}", SOCLE_CAP_AUTHENTICATED, 0, route_relay_remove, NULL},
+	{SOCLE_GET, "/awareness/relays/unsubscribe/{token}", SOCLE_CAP_PUBLIC, 0, route_unsubscribe,
+	 NULL},
 };
 
 int awareness_relays_init(socle_plugin *p, socle_err *err)

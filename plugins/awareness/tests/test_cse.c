@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* CSE expertise (seed 3.4.2) through the real `socle serve` (membership and
- * awareness, frozen clock 2025-06-02T08:00:00Z, moved by a restart): a
- * company asks for a professional at its CSE meeting (date, agenda points),
- * the service's desk is told by mail and the event cse_expertise.requested
- * is recorded; staff assign an IPRP; after the meeting, what was presented
- * is recorded; the request shows the company's awareness activity. Bad input
- * is a 422 per field; another company's employer sees nothing of it. */
+/* CSE expertise (seed 3.4.2) through the real `socle serve` (membership,
+ * riskeval and awareness, frozen clock 2025-06-02T08:00:00Z, moved by a
+ * restart): a company asks for a professional at its CSE meeting (date,
+ * agenda points), the service's desk is told by mail and the event
+ * cse_expertise.requested is recorded; staff assign an IPRP and the company's
+ * contacts are mailed his name, his role and the meeting's date; after the
+ * meeting, what was presented is recorded; a later request shows the
+ * company's activity: sessions attended, the advice riskeval recorded for it
+ * (not another company's), its earlier CSE requests with what was presented.
+ * Bad input is a 422 per field and mails nobody; another company's employer
+ * sees nothing of it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -32,13 +37,14 @@ static int setup(void **state)
 	json_t *plugins = json_object_get(svc, "plugins");
 
 	json_object_del(plugins, "tracking");
+	json_object_set_new(plugins, "riskeval", json_object());
 	json_object_set_new(plugins, "awareness", json_object());
 	json_object_set_new(svc, "identity", json_pack("{s:s}", "email", "accueil@svc.test"));
 	if (test_deploy_create(&D, "awareness-cse", cfg) != 0)
 		return -1;
 	json_decref(cfg);
 	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
-	user_add("iprp@svc.test", "iprp", STAFF_PASSWORD, NULL);
+	user_add("iprp@svc.test", "iprp", STAFF_PASSWORD, "--name 'Claire Bonnet'");
 	if (test_server_start_deploy(&S, &D) != 0)
 		return -1;
 	T.staff = login("admin@svc.test", STAFF_PASSWORD);
@@ -63,6 +69,16 @@ static int status_of(const char *auth, const char *method, const char *path, jso
 
 	json_decref(call(auth, method, path, body, &status));
 	return status;
+}
+
+/* Wait until the loop thread delivered every amt.recorded event. */
+static void wait_delivered(void)
+{
+	for (int i = 0; i < 200 && db_count("SELECT count(*) FROM core_event WHERE name ="
+	                                    " 'amt.recorded' AND delivered_at IS NULL") > 0; i++)
+		usleep(20000);
+	assert_int_equal(db_count("SELECT count(*) FROM core_event WHERE name = 'amt.recorded'"
+	                          " AND delivered_at IS NULL"), 0);
 }
 
 static void test_cse_expertise(void **state)
@@ -104,10 +120,19 @@ static void test_cse_expertise(void **state)
 	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:I}", "professional_id", pro)),
 	                 403);
 	assert_int_equal(status_of(T.staff, "POST", path, json_pack("{s:I}", "professional_id", boss)), 422);
+	assert_int_equal(count_mails("rh@garnier.test", "cse", NULL), 0); /* refused: nobody told */
 	r = expect(200, iprp, "POST", path, json_pack("{s:I}", "professional_id", pro));
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "assigned");
 	assert_int_equal(json_integer_value(json_object_get(r, "professional_id")), pro);
+	assert_string_equal(json_string_value(json_object_get(r, "professional_role")), "iprp");
 	json_decref(r);
+	/* The company's contacts learn who comes, as what, and when. */
+	assert_int_equal(wait_mails("rh@garnier.test", "cse", "Claire Bonnet", 1), 1);
+	assert_int_equal(count_mails("rh@garnier.test", "cse",
+	                             "intervenant(e) en prévention des risques professionnels (IPRP)"), 1);
+	assert_int_equal(count_mails("rh@garnier.test", "cse", "réunion de votre CSE du 20 juin 2025"),
+	                 1);
+	assert_int_equal(count_mails("rh@morel.test", "cse", NULL), 0);
 
 	/* Not before the meeting; then what was presented. */
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/cse-requests/%lld/record", (long long)id);
@@ -126,21 +151,61 @@ static void test_cse_expertise(void **state)
 		"Présentation de la démarche de prévention du bruit et des résultats des mesures."));
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "held");
 	json_decref(r);
-	free(iprp);
+
+	/* riskeval records an advice to Garnier, another to Morel. */
+	snprintf(path, sizeof(path), "/api/v1/svc/riskeval/companies/%lld/amt", (long long)T.company);
+	json_decref(expect(201, T.staff, "POST", path,
+		json_pack("{s:s, s:s, s:[s], s:s}", "type", "conseil", "done_on", "2025-05-10",
+		          "professionals", "Claire Bonnet, IPRP", "outcome",
+		          "Conseils sur le port des protections auditives.")));
+	snprintf(path, sizeof(path), "/api/v1/svc/riskeval/companies/%lld/amt", (long long)T.company2);
+	json_decref(expect(201, T.staff, "POST", path,
+		json_pack("{s:s, s:s, s:[s], s:s}", "type", "conseil_duerp", "done_on", "2025-05-12",
+		          "professionals", "Claire Bonnet, IPRP", "outcome", "Aide au DUERP.")));
+	wait_delivered();
 
 	/* The company reads it, with its activity; the other company does not. */
 	r = get(T.employer, "/api/v1/svc/awareness/cse-requests/%lld", (long long)id);
 	assert_non_null(strstr(json_string_value(json_object_get(r, "presented")), "bruit"));
-	assert_true(json_is_array(json_object_get(r, "activity")));
+	json_t *activity = json_object_get(r, "activity");
+	assert_true(json_is_array(json_object_get(activity, "sessions")));
+	assert_int_equal(json_array_size(json_object_get(activity, "cse_requests")), 0); /* none before */
 	assert_true(json_is_null(json_object_get(r, "barometer")));
 	json_decref(r);
+
+	/* A second request: its activity shows the advice and the first request. */
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/cse-requests",
+	         (long long)T.company);
+	r = expect(201, T.employer, "POST", path,
+	           json_pack("{s:s, s:[s]}", "meeting_on", "2025-09-15", "agenda", "Risque électrique"));
+	json_int_t id2 = id_of(r);
+	json_decref(r);
+	r = get(iprp, "/api/v1/svc/awareness/cse-requests/%lld", (long long)id2);
+	activity = json_object_get(r, "activity");
+	json_t *advice = json_object_get(activity, "advice");
+	assert_int_equal(json_array_size(advice), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(advice, 0), "given_on")),
+	                    "2025-05-10");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(advice, 0), "type")),
+	                    "conseil");
+	json_t *before = json_object_get(activity, "cse_requests");
+	assert_int_equal(json_array_size(before), 1);
+	json_t *first = json_array_get(before, 0);
+	assert_int_equal(json_integer_value(json_object_get(first, "id")), id);
+	assert_string_equal(json_string_value(json_object_get(first, "meeting_on")), "2025-06-20");
+	assert_int_equal(json_array_size(json_object_get(first, "agenda")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(first, "presented")), "bruit"));
+	assert_string_equal(json_string_value(json_object_get(first, "professional_name")),
+	                    "Claire Bonnet");
+	json_decref(r);
+	free(iprp);
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/cse-requests/%lld", (long long)id);
 	assert_int_equal(status_of(T.employer2, "GET", path, NULL), 403);
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/cse-requests",
 	         (long long)T.company);
 	assert_int_equal(status_of(T.employer2, "GET", path, NULL), 403);
 	r = get(T.employer, "%s", path);
-	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 2);
 	json_decref(r);
 	assert_int_equal(status_of(T.employer2, "GET", "/api/v1/svc/awareness/cse-requests", NULL), 403);
 }

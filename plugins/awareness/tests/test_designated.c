@@ -6,7 +6,10 @@
  * designated employees and a webinar, a colleague the webinar only; the
  * company's list shows him with both trainings; the export matches the
  * reference file kept beside this test (designated employees first); the
- * directory of training bodies; another company's employer sees nothing. */
+ * directory of training bodies; another company's employer sees nothing.
+ * Then a designation ends (an end date) and a designated worker leaves the
+ * company (membership's exit): neither is current any more, the one who left
+ * is shown as having left, the history (trainings, passeport) stays. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,10 +212,154 @@ static void test_designated_and_passeport(void **state)
 	json_decref(r);
 }
 
+static bool has_field(const json_t *r, const char *field)
+{
+	size_t i;
+	const json_t *f;
+
+	json_array_foreach(json_object_get(json_object_get(r, "error"), "fields"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "field")), field) == 0)
+			return true;
+	return false;
+}
+
+static json_t *designated_of(json_t *list, json_int_t worker)
+{
+	size_t i;
+	json_t *one;
+
+	json_array_foreach(json_object_get(list, "items"), i, one)
+		if (json_integer_value(json_object_get(one, "worker_id")) == worker)
+			return one;
+	return NULL;
+}
+
+static void passeport_is_reference(void)
+{
+	struct hc_response resp;
+	const char *auth[] = {T.employer, NULL};
+	char path[160], want[4096];
+
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/passeport.csv",
+	         (long long)T.company);
+	assert_int_equal(hc_request(S.port, "GET", path, auth, NULL, 0, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	FILE *f = fopen(SOCLE_SOURCE_DIR "/plugins/awareness/tests/passeport_reference.csv", "rb");
+	assert_non_null(f);
+	size_t n = fread(want, 1, sizeof(want) - 1, f);
+	fclose(f);
+	want[n] = '\0';
+	if (strcmp(resp.body, want) != 0)
+		fprintf(stderr, "export :\n%s\nattendu :\n%s\n", resp.body, want);
+	assert_string_equal(resp.body, want);
+	hc_response_free(&resp);
+}
+
+/* On 2025-06-06, after test_designated_and_passeport: Blanc (w2) designated
+ * since 2025-06-01 with two trainings, Roux (w1) with one. */
+static void test_designation_ended(void **state)
+{
+	(void)state;
+	char path[200];
+
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated",
+	         (long long)T.company);
+	/* Roux designated after his webinar (held 2025-06-04): it stays "non". */
+	json_decref(expect(201, T.employer, "POST", path,
+	                   json_pack("{s:I, s:s}", "worker_id", T.w1, "designated_on", "2025-06-05")));
+	json_t *r = get(T.employer, "/api/v1/svc/awareness/companies/%lld/designated?current=1",
+	                (long long)T.company);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 2);
+	json_decref(r);
+
+	/* Ending Blanc's designation: bad input and another company refused, nothing changed. */
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated/%lld/end",
+	         (long long)T.company, (long long)T.w2);
+	assert_int_equal(status_of(T.employer, "POST", path, json_object()), 422);
+	int status = 0;
+	r = call(T.employer, "POST", path, json_pack("{s:s}", "ended_on", "2025-05-31"), &status);
+	assert_int_equal(status, 422); /* before the designation */
+	assert_true(has_field(r, "ended_on"));
+	json_decref(r);
+	assert_int_equal(status_of(T.employer2, "POST", path, json_pack("{s:s}", "ended_on",
+	                                                                  "2025-06-06")), 403);
+	assert_int_equal(db_count("SELECT count(*) FROM awareness_designated WHERE ended_on IS NOT NULL"),
+	                 0);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated/%d/end",
+	         (long long)T.company, 999999);
+	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:s}", "ended_on",
+	                                                                 "2025-06-06")), 404);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated/%lld/end",
+	         (long long)T.company, (long long)T.w2);
+	r = expect(200, T.employer, "POST", path, json_pack("{s:s}", "ended_on", "2025-06-06"));
+	assert_string_equal(json_string_value(json_object_get(r, "ended_on")), "2025-06-06");
+	assert_false(json_is_true(json_object_get(r, "current")));
+	json_decref(r);
+	assert_int_equal(status_of(T.staff, "POST", path, json_pack("{s:s}", "ended_on", "2025-06-06")),
+	                 409);
+
+	/* Roux leaves the company (membership's exit). */
+	snprintf(path, sizeof(path), "/api/v1/svc/membership/companies/%lld/workers/%lld/exit",
+	         (long long)T.company, (long long)T.w1);
+	json_decref(expect(200, T.employer, "POST", path,
+	                   json_pack("{s:s, s:s}", "end_date", "2025-06-05", "end_reason", "demission")));
+
+	/* Neither is current; both kept, with why. */
+	r = get(T.employer, "/api/v1/svc/awareness/companies/%lld/designated?current=1",
+	        (long long)T.company);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 0);
+	json_decref(r);
+	r = get(T.employer, "/api/v1/svc/awareness/companies/%lld/designated", (long long)T.company);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 2);
+	json_t *blanc = designated_of(r, T.w2), *roux = designated_of(r, T.w1);
+	assert_non_null(blanc);
+	assert_non_null(roux);
+	assert_false(json_is_true(json_object_get(blanc, "current")));
+	assert_string_equal(json_string_value(json_object_get(blanc, "status")), "terminee");
+	assert_string_equal(json_string_value(json_object_get(blanc, "status_label")),
+	                    "désignation terminée le 6 juin 2025");
+	assert_int_equal(json_array_size(json_object_get(blanc, "trainings")), 2);
+	assert_false(json_is_true(json_object_get(roux, "current")));
+	assert_string_equal(json_string_value(json_object_get(roux, "status")), "a_quitte");
+	assert_string_equal(json_string_value(json_object_get(roux, "status_label")),
+	                    "a quitté l'entreprise");
+	assert_string_equal(json_string_value(json_object_get(roux, "left_on")), "2025-06-05");
+	json_decref(r);
+
+	/* History kept: the passeport still lists every training completed. */
+	passeport_is_reference();
+
+	/* No referral for a designation that ended. */
+	r = get(T.staff, "/api/v1/svc/awareness/training-bodies");
+	json_int_t body = json_integer_value(json_object_get(json_array_get(json_object_get(r, "items"),
+	                                                                    0), "id"));
+	json_decref(r);
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated/%lld/referrals",
+	         (long long)T.company, (long long)T.w2);
+	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:I, s:s}", "body_id", body,
+	                                                                 "topic", "x")), 409);
+
+	/* Designated again later: current again; one who left cannot be. */
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/companies/%lld/designated",
+	         (long long)T.company);
+	json_decref(expect(201, T.employer, "POST", path,
+	                   json_pack("{s:I, s:s}", "worker_id", T.w2, "designated_on", "2025-06-06")));
+	assert_int_equal(status_of(T.employer, "POST", path,
+	                           json_pack("{s:I, s:s}", "worker_id", T.w1, "designated_on",
+	                                     "2025-06-06")), 422);
+	r = get(T.employer, "/api/v1/svc/awareness/companies/%lld/designated?current=1",
+	        (long long)T.company);
+	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r, "items"),
+	                                                                   0), "worker_id")), T.w2);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_designated_and_passeport),
+		cmocka_unit_test(test_designation_ended),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

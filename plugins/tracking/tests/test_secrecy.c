@@ -415,7 +415,8 @@ static json_t *values_of(const char *name, const char *prev)
 	                                     strcmp(prev, "sessions") == 0 ||
 	                                     strcmp(prev, "cse-requests") == 0))
 		json_array_append_new(v, json_integer(1)); /* awareness's (not enabled here: 404) */
-	else if (strcmp(name, "token") == 0 && strcmp(prev, "links") == 0)
+	else if (strcmp(name, "token") == 0 &&
+	         (strcmp(prev, "links") == 0 || strcmp(prev, "unsubscribe") == 0)) /* awareness's */
 		json_array_append_new(v, json_string("0123456789abcdef0123456789abcdef"));
 	else if ((strcmp(name, "id") == 0 && strcmp(prev, "instances") == 0) ||
 	         strcmp(name, "iid") == 0)
