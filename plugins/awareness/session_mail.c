@@ -131,51 +131,96 @@ static int queue_all(socle_db *wdb, const json_t *to, const char *subject, const
 	return 0;
 }
 
+/* Who reads a mail about one registration, and how it is signed: the
+ * company's addresses, the participant's own, his greeting. */
+struct readers {
+	json_t *company, *person;
+	char sign[512], greeting[256];
+	bool known, feminine;
+};
+
+static int readers_open(socle_db *wdb, const json_t *card, struct readers *r, socle_err *err)
+{
+	*r = (struct readers){0};
+	signature(socle_db_service(wdb), r->sign, sizeof(r->sign));
+	r->company = awareness_company_emails(
+		wdb, json_integer_value(json_object_get(card, "company_id")), err);
+	r->person = r->company ? participant_addresses(wdb, card, r->company, r->greeting,
+	                                               sizeof(r->greeting), &r->known, &r->feminine,
+	                                               err)
+	                       : NULL;
+	if (r->person == NULL) {
+		json_decref(r->company);
+		r->company = NULL;
+		return err->code ? err->code : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	}
+	return 0;
+}
+
+/* Queue @p company_text to the company and @p person_text (NULL when the
+ * participant has no address of his own) to him; both texts are freed, and
+ * so are the readers. A text asprintf could not make is NULL: out of memory. */
+static int readers_send(socle_db *wdb, struct readers *r, const char *subject,
+                        char *company_text, char *person_text, const char *category,
+                        int64_t send_at, socle_err *err)
+{
+	int rc = 0;
+
+	if (company_text == NULL || (json_array_size(r->person) > 0 && person_text == NULL))
+		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
+	if (rc == 0)
+		rc = queue_all(wdb, r->company, subject, company_text, category, send_at, err);
+	if (rc == 0 && person_text)
+		rc = queue_all(wdb, r->person, subject, person_text, category, send_at, err);
+	free(company_text);
+	free(person_text);
+	json_decref(r->company);
+	json_decref(r->person);
+	*r = (struct readers){0};
+	return rc;
+}
+
+/* The session's day and hour in French, from its "YYYY-MM-DDTHH:MM". */
+static void when_fr(const char *starts, char day[SOCLE_DATE_FR_SIZE], char hour[16])
+{
+	socle_date_fr(starts, day);
+	socle_time_fr((starts[11] - '0') * 10 + starts[12] - '0',
+	              (starts[14] - '0') * 10 + starts[15] - '0', hour);
+}
+
 int awareness_mail_registration(socle_db *wdb, const json_t *card, const char *category,
                                 int64_t send_at, socle_err *err)
 {
-	const char *starts = json_string_value(json_object_get(card, "starts_at"));
 	const char *title = json_string_value(json_object_get(card, "title"));
 	const char *place = json_string_value(json_object_get(card, "place"));
 	const char *link = json_string_value(json_object_get(card, "link"));
 	const char *name = json_string_value(json_object_get(card, "name"));
 	const char *objectives = json_string_value(json_object_get(card, "objectives"));
 	long long minutes = (long long)json_integer_value(json_object_get(card, "duration_min"));
-	char day[SOCLE_DATE_FR_SIZE], hour[16], subject[512], sign[512], greeting[256];
+	char day[SOCLE_DATE_FR_SIZE], hour[16], subject[512];
 	char *company_text = NULL, *person_text = NULL;
 	struct mail_words w;
-	bool known, feminine;
+	struct readers r;
 
-	socle_date_fr(starts, day);
-	socle_time_fr((starts[11] - '0') * 10 + starts[12] - '0',
-	              (starts[14] - '0') * 10 + starts[15] - '0', hour);
-	signature(socle_db_service(wdb), sign, sizeof(sign));
-	json_t *company = awareness_company_emails(
-		wdb, json_integer_value(json_object_get(card, "company_id")), err);
-	json_t *person = company ? participant_addresses(wdb, card, company, greeting,
-	                                                 sizeof(greeting), &known, &feminine, err)
-	                         : NULL;
-	if (person == NULL) {
-		json_decref(company);
+	when_fr(json_string_value(json_object_get(card, "starts_at")), day, hour);
+	if (readers_open(wdb, card, &r, err) != 0)
 		return err->code;
-	}
-	words_of(category, feminine, known, &w);
+	words_of(category, r.feminine, r.known, &w);
 	snprintf(subject, sizeof(subject), "%s : %s le %s", w.subject_lead, title, day);
 	const char *where = place ? "Lieu : " : "Lien : ";
 	const char *there = place ? place : link ? link : "communiqué par le service";
-	int rc = 0;
 	if (asprintf(&company_text,
 	             "Bonjour,\n\n%s %s l'action de sensibilisation « %s », le %s à %s (%lld min).\n"
 	             "%s%s\n\nObjectifs : %s\n\n%s\n\n%s\n",
 	             name, w.company_lead, title, day, hour, minutes, where, there, objectives,
-	             w.company_end, sign) < 0)
+	             w.company_end, r.sign) < 0)
 		company_text = NULL;
-	if (json_array_size(person) > 0 &&
+	if (json_array_size(r.person) > 0 &&
 	    asprintf(&person_text,
 	             "%s\n\n%s l'action de sensibilisation « %s », le %s à %s (%lld min).\n"
 	             "%s%s\n\nObjectifs : %s\n\n%s\n\n%s\n",
-	             greeting, w.person_lead, title, day, hour, minutes, where, there, objectives,
-	             w.person_end, sign) < 0)
+	             r.greeting, w.person_lead, title, day, hour, minutes, where, there, objectives,
+	             w.person_end, r.sign) < 0)
 		person_text = NULL;
 	/* "vous êtes" opens the sentence after the greeting: its capital. */
 	if (person_text) {
@@ -183,69 +228,37 @@ int awareness_mail_registration(socle_db *wdb, const json_t *card, const char *c
 		if (v)
 			v[2] = 'V';
 	}
-	if (company_text == NULL || (json_array_size(person) > 0 && person_text == NULL))
-		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	if (rc == 0)
-		rc = queue_all(wdb, company, subject, company_text, category, send_at, err);
-	if (rc == 0 && person_text)
-		rc = queue_all(wdb, person, subject, person_text, category, send_at, err);
-	free(company_text);
-	free(person_text);
-	json_decref(company);
-	json_decref(person);
-	return rc;
+	return readers_send(wdb, &r, subject, company_text, person_text, category, send_at, err);
 }
 
 int awareness_mail_session_cancelled(socle_db *wdb, const json_t *card, const char *reason,
                                      socle_err *err)
 {
-	const char *starts = json_string_value(json_object_get(card, "starts_at"));
 	const char *title = json_string_value(json_object_get(card, "title"));
 	const char *name = json_string_value(json_object_get(card, "name"));
-	char day[SOCLE_DATE_FR_SIZE], hour[16], subject[512], sign[512], greeting[256];
+	char day[SOCLE_DATE_FR_SIZE], hour[16], subject[512];
 	char *company_text = NULL, *person_text = NULL;
-	bool known, feminine;
+	struct readers r;
 
-	socle_date_fr(starts, day);
-	socle_time_fr((starts[11] - '0') * 10 + starts[12] - '0',
-	              (starts[14] - '0') * 10 + starts[15] - '0', hour);
-	signature(socle_db_service(wdb), sign, sizeof(sign));
-	json_t *company = awareness_company_emails(
-		wdb, json_integer_value(json_object_get(card, "company_id")), err);
-	json_t *person = company ? participant_addresses(wdb, card, company, greeting,
-	                                                 sizeof(greeting), &known, &feminine, err)
-	                         : NULL;
-	if (person == NULL) {
-		json_decref(company);
+	when_fr(json_string_value(json_object_get(card, "starts_at")), day, hour);
+	if (readers_open(wdb, card, &r, err) != 0)
 		return err->code;
-	}
 	snprintf(subject, sizeof(subject), "Annulation : %s le %s", title, day);
-	int rc = 0;
 	if (asprintf(&company_text,
 	             "Bonjour,\n\nLa session de l'action de sensibilisation « %s » du %s à %s, à "
 	             "laquelle %s était inscrit(e), est annulée par le service.\nMotif : %s\n\n"
 	             "Les autres sessions ouvertes à votre entreprise sont dans votre espace "
-	             "adhérent.\n\n%s\n", title, day, hour, name, reason, sign) < 0)
+	             "adhérent.\n\n%s\n", title, day, hour, name, reason, r.sign) < 0)
 		company_text = NULL;
-	if (json_array_size(person) > 0 &&
+	if (json_array_size(r.person) > 0 &&
 	    asprintf(&person_text,
 	             "%s\n\nLa session de l'action de sensibilisation « %s » du %s à %s, à "
 	             "laquelle vous étiez inscrit%s, est annulée par le service.\nMotif : %s\n\n"
 	             "Vous n'avez rien à faire : votre employeur en est informé.\n\n%s\n",
-	             greeting, title, day, hour, known ? (feminine ? "e" : "") : "(e)", reason,
-	             sign) < 0)
+	             r.greeting, title, day, hour, r.known ? (r.feminine ? "e" : "") : "(e)", reason,
+	             r.sign) < 0)
 		person_text = NULL;
-	if (company_text == NULL || (json_array_size(person) > 0 && person_text == NULL))
-		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	if (rc == 0)
-		rc = queue_all(wdb, company, subject, company_text, "annulation", 0, err);
-	if (rc == 0 && person_text)
-		rc = queue_all(wdb, person, subject, person_text, "annulation", 0, err);
-	free(company_text);
-	free(person_text);
-	json_decref(company);
-	json_decref(person);
-	return rc;
+	return readers_send(wdb, &r, subject, company_text, person_text, "annulation", 0, err);
 }
 
 int awareness_mail_feedback_invitation(socle_db *wdb, const json_t *card, socle_err *err)
@@ -253,55 +266,37 @@ int awareness_mail_feedback_invitation(socle_db *wdb, const json_t *card, socle_
 	socle_service *svc = socle_db_service(wdb);
 	const char *title = json_string_value(json_object_get(card, "title"));
 	const char *name = json_string_value(json_object_get(card, "name"));
-	char path[160], sign[512], greeting[256], subject[512];
+	char path[160], subject[512];
 	char *company_text = NULL, *person_text = NULL;
-	bool known, feminine;
+	struct readers r;
+	int rc;
 
-	signature(svc, sign, sizeof(sign));
 	snprintf(path, sizeof(path), "/%s/awareness/mes-sensibilisations.html", socle_service_id(svc));
 	char *own_space = socle_service_url(svc, path);
 	snprintf(path, sizeof(path), "/%s/awareness/ateliers.html", socle_service_id(svc));
 	char *company_space = socle_service_url(svc, path);
-	json_t *company = own_space && company_space
-		? awareness_company_emails(wdb, json_integer_value(json_object_get(card, "company_id")),
-		                           err)
-		: NULL;
-	json_t *person = company ? participant_addresses(wdb, card, company, greeting,
-	                                                 sizeof(greeting), &known, &feminine, err)
-	                         : NULL;
-	int rc = 0;
-	if (person == NULL) {
-		rc = err->code ? err->code : socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-		goto done;
-	}
-	snprintf(subject, sizeof(subject), "Votre avis sur « %s »", title);
-	if (asprintf(&company_text,
-	             "Bonjour,\n\n%s a participé à l'action de sensibilisation « %s ». Son avis "
-	             "nous aide à l'améliorer : sa satisfaction, l'utilité pour son travail (deux "
-	             "questions, une minute).\nS'il n'a pas d'espace salarié, vous pouvez répondre "
-	             "avec lui depuis votre espace adhérent, rubrique Sensibilisation :\n%s\n\n%s\n",
-	             name, title, company_space, sign) < 0)
-		company_text = NULL;
-	if (json_array_size(person) > 0 &&
-	    asprintf(&person_text,
-	             "%s\n\nMerci d'avoir participé à l'action de sensibilisation « %s ». Votre avis "
-	             "nous aide à l'améliorer : votre satisfaction et l'utilité pour votre travail "
-	             "(deux questions, une minute), depuis votre espace salarié, rubrique « Mes "
-	             "sensibilisations » :\n%s\n\n%s\n",
-	             greeting, title, own_space, sign) < 0)
-		person_text = NULL;
-	if (company_text == NULL || (json_array_size(person) > 0 && person_text == NULL))
+	if (own_space == NULL || company_space == NULL)
 		rc = socle_err_set(err, SOCLE_E_NOMEM, "mémoire insuffisante");
-	if (rc == 0)
-		rc = queue_all(wdb, company, subject, company_text, "questionnaire", 0, err);
-	if (rc == 0 && person_text)
-		rc = queue_all(wdb, person, subject, person_text, "questionnaire", 0, err);
-done:
-	free(company_text);
-	free(person_text);
+	else if ((rc = readers_open(wdb, card, &r, err)) == 0) {
+		snprintf(subject, sizeof(subject), "Votre avis sur « %s »", title);
+		if (asprintf(&company_text,
+		             "Bonjour,\n\n%s a participé à l'action de sensibilisation « %s ». Son avis "
+		             "nous aide à l'améliorer : sa satisfaction, l'utilité pour son travail (deux "
+		             "questions, une minute).\nS'il n'a pas d'espace salarié, vous pouvez répondre "
+		             "avec lui depuis votre espace adhérent, rubrique Sensibilisation :\n%s\n\n%s\n",
+		             name, title, company_space, r.sign) < 0)
+			company_text = NULL;
+		if (json_array_size(r.person) > 0 &&
+		    asprintf(&person_text,
+		             "%s\n\nMerci d'avoir participé à l'action de sensibilisation « %s ». Votre "
+		             "avis nous aide à l'améliorer : votre satisfaction et l'utilité pour votre "
+		             "travail (deux questions, une minute), depuis votre espace salarié, rubrique "
+		             "« Mes sensibilisations » :\n%s\n\n%s\n",
+		             r.greeting, title, own_space, r.sign) < 0)
+			person_text = NULL;
+		rc = readers_send(wdb, &r, subject, company_text, person_text, "questionnaire", 0, err);
+	}
 	free(own_space);
 	free(company_space);
-	json_decref(company);
-	json_decref(person);
 	return rc;
 }
