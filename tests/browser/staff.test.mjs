@@ -283,8 +283,15 @@ try {
       const p = await signIn(ctx, 'admin@demo.example');
       await menu(p, 'Demandes d\'adhésion');
       await checkPage(p, 'equipe-admin-adhesions');
+      // A slow list must not let the confirmation come first: whoever starts typing the next
+      // refusal as soon as he reads it would lose his text when the list is redrawn.
+      const slowList = async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); };
+      await p.route('**/membership/applications?limit=100', slowList);
       await p.getByRole('button', { name: 'Accepter Épicerie Lumière' }).click();
       await p.getByText('Épicerie Lumière est adhérente').waitFor();
+      assert.equal(await p.getByRole('button', { name: 'Accepter Épicerie Lumière' }).count(), 0,
+        'the confirmation is shown once the list no longer offers the approved application');
+      await p.unroute('**/membership/applications?limit=100', slowList);
       await p.getByLabel('Motif du refus pour Garage Soleil').fill('Votre établissement relève du service interentreprises du département voisin.');
       await p.getByRole('button', { name: 'Refuser Garage Soleil' }).click();
       await p.getByText('Demande de Garage Soleil refusée').waitFor();

@@ -35,8 +35,8 @@ run(async () => {
         if (v.comment) body.comment = v.comment;
         await api(`/awareness/registrations/${r.id}/feedback`, { method: 'POST', body });
         opinion.replaceChildren();
-        say('ok', `Merci : l'avis de ${r.name} est enregistré.`);
         await refresh();
+        say('ok', `Merci : l'avis de ${r.name} est enregistré.`);
       }, { noTitle: true })));
     opinion.focus();
   }
@@ -101,8 +101,8 @@ run(async () => {
               if (!confirm('Annuler cette inscription ? La place revient à la personne suivante.')) return;
               try {
                 await api(`/awareness/registrations/${r.id}/cancel`, { method: 'POST', body: {} });
-                say('ok', 'Inscription annulée.');
                 await refresh();
+                say('ok', 'Inscription annulée.');
               } catch (err) { say('error', err.message); }
             } }, `Annuler l'inscription de ${r.name}`) : r.answered ? 'avis donné' : '—']))
         : h('p', {}, 'Aucune inscription pour le moment.'));
@@ -121,8 +121,8 @@ run(async () => {
       ], 'Envoyer la demande', async (v) => {
         await api(`/awareness/companies/${company.id}/cse-requests`, { method: 'POST', body: {
           meeting_on: v.meeting_on, agenda: v.agenda.split('\n').map((x) => x.trim()).filter(Boolean) } });
-        say('ok', 'Demande envoyée : le service vous dira qui viendra.');
         await refreshCse();
+        say('ok', 'Demande envoyée : le service vous dira qui viendra.');
       }));
   }
   await refreshCse();

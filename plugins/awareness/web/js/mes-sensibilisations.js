@@ -27,8 +27,8 @@ run(async () => {
         if (v.comment) body.comment = v.comment;
         await api(`/awareness/registrations/${r.id}/feedback`, { method: 'POST', body });
         opinion.replaceChildren();
-        say('ok', 'Merci : votre avis est enregistré.');
         await refresh();
+        say('ok', 'Merci : votre avis est enregistré.');
       }, { noTitle: true })));
     opinion.focus();
   }

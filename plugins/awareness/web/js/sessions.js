@@ -56,8 +56,8 @@ run(async () => {
             present: boxes.filter((b) => b.checked).map((b) => Number(b.value)),
             absent: boxes.filter((b) => !b.checked).map((b) => Number(b.value)),
           } });
-          say('ok', `Présences enregistrées pour la session ${label(s)}.`);
           await refresh();
+          say('ok', `Présences enregistrées pour la session ${label(s)}.`);
           await show({ ...s, ...(await api(`/awareness/sessions/${s.id}`)) }, true);
         } catch (err) { say('error', err.message); }
       });
@@ -71,8 +71,8 @@ run(async () => {
       ], 'Annuler la session', async (v) => {
         const r = await api(`/awareness/sessions/${s.id}/cancel`, { method: 'POST', body: { reason: v.reason } });
         detail.replaceChildren();
-        say('ok', `Session ${label(s)} annulée : ${r.places_cancelled} inscription(s) annulée(s), chacun prévenu par courriel.`);
         await refresh();
+        say('ok', `Session ${label(s)} annulée : ${r.places_cancelled} inscription(s) annulée(s), chacun prévenu par courriel.`);
       }));
     }
     detail.replaceChildren(h('section', { 'aria-labelledby': 'detail' }, ...children));
@@ -117,8 +117,8 @@ run(async () => {
       if (v.duration_min) body.duration_min = Number(v.duration_min);
       for (const k of ['place', 'link', 'speaker']) if (v[k]) body[k] = v[k];
       const s = await api('/awareness/sessions', { method: 'POST', body });
-      say('ok', `Session programmée : ${label(s)}.`);
       await refresh();
+      say('ok', `Session programmée : ${label(s)}.`);
     }) : h('p', {}, 'Le catalogue n\'a ni atelier ni webinaire : ajoutez-en un pour programmer une session.'),
     coming, begun, detail);
 });

@@ -14,8 +14,8 @@ run(async () => {
           h('button', { type: 'button', onclick: async () => {
             try {
               const r = await api(`/membership/companies/${a.id}/approve`, { method: 'POST', body: {} });
-              say('ok', `${a.legal_name} est adhérente (n° ${r.member_number}) ; son contact a reçu son invitation.`);
               await refresh();
+              say('ok', `${a.legal_name} est adhérente (n° ${r.member_number}) ; son contact a reçu son invitation.`);
             } catch (err) { say('error', err.message); }
           } }, `Accepter ${a.legal_name}`),
           h('form', { 'aria-label': `Refuser ${a.legal_name}`, novalidate: true, onsubmit: async (ev) => {
@@ -23,8 +23,8 @@ run(async () => {
             const f = ev.target;
             try {
               await api(`/membership/companies/${a.id}/reject`, { method: 'POST', body: { reason: f.reason.value.trim() } });
-              say('ok', `Demande ${deName(a.legal_name)} refusée ; le motif lui est envoyé.`);
               await refresh();
+              say('ok', `Demande ${deName(a.legal_name)} refusée ; le motif lui est envoyé.`);
             } catch (err) { showErrors(f, err); }
           } }, h('div', { class: 'field' }, h('label', { for: `motif-${a.id}` }, `Motif du refus pour ${a.legal_name}`),
             h('input', { id: `motif-${a.id}`, name: 'reason' })),

@@ -138,8 +138,8 @@ run(async () => {
     dialog.replaceChildren(form(`Modifier ${w.first_name} ${w.last_name}`, workerForm(risks, w), 'Enregistrer les modifications', async (v) => {
       await api(`/membership/companies/${company.id}/workers/${w.id}`, { method: 'PATCH', body: body(v) });
       dialog.replaceChildren();
-      say('ok', `${v.first_name} ${v.last_name} : modifications enregistrées.`);
       await refresh();
+      say('ok', `${v.first_name} ${v.last_name} : modifications enregistrées.`);
     }));
     dialog.querySelector('input').focus();
   }
@@ -150,8 +150,8 @@ run(async () => {
     ], 'Enregistrer la sortie', async (v) => {
       await api(`/membership/companies/${company.id}/workers/${w.id}/exit`, { method: 'POST', body: v });
       dialog.replaceChildren();
-      say('ok', `Sortie ${deName(`${w.first_name} ${w.last_name}`)} enregistrée.`);
       await refresh();
+      say('ok', `Sortie ${deName(`${w.first_name} ${w.last_name}`)} enregistrée.`);
     }));
     dialog.querySelector('input').focus();
   }
@@ -159,8 +159,8 @@ run(async () => {
   const declare = form('Déclarer un salarié', workerForm(risks), 'Déclarer le salarié', async (v, f) => {
     const w = await api(`/membership/companies/${company.id}/workers`, { method: 'POST', body: body(v) });
     f.reset();
-    say('ok', `${w.first_name} ${w.last_name} est déclaré(e) : catégorie ${w.category || 'en calcul'}.`);
     await refresh();
+    say('ok', `${w.first_name} ${w.last_name} est déclaré(e) : catégorie ${w.category || 'en calcul'}.`);
   });
 
   const csvErrors = h('div');

@@ -44,8 +44,8 @@ run(async () => {
           if (!confirm(`Retirer l'accès de ${u.email} à l'entreprise ?`)) return;
           try {
             await api(`/membership/companies/${company.id}/users/${u.user_id}`, { method: 'DELETE' });
-            status.replaceChildren(notice('ok', `${u.email} n'a plus accès à l'entreprise.`));
             await refresh();
+            status.replaceChildren(notice('ok', `${u.email} n'a plus accès à l'entreprise.`));
           } catch (err) { status.replaceChildren(notice('error', err.message)); }
         } }, `Retirer ${u.email}`)])));
   }
@@ -57,8 +57,8 @@ run(async () => {
     roleBoxes('new'),
   ], 'Envoyer l\'invitation', async (v, f) => {
     await api(`/membership/companies/${company.id}/users`, { method: 'POST', body: { email: v.email, name: v.name, roles: v.roles || [] } });
-    status.replaceChildren(notice('ok', `Invitation envoyée à ${v.email}.`));
     f.reset();
     await refresh();
+    status.replaceChildren(notice('ok', `Invitation envoyée à ${v.email}.`));
   }));
 });

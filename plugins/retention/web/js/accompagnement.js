@@ -34,7 +34,7 @@ run(async () => {
     if (v.reason) body.reason = v.reason;
     await api('/retention/cases', { method: 'POST', body });
     f.reset();
-    say('ok', 'Votre demande est transmise à l\'équipe du service.');
     await refresh();
+    say('ok', 'Votre demande est transmise à l\'équipe du service.');
   }));
 });

@@ -27,8 +27,8 @@ run(async () => {
             if (v.done_by) body.done_by = v.done_by;
             if (v.reasons) body.reasons = v.reasons;
             await api(`/retention/proposals/${p.id}/answer`, { method: 'POST', body });
-            say('ok', 'Réponse envoyée au service.');
             await refresh();
+            say('ok', 'Réponse envoyée au service.');
           }) : (p.reasons || (p.done_by ? `pour le ${dateFr(p.done_by)}` : ''))]))
         : h('p', {}, 'Aucune proposition en cours.'),
       r.documents.length ? h('ul', {}, r.documents.map((d) => h('li', {}, h('a', { href: `${API}/retention/studies/${d.id}/summary.html` }, `Synthèse de l'étude de poste : ${d.post}`)))) : null].filter(Boolean));

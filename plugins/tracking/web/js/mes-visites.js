@@ -32,9 +32,9 @@ run(async () => {
       if (v.reason) body.reason = v.reason;
       await api('/tracking/visit-requests', { method: 'POST', body });
       f.reset();
+      await refresh();
       status.replaceChildren(notice('ok', 'Votre demande est envoyée au service, qui vous proposera un rendez-vous. Votre employeur n\'en est pas informé.'));
       status.focus();
-      await refresh();
     }));
   await refresh();
 });

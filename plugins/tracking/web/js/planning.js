@@ -28,8 +28,8 @@ run(async () => {
             const slot = Number(new FormData(ev.target).get('slot_id'));
             try {
               await api(`/tracking/visit-requests/${r.id}/book`, { method: 'POST', body: { slot_id: slot } });
-              say('ok', `Demande n° ${r.id} placée.`);
               await refresh();
+              say('ok', `Demande n° ${r.id} placée.`);
             } catch (err) { say('error', err.message); }
           } }, h('label', { for: `slot-for-${r.id}` }, 'Créneau'), h('select', { id: `slot-for-${r.id}`, name: 'slot_id' },
             free.map((s) => h('option', { value: s.id }, `${dateTimeFr(s.starts_at)}, ${s.site}`))),
@@ -42,7 +42,7 @@ run(async () => {
       field('email', 'Adresse e-mail du compte du professionnel', { type: 'email', required: true }),
       field('site', 'Site de consultation', { required: true }),
       field('teleconsultation', 'Consulte aussi à distance', { type: 'checkbox' }),
-    ], 'Inscrire', async (v) => { await api('/tracking/professionals', { method: 'POST', body: v }); say('ok', `${v.email} est au planning.`); await refresh(); }),
+    ], 'Inscrire', async (v) => { await api('/tracking/professionals', { method: 'POST', body: v }); await refresh(); say('ok', `${v.email} est au planning.`); }),
     form('Ouvrir des créneaux', [
       field('professional_id', 'Professionnel', { required: true, choices: professionals.map((p) => [String(p.user_id), `${p.display_name || `${p.role === 'medecin' ? 'Médecin' : 'Infirmier'} n° ${p.user_id}`} (${p.site})`]) }),
       field('starts_at', 'Premier créneau (date et heure)', { type: 'datetime-local', required: true }),
@@ -55,15 +55,15 @@ run(async () => {
       if (Number(v.count) > 1) body.count = Number(v.count);
       if (v.site) body.site = v.site;
       const r = await api('/tracking/slots', { method: 'POST', body });
-      say('ok', `${(r.items || [r]).length} créneau(x) ouvert(s).`);
       await refresh();
+      say('ok', `${(r.items || [r]).length} créneau(x) ouvert(s).`);
     }),
     h('section', { 'aria-labelledby': 'auto' }, h('h2', { id: 'auto' }, 'Affectation automatique'),
       h('p', {}, 'Place les demandes en attente, les plus urgentes d\'abord, dans les créneaux libres qui conviennent (rôle, site, délai).'),
       h('button', { type: 'button', onclick: async () => {
         const r = await api('/tracking/assignments/run', { method: 'POST', body: {} });
-        say('ok', `Affectation terminée : ${r.placed ?? r.assigned ?? 0} placée(s), ${r.unplaced ?? 0} non placée(s).`);
         await refresh();
+        say('ok', `Affectation terminée : ${r.placed ?? r.assigned ?? 0} placée(s), ${r.unplaced ?? 0} non placée(s).`);
       } }, 'Lancer l\'affectation')),
     unplaced);
 });

@@ -93,8 +93,8 @@ run(async () => {
     ], 'Ajouter l\'entrée', async (x, f) => {
       await api(`/tracking/dmst/${request.worker_id}/entries`, { method: 'POST', body: x });
       f.querySelector('textarea').value = '';
-      say('ok', 'Entrée ajoutée au dossier.');
       await load();
+      say('ok', 'Entrée ajoutée au dossier.');
     }));
   }
 

@@ -45,8 +45,8 @@ run(async () => {
       const slot = Number(f.querySelector('input[name=slot_id]:checked').value);
       await api(`/tracking/visit-requests/${r.id}/book`, { method: 'POST', body: { slot_id: slot } });
       picker.replaceChildren();
-      say('ok', 'Créneau réservé. La convocation est envoyée par courriel au contact de votre entreprise, qui la remet au salarié, et au salarié lui-même s\'il a ouvert son espace salarié.');
       await refresh();
+      say('ok', 'Créneau réservé. La convocation est envoyée par courriel au contact de votre entreprise, qui la remet au salarié, et au salarié lui-même s\'il a ouvert son espace salarié.');
     });
     picker.replaceChildren(f);
     f.querySelector('input').focus();
@@ -69,8 +69,8 @@ run(async () => {
             if (!confirm('Annuler cette visite ? Le salarié et le service sont prévenus.')) return;
             try {
               await api(`/tracking/visits/${v.id}/cancel`, { method: 'POST', body: { reschedule: true } });
-              say('ok', 'Visite annulée : elle repasse dans les visites à planifier.');
               await refresh();
+              say('ok', 'Visite annulée : elle repasse dans les visites à planifier.');
             } catch (err) { say('error', err.message); }
           } }, `Annuler ou déplacer (${v.worker.first_name} ${v.worker.last_name})`) : '—']))
         : h('p', {}, 'Aucune visite programmée.'));
@@ -114,8 +114,8 @@ run(async () => {
     if (v.reason) body.reason = v.reason;
     await api('/tracking/visit-requests', { method: 'POST', body });
     f.reset();
-    say('ok', 'Demande enregistrée : elle apparaît dans les visites à planifier.');
     await refresh();
+    say('ok', 'Demande enregistrée : elle apparaît dans les visites à planifier.');
   }) : null;
   const leave = form('Déclarer un arrêt de travail', [
     h('p', {}, 'Après un arrêt d\'au moins 60 jours pour maladie ou accident non professionnel, ou 30 jours pour accident du travail, ou après un congé de maternité, une visite de reprise est due au plus tard 8 jours après le retour (R4624-31). Déclarez l\'arrêt pour que le service la prévoie à la bonne date, jamais pendant l\'arrêt.'),
