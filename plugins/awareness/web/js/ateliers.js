@@ -80,10 +80,10 @@ run(async () => {
           const r = await api(`/awareness/sessions/${v.session}/registrations`, {
             method: 'POST', body: { company_id: company.id, worker_id: Number(v.worker_id) },
           });
+          await refresh();
           say('ok', r.status === 'waiting'
             ? 'La session est complète : inscription sur la liste d\'attente, vous serez convoqué si une place se libère.'
             : 'Inscription confirmée : la convocation part par courriel.');
-          await refresh();
         }));
       }
     }

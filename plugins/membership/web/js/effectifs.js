@@ -177,9 +177,9 @@ run(async () => {
     if (!file) { csvErrors.replaceChildren(notice('error', 'Choisissez d\'abord un fichier.')); return; }
     try {
       const r = await api(`/membership/companies/${company.id}/workers/import`, { method: 'POST', body: file, csv: true });
-      say('ok', `Fichier accepté : ${r.created ?? r.imported ?? ''} salarié(s) déclaré(s)${r.updated ? `, ${r.updated} mis à jour` : ''}.`);
       upload.reset();
       await refresh();
+      say('ok', `Fichier accepté : ${r.created ?? r.imported ?? ''} salarié(s) déclaré(s)${r.updated ? `, ${r.updated} mis à jour` : ''}.`);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       const rows = err.fields.map((f) => [f.line ? `ligne ${f.line}` : '—', f.column || '—', f.message]);
