@@ -4,7 +4,8 @@
  * with a quiz, an e-learning course on musculoskeletal disorders, a webinar
  * on road risk, a document on screen work) and sessions of the workshop and
  * the webinar two and four weeks after the day of the start, so that a
- * demonstration has something to register to. One write, audited. */
+ * demonstration has something to register to, and two accredited training
+ * bodies in the directory. One write, audited. */
 #include "awareness.h"
 
 struct demo_action {
@@ -75,6 +76,23 @@ static int demo_write(socle_db *wdb, void *ud, socle_err *err)
 			json_pack("{s:I, s:s, s:i, s:s?, s:s?, s:I}", "action",
 			          (json_int_t)socle_db_last_insert_id(wdb), "starts", starts, "duration",
 			          a->duration, "place", a->place, "link", a->link, "now",
+			          (json_int_t)socle_now_ms()), err);
+		if (rc < 0)
+			return rc;
+	}
+	/* Two accredited bodies in the directory, so that a designated employee
+	 * can be referred to one (3.4.3) in the demonstration. */
+	static const char *const bodies[][4] = {
+		{"Formaprev Rhône", "Organisme certifié Qualiopi", "Lyon", "contact@formaprev.example"},
+		{"Institut Prévention Sud-Est", "Organisme certifié Qualiopi, habilité INRS", "Villeurbanne",
+		 "formations@ipse.example"},
+	};
+	for (size_t i = 0; i < SOCLE_COUNT(bodies); i++) {
+		int rc = socle_db_run_new(wdb,
+			"INSERT INTO awareness_training_body (name, accreditation, city, email, created_at)"
+			" VALUES (:name, :accreditation, :city, :email, :now)",
+			json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", bodies[i][0], "accreditation",
+			          bodies[i][1], "city", bodies[i][2], "email", bodies[i][3], "now",
 			          (json_int_t)socle_now_ms()), err);
 		if (rc < 0)
 			return rc;

@@ -4,6 +4,7 @@
 // CSP violations, and photographed into <build>/browser-screenshots/.
 // Usage: node journeys.test.mjs BUILD_DIR SOURCE_DIR
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startDemo, apiAs, readMail, launch, watchedContext, checkPage, runSteps, SHOTS, PASSWORD } from './lib.mjs';
 
 const [build, src] = process.argv.slice(2);
@@ -164,6 +165,52 @@ try {
       assert.match(text, /avant l'affectation au poste, prévue le 1er juin 2026/);
       assert.match(text, /R4624-18/);
       await checkPage(ep, 'employeur-12b-simulation-changement');
+    }],
+    ['name a designated competent employee, refer her to a training body, add and remove a relay, download the passeport', async () => {
+      await ep.getByRole('link', { name: 'Salariés désignés et relais' }).click();
+      await checkPage(ep, 'employeur-12c-designes');
+      const f = ep.getByRole('form', { name: 'Désigner un salarié' });
+      await f.getByLabel('Salarié').selectOption({ label: 'Correcte Inès' });
+      // The date offered is today by the service's clock (frozen on 10 March 2026), not the browser's.
+      assert.equal(await f.getByLabel('Désigné à compter du').inputValue(), '2026-03-10');
+      await f.getByLabel('Mission').fill('Document unique et accueil des nouveaux');
+      await f.getByRole('button', { name: 'Désigner' }).click();
+      await ep.getByText('Inès Correcte est désigné(e) à compter du 10 mars 2026.').waitFor();
+      const t = ep.getByRole('table', { name: 'Salariés désignés de l\'entreprise' });
+      await t.getByText('en fonction').waitFor();
+      // A second designation while hers runs: said on the form, nothing added.
+      await f.getByLabel('Salarié').selectOption({ label: 'Correcte Inès' });
+      await f.getByRole('button', { name: 'Désigner' }).click();
+      await f.locator('.error-summary').getByText('déjà désigné').waitFor();
+      assert.equal(await t.locator('tbody tr').count(), 1);
+      await ep.getByRole('button', { name: 'Gérer la désignation de Inès Correcte' }).click();
+      const o = ep.getByRole('form', { name: 'Orienter Inès Correcte vers un organisme de formation' });
+      await o.getByLabel('Organisme').selectOption({ label: 'Formaprev Rhône (Organisme certifié Qualiopi, Lyon)' });
+      await o.getByLabel('Formation visée').fill('Évaluation des risques professionnels');
+      await o.getByRole('button', { name: 'Orienter' }).click();
+      await ep.getByText('Inès Correcte est orienté(e) vers l\'organisme choisi.').waitFor();
+      await t.getByText('Évaluation des risques professionnels : Formaprev Rhône, le 10 mars 2026').waitFor();
+
+      const rf = ep.getByRole('form', { name: 'Ajouter un relais' });
+      await rf.getByLabel('Nom et prénom').fill('Julie Relais');
+      await rf.getByLabel('Adresse e-mail').fill('pas-une-adresse');
+      await rf.getByRole('button', { name: 'Ajouter le relais' }).click();
+      await rf.locator('.field-error').waitFor();
+      await rf.getByLabel('Adresse e-mail').fill('julie.relais@boulangerie.example');
+      await rf.getByRole('button', { name: 'Ajouter le relais' }).click();
+      await ep.getByText('Julie Relais recevra les informations de prévention du service.').waitFor();
+      const rt = ep.getByRole('table', { name: 'Relais de l\'entreprise' });
+      await rt.getByText('reçoit les envois').waitFor();
+      await checkPage(ep, 'employeur-12d-designes-relais');
+      ep.once('dialog', (d) => d.accept());
+      await ep.getByRole('button', { name: 'Retirer Julie Relais' }).click();
+      await ep.getByText('Julie Relais n\'est plus relais de l\'entreprise.').waitFor();
+      assert.equal(await ep.getByRole('table', { name: 'Relais de l\'entreprise' }).count(), 0);
+
+      const [download] = await Promise.all([ep.waitForEvent('download'),
+        ep.getByRole('link', { name: 'Télécharger l\'export du passeport de prévention (CSV)' }).click()]);
+      const csv = readFileSync(await download.path(), 'utf8');
+      assert.match(csv, /^nom;prenom;date_naissance;salarie_designe;/);
     }],
   ]);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Demo data (setting demo_data): a service starting with an empty catalogue
  * gets a few actions and two sessions two and four weeks after the day of
- * the start (frozen clock 2025-06-02T08:00:00Z); a second start adds nothing. */
+ * the start (frozen clock 2025-06-02T08:00:00Z) and two training bodies in
+ * the directory; a second start adds nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,10 +48,17 @@ static void test_demo_data(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "starts_at")),
 	                    "2025-06-30T14:00");
 	json_decref(r);
+	r = get(staff, "/api/v1/svc/awareness/training-bodies");
+	items = json_object_get(r, "items");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "name")),
+	                    "Formaprev Rhône");
+	json_decref(r);
 	free(staff);
 	restart_at("2025-06-03T08:00:00Z");
 	assert_int_equal(db_count("SELECT count(*) FROM awareness_action"), 4);
 	assert_int_equal(db_count("SELECT count(*) FROM awareness_session"), 2);
+	assert_int_equal(db_count("SELECT count(*) FROM awareness_training_body"), 2);
 }
 
 int main(void)
