@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <socle/date.h>
+
 #include "date.h"
 #include "lua_host.h"
 #include "parcours.h"
@@ -328,13 +330,29 @@ static int date_compare(lua_State *L)
 	return 1;
 }
 
+/* "1er juin 2025": the date as the rule packs' sentences write it, one
+ * spelling for every plugin (the mails and pages use socle_date_fr too). */
+static int date_words(lua_State *L)
+{
+	int y, m, d;
+	char out[SOCLE_DATE_FR_SIZE];
+
+	date_to_civil(check_date(L, 1), &y, &m, &d);
+	if (d == 1)
+		snprintf(out, sizeof(out), "1er %s %d", socle_month_fr(m), y);
+	else
+		snprintf(out, sizeof(out), "%d %s %d", d, socle_month_fr(m), y);
+	lua_pushstring(L, out);
+	return 1;
+}
+
 static const luaL_Reg date_fns[] = {
 	{"valid", date_valid},         {"add_days", date_add_days_fn},
 	{"add_months", date_add_months_fn}, {"add_years", date_add_years_fn},
 	{"diff_days", date_diff_days}, {"year", date_year},
 	{"month", date_month},         {"day", date_day},
 	{"weekday", date_weekday_fn},  {"compare", date_compare},
-	{NULL, NULL},
+	{"words", date_words},         {NULL, NULL},
 };
 
 /* ---- socle.dated --------------------------------------------------------- */

@@ -192,8 +192,10 @@ static void test_date_lua(void **state)
 		"  D.year('2025-07-14'), D.month('2025-07-14'), D.day('2025-07-14'),\n"
 		"  D.valid('2024-02-29'), D.valid('2023-02-29'), D.valid('2024-13-01'), D.valid(20240101),\n"
 		"  D.compare('2024-01-01', '2024-01-02'), D.compare('2024-01-02', '2024-01-02'),\n"
-		"  D.add_months('2025-12-15', 1)\n"
+		"  D.add_months('2025-12-15', 1), D.words('2025-06-01'), D.words('2025-08-30'),\n"
+		"  D.words('2026-12-04')\n"
 		"} end)\n"
+		"socle.rule('bad_words', function() return D.words('2025-02-30') end)\n"
 		"socle.rule('bad', function() return D.add_days('2025-02-30', 1) end)\n"
 		"socle.rule('today', function() return socle.today() end)\n"
 		"socle.rule('now', function() return socle.now() end)\n");
@@ -201,11 +203,15 @@ static void test_date_lua(void **state)
 	expect_json(call_ok(f, "dates", "[]"),
 	            "[\"2025-02-28\", \"2024-02-29\", \"2024-02-29\", \"2025-02-28\", \"2028-02-29\","
 	            " \"2025-01-01\", \"2024-02-29\", 366, -366, 1, 2025, 7, 14, true, false, false,"
-	            " false, -1, 0, \"2026-01-15\"]");
+	            " false, -1, 0, \"2026-01-15\", \"1er juin 2025\", \"30 août 2025\","
+	            " \"4 décembre 2026\"]");
 	socle_err err = SOCLE_ERR_INIT;
 
 	assert_int_equal(lfx_call(f, "bad", "[]", NULL, &err), SOCLE_E_SCRIPT);
 	assert_non_null(strstr(err.msg, "main.lua:"));
+	assert_non_null(strstr(err.msg, "date invalide"));
+	err = (socle_err)SOCLE_ERR_INIT;
+	assert_int_equal(lfx_call(f, "bad_words", "[]", NULL, &err), SOCLE_E_SCRIPT);
 	assert_non_null(strstr(err.msg, "date invalide"));
 	clock_freeze(1740787199000); /* 2025-02-28T23:59:59Z */
 	expect_json(call_ok(f, "today", "[]"), "\"2025-02-28\"");

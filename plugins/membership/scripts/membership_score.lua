@@ -63,14 +63,10 @@ local function answer_of(answers, key)
   return nil
 end
 
-local MONTHS = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                 "septembre", "octobre", "novembre", "décembre" }
-
+-- "1er juin 2025"; what is not a date is written as given.
 local function fr_date(d)
-  local y, m, j = d:match("^(%d%d%d%d)-(%d%d)-(%d%d)$")
-  if not y then return d end
-  j = tonumber(j)
-  return (j == 1 and "1er" or tostring(j)) .. " " .. MONTHS[tonumber(m)] .. " " .. y
+  if socle.date.valid(d) then return socle.date.words(d) end
+  return d
 end
 
 local function vault_of(inputs)

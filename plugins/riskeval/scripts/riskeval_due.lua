@@ -55,12 +55,7 @@ local function in_force(table_, on_date)
   return table_:at(on_date) or table_:entries()[1]
 end
 
-local function fr(d)
-  local months = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                   "septembre", "octobre", "novembre", "décembre" }
-  local day = D.day(d)
-  return (day == 1 and "1er" or tostring(day)) .. " " .. months[D.month(d)] .. " " .. D.year(d)
-end
+local fr = D.words -- "1er juin 2025"
 
 socle.rule("fiche_entreprise_due", function(company, history, on_date)
   local rule = in_force(fiche_rules, on_date)

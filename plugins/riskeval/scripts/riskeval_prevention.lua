@@ -36,12 +36,7 @@ local rules = socle.dated {
     basis = "cahier des charges de l'offre socle 3.2.3" },
 }
 
-local function fr(d)
-  local months = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                   "septembre", "octobre", "novembre", "décembre" }
-  local day = D.day(d)
-  return (day == 1 and "1er" or tostring(day)) .. " " .. months[D.month(d)] .. " " .. D.year(d)
-end
+local fr = D.words -- "1er juin 2025"
 
 local function names(list)
   local out = {}

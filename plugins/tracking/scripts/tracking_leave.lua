@@ -154,15 +154,7 @@ local function int(n)
   return string.format("%d", math.tointeger(n) or n)
 end
 
-local MONTHS = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                 "septembre", "octobre", "novembre", "décembre" }
-
--- "2025-06-01" -> "1er juin 2025"
-local function fr(d)
-  local day = D.day(d)
-  return (day == 1 and "1er" or tostring(day)) .. " " .. MONTHS[D.month(d)] .. " "
-      .. D.year(d)
-end
+local fr = D.words -- "2025-06-01" -> "1er juin 2025"
 
 -- The articles of a list as a sentence cites them: "(R4624-31, décret 2022-372)".
 local function cite(list)

@@ -58,13 +58,28 @@ local PRIORITY = {
   rendez_vous_liaison = { 10, "rendez-vous de liaison, non médical (L1226-1-3)" },
 }
 
+-- Dates as people read them: "10 mars 2026"; a slot "10 mars 2026 à 14 h 30".
+-- What is not a date (a request may carry a malformed deadline) is left as given.
+local function words(d)
+  if type(d) == "string" and socle.date.valid(string.sub(d, 1, 10)) then
+    return socle.date.words(string.sub(d, 1, 10))
+  end
+  return tostring(d)
+end
+
+local function when(starts_at)
+  local h, m = string.match(starts_at, "T(%d%d):(%d%d)")
+  if not h then return words(starts_at) end
+  return words(starts_at) .. " à " .. tonumber(h) .. " h " .. m
+end
+
 socle.rule("visit_priority", function(request)
   if type(request) ~= "table" then error("visit_priority : request doit être une table") end
   local p = PRIORITY[request.type]
   if not p then error("request.type inconnu : " .. tostring(request.type)) end
   local reason = "Priorité " .. p[1] .. " : " .. p[2]
   if request.due_before then
-    reason = reason .. " ; échéance le " .. request.due_before
+    reason = reason .. " ; échéance le " .. words(request.due_before)
   end
   return { priority = p[1], reason = reason .. "." }
 end)
@@ -100,8 +115,8 @@ socle.rule("assign_slot", function(request, slots)
       or ("à " .. best.site)
     return { slot_id = best.id,
              reason = string.format("Premier créneau libre qui convient : le %s %s, avec %s%s.",
-               string.gsub(best.starts_at, "T", " à "), where, ROLE_LABEL[best.role] or best.role,
-               due and (", avant l'échéance du " .. due) or "") }
+               when(best.starts_at), where, ROLE_LABEL[best.role] or best.role,
+               due and (", avant l'échéance du " .. words(due)) or "") }
   end
   local parts = {}
   if #slots == 0 then
@@ -115,7 +130,7 @@ socle.rule("assign_slot", function(request, slots)
   end
   if too_late > 0 then
     parts[#parts + 1] = plural(too_late, "créneau") .. " écarté(s) : après l'échéance du "
-        .. tostring(due)
+        .. words(due)
   end
   if elsewhere > 0 then
     parts[#parts + 1] = plural(elsewhere, "créneau") .. " écarté(s) : hors du site " .. site

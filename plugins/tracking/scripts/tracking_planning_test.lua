@@ -22,7 +22,7 @@ socle.test {
              company_id = 1 } },
   expect = { priority = 100,
              reason = "Priorité 100 : visite de reprise : le jour du retour et au plus tard dans "
-               .. "les 8 jours (R4624-31) ; échéance le 2025-03-18." },
+               .. "les 8 jours (R4624-31) ; échéance le 18 mars 2025." },
 }
 
 socle.test {
@@ -51,7 +51,7 @@ socle.test {
   args = { { id = 7, type = "ema_initial", who = "medecin", requested_by = "employer",
              requested_on = "2025-03-12", worker_id = 1, company_id = 1 }, SLOTS },
   expect = { slot_id = 2,
-             reason = "Premier créneau libre qui convient : le 2025-03-18 à 09:00 à "
+             reason = "Premier créneau libre qui convient : le 18 mars 2025 à 9 h 00 à "
                .. "Villeurbanne, avec le médecin du travail." },
 }
 
@@ -62,7 +62,7 @@ socle.test {
              requested_by = "employer", requested_on = "2025-03-12", worker_id = 1,
              company_id = 1 }, SLOTS },
   expect = { slot_id = 1,
-             reason = "Premier créneau libre qui convient : le 2025-03-17 à 09:00 à Lyon, avec "
+             reason = "Premier créneau libre qui convient : le 17 mars 2025 à 9 h 00 à Lyon, avec "
                .. "l'infirmier(e) en santé au travail." },
 }
 
@@ -73,7 +73,7 @@ socle.test {
              requested_on = "2025-03-12", due_before = "2025-03-19", site = "Lyon",
              worker_id = 1, company_id = 1 }, SLOTS },
   expect = { reason = "Aucun créneau ne convient : 1 créneau écarté(s) : visite réservée au "
-               .. "médecin du travail ; 1 créneau écarté(s) : après l'échéance du 2025-03-19 ; "
+               .. "médecin du travail ; 1 créneau écarté(s) : après l'échéance du 19 mars 2025 ; "
                .. "1 créneau écarté(s) : hors du site Lyon." },
 }
 

@@ -153,9 +153,6 @@ end
 
 -- ---- helpers ---------------------------------------------------------------
 
-local MONTHS = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                 "septembre", "octobre", "novembre", "décembre" }
-
 -- A recomputation of a whole service formats the same few thousand dates and
 -- splits the same article lists for every worker: both are memoised (the date
 -- cache is emptied when it grows past CACHE_MAX entries).
@@ -167,8 +164,7 @@ local arts_cache = {}
 local function fr(d)
   local s = fr_cache[d]
   if s then return s end
-  local day = D.day(d)
-  s = (day == 1 and "1er" or tostring(day)) .. " " .. MONTHS[D.month(d)] .. " " .. D.year(d)
+  s = D.words(d)
   if fr_count >= CACHE_MAX then fr_cache, fr_count = {}, 0 end
   fr_cache[d], fr_count = s, fr_count + 1
   return s

@@ -380,7 +380,7 @@ static void test_planning(void **state)
 	const json_t *u4 = json_array_get(json_object_get(r, "items"), 1);
 	assert_int_equal(id_of(u3), r3);
 	assert_non_null(strstr(json_string_value(json_object_get(u3, "unplaced_reason")),
-	                       "après l'échéance du 2025-03-19"));
+	                       "après l'échéance du 19 mars 2025"));
 	assert_int_equal(id_of(u4), r4);
 	assert_non_null(strstr(json_string_value(json_object_get(u4, "unplaced_reason")),
 	                       "sur le site Villeurbanne"));

@@ -143,7 +143,7 @@ static void test_priority_values_and_reasons(void **state)
 	                   95, 0);
 	assert_non_null(strstr(reason, "(SPSTI Est)"));
 	assert_non_null(strstr(reason, "L4624-2-4"));
-	assert_non_null(strstr(reason, "échéance le 2025-04-30"));
+	assert_non_null(strstr(reason, "échéance le 30 avril 2025"));
 	assert_float_equal(priority(W.demo, "vip_initiale", "professionnel_sante", "employer",
 	                            NULL, 0),
 	                   70, 0);

@@ -57,7 +57,7 @@ socle.rule("visit_priority", function(request)
   if not p then error("request.type inconnu : " .. tostring(request.type)) end
   local reason = "Priorité " .. p[1] .. " (SPSTI Est) : " .. p[2]
   if request.due_before then
-    reason = reason .. " ; échéance le " .. request.due_before
+    reason = reason .. " ; échéance le " .. socle.date.words(request.due_before)
   end
   return { priority = p[1], reason = reason .. "." }
 end)
@@ -82,7 +82,7 @@ socle.test {
              reason = "Priorité 85 (SPSTI Est) : visite d'information et de prévention "
                .. "initiale, dans les 3 mois de la prise de poste ou avant l'affectation "
                .. "(R4624-10, R4624-18) : priorité du service à l'accueil des nouveaux "
-               .. "salariés ; échéance le 2025-06-12." },
+               .. "salariés ; échéance le 12 juin 2025." },
 }
 
 -- DECISION of demo-est (its médecins' protocol): workers in simple follow-up
