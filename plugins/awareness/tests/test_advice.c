@@ -19,7 +19,7 @@
 
 #include "http_client.h"
 #include "server.h"
-#include "tracking_world.h"
+#include "awareness_world.h"
 
 static struct {
 	char *staff, *employer, *employer2;
@@ -29,22 +29,11 @@ static struct {
 static int setup(void **state)
 {
 	(void)state;
-	json_t *cfg = world_config("2025-06-02T08:00:00Z");
-	json_t *svc = json_array_get(json_object_get(cfg, "services"), 0);
-	json_t *plugins = json_object_get(svc, "plugins");
-
-	json_object_del(plugins, "tracking");
-	json_object_set_new(plugins, "riskeval", json_object());
-	json_object_set_new(plugins, "awareness", json_object());
-	json_object_set_new(svc, "identity", json_pack("{s:s}", "email", "accueil@svc.test"));
-	if (test_deploy_create(&D, "awareness-advice", cfg) != 0)
+	if (awareness_world_deploy("awareness-advice", NULL, true) != 0)
 		return -1;
-	json_decref(cfg);
-	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
 	user_add("iprp@svc.test", "iprp", STAFF_PASSWORD, NULL);
-	if (test_server_start_deploy(&S, &D) != 0)
+	if (awareness_world_serve(&T.staff) != 0)
 		return -1;
-	T.staff = login("admin@svc.test", STAFF_PASSWORD);
 	T.company = member_company(T.staff, "73282932000074", "Électricité Garnier",
 	                           "rh@garnier.test", &T.employer);
 	T.company2 = member_company(T.staff, "44306184100047", "Plâtrerie Morel", "rh@morel.test",
@@ -58,14 +47,6 @@ static int teardown(void **state)
 	free(T.employer);
 	free(T.employer2);
 	return world_teardown(state);
-}
-
-static int status_of(const char *auth, const char *method, const char *path, json_t *body)
-{
-	int status = 0;
-
-	json_decref(call(auth, method, path, body, &status));
-	return status;
 }
 
 static json_int_t advice_count(const json_t *r, const char *who, const char *key)

@@ -16,7 +16,7 @@
 
 #include "http_client.h"
 #include "server.h"
-#include "tracking_world.h"
+#include "awareness_world.h"
 
 static struct {
 	char *staff, *employer;
@@ -26,19 +26,10 @@ static struct {
 static int setup(void **state)
 {
 	(void)state;
-	json_t *cfg = world_config("2025-06-02T08:00:00Z");
-	json_t *plugins = json_object_get(json_array_get(json_object_get(cfg, "services"), 0),
-	                                  "plugins");
-
-	json_object_del(plugins, "tracking");
-	json_object_set_new(plugins, "awareness", json_object());
-	if (test_deploy_create(&D, "awareness-catalog", cfg) != 0)
+	if (awareness_world_deploy("awareness-catalog", NULL, false) != 0)
 		return -1;
-	json_decref(cfg);
-	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
-	if (test_server_start_deploy(&S, &D) != 0)
+	if (awareness_world_serve(&T.staff) != 0)
 		return -1;
-	T.staff = login("admin@svc.test", STAFF_PASSWORD);
 	T.company = member_company(T.staff, "73282932000074", "Électricité Garnier",
 	                           "rh@garnier.test", &T.employer);
 	return 0;

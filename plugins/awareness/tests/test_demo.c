@@ -14,22 +14,14 @@
 
 #include "http_client.h"
 #include "server.h"
-#include "tracking_world.h"
+#include "awareness_world.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	json_t *cfg = world_config("2025-06-02T08:00:00Z");
-	json_t *plugins = json_object_get(json_array_get(json_object_get(cfg, "services"), 0),
-	                                  "plugins");
-
-	json_object_del(plugins, "tracking");
-	json_object_set_new(plugins, "awareness", json_pack("{s:b}", "demo_data", 1));
-	if (test_deploy_create(&D, "awareness-demo", cfg) != 0)
+	if (awareness_world_deploy("awareness-demo", json_pack("{s:b}", "demo_data", 1), false) != 0)
 		return -1;
-	json_decref(cfg);
-	user_add("admin@svc.test", "service_admin", STAFF_PASSWORD, NULL);
-	return test_server_start_deploy(&S, &D);
+	return awareness_world_serve(NULL);
 }
 
 static void test_demo_data(void **state)

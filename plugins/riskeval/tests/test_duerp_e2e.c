@@ -62,14 +62,6 @@ static int teardown(void **state)
 	return world_teardown(state);
 }
 
-static int status_of(const char *auth, const char *method, const char *path, json_t *body)
-{
-	int status = 0;
-
-	json_decref(call(auth, method, path, body, &status));
-	return status;
-}
-
 /* ---- files of each format, built here byte by byte ------------------------ */
 
 static uint32_t crc32_of(const unsigned char *p, size_t n)

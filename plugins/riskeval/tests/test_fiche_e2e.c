@@ -54,14 +54,6 @@ static int teardown(void **state)
 	return world_teardown(state);
 }
 
-static int status_of(const char *auth, const char *method, const char *path, json_t *body)
-{
-	int status = 0;
-
-	json_decref(call(auth, method, path, body, &status));
-	return status;
-}
-
 static const char *str_at(const json_t *o, const char *page, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(o, page), key));

@@ -105,14 +105,6 @@ static int teardown(void **state)
 	return world_teardown(state);
 }
 
-static int status_of(const char *auth, const char *method, const char *path, json_t *body)
-{
-	int status = 0;
-
-	json_decref(call(auth, method, path, body, &status));
-	return status;
-}
-
 /* company_path(company, rest) with "?establishment=<est>" (or "&" when rest
  * has a query already). */
 static const char *site_path(json_int_t company, const char *rest, json_int_t est)

@@ -80,14 +80,6 @@ static int teardown(void **state)
 	return world_teardown(state);
 }
 
-static int status_of(const char *auth, const char *method, const char *path, json_t *body)
-{
-	int status = 0;
-
-	json_decref(call(auth, method, path, body, &status));
-	return status;
-}
-
 /* The field of the first error of a 422. */
 static const char *first_field(const json_t *r)
 {

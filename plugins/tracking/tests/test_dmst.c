@@ -56,14 +56,6 @@ static int setup_http(void **state)
 }
 
 /* The status only (the body is dropped). */
-static int status_of(const char *auth, const char *method, const char *path, json_t *body)
-{
-	int status = 0;
-
-	json_decref(call(auth, method, path, body, &status));
-	return status;
-}
-
 static json_int_t add_worker(const char *staff, json_int_t company, const char *ref,
                              const char *last_name)
 {

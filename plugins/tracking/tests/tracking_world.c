@@ -62,6 +62,15 @@ json_t *call(const char *auth, const char *method, const char *path, json_t *bod
 	return r;
 }
 
+/* call() for its status alone (the body dropped). */
+int status_of(const char *auth, const char *method, const char *path, json_t *body)
+{
+	int status = 0;
+
+	json_decref(call(auth, method, path, body, &status));
+	return status;
+}
+
 /* call() that checks the status and returns the body. */
 json_t *expect(int want, const char *auth, const char *method, const char *path,
                       json_t *body)

@@ -32,6 +32,8 @@ void user_add_to(const char *service, const char *email, const char *role, const
 /* `socle user disable` beside the running server, as an operator runs it. */
 void user_disable(const char *email);
 json_t *call(const char *auth, const char *method, const char *path, json_t *body, int *status);
+/* call() for its status alone (the body dropped). */
+int status_of(const char *auth, const char *method, const char *path, json_t *body);
 /* call() that checks the status and returns the body. */
 json_t *expect(int want, const char *auth, const char *method, const char *path, json_t *body);
 /* The Authorization header of a session on "svc" (login_to: on @p service). */
