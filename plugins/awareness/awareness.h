@@ -75,6 +75,13 @@ int awareness_mail_feedback_invitation(socle_db *wdb, const json_t *card, socle_
 /* session_cancel.c: POST /awareness/sessions/{id}/cancel (staff). */
 int awareness_session_cancel_init(socle_plugin *p, socle_err *err);
 
+/* @p x to the nearest tenth, half away from zero: the rates and means the
+ * results and indicators show (a negative knowledge gain rounds as a positive
+ * one does). */
+json_t *awareness_tenths(double x);
+/* @p part of @p whole in percent, to the tenth; null when @p whole is 0. */
+json_t *awareness_rate(json_int_t part, json_int_t whole);
+
 /* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time
  * (metropolitan France), as a session's starts_at is written. */
 void awareness_now_minute(char out[17]);

@@ -172,17 +172,11 @@ static int route_quiz(socle_req *req, void *ud)
 		json_integer_value(json_object_get(b, "score_before"))));
 }
 
-static json_t *rate(json_int_t part, json_int_t whole)
-{
-	return whole > 0 ? json_real((double)(part * 1000 / whole) / 10.0) : json_null();
-}
-
 static json_t *mean(const json_t *row, const char *key)
 {
 	const json_t *v = json_object_get(row, key);
 
-	return json_is_number(v) ? json_real((double)(long long)(json_number_value(v) * 10 + 0.5) / 10.0)
-	                         : json_null();
+	return json_is_number(v) ? awareness_tenths(json_number_value(v)) : json_null();
 }
 
 /* GET /awareness/sessions/{id}/results (staff): each participant's scores and
@@ -224,13 +218,14 @@ static int route_results(socle_req *req, void *ud)
 		return socle_reply_err(req, &err);
 	}
 	json_int_t answers = json_integer_value(json_object_get(group, "answers"));
+	json_int_t satisfied = json_integer_value(json_object_get(group, "satisfied"));
+	json_int_t useful = json_integer_value(json_object_get(group, "useful"));
 	json_t *body = json_pack("{s:I, s:o, s:{s:O, s:I, s:o, s:o, s:o, s:o, s:o}}", "session_id",
 		(json_int_t)id, "participants", people, "group", "present",
 		json_object_get(group, "present"), "answers", answers, "satisfaction_rate",
-		rate(json_integer_value(json_object_get(group, "satisfied")), answers), "utility_rate",
-		rate(json_integer_value(json_object_get(group, "useful")), answers), "mean_before",
-		mean(group, "mean_before"), "mean_after", mean(group, "mean_after"), "knowledge_gain",
-		mean(group, "mean_gain"));
+		awareness_rate(satisfied, answers), "utility_rate", awareness_rate(useful, answers),
+		"mean_before", mean(group, "mean_before"), "mean_after", mean(group, "mean_after"),
+		"knowledge_gain", mean(group, "mean_gain"));
 	json_decref(group);
 	return socle_reply_json(req, 200, body);
 }

@@ -18,11 +18,6 @@
 
 #include "awareness.h"
 
-static json_t *rate(json_int_t part, json_int_t whole)
-{
-	return whole > 0 ? json_real((double)(part * 1000 / whole) / 10.0) : json_null();
-}
-
 /* A set of ids (open addressing), each with whether it counts under the NAF
  * filter. */
 struct idset {
@@ -293,17 +288,16 @@ json_t *awareness_indicators_compute(socle_db *db, const char *from, const char 
 		"from", from, "to", to, "company_id", company ? json_integer(company) : json_null(),
 		"naf_division", division ? json_string(division) : json_null(),
 		"companies", "benefited", s.companies, "total", (json_int_t)members, "rate",
-		rate(s.companies, (json_int_t)members),
+		awareness_rate(s.companies, (json_int_t)members),
 		"workers", "benefited", s.workers, "total", (json_int_t)x.workers, "rate",
-		rate(s.workers, (json_int_t)x.workers),
+		awareness_rate(s.workers, (json_int_t)x.workers),
 		"advice", "companies", "benefited", advised_companies, "total", (json_int_t)members,
-		"rate", rate(advised_companies, (json_int_t)members), "workers", "benefited",
+		"rate", awareness_rate(advised_companies, (json_int_t)members), "workers", "benefited",
 		(json_int_t)x.advised_workers, "total", (json_int_t)x.workers, "rate",
-		rate((json_int_t)x.advised_workers, (json_int_t)x.workers),
-		"answers", s.answers, "satisfaction_rate", rate(s.satisfied, s.answers), "utility_rate",
-		rate(s.useful, s.answers), "quizzes", s.quizzes, "knowledge_gain",
-		s.quizzes ? json_real((double)(long long)((double)s.gain * 10 / (double)s.quizzes + 0.5)
-		                      / 10.0) : json_null());
+		awareness_rate((json_int_t)x.advised_workers, (json_int_t)x.workers),
+		"answers", s.answers, "satisfaction_rate", awareness_rate(s.satisfied, s.answers),
+		"utility_rate", awareness_rate(s.useful, s.answers), "quizzes", s.quizzes, "knowledge_gain",
+		s.quizzes ? awareness_tenths((double)s.gain / (double)s.quizzes) : json_null());
 }
 
 static int check_division(const char *s)

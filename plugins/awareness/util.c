@@ -118,6 +118,18 @@ int64_t awareness_local_to_utc_ms(int64_t local_ms)
 	return local_ms - (summer_at(local_ms / 1000 - 3600) ? 7200000 : 3600000);
 }
 
+json_t *awareness_tenths(double x)
+{
+	double t = x * 10.0;
+
+	return json_real((double)(long long)(t < 0 ? t - 0.5 : t + 0.5) / 10.0);
+}
+
+json_t *awareness_rate(json_int_t part, json_int_t whole)
+{
+	return whole > 0 ? awareness_tenths((double)part * 100.0 / (double)whole) : json_null();
+}
+
 /* "YYYY-MM-DDTHH:MM" of the core's clock in the service's local time (France
  * metropolitan: UTC+1, UTC+2 in summer), as starts_at is written. */
 void awareness_now_minute(char out[17])
