@@ -233,76 +233,156 @@ static int route_relay_remove(socle_req *req, void *ud)
 	return socle_reply_json(req, 200, json_pack("{s:I, s:b}", "id", (json_int_t)r.id, "removed", 1));
 }
 
-struct unsubscription {
-	const char *token;
-	int64_t relay;
+/* The relay's own page, reached through the link of his mails (no login).
+ * Following a link decides nothing, since a company's mail scanner opens
+ * every link of every mail: the page asks, and its button (a form posting
+ * nothing) unsubscribes or re-subscribes. */
+struct relay_page {
+	int status;
+	const char *title, *text;
+	const char *action, *button; /* the form: "unsubscribe" or "resubscribe" and its label */
 };
 
-static int unsubscribe_write(socle_db *wdb, void *ud, socle_err *err)
+static const struct relay_page page_ask = {200, "Envois d'information du service",
+	"Vous recevez, en tant que relais de prévention, les envois d'information du service de "
+	"prévention et de santé au travail (documents, modules en ligne, ateliers). Pour ne plus "
+	"les recevoir à cette adresse, confirmez votre désinscription.",
+	"unsubscribe", "Me désinscrire"};
+static const struct relay_page page_out = {200, "Vous êtes désinscrit(e)",
+	"Vous êtes désinscrit(e) des envois d'information du service de prévention et de santé au "
+	"travail : plus aucun ne sera adressé à votre adresse de relais, et elle ne pourra plus être "
+	"nommée relais. Vous vous êtes trompé(e) ? Vous pouvez vous réinscrire.",
+	"resubscribe", "Me réinscrire"};
+static const struct relay_page page_in = {200, "Vous recevez à nouveau les envois",
+	"Vous recevez à nouveau les envois d'information du service de prévention et de santé au "
+	"travail à votre adresse de relais.",
+	"unsubscribe", "Me désinscrire"};
+static const struct relay_page page_unknown = {404, "Lien inconnu",
+	"Ce lien de désinscription ne correspond à aucun relais : vérifiez qu'il est complet, ou "
+	"écrivez au service.", NULL, NULL};
+
+static int relay_page_reply(socle_req *req, const struct relay_page *p, const char *token)
 {
-	struct unsubscription *u = ud;
+	const char *svc = socle_service_id(socle_req_service(req));
+	char form[512] = "";
+	char *html = NULL;
+
+	if (p->action)
+		snprintf(form, sizeof(form), "<form method=\"post\" action=\"/api/v1/%s/awareness/relays/"
+		         "%s/%s\">\n<button type=\"submit\">%s</button>\n</form>\n", svc, p->action, token,
+		         p->button);
+	int len = asprintf(&html, "<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\">"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		"<title>%s</title>\n<link rel=\"stylesheet\" href=\"/%s/portal/portal.css\">"
+		"<link rel=\"stylesheet\" href=\"/api/v1/%s/identity.css\"></head>\n<body>\n"
+		"<main id=\"contenu\">\n<h1>%s</h1>\n<p>%s</p>\n%s</main>\n</body>\n</html>\n",
+		p->title, svc, svc, p->title, p->text, form);
+	if (len < 0)
+		return SOCLE_E_NOMEM;
+	int rc = socle_reply_bytes(req, p->status, "text/html; charset=utf-8", html, (size_t)len);
+	free(html);
+	return rc;
+}
+
+static bool token_shape(const char *t)
+{
+	return t != NULL && strlen(t) == 32 && strspn(t, "0123456789abcdef") == 32;
+}
+
+/* GET /awareness/relays/unsubscribe/{token} (public: the link of every
+ * mailing to a relay): his page, asking to unsubscribe, or saying he is. */
+static int route_unsubscribe_page(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	const char *token = socle_req_param(req, "token");
+	(void)ud;
+
+	if (!token_shape(token))
+		return relay_page_reply(req, &page_unknown, token);
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *row = db ? socle_db_query_one_new(db, "SELECT EXISTS (SELECT 1 FROM"
+		" awareness_relay_optout o WHERE o.email = lower(r.email)) AS out FROM awareness_relay r"
+		" WHERE r.token = :t", json_pack("{s:s}", "t", token), &err) : NULL;
+	if (row == NULL)
+		return err.code == SOCLE_E_NOTFOUND ? relay_page_reply(req, &page_unknown, token)
+		                                    : socle_reply_err(req, &err);
+	bool out = json_integer_value(json_object_get(row, "out")) == 1;
+	json_decref(row);
+	return relay_page_reply(req, out ? &page_out : &page_ask, token);
+}
+
+struct relay_choice {
+	const char *token;
+	bool unsubscribe;
+};
+
+/* His address leaves the mailings (kept in awareness_relay_optout), or comes
+ * back to them; audited once per change, a repeat changes nothing. */
+static int choice_write(socle_db *wdb, void *ud, socle_err *err)
+{
+	struct relay_choice *c = ud;
 	json_t *row = socle_db_query_one_new(wdb, "SELECT id, email FROM awareness_relay"
-		" WHERE token = :t", json_pack("{s:s}", "t", u->token), err);
+		" WHERE token = :t", json_pack("{s:s}", "t", c->token), err);
 
 	if (row == NULL)
 		return err->code;
-	u->relay = json_integer_value(json_object_get(row, "id"));
-	int rc = socle_db_run_new(wdb, "INSERT INTO awareness_relay_optout (email, unsubscribed_at)"
-		" VALUES (lower(:e), :now) ON CONFLICT (email) DO NOTHING",
-		json_pack("{s:O, s:I}", "e", json_object_get(row, "email"), "now",
-		          (json_int_t)socle_now_ms()), err);
+	json_int_t relay = json_integer_value(json_object_get(row, "id"));
+	int rc = c->unsubscribe
+		? socle_db_run_new(wdb, "INSERT INTO awareness_relay_optout (email, unsubscribed_at)"
+			" VALUES (lower(:e), :now) ON CONFLICT (email) DO NOTHING",
+			json_pack("{s:O, s:I}", "e", json_object_get(row, "email"), "now",
+			          (json_int_t)socle_now_ms()), err)
+		: socle_db_run_new(wdb, "DELETE FROM awareness_relay_optout WHERE email = lower(:e)",
+			json_pack("{s:O}", "e", json_object_get(row, "email")), err);
 	json_decref(row);
-	if (rc <= 0) /* already unsubscribed: the same answer, no second trace */
+	if (rc <= 0) /* nothing changed: the same answer, no second trace */
 		return rc;
-	struct socle_audit_entry e = {.action = "awareness.relay.unsubscribe",
-	                              .object_type = "awareness_relay", .object_id = u->relay,
-	                              .outcome = "ok"};
+	struct socle_audit_entry e = {
+		.action = c->unsubscribe ? "awareness.relay.unsubscribe" : "awareness.relay.resubscribe",
+		.object_type = "awareness_relay", .object_id = relay, .outcome = "ok"};
 	return socle_audit(wdb, NULL, &e, err);
 }
 
-static const char unsubscribed_page[] =
-	"<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\">"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	"<title>Désinscription des envois d'information</title></head>\n<body>\n<main>\n"
-	"<h1>Vous êtes désinscrit(e)</h1>\n"
-	"<p>Vous êtes désinscrit(e) des envois d'information du service de prévention et de santé "
-	"au travail : plus aucun ne sera adressé à votre adresse de relais, et elle ne pourra plus "
-	"être nommée relais.</p>\n</main>\n</body>\n</html>\n";
-
-static const char unknown_page[] =
-	"<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\">"
-	"<title>Lien inconnu</title></head>\n<body>\n<main>\n<h1>Lien inconnu</h1>\n"
-	"<p>Ce lien de désinscription ne correspond à aucun relais : vérifiez qu'il est complet, "
-	"ou écrivez au service.</p>\n</main>\n</body>\n</html>\n";
-
-/* GET /awareness/relays/unsubscribe/{token} (public: the link of every
- * mailing to a relay): his address unsubscribes from the mailings. A mail
- * link is followed with GET, so GET does it; repeating it changes nothing. No
- * click of the mailing is counted. */
-static int route_unsubscribe(socle_req *req, void *ud)
+static int relay_choice(socle_req *req, bool unsubscribe)
 {
 	socle_err err = SOCLE_ERR_INIT;
-	struct unsubscription u = {.token = socle_req_param(req, "token")};
-	(void)ud;
+	struct relay_choice c = {.token = socle_req_param(req, "token"), .unsubscribe = unsubscribe};
 
-	if (u.token == NULL || strlen(u.token) != 32 || strspn(u.token, "0123456789abcdef") != 32)
-		return socle_reply_bytes(req, 404, "text/html; charset=utf-8", unknown_page,
-		                         sizeof(unknown_page) - 1);
-	int rc = socle_service_write(socle_req_service(req), unsubscribe_write, &u, &err);
+	if (!token_shape(c.token))
+		return relay_page_reply(req, &page_unknown, c.token);
+	int rc = socle_service_write(socle_req_service(req), choice_write, &c, &err);
 	if (rc == SOCLE_E_NOTFOUND)
-		return socle_reply_bytes(req, 404, "text/html; charset=utf-8", unknown_page,
-		                         sizeof(unknown_page) - 1);
+		return relay_page_reply(req, &page_unknown, c.token);
 	if (rc != 0)
 		return socle_reply_err(req, &err);
-	return socle_reply_bytes(req, 200, "text/html; charset=utf-8", unsubscribed_page,
-	                         sizeof(unsubscribed_page) - 1);
+	return relay_page_reply(req, unsubscribe ? &page_out : &page_in, c.token);
+}
+
+/* POST /awareness/relays/unsubscribe/{token} (public, his page's button):
+ * his address unsubscribes from the mailings. No click is counted. */
+static int route_unsubscribe(socle_req *req, void *ud)
+{
+	(void)ud;
+	return relay_choice(req, true);
+}
+
+/* POST /awareness/relays/resubscribe/{token} (public, his page's button once
+ * unsubscribed): his address receives the mailings again. */
+static int route_resubscribe(socle_req *req, void *ud)
+{
+	(void)ud;
+	return relay_choice(req, false);
 }
 
 static const struct socle_route relay_routes[] = {
 	{SOCLE_POST, "/awareness/relays", SOCLE_CAP_AUTHENTICATED, 0, route_relay_add, NULL},
 	{SOCLE_GET, "/awareness/relays", SOCLE_CAP_AUTHENTICATED, 0, route_relays, NULL},
 	{SOCLE_DELETE, "/awareness/relays/{id}", SOCLE_CAP_AUTHENTICATED, 0, route_relay_remove, NULL},
-	{SOCLE_GET, "/awareness/relays/unsubscribe/{token}", SOCLE_CAP_PUBLIC, 0, route_unsubscribe,
+	{SOCLE_GET, "/awareness/relays/unsubscribe/{token}", SOCLE_CAP_PUBLIC, 0,
+	 route_unsubscribe_page, NULL},
+	{SOCLE_POST, "/awareness/relays/unsubscribe/{token}", SOCLE_CAP_PUBLIC, 0, route_unsubscribe,
+	 NULL},
+	{SOCLE_POST, "/awareness/relays/resubscribe/{token}", SOCLE_CAP_PUBLIC, 0, route_resubscribe,
 	 NULL},
 };
 

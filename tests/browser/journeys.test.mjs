@@ -207,6 +207,34 @@ try {
       await ep.getByText('Julie Relais n\'est plus relais de l\'entreprise.').waitFor();
       assert.equal(await ep.getByRole('table', { name: 'Relais de l\'entreprise' }).count(), 0);
 
+      // A relay kept: the service mails him a document; his mail's own link opens a page
+      // that asks (a mail scanner following it decides nothing), its button unsubscribes.
+      await rf.getByLabel('Nom et prénom').fill('Paul Relais');
+      await rf.getByLabel('Adresse e-mail').fill('paul.relais@boulangerie.example');
+      await rf.getByRole('button', { name: 'Ajouter le relais' }).click();
+      await ep.getByText('Paul Relais recevra les informations de prévention du service.').waitFor();
+      const admin = await apiAs(base, 'admin@demo.example');
+      const doc = (await admin('GET', '/awareness/actions?kind=document&limit=50')).items[0];
+      await admin('POST', `/awareness/actions/${doc.id}/mailings`, { company_ids: [1] });
+      let relayMail = null;
+      for (let i = 0; i < 50 && !relayMail; i++) {
+        relayMail = readMail(demo.outbox, 'paul.relais@boulangerie.example', /relays\/unsubscribe\//);
+        if (!relayMail) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(relayMail, 'the relay received the mailing with his own link');
+      const unsubscribe = /https?:\/\/\S+\/relays\/unsubscribe\/[0-9a-f]{32}/.exec(relayMail)[0];
+      const rp = await employer.newPage();
+      await rp.goto(unsubscribe.replace(/^https?:\/\/[^/]+/, base));
+      await rp.getByRole('heading', { name: 'Envois d\'information du service' }).waitFor();
+      await checkPage(rp, 'relais-01-desinscription');
+      await rp.reload(); // followed twice: still only asked
+      await rp.getByRole('button', { name: 'Me désinscrire' }).click();
+      await rp.getByRole('heading', { name: 'Vous êtes désinscrit(e)' }).waitFor();
+      await checkPage(rp, 'relais-02-desinscrit');
+      await rp.getByRole('button', { name: 'Me réinscrire' }).click();
+      await rp.getByRole('heading', { name: 'Vous recevez à nouveau les envois' }).waitFor();
+      await rp.close();
+
       const [download] = await Promise.all([ep.waitForEvent('download'),
         ep.getByRole('link', { name: 'Télécharger l\'export du passeport de prévention (CSV)' }).click()]);
       const csv = readFileSync(await download.path(), 'utf8');

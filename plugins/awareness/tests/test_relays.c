@@ -5,10 +5,12 @@
  *   - a relay is removed by staff or by the company's administrator (not by
  *     a user of the company without that role, not by another company), and
  *     receives no further mailing;
- *   - every mailing to a relay carries his own unsubscription link; through
- *     it, without logging in, he is unsubscribed (the page says so in
+ *   - every mailing to a relay carries his own unsubscription link; it opens
+ *     a page that asks (a mail scanner following the link decides nothing);
+ *     its button, without logging in, unsubscribes him (the page says so in
  *     French), the mailing's counts do not move, no further mailing reaches
- *     his address and nobody can name it a relay again;
+ *     his address and nobody can name it a relay again; his page's other
+ *     button re-subscribes him;
  *   - the mail says what it sends by the action's kind (a document, an
  *     e-learning module, a webinar, a workshop). */
 #include <setjmp.h>
@@ -151,6 +153,9 @@ static void test_relay_removed(void **state)
 	assert_int_equal(count_mails("relais@btp.test", "information", NULL), 0);
 }
 
+/* What a browser sends for a form without fields. */
+static const char *const form_headers[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+
 static void test_relay_unsubscribes(void **state)
 {
 	(void)state;
@@ -164,18 +169,41 @@ static void test_relay_unsubscribes(void **state)
 	                 0);
 	snprintf(link, sizeof(link), "/api/v1/svc/awareness/relays/unsubscribe/%s", token);
 
-	/* No login: the page says in French that he is unsubscribed; twice is the same. */
+	/* Following the link (he, or the mail scanner of his company, which
+	 * opens every link of a mail) only asks: a GET decides nothing. */
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(hc_request(S.port, "GET", link, NULL, NULL, 0, &resp), 0);
 		assert_int_equal(resp.status, 200);
 		assert_non_null(strstr(hc_header(&resp, "Content-Type"), "text/html"));
-		assert_non_null(strstr(resp.body, "Vous êtes désinscrit"));
+		assert_non_null(strstr(resp.body, "<form method=\"post\""));
+		assert_non_null(strstr(resp.body, "Me désinscrire"));
 		hc_response_free(&resp);
 	}
-	assert_int_equal(hc_request(S.port, "GET", "/api/v1/svc/awareness/relays/unsubscribe/"
-	                            "0123456789abcdef0123456789abcdef", NULL, NULL, 0, &resp), 0);
-	assert_int_equal(resp.status, 404);
+	assert_int_equal(db_count("SELECT count(*) FROM awareness_relay_optout"), 0);
+	/* His click on the button (a form with no field, no login) unsubscribes
+	 * him; the page says so in French and offers to undo it; twice is the same. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(hc_request(S.port, "POST", link, form_headers, "", 0, &resp), 0);
+		assert_int_equal(resp.status, 200);
+		assert_non_null(strstr(resp.body, "Vous êtes désinscrit"));
+		assert_non_null(strstr(resp.body, "Me réinscrire"));
+		hc_response_free(&resp);
+	}
+	assert_int_equal(db_count("SELECT count(*) FROM awareness_relay_optout"), 1);
+	assert_int_equal(db_count("SELECT count(*) FROM core_audit"
+	                          " WHERE action = 'awareness.relay.unsubscribe'"), 1);
+	/* Back on the link later: he reads that he is unsubscribed. */
+	assert_int_equal(hc_request(S.port, "GET", link, NULL, NULL, 0, &resp), 0);
+	assert_non_null(strstr(resp.body, "Vous êtes désinscrit"));
 	hc_response_free(&resp);
+	static const char *const unknown[] = {"GET", "POST"};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(hc_request(S.port, unknown[i], "/api/v1/svc/awareness/relays/unsubscribe/"
+		                            "0123456789abcdef0123456789abcdef", form_headers, "", 0,
+		                            &resp), 0);
+		assert_int_equal(resp.status, 404);
+		hc_response_free(&resp);
+	}
 
 	/* The mailing's counts are unchanged: no click, the mails it sent (the
 	 * company's two users and its relay). */
@@ -205,6 +233,25 @@ static void test_relay_unsubscribes(void **state)
 	assert_true(has_field(r, "email"));
 	json_decref(r);
 	assert_int_equal(db_count("SELECT count(*) FROM awareness_relay"), 1);
+
+	/* He changes his mind: the button of his own page re-subscribes his
+	 * address (nobody else can), and the next mailing reaches him again. */
+	snprintf(link, sizeof(link), "/api/v1/svc/awareness/relays/resubscribe/%s", token);
+	assert_int_equal(hc_request(S.port, "GET", link, NULL, NULL, 0, &resp), 0);
+	assert_int_equal(resp.status, 405); /* a link followed decides nothing */
+	hc_response_free(&resp);
+	assert_int_equal(hc_request(S.port, "POST", link, form_headers, "", 0, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	assert_non_null(strstr(resp.body, "Vous recevez à nouveau"));
+	assert_non_null(strstr(resp.body, "Me désinscrire"));
+	hc_response_free(&resp);
+	assert_int_equal(db_count("SELECT count(*) FROM awareness_relay_optout"), 0);
+	assert_int_equal(db_count("SELECT count(*) FROM core_audit"
+	                          " WHERE action = 'awareness.relay.resubscribe'"), 1);
+	r = mailing(T.document, json_pack("{s:[I]}", "company_ids", T.company));
+	assert_int_equal(json_integer_value(json_object_get(r, "mails")), 3);
+	json_decref(r);
+	assert_int_equal(wait_mails("relais2@garnier.test", "information", NULL, 2), 2);
 }
 
 static void test_mailing_says_what_it_sends(void **state)
