@@ -421,12 +421,40 @@ static int route_record(socle_req *req, void *ud)
 	              "désigné.");
 }
 
+/* GET /awareness/cse-professionals (staff): whom the desk may assign, the
+ * service's active team, each with his role in French as the company will
+ * read it. */
+static int route_professionals(socle_req *req, void *ud)
+{
+	socle_err err = SOCLE_ERR_INIT;
+	(void)ud;
+	socle_db *db = socle_req_reader(req, &err);
+	json_t *users = db ? socle_users_list(db, SOCLE_ROLES_STAFF, NULL, 0, 0, 1000, &err) : NULL;
+
+	if (users == NULL)
+		return socle_reply_err(req, &err);
+	json_t *items = json_array();
+	size_t i;
+	json_t *u;
+	json_array_foreach(users, i, u) {
+		const char *name = json_string_value(json_object_get(u, "display_name"));
+		const char *role = json_string_value(json_object_get(u, "role"));
+		json_array_append_new(items, json_pack("{s:O, s:s, s:s?, s:s}", "id",
+			json_object_get(u, "id"), "name",
+			name && *name ? name : json_string_value(json_object_get(u, "email")), "role", role,
+			"role_label", role_label(role)));
+	}
+	json_decref(users);
+	return socle_reply_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
 static const struct socle_route cse_routes[] = {
 	{SOCLE_POST, "/awareness/companies/{id}/cse-requests", SOCLE_CAP_AUTHENTICATED, 0,
 	 route_request, NULL},
 	{SOCLE_GET, "/awareness/companies/{id}/cse-requests", SOCLE_CAP_AUTHENTICATED, 0,
 	 route_company_requests, NULL},
 	{SOCLE_GET, "/awareness/cse-requests", AWARENESS_MANAGE, 0, route_queue, NULL},
+	{SOCLE_GET, "/awareness/cse-professionals", AWARENESS_MANAGE, 0, route_professionals, NULL},
 	{SOCLE_GET, "/awareness/cse-requests/{id}", SOCLE_CAP_AUTHENTICATED, 0, route_get, NULL},
 	{SOCLE_POST, "/awareness/cse-requests/{id}/assign", AWARENESS_MANAGE, 0, route_assign, NULL},
 	{SOCLE_POST, "/awareness/cse-requests/{id}/record", AWARENESS_MANAGE, 16384, route_record, NULL},

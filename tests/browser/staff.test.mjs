@@ -518,6 +518,102 @@ try {
     }],
   ]);
 
+  // The team's awareness desk (issue 16): results and indicators, the CSE
+  // requests, the catalogue and its mailings, without curl.
+  await runSteps('sensibilisation, the team\'s desk', [
+    ['the IPRP reads a session\'s results, enters a quiz, computes the indicators', async () => {
+      const c8 = await watchedContext(browser, demo.base);
+      const p = await signIn(c8, 'iprp@demo.example');
+      awareness.desk = { ctx: c8, page: p };
+      await menu(p, 'Résultats de la sensibilisation');
+      await checkPage(p, 'equipe-iprp-resultats');
+      await p.getByRole('button', { name: `Résultats de la session ${awareness.label}` }).click();
+      const results = p.getByRole('region', { name: `Participants présents à ${awareness.label}` });
+      await results.waitFor();
+      assert.match(await p.locator('main').textContent(), /2 présent\(s\), 2 questionnaire\(s\) : satisfaction 100 %, utilité 100 %/);
+      if (awareness.session.has_quiz) {
+        const q = p.getByRole('form', { name: `Saisir un quiz de ${awareness.label}` });
+        await q.getByLabel(/^Participant/).selectOption({ label: awareness.first.name });
+        await q.getByLabel(/^Score avant/).fill('40');
+        await q.getByLabel(/^Score après/).fill('150');
+        await q.getByRole('button', { name: 'Enregistrer le quiz' }).click();
+        await q.locator('.field-error').first().waitFor(); // out of 100: said beside the field
+        await q.getByLabel(/^Score après/).fill('75');
+        await q.getByRole('button', { name: 'Enregistrer le quiz' }).click();
+        await p.getByText(`Quiz de ${awareness.first.name} enregistré.`).waitFor();
+        await results.getByText('75', { exact: true }).waitFor();
+        await checkPage(p, 'equipe-iprp-resultats-quiz');
+      }
+      const f = p.getByRole('form', { name: 'Indicateurs' });
+      await f.getByLabel(/^Entreprise/).fill('zzz-aucune');
+      await f.getByRole('button', { name: 'Calculer' }).click();
+      await f.getByText('aucune entreprise adhérente ne correspond').first().waitFor();
+      await f.getByLabel(/^Entreprise/).fill('Boulangerie Durand');
+      await f.getByRole('button', { name: 'Calculer' }).click();
+      await p.getByRole('heading', { name: /^Indicateurs du .*, Boulangerie Durand$/ }).waitFor();
+      const t = p.getByRole('region', { name: 'Indicateurs de sensibilisation et de conseil' });
+      assert.match(await t.textContent(), /Salariés ayant bénéficié d'une sensibilisation\d+(,\d)? % \(2 sur \d+\)/);
+      await checkPage(p, 'equipe-iprp-indicateurs');
+    }],
+    ['the desk sends the IPRP to the CSE meeting the employer asked for', async () => {
+      const p = awareness.desk.page;
+      await menu(p, 'Demandes d\'intervention au CSE');
+      await checkPage(p, 'equipe-iprp-cse');
+      await p.getByRole('button', { name: 'Ouvrir la demande de Boulangerie Durand, réunion du 2 avril 2026' }).click();
+      await p.getByRole('heading', { name: 'Demande de Boulangerie Durand, réunion du 2 avril 2026' }).waitFor();
+      assert.match(await p.locator('main').textContent(), /Prévention du bruit/);
+      const f = p.getByRole('form', { name: 'Désigner l\'intervenant pour Boulangerie Durand, réunion du 2 avril 2026' });
+      await f.getByLabel(/^Intervenant/).selectOption({ label: 'Nadia Roux, intervenant(e) en prévention des risques professionnels (IPRP)' });
+      await f.getByRole('button', { name: 'Désigner' }).click();
+      await p.getByText('Nadia Roux interviendra au CSE de Boulangerie Durand le 2 avril 2026').waitFor();
+      // The meeting is ahead (the demo's day is 10 March): its report is written from that day.
+      await p.getByText('se note à partir du jour de la réunion, le 2 avril 2026').waitFor();
+      assert.equal(await p.getByRole('form', { name: /^Compte rendu de la réunion/ }).count(), 0);
+      await checkPage(p, 'equipe-iprp-cse-demande');
+      const iprp = await apiAs(demo.base, 'iprp@demo.example');
+      const queue = (await iprp('GET', '/awareness/cse-requests?status=assigned')).items;
+      assert.ok(queue.find((q) => q.professional_name === 'Nadia Roux'), 'the request is assigned');
+    }],
+    ['the catalogue: an action added after a field error, mailed to a branch, its clicks counted', async () => {
+      const p = awareness.desk.page;
+      const iprp = await apiAs(demo.base, 'iprp@demo.example');
+      await iprp('POST', '/awareness/relays', { naf_division: '56', name: 'Relais de la restauration', email: 'relais.restauration@branche.example' });
+      await menu(p, 'Catalogue de sensibilisation');
+      await checkPage(p, 'equipe-iprp-catalogue');
+      const f = p.getByRole('form', { name: 'Ajouter une action' });
+      await f.getByLabel(/^Type/).selectOption('document');
+      await f.getByLabel(/^Titre/).fill('Le froid au travail');
+      await f.getByLabel(/^Lien/).fill('https://www.spsti.example/documents/froid.pdf');
+      await f.getByLabel(/^Objectifs/).fill('Se protéger du froid en chambre froide.');
+      await f.getByRole('button', { name: 'Ajouter au catalogue' }).click();
+      await f.locator('.field-error').first().waitFor(); // no audience chosen
+      await f.getByLabel('Salariés', { exact: true }).check();
+      await f.getByRole('button', { name: 'Ajouter au catalogue' }).click();
+      await p.getByText('« Le froid au travail » est au catalogue.').waitFor();
+      await p.getByRole('button', { name: 'Envois de « Le froid au travail »' }).click();
+      const m = p.getByRole('form', { name: 'Envoyer « Le froid au travail » par courriel' });
+      await m.getByLabel(/^Les \d+ entreprise/).uncheck();
+      await m.getByLabel(/^Relais des branches/).fill('56');
+      await m.getByRole('button', { name: 'Envoyer' }).click();
+      await p.getByText(/« Le froid au travail » envoyé : 1 courriel/).waitFor();
+      let mail = null;
+      for (let i = 0; i < 50 && !mail; i++) {
+        mail = readMail(demo.outbox, 'relais.restauration@branche.example', /awareness\/links\//);
+        if (!mail) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(mail, 'the branch relay received the document\'s link');
+      const link = /https?:\/\/\S+\/awareness\/links\/[0-9a-f]+/.exec(mail)[0].replace(/^https?:\/\/[^/]+/, demo.base);
+      for (let i = 0; i < 2; i++) assert.equal((await fetch(link, { redirect: 'manual' })).status, 302);
+      await p.getByRole('button', { name: 'Envois de « Le froid au travail »' }).click();
+      const sent = p.getByRole('region', { name: 'Envois de « Le froid au travail » et ouvertures du lien' });
+      await sent.getByRole('cell', { name: '200 %' }).waitFor(); // the list drawn again
+      // No company (a branch's relay only), one mail, its link followed twice.
+      assert.deepEqual(await sent.locator('tbody tr').first().locator('td').allTextContents(), ['0', '1', '2', '200 %']);
+      await checkPage(p, 'equipe-iprp-catalogue-envois');
+      assert.deepEqual(awareness.desk.ctx.problems, []);
+    }],
+  ]);
+
   // Design.md: the session ends after 30 minutes without activity, with a
   // warning five minutes before. The browser's clock is the test's (no sleep).
   await runSteps('session', [

@@ -97,6 +97,19 @@ static void test_cse_expertise(void **state)
 	r = get(T.staff, "/api/v1/svc/awareness/cse-requests?status=requested");
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
 	json_decref(r);
+	/* The desk chooses among the service's active team, each named with his
+	 * role in French; the employer is not one of them and may not ask. */
+	r = get(T.staff, "/api/v1/svc/awareness/cse-professionals");
+	json_t *team = json_object_get(r, "items");
+	assert_int_equal(json_array_size(team), 2); /* admin and iprp */
+	json_t *claire = json_array_get(team, 1);
+	assert_int_equal(json_integer_value(json_object_get(claire, "id")), pro);
+	assert_string_equal(json_string_value(json_object_get(claire, "name")), "Claire Bonnet");
+	assert_string_equal(json_string_value(json_object_get(claire, "role_label")),
+	                    "intervenant(e) en prévention des risques professionnels (IPRP)");
+	json_decref(r);
+	assert_int_equal(status_of(T.employer, "GET", "/api/v1/svc/awareness/cse-professionals", NULL),
+	                 403);
 	snprintf(path, sizeof(path), "/api/v1/svc/awareness/cse-requests/%lld/assign", (long long)id);
 	assert_int_equal(status_of(T.employer, "POST", path, json_pack("{s:I}", "professional_id", pro)),
 	                 403);

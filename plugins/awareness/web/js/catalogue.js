@@ -1,0 +1,94 @@
+// Catalogue de sensibilisation (espace de l'équipe, seed 3.4.1): the service's
+// actions (workshops, e-learning, webinars, prevention documents) with their
+// audience, duration, objectives, risks and NAF divisions; a form to add one;
+// for an action with a link, sending it by mail to the companies it is
+// recommended to and have not been reached, or to the relays of branches,
+// and how often each mailing's link was opened (clicks counted through the
+// service's link, never per person).
+import { page, run, h, api, instantFr, field, form, notice, table } from '../../portal/js/portal.js';
+
+const KIND = { atelier: 'Atelier', elearning: 'E-learning', webinaire: 'Webinaire', document: 'Document' };
+const FORMAT = { entreprise: 'dans l\'entreprise', service: 'au service', distanciel: 'à distance' };
+const AUDIENCE = [['employeurs', 'Employeurs'], ['salaries', 'Salariés'], ['salaries_designes', 'Salariés désignés compétents'], ['cse', 'Membres du CSE']];
+
+// A group of checkboxes sent as one array (formValues reads data-group); the
+// boxes share the field's name so that an error on it shows beside them.
+function boxes(name, legend, choices) {
+  return h('fieldset', { class: 'field' }, h('legend', {}, legend),
+    choices.map(([v, l]) => {
+      const id = `${name}-${v}`;
+      return h('div', { class: 'field-check' },
+        h('input', { type: 'checkbox', id, name, value: v, 'data-group': name }), h('label', { for: id }, l));
+    }));
+}
+const splitList = (text) => (text || '').split(/[\s,;]+/).filter(Boolean);
+
+run(async () => {
+  const { main } = await page({ space: 'equipe', title: 'Catalogue de sensibilisation', current: 'awareness/catalogue.html' });
+  const status = h('div', { tabindex: '-1' });
+  const say = (kind, ...text) => { status.replaceChildren(notice(kind, ...text)); status.focus(); };
+  const list = h('section', { 'aria-labelledby': 'actions' });
+  const detail = h('div', { tabindex: '-1' }); // the mailings of one action
+  const risks = (await api('/membership/risks')).items;
+  const riskLabel = new Map(risks.map((r) => [r.code, r.label]));
+
+  async function mailings(a) {
+    const sent = (await api(`/awareness/actions/${a.id}/mailings`)).items;
+    const unreached = (await api(`/awareness/actions/${a.id}/unreached`)).items;
+    detail.replaceChildren(h('section', { 'aria-labelledby': 'envois' },
+      h('h2', { id: 'envois' }, `Envois de « ${a.title} »`),
+      sent.length ? table(`Envois de « ${a.title} » et ouvertures du lien`, ['Envoyé le', 'Entreprises', 'Courriels', 'Clics sur le lien', 'Taux de clic'],
+        sent.map((m) => [instantFr(new Date(m.sent_at).toISOString()), String(m.companies), String(m.mails), String(m.clicks),
+          m.click_rate == null ? '—' : `${String(m.click_rate).replace('.', ',')} %`]))
+        : h('p', {}, 'Cette action n\'a pas encore été envoyée.'),
+      form(`Envoyer « ${a.title} » par courriel`, [
+        h('p', {}, `Le courriel part aux contacts et aux relais des entreprises choisies, et aux relais des branches ; le lien passe par le service, qui compte les clics sans savoir qui a cliqué.`),
+        field('unreached', `Les ${unreached.length} entreprise(s) à qui l'action est recommandée et qui n'en ont pas bénéficié`, { type: 'checkbox', value: unreached.length > 0 }),
+        field('naf_divisions', 'Relais des branches (divisions NAF)', { hint: 'Deux chiffres, séparés par des virgules : par exemple « 43, 47 ». Facultatif.' }),
+      ], 'Envoyer', async (v) => {
+        const body = { company_ids: v.unreached ? unreached.map((c) => c.company_id) : [], naf_divisions: splitList(v.naf_divisions) };
+        const r = await api(`/awareness/actions/${a.id}/mailings`, { method: 'POST', body });
+        await mailings(a);
+        say('ok', `« ${a.title} » envoyé : ${r.mails} courriel(s) à ${r.companies} entreprise(s) et aux relais.`);
+      })));
+    detail.focus();
+  }
+
+  async function refresh() {
+    const actions = (await api('/awareness/actions?limit=200')).items;
+    list.replaceChildren(h('h2', { id: 'actions' }, 'Actions du catalogue'),
+      actions.length ? table('Actions du catalogue', ['Action', 'Type', 'Public', 'Durée', 'Risques et secteurs', 'Envois'],
+        actions.map((a) => [a.title,
+          `${KIND[a.kind] || a.kind}${a.format ? ` ${FORMAT[a.format] || a.format}` : ''}${a.has_quiz ? ', avec quiz' : ''}`,
+          (a.audience || []).map((x) => (AUDIENCE.find(([v]) => v === x) || [x, x])[1].toLowerCase()).join(', '),
+          a.duration_min ? `${a.duration_min} min` : '—',
+          [...(a.risks || []).map((r) => riskLabel.get(r) || r), ...(a.naf_divisions || []).map((d) => `division NAF ${d}`)].join(', ') || 'toutes les entreprises',
+          a.url ? h('button', { type: 'button', class: 'secondary', onclick: () => mailings(a).catch((err) => say('error', err.message)) },
+            `Envois de « ${a.title} »`) : 'par session']))
+        : h('p', {}, 'Le catalogue est vide.'));
+  }
+
+  main.append(status, list, detail, form('Ajouter une action', [
+    field('kind', 'Type', { required: true, choices: Object.entries(KIND).map(([v, l]) => [v, l]) }),
+    field('title', 'Titre', { required: true }),
+    field('format', 'Lieu d\'un atelier', { choices: [['', '—'], ...Object.entries(FORMAT)] , hint: 'Pour un atelier seulement.' }),
+    field('url', 'Lien', { type: 'url', hint: 'Pour un e-learning, un webinaire ou un document : l\'adresse où le trouver.' }),
+    boxes('audience', 'Public (au moins un)', AUDIENCE),
+    field('duration_min', 'Durée (minutes)', { type: 'number', hint: 'Sauf pour un document.' }),
+    field('objectives', 'Objectifs', { type: 'textarea', required: true }),
+    boxes('risks', 'Risques traités', risks.map((r) => [r.code, r.label])),
+    field('naf_divisions', 'Secteurs visés (divisions NAF)', { hint: 'Deux chiffres, séparés par des virgules : par exemple « 43, 56 ». Vide : tous les secteurs.' }),
+    field('has_quiz', 'Avec un quiz avant et après', { type: 'checkbox' }),
+  ], 'Ajouter au catalogue', async (v, f) => {
+    const body = { kind: v.kind, title: v.title, audience: v.audience || [], objectives: v.objectives,
+      risks: v.risks || [], naf_divisions: splitList(v.naf_divisions), has_quiz: !!v.has_quiz };
+    if (v.format) body.format = v.format;
+    if (v.url) body.url = v.url;
+    if (v.duration_min) body.duration_min = Number(v.duration_min);
+    const a = await api('/awareness/actions', { method: 'POST', body });
+    f.reset();
+    await refresh();
+    say('ok', `« ${a.title} » est au catalogue.`);
+  }));
+  await refresh();
+});
