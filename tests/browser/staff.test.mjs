@@ -574,10 +574,33 @@ try {
       const queue = (await iprp('GET', '/awareness/cse-requests?status=assigned')).items;
       assert.ok(queue.find((q) => q.professional_name === 'Nadia Roux'), 'the request is assigned');
     }],
+    ['the network: a branch relay and a training body, each added after a field error', async () => {
+      const p = awareness.desk.page;
+      await menu(p, 'Relais et organismes de formation');
+      await checkPage(p, 'equipe-iprp-reseau');
+      const r = p.getByRole('form', { name: 'Ajouter un relais de branche' });
+      await r.getByLabel(/^Division NAF/).fill('5');
+      await r.getByLabel(/^Nom/).fill('Relais de la restauration');
+      await r.getByLabel(/^Adresse e-mail/).fill('relais.restauration@branche.example');
+      await r.getByRole('button', { name: 'Ajouter le relais' }).click();
+      await r.locator('.field-error').first().waitFor(); // one digit: said beside the field
+      await r.getByLabel(/^Division NAF/).fill('56');
+      await r.getByRole('button', { name: 'Ajouter le relais' }).click();
+      await p.getByText('Relais de la restauration recevra les envois destinés à la division 56.').waitFor();
+      await p.getByRole('region', { name: 'Relais des branches' }).getByText('relais.restauration@branche.example').waitFor();
+      const b = p.getByRole('form', { name: 'Ajouter un organisme' });
+      await b.getByLabel(/^Nom de l'organisme/).fill('Prévention Formation Lyon');
+      await b.getByRole('button', { name: 'Ajouter à l\'annuaire' }).click();
+      await b.locator('.field-error').first().waitFor(); // no accreditation
+      await b.getByLabel(/^Habilitation/).fill('Organisme certifié Qualiopi');
+      await b.getByLabel(/^Ville/).fill('Lyon');
+      await b.getByRole('button', { name: 'Ajouter à l\'annuaire' }).click();
+      await p.getByText('Prévention Formation Lyon est dans l\'annuaire.').waitFor();
+      await p.getByRole('region', { name: 'Annuaire des organismes de formation' }).getByText('Prévention Formation Lyon').waitFor();
+      await checkPage(p, 'equipe-iprp-reseau-ajouts');
+    }],
     ['the catalogue: an action added after a field error, mailed to a branch, its clicks counted', async () => {
       const p = awareness.desk.page;
-      const iprp = await apiAs(demo.base, 'iprp@demo.example');
-      await iprp('POST', '/awareness/relays', { naf_division: '56', name: 'Relais de la restauration', email: 'relais.restauration@branche.example' });
       await menu(p, 'Catalogue de sensibilisation');
       await checkPage(p, 'equipe-iprp-catalogue');
       const f = p.getByRole('form', { name: 'Ajouter une action' });
