@@ -205,6 +205,18 @@ static const char awareness_sql_v8[] =
 	"  email TEXT PRIMARY KEY,\n"         /* in lower case */
 	"  unsubscribed_at INTEGER NOT NULL);\n";
 
+/* A catalogue document kept as a file in the core's file store
+ * (document_file.c): one file per action, the latest deposited. */
+static const char awareness_sql_v9[] =
+	"CREATE TABLE awareness_action_file (\n"
+	"  action_id INTEGER PRIMARY KEY REFERENCES awareness_action (id),\n"
+	"  sha256 TEXT NOT NULL,\n"
+	"  filename TEXT NOT NULL,\n"
+	"  content_type TEXT NOT NULL,\n"
+	"  size INTEGER NOT NULL,\n"
+	"  uploaded_at INTEGER NOT NULL,\n"
+	"  uploaded_by INTEGER NOT NULL);\n";
+
 static const struct socle_migration awareness_migrations[] = {
 	{1, awareness_sql_v1},
 	{2, awareness_sql_v2},
@@ -214,6 +226,7 @@ static const struct socle_migration awareness_migrations[] = {
 	{6, awareness_sql_v6},
 	{7, awareness_sql_v7},
 	{8, awareness_sql_v8},
+	{9, awareness_sql_v9},
 };
 
 static const struct socle_event_decl awareness_events[] = {
@@ -275,7 +288,7 @@ static int awareness_init(socle_plugin *p, socle_err *err)
 	    (rc = awareness_recommend_init(p, err)) ||
 	    (rc = awareness_mailing_init(p, err)) || (rc = awareness_cse_init(p, err)) ||
 	    (rc = awareness_designated_init(p, err)) || (rc = awareness_needs_init(p, err)) ||
-	    (rc = awareness_relays_init(p, err)))
+	    (rc = awareness_relays_init(p, err)) || (rc = awareness_document_file_init(p, err)))
 		return rc;
 	return 0;
 }

@@ -160,6 +160,7 @@ json_t *awareness_relay_emails(socle_db *db, int64_t company, const char *divisi
  * or a negative code with @p err set. */
 int awareness_unsubscribed(socle_db *db, const char *email, socle_err *err);
 int awareness_relays_init(socle_plugin *p, socle_err *err);
+int awareness_document_file_init(socle_plugin *p, socle_err *err);
 
 /* ---- demo.c ---- */
 /* start(): a few actions and sessions where "demo_data" is true and the catalogue empty. */

@@ -94,9 +94,10 @@ static void check_action(const json_t *b, json_t **errors)
 	} else {
 		if (json_object_get(b, "format"))
 			socle_field_error(errors, "format", "réservé aux ateliers");
-		if (!json_object_get(b, "url"))
-			socle_field_error(errors, "url", "obligatoire : le lien du module, du webinaire "
-			                  "ou du document");
+		/* A document may instead be a file the service keeps, deposited
+		 * once the action exists (document_file.c). */
+		if (!json_object_get(b, "url") && strcmp(kind, "document") != 0)
+			socle_field_error(errors, "url", "obligatoire : le lien du module ou du webinaire");
 	}
 	if (strcmp(kind, "document") != 0 && !json_object_get(b, "duration_min"))
 		socle_field_error(errors, "duration_min", "obligatoire : la durée en minutes");

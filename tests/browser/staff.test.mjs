@@ -606,13 +606,21 @@ try {
       const f = p.getByRole('form', { name: 'Ajouter une action' });
       await f.getByLabel(/^Type/).selectOption('document');
       await f.getByLabel(/^Titre/).fill('Le froid au travail');
-      await f.getByLabel(/^Lien/).fill('https://www.spsti.example/documents/froid.pdf');
       await f.getByLabel(/^Objectifs/).fill('Se protéger du froid en chambre froide.');
       await f.getByRole('button', { name: 'Ajouter au catalogue' }).click();
       await f.locator('.field-error').first().waitFor(); // no audience chosen
       await f.getByLabel('Salariés', { exact: true }).check();
       await f.getByRole('button', { name: 'Ajouter au catalogue' }).click();
       await p.getByText('« Le froid au travail » est au catalogue.').waitFor();
+      // No link: the service keeps the document's file itself.
+      await p.getByRole('button', { name: 'Déposer le fichier : « Le froid au travail »' }).click();
+      const d = p.getByRole('form', { name: 'Déposer le fichier de « Le froid au travail »' });
+      const pdf = '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n';
+      awareness.pdf = pdf;
+      await d.getByLabel(/^Fichier/).setInputFiles({ name: 'froid.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
+      await checkPage(p, 'equipe-iprp-catalogue-fichier');
+      await d.getByRole('button', { name: 'Déposer le fichier' }).click();
+      await p.getByText('Le fichier de « Le froid au travail » est déposé').waitFor();
       await p.getByRole('button', { name: 'Envois de « Le froid au travail »' }).click();
       const m = p.getByRole('form', { name: 'Envoyer « Le froid au travail » par courriel' });
       await m.getByLabel(/^Les \d+ entreprise/).uncheck();
@@ -626,7 +634,13 @@ try {
       }
       assert.ok(mail, 'the branch relay received the document\'s link');
       const link = /https?:\/\/\S+\/awareness\/links\/[0-9a-f]+/.exec(mail)[0].replace(/^https?:\/\/[^/]+/, demo.base);
-      for (let i = 0; i < 2; i++) assert.equal((await fetch(link, { redirect: 'manual' })).status, 302);
+      for (let i = 0; i < 2; i++) {
+        const hop = await fetch(link, { redirect: 'manual' });
+        assert.equal(hop.status, 302);
+        const file = await fetch(hop.headers.get('location').replace(/^https?:\/\/[^/]+/, demo.base));
+        assert.equal(file.headers.get('content-type'), 'application/pdf');
+        assert.equal(await file.text(), awareness.pdf);
+      }
       await p.getByRole('button', { name: 'Envois de « Le froid au travail »' }).click();
       const sent = p.getByRole('region', { name: 'Envois de « Le froid au travail » et ouvertures du lien' });
       await sent.getByRole('cell', { name: '200 %' }).waitFor(); // the list drawn again

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "http_client.h"
 #include "server.h"
@@ -111,10 +112,97 @@ static void test_catalogue(void **state)
 	assert_int_equal(status, 422);
 }
 
+static json_t *upload(const char *filename, const char *type, const char *bytes, size_t len)
+{
+	char b64[512];
+
+	assert_true(len < 300);
+	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)bytes, len,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	return json_pack("{s:s, s:s, s:s}", "filename", filename, "content_type", type,
+	                 "content_base64", b64);
+}
+
+/* A prevention document kept as a file by the service (seed 3.4.1, "un
+ * fichier ou un lien"): created without a link, then its PDF deposited; the
+ * catalogue then gives the service's own link, which anyone reached by a
+ * mailing opens without an account. Bytes that are not what they claim, a
+ * name that does not match, an action that is not a document and an
+ * employer are refused, and nothing changes. */
+static void test_document_file(void **state)
+{
+	(void)state;
+	static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
+	int status = 0;
+	json_t *r = expect(201, T.staff, "POST", "/api/v1/svc/awareness/actions",
+		json_pack("{s:s, s:s, s:[s], s:s, s:[], s:[]}", "kind", "document", "title",
+		          "Le froid au travail", "audience", "salaries", "objectives",
+		          "Se protéger du froid", "risks", "naf_divisions"));
+	json_int_t doc = id_of(r);
+	assert_true(json_is_null(json_object_get(r, "url")) || !json_object_get(r, "url"));
+	json_decref(r);
+	/* An e-learning module still needs its link. */
+	json_decref(call(T.staff, "POST", "/api/v1/svc/awareness/actions",
+		json_pack("{s:s, s:s, s:[s], s:i, s:s}", "kind", "elearning", "title", "Sans lien",
+		          "audience", "salaries", "duration_min", 30, "objectives", "x"), &status));
+	assert_int_equal(status, 422);
+
+	char path[128];
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/actions/%lld/file", (long long)doc);
+	r = call(T.staff, "POST", path, upload("froid.pdf", "application/pdf", "GIF89a-pas-un-pdf", 17),
+	         &status);
+	assert_int_equal(status, 422);
+	assert_true(has_field(r, "content_base64"));
+	json_decref(r);
+	r = call(T.staff, "POST", path, upload("froid.png", "application/pdf", pdf, sizeof(pdf) - 1),
+	         &status);
+	assert_int_equal(status, 422);
+	assert_true(has_field(r, "filename"));
+	json_decref(r);
+	assert_int_equal(status_of(T.employer, "POST", path,
+	                           upload("froid.pdf", "application/pdf", pdf, sizeof(pdf) - 1)), 403);
+	assert_int_equal(db_count("SELECT count(*) FROM awareness_action_file"), 0);
+
+	r = expect(201, T.staff, "POST", path,
+	           upload("froid.pdf", "application/pdf", pdf, sizeof(pdf) - 1));
+	const char *url = json_string_value(json_object_get(r, "url"));
+	assert_non_null(url);
+	assert_non_null(strstr(url, path));
+	assert_int_equal(json_integer_value(json_object_get(r, "size")), (json_int_t)sizeof(pdf) - 1);
+	json_decref(r);
+	r = get(T.employer, "/api/v1/svc/awareness/actions/%lld", (long long)doc);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "url")), path));
+	json_decref(r);
+
+	/* Anyone the mailing reaches opens it, without an account. */
+	struct hc_response resp;
+	assert_int_equal(hc_request(S.port, "GET", path, NULL, NULL, 0, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	assert_non_null(strstr(hc_header(&resp, "Content-Type"), "application/pdf"));
+	assert_non_null(strstr(hc_header(&resp, "Content-Disposition"), "froid.pdf"));
+	assert_int_equal(resp.body_len, sizeof(pdf) - 1);
+	assert_memory_equal(resp.body, pdf, sizeof(pdf) - 1);
+	hc_response_free(&resp);
+
+	/* A workshop has no file; an action that does not exist, none either. */
+	r = get(T.staff, "/api/v1/svc/awareness/actions?kind=atelier");
+	snprintf(path, sizeof(path), "/api/v1/svc/awareness/actions/%lld/file",
+	         (long long)id_of(json_array_get(json_object_get(r, "items"), 0)));
+	json_decref(r);
+	assert_int_equal(status_of(T.staff, "POST", path,
+	                           upload("a.pdf", "application/pdf", pdf, sizeof(pdf) - 1)), 422);
+	assert_int_equal(hc_request(S.port, "GET", path, NULL, NULL, 0, &resp), 0);
+	assert_int_equal(resp.status, 404);
+	hc_response_free(&resp);
+	assert_int_equal(status_of(T.staff, "POST", "/api/v1/svc/awareness/actions/999/file",
+	                           upload("a.pdf", "application/pdf", pdf, sizeof(pdf) - 1)), 404);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_catalogue),
+		cmocka_unit_test(test_document_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

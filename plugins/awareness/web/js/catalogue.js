@@ -5,7 +5,7 @@
 // recommended to and have not been reached, or to the relays of branches,
 // and how often each mailing's link was opened (clicks counted through the
 // service's link, never per person).
-import { page, run, h, api, instantFr, field, form, notice, table } from '../../portal/js/portal.js';
+import { page, run, h, api, ApiError, instantFr, field, form, notice, table } from '../../portal/js/portal.js';
 
 const KIND = { atelier: 'Atelier', elearning: 'E-learning', webinaire: 'Webinaire', document: 'Document' };
 const FORMAT = { entreprise: 'dans l\'entreprise', service: 'au service', distanciel: 'à distance' };
@@ -54,6 +54,31 @@ run(async () => {
     detail.focus();
   }
 
+  // A document kept by the service: its PDF (or image) deposited here, sent
+  // in base64; the catalogue's link then becomes the service's own.
+  function deposit(a) {
+    const input = h('input', { type: 'file', id: 'doc-file', name: 'content_base64', accept: '.pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg' });
+    detail.replaceChildren(h('section', { 'aria-labelledby': 'depot' },
+      h('h2', { id: 'depot' }, `Fichier de « ${a.title} »`),
+      form(`Déposer le fichier de « ${a.title} »`, [
+        h('div', { class: 'field' }, h('label', { for: 'doc-file' }, 'Fichier (PDF, PNG ou JPEG, 10 Mio au plus)'), input),
+      ], 'Déposer le fichier', async () => {
+        const file = input.files[0];
+        if (!file) throw new ApiError(422, { error: { message: 'Choisissez d\'abord un fichier.', fields: [{ field: 'content_base64', message: 'obligatoire' }] } });
+        const b64 = await new Promise((resolve, reject) => {
+          const r = new FileReader();
+          r.onload = () => resolve(String(r.result).split(',')[1] || '');
+          r.onerror = () => reject(r.error);
+          r.readAsDataURL(file);
+        });
+        await api(`/awareness/actions/${a.id}/file`, { method: 'POST', body: { filename: file.name, content_type: file.type || 'application/pdf', content_base64: b64 } });
+        detail.replaceChildren();
+        await refresh();
+        say('ok', `Le fichier de « ${a.title} » est déposé : le catalogue et les envois donnent désormais le lien du service.`);
+      }, { noTitle: true })));
+    detail.focus();
+  }
+
   async function refresh() {
     const actions = (await api('/awareness/actions?limit=200')).items;
     list.replaceChildren(h('h2', { id: 'actions' }, 'Actions du catalogue'),
@@ -63,8 +88,11 @@ run(async () => {
           (a.audience || []).map((x) => (AUDIENCE.find(([v]) => v === x) || [x, x])[1].toLowerCase()).join(', '),
           a.duration_min ? `${a.duration_min} min` : '—',
           [...(a.risks || []).map((r) => riskLabel.get(r) || r), ...(a.naf_divisions || []).map((d) => `division NAF ${d}`)].join(', ') || 'toutes les entreprises',
-          a.url ? h('button', { type: 'button', class: 'secondary', onclick: () => mailings(a).catch((err) => say('error', err.message)) },
-            `Envois de « ${a.title} »`) : 'par session']))
+          h('div', {},
+            a.url ? h('button', { type: 'button', class: 'secondary', onclick: () => mailings(a).catch((err) => say('error', err.message)) },
+              `Envois de « ${a.title} »`) : (a.kind === 'document' ? 'fichier à déposer' : 'par session'),
+            a.kind === 'document' ? h('button', { type: 'button', class: 'secondary', onclick: () => deposit(a) },
+              `${a.url ? 'Remplacer par un fichier' : 'Déposer le fichier'} : « ${a.title} »`) : null)]))
         : h('p', {}, 'Le catalogue est vide.'));
   }
 
@@ -72,7 +100,7 @@ run(async () => {
     field('kind', 'Type', { required: true, choices: Object.entries(KIND).map(([v, l]) => [v, l]) }),
     field('title', 'Titre', { required: true }),
     field('format', 'Lieu d\'un atelier', { choices: [['', '—'], ...Object.entries(FORMAT)] , hint: 'Pour un atelier seulement.' }),
-    field('url', 'Lien', { type: 'url', hint: 'Pour un e-learning, un webinaire ou un document : l\'adresse où le trouver.' }),
+    field('url', 'Lien', { type: 'url', hint: 'Pour un e-learning ou un webinaire : l\'adresse où le trouver. Pour un document : son adresse, ou rien et vous déposerez son fichier une fois l\'action ajoutée.' }),
     boxes('audience', 'Public (au moins un)', AUDIENCE),
     field('duration_min', 'Durée (minutes)', { type: 'number', hint: 'Sauf pour un document.' }),
     field('objectives', 'Objectifs', { type: 'textarea', required: true }),
