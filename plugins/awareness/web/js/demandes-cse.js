@@ -4,15 +4,14 @@
 // sessions it attended, the advice it received, its earlier requests), the
 // professional to send (the company is told by mail) and, once the meeting
 // has taken place, what was presented.
-import { page, run, h, api, dateFr, field, form, notice, table } from '../../portal/js/portal.js';
+import { page, run, h, api, dateFr, serviceToday, field, form, notice, table } from '../../portal/js/portal.js';
 
 const STATUS = { requested: 'à attribuer', assigned: 'intervenant désigné', held: 'réunion tenue' };
 const KIND = { atelier: 'atelier', elearning: 'e-learning', webinaire: 'webinaire', document: 'document' };
 
 run(async () => {
   const { me, main } = await page({ space: 'equipe', title: 'Demandes d\'intervention au CSE', current: 'awareness/demandes-cse.html' });
-  // Today by the server's clock, in metropolitan France: a report is written from the meeting's day.
-  const today = new Date(me.now || Date.now()).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+  const today = serviceToday(me); // a report is written from the meeting's day
   const status = h('div', { tabindex: '-1' });
   const say = (kind, ...text) => { status.replaceChildren(notice(kind, ...text)); status.focus(); };
   const queue = h('section', { 'aria-labelledby': 'file' });

@@ -3,14 +3,11 @@
 // through the service and their referrals to an accredited body of the
 // service's directory; its relays, who receive the service's information
 // mailings; and the passeport de prévention export of its workers' trainings.
-import { page, run, h, api, API, dateFr, field, form, notice, table } from '../../portal/js/portal.js';
-
-// Today by the server's clock, in metropolitan France (the demo's clock is not the browser's).
-const todayOf = (me) => new Date(me.now || Date.now()).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+import { page, run, h, api, API, dateFr, serviceToday, field, form, notice, table } from '../../portal/js/portal.js';
 
 run(async () => {
   const { me, main, company, roles } = await page({ space: 'adherent', title: 'Salariés désignés et relais', current: 'awareness/designes.html' });
-  const today = todayOf(me);
+  const today = serviceToday(me);
   const status = h('div', { tabindex: '-1' });
   const say = (kind, ...text) => { status.replaceChildren(notice(kind, ...text)); status.focus(); };
   const designated = h('section', { 'aria-labelledby': 'designes' });

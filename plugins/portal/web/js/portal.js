@@ -82,6 +82,10 @@ export function dateFr(iso) {
   return `${d === 1 ? '1er' : d} ${MONTHS[m - 1]} ${y}`;
 }
 
+// Today ("YYYY-MM-DD") by the server's clock (me.now of /auth/me), in
+// metropolitan France: a form's default day, never the browser's clock.
+export const serviceToday = (me) => new Date((me && me.now) || Date.now()).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+
 // "2026-03-01T08:30:00" (Paris local time as stored) -> "1er mars 2026 à 8 h 30"
 export function dateTimeFr(iso) {
   if (!iso) return '';
