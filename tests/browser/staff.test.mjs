@@ -624,6 +624,9 @@ try {
       await p.getByRole('button', { name: 'Envois de « Le froid au travail »' }).click();
       const m = p.getByRole('form', { name: 'Envoyer « Le froid au travail » par courriel' });
       await m.getByLabel(/^Les \d+ entreprise/).uncheck();
+      await m.getByRole('button', { name: 'Envoyer' }).click(); // nobody chosen: said beside the box
+      await m.locator('.field-error').first().waitFor();
+      assert.doesNotMatch(await m.locator('.error-summary').textContent(), /company_ids/);
       await m.getByLabel(/^Relais des branches/).fill('56');
       await m.getByRole('button', { name: 'Envoyer' }).click();
       await p.getByText(/« Le froid au travail » envoyé : 1 courriel/).waitFor();

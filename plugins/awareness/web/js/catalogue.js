@@ -47,7 +47,14 @@ run(async () => {
         field('naf_divisions', 'Relais des branches (divisions NAF)', { hint: 'Deux chiffres, séparés par des virgules : par exemple « 43, 47 ». Facultatif.' }),
       ], 'Envoyer', async (v) => {
         const body = { company_ids: v.unreached ? unreached.map((c) => c.company_id) : [], naf_divisions: splitList(v.naf_divisions) };
-        const r = await api(`/awareness/actions/${a.id}/mailings`, { method: 'POST', body });
+        let r;
+        try {
+          r = await api(`/awareness/actions/${a.id}/mailings`, { method: 'POST', body });
+        } catch (err) {
+          // The API names its fields; this form has a box for the companies.
+          if (err instanceof ApiError) for (const e of err.fields) e.field = e.field.startsWith('company_ids') ? 'unreached' : e.field.replace(/\[\d+\]$/, '');
+          throw err;
+        }
         await mailings(a);
         say('ok', `« ${a.title} » envoyé : ${r.mails} courriel(s) à ${r.companies} entreprise(s) et aux relais.`);
       })));
@@ -113,7 +120,14 @@ run(async () => {
     if (v.format) body.format = v.format;
     if (v.url) body.url = v.url;
     if (v.duration_min) body.duration_min = Number(v.duration_min);
-    const a = await api('/awareness/actions', { method: 'POST', body });
+    let a;
+    try {
+      a = await api('/awareness/actions', { method: 'POST', body });
+    } catch (err) {
+      // "audience[0]", "risks[2]": said beside the group of boxes.
+      if (err instanceof ApiError) for (const e of err.fields) e.field = e.field.replace(/\[\d+\]$/, '');
+      throw err;
+    }
     f.reset();
     await refresh();
     say('ok', `« ${a.title} » est au catalogue.`);
