@@ -228,10 +228,18 @@ static int route_queue(socle_req *req, void *ud)
 
 	socle_db *db = socle_req_reader(req, &err);
 	json_t *rows = db ? socle_db_query_new(db,
-		"SELECT id, company_id, meeting_on, status, professional_id, professional_name,"
+		"SELECT id, company_id, meeting_on, agenda, status, professional_id, professional_name,"
 		" professional_role FROM awareness_cse_request WHERE (:status IS NULL OR status = :status)"
 		" ORDER BY meeting_on, id LIMIT 500", json_pack("{s:s?}", "status", status), &err) : NULL;
-	return rows ? socle_reply_page(req, rows, 500, "id") : socle_reply_err(req, &err);
+	static const char *const lists[] = {"agenda", NULL};
+	size_t i;
+	json_t *row;
+
+	if (rows == NULL)
+		return socle_reply_err(req, &err);
+	/* The desk reads what each meeting is about from the queue. */
+	json_array_foreach(rows, i, row) awareness_parse_columns(row, lists);
+	return socle_reply_page(req, rows, 500, "id");
 }
 
 struct cse_change {

@@ -96,6 +96,11 @@ static void test_cse_expertise(void **state)
 	json_decref(r);
 	r = get(T.staff, "/api/v1/svc/awareness/cse-requests?status=requested");
 	assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+	/* The queue says what each meeting is about: its agenda, as a list. */
+	json_t *agenda = json_object_get(json_array_get(json_object_get(r, "items"), 0), "agenda");
+	assert_int_equal(json_array_size(agenda), 2);
+	assert_string_equal(json_string_value(json_array_get(agenda, 1)),
+	                    "Prévention du bruit dans l'atelier");
 	json_decref(r);
 	/* The desk chooses among the service's active team, each named with his
 	 * role in French; the employer is not one of them and may not ask. */
