@@ -80,8 +80,8 @@ run(async () => {
     const items = (await api(`/awareness/cse-requests${shown ? `?status=${shown}` : ''}`)).items;
     for (const q of items) await companyName(q.company_id);
     queue.replaceChildren(h('h2', { id: 'file' }, 'Demandes'),
-      items.length ? table('Demandes d\'intervention au CSE', ['Entreprise', 'Réunion', 'État', 'Intervenant', 'Ouvrir'],
-        items.map((q) => [names.get(q.company_id), dateFr(q.meeting_on), STATUS[q.status] || q.status, q.professional_name || '—',
+      items.length ? table('Demandes d\'intervention au CSE', ['Entreprise', 'Réunion', 'Ordre du jour', 'État', 'Intervenant', 'Ouvrir'],
+        items.map((q) => [names.get(q.company_id), dateFr(q.meeting_on), (q.agenda || []).join(' ; ') || '—', STATUS[q.status] || q.status, q.professional_name || '—',
           h('button', { type: 'button', class: 'secondary', onclick: () => open(q.id).catch((err) => say('error', err.message)) },
             `Ouvrir la demande de ${label(q)}`)]))
         : h('p', {}, 'Aucune demande.'));
