@@ -617,8 +617,8 @@ try {
       const d = p.getByRole('form', { name: 'Déposer le fichier de « Le froid au travail »' });
       const pdf = '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n';
       awareness.pdf = pdf;
+      await checkPage(p, 'equipe-iprp-catalogue-fichier'); // before filling: its full-page shot resizes the window
       await d.getByLabel(/^Fichier/).setInputFiles({ name: 'froid.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
-      await checkPage(p, 'equipe-iprp-catalogue-fichier');
       await d.getByRole('button', { name: 'Déposer le fichier' }).click();
       await p.getByText('Le fichier de « Le froid au travail » est déposé').waitFor();
       await p.getByRole('button', { name: 'Envois de « Le froid au travail »' }).click();
