@@ -78,7 +78,12 @@ run(async () => {
           r.onerror = () => reject(r.error);
           r.readAsDataURL(file);
         });
-        await api(`/awareness/actions/${a.id}/file`, { method: 'POST', body: { filename: file.name, content_type: file.type || 'application/pdf', content_base64: b64 } });
+        await api(`/awareness/actions/${a.id}/file`, { method: 'POST', body: { filename: file.name, content_type: file.type || 'application/pdf', content_base64: b64 } })
+          .catch((err) => {
+            // Its name, type or bytes: all said beside the one file field.
+            if (err instanceof ApiError) for (const e of err.fields) e.field = 'content_base64';
+            throw err;
+          });
         detail.replaceChildren();
         await refresh();
         say('ok', `Le fichier de « ${a.title} » est déposé : le catalogue et les envois donnent désormais le lien du service.`);
